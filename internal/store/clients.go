@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// NormalizeEmail is the form an email is compared in: trimmed and
+// lower-cased. Domain parts are case-insensitive, and in practice so are
+// local parts: two clients differing only by case would be one person.
+func NormalizeEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// NormalizeSearch is the form names and companies are searched in.
+func NormalizeSearch(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// CreateClient inserts c, filling its normalized columns. An existing email
+// gives ErrDuplicate.
+func (s *Store) CreateClient(ctx context.Context, c *Client) error {
+	c.EmailNorm = NormalizeEmail(c.Email)
+	c.NameNorm = NormalizeSearch(c.Name)
+	c.CompanyNorm = NormalizeSearch(c.Company)
+	if err := s.with(ctx).Create(c).Error; err != nil {
+		return fmt.Errorf("create client: %w", duplicate(err))
+	}
+	return nil
+}
+
+// ClientByEmail finds a client by email in any case.
+func (s *Store) ClientByEmail(ctx context.Context, email string) (*Client, error) {
+	var c Client
+	err := s.with(ctx).Where("email_norm = ?", NormalizeEmail(email)).Take(&c).Error
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &c, nil
+}
+
+// ClientByID finds a client by id.
+func (s *Store) ClientByID(ctx context.Context, id uint64) (*Client, error) {
+	var c Client
+	if err := s.with(ctx).Take(&c, id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &c, nil
+}
+
+// ClientUpdate names the columns of a client to change; nil fields stay.
+type ClientUpdate struct {
+	Name, Company, Phone, Lang, Status, PasswordHash *string
+	FailedLogins                                     *int
+	LockedUntil                                      **time.Time
+	LastLoginAt                                      *time.Time
+}
+
+// UpdateClient changes the named columns of client id.
+func (s *Store) UpdateClient(ctx context.Context, id uint64, u ClientUpdate) error {
+	cols := map[string]any{}
+	if u.Name != nil {
+		cols["name"] = *u.Name
+		cols["name_norm"] = NormalizeSearch(*u.Name)
+	}
+	if u.Company != nil {
+		cols["company"] = *u.Company
+		cols["company_norm"] = NormalizeSearch(*u.Company)
+	}
+	if u.Phone != nil {
+		cols["phone"] = *u.Phone
+	}
+	if u.Lang != nil {
+		cols["lang"] = *u.Lang
+	}
+	if u.Status != nil {
+		cols["status"] = *u.Status
+	}
+	if u.PasswordHash != nil {
+		cols["password_hash"] = *u.PasswordHash
+	}
+	if u.FailedLogins != nil {
+		cols["failed_logins"] = *u.FailedLogins
+	}
+	if u.LockedUntil != nil {
+		cols["locked_until"] = *u.LockedUntil
+	}
+	if u.LastLoginAt != nil {
+		cols["last_login_at"] = *u.LastLoginAt
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	res := s.with(ctx).Model(&Client{}).Where("id = ?", id).Updates(cols)
+	if res.Error != nil {
+		return fmt.Errorf("update client %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("update client %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// RecordLoginFailure adds one to the client's consecutive failures and
+// returns the new count. It is one UPDATE, so two instances counting at
+// once lose nothing.
+func (s *Store) RecordLoginFailure(ctx context.Context, id uint64) (int, error) {
+	err := s.with(ctx).Model(&Client{}).Where("id = ?", id).
+		Update("failed_logins", gorm.Expr("failed_logins + 1")).Error
+	if err != nil {
+		return 0, fmt.Errorf("record login failure: %w", err)
+	}
+	var n int
+	if err := s.with(ctx).Model(&Client{}).Where("id = ?", id).Select("failed_logins").Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("record login failure: %w", err)
+	}
+	return n, nil
+}
+
+// ClientQuery selects a page of clients.
+type ClientQuery struct {
+	// Search matches the start of the email, the name or the company, in
+	// any case.
+	Search string
+	// Status keeps only clients with this status; "" keeps all.
+	Status string
+	// After is the EmailNorm of the last client of the previous page.
+	After string
+	// Limit is the page size (default 50, at most 1000).
+	Limit int
+}
+
+// ListClients returns a page of clients ordered by email. Pages are found by
+// key (email_norm > After), never by OFFSET, and the search is a range over
+// indexed columns, so a page costs the same with a million clients.
+func (s *Store) ListClients(ctx context.Context, q ClientQuery) ([]Client, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 1000 {
+		limit = 1000
+	}
+	db := s.with(ctx).Model(&Client{})
+	if q.Status != "" {
+		db = db.Where("status = ?", q.Status)
+	}
+	if term := NormalizeSearch(q.Search); term != "" {
+		hi := prefixUpperBound(term)
+		db = db.Where(
+			s.db.Where("email_norm >= ? AND email_norm < ?", term, hi).
+				Or("name_norm >= ? AND name_norm < ?", term, hi).
+				Or("company_norm >= ? AND company_norm < ?", term, hi))
+	}
+	if q.After != "" {
+		db = db.Where("email_norm > ?", q.After)
+	}
+	var out []Client
+	if err := db.Order("email_norm").Limit(limit).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list clients: %w", err)
+	}
+	return out, nil
+}
+
+// prefixUpperBound is the smallest string above every string that starts
+// with prefix, so that "x >= prefix AND x < bound" is an indexed prefix match.
+func prefixUpperBound(prefix string) string {
+	return prefix + "\U0010FFFF"
+}
+
+// CountClients counts clients, optionally of one status.
+func (s *Store) CountClients(ctx context.Context, status string) (int64, error) {
+	db := s.with(ctx).Model(&Client{})
+	if status != "" {
+		db = db.Where("status = ?", status)
+	}
+	var n int64
+	if err := db.Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count clients: %w", err)
+	}
+	return n, nil
+}

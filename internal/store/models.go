@@ -1,0 +1,170 @@
+package store
+
+import "time"
+
+// Client statuses.
+const (
+	StatusInvited  = "invited"  // added by staff, invitation not yet accepted
+	StatusPending  = "pending"  // signed up, email not yet verified
+	StatusActive   = "active"   // can log in
+	StatusDisabled = "disabled" // refused at log in; sessions ended
+)
+
+// ClientStatuses lists the statuses in the order people think of them.
+var ClientStatuses = []string{StatusInvited, StatusPending, StatusActive, StatusDisabled}
+
+// Client is a person or company the firm serves. EmailNorm is the email
+// trimmed and lower-cased: the one unique key, so "A@x.com" and "a@x.com"
+// are one client. NameNorm and CompanyNorm are lower-cased copies kept for
+// indexed prefix search.
+type Client struct {
+	ID           uint64 `gorm:"primaryKey"`
+	Email        string `gorm:"size:320;not null"`
+	EmailNorm    string `gorm:"size:320;not null;uniqueIndex"`
+	Name         string `gorm:"size:200;not null"`
+	NameNorm     string `gorm:"size:200;not null;index"`
+	Company      string `gorm:"size:200;not null;default:''"`
+	CompanyNorm  string `gorm:"size:200;not null;default:'';index"`
+	Phone        string `gorm:"size:50;not null;default:''"`
+	Lang         string `gorm:"size:8;not null;default:'en'"`
+	Status       string `gorm:"size:16;not null;index"`
+	PasswordHash string `gorm:"size:200;not null;default:''"`
+	FailedLogins int    `gorm:"not null;default:0"`
+	LockedUntil  *time.Time
+	LastLoginAt  *time.Time
+	CreatedAt    time.Time `gorm:"not null"`
+	UpdatedAt    time.Time `gorm:"not null"`
+}
+
+// Invitation is a single-use token that lets an invited client set a
+// password. Only the token's SHA-256 is stored.
+type Invitation struct {
+	ID         uint64    `gorm:"primaryKey"`
+	ClientID   uint64    `gorm:"not null;index"`
+	Client     *Client   `gorm:"constraint:OnDelete:CASCADE"`
+	TokenHash  string    `gorm:"size:64;not null;uniqueIndex"`
+	CreatedBy  string    `gorm:"size:200;not null;default:''"`
+	CreatedAt  time.Time `gorm:"not null"`
+	ExpiresAt  time.Time `gorm:"not null"`
+	AcceptedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// Invitation states, derived from the timestamps.
+const (
+	InvitationOpen     = "open"
+	InvitationAccepted = "accepted"
+	InvitationRevoked  = "revoked"
+	InvitationExpired  = "expired"
+)
+
+// State tells what became of the invitation at time now.
+func (i Invitation) State(now time.Time) string {
+	switch {
+	case i.AcceptedAt != nil:
+		return InvitationAccepted
+	case i.RevokedAt != nil:
+		return InvitationRevoked
+	case !now.Before(i.ExpiresAt):
+		return InvitationExpired
+	}
+	return InvitationOpen
+}
+
+// Code purposes.
+const (
+	CodeVerify = "verify" // confirms the email of a sign-up
+	CodeReset  = "reset"  // lets a client set a new password
+)
+
+// Code is a short one-time code mailed to a client. Only its SHA-256 is
+// stored; Tries counts wrong guesses.
+type Code struct {
+	ID        uint64    `gorm:"primaryKey"`
+	ClientID  uint64    `gorm:"not null;index:idx_codes_client_purpose"`
+	Client    *Client   `gorm:"constraint:OnDelete:CASCADE"`
+	Purpose   string    `gorm:"size:16;not null;index:idx_codes_client_purpose"`
+	CodeHash  string    `gorm:"size:64;not null"`
+	Tries     int       `gorm:"not null;default:0"`
+	CreatedAt time.Time `gorm:"not null"`
+	ExpiresAt time.Time `gorm:"not null"`
+	UsedAt    *time.Time
+	RevokedAt *time.Time
+}
+
+// Staff roles.
+const (
+	RoleAdmin   = "admin"
+	RoleSupport = "support"
+)
+
+// Staff is a member of the firm who reaches the console with a public key.
+// One row per key: a person with two keys has two rows with the same name.
+type Staff struct {
+	ID          uint64    `gorm:"primaryKey"`
+	Name        string    `gorm:"size:100;not null;index"`
+	Role        string    `gorm:"size:16;not null"`
+	PublicKey   string    `gorm:"size:4096;not null"`
+	Fingerprint string    `gorm:"size:100;not null;uniqueIndex"`
+	CreatedAt   time.Time `gorm:"not null"`
+}
+
+// Setting is one portal-wide setting, shared by every instance.
+type Setting struct {
+	Key       string    `gorm:"primaryKey;size:64"`
+	Value     string    `gorm:"size:1024;not null"`
+	UpdatedAt time.Time `gorm:"not null"`
+}
+
+// Outbox states.
+const (
+	MailQueued = "queued"
+	MailSent   = "sent"
+	MailFailed = "failed"
+)
+
+// OutboxMessage is a mail queued in the same transaction as the action that
+// caused it, and delivered by the mail worker.
+type OutboxMessage struct {
+	ID            uint64    `gorm:"primaryKey"`
+	Kind          string    `gorm:"size:32;not null"`
+	ClientID      *uint64   `gorm:"index"`
+	ToAddr        string    `gorm:"size:320;not null"`
+	Subject       string    `gorm:"size:500;not null"`
+	Body          string    `gorm:"type:text;not null"`
+	State         string    `gorm:"size:16;not null;index:idx_outbox_due,priority:1"`
+	NextAttemptAt time.Time `gorm:"not null;index:idx_outbox_due,priority:2"`
+	LeaseUntil    *time.Time
+	Attempts      int    `gorm:"not null;default:0"`
+	LastError     string `gorm:"size:1000;not null;default:''"`
+	CreatedAt     time.Time `gorm:"not null"`
+	SentAt        *time.Time
+}
+
+// Actor kinds in the audit log.
+const (
+	ActorStaff  = "staff"
+	ActorClient = "client"
+	ActorGuest  = "guest" // someone not (yet) identified: a failed log in, a sign-up
+	ActorSystem = "system"
+)
+
+// AuditEvent records who did what, when, and from where.
+type AuditEvent struct {
+	ID         uint64    `gorm:"primaryKey"`
+	At         time.Time `gorm:"not null;index"`
+	ActorKind  string    `gorm:"size:16;not null"`
+	Actor      string    `gorm:"size:320;not null;index"`
+	Action     string    `gorm:"size:64;not null;index"`
+	Subject    string    `gorm:"size:320;not null;default:'';index"`
+	Detail     string    `gorm:"size:1000;not null;default:''"`
+	RemoteAddr string    `gorm:"size:100;not null;default:''"`
+}
+
+// LoginAttempt counts log in attempts per source address, in the database
+// so that every instance sees the same count.
+type LoginAttempt struct {
+	ID   uint64    `gorm:"primaryKey"`
+	Addr string    `gorm:"size:100;not null;index:idx_login_attempts_addr_at,priority:1"`
+	At   time.Time `gorm:"not null;index:idx_login_attempts_addr_at,priority:2"`
+}

@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// EnqueueMail queues m for delivery. Call it inside the transaction of the
+// action that causes the mail, so that both happen or neither does.
+func (s *Store) EnqueueMail(ctx context.Context, m *OutboxMessage) error {
+	m.State = MailQueued
+	if m.NextAttemptAt.IsZero() {
+		m.NextAttemptAt = m.CreatedAt
+	}
+	if err := s.with(ctx).Create(m).Error; err != nil {
+		return fmt.Errorf("queue mail %s: %w", m.Kind, err)
+	}
+	return nil
+}
+
+// ClaimMail leases up to limit queued messages that are due at now and not
+// leased by another worker. Each claimed row gets lease_until = now+lease,
+// so a worker that dies mid-send leaves its messages to be claimed again
+// once the lease is over (at least once delivery). On PostgreSQL the rows
+// are locked with SKIP LOCKED so instances never claim the same message; on
+// SQLite the immediate transaction serializes claimers.
+func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error) {
+	var claimed []OutboxMessage
+	err := s.Tx(ctx, func(tx *Store) error {
+		q := tx.with(ctx).
+			Where("state = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)", MailQueued, now, now).
+			Order("next_attempt_at, id").Limit(limit)
+		if s.dialect == "postgres" {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		}
+		if err := q.Find(&claimed).Error; err != nil {
+			return err
+		}
+		if len(claimed) == 0 {
+			return nil
+		}
+		ids := make([]uint64, len(claimed))
+		for i, m := range claimed {
+			ids[i] = m.ID
+		}
+		until := now.Add(lease)
+		return tx.with(ctx).Model(&OutboxMessage{}).Where("id IN ?", ids).Update("lease_until", until).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim mail: %w", err)
+	}
+	return claimed, nil
+}
+
+// MarkMailSent records a delivery.
+func (s *Store) MarkMailSent(ctx context.Context, id uint64, at time.Time) error {
+	err := s.with(ctx).Model(&OutboxMessage{}).Where("id = ?", id).Updates(map[string]any{
+		"state": MailSent, "sent_at": at, "lease_until": nil, "attempts": clause.Expr{SQL: "attempts + 1"},
+	}).Error
+	if err != nil {
+		return fmt.Errorf("mark mail %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// MarkMailFailed records a failed attempt. A zero next means the failure is
+// permanent and the message is not tried again.
+func (s *Store) MarkMailFailed(ctx context.Context, id uint64, attempts int, next time.Time, lastErr string) error {
+	cols := map[string]any{"attempts": attempts, "last_error": truncate(lastErr, 1000), "lease_until": nil}
+	if next.IsZero() {
+		cols["state"] = MailFailed
+	} else {
+		cols["next_attempt_at"] = next
+	}
+	if err := s.with(ctx).Model(&OutboxMessage{}).Where("id = ?", id).Updates(cols).Error; err != nil {
+		return fmt.Errorf("mark mail %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// RetryMail makes a message due now, whatever its state but sent.
+func (s *Store) RetryMail(ctx context.Context, id uint64, now time.Time) error {
+	res := s.with(ctx).Model(&OutboxMessage{}).Where("id = ? AND state <> ?", id, MailSent).
+		Updates(map[string]any{"state": MailQueued, "next_attempt_at": now})
+	if res.Error != nil {
+		return fmt.Errorf("retry mail %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("retry mail %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// OutboxQuery selects a page of the outbox, newest first.
+type OutboxQuery struct {
+	State  string
+	Before uint64
+	Limit  int
+}
+
+// ListMail returns outbox messages newest first, paged by key.
+func (s *Store) ListMail(ctx context.Context, q OutboxQuery) ([]OutboxMessage, error) {
+	limit := q.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	db := s.with(ctx).Model(&OutboxMessage{})
+	if q.State != "" {
+		db = db.Where("state = ?", q.State)
+	}
+	if q.Before != 0 {
+		db = db.Where("id < ?", q.Before)
+	}
+	var out []OutboxMessage
+	if err := db.Order("id DESC").Limit(limit).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	return out, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Cut on a rune boundary.
+	for n > 0 && (s[n]&0xC0) == 0x80 {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,55 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// CreateStaff registers a staff key. A key registered already gives
+// ErrDuplicate.
+func (s *Store) CreateStaff(ctx context.Context, st *Staff) error {
+	if err := s.with(ctx).Create(st).Error; err != nil {
+		return fmt.Errorf("create staff %q: %w", st.Name, duplicate(err))
+	}
+	return nil
+}
+
+// StaffByFingerprint finds the staff key with this SHA256 fingerprint.
+func (s *Store) StaffByFingerprint(ctx context.Context, fp string) (*Staff, error) {
+	var st Staff
+	if err := s.with(ctx).Where("fingerprint = ?", fp).Take(&st).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &st, nil
+}
+
+// ListStaff lists every staff key by name.
+func (s *Store) ListStaff(ctx context.Context) ([]Staff, error) {
+	var out []Staff
+	if err := s.with(ctx).Order("name, id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list staff: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteStaffByName removes every key of the named staff member and returns
+// how many there were.
+func (s *Store) DeleteStaffByName(ctx context.Context, name string) (int64, error) {
+	res := s.with(ctx).Where("name = ?", name).Delete(&Staff{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("remove staff %q: %w", name, res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// CountAdminNames counts the distinct staff names with the admin role,
+// optionally leaving one name out.
+func (s *Store) CountAdminNames(ctx context.Context, except string) (int64, error) {
+	var n int64
+	err := s.with(ctx).Model(&Staff{}).Where("role = ? AND name <> ?", RoleAdmin, except).
+		Distinct("name").Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count admins: %w", err)
+	}
+	return n, nil
+}

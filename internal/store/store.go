@@ -1,0 +1,155 @@
+// Package store keeps the portal's data: gorm models, versioned migrations
+// and every query. It is the only package that knows which database it runs
+// on (SQLite by default, PostgreSQL for several instances); nothing above it
+// writes SQL.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Errors callers act on.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrDuplicate = errors.New("already exists")
+	// ErrConflict means a conditional update found the row changed by
+	// someone else first (an invitation accepted twice at once, say).
+	ErrConflict = errors.New("changed by someone else")
+)
+
+// Store is the portal's database. A Store made by Tx runs every call inside
+// that transaction.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+}
+
+// Open connects to dsn: a postgres:// URL, or otherwise a SQLite file path.
+// The SQLite file's directory is created if missing. Migrations are not run;
+// call Migrate.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, fmt.Errorf("open database: PostgreSQL is not supported by this build yet")
+	}
+	return openSQLite(ctx, dsn)
+}
+
+func openSQLite(ctx context.Context, path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
+	}
+	// WAL lets readers run beside the writer; the busy timeout makes a
+	// second writer wait rather than fail; immediate transactions take the
+	// write lock up front, so two read-then-write transactions cannot
+	// deadlock into SQLITE_BUSY.
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+		TranslateError: true,
+		Logger:         logger.Discard,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	sqlDB.SetMaxOpenConns(8)
+	sqlDB.SetMaxIdleConns(8)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	// synchronous(NORMAL) in WAL mode can lose the last transactions on a
+	// power cut (not on a process crash). A confirmed write must survive
+	// kill -9 and power loss alike, so use FULL.
+	if err := db.WithContext(ctx).Exec("PRAGMA synchronous = FULL").Error; err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return &Store{db: db, dialect: "sqlite"}, nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Dialect names the database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect }
+
+func migrations() []*gormigrate.Migration {
+	return []*gormigrate.Migration{
+		migration0001(),
+	}
+}
+
+// Migrate brings the schema up to date. It is safe to run at every start.
+func (s *Store) Migrate(ctx context.Context) error {
+	m := gormigrate.New(s.db.WithContext(ctx), gormigrate.DefaultOptions, migrations())
+	if err := m.Migrate(); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	return nil
+}
+
+// Tx runs fn in one transaction: everything fn does through tx is committed
+// together or not at all.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+		return fn(&Store{db: db, dialect: s.dialect})
+	})
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+func (s *Store) with(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// notFound maps gorm's record-not-found to ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// duplicate maps a unique-key violation to ErrDuplicate.
+func duplicate(err error) error {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return ErrDuplicate
+	}
+	return err
+}

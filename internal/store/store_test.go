@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// openTest opens a fresh, migrated SQLite store in a temp directory.
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestMigrateTwiceAndPragmas(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("second migrate: %v", err)
+	}
+	var mode string
+	s.db.Raw("PRAGMA journal_mode").Scan(&mode)
+	if mode != "wal" {
+		t.Errorf("journal_mode = %q, want wal", mode)
+	}
+	var fk int
+	s.db.Raw("PRAGMA foreign_keys").Scan(&fk)
+	if fk != 1 {
+		t.Errorf("foreign_keys = %d, want 1", fk)
+	}
+}
+
+func TestClientEmailUniqueInAnyCase(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	c := &Client{Email: " Ann@Example.com ", Name: "Ann", Status: StatusInvited, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	dup := &Client{Email: "ann@EXAMPLE.com", Name: "Other", Status: StatusInvited, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateClient(ctx, dup); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("duplicate email: got %v, want ErrDuplicate", err)
+	}
+	got, err := s.ClientByEmail(ctx, "ANN@example.COM")
+	if err != nil || got.ID != c.ID {
+		t.Fatalf("ClientByEmail = %v, %v", got, err)
+	}
+}
+
+func TestListClientsPagesByKeyAndSearches(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	for _, e := range []struct{ email, name, company, status string }{
+		{"a@x.com", "Zed Alpha", "Acme", StatusActive},
+		{"b@x.com", "Bea Beta", "", StatusInvited},
+		{"c@x.com", "Cy Gamma", "Acme Legal", StatusActive},
+		{"d@x.com", "Dee", "Other", StatusDisabled},
+	} {
+		c := &Client{Email: e.email, Name: e.name, Company: e.company, Status: e.status, CreatedAt: now, UpdatedAt: now}
+		if err := s.CreateClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		q    ClientQuery
+		want []string
+	}{
+		{"first page", ClientQuery{Limit: 2}, []string{"a@x.com", "b@x.com"}},
+		{"next page", ClientQuery{Limit: 2, After: "b@x.com"}, []string{"c@x.com", "d@x.com"}},
+		{"status", ClientQuery{Status: StatusActive}, []string{"a@x.com", "c@x.com"}},
+		{"company prefix any case", ClientQuery{Search: "ACME"}, []string{"a@x.com", "c@x.com"}},
+		{"name prefix", ClientQuery{Search: "bea"}, []string{"b@x.com"}},
+		{"email prefix", ClientQuery{Search: "d@"}, []string{"d@x.com"}},
+		{"no match", ClientQuery{Search: "zzz"}, nil},
+		{"hostile search is just text", ClientQuery{Search: "%' OR 1=1 --"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.ListClients(ctx, tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var emails []string
+			for _, c := range got {
+				emails = append(emails, c.EmailNorm)
+			}
+			if len(emails) != len(tt.want) {
+				t.Fatalf("got %v, want %v", emails, tt.want)
+			}
+			for i := range emails {
+				if emails[i] != tt.want[i] {
+					t.Fatalf("got %v, want %v", emails, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestInvitationAcceptedOnceAndResendRevokes(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	c := &Client{Email: "a@x.com", Name: "A", Status: StatusInvited, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	first := &Invitation{ClientID: c.ID, TokenHash: "h1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.CreateInvitation(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	second := &Invitation{ClientID: c.ID, TokenHash: "h2", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.CreateInvitation(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AcceptInvitation(ctx, first.ID, now); !errors.Is(err, ErrConflict) {
+		t.Fatalf("accept revoked invitation: got %v, want ErrConflict", err)
+	}
+	if err := s.AcceptInvitation(ctx, second.ID, now.Add(2*time.Hour)); !errors.Is(err, ErrConflict) {
+		t.Fatalf("accept expired invitation: got %v, want ErrConflict", err)
+	}
+	if err := s.AcceptInvitation(ctx, second.ID, now); err != nil {
+		t.Fatalf("accept open invitation: %v", err)
+	}
+	if err := s.AcceptInvitation(ctx, second.ID, now); !errors.Is(err, ErrConflict) {
+		t.Fatalf("accept twice: got %v, want ErrConflict", err)
+	}
+}
+
+func TestClaimMailLeases(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	for i := 0; i < 3; i++ {
+		m := &OutboxMessage{Kind: "test", ToAddr: "a@x.com", Subject: "s", Body: "b", CreatedAt: now}
+		if err := s.EnqueueMail(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ClaimMail(ctx, now, time.Minute, 2)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("first claim = %d, %v; want 2", len(got), err)
+	}
+	again, err := s.ClaimMail(ctx, now, time.Minute, 10)
+	if err != nil || len(again) != 1 {
+		t.Fatalf("second claim = %d, %v; want the 1 unleased", len(again), err)
+	}
+	if err := s.MarkMailSent(ctx, got[0].ID, now); err != nil {
+		t.Fatal(err)
+	}
+	later, err := s.ClaimMail(ctx, now.Add(2*time.Minute), time.Minute, 10)
+	if err != nil || len(later) != 2 {
+		t.Fatalf("claim after lease = %d, %v; want the 2 unsent", len(later), err)
+	}
+}
