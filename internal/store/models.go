@@ -135,8 +135,8 @@ type OutboxMessage struct {
 	State         string    `gorm:"size:16;not null;index:idx_outbox_due,priority:1"`
 	NextAttemptAt time.Time `gorm:"not null;index:idx_outbox_due,priority:2"`
 	LeaseUntil    *time.Time
-	Attempts      int    `gorm:"not null;default:0"`
-	LastError     string `gorm:"size:1000;not null;default:''"`
+	Attempts      int       `gorm:"not null;default:0"`
+	LastError     string    `gorm:"size:1000;not null;default:''"`
 	CreatedAt     time.Time `gorm:"not null"`
 	SentAt        *time.Time
 }

@@ -147,7 +147,10 @@ func (p Printer) T(key string, args ...any) string {
 	if !ok {
 		return "[" + key + "]"
 	}
-	if len(args) == 0 {
+	// A message without verbs ignores its arguments rather than growing
+	// "%!(EXTRA …)"; messages with several use indexed verbs (%[2]s) for
+	// the same reason, so a translation may use a subset in any order.
+	if len(args) == 0 || !strings.Contains(msg, "%") {
 		return msg
 	}
 	return fmt.Sprintf(msg, args...)

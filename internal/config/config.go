@@ -1,0 +1,211 @@
+// Package config gathers the settings of `portal serve`: built-in defaults,
+// overridden by PORTAL_* environment variables, overridden by flags, and
+// validated before anything starts so that a bad value stops the start with
+// one line naming the flag.
+package config
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/clientportal/portal/internal/mail"
+)
+
+// Config is every setting of the server.
+type Config struct {
+	Listen                string
+	Data                  string
+	DB                    string
+	HostKeys              string
+	PublicAddr            string
+	InitialAdminKeys      []string
+	SMTP                  string
+	MailFrom              string
+	InviteTTL             time.Duration
+	IdleTimeout           time.Duration
+	MaxSessionsPerAddress int
+
+	envErrs []error
+}
+
+// setting describes one flag and its environment variable.
+type setting struct {
+	flag, env, usage string
+}
+
+var (
+	listenSetting      = setting{"listen", "PORTAL_LISTEN", "SSH address to listen on"}
+	dataSetting        = setting{"data", "PORTAL_DATA", "data directory: portal.db (SQLite) and mail/ (embedded mailer)"}
+	dbSetting          = setting{"db", "PORTAL_DB", "database: a postgres:// URL, or empty for the SQLite file in --data"}
+	hostKeysSetting    = setting{"host-keys", "PORTAL_HOST_KEYS", "host key directory; an ed25519 key is made there on first start"}
+	publicAddrSetting  = setting{"public-addr", "PORTAL_PUBLIC_ADDR", "the host:port clients use (default: the listen address)"}
+	adminKeysSetting   = setting{"initial-admin-key", "PORTAL_INITIAL_ADMIN_KEYS", "authorized_keys line, or path to a file of them, registered as admin at start (repeatable; the variable is comma-separated)"}
+	smtpSetting        = setting{"smtp", "PORTAL_SMTP_URL", "smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; empty writes mail as .eml files into DATA/mail"}
+	mailFromSetting    = setting{"mail-from", "PORTAL_MAIL_FROM", "sender address of every mail"}
+	inviteTTLSetting   = setting{"invite-ttl", "PORTAL_INVITE_TTL", "how long an invitation stays valid"}
+	idleSetting        = setting{"idle-timeout", "PORTAL_IDLE_TIMEOUT", "end a session after this long without a keystroke"}
+	maxSessionsSetting = setting{"max-sessions-per-address", "PORTAL_MAX_SESSIONS_PER_ADDRESS", "live sessions from one source address; 0 means no limit"}
+)
+
+// Bind registers the serve flags on fs, their defaults taken from the
+// environment (getenv, usually os.Getenv) where set. Parse fs, then call
+// Validate.
+func Bind(fs *pflag.FlagSet, getenv func(string) string) *Config {
+	c := &Config{}
+	str := func(p *string, s setting, def string) {
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		fs.StringVar(p, s.flag, def, s.usage+" ($"+s.env+")")
+	}
+	dur := func(p *time.Duration, s setting, def time.Duration) {
+		if v := getenv(s.env); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				c.envErrs = append(c.envErrs, fmt.Errorf("$%s: %q is not a duration (like 24h or 15m)", s.env, v))
+			} else {
+				def = d
+			}
+		}
+		fs.DurationVar(p, s.flag, def, s.usage+" ($"+s.env+")")
+	}
+	str(&c.Listen, listenSetting, ":2222")
+	str(&c.Data, dataSetting, "./data")
+	str(&c.DB, dbSetting, "")
+	str(&c.HostKeys, hostKeysSetting, "./hostkeys")
+	str(&c.PublicAddr, publicAddrSetting, "")
+	var keys []string
+	if v := getenv(adminKeysSetting.env); v != "" {
+		for _, k := range strings.Split(v, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				keys = append(keys, k)
+			}
+		}
+	}
+	fs.StringArrayVar(&c.InitialAdminKeys, adminKeysSetting.flag, keys, adminKeysSetting.usage+" ($"+adminKeysSetting.env+")")
+	str(&c.SMTP, smtpSetting, "")
+	str(&c.MailFrom, mailFromSetting, "portal@localhost")
+	dur(&c.InviteTTL, inviteTTLSetting, 24*time.Hour)
+	dur(&c.IdleTimeout, idleSetting, 15*time.Minute)
+	maxDef := 50
+	if v := getenv(maxSessionsSetting.env); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			c.envErrs = append(c.envErrs, fmt.Errorf("$%s: %q is not a whole number", maxSessionsSetting.env, v))
+		} else {
+			maxDef = n
+		}
+	}
+	fs.IntVar(&c.MaxSessionsPerAddress, maxSessionsSetting.flag, maxDef, maxSessionsSetting.usage+" ($"+maxSessionsSetting.env+")")
+	return c
+}
+
+// BindDatabase registers only the flags that find the database (--data and
+// --db), for the subcommands that work on the data without a server.
+func BindDatabase(fs *pflag.FlagSet, getenv func(string) string) *Config {
+	c := &Config{}
+	for _, b := range []struct {
+		p   *string
+		s   setting
+		def string
+	}{{&c.Data, dataSetting, "./data"}, {&c.DB, dbSetting, ""}} {
+		def := b.def
+		if v := getenv(b.s.env); v != "" {
+			def = v
+		}
+		fs.StringVar(b.p, b.s.flag, def, b.s.usage+" ($"+b.s.env+")")
+	}
+	return c
+}
+
+// ValidateDatabase checks what BindDatabase registered and derives the
+// SQLite path.
+func (c *Config) ValidateDatabase() error {
+	if strings.TrimSpace(c.Data) == "" && c.DB == "" {
+		return fmt.Errorf("--%s: must not be empty", dataSetting.flag)
+	}
+	if c.DB == "" {
+		c.DB = filepath.Join(c.Data, "portal.db")
+	} else if strings.Contains(c.DB, "://") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		return fmt.Errorf("--%s: only postgres:// URLs or a SQLite file path are understood", dbSetting.flag)
+	}
+	return nil
+}
+
+// Validate checks every value and fills the derived ones (the database path,
+// the public address). The first problem is returned as one line that names
+// the flag.
+func (c *Config) Validate() error {
+	if len(c.envErrs) > 0 {
+		return c.envErrs[0]
+	}
+	bad := func(s setting, format string, args ...any) error {
+		return fmt.Errorf("--%s: %s", s.flag, fmt.Sprintf(format, args...))
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return bad(listenSetting, "%q is not host:port (like :2222 or 127.0.0.1:2222)", c.Listen)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return bad(listenSetting, "%q has no valid port", c.Listen)
+	}
+	if strings.TrimSpace(c.Data) == "" {
+		return bad(dataSetting, "must not be empty")
+	}
+	if err := c.ValidateDatabase(); err != nil {
+		return err
+	}
+	if strings.TrimSpace(c.HostKeys) == "" {
+		return bad(hostKeysSetting, "must not be empty")
+	}
+	if c.PublicAddr == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.PublicAddr = net.JoinHostPort(host, port)
+	} else if h, p, err := net.SplitHostPort(c.PublicAddr); err != nil || h == "" || p == "" {
+		return bad(publicAddrSetting, "%q is not host:port (like portal.example.com:2222)", c.PublicAddr)
+	} else if n, err := strconv.Atoi(p); err != nil || n <= 0 || n > 65535 {
+		return bad(publicAddrSetting, "%q has no valid port", c.PublicAddr)
+	}
+	if c.SMTP != "" {
+		if _, err := mail.ParseSMTPURL(c.SMTP); err != nil {
+			return bad(smtpSetting, "%v", err)
+		}
+	}
+	if !strings.Contains(c.MailFrom, "@") {
+		return bad(mailFromSetting, "%q is not an email address", c.MailFrom)
+	}
+	if c.InviteTTL < time.Minute || c.InviteTTL > 30*24*time.Hour {
+		return bad(inviteTTLSetting, "%s is out of range (1m to 720h)", c.InviteTTL)
+	}
+	if c.IdleTimeout < 10*time.Second {
+		return bad(idleSetting, "%s is too short (at least 10s)", c.IdleTimeout)
+	}
+	if c.MaxSessionsPerAddress < 0 {
+		return bad(maxSessionsSetting, "must be 0 (no limit) or more")
+	}
+	return nil
+}
+
+// DirWritable checks that dir can be created and written, so a read-only
+// data directory stops the start rather than the first sign-up.
+func DirWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	_ = f.Close()
+	return os.Remove(name)
+}

@@ -1,0 +1,239 @@
+package mail
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/textproto"
+	"sync"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// DefaultSMTPTimeout bounds each SMTP command and the dial.
+const DefaultSMTPTimeout = 30 * time.Second
+
+// SMTPOption configures an SMTPSender.
+type SMTPOption func(*smtpOptions)
+
+type smtpOptions struct {
+	tlsConfig *tls.Config
+	timeout   time.Duration
+}
+
+// WithTLSConfig sets the TLS configuration (e.g. the roots to trust). Its
+// ServerName defaults to the URL's host.
+func WithTLSConfig(c *tls.Config) SMTPOption {
+	return func(o *smtpOptions) { o.tlsConfig = c }
+}
+
+// WithTimeout bounds the dial and each SMTP command (default
+// DefaultSMTPTimeout).
+func WithTimeout(d time.Duration) SMTPOption {
+	return func(o *smtpOptions) { o.timeout = d }
+}
+
+// SMTPSender relays messages to an SMTP server, one connection per message.
+// It is safe for concurrent use.
+type SMTPSender struct {
+	cfg       SMTPConfig
+	tlsConfig *tls.Config
+	client    *gomail.Client
+}
+
+// NewSMTPSender returns a sender for an smtp:// or smtps:// URL (see
+// ParseSMTPURL). It does not connect: a server that is down at start is a
+// temporary failure of the first Send, not a reason to refuse to start.
+func NewSMTPSender(rawURL string, opts ...SMTPOption) (*SMTPSender, error) {
+	cfg, err := ParseSMTPURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	o := smtpOptions{timeout: DefaultSMTPTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.timeout <= 0 {
+		return nil, errors.New("smtp sender: timeout must be positive")
+	}
+	var tlsConf *tls.Config
+	if o.tlsConfig != nil {
+		tlsConf = o.tlsConfig.Clone()
+	} else {
+		tlsConf = &tls.Config{}
+	}
+	if tlsConf.ServerName == "" {
+		tlsConf.ServerName = cfg.Host
+	}
+	if tlsConf.MinVersion < tls.VersionTLS12 {
+		tlsConf.MinVersion = tls.VersionTLS12
+	}
+	s := &SMTPSender{cfg: cfg, tlsConfig: tlsConf}
+	copts := []gomail.Option{
+		gomail.WithPort(cfg.Port),
+		gomail.WithDialContextFunc(s.dial),
+		gomail.WithTimeout(o.timeout),
+		gomail.WithTLSConfig(tlsConf),
+		// One message per fresh connection: the NOOP before it and the RSET
+		// after it would only cost round trips.
+		gomail.WithoutNoop(),
+		gomail.WithoutRset(),
+	}
+	switch cfg.TLS {
+	case StartTLS:
+		copts = append(copts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	case ImplicitTLS:
+		// s.dial does the TLS handshake; WithSSL only tells go-mail not to
+		// try STARTTLS on top.
+		copts = append(copts, gomail.WithSSL())
+	case NoTLS:
+		copts = append(copts, gomail.WithTLSPolicy(gomail.NoTLS))
+	}
+	if cfg.Username != "" {
+		// The strongest mechanism the server offers. go-mail's PLAIN and
+		// LOGIN refuse to run on a connection that is not TLS, and
+		// ParseSMTPURL refuses credentials with tls=none, so the password
+		// never crosses the wire in clear.
+		copts = append(copts, gomail.WithOpportunisticSMTPAuth(gomail.SMTPAuthSCRAMSHA256,
+			gomail.SMTPAuthSCRAMSHA1, gomail.SMTPAuthPlain, gomail.SMTPAuthLogin),
+			gomail.WithUsername(cfg.Username), gomail.WithPassword(cfg.Password))
+	}
+	client, err := gomail.NewClient(cfg.Host, copts...)
+	if err != nil {
+		return nil, fmt.Errorf("smtp sender for %s: %w", cfg.Redacted(), err)
+	}
+	s.client = client
+	return s, nil
+}
+
+// Config is the parsed URL the sender uses.
+func (s *SMTPSender) Config() SMTPConfig { return s.cfg }
+
+// Send delivers m over a new connection. Cancelling ctx closes the
+// connection, aborting the transaction; if the server had already accepted
+// the message, Send reports success, so the caller never resends a message
+// that was acknowledged.
+func (s *SMTPSender) Send(ctx context.Context, m Message) error {
+	msg, err := compose(m)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("smtp send %s: %w", m.ID, err)
+	}
+	// go-mail honours ctx only while dialling; closing the connection is
+	// how a cancel reaches the handshake or a transaction in progress.
+	slot := &connSlot{}
+	stop := context.AfterFunc(ctx, slot.close)
+	defer stop()
+	conn, err := s.client.DialToSMTPClientWithContext(context.WithValue(ctx, connSlotKey{}, slot))
+	if err != nil {
+		// Everything before MAIL FROM concerns the connection, TLS or our
+		// credentials, never this message: retry later.
+		if ctx.Err() != nil {
+			err = errors.Join(ctx.Err(), err)
+		}
+		slot.close()
+		return fmt.Errorf("smtp send %s: connect to %s: %w", m.ID, s.cfg.Addr(), err)
+	}
+	sendErr := s.client.SendWithSMTPClient(conn, msg)
+	cancelled := !stop()
+	if !cancelled {
+		// The message is through (or refused); a failed QUIT changes neither.
+		_ = s.client.CloseWithSMTPClient(conn)
+	}
+	slot.close()
+	if sendErr == nil || msg.IsDelivered() {
+		return nil
+	}
+	if cancelled {
+		sendErr = errors.Join(ctx.Err(), sendErr)
+	}
+	return classify(fmt.Errorf("smtp send %s: %w", m.ID, sendErr))
+}
+
+// classify marks SMTP replies that refuse the message itself as permanent.
+// 4xx replies, network errors and anything without a reply code stay
+// temporary. Authentication replies (530, 534, 535, 538; RFC 4954) stay
+// temporary even though they are 5xx: a wrong password is the relay's
+// configuration, not the message's fault, and failing every queued mail for
+// good over it would lose them all; they wait, with backoff, for an admin
+// to fix --smtp. go-mail reports a failed AUTH while dialling, and that path
+// never reaches here, but a server may still answer MAIL FROM with 530.
+func classify(err error) error {
+	code := replyCode(err)
+	if code >= 500 && code < 600 && code != 530 && code != 534 && code != 535 && code != 538 {
+		return Permanent(err)
+	}
+	return err
+}
+
+func replyCode(err error) int {
+	var se *gomail.SendError
+	if errors.As(err, &se) && se.ErrorCode() != 0 {
+		return se.ErrorCode()
+	}
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return te.Code
+	}
+	return 0
+}
+
+// connSlotKey carries a *connSlot from Send to dial through the context
+// go-mail passes to the dialer, which is derived from Send's.
+type connSlotKey struct{}
+
+// connSlot holds the raw connection of one Send so a cancel can close it.
+// Closing the net.Conn, not go-mail's client, matters: the client's Close
+// waits for a lock that a blocked read holds.
+type connSlot struct {
+	mu     sync.Mutex
+	conn   net.Conn
+	closed bool
+}
+
+// set records conn, or closes it and reports false if the slot is closed.
+func (c *connSlot) set(conn net.Conn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		_ = conn.Close()
+		return false
+	}
+	c.conn = conn
+	return true
+}
+
+func (c *connSlot) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	if c.conn != nil {
+		_ = c.conn.Close()
+	}
+}
+
+// dial opens the connection for go-mail, doing the TLS handshake itself for
+// smtps (go-mail skips its own when given a dialer) and handing the
+// connection to Send's slot.
+func (s *SMTPSender) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{}
+	var conn net.Conn
+	var err error
+	if s.cfg.TLS == ImplicitTLS {
+		conn, err = (&tls.Dialer{NetDialer: d, Config: s.tlsConfig}).DialContext(ctx, network, addr)
+	} else {
+		conn, err = d.DialContext(ctx, network, addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if slot, ok := ctx.Value(connSlotKey{}).(*connSlot); ok && !slot.set(conn) {
+		return nil, context.Canceled
+	}
+	return conn, nil
+}

@@ -1,0 +1,84 @@
+package portal
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/clientportal/portal/internal/store"
+)
+
+// ChangePassword sets a logged-in client's new password after checking the
+// current one. It mails a notice and ends the client's other sessions.
+func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password, repeat string) error {
+	c, err := s.Client(ctx, a)
+	if err != nil {
+		return fmt.Errorf("change password: %w", err)
+	}
+	if current == "" {
+		return refuse(FieldCurrent, "error.password.required")
+	}
+	ok, _, err := s.hasher.Verify(ctx, c.PasswordHash, current)
+	if err != nil {
+		return fmt.Errorf("change password: %w", err)
+	}
+	if !ok {
+		_ = s.auditNow(ctx, a, "password.change_refused", c.EmailNorm, "wrong current password")
+		return refuse(FieldCurrent, "error.password.current_wrong")
+	}
+	if err := validNewPassword(password, repeat, c.Email, c.Name); err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return fmt.Errorf("change password: %w", err)
+	}
+	now := s.clock()
+	err = s.tx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{PasswordHash: &hash}); err != nil {
+			return err
+		}
+		if err := s.queueMail(ctx, tx, MailPasswordSet, c, c.Name, now.Format(time.RFC1123), a.sourceHost()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "password.change", c.EmailNorm, "")
+	})
+	if err != nil {
+		return fmt.Errorf("change password: %w", err)
+	}
+	s.sessions.End(c.ID, a.SessionID)
+	return nil
+}
+
+// UpdateProfile changes a logged-in client's name, company and phone (the
+// email is the account's key and changes only through staff).
+func (s *Service) UpdateProfile(ctx context.Context, a Actor, in Profile) (*store.Client, error) {
+	c, err := s.Client(ctx, a)
+	if err != nil {
+		return nil, fmt.Errorf("update profile: %w", err)
+	}
+	p, err := validProfile(in, false)
+	if err != nil {
+		return nil, err
+	}
+	err = s.tx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{Name: &p.Name, Company: &p.Company, Phone: &p.Phone}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "profile.update", c.EmailNorm, "")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update profile: %w", err)
+	}
+	c.Name, c.Company, c.Phone = p.Name, p.Company, p.Phone
+	return c, nil
+}
+
+// LogOut records the end of a client's session and forgets it.
+func (s *Service) LogOut(ctx context.Context, a Actor) {
+	if a.Kind != store.ActorClient {
+		return
+	}
+	s.sessions.Unbind(a.ClientID, a.SessionID)
+	_ = s.auditNow(ctx, a, "logout", a.Name, "")
+}

@@ -1,0 +1,100 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/clientportal/portal/internal/store"
+)
+
+// NewClient is what staff type to add a client.
+type NewClient = Profile
+
+// AddClient creates a client as invited and queues the invitation in the
+// same transaction. Admins only.
+func (s *Service) AddClient(ctx context.Context, a Actor, in NewClient) (*store.Client, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, err
+	}
+	p, err := validProfile(in, true)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	c := &store.Client{
+		Email: p.Email, Name: p.Name, Company: p.Company, Phone: p.Phone,
+		Lang: "en", Status: store.StatusInvited, CreatedAt: now, UpdatedAt: now,
+	}
+	err = s.tx(ctx, func(tx *store.Store) error {
+		if existing, err := tx.ClientByEmail(ctx, p.Email); err == nil {
+			return refuse(FieldEmail, "error.client.exists", existing.Name, existing.Email, existing.Status)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err := tx.CreateClient(ctx, c); err != nil {
+			if errors.Is(err, store.ErrDuplicate) {
+				return refuse(FieldEmail, "error.client.exists_race", p.Email)
+			}
+			return err
+		}
+		if _, err := s.newInvitation(ctx, tx, c, a.Name); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "client.add", c.EmailNorm, "invitation queued")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add client %q: %w", p.Email, err)
+	}
+	return c, nil
+}
+
+// ResendInvitation revokes the client's open invitation and queues a new
+// one. Any staff member may.
+func (s *Service) ResendInvitation(ctx context.Context, a Actor, email string) error {
+	if err := requireStaff(a); err != nil {
+		return err
+	}
+	err := s.tx(ctx, func(tx *store.Store) error {
+		c, err := tx.ClientByEmail(ctx, email)
+		if errors.Is(err, store.ErrNotFound) {
+			return refuse(FieldEmail, "error.client.not_found", email)
+		}
+		if err != nil {
+			return err
+		}
+		if c.Status != store.StatusInvited {
+			return refuse(FieldEmail, "error.invitation.not_invited", c.Email, c.Status)
+		}
+		if _, err := s.newInvitation(ctx, tx, c, a.Name); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "invitation.resend", c.EmailNorm, "")
+	})
+	if err != nil {
+		return fmt.Errorf("resend invitation to %q: %w", email, err)
+	}
+	return nil
+}
+
+// ListClients returns a page of clients. Any staff member may.
+func (s *Service) ListClients(ctx context.Context, a Actor, q store.ClientQuery) ([]store.Client, error) {
+	if err := requireStaff(a); err != nil {
+		return nil, err
+	}
+	if err := validStatus(q.Status); err != nil {
+		return nil, err
+	}
+	if len(q.Search) > 4*MaxEmailLen {
+		q.Search = q.Search[:4*MaxEmailLen]
+	}
+	return s.store.ListClients(ctx, q)
+}
+
+// Client returns the logged-in client's own record.
+func (s *Service) Client(ctx context.Context, a Actor) (*store.Client, error) {
+	if a.Kind != store.ActorClient {
+		return nil, ErrForbidden
+	}
+	return s.store.ClientByID(ctx, a.ClientID)
+}

@@ -1,0 +1,75 @@
+package portal
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/clientportal/portal/internal/text"
+)
+
+// Error is a refusal a person should read: a catalog key, the form field it
+// belongs to (or "" for the whole form), and the arguments of the message.
+// Anything else a method returns is an internal failure, shown as the
+// catalog's generic "something went wrong" and logged in full.
+type Error struct {
+	Key   string
+	Field string
+	Args  []any
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s (field %s)", e.Key, e.Field)
+	}
+	return e.Key
+}
+
+// Form fields that errors point at. The TUI forms and the command flags use
+// the same names.
+const (
+	FieldEmail     = "email"
+	FieldName      = "name"
+	FieldCompany   = "company"
+	FieldPhone     = "phone"
+	FieldPassword  = "password"
+	FieldRepeat    = "repeat"
+	FieldCurrent   = "current"
+	FieldCode      = "code"
+	FieldToken     = "token"
+	FieldStaffName = "staff_name"
+	FieldRole      = "role"
+	FieldKey       = "key"
+)
+
+func refuse(field, key string, args ...any) *Error {
+	return &Error{Key: key, Field: field, Args: args}
+}
+
+// ErrForbidden is returned when the actor's role may not do the action.
+var ErrForbidden = &Error{Key: "error.forbidden"}
+
+// AsError returns the *Error in err's chain, or nil.
+func AsError(err error) *Error {
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return nil
+}
+
+// Message is what a person reads for err in p's language: the refusal's own
+// message, or the generic internal-error text for anything else.
+func Message(p text.Printer, err error) string {
+	if pe := AsError(err); pe != nil {
+		return p.T(pe.Key, pe.Args...)
+	}
+	return p.T("common.error.internal")
+}
+
+// FieldOf names the form field err belongs to, or "".
+func FieldOf(err error) string {
+	if pe := AsError(err); pe != nil {
+		return pe.Field
+	}
+	return ""
+}

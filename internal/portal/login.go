@@ -1,0 +1,161 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/clientportal/portal/internal/auth"
+	"github.com/clientportal/portal/internal/store"
+)
+
+// Refusal keys the client TUI acts on, beyond showing them.
+const (
+	// KeyLoginPending: the password was right but the email is not
+	// verified yet; a new code was mailed and the TUI asks for it.
+	KeyLoginPending = "error.login.pending"
+)
+
+// LogIn checks a client's email and password. A wrong email and a wrong
+// password get the same refusal after the same work (an argon2 verify
+// either way). A locked or disabled account says so only once the password
+// was right, so those states reveal nothing to someone guessing.
+func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*store.Client, error) {
+	now := s.clock()
+	if err := s.countAddressAttempt(ctx, a, now); err != nil {
+		return nil, err
+	}
+	email, err := validEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	if password == "" {
+		return nil, refuse(FieldPassword, "error.password.required")
+	}
+	c, err := s.store.ClientByEmail(ctx, email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("log in %q: %w", email, err)
+	}
+	if c == nil || c.PasswordHash == "" {
+		s.hasher.VerifyDummy(ctx, password)
+		return nil, s.loginFailed(ctx, a, store.NormalizeEmail(email), "unknown account")
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, c.PasswordHash, password)
+	if err != nil {
+		return nil, fmt.Errorf("log in %q: %w", email, err)
+	}
+	locked := c.LockedUntil != nil && now.Before(*c.LockedUntil)
+	if !ok {
+		if locked {
+			// Failures while locked do not lengthen the lock: else anyone
+			// could keep a client out for good.
+			return nil, s.loginFailed(ctx, a, c.EmailNorm, "wrong password while locked")
+		}
+		return nil, s.countFailure(ctx, a, c, now)
+	}
+	switch {
+	case locked:
+		_ = s.auditNow(ctx, a, "login.locked", c.EmailNorm, "")
+		return nil, refuse("", "error.login.locked", minutesUntil(now, *c.LockedUntil))
+	case c.Status == store.StatusDisabled:
+		_ = s.auditNow(ctx, a, "login.disabled", c.EmailNorm, "")
+		return nil, refuse("", "error.login.disabled")
+	case c.Status == store.StatusPending:
+		if err := s.tx(ctx, func(tx *store.Store) error {
+			return s.newCode(ctx, tx, c, store.CodeVerify, MailVerifyCode)
+		}); err != nil {
+			return nil, fmt.Errorf("log in %q: %w", email, err)
+		}
+		return nil, refuse("", KeyLoginPending)
+	}
+	zero := 0
+	var noLock *time.Time
+	u := store.ClientUpdate{FailedLogins: &zero, LockedUntil: &noLock, LastLoginAt: &now}
+	if rehash {
+		if h, err := s.hasher.Hash(ctx, password); err == nil {
+			u.PasswordHash = &h
+		}
+	}
+	err = s.tx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateClient(ctx, c.ID, u); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a.AsClient(c), "login.success", c.EmailNorm, "")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("log in %q: %w", email, err)
+	}
+	c.LastLoginAt, c.FailedLogins, c.LockedUntil = &now, 0, nil
+	return c, nil
+}
+
+// countAddressAttempt enforces the per-address limit: at most
+// auth.AddressLimit attempts per auth.AddressWindow from one host, counted
+// in the database so every instance sees the same count.
+func (s *Service) countAddressAttempt(ctx context.Context, a Actor, now time.Time) error {
+	host := a.sourceHost()
+	if host == "" {
+		return nil
+	}
+	n, err := s.store.CountLoginAttempts(ctx, host, now.Add(-auth.AddressWindow))
+	if err != nil {
+		return fmt.Errorf("log in: %w", err)
+	}
+	if n >= auth.AddressLimit {
+		_ = s.auditNow(ctx, a, "login.rate_limited", "", host)
+		return refuse("", "error.login.rate_limited", int(auth.AddressWindow/time.Minute))
+	}
+	if err := s.store.RecordLoginAttempt(ctx, host, now); err != nil {
+		return fmt.Errorf("log in: %w", err)
+	}
+	return nil
+}
+
+// countFailure adds a failure to the account and locks it once there were
+// auth.MaxFailuresBeforeLockout in a row.
+func (s *Service) countFailure(ctx context.Context, a Actor, c *store.Client, now time.Time) error {
+	err := s.tx(ctx, func(tx *store.Store) error {
+		n, err := tx.RecordLoginFailure(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, a, "login.failure", c.EmailNorm, "wrong password"); err != nil {
+			return err
+		}
+		delay := auth.LoginDelay(n)
+		if delay <= 0 {
+			return nil
+		}
+		until := now.Add(delay)
+		lock := &until
+		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{LockedUntil: &lock}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "login.lockout", c.EmailNorm, fmt.Sprintf("%d failures in a row, locked for %s", n, delay))
+	})
+	if err != nil {
+		return fmt.Errorf("log in %q: %w", c.EmailNorm, err)
+	}
+	return refuse("", "error.login.failed")
+}
+
+func (s *Service) loginFailed(ctx context.Context, a Actor, subject, detail string) error {
+	if err := s.auditNow(ctx, a, "login.failure", subject, detail); err != nil {
+		return fmt.Errorf("log in: %w", err)
+	}
+	return refuse("", "error.login.failed")
+}
+
+// auditNow writes one audit event outside any other transaction.
+func (s *Service) auditNow(ctx context.Context, a Actor, action, subject, detail string) error {
+	return s.audit(ctx, s.store, a, action, subject, detail)
+}
+
+func minutesUntil(now, t time.Time) int {
+	m := int(t.Sub(now).Round(time.Minute) / time.Minute)
+	if m < 1 {
+		m = 1
+	}
+	return m
+}

@@ -1,0 +1,84 @@
+package portal
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/clientportal/portal/internal/auth"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+)
+
+// Mail kinds, as recorded in the outbox.
+const (
+	MailInvitation    = "invitation"
+	MailVerifyCode    = "verify_code"
+	MailResetCode     = "reset_code"
+	MailSignUpExists  = "signup_exists"
+	MailPasswordReset = "password_reset"
+	MailPasswordSet   = "password_changed"
+)
+
+// queueMail composes a mail in the client's language and queues it through
+// st, the action's transaction.
+func (s *Service) queueMail(ctx context.Context, st *store.Store, kind string, c *store.Client, args ...any) error {
+	p := s.catalog.Printer(text.Lang(c.Lang))
+	m := &store.OutboxMessage{
+		Kind:      kind,
+		ClientID:  &c.ID,
+		ToAddr:    c.Email,
+		Subject:   p.T("mail."+kind+".subject", args...),
+		Body:      p.T("mail."+kind+".body", args...) + "\n\n" + p.T("mail.signature", s.PortalURL()),
+		CreatedAt: s.clock(),
+	}
+	if err := st.EnqueueMail(ctx, m); err != nil {
+		return fmt.Errorf("queue %s mail to %q: %w", kind, c.EmailNorm, err)
+	}
+	return nil
+}
+
+// newInvitation stores a fresh invitation for c (revoking any open one) and
+// queues its mail. It returns the token, which exists nowhere else.
+func (s *Service) newInvitation(ctx context.Context, st *store.Store, c *store.Client, by string) (string, error) {
+	token, err := auth.NewToken()
+	if err != nil {
+		return "", fmt.Errorf("make invitation token: %w", err)
+	}
+	now := s.clock()
+	inv := &store.Invitation{
+		ClientID:  c.ID,
+		TokenHash: auth.HashSecret(token),
+		CreatedBy: by,
+		CreatedAt: now,
+		ExpiresAt: now.Add(s.cfg.InviteTTL),
+	}
+	if err := st.CreateInvitation(ctx, inv); err != nil {
+		return "", err
+	}
+	// Arguments: name, portal URL, ready command, token, expiry.
+	err = s.queueMail(ctx, st, MailInvitation, c,
+		c.Name, s.PortalURL(), s.ConnectCommand("invite-"+token), token, inv.ExpiresAt.Format(time.RFC1123))
+	return token, err
+}
+
+// newCode stores a fresh one-time code for c (revoking the previous one of
+// that purpose) and queues its mail.
+func (s *Service) newCode(ctx context.Context, st *store.Store, c *store.Client, purpose, kind string) error {
+	code, err := auth.NewCode()
+	if err != nil {
+		return fmt.Errorf("make code: %w", err)
+	}
+	now := s.clock()
+	rec := &store.Code{
+		ClientID:  c.ID,
+		Purpose:   purpose,
+		CodeHash:  auth.HashSecret(code),
+		CreatedAt: now,
+		ExpiresAt: now.Add(auth.CodeTTL),
+	}
+	if err := st.CreateCode(ctx, rec); err != nil {
+		return err
+	}
+	return s.queueMail(ctx, st, kind, c, c.Name, auth.FormatCode(code), int(auth.CodeTTL/time.Minute))
+}

@@ -1,0 +1,55 @@
+package portal
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/clientportal/portal/internal/mail"
+	"github.com/clientportal/portal/internal/store"
+)
+
+// ListOutbox returns a page of the outbox, newest first. Any staff member.
+func (s *Service) ListOutbox(ctx context.Context, a Actor, q store.OutboxQuery) ([]store.OutboxMessage, error) {
+	if err := requireStaff(a); err != nil {
+		return nil, err
+	}
+	return s.store.ListMail(ctx, q)
+}
+
+// MailQueue is the outbox as the mail worker sees it.
+func (s *Service) MailQueue() mail.Queue { return outboxQueue{st: s.store, from: s.cfg.MailFrom} }
+
+type outboxQueue struct {
+	st   *store.Store
+	from string
+}
+
+func (q outboxQueue) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]mail.Queued, error) {
+	rows, err := q.st.ClaimMail(ctx, now, lease, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mail.Queued, len(rows))
+	for i, m := range rows {
+		out[i] = mail.Queued{ID: m.ID, Attempts: m.Attempts, Message: mail.Message{
+			ID: strconv.FormatUint(m.ID, 10), From: q.from, To: m.ToAddr,
+			Subject: m.Subject, Body: m.Body, Date: m.CreatedAt,
+		}}
+	}
+	return out, nil
+}
+
+func (q outboxQueue) MarkSent(ctx context.Context, id uint64, at time.Time) error {
+	return q.st.MarkMailSent(ctx, id, at)
+}
+
+func (q outboxQueue) MarkFailed(ctx context.Context, id uint64, attempts int, next time.Time, lastErr string) error {
+	return q.st.MarkMailFailed(ctx, id, attempts, next, lastErr)
+}
+
+// Maintain forgets what is no longer needed (old per-address counters).
+// The server runs it every few minutes.
+func (s *Service) Maintain(ctx context.Context) error {
+	return s.store.PruneLoginAttempts(ctx, s.clock().Add(-24*time.Hour))
+}

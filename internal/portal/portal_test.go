@@ -1,0 +1,405 @@
+package portal_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/store"
+)
+
+const strong = portaltest.StrongPassword
+
+// clock is a settable time for expiry and lockout tests.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)} }
+
+func refusalKey(t *testing.T, err error) string {
+	t.Helper()
+	pe := portal.AsError(err)
+	if pe == nil {
+		t.Fatalf("want a refusal, got %v", err)
+	}
+	return pe.Key
+}
+
+func guest(addr string) portal.Actor { return portal.Guest(addr, "sess-"+addr) }
+
+func TestAddClientValidation(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	long := strings.Repeat("a", 100_000)
+	tests := []struct {
+		name  string
+		in    portal.NewClient
+		field string
+		key   string
+	}{
+		{"empty email", portal.NewClient{Name: "Ann"}, portal.FieldEmail, "error.email.required"},
+		{"bad email", portal.NewClient{Email: "ann", Name: "Ann"}, portal.FieldEmail, "error.email.invalid"},
+		{"display name", portal.NewClient{Email: "Ann <ann@x.com>", Name: "Ann"}, portal.FieldEmail, "error.email.invalid"},
+		{"no dot domain", portal.NewClient{Email: "ann@localhost", Name: "Ann"}, portal.FieldEmail, "error.email.invalid"},
+		{"huge email", portal.NewClient{Email: long + "@x.com", Name: "Ann"}, portal.FieldEmail, "error.email.invalid"},
+		{"empty name", portal.NewClient{Email: "ann@x.com", Name: "  "}, portal.FieldName, "error.field.required"},
+		{"escape in name", portal.NewClient{Email: "ann@x.com", Name: "Ann\x1b[31m"}, portal.FieldName, "error.field.bad_chars"},
+		{"C1 in name", portal.NewClient{Email: "ann@x.com", Name: "Ann\u009b31m"}, portal.FieldName, "error.field.bad_chars"},
+		{"bidi in company", portal.NewClient{Email: "ann@x.com", Name: "Ann", Company: "Acme\u202e"}, portal.FieldCompany, "error.field.bad_chars"},
+		{"invalid utf8", portal.NewClient{Email: "ann@x.com", Name: "Ann\xff"}, portal.FieldName, "error.field.bad_chars"},
+		{"huge name", portal.NewClient{Email: "ann@x.com", Name: long}, portal.FieldName, "error.field.too_long"},
+		{"bad phone", portal.NewClient{Email: "ann@x.com", Name: "Ann", Phone: "call me"}, portal.FieldPhone, "error.phone.invalid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := env.Service.AddClient(ctx, env.Admin(), tt.in)
+			if got := refusalKey(t, err); got != tt.key || portal.FieldOf(err) != tt.field {
+				t.Fatalf("got %s on %q, want %s on %q", got, portal.FieldOf(err), tt.key, tt.field)
+			}
+		})
+	}
+	if n, _ := env.Store.CountClients(ctx, ""); n != 0 {
+		t.Fatalf("refused input created %d clients", n)
+	}
+}
+
+func TestAddClientQueuesInvitationAndRefusesDuplicate(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	c, err := env.Service.AddClient(ctx, env.Admin(), portal.NewClient{Email: " Ann@Example.com ", Name: "Ann Smith", Company: "Acme", Phone: "+1 555 010 0199"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != store.StatusInvited || c.Email != "Ann@Example.com" {
+		t.Fatalf("client = %+v", c)
+	}
+	mail := env.LastMail(t, "Ann@Example.com", portal.MailInvitation)
+	for _, want := range []string{"Hello Ann Smith", "ssh -t -p 2222 invite-", "@portal.example.com", "ssh://portal.example.com:2222"} {
+		if !strings.Contains(mail.Body, want) {
+			t.Errorf("invitation mail lacks %q:\n%s", want, mail.Body)
+		}
+	}
+	_, err = env.Service.AddClient(ctx, env.Admin(), portal.NewClient{Email: "ann@EXAMPLE.com", Name: "Other"})
+	if refusalKey(t, err) != "error.client.exists" {
+		t.Fatalf("duplicate: %v", err)
+	}
+	msg := portal.Message(env.Catalog.Printer("en"), err)
+	if !strings.Contains(msg, "Ann Smith") {
+		t.Fatalf("duplicate message should name the existing client: %q", msg)
+	}
+}
+
+func TestRolesAreEnforcedInTheDomain(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	support := portal.Actor{Kind: store.ActorStaff, Name: "sam", Role: store.RoleSupport}
+	client := env.AddActiveClient(t, "c@x.com", "Cee")
+	clientActor := guest("1.2.3.4:5").AsClient(client)
+	if _, err := env.Service.AddClient(ctx, env.Admin(), portal.NewClient{Email: "inv@x.com", Name: "Inv"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		call func(a portal.Actor) error
+		// allowed lists who may: "admin", "support", "client".
+		allowed string
+	}{
+		{"add client", func(a portal.Actor) error {
+			_, err := env.Service.AddClient(ctx, a, portal.NewClient{Email: "n" + a.Role + a.Kind + "@x.com", Name: "N"})
+			return err
+		}, "admin"},
+		{"resend invitation", func(a portal.Actor) error { return env.Service.ResendInvitation(ctx, a, "inv@x.com") }, "admin support"},
+		{"list clients", func(a portal.Actor) error { _, err := env.Service.ListClients(ctx, a, store.ClientQuery{}); return err }, "admin support"},
+		{"set sign-up", func(a portal.Actor) error { return env.Service.SetSignUp(ctx, a, false) }, "admin"},
+		{"list outbox", func(a portal.Actor) error { _, err := env.Service.ListOutbox(ctx, a, store.OutboxQuery{}); return err }, "admin support"},
+		{"list staff", func(a portal.Actor) error { _, err := env.Service.ListStaff(ctx, a); return err }, "admin"},
+	}
+	actors := map[string]portal.Actor{"admin": env.Admin(), "support": support, "client": clientActor, "guest": guest("1.2.3.4:5")}
+	for _, tt := range tests {
+		for who, a := range actors {
+			t.Run(tt.name+"/"+who, func(t *testing.T) {
+				err := tt.call(a)
+				if strings.Contains(tt.allowed, who) {
+					if err != nil {
+						t.Fatalf("%s should be allowed: %v", who, err)
+					}
+				} else if !errors.Is(err, portal.ErrForbidden) {
+					t.Fatalf("%s should be refused, got %v", who, err)
+				}
+			})
+		}
+	}
+}
+
+func TestInvitationSingleUseExpiryAndResend(t *testing.T) {
+	clk := newClock()
+	env := portaltest.New(t, portal.WithClock(clk.now))
+	ctx := context.Background()
+	if _, err := env.Service.AddClient(ctx, env.Admin(), portal.NewClient{Email: "ann@x.com", Name: "Ann"}); err != nil {
+		t.Fatal(err)
+	}
+	first := portaltest.TokenIn(t, env.LastMail(t, "ann@x.com", portal.MailInvitation).Body)
+	if c, err := env.Service.CheckInvitation(ctx, first); err != nil || c.Name != "Ann" {
+		t.Fatalf("check open invitation: %v, %v", c, err)
+	}
+	if err := env.Service.ResendInvitation(ctx, env.Admin(), "ANN@x.com"); err != nil {
+		t.Fatal(err)
+	}
+	second := portaltest.TokenIn(t, env.LastMail(t, "ann@x.com", portal.MailInvitation).Body)
+	if second == first {
+		t.Fatal("resend reused the token")
+	}
+	if _, err := env.Service.AcceptInvitation(ctx, guest("1.1.1.1:1"), first, strong, strong); refusalKey(t, err) != "error.invitation.revoked" {
+		t.Fatalf("old token: %v", err)
+	}
+	// Bad passwords are refused without using the invitation.
+	if _, err := env.Service.AcceptInvitation(ctx, guest("1.1.1.1:1"), second, "short", "short"); refusalKey(t, err) != "error.password.too_short" {
+		t.Fatalf("short password: %v", err)
+	}
+	if _, err := env.Service.AcceptInvitation(ctx, guest("1.1.1.1:1"), second, strong, strong+"x"); refusalKey(t, err) != "error.password.mismatch" {
+		t.Fatalf("mismatch: %v", err)
+	}
+	clk.add(25 * time.Hour)
+	if _, err := env.Service.AcceptInvitation(ctx, guest("1.1.1.1:1"), second, strong, strong); refusalKey(t, err) != "error.invitation.expired" {
+		t.Fatalf("expired: %v", err)
+	}
+	if err := env.Service.ResendInvitation(ctx, env.Admin(), "ann@x.com"); err != nil {
+		t.Fatal(err)
+	}
+	third := portaltest.TokenIn(t, env.LastMail(t, "ann@x.com", portal.MailInvitation).Body)
+	c, err := env.Service.AcceptInvitation(ctx, guest("1.1.1.1:1"), strings.ToUpper(third), strong, strong)
+	if err != nil || c.Status != store.StatusActive {
+		t.Fatalf("accept: %v %v", c, err)
+	}
+	if _, err := env.Service.AcceptInvitation(ctx, guest("1.1.1.1:1"), third, strong, strong); refusalKey(t, err) != "error.invitation.used" {
+		t.Fatalf("second use: %v", err)
+	}
+	for _, bad := range []string{"", "x", strings.Repeat("a", 100_000), "\x1b[2J", "invite-" + third} {
+		if _, err := env.Service.CheckInvitation(ctx, bad); refusalKey(t, err) != "error.invitation.invalid" {
+			t.Fatalf("token %q: %v", bad, err)
+		}
+	}
+}
+
+func TestLogInSameAnswerAndLockout(t *testing.T) {
+	clk := newClock()
+	env := portaltest.New(t, portal.WithClock(clk.now))
+	ctx := context.Background()
+	env.AddActiveClient(t, "ann@x.com", "Ann")
+	wrongPw := func(addr string) error {
+		_, err := env.Service.LogIn(ctx, guest(addr), "ann@x.com", "not the password at all")
+		return err
+	}
+	_, unknown := env.Service.LogIn(ctx, guest("9.9.9.9:1"), "nobody@x.com", strong)
+	if refusalKey(t, unknown) != "error.login.failed" || refusalKey(t, wrongPw("9.9.9.8:1")) != "error.login.failed" {
+		t.Fatal("unknown email and wrong password must read the same")
+	}
+	for i := 0; i < 4; i++ {
+		_ = wrongPw("10.0.0.1:1")
+	}
+	// Five failures in a row now: the right password says locked.
+	_, err := env.Service.LogIn(ctx, guest("10.0.0.2:1"), "ann@x.com", strong)
+	if refusalKey(t, err) != "error.login.locked" {
+		t.Fatalf("after 5 failures: %v", err)
+	}
+	// A wrong password while locked reads like any wrong password.
+	if refusalKey(t, wrongPw("10.0.0.3:1")) != "error.login.failed" {
+		t.Fatal("locked account must not be revealed by a wrong password")
+	}
+	clk.add(16 * time.Minute)
+	c, err := env.Service.LogIn(ctx, guest("10.0.0.4:1"), "ANN@x.com", strong)
+	if err != nil || c.Name != "Ann" {
+		t.Fatalf("after the wait: %v %v", c, err)
+	}
+	events, _ := env.Store.ListAudit(ctx, store.AuditQuery{Action: "login.lockout"})
+	if len(events) != 1 {
+		t.Fatalf("lockout audited %d times", len(events))
+	}
+}
+
+func TestLogInPerAddressLimit(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	env.AddActiveClient(t, "ann@x.com", "Ann")
+	for i := 0; i < 30; i++ {
+		_, _ = env.Service.LogIn(ctx, guest("7.7.7.7:1"), "spray"+string(rune('a'+i%26))+"@x.com", "whatever password 123")
+	}
+	_, err := env.Service.LogIn(ctx, guest("7.7.7.7:2"), "ann@x.com", strong)
+	if refusalKey(t, err) != "error.login.rate_limited" {
+		t.Fatalf("31st attempt from one address: %v", err)
+	}
+	if _, err := env.Service.LogIn(ctx, guest("7.7.7.8:1"), "ann@x.com", strong); err != nil {
+		t.Fatalf("another address: %v", err)
+	}
+}
+
+func TestSignUpFlow(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	in := portal.SignUpInput{Profile: portal.Profile{Name: "Bob Brown", Email: "bob@x.com"}, Password: strong, Repeat: strong}
+	if err := env.Service.SignUp(ctx, guest("1.1.1.1:1"), in); refusalKey(t, err) != "error.signup.off" {
+		t.Fatalf("sign-up while off: %v", err)
+	}
+	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Service.SignUp(ctx, guest("1.1.1.1:1"), in); err != nil {
+		t.Fatal(err)
+	}
+	code := portaltest.CodeIn(t, env.LastMail(t, "bob@x.com", portal.MailVerifyCode).Body)
+	// Logging in before verifying mails a new code and says so.
+	if _, err := env.Service.LogIn(ctx, guest("1.1.1.1:1"), "bob@x.com", strong); refusalKey(t, err) != portal.KeyLoginPending {
+		t.Fatalf("log in while pending: %v", err)
+	}
+	if _, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), "bob@x.com", code); refusalKey(t, err) != "error.code.wrong_left" {
+		t.Fatalf("old code after a new one: %v", err)
+	}
+	code = portaltest.CodeIn(t, env.LastMail(t, "bob@x.com", portal.MailVerifyCode).Body)
+	c, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), "bob@x.com", strings.ToLower(strings.ReplaceAll(code, "-", "")))
+	if err != nil || c.Status != store.StatusActive {
+		t.Fatalf("verify: %v %v", c, err)
+	}
+	// Signing up again with the same email: same answer, a notice, nothing overwritten.
+	again := portal.SignUpInput{Profile: portal.Profile{Name: "Mallory", Email: "BOB@x.com"}, Password: strong + " other", Repeat: strong + " other"}
+	if err := env.Service.SignUp(ctx, guest("6.6.6.6:1"), again); err != nil {
+		t.Fatalf("existing email must answer the same: %v", err)
+	}
+	env.LastMail(t, "bob@x.com", portal.MailSignUpExists)
+	if _, err := env.Service.LogIn(ctx, guest("1.1.1.1:1"), "bob@x.com", strong); err != nil {
+		t.Fatalf("original password must still work: %v", err)
+	}
+}
+
+func TestWrongCodeSixTimes(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	env.AddActiveClient(t, "ann@x.com", "Ann")
+	if err := env.Service.RequestReset(ctx, guest("1.1.1.1:1"), "ann@x.com"); err != nil {
+		t.Fatal(err)
+	}
+	code := portaltest.CodeIn(t, env.LastMail(t, "ann@x.com", portal.MailResetCode).Body)
+	wrong := "ZZZZ-ZZZZ"
+	if wrong == code {
+		wrong = "YYYY-YYYY"
+	}
+	newPw := "a brand new passphrase for ann"
+	keys := []string{}
+	for i := 0; i < 6; i++ {
+		_, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", wrong, newPw, newPw)
+		keys = append(keys, refusalKey(t, err))
+	}
+	want := []string{"error.code.wrong_left", "error.code.wrong_left", "error.code.wrong_left", "error.code.wrong_left", "error.code.expired", "error.code.expired"}
+	if strings.Join(keys, ",") != strings.Join(want, ",") {
+		t.Fatalf("refusals = %v, want %v", keys, want)
+	}
+	if _, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", code, newPw, newPw); refusalKey(t, err) != "error.code.expired" {
+		t.Fatalf("right code after 5 wrong tries: %v", err)
+	}
+}
+
+func TestResetEndsSessionsAndMailsNotice(t *testing.T) {
+	clk := newClock()
+	env := portaltest.New(t, portal.WithClock(clk.now))
+	ctx := context.Background()
+	ann := env.AddActiveClient(t, "ann@x.com", "Ann")
+	ended := make(chan string, 2)
+	sessCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	env.Service.Sessions().Bind(sessCtx, ann.ID, "laptop", func() { ended <- "laptop" })
+	// Unknown email: the same answer, no mail.
+	if err := env.Service.RequestReset(ctx, guest("1.1.1.1:1"), "nobody@x.com"); err != nil {
+		t.Fatal(err)
+	}
+	if len(env.Mails(t, "nobody@x.com")) != 0 {
+		t.Fatal("mail sent to an unknown address")
+	}
+	if err := env.Service.RequestReset(ctx, guest("1.1.1.1:1"), "ann@x.com"); err != nil {
+		t.Fatal(err)
+	}
+	code := portaltest.CodeIn(t, env.LastMail(t, "ann@x.com", portal.MailResetCode).Body)
+	newPw := "a brand new passphrase for ann"
+	// A refused password does not use up the code.
+	if _, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", code, "ann", "ann"); refusalKey(t, err) != "error.password.too_short" {
+		t.Fatalf("weak password: %v", err)
+	}
+	clk.add(11 * time.Minute)
+	if _, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", code, newPw, newPw); refusalKey(t, err) != "error.code.expired" {
+		t.Fatalf("code after 11 minutes: %v", err)
+	}
+	clk.add(2 * time.Minute)
+	if err := env.Service.RequestReset(ctx, guest("1.1.1.1:1"), "ann@x.com"); err != nil {
+		t.Fatal(err)
+	}
+	code = portaltest.CodeIn(t, env.LastMail(t, "ann@x.com", portal.MailResetCode).Body)
+	if _, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", code, newPw, newPw); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ended:
+	case <-time.After(time.Second):
+		t.Fatal("the other session was not ended")
+	}
+	env.LastMail(t, "ann@x.com", portal.MailPasswordReset)
+	if _, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", code, newPw, newPw); refusalKey(t, err) != "error.code.expired" {
+		t.Fatalf("code used twice: %v", err)
+	}
+	if _, err := env.Service.LogIn(ctx, guest("1.1.1.2:1"), "ann@x.com", newPw); err != nil {
+		t.Fatalf("log in with the new password: %v", err)
+	}
+}
+
+func TestChangePasswordAndProfile(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	ann := env.AddActiveClient(t, "ann@x.com", "Ann")
+	a := guest("1.1.1.1:1").AsClient(ann)
+	newPw := "another long passphrase here"
+	if err := env.Service.ChangePassword(ctx, a, "wrong current password", newPw, newPw); refusalKey(t, err) != "error.password.current_wrong" {
+		t.Fatalf("wrong current: %v", err)
+	}
+	if err := env.Service.ChangePassword(ctx, a, strong, newPw, newPw); err != nil {
+		t.Fatal(err)
+	}
+	env.LastMail(t, "ann@x.com", portal.MailPasswordSet)
+	c, err := env.Service.UpdateProfile(ctx, a, portal.Profile{Name: "Ann Jones", Company: "Jones LLC", Phone: "+44 20 7946 0000"})
+	if err != nil || c.Name != "Ann Jones" {
+		t.Fatalf("update profile: %v %v", c, err)
+	}
+	if _, err := env.Service.UpdateProfile(ctx, a, portal.Profile{Name: ""}); refusalKey(t, err) != "error.field.required" {
+		t.Fatalf("empty name: %v", err)
+	}
+}
+
+func TestStaffLastAdmin(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	key := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ann@laptop"
+	if _, err := env.Service.AddStaff(ctx, env.Admin(), "ann", store.RoleAdmin, key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Service.AddStaff(ctx, env.Admin(), "bob", store.RoleAdmin, key); refusalKey(t, err) != "error.staff.key_exists" {
+		t.Fatalf("same key twice: %v", err)
+	}
+	if err := env.Service.RemoveStaff(ctx, env.Admin(), "ann"); refusalKey(t, err) != "error.staff.last_admin" {
+		t.Fatalf("remove last admin: %v", err)
+	}
+	for _, bad := range []string{"", "not a key", "ssh-ed25519 AAAA", strings.Repeat("x", 100_000)} {
+		if _, err := env.Service.AddStaff(ctx, env.Admin(), "carl", store.RoleSupport, bad); portal.FieldOf(err) != portal.FieldKey {
+			t.Fatalf("key %.20q: %v", bad, err)
+		}
+	}
+}

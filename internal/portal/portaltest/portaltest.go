@@ -1,0 +1,139 @@
+// Package portaltest builds a real portal.Service on a temporary SQLite
+// database for the tests of the packages above it (TUI, commands, server).
+package portaltest
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clientportal/portal/internal/auth"
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+)
+
+// Env is a portal on a fresh database.
+type Env struct {
+	Service *portal.Service
+	Store   *store.Store
+	Catalog *text.Catalog
+	Dir     string
+}
+
+// FastParams are argon2id parameters far below production's, so that suites
+// which hash many passwords run quickly; hashing itself is tested with the
+// real parameters in internal/auth and end to end.
+func FastParams() auth.Params {
+	p := auth.DefaultParams()
+	p.Memory, p.Time = 1024, 1
+	return p
+}
+
+// New makes an Env whose database lives in t.TempDir().
+func New(t testing.TB, opts ...portal.Option) *Env {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, filepath.Join(dir, "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := text.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := portal.New(st, auth.NewHasher(FastParams(), 2), cat, portal.Config{
+		PublicAddr: "portal.example.com:2222",
+		InviteTTL:  24 * time.Hour,
+		MailFrom:   "portal@example.com",
+	}, opts...)
+	return &Env{Service: svc, Store: st, Catalog: cat, Dir: dir}
+}
+
+// Admin is an admin actor (the system), for setting up data.
+func (e *Env) Admin() portal.Actor { return portal.System("test-admin") }
+
+// Mails lists every queued or sent mail to addr, oldest first.
+func (e *Env) Mails(t testing.TB, addr string) []store.OutboxMessage {
+	t.Helper()
+	all, err := e.Store.ListMail(context.Background(), store.OutboxQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []store.OutboxMessage
+	for i := len(all) - 1; i >= 0; i-- {
+		if strings.EqualFold(all[i].ToAddr, addr) {
+			out = append(out, all[i])
+		}
+	}
+	return out
+}
+
+// LastMail is the newest mail to addr of that kind; it fails the test when
+// there is none.
+func (e *Env) LastMail(t testing.TB, addr, kind string) store.OutboxMessage {
+	t.Helper()
+	mails := e.Mails(t, addr)
+	for i := len(mails) - 1; i >= 0; i-- {
+		if mails[i].Kind == kind {
+			return mails[i]
+		}
+	}
+	t.Fatalf("no %s mail to %s", kind, addr)
+	return store.OutboxMessage{}
+}
+
+// CodeIn finds the XXXX-XXXX code in a mail body.
+func CodeIn(t testing.TB, body string) string {
+	t.Helper()
+	for _, f := range strings.Fields(body) {
+		if len(f) == 9 && f[4] == '-' {
+			if _, ok := auth.NormalizeCode(f); ok {
+				return f
+			}
+		}
+	}
+	t.Fatalf("no code in mail:\n%s", body)
+	return ""
+}
+
+// TokenIn finds the invitation token (the invite-TOKEN user name) in a mail.
+func TokenIn(t testing.TB, body string) string {
+	t.Helper()
+	i := strings.Index(body, "invite-")
+	if i < 0 {
+		t.Fatalf("no invitation token in mail:\n%s", body)
+	}
+	rest := body[i+len("invite-"):]
+	if j := strings.IndexByte(rest, '@'); j > 0 {
+		return rest[:j]
+	}
+	t.Fatalf("no invitation token in mail:\n%s", body)
+	return ""
+}
+
+// StrongPassword is a password the policy accepts for any test client.
+const StrongPassword = "correct horse battery staple 42"
+
+// AddActiveClient adds a client through the invitation flow and returns it
+// active with StrongPassword.
+func (e *Env) AddActiveClient(t testing.TB, email, name string) *store.Client {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := e.Service.AddClient(ctx, e.Admin(), portal.NewClient{Email: email, Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	token := TokenIn(t, e.LastMail(t, email, portal.MailInvitation).Body)
+	c, err := e.Service.AcceptInvitation(ctx, portal.Guest("127.0.0.1:1", "setup"), token, StrongPassword, StrongPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

@@ -1,0 +1,97 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/clientportal/portal/internal/store"
+)
+
+// RequestReset mails a reset code when an account exists for email. It
+// answers the same whether or not one does.
+func (s *Service) RequestReset(ctx context.Context, a Actor, email string) error {
+	email, err := validEmail(email)
+	if err != nil {
+		return err
+	}
+	c, err := s.store.ClientByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status == store.StatusDisabled) {
+		return s.auditNow(ctx, a, "reset.request", store.NormalizeEmail(email), "no usable account")
+	}
+	if err != nil {
+		return fmt.Errorf("request reset for %q: %w", email, err)
+	}
+	if s.codeSentRecently(ctx, c, store.CodeReset) {
+		return s.auditNow(ctx, a, "reset.request", c.EmailNorm, "code sent less than a minute ago")
+	}
+	err = s.tx(ctx, func(tx *store.Store) error {
+		if err := s.newCode(ctx, tx, c, store.CodeReset, MailResetCode); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "reset.request", c.EmailNorm, "code mailed")
+	})
+	if err != nil {
+		return fmt.Errorf("request reset for %q: %w", email, err)
+	}
+	return nil
+}
+
+// ResetPassword sets a new password with the mailed code. It mails the
+// client a notice, ends every live session of the client, and returns the
+// client logged in. The password is checked before the code so that a
+// refused password does not use up a try.
+func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, password, repeat string) (*store.Client, error) {
+	email, err := validEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	usable := func(c *store.Client) bool { return c.Status != store.StatusDisabled }
+	if c, err := s.store.ClientByEmail(ctx, email); err == nil && usable(c) {
+		if err := validNewPassword(password, repeat, c.Email, c.Name); err != nil {
+			return nil, err
+		}
+	} else if err := validNewPassword(password, repeat, email, ""); err != nil {
+		return nil, err
+	}
+	c, err := s.checkCode(ctx, a, email, code, store.CodeReset, usable)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return nil, fmt.Errorf("reset password: %w", err)
+	}
+	now := s.clock()
+	err = s.tx(ctx, func(tx *store.Store) error {
+		if err := tx.UseCode(ctx, c.codeID, now); errors.Is(err, store.ErrConflict) {
+			return refuse(FieldCode, "error.code.expired")
+		} else if err != nil {
+			return err
+		}
+		// The code proves the address: an invited or pending client
+		// becomes active, and an open invitation is no longer needed.
+		active, zero := store.StatusActive, 0
+		var noLock *time.Time
+		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{
+			Status: &active, PasswordHash: &hash, FailedLogins: &zero, LockedUntil: &noLock, LastLoginAt: &now,
+		}); err != nil {
+			return err
+		}
+		if err := tx.RevokeOpenInvitations(ctx, c.ID, now); err != nil {
+			return err
+		}
+		if err := s.queueMail(ctx, tx, MailPasswordReset, c.Client, c.Name, now.Format(time.RFC1123), a.sourceHost()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a.AsClient(c.Client), "reset.done", c.EmailNorm, "")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reset password: %w", err)
+	}
+	ended := s.sessions.End(c.ID, a.SessionID)
+	s.log.Info("password reset", "client", c.EmailNorm, "sessions_ended", ended)
+	c.Status, c.PasswordHash, c.LastLoginAt, c.FailedLogins, c.LockedUntil = store.StatusActive, hash, &now, 0, nil
+	return c.Client, nil
+}

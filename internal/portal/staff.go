@@ -1,0 +1,200 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+)
+
+// MaxStaffNameLen caps a staff name.
+const MaxStaffNameLen = 100
+
+// StaffByKey finds the staff member who owns key.
+func (s *Service) StaffByKey(ctx context.Context, key gossh.PublicKey) (*store.Staff, error) {
+	st, err := s.store.StaffByFingerprint(ctx, gossh.FingerprintSHA256(key))
+	if err != nil {
+		return nil, fmt.Errorf("find staff key: %w", err)
+	}
+	return st, nil
+}
+
+// ListStaff lists staff keys. Admins only.
+func (s *Service) ListStaff(ctx context.Context, a Actor) ([]store.Staff, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, err
+	}
+	return s.store.ListStaff(ctx)
+}
+
+// ParseAuthorizedKey reads one authorized_keys line and returns the key and
+// its comment.
+func ParseAuthorizedKey(line string) (gossh.PublicKey, string, error) {
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return nil, "", refuse(FieldKey, "error.staff.key_required")
+	}
+	if len(line) > 16*1024 || !utf8.ValidString(line) {
+		return nil, "", refuse(FieldKey, "error.staff.key_invalid")
+	}
+	key, comment, _, _, err := gossh.ParseAuthorizedKey([]byte(line))
+	if err != nil {
+		return nil, "", refuse(FieldKey, "error.staff.key_invalid")
+	}
+	return key, text.Sanitize(comment), nil
+}
+
+// AddStaff registers a public key (an authorized_keys line) for a staff
+// member with a role. Admins only.
+func (s *Service) AddStaff(ctx context.Context, a Actor, name, role, authorizedKey string) (*store.Staff, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, err
+	}
+	name, err := cleanText(FieldStaffName, name, MaxStaffNameLen, true)
+	if err != nil {
+		return nil, err
+	}
+	if strings.ContainsAny(name, " \t") {
+		return nil, refuse(FieldStaffName, "error.staff.name_spaces")
+	}
+	if role != store.RoleAdmin && role != store.RoleSupport {
+		return nil, refuse(FieldRole, "error.staff.role_invalid")
+	}
+	key, _, err := ParseAuthorizedKey(authorizedKey)
+	if err != nil {
+		return nil, err
+	}
+	st := &store.Staff{
+		Name:        name,
+		Role:        role,
+		PublicKey:   strings.TrimSpace(string(gossh.MarshalAuthorizedKey(key))),
+		Fingerprint: gossh.FingerprintSHA256(key),
+		CreatedAt:   s.clock(),
+	}
+	err = s.tx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateStaff(ctx, st); err != nil {
+			if errors.Is(err, store.ErrDuplicate) {
+				return refuse(FieldKey, "error.staff.key_exists", st.Fingerprint)
+			}
+			return err
+		}
+		return s.audit(ctx, tx, a, "staff.add", name, role+" "+st.Fingerprint)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add staff %q: %w", name, err)
+	}
+	return st, nil
+}
+
+// RemoveStaff removes every key of a staff member. Admins only; the last
+// admin cannot be removed, so the console is never left without one.
+func (s *Service) RemoveStaff(ctx context.Context, a Actor, name string) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	err := s.tx(ctx, func(tx *store.Store) error {
+		others, err := tx.CountAdminNames(ctx, name)
+		if err != nil {
+			return err
+		}
+		all, err := tx.CountAdminNames(ctx, "")
+		if err != nil {
+			return err
+		}
+		if all > 0 && others == 0 {
+			return refuse(FieldStaffName, "error.staff.last_admin")
+		}
+		n, err := tx.DeleteStaffByName(ctx, name)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return refuse(FieldStaffName, "error.staff.not_found", name)
+		}
+		return s.audit(ctx, tx, a, "staff.remove", name, fmt.Sprintf("%d keys", n))
+	})
+	if err != nil {
+		return fmt.Errorf("remove staff %q: %w", name, err)
+	}
+	return nil
+}
+
+// RegisterInitialAdmins registers, as admins, the keys in entries: each is
+// an authorized_keys line or the path of a file of them. Keys registered
+// already are left as they are, so this is safe at every start. It returns
+// how many keys were added.
+func (s *Service) RegisterInitialAdmins(ctx context.Context, entries []string) (int, error) {
+	var lines []string
+	for _, e := range entries {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		if _, _, err := ParseAuthorizedKey(e); err == nil {
+			lines = append(lines, e)
+			continue
+		}
+		data, err := os.ReadFile(expandHome(e))
+		if err != nil {
+			return 0, fmt.Errorf("initial admin key %q: not a public key, and not a readable file: %w", e, err)
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				lines = append(lines, l)
+			}
+		}
+	}
+	added := 0
+	for _, l := range lines {
+		key, comment, err := ParseAuthorizedKey(l)
+		if err != nil {
+			return added, fmt.Errorf("initial admin key %q: %w", truncateForError(l), err)
+		}
+		if _, err := s.StaffByKey(ctx, key); err == nil {
+			continue
+		}
+		name := adminNameFromComment(comment)
+		if _, err := s.AddStaff(ctx, System("initial-admin-key"), name, store.RoleAdmin, l); err != nil {
+			return added, err
+		}
+		added++
+	}
+	return added, nil
+}
+
+// adminNameFromComment turns a key comment such as "ann@laptop" into a
+// staff name ("ann"), or "admin".
+func adminNameFromComment(comment string) string {
+	name := comment
+	if i := strings.IndexByte(name, '@'); i >= 0 {
+		name = name[:i]
+	}
+	name = strings.Join(strings.Fields(name), "-")
+	if name == "" || utf8.RuneCountInString(name) > MaxStaffNameLen {
+		return "admin"
+	}
+	return name
+}
+
+func expandHome(path string) string {
+	if strings.HasPrefix(path, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return home + path[1:]
+		}
+	}
+	return path
+}
+
+func truncateForError(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

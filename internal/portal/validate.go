@@ -1,0 +1,153 @@
+package portal
+
+import (
+	"errors"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/clientportal/portal/internal/auth"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+)
+
+// Field length limits, in characters.
+const (
+	MaxEmailLen   = 254
+	MaxNameLen    = 200
+	MaxCompanyLen = 200
+	MaxPhoneLen   = 40
+)
+
+// cleanText trims s and refuses text a terminal would act on: control
+// characters, escape sequences, bidi overrides and invalid UTF-8 are refused
+// with a clear message rather than silently altered, so what is stored is
+// exactly what the person meant.
+func cleanText(field, s string, max int, required bool) (string, error) {
+	if !utf8.ValidString(s) || text.Sanitize(s) != s {
+		return "", refuse(field, "error.field.bad_chars")
+	}
+	s = strings.TrimSpace(s)
+	if s == "" && required {
+		return "", refuse(field, "error.field.required")
+	}
+	if utf8.RuneCountInString(s) > max {
+		return "", refuse(field, "error.field.too_long", max)
+	}
+	return s, nil
+}
+
+// validEmail checks an email address and returns it trimmed. Display names,
+// comments and anything net/mail would rewrite are refused: the address is
+// used as typed.
+func validEmail(s string) (string, error) {
+	if len(s) > 4*MaxEmailLen {
+		return "", refuse(FieldEmail, "error.email.invalid")
+	}
+	s, err := cleanText(FieldEmail, s, MaxEmailLen, true)
+	if err != nil {
+		if pe := AsError(err); pe != nil && pe.Key == "error.field.required" {
+			return "", refuse(FieldEmail, "error.email.required")
+		}
+		return "", refuse(FieldEmail, "error.email.invalid")
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || addr.Name != "" || strings.ContainsAny(s, " \"<>()[]\\,;:") {
+		return "", refuse(FieldEmail, "error.email.invalid")
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at < 1 || at == len(s)-1 {
+		return "", refuse(FieldEmail, "error.email.invalid")
+	}
+	domain := s[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return "", refuse(FieldEmail, "error.email.invalid")
+	}
+	return s, nil
+}
+
+func validPhone(s string) (string, error) {
+	s, err := cleanText(FieldPhone, s, MaxPhoneLen, false)
+	if err != nil || s == "" {
+		return s, err
+	}
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune(" +-().x/", r):
+		default:
+			return "", refuse(FieldPhone, "error.phone.invalid")
+		}
+	}
+	if digits < 4 {
+		return "", refuse(FieldPhone, "error.phone.invalid")
+	}
+	return s, nil
+}
+
+// Profile is a client's general information.
+type Profile struct {
+	Name    string
+	Email   string
+	Company string
+	Phone   string
+}
+
+// validProfile checks every field and returns them cleaned; the first
+// refusal is returned, in form order.
+func validProfile(p Profile, needEmail bool) (Profile, error) {
+	var err error
+	if p.Name, err = cleanText(FieldName, p.Name, MaxNameLen, true); err != nil {
+		return p, err
+	}
+	if needEmail {
+		if p.Email, err = validEmail(p.Email); err != nil {
+			return p, err
+		}
+	}
+	if p.Company, err = cleanText(FieldCompany, p.Company, MaxCompanyLen, false); err != nil {
+		return p, err
+	}
+	if p.Phone, err = validPhone(p.Phone); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// validNewPassword applies the password policy and the repeat check.
+func validNewPassword(password, repeat, email, name string) error {
+	if password == "" {
+		return refuse(FieldPassword, "error.password.required")
+	}
+	if err := auth.CheckPassword(password, email, name); err != nil {
+		var pe *auth.PolicyError
+		if errors.As(err, &pe) {
+			switch pe.Reason {
+			case auth.ReasonTooShort:
+				return refuse(FieldPassword, "error.password.too_short", auth.MinPasswordLen)
+			case auth.ReasonTooLong:
+				return refuse(FieldPassword, "error.password.too_long", auth.MaxPasswordLen)
+			}
+			return refuse(FieldPassword, "error.password."+string(pe.Reason))
+		}
+		return err
+	}
+	if password != repeat {
+		return refuse(FieldRepeat, "error.password.mismatch")
+	}
+	return nil
+}
+
+func validStatus(s string) error {
+	if s == "" {
+		return nil
+	}
+	for _, st := range store.ClientStatuses {
+		if s == st {
+			return nil
+		}
+	}
+	return refuse("status", "error.status.invalid", strings.Join(store.ClientStatuses, ", "))
+}

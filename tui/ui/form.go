@@ -1,0 +1,279 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/clientportal/portal/internal/text"
+)
+
+const (
+	// DefaultCharLimit caps a field when Field.CharLimit is 0. It is far
+	// above any real name, email or password (policy stops at 128) and low
+	// enough that a runaway paste is cut rather than stored.
+	DefaultCharLimit = 256
+
+	defaultFormWidth = 76 // an 80-column frame less its margins
+	maxInputWidth    = 48 // wider inputs only make the eye travel
+	minInputWidth    = 16 // below this, labels go above their inputs
+	labelGap         = 2
+)
+
+// Field describes one input of a form.
+type Field struct {
+	Key         string // names the field for Value, SetValue, SetError, Focus
+	Label       string // from the catalog
+	Placeholder string // from the catalog; may be empty
+	Password    bool   // masked, never echoed
+	CharLimit   int    // in code points; 0 means DefaultCharLimit
+	Optional    bool   // MissingRequired skips it
+}
+
+// FormEvent is what a key did to the form as a whole.
+type FormEvent int
+
+// The form events.
+const (
+	FormNone   FormEvent = iota // nothing for the screen to do
+	FormSubmit                  // Enter on the last field
+	FormBack                    // Esc
+)
+
+type formField struct {
+	Field
+	input textinput.Model
+	err   string
+}
+
+// Form is a column of text inputs with labels and errors. It is used by
+// pointer (*Form): the screen keeps one and calls Update and View on it, and
+// its setters change it in place.
+type Form struct {
+	st      *Styles
+	keys    FormKeyMap
+	fields  []formField
+	focus   int
+	formErr string
+	width   int
+	labelW  int
+	inline  bool // labels left of the inputs, or above them when narrow
+}
+
+// NewForm makes a form of the fields in order, focused on the first.
+func NewForm(st *Styles, p text.Printer, fields ...Field) *Form {
+	f := &Form{st: st, keys: newFormKeyMap(p), width: defaultFormWidth}
+	for _, fd := range fields {
+		if fd.CharLimit <= 0 {
+			fd.CharLimit = DefaultCharLimit
+		}
+		f.fields = append(f.fields, formField{Field: fd, input: newInput(st, fd)})
+		f.labelW = max(f.labelW, lipgloss.Width(fd.Label))
+	}
+	f.layout()
+	f.focusIndex(0)
+	return f
+}
+
+func newInput(st *Styles, fd Field) textinput.Model {
+	in := textinput.New()
+	in.Prompt = ""
+	in.Placeholder = fd.Placeholder
+	in.CharLimit = fd.CharLimit
+	// Every style replaced: textinput.New's come from the global renderer.
+	in.PromptStyle = st.Field
+	in.TextStyle = st.Field
+	in.PlaceholderStyle = st.Placeholder
+	in.CompletionStyle = st.Placeholder
+	in.Cursor.Style = st.Cursor
+	in.Cursor.TextStyle = st.Field
+	// A blinking cursor sends a message every half second to every idle
+	// session; a static one costs nothing.
+	in.Cursor.SetMode(cursor.CursorStatic)
+	if fd.Password {
+		in.EchoMode = textinput.EchoPassword
+		in.EchoCharacter = st.Mask
+	}
+	km := textinput.DefaultKeyMap
+	// Ctrl+V would read the clipboard of the server, not the client's; the
+	// client's terminal pastes on its own. Tab, Up and Down belong to the
+	// form, and fields have no suggestions anyway.
+	km.Paste = key.Binding{}
+	km.AcceptSuggestion = key.Binding{}
+	km.NextSuggestion = key.Binding{}
+	km.PrevSuggestion = key.Binding{}
+	in.KeyMap = km
+	return in
+}
+
+// Keys returns the form's key bindings, for help.
+func (f *Form) Keys() FormKeyMap { return f.keys }
+
+// Update handles a message: moving between fields, submitting, going back,
+// or editing the focused field. Typed and pasted runes are cleaned by
+// CleanRunes before the field sees them; textinput then drops the U+FFFD
+// that invalid input became, so a field never holds one.
+func (f *Form) Update(msg tea.Msg) (FormEvent, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return FormNone, f.updateFocused(msg)
+	}
+	n := len(f.fields)
+	// A paste is text, never a command, even when it reads "enter".
+	if !km.Paste {
+		switch {
+		case key.Matches(km, f.keys.Back):
+			return FormBack, nil
+		case key.Matches(km, f.keys.Enter):
+			if f.focus >= n-1 {
+				return FormSubmit, nil
+			}
+			return FormNone, f.focusIndex(f.focus + 1)
+		case key.Matches(km, f.keys.Next):
+			if n == 0 {
+				return FormNone, nil
+			}
+			return FormNone, f.focusIndex((f.focus + 1) % n)
+		case key.Matches(km, f.keys.Prev):
+			if n == 0 {
+				return FormNone, nil
+			}
+			return FormNone, f.focusIndex((f.focus + n - 1) % n)
+		}
+	}
+	km.Runes = CleanRunes(km.Runes)
+	if km.Type == tea.KeyRunes && len(km.Runes) == 0 {
+		return FormNone, nil
+	}
+	return FormNone, f.updateFocused(km)
+}
+
+func (f *Form) updateFocused(msg tea.Msg) tea.Cmd {
+	if f.focus < 0 || f.focus >= len(f.fields) {
+		return nil
+	}
+	var cmd tea.Cmd
+	f.fields[f.focus].input, cmd = f.fields[f.focus].input.Update(msg)
+	return cmd
+}
+
+func (f *Form) focusIndex(i int) tea.Cmd {
+	if i < 0 || i >= len(f.fields) {
+		return nil
+	}
+	for j := range f.fields {
+		f.fields[j].input.Blur()
+	}
+	f.focus = i
+	return f.fields[i].input.Focus()
+}
+
+func (f *Form) index(key string) int {
+	for i := range f.fields {
+		if f.fields[i].Key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// Value returns what is typed in the field, or "" for an unknown key.
+func (f *Form) Value(key string) string {
+	if i := f.index(key); i >= 0 {
+		return f.fields[i].input.Value()
+	}
+	return ""
+}
+
+// SetValue fills a field, sanitized and cut to its CharLimit.
+func (f *Form) SetValue(key, v string) {
+	if i := f.index(key); i >= 0 {
+		f.fields[i].input.SetValue(text.Sanitize(v))
+		f.fields[i].input.CursorEnd()
+	}
+}
+
+// SetError shows msg under the field named key; "" clears it. Key "" (or a
+// key the form does not have, so that no error is ever lost) sets the
+// form-level error shown below the fields.
+func (f *Form) SetError(key, msg string) {
+	if i := f.index(key); i >= 0 && key != "" {
+		f.fields[i].err = msg
+		return
+	}
+	f.formErr = msg
+}
+
+// ClearErrors clears every field's error and the form-level one.
+func (f *Form) ClearErrors() {
+	for i := range f.fields {
+		f.fields[i].err = ""
+	}
+	f.formErr = ""
+}
+
+// Focus moves the focus to the field named key.
+func (f *Form) Focus(key string) tea.Cmd {
+	return f.focusIndex(f.index(key))
+}
+
+// Focused returns the key of the focused field ("" for an empty form).
+func (f *Form) Focused() string {
+	if f.focus < len(f.fields) {
+		return f.fields[f.focus].Key
+	}
+	return ""
+}
+
+// SetWidth sets the columns the form may use.
+func (f *Form) SetWidth(w int) {
+	f.width = max(w, 1)
+	f.layout()
+}
+
+// Reset clears every value and error and focuses the first field.
+func (f *Form) Reset() {
+	for i := range f.fields {
+		f.fields[i].input.Reset()
+	}
+	f.ClearErrors()
+	f.focusIndex(0)
+}
+
+// MissingRequired sets the "required" error on each empty (or blank)
+// field that is not optional, moves the focus to the first of them, and
+// reports whether there was any.
+func (f *Form) MissingRequired(p text.Printer) bool {
+	first := -1
+	for i := range f.fields {
+		fd := &f.fields[i]
+		if fd.Optional || strings.TrimSpace(fd.input.Value()) != "" {
+			continue
+		}
+		fd.err = p.T("ui.error.required")
+		if first < 0 {
+			first = i
+		}
+	}
+	if first >= 0 {
+		f.focusIndex(first)
+	}
+	return first >= 0
+}
+
+// layout decides where labels go and how wide inputs are for the width.
+func (f *Form) layout() {
+	indent := len(noMarker) + f.labelW + labelGap
+	f.inline = f.width-indent-1 >= minInputWidth
+	if !f.inline {
+		indent = len(noMarker)
+	}
+	// textinput draws up to Width columns plus one for the cursor.
+	w := min(maxInputWidth, max(1, f.width-indent-1))
+	for i := range f.fields {
+		f.fields[i].input.Width = w
+	}
+}

@@ -1,0 +1,72 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/clientportal/portal/internal/text"
+)
+
+// Frame lays a screen out in exactly width x height cells: the title bar on
+// the first line, the body under it, the help at the bottom. Lines too long
+// are cut (escape-sequence aware) and a body too tall loses its last lines,
+// so a small terminal never wraps or scrolls the screen. The help gets at
+// most a third of the height; the title bar wins on a one-line terminal.
+func Frame(st *Styles, width, height int, title, body, helpView string) string {
+	if width <= 0 || height <= 0 {
+		return ""
+	}
+	out := make([]string, 0, height)
+	out = append(out, titleBar(st, width, title))
+
+	var help []string
+	if height >= 2 && helpView != "" {
+		help = strings.Split(helpView, "\n")
+		help = help[:min(len(help), max(1, height/3))]
+	}
+	bodyRows := height - 1 - len(help)
+
+	// Breathing room around the body only where there is room for it.
+	margin, top := 0, 0
+	if width >= 40 {
+		margin = 2
+	}
+	if bodyRows >= 8 {
+		top = 1
+	}
+	pad := strings.Repeat(" ", margin)
+	var bodyLines []string
+	if body != "" {
+		bodyLines = strings.Split(body, "\n")
+	}
+	for i := 0; i < bodyRows; i++ {
+		j := i - top
+		if j < 0 || j >= len(bodyLines) || bodyLines[j] == "" {
+			out = append(out, "")
+			continue
+		}
+		out = append(out, fit(pad+bodyLines[j], width))
+	}
+	for _, l := range help {
+		out = append(out, fit(pad+l, width))
+	}
+	return strings.Join(out, "\n")
+}
+
+// titleBar is the title on a bar as wide as the screen.
+func titleBar(st *Styles, width int, title string) string {
+	t := ansi.Truncate(" "+text.Sanitize(title), width, ellipsis)
+	t += strings.Repeat(" ", max(0, width-lipgloss.Width(t)))
+	return st.TitleBar.Render(t)
+}
+
+// fit cuts a line to width columns, dropping a stray carriage return that
+// would send the cursor back over the line.
+func fit(line string, width int) string {
+	line = strings.TrimRight(line, "\r")
+	if lipgloss.Width(line) <= width {
+		return line
+	}
+	return ansi.Truncate(line, width, ellipsis)
+}
