@@ -1,0 +1,78 @@
+package config
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+func parse(t *testing.T, env map[string]string, args ...string) (*Config, error) {
+	t.Helper()
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	c := Bind(fs, func(k string) string { return env[k] })
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return c, c.Validate()
+}
+
+func TestDefaultsEnvironmentFlags(t *testing.T) {
+	c, err := parse(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != ":2222" || c.DB != filepath.Join("data", "portal.db") || c.PublicAddr != "localhost:2222" ||
+		c.InviteTTL != 24*time.Hour || c.IdleTimeout != 15*time.Minute || c.MaxSessionsPerAddress != 50 || c.MailFrom != "portal@localhost" {
+		t.Fatalf("defaults = %+v", c)
+	}
+	env := map[string]string{"PORTAL_LISTEN": "127.0.0.1:3333", "PORTAL_INVITE_TTL": "48h", "PORTAL_INITIAL_ADMIN_KEYS": "a.pub, b.pub", "PORTAL_MAX_SESSIONS_PER_ADDRESS": "0"}
+	c, err = parse(t, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:3333" || c.InviteTTL != 48*time.Hour || len(c.InitialAdminKeys) != 2 || c.MaxSessionsPerAddress != 0 || c.PublicAddr != "127.0.0.1:3333" {
+		t.Fatalf("from environment = %+v", c)
+	}
+	c, err = parse(t, env, "--listen", ":4444", "--invite-ttl", "1h", "--public-addr", "portal.example.com:22")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != ":4444" || c.InviteTTL != time.Hour || c.PublicAddr != "portal.example.com:22" {
+		t.Fatalf("flags must win: %+v", c)
+	}
+}
+
+func TestBadValuesNameTheFlag(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"listen", nil, []string{"--listen", "nonsense"}, "--listen"},
+		{"listen port", nil, []string{"--listen", ":99999"}, "--listen"},
+		{"public addr", nil, []string{"--public-addr", "nohost"}, "--public-addr"},
+		{"smtp scheme", nil, []string{"--smtp", "http://x"}, "--smtp"},
+		{"db scheme", nil, []string{"--db", "mysql://x"}, "--db"},
+		{"mail from", nil, []string{"--mail-from", "nobody"}, "--mail-from"},
+		{"ttl too long", nil, []string{"--invite-ttl", "9999h"}, "--invite-ttl"},
+		{"idle too short", nil, []string{"--idle-timeout", "1s"}, "--idle-timeout"},
+		{"negative sessions", nil, []string{"--max-sessions-per-address", "-1"}, "--max-sessions-per-address"},
+		{"env duration", map[string]string{"PORTAL_INVITE_TTL": "tomorrow"}, nil, "$PORTAL_INVITE_TTL"},
+		{"env number", map[string]string{"PORTAL_MAX_SESSIONS_PER_ADDRESS": "many"}, nil, "$PORTAL_MAX_SESSIONS_PER_ADDRESS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parse(t, tt.env, tt.args...)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("got %v, want one line starting with %s", err, tt.want)
+			}
+		})
+	}
+	if _, err := parse(t, nil, "--smtp", "smtp://user:hunter2@mail.example.com:587", "--listen", "nonsense"); err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("error leaks the SMTP password or is missing: %v", err)
+	}
+}
