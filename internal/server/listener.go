@@ -1,0 +1,258 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// lingerAfterSession is how long a connection may stay open once its only
+// session has ended: long enough for the client to read the exit status and
+// close, short enough that a client that never closes costs nothing.
+const lingerAfterSession = 5 * time.Second
+
+// lingerWhileDraining replaces lingerAfterSession during Shutdown, which
+// waits for every connection to close.
+const lingerWhileDraining = 250 * time.Millisecond
+
+// connState is where a connection is in its life.
+type connState int
+
+const (
+	stateHandshake connState = iota // accepted, no session yet
+	stateSession                    // its session is running
+	stateDone                       // its session has ended
+)
+
+// limiter counts connections per source IP: those without a session yet,
+// and live sessions.
+type limiter struct {
+	maxUnauth   int
+	maxSessions int
+	draining    atomic.Bool
+
+	mu       sync.Mutex
+	unauth   map[string]int
+	sessions map[string]int
+	conns    map[*trackedConn]struct{}
+}
+
+func newLimiter(maxUnauth, maxSessions int) *limiter {
+	return &limiter{
+		maxUnauth:   maxUnauth,
+		maxSessions: maxSessions,
+		unauth:      make(map[string]int),
+		sessions:    make(map[string]int),
+		conns:       make(map[*trackedConn]struct{}),
+	}
+}
+
+// admit counts a new connection from ip, or refuses it.
+func (l *limiter) admit(c *trackedConn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.unauth[c.ip] >= l.maxUnauth {
+		return false
+	}
+	l.unauth[c.ip]++
+	l.conns[c] = struct{}{}
+	return true
+}
+
+func (l *limiter) leaveHandshake(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	decrement(l.unauth, ip)
+}
+
+func (l *limiter) forget(c *trackedConn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.conns, c)
+}
+
+// acquireSession counts a live session from ip, or refuses it.
+func (l *limiter) acquireSession(ip string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.maxSessions > 0 && l.sessions[ip] >= l.maxSessions {
+		return false
+	}
+	l.sessions[ip]++
+	return true
+}
+
+func (l *limiter) releaseSession(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	decrement(l.sessions, ip)
+}
+
+// drain shortens the linger of sessions that end from now on and closes
+// every connection that has no running session.
+func (l *limiter) drain() {
+	l.draining.Store(true)
+	l.mu.Lock()
+	conns := make([]*trackedConn, 0, len(l.conns))
+	for c := range l.conns {
+		conns = append(conns, c)
+	}
+	l.mu.Unlock()
+	for _, c := range conns {
+		if c.state() != stateSession {
+			_ = c.Close()
+		}
+	}
+}
+
+func decrement(m map[string]int, key string) {
+	if m[key] <= 1 {
+		delete(m, key) // keeps the maps as small as the live connections
+		return
+	}
+	m[key]--
+}
+
+// limitedListener applies the per-address limit and the handshake deadline
+// to every connection it accepts.
+type limitedListener struct {
+	net.Listener
+	limits    *limiter
+	handshake time.Duration
+	log       *slog.Logger
+}
+
+func (ln *limitedListener) Accept() (net.Conn, error) {
+	for {
+		conn, err := ln.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		c := &trackedConn{Conn: conn, limits: ln.limits, ip: hostOf(conn.RemoteAddr())}
+		if !ln.limits.admit(c) {
+			ln.log.Warn("too many unauthenticated connections", "remote", conn.RemoteAddr().String())
+			_ = conn.Close()
+			continue
+		}
+		c.handshakeDeadline = time.Now().Add(ln.handshake)
+		if err := c.Conn.SetDeadline(c.handshakeDeadline); err != nil {
+			_ = c.Close()
+			continue
+		}
+		return c, nil
+	}
+}
+
+func hostOf(addr net.Addr) string {
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		return tcp.IP.String()
+	}
+	host, _, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	return host
+}
+
+// trackedConn keeps its own deadlines under whatever charmbracelet/ssh asks
+// for: the library sets the connection's deadline on every read and write
+// (to zero when it has no timeouts of its own), which would silently clear
+// the handshake deadline.
+type trackedConn struct {
+	net.Conn
+	limits *limiter
+	ip     string
+
+	mu                sync.Mutex
+	st                connState
+	handshakeDeadline time.Time // while in stateHandshake
+	lingerDeadline    time.Time // once in stateDone
+	requested         time.Time // the last deadline the library asked for
+	closeOnce         sync.Once
+}
+
+func (c *trackedConn) state() connState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.st
+}
+
+// effective is the earliest non-zero of the library's deadline and ours.
+func (c *trackedConn) effectiveLocked(t time.Time) time.Time {
+	for _, own := range []time.Time{c.handshakeDeadline, c.lingerDeadline} {
+		if !own.IsZero() && (t.IsZero() || own.Before(t)) {
+			t = own
+		}
+	}
+	return t
+}
+
+func (c *trackedConn) SetDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.requested = t
+	return c.Conn.SetDeadline(c.effectiveLocked(t))
+}
+
+func (c *trackedConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.Conn.SetReadDeadline(c.effectiveLocked(t))
+}
+
+func (c *trackedConn) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.Conn.SetWriteDeadline(c.effectiveLocked(t))
+}
+
+// startSession moves the connection out of the handshake: its deadline is
+// lifted and it no longer counts as unauthenticated. It reports false if
+// the connection already had its session.
+func (c *trackedConn) startSession() bool {
+	c.mu.Lock()
+	if c.st != stateHandshake {
+		c.mu.Unlock()
+		return false
+	}
+	c.st = stateSession
+	c.handshakeDeadline = time.Time{}
+	err := c.Conn.SetDeadline(c.effectiveLocked(c.requested))
+	c.mu.Unlock()
+	c.limits.leaveHandshake(c.ip)
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		_ = c.Close()
+	}
+	return true
+}
+
+// endSession lets the connection linger briefly, then its deadline ends it.
+func (c *trackedConn) endSession() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.st = stateDone
+	linger := lingerAfterSession
+	if c.limits.draining.Load() {
+		linger = lingerWhileDraining
+	}
+	c.lingerDeadline = time.Now().Add(linger)
+	_ = c.Conn.SetDeadline(c.effectiveLocked(c.requested))
+}
+
+func (c *trackedConn) Close() error {
+	err := c.Conn.Close()
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		st := c.st
+		c.st = stateDone
+		c.mu.Unlock()
+		if st == stateHandshake {
+			c.limits.leaveHandshake(c.ip)
+		}
+		c.limits.forget(c)
+	})
+	return err
+}

@@ -1,0 +1,162 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/ssh"
+
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// endGrace is how long an ended program has to restore the terminal before
+// the session is closed under it.
+const endGrace = 2 * time.Second
+
+// endReason says why the server ended a session.
+type endReason int
+
+const (
+	endNone     endReason = iota
+	endIdle               // no keystroke for IdleTimeout
+	endMaxTime            // MaxSessionTime reached
+	endShutdown           // the server is shutting down
+	endExternal           // ui.Session.End, e.g. after a password reset
+)
+
+// liveSession is the server's handle on one routed SSH session: it ends the
+// session from any goroutine and releases what was made for it.
+type liveSession struct {
+	s       *Server
+	sess    ssh.Session
+	id      string
+	program bool // a Bubble Tea program runs; otherwise a one-shot command
+	// renderer is the session's own lipgloss renderer, for programs only.
+	renderer *lipgloss.Renderer
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu     sync.Mutex
+	reason endReason
+}
+
+func (s *Server) newLiveSession(sess ssh.Session, program bool) *liveSession {
+	ctx, cancel := context.WithCancel(sess.Context())
+	ls := &liveSession{
+		s:       s,
+		sess:    sess,
+		id:      sessionID(sess),
+		program: program,
+		ctx:     ctx,
+		cancel:  cancel,
+		done:    make(chan struct{}),
+	}
+	if program {
+		ls.renderer = newRenderer(sess)
+	}
+	s.track(ls, true)
+	if obs := s.routes.Sessions; obs != nil {
+		obs.SessionStarted(ls.uiSession())
+	}
+	// A shutdown that began before this session was tracked missed it.
+	if s.shuttingDown.Load() {
+		ls.endWith(endShutdown)
+	}
+	return ls
+}
+
+func (ls *liveSession) uiSession() ui.Session {
+	return ui.Session{
+		Context:    ls.ctx,
+		ID:         ls.id,
+		User:       ls.sess.User(),
+		RemoteAddr: ls.sess.RemoteAddr().String(),
+		Renderer:   ls.renderer,
+		End:        ls.end,
+	}
+}
+
+// end is ui.Session.End.
+func (ls *liveSession) end() { ls.endWith(endExternal) }
+
+// endWith ends the session once, whichever of its enders comes first. A
+// program is killed through its context, which restores the terminal; the
+// session is closed under it only if that takes too long.
+func (ls *liveSession) endWith(reason endReason) {
+	ls.mu.Lock()
+	if ls.reason != endNone {
+		ls.mu.Unlock()
+		return
+	}
+	ls.reason = reason
+	ls.mu.Unlock()
+
+	ls.cancel()
+	if !ls.program {
+		_ = ls.sess.Close()
+		return
+	}
+	time.AfterFunc(endGrace, func() {
+		defer ls.s.recoverGoroutine("session end")
+		select {
+		case <-ls.done:
+		default:
+			_ = ls.sess.Close()
+		}
+	})
+}
+
+func (ls *liveSession) endReason() endReason {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.reason
+}
+
+// finish releases the session; it runs when the handler is done with it.
+func (ls *liveSession) finish() {
+	close(ls.done)
+	ls.cancel()
+	ls.s.track(ls, false)
+	if obs := ls.s.routes.Sessions; obs != nil {
+		obs.SessionEnded(ls.id)
+	}
+}
+
+// endMessage is the line shown once the terminal is restored.
+func (ls *liveSession) endMessage() string {
+	switch ls.endReason() {
+	case endIdle:
+		return fmt.Sprintf("session ended after %s without a key", humanDuration(ls.s.cfg.IdleTimeout))
+	case endMaxTime:
+		return fmt.Sprintf("session ended: sessions last at most %s", humanDuration(ls.s.cfg.MaxSessionTime))
+	case endShutdown:
+		return msgShuttingDown
+	case endExternal:
+		return "session ended"
+	default:
+		return ""
+	}
+}
+
+// humanDuration writes whole minutes and hours as words, anything else as Go does.
+func humanDuration(d time.Duration) string {
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return plural(int64(d/time.Hour), "hour")
+	case d >= time.Minute && d%time.Minute == 0:
+		return plural(int64(d/time.Minute), "minute")
+	default:
+		return d.String()
+	}
+}
