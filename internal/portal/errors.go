@@ -61,7 +61,16 @@ func AsError(err error) *Error {
 // message, or the generic internal-error text for anything else.
 func Message(p text.Printer, err error) string {
 	if pe := AsError(err); pe != nil {
-		return p.T(pe.Key, pe.Args...)
+		// Arguments are often what someone typed or stored: clean them
+		// here, once, for every screen and command that shows a refusal.
+		args := make([]any, len(pe.Args))
+		for i, a := range pe.Args {
+			if s, ok := a.(string); ok {
+				a = text.Sanitize(s)
+			}
+			args[i] = a
+		}
+		return p.T(pe.Key, args...)
 	}
 	return p.T("common.error.internal")
 }

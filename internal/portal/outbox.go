@@ -14,7 +14,19 @@ func (s *Service) ListOutbox(ctx context.Context, a Actor, q store.OutboxQuery) 
 	if err := requireStaff(a); err != nil {
 		return nil, err
 	}
-	return s.store.ListMail(ctx, q)
+	if q.State != "" && q.State != store.MailQueued && q.State != store.MailSent && q.State != store.MailFailed {
+		return nil, refuse("state", "error.outbox.state_invalid")
+	}
+	mails, err := s.store.ListMail(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	// Bodies hold invitation tokens and codes: whoever reads the outbox
+	// could use them, so they never leave the store this way.
+	for i := range mails {
+		mails[i].Body = ""
+	}
+	return mails, nil
 }
 
 // MailQueue is the outbox as the mail worker sees it.

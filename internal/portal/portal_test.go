@@ -403,3 +403,23 @@ func TestStaffLastAdmin(t *testing.T) {
 		}
 	}
 }
+
+func TestRefusalArgumentsAreSanitizedAndOutboxHidesBodies(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	err := env.Service.ResendInvitation(ctx, env.Admin(), "evil\x1b]0;pwned\x07@x.com")
+	msg := portal.Message(env.Catalog.Printer("en"), err)
+	if strings.ContainsAny(msg, "\x1b\x07") {
+		t.Fatalf("refusal message carries control bytes: %q", msg)
+	}
+	if _, err := env.Service.AddClient(ctx, env.Admin(), portal.NewClient{Email: "ann@x.com", Name: "Ann"}); err != nil {
+		t.Fatal(err)
+	}
+	mails, err := env.Service.ListOutbox(ctx, env.Admin(), store.OutboxQuery{})
+	if err != nil || len(mails) != 1 {
+		t.Fatalf("outbox: %v %v", mails, err)
+	}
+	if mails[0].Body != "" {
+		t.Fatal("the outbox listing exposes the invitation token in the body")
+	}
+}

@@ -1,0 +1,174 @@
+package commands
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+)
+
+func (r *runner) clientsCmd() *cobra.Command {
+	return r.group("clients", "cmd.clients.short", r.clientsListCmd(), r.clientsAddCmd())
+}
+
+// clientJSON is a client as `clients list --json` prints it. Every string
+// is cleaned: a terminal shows JSON too, and encoding/json passes C1
+// controls such as U+009B through as they are.
+type clientJSON struct {
+	Email       string  `json:"email"`
+	Name        string  `json:"name"`
+	Company     string  `json:"company"`
+	Phone       string  `json:"phone"`
+	Status      string  `json:"status"`
+	Lang        string  `json:"lang"`
+	CreatedAt   string  `json:"created_at"`
+	LastLoginAt *string `json:"last_login_at"`
+}
+
+func toClientJSON(c *store.Client) clientJSON {
+	return clientJSON{
+		Email:       text.Sanitize(c.Email),
+		Name:        text.Sanitize(c.Name),
+		Company:     text.Sanitize(c.Company),
+		Phone:       text.Sanitize(c.Phone),
+		Status:      text.Sanitize(c.Status),
+		Lang:        text.Sanitize(c.Lang),
+		CreatedAt:   stamp(c.CreatedAt),
+		LastLoginAt: stampPtr(c.LastLoginAt),
+	}
+}
+
+// limitFlag reads --limit: 0 when not given (everything), an error when
+// given and not positive.
+func (r *runner) limitFlag(cmd *cobra.Command, limit int) (int, error) {
+	if !cmd.Flags().Changed("limit") {
+		return 0, nil
+	}
+	if limit < 1 {
+		return 0, r.usage("cmd.error.limit")
+	}
+	return limit, nil
+}
+
+func (r *runner) clientsListCmd() *cobra.Command {
+	var (
+		asJSON                bool
+		search, status, after string
+		limit                 int
+	)
+	cmd := r.leaf("list [--json] [--search TEXT] [--status S] [--limit N] [--after EMAIL]",
+		"cmd.clients.list.short", r.noArgs(), func(cmd *cobra.Command, _ []string) error {
+			total, err := r.limitFlag(cmd, limit)
+			if err != nil {
+				return err
+			}
+			return r.listClients(cmd, store.ClientQuery{
+				Search: search, Status: status, After: store.NormalizeEmail(after),
+			}, total, asJSON)
+		})
+	f := cmd.Flags()
+	f.BoolVar(&asJSON, "json", false, r.p.T("cmd.flag.json"))
+	f.StringVar(&search, "search", "", r.p.T("cmd.flag.search"))
+	f.StringVar(&status, "status", "", r.p.T("cmd.flag.status"))
+	f.IntVar(&limit, "limit", 0, r.p.T("cmd.flag.limit"))
+	f.StringVar(&after, "after", "", r.p.T("cmd.flag.after"))
+	return cmd
+}
+
+// listClients walks the keyset pages until total clients (0: all) are
+// written, writing each page before asking for the next: a script that
+// wants every client gets them without the server holding them all.
+func (r *runner) listClients(cmd *cobra.Command, q store.ClientQuery, total int, asJSON bool) error {
+	ctx := cmd.Context()
+	var (
+		arr *jsonArray
+		tab *table
+	)
+	if asJSON {
+		arr = newJSONArray(r.out)
+	} else {
+		tab = newTable(r.out)
+	}
+	for left := total; ; {
+		q.Limit = pageSize
+		if total > 0 && left < q.Limit {
+			q.Limit = left
+		}
+		page, err := r.svc.ListClients(ctx, r.actor, q)
+		if err != nil {
+			return r.failed(err, map[string]string{"status": "status"})
+		}
+		for i := range page {
+			c := &page[i]
+			if asJSON {
+				err = arr.add(toClientJSON(c))
+			} else {
+				err = tab.row(c.Email, c.Name, c.Company, c.Status)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if !asJSON {
+			if err := tab.flush(); err != nil {
+				return err
+			}
+		}
+		if total > 0 {
+			left -= len(page)
+		}
+		if len(page) < q.Limit || (total > 0 && left <= 0) {
+			break
+		}
+		q.After = page[len(page)-1].EmailNorm
+	}
+	if asJSON {
+		return arr.close()
+	}
+	return nil
+}
+
+// addFields names the flag that feeds each form field, for error lines.
+func addFields() map[string]string {
+	return map[string]string{
+		portal.FieldEmail: "email", portal.FieldName: "name",
+		portal.FieldCompany: "company", portal.FieldPhone: "phone",
+	}
+}
+
+func (r *runner) clientsAddCmd() *cobra.Command {
+	var in portal.NewClient
+	cmd := r.leaf("add --email E --name N [--company C] [--phone P]",
+		"cmd.clients.add.short", r.noArgs(), func(cmd *cobra.Command, _ []string) error {
+			if err := r.requireFlags(cmd, "email", "name"); err != nil {
+				return err
+			}
+			c, err := r.svc.AddClient(cmd.Context(), r.actor, in)
+			if err != nil {
+				return r.failed(err, addFields())
+			}
+			_, err = fmt.Fprintln(r.out, r.p.T("cmd.clients.added", text.Sanitize(c.Email)))
+			return err
+		})
+	f := cmd.Flags()
+	f.StringVar(&in.Email, "email", "", r.p.T("cmd.flag.email"))
+	f.StringVar(&in.Name, "name", "", r.p.T("cmd.flag.name"))
+	f.StringVar(&in.Company, "company", "", r.p.T("cmd.flag.company"))
+	f.StringVar(&in.Phone, "phone", "", r.p.T("cmd.flag.phone"))
+	return cmd
+}
+
+func (r *runner) invitesCmd() *cobra.Command {
+	resend := r.leaf("resend EMAIL", "cmd.invites.resend.short", r.exactArgs("EMAIL"),
+		func(cmd *cobra.Command, args []string) error {
+			if err := r.svc.ResendInvitation(cmd.Context(), r.actor, args[0]); err != nil {
+				return r.failed(err, nil)
+			}
+			_, err := fmt.Fprintln(r.out, r.p.T("cmd.invites.resent", echo(args[0])))
+			return err
+		})
+	return r.group("invites", "cmd.invites.short", resend)
+}
