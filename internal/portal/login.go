@@ -62,6 +62,9 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		_ = s.auditNow(ctx, a, "login.disabled", c.EmailNorm, "")
 		return nil, refuse("", "error.login.disabled")
 	case c.Status == store.StatusPending:
+		if s.codeSentRecently(ctx, c, store.CodeVerify) {
+			return nil, refuse("", KeyLoginPending)
+		}
 		if err := s.tx(ctx, func(tx *store.Store) error {
 			return s.newCode(ctx, tx, c, store.CodeVerify, MailVerifyCode)
 		}); err != nil {

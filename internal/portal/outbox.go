@@ -60,6 +60,11 @@ func (q outboxQueue) MarkFailed(ctx context.Context, id uint64, attempts int, ne
 	return q.st.MarkMailFailed(ctx, id, attempts, next, lastErr)
 }
 
+// RecoverAfterRestart prepares the outbox of a freshly started server.
+func (s *Service) RecoverAfterRestart(ctx context.Context) error {
+	return s.store.RecoverMailAfterRestart(ctx)
+}
+
 // Maintain forgets what is no longer needed (old per-address counters).
 // The server runs it every few minutes.
 func (s *Service) Maintain(ctx context.Context) error {

@@ -8,38 +8,43 @@ import (
 // Sessions tracks which live SSH sessions belong to which client, so that a
 // password reset or a disable can end them at once.
 type Sessions struct {
-	mu       sync.Mutex
-	byClient map[uint64]map[string]func()
+	mu   sync.Mutex
+	byID map[string]boundSession
+}
+
+type boundSession struct {
+	clientID uint64
+	end      func()
+	// forget stops the AfterFunc that unbinds the session when its context
+	// ends, so binding again does not pile them up.
+	forget func() bool
 }
 
 // NewSessions makes an empty registry.
 func NewSessions() *Sessions {
-	return &Sessions{byClient: map[uint64]map[string]func(){}}
+	return &Sessions{byID: map[string]boundSession{}}
 }
 
-// Bind records that session id is client clientID's; end ends it. The
-// binding goes away by itself when ctx (the SSH session's) ends.
+// Bind records that session id is client clientID's; end ends it. Binding
+// a session again replaces its earlier binding. The binding goes away by
+// itself when ctx (the SSH session's) ends.
 func (r *Sessions) Bind(ctx context.Context, clientID uint64, id string, end func()) {
 	r.mu.Lock()
-	m := r.byClient[clientID]
-	if m == nil {
-		m = map[string]func(){}
-		r.byClient[clientID] = m
+	defer r.mu.Unlock()
+	if old, ok := r.byID[id]; ok {
+		old.forget()
 	}
-	m[id] = end
-	r.mu.Unlock()
-	context.AfterFunc(ctx, func() { r.Unbind(clientID, id) })
+	stop := context.AfterFunc(ctx, func() { r.Unbind(clientID, id) })
+	r.byID[id] = boundSession{clientID: clientID, end: end, forget: stop}
 }
 
 // Unbind forgets session id of the client (after log out).
 func (r *Sessions) Unbind(clientID uint64, id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if m := r.byClient[clientID]; m != nil {
-		delete(m, id)
-		if len(m) == 0 {
-			delete(r.byClient, clientID)
-		}
+	if b, ok := r.byID[id]; ok && b.clientID == clientID {
+		b.forget()
+		delete(r.byID, id)
 	}
 }
 
@@ -48,10 +53,11 @@ func (r *Sessions) Unbind(clientID uint64, id string) {
 func (r *Sessions) End(clientID uint64, except string) int {
 	r.mu.Lock()
 	var ends []func()
-	for id, end := range r.byClient[clientID] {
-		if id != except {
-			ends = append(ends, end)
-			delete(r.byClient[clientID], id)
+	for id, b := range r.byID {
+		if b.clientID == clientID && id != except {
+			ends = append(ends, b.end)
+			b.forget()
+			delete(r.byID, id)
 		}
 	}
 	r.mu.Unlock()
@@ -66,5 +72,11 @@ func (r *Sessions) End(clientID uint64, except string) int {
 func (r *Sessions) Count(clientID uint64) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.byClient[clientID])
+	n := 0
+	for _, b := range r.byID {
+		if b.clientID == clientID {
+			n++
+		}
+	}
+	return n
 }

@@ -131,3 +131,22 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// RecoverMailAfterRestart releases the leases a previous process left on
+// messages it was sending when it died. Only on SQLite, which one process
+// serves: its leases can belong to no one alive, and waiting them out would
+// hold a confirmed invitation back for minutes. A message cut off mid-send
+// may go out twice, which at-least-once delivery allows (the embedded
+// mailer rewrites the same file). On PostgreSQL other instances may hold
+// live leases, so they are left to expire.
+func (s *Store) RecoverMailAfterRestart(ctx context.Context) error {
+	if s.dialect != "sqlite" {
+		return nil
+	}
+	err := s.with(ctx).Model(&OutboxMessage{}).Where("state = ? AND lease_until IS NOT NULL", MailQueued).
+		Update("lease_until", nil).Error
+	if err != nil {
+		return fmt.Errorf("release mail leases: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// buildPortal compiles the real binary once per test.
+func buildPortal(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "portal")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runBinary starts `portal serve` as its own process and returns it with the
+// address it listens on, read from its log.
+func runBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addrRe := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := addrRe.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case addr := <-found:
+		return cmd, addr
+	case <-time.After(30 * time.Second):
+		t.Fatal("portal did not report its address")
+	}
+	return nil, ""
+}
+
+// TestKill9LosesNothingConfirmed adds clients through the staff command,
+// kills the server with SIGKILL right after the last confirmation, and
+// checks after a restart that every confirmed client is there and every
+// invitation goes out exactly once.
+func TestKill9LosesNothingConfirmed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and restarts it")
+	}
+	bin := buildPortal(t)
+	root := t.TempDir()
+	signer, _ := newSigner(t, root, "admin")
+	adminLine := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey())))
+	common := []string{"--data", filepath.Join(root, "data"), "--host-keys", filepath.Join(root, "keys"), "--initial-admin-key", adminLine}
+
+	cmd, addr := runBinary(t, bin, common...)
+	ps := &portalServer{addr: addr, dataDir: filepath.Join(root, "data")}
+	const n = 25
+	for i := 0; i < n; i++ {
+		_, errOut, code := ps.staff(t, signer, "", "clients", "add", "--email", fmt.Sprintf("c%02d@example.com", i), "--name", fmt.Sprintf("Client %d", i))
+		if code != 0 {
+			t.Fatalf("add %d: exit %d: %s", i, code, errOut)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+
+	_, addr = runBinary(t, bin, common...)
+	ps.addr = addr
+	out, errOut, code := ps.staff(t, signer, "", "clients", "list", "--json")
+	if code != 0 {
+		t.Fatalf("list after restart: %s", errOut)
+	}
+	var clients []struct{ Email, Status string }
+	if err := json.Unmarshal([]byte(out), &clients); err != nil {
+		t.Fatalf("list --json: %v\n%s", err, out)
+	}
+	if len(clients) != n {
+		t.Fatalf("after kill -9: %d clients, want %d", len(clients), n)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		perAddr := map[string]int{}
+		for _, m := range ps.mails(t) {
+			perAddr[m.To]++
+		}
+		if len(perAddr) == n {
+			for a, k := range perAddr {
+				if k != 1 {
+					t.Fatalf("%s got %d invitations", a, k)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after restart %d of %d invitations were delivered", len(perAddr), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// The database opens cleanly for the offline commands too.
+	check := exec.CommandContext(context.Background(), bin, "staff", "list", "--data", filepath.Join(root, "data"))
+	if out, err := check.CombinedOutput(); err != nil || !strings.Contains(string(out), "admin") {
+		t.Fatalf("staff list after crash: %v\n%s", err, out)
+	}
+}

@@ -1,0 +1,401 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/spf13/pflag"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/clientportal/portal/internal/config"
+)
+
+// portalServer is a whole portal (the same serve the binary runs) on a
+// 127.0.0.1 port with its own data and host key directories.
+type portalServer struct {
+	addr     string
+	dataDir  string
+	keyDir   string
+	admin    gossh.Signer
+	adminKey string // the admin's private key file (OpenSSH format), for ssh -i
+	stop     func()
+}
+
+// newSigner makes an ed25519 key and returns it with its OpenSSH private
+// key file written into dir.
+func newSigner(t testing.TB, dir, name string) (gossh.Signer, string) {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := gossh.MarshalPrivateKey(priv, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return signer, path
+}
+
+// startPortal runs serve in this process with flags args (plus the test's
+// own data, host key and listen settings) until the test ends.
+func startPortal(t testing.TB, args ...string) *portalServer {
+	t.Helper()
+	root := t.TempDir()
+	ps := &portalServer{dataDir: filepath.Join(root, "data"), keyDir: filepath.Join(root, "hostkeys")}
+	ps.admin, ps.adminKey = newSigner(t, root, "admin_ed25519")
+	adminLine := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(ps.admin.PublicKey()))) + " ann@laptop"
+
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	cfg := config.Bind(fs, func(string) string { return "" })
+	all := append([]string{"--listen", "127.0.0.1:0", "--data", ps.dataDir, "--host-keys", ps.keyDir,
+		"--initial-admin-key", adminLine, "--public-addr", "127.0.0.1:2222"}, args...)
+	if err := fs.Parse(all); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	go func() { done <- serve(ctx, cfg, log, func(a net.Addr) { ready <- a }) }()
+	select {
+	case a := <-ready:
+		ps.addr = a.String()
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("serve did not start")
+	}
+	var once sync.Once
+	ps.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve returned %v", err)
+			}
+		})
+	}
+	t.Cleanup(ps.stop)
+	return ps
+}
+
+func (ps *portalServer) port() string {
+	_, port, _ := net.SplitHostPort(ps.addr)
+	return port
+}
+
+func (ps *portalServer) dial(t testing.TB, user string, auth ...gossh.AuthMethod) (*gossh.Client, error) {
+	t.Helper()
+	if len(auth) == 0 {
+		auth = []gossh.AuthMethod{noQuestions()}
+	}
+	return gossh.Dial("tcp", ps.addr, &gossh.ClientConfig{
+		User:            user,
+		Auth:            auth,
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(),
+		Timeout:         10 * time.Second,
+	})
+}
+
+// noQuestions is keyboard-interactive answering nothing: how clients
+// without a key get in.
+func noQuestions() gossh.AuthMethod {
+	return gossh.KeyboardInteractive(func(string, string, []string, []bool) ([]string, error) { return nil, nil })
+}
+
+// staff runs one staff command and returns its stdout, stderr and exit status.
+func (ps *portalServer) staff(t testing.TB, signer gossh.Signer, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	c, err := ps.dial(t, "portal-admin", gossh.PublicKeys(signer))
+	if err != nil {
+		t.Fatalf("staff dial: %v", err)
+	}
+	defer c.Close()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var out, errOut bytes.Buffer
+	s.Stdout, s.Stderr, s.Stdin = &out, &errOut, strings.NewReader(stdin)
+	err = s.Run(shellJoin(args))
+	return out.String(), errOut.String(), exitStatus(t, err)
+}
+
+func (ps *portalServer) admin1(t testing.TB, args ...string) string {
+	t.Helper()
+	out, errOut, code := ps.staff(t, ps.admin, "", args...)
+	if code != 0 {
+		t.Fatalf("%v: exit %d: %s", args, code, errOut)
+	}
+	return out
+}
+
+func shellJoin(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(quoted, " ")
+}
+
+func exitStatus(t testing.TB, err error) int {
+	t.Helper()
+	var ee *gossh.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitStatus()
+	}
+	t.Fatalf("session: %v", err)
+	return -1
+}
+
+// terminal is a client session with a PTY, read as plain text.
+type terminal struct {
+	t    testing.TB
+	c    *gossh.Client
+	s    *gossh.Session
+	in   io.WriteCloser
+	out  *syncBuffer
+	mark int
+	done chan error
+}
+
+func (ps *portalServer) openTerminal(t testing.TB, user string) *terminal {
+	t.Helper()
+	c, err := ps.dial(t, user)
+	if err != nil {
+		t.Fatalf("dial %s: %v", user, err)
+	}
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{gossh.ECHO: 0}); err != nil {
+		t.Fatal(err)
+	}
+	tm := &terminal{t: t, c: c, s: s, out: &syncBuffer{}, done: make(chan error, 1)}
+	s.Stdout, s.Stderr = tm.out, tm.out
+	if tm.in, err = s.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { tm.done <- s.Wait() }()
+	t.Cleanup(func() { _ = c.Close() })
+	return tm
+}
+
+// screenText is everything received since the mark, without escape
+// sequences.
+func (tm *terminal) screenText() string {
+	return ansi.Strip(tm.out.String()[tm.mark:])
+}
+
+// waitFor waits until text appears after the mark, then moves the mark past
+// everything received so far.
+func (tm *terminal) waitFor(text string) {
+	tm.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(tm.screenText(), text) {
+			tm.mark = tm.out.Len()
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tm.t.Fatalf("waited for %q; screen since mark:\n%s", text, tm.screenText())
+}
+
+// send types keys; Enter is "\r", Tab "\t".
+func (tm *terminal) send(keys string) {
+	tm.t.Helper()
+	if _, err := io.WriteString(tm.in, keys); err != nil {
+		tm.t.Fatalf("send: %v", err)
+	}
+}
+
+// fill types each value followed by Enter, pausing so each keystroke batch
+// is read as typing rather than one paste.
+func (tm *terminal) fill(values ...string) {
+	tm.t.Helper()
+	for _, v := range values {
+		tm.send(v)
+		time.Sleep(30 * time.Millisecond)
+		tm.send("\r")
+		time.Sleep(30 * time.Millisecond)
+	}
+}
+
+// ended waits for the session to end and returns its exit status.
+func (tm *terminal) ended() int {
+	tm.t.Helper()
+	select {
+	case err := <-tm.done:
+		return exitStatus(tm.t, err)
+	case <-time.After(15 * time.Second):
+		tm.t.Fatalf("session did not end; screen:\n%s", tm.screenText())
+	}
+	return -1
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (s *syncBuffer) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Len()
+}
+
+// sentMail is one message the embedded mailer wrote into DATA/mail.
+type sentMail struct {
+	To, Subject, Body string
+}
+
+// mails reads every .eml file, decoding headers and quoted-printable bodies
+// as a mail client would.
+func (ps *portalServer) mails(t testing.TB) []sentMail {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(ps.dataDir, "mail", "*.eml"))
+	sort.Strings(files)
+	var out []sentMail
+	dec := new(mime.WordDecoder)
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := mail.ReadMessage(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatalf("%s is not an RFC 5322 message: %v", f, err)
+		}
+		var body []byte
+		if strings.EqualFold(m.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+			body, err = io.ReadAll(quotedprintable.NewReader(m.Body))
+		} else {
+			body, err = io.ReadAll(m.Body)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject, _ := dec.DecodeHeader(m.Header.Get("Subject"))
+		to, _ := mail.ParseAddress(m.Header.Get("To"))
+		addr := m.Header.Get("To")
+		if to != nil {
+			addr = to.Address
+		}
+		out = append(out, sentMail{To: addr, Subject: subject, Body: strings.ReplaceAll(string(body), "\r\n", "\n")})
+	}
+	return out
+}
+
+// waitMail waits for a new mail to addr whose subject contains subject.
+func (ps *portalServer) waitMail(t testing.TB, addr, subject string, seen int) sentMail {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		n := 0
+		for _, m := range ps.mails(t) {
+			if strings.EqualFold(m.To, addr) && strings.Contains(m.Subject, subject) {
+				n++
+				if n > seen {
+					return m
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no mail %q to %s in %s", subject, addr, filepath.Join(ps.dataDir, "mail"))
+	return sentMail{}
+}
+
+// inviteToken is the TOKEN of the invite-TOKEN@host command in a mail.
+func inviteToken(t testing.TB, body string) string {
+	t.Helper()
+	i := strings.Index(body, "invite-")
+	j := strings.Index(body[max(i, 0):], "@")
+	if i < 0 || j < 0 {
+		t.Fatalf("no invitation command in:\n%s", body)
+	}
+	return body[i+len("invite-") : i+j]
+}
+
+// mailCode is the XXXX-XXXX code in a mail.
+func mailCode(t testing.TB, body string) string {
+	t.Helper()
+	for _, f := range strings.Fields(body) {
+		if len(f) == 9 && f[4] == '-' {
+			return f
+		}
+	}
+	t.Fatalf("no code in:\n%s", body)
+	return ""
+}
+
+// requireTool skips when a tool is missing, except in CI where the test
+// must run: .ci/run installs it.
+func requireTool(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed; .ci/run should install it", name)
+		}
+		t.Skipf("%s is not installed: skipping (install it to run this test)", name)
+	}
+	return path
+}
+
+func ansiFree(s string) string { return ansi.Strip(s) }

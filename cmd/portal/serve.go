@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	charmlog "github.com/charmbracelet/log"
+	"github.com/charmbracelet/ssh"
+	"github.com/spf13/cobra"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/clientportal/portal/internal/config"
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/server"
+	"github.com/clientportal/portal/internal/server/commands"
+	"github.com/clientportal/portal/tui/client"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// staffUser is the SSH user name staff connect as.
+const staffUser = "portal-admin"
+
+func newServeCommand(getenv func(string) string) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the SSH server",
+		Args:  cobra.NoArgs,
+	}
+	cfg := config.Bind(cmd.Flags(), getenv)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		log := newLogger(cmd.ErrOrStderr())
+		return serve(cmd.Context(), cfg, log, nil)
+	}
+	return cmd
+}
+
+func newLogger(w interface{ Write([]byte) (int, error) }) *slog.Logger {
+	return slog.New(charmlog.NewWithOptions(w, charmlog.Options{ReportTimestamp: true, TimeFormat: time.DateTime}))
+}
+
+// serve runs the portal until ctx ends, then shuts down gracefully. ready,
+// when set, is told the bound address once the server listens.
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func(net.Addr)) error {
+	a, err := openApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	svc := a.service
+	if err := svc.RecoverAfterRestart(ctx); err != nil {
+		return err
+	}
+	if n, err := svc.RegisterInitialAdmins(ctx, cfg.InitialAdminKeys); err != nil {
+		return fmt.Errorf("--initial-admin-key: %s", errorLine(svc, err))
+	} else if n > 0 {
+		log.Info("registered initial admin keys", "count", n)
+	}
+	srv, err := server.New(server.Config{
+		Listen:                cfg.Listen,
+		HostKeyDir:            cfg.HostKeys,
+		StaffUser:             staffUser,
+		IdleTimeout:           cfg.IdleTimeout,
+		MaxSessionsPerAddress: cfg.MaxSessionsPerAddress,
+		ConnectHint:           svc.ConnectCommand(""),
+	}, routes(svc, log), log)
+	if err != nil {
+		return fmt.Errorf("--host-keys %s: %w", cfg.HostKeys, err)
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", cfg.Listen, err)
+	}
+	log.Info("portal listening", "addr", ln.Addr().String(), "url", svc.PortalURL(),
+		"host_key", srv.HostKeyFingerprint(), "mail", mailTarget(cfg))
+	if ready != nil {
+		ready(ln.Addr())
+	}
+
+	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		_ = a.worker.Run(bg)
+	}()
+	go func() {
+		defer wg.Done()
+		maintain(bg, svc, log)
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		log.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err = srv.Shutdown(shutdownCtx)
+		cancel()
+		<-serveErr
+	}
+	stopBackground()
+	wg.Wait()
+	if errors.Is(err, ssh.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// routes connects the SSH layer to the domain and the TUIs.
+func routes(svc *portal.Service, log *slog.Logger) server.Routes {
+	return server.Routes{
+		StaffKeyKnown: func(ctx context.Context, key gossh.PublicKey) bool {
+			_, err := svc.StaffByKey(ctx, key)
+			return err == nil
+		},
+		StaffCommand: func(s ssh.Session, key gossh.PublicKey) int {
+			st, err := svc.StaffByKey(s.Context(), key)
+			if err != nil {
+				// Removed between the handshake and now.
+				fmt.Fprintln(s.Stderr(), "your key is no longer registered")
+				return 1
+			}
+			actor := portal.StaffActor(st, s.RemoteAddr().String())
+			return commands.Run(commands.WithLogger(s.Context(), log), svc, actor, s.Command(), s, s, s.Stderr())
+		},
+		Client: func(sess ui.Session, inviteToken string) tea.Model {
+			return client.New(svc, sess, inviteToken)
+		},
+	}
+}
+
+// maintain runs the periodic clean-up until ctx ends.
+func maintain(ctx context.Context, svc *portal.Service, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := svc.Maintain(ctx); err != nil {
+				log.Warn("maintenance", "err", err)
+			}
+		}
+	}
+}
+
+func mailTarget(cfg *config.Config) string {
+	if cfg.SMTP != "" {
+		return "smtp"
+	}
+	return cfg.Data + string(os.PathSeparator) + "mail"
+}
+
+// errorLine is the English text of a domain refusal, or the error itself.
+func errorLine(svc *portal.Service, err error) string {
+	if pe := portal.AsError(err); pe != nil {
+		return strings.TrimSpace(portal.Message(svc.Catalog().Printer("en"), err))
+	}
+	return err.Error()
+}

@@ -1,0 +1,631 @@
+package client
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+const annEmail = "ann@example.com"
+
+func TestLogInGreetsByName(t *testing.T) {
+	env := portaltest.New(t)
+	c := env.AddActiveClient(t, annEmail, "Ann Smith")
+	h := newHarness(t, env, "")
+	h.logIn(annEmail)
+	h.requireView("Hello, Ann Smith", annEmail, "Your requests will appear here.", "Change password", "Log out")
+	if n := env.Service.Sessions().Count(c.ID); n != 1 {
+		t.Errorf("session bound %d times, want 1", n)
+	}
+}
+
+func TestLogInWrongPassword(t *testing.T) {
+	env := portaltest.New(t)
+	env.AddActiveClient(t, annEmail, "Ann Smith")
+	for _, email := range []string{annEmail, "nobody@example.com"} {
+		h := newHarness(t, env, "")
+		h.press("l")
+		h.fill(email, "not the password at all")
+		h.requireView("Wrong email or password.", "Log in with the email")
+		h.refuseView("not the password")
+	}
+}
+
+func TestLogInPendingAsksForCode(t *testing.T) {
+	env := portaltest.New(t)
+	signUpOn(t, env, true)
+	if err := env.Service.SignUp(context.Background(), portal.Guest("", "x"), portal.SignUpInput{
+		Profile:  portal.Profile{Name: "Bob Stone", Email: "bob@example.com"},
+		Password: portaltest.StrongPassword, Repeat: portaltest.StrongPassword,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, env, "")
+	h.press("l")
+	h.fill("bob@example.com", portaltest.StrongPassword)
+	h.requireView("Confirm your email", "not confirmed yet", "We sent a code to bob@example.com")
+	h.fill(code(t, env, "bob@example.com", portal.MailVerifyCode))
+	h.requireView("Hello, Bob Stone")
+}
+
+func TestSignUpOnlyWhileOn(t *testing.T) {
+	env := portaltest.New(t)
+	h := newHarness(t, env, "")
+	h.refuseView("Sign up")
+	h.press("s")
+	if _, ok := h.m.cur.(*welcome); !ok {
+		t.Fatalf("s left the welcome screen while sign-up is off:\n%s", h.view())
+	}
+
+	// Turned on meanwhile: the welcome screen asks again when shown again.
+	signUpOn(t, env, true)
+	h.press("l", "esc")
+	h.requireView("s  Sign up")
+	h.press("s")
+	h.requireView("Tell us who you are")
+
+	// And turned off again before the form is sent: the portal refuses.
+	signUpOn(t, env, false)
+	h.fill("Ann Smith", annEmail, "", "", portaltest.StrongPassword, portaltest.StrongPassword)
+	h.requireView("Sign-up is closed.")
+	h.press("esc")
+	h.refuseView("Sign up")
+}
+
+func TestSignUpThenCode(t *testing.T) {
+	env := portaltest.New(t)
+	signUpOn(t, env, true)
+	h := newHarness(t, env, "")
+	h.press("s")
+	h.fill("Ann Smith", annEmail, "Smith & Co", "+1 555 010 0199", portaltest.StrongPassword, portaltest.StrongPassword)
+	h.requireView("Confirm your email", "We sent a code to "+annEmail)
+
+	// A new code on Ctrl+R replaces the first; only the newest works.
+	first := code(t, env, annEmail, portal.MailVerifyCode)
+	h.press("ctrl+r")
+	h.requireView("We sent a new code")
+	h.fill(strings.ToLower(first))
+	h.requireView("Hello, Ann Smith", "Smith & Co")
+}
+
+func TestWrongCodeSixTimes(t *testing.T) {
+	env := portaltest.New(t)
+	signUpOn(t, env, true)
+	h := newHarness(t, env, "")
+	h.press("s")
+	h.fill("Ann Smith", annEmail, "", "", portaltest.StrongPassword, portaltest.StrongPassword)
+	right := code(t, env, annEmail, portal.MailVerifyCode)
+	wrong := "AAAA-AAAA"
+	if right == wrong {
+		wrong = "BBBB-BBBB"
+	}
+	h.typ(wrong)
+	h.press("enter")
+	h.requireView("tries left")
+	for range 5 {
+		h.press("enter")
+	}
+	h.requireView("This code no longer works.")
+	// Not even the right code works now.
+	for range codeCharLimit {
+		h.press("backspace")
+	}
+	h.fill(right)
+	h.requireView("This code no longer works.")
+	if _, ok := h.m.cur.(*verify); !ok {
+		t.Fatal("left the code screen")
+	}
+}
+
+func TestForgotThenReset(t *testing.T) {
+	env := portaltest.New(t)
+	c := env.AddActiveClient(t, annEmail, "Ann Smith")
+	h := newHarness(t, env, "")
+	h.press("f")
+	h.fill(annEmail)
+	h.requireView("If an account exists for " + annEmail + ", we sent a code")
+	newPassword := "purple elephant dances quietly 77"
+	h.fill(code(t, env, annEmail, portal.MailResetCode), newPassword, newPassword)
+	h.requireView("Hello, Ann Smith", "Your password was changed.")
+	if n := env.Service.Sessions().Count(c.ID); n != 1 {
+		t.Errorf("%d sessions bound, want 1", n)
+	}
+	if _, err := env.Service.LogIn(context.Background(), portal.Guest("", "y"), annEmail, newPassword); err != nil {
+		t.Errorf("new password does not work: %v", err)
+	}
+}
+
+func TestForgotUnknownEmailSaysTheSame(t *testing.T) {
+	env := portaltest.New(t)
+	h := newHarness(t, env, "")
+	h.press("f")
+	h.fill("nobody@example.com")
+	h.requireView("If an account exists for nobody@example.com, we sent a code")
+}
+
+func TestAcceptInvitationFromUserName(t *testing.T) {
+	env := portaltest.New(t)
+	token := inviteToken(t, env, annEmail, "Ann Smith")
+	h := newHarness(t, env, token)
+	h.requireView("Welcome, Ann Smith.", annEmail)
+	h.refuseView(token, "Invitation code")
+	h.fill(portaltest.StrongPassword, portaltest.StrongPassword)
+	h.requireView("Hello, Ann Smith", "Smith & Co")
+
+	// Used: a second session with the same token is told so, and Esc
+	// leads to the welcome screen.
+	h2 := newHarness(t, env, token)
+	h2.requireView("already used")
+	h2.refuseView("Repeat password")
+	h2.press("esc")
+	h2.requireView("Forgot password")
+}
+
+func TestAcceptInvitationTyped(t *testing.T) {
+	env := portaltest.New(t)
+	token := inviteToken(t, env, annEmail, "Ann Smith")
+	h := newHarness(t, env, "")
+	h.press("i")
+	h.fill("not-a-token", portaltest.StrongPassword, portaltest.StrongPassword)
+	h.requireView("This invitation is not valid.")
+	if got := h.m.cur.(*invite).form.Focused(); got != portal.FieldToken {
+		t.Errorf("focus on %q after a bad token, want the token field", got)
+	}
+	for range tokenCharLimit {
+		h.press("backspace")
+	}
+	h.typ(" " + strings.ToUpper(token) + " ")
+	h.press("enter", "enter", "enter")
+	h.requireView("Hello, Ann Smith")
+}
+
+func TestChangePassword(t *testing.T) {
+	env := portaltest.New(t)
+	env.AddActiveClient(t, annEmail, "Ann Smith")
+	h := newHarness(t, env, "")
+	h.logIn(annEmail)
+	h.press("p")
+	newPassword := "purple elephant dances quietly 77"
+	h.fill("wrong current password", newPassword, newPassword)
+	h.requireView("That is not your current password.")
+	if got := h.m.cur.(*password).form.Focused(); got != portal.FieldCurrent {
+		t.Errorf("focus on %q, want current", got)
+	}
+	for range 40 {
+		h.press("backspace")
+	}
+	h.typ(portaltest.StrongPassword)
+	h.press("enter", "enter", "enter")
+	h.requireView("Hello, Ann Smith", "Your password was changed.")
+	if _, err := env.Service.LogIn(context.Background(), portal.Guest("", "y"), annEmail, newPassword); err != nil {
+		t.Errorf("new password does not work: %v", err)
+	}
+}
+
+func TestEditProfile(t *testing.T) {
+	env := portaltest.New(t)
+	env.AddActiveClient(t, annEmail, "Ann Smith")
+	h := newHarness(t, env, "")
+	h.logIn(annEmail)
+	h.press("e")
+	f := h.m.cur.(*profile).form
+	if got := f.Value(portal.FieldName); got != "Ann Smith" {
+		t.Fatalf("name not prefilled: %q", got)
+	}
+	h.typ("-Jones")
+	h.press("tab")
+	h.typ("Jones LLP")
+	h.press("tab")
+	h.typ("phone?")
+	h.press("enter")
+	h.requireView("Use digits, spaces and + - ( ) only")
+	for range 6 {
+		h.press("backspace")
+	}
+	h.typ("+44 20 7946 0000")
+	h.press("enter")
+	h.requireView("Hello, Ann Smith-Jones", "Jones LLP", "Your profile was saved.")
+	got, err := env.Store.ClientByEmail(context.Background(), annEmail)
+	if err != nil || got.Name != "Ann Smith-Jones" || got.Phone != "+44 20 7946 0000" {
+		t.Errorf("stored %+v, %v", got, err)
+	}
+}
+
+func TestLogOut(t *testing.T) {
+	env := portaltest.New(t)
+	c := env.AddActiveClient(t, annEmail, "Ann Smith")
+	h := newHarness(t, env, "")
+	h.logIn(annEmail)
+	h.press("o")
+	h.requireView("Accept invitation")
+	h.refuseView("Hello")
+	if n := env.Service.Sessions().Count(c.ID); n != 0 {
+		t.Errorf("%d sessions still bound after log out", n)
+	}
+	// Home's choices mean nothing once logged out.
+	h.send(openMsg{to: toProfile})
+	if _, ok := h.m.cur.(*welcome); !ok {
+		t.Errorf("profile opened without a client")
+	}
+}
+
+func TestResetElsewhereEndsSession(t *testing.T) {
+	env := portaltest.New(t)
+	env.AddActiveClient(t, annEmail, "Ann Smith")
+	h := newHarness(t, env, "")
+	h.logIn(annEmail)
+	other := newHarness(t, env, "")
+	other.press("f")
+	other.fill(annEmail)
+	other.fill(code(t, env, annEmail, portal.MailResetCode), "purple elephant dances quietly 77", "purple elephant dances quietly 77")
+	if h.ended.Load() != 1 {
+		t.Errorf("first session ended %d times, want 1", h.ended.Load())
+	}
+	if other.ended.Load() != 0 {
+		t.Error("the session that reset was ended")
+	}
+}
+
+func TestQuitKeys(t *testing.T) {
+	env := portaltest.New(t)
+	env.AddActiveClient(t, annEmail, "Ann Smith")
+	tests := []struct {
+		name string
+		keys []string
+	}{
+		{"q on welcome", []string{"q"}},
+		{"ctrl+c on welcome", []string{"ctrl+c"}},
+		{"ctrl+c in a form", []string{"l", "a", "ctrl+c"}},
+		{"ctrl+c in verify", []string{"l", "ctrl+c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, env, "")
+			h.press(tt.keys...)
+			if !h.quit {
+				t.Error("did not quit")
+			}
+		})
+	}
+	t.Run("q in a form is text", func(t *testing.T) {
+		h := newHarness(t, env, "")
+		h.press("l", "q")
+		if h.quit {
+			t.Fatal("quit while typing")
+		}
+		if got := h.m.cur.(*login).form.Value(portal.FieldEmail); got != "q" {
+			t.Errorf("email = %q", got)
+		}
+	})
+	t.Run("q at home", func(t *testing.T) {
+		h := newHarness(t, env, "")
+		h.logIn(annEmail)
+		h.press("q")
+		if !h.quit {
+			t.Error("did not quit")
+		}
+	})
+}
+
+func TestTabAndEsc(t *testing.T) {
+	env := portaltest.New(t)
+	env.AddActiveClient(t, annEmail, "Ann Smith")
+	h := newHarness(t, env, "")
+	h.press("l")
+	f := h.m.cur.(*login).form
+	h.press("tab")
+	if f.Focused() != portal.FieldPassword {
+		t.Fatalf("tab: focus %q", f.Focused())
+	}
+	h.typ("secret")
+	h.press("shift+tab")
+	h.typ("ann")
+	if f.Value(portal.FieldEmail) != "ann" || f.Value(portal.FieldPassword) != "secret" {
+		t.Errorf("values: %q %q", f.Value(portal.FieldEmail), f.Value(portal.FieldPassword))
+	}
+	h.press("tab", "tab")
+	if f.Focused() != portal.FieldEmail {
+		t.Errorf("tab wraps: focus %q", f.Focused())
+	}
+	h.refuseView("secret")
+	h.requireView("******")
+	h.press("esc")
+	if _, ok := h.m.cur.(*welcome); !ok {
+		t.Fatalf("esc did not go back to welcome:\n%s", h.view())
+	}
+	// A new visit starts empty.
+	h.press("l")
+	if v := h.m.cur.(*login).form.Value(portal.FieldEmail); v != "" {
+		t.Errorf("old value kept: %q", v)
+	}
+
+	// From a home screen, Esc goes home, not to welcome.
+	h.press("esc")
+	h.logIn(annEmail)
+	for _, k := range []string{"p", "e"} {
+		h.press(k, "esc")
+		if _, ok := h.m.cur.(*home); !ok {
+			t.Errorf("esc from %s did not go home", k)
+		}
+	}
+	// Esc on welcome and home does nothing.
+	h.press("esc")
+	if _, ok := h.m.cur.(*home); !ok || h.quit {
+		t.Error("esc on home left it")
+	}
+}
+
+func TestEmptySubmitMarksFields(t *testing.T) {
+	env := portaltest.New(t)
+	signUpOn(t, env, true)
+	env.AddActiveClient(t, annEmail, "Ann Smith")
+	tests := []struct {
+		name    string
+		open    []string
+		login   bool
+		enters  int
+		errors  int // "This field is required." lines
+		focused string
+	}{
+		{"log in", []string{"l"}, false, 2, 2, portal.FieldEmail},
+		{"sign up", []string{"s"}, false, 6, 4, portal.FieldName},
+		{"forgot", []string{"f"}, false, 1, 1, portal.FieldEmail},
+		{"invite", []string{"i"}, false, 3, 3, portal.FieldToken},
+		{"change password", []string{"p"}, true, 3, 3, portal.FieldCurrent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, env, "")
+			if tt.login {
+				h.logIn(annEmail)
+			}
+			h.press(tt.open...)
+			for range tt.enters {
+				h.press("enter")
+			}
+			if got := strings.Count(h.view(), "This field is required."); got != tt.errors {
+				t.Errorf("%d required errors, want %d:\n%s", got, tt.errors, h.view())
+			}
+			fs, ok := h.m.cur.(interface{ formOf() *ui.Form })
+			if !ok {
+				t.Fatalf("%T is not a form screen", h.m.cur)
+			}
+			if got := fs.formOf().Focused(); got != tt.focused {
+				t.Errorf("focus on %q, want %q", got, tt.focused)
+			}
+		})
+	}
+	t.Run("profile with name cleared", func(t *testing.T) {
+		h := newHarness(t, env, "")
+		h.logIn(annEmail)
+		h.press("e")
+		for range 20 {
+			h.press("backspace")
+		}
+		h.press("enter", "enter", "enter")
+		h.requireView("This field is required.", "Edit profile")
+	})
+}
+
+func TestHugePasteIsCut(t *testing.T) {
+	env := portaltest.New(t)
+	signUpOn(t, env, true)
+	h := newHarness(t, env, "")
+	h.press("s")
+	big := strings.Repeat("A", 100*1024)
+	h.paste(big)
+	h.paste(big)
+	f := h.m.cur.(*signUp).form
+	if n := utf8.RuneCountInString(f.Value(portal.FieldName)); n != ui.DefaultCharLimit {
+		t.Fatalf("name holds %d characters, want %d", n, ui.DefaultCharLimit)
+	}
+	checkFits(t, h.view(), 80, 24)
+	// A pasted newline is text, not Enter: the form was not sent.
+	h.paste("x\ry\n")
+	if _, ok := h.m.cur.(*signUp); !ok {
+		t.Fatal("a paste submitted the form")
+	}
+	h.press("tab")
+	h.typ(annEmail)
+	h.press("tab", "tab", "tab")
+	h.typ(portaltest.StrongPassword)
+	h.press("tab")
+	h.typ(portaltest.StrongPassword)
+	h.press("enter")
+	h.requireView("Too long: at most 200 characters.")
+	if got := f.Focused(); got != portal.FieldName {
+		t.Errorf("focus on %q, want name", got)
+	}
+	checkFits(t, h.view(), 80, 24)
+
+	h.press("esc", "l")
+	h.press("tab")
+	h.paste(big)
+	if n := utf8.RuneCountInString(h.m.cur.(*login).form.Value(portal.FieldPassword)); n != ui.DefaultCharLimit {
+		t.Errorf("password holds %d characters", n)
+	}
+	h.refuseView("AAAA")
+}
+
+func TestControlsNeverReachTheTerminal(t *testing.T) {
+	const evil = "\x1b[31mEvil\x1b]0;title\x07 \u202eName\u200b\u009b2J"
+	env := portaltest.New(t)
+	c := env.AddActiveClient(t, annEmail, "Ann Smith")
+
+	// Typed into a field: cleaned on the way in, shown and stored clean.
+	h := newHarness(t, env, "")
+	h.logIn(annEmail)
+	h.press("e")
+	for range 20 {
+		h.press("backspace")
+	}
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(evil), Paste: true})
+	requireClean(t, h.view())
+	h.press("enter", "enter", "enter")
+	h.requireView("Hello, [31mEvil]0;title Name2J")
+	requireClean(t, h.view())
+
+	// Stored by some other path: still drawn clean, in the greeting, the
+	// form that edits it and the invitation greeting.
+	name := evil + "\xff\xfe"
+	if err := env.Store.UpdateClient(context.Background(), c.ID, store.ClientUpdate{Name: &name, Company: &name}); err != nil {
+		t.Fatal(err)
+	}
+	h2 := newHarness(t, env, "")
+	h2.logIn(annEmail)
+	h2.requireView("Hello, [31mEvil]0;title Name2J\uFFFD\uFFFD")
+	requireClean(t, h2.view())
+	h2.press("e")
+	requireClean(t, h2.view())
+	if v := h2.m.cur.(*profile).form.Value(portal.FieldName); strings.ContainsAny(v, "\x1b\x07\u202e") {
+		t.Errorf("control kept in the field: %q", v)
+	}
+
+	// An email typed with controls is echoed clean on the next screen.
+	h3 := newHarness(t, env, "")
+	h3.press("f")
+	h3.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("ann\x1b[2J@example.com"), Paste: true})
+	h3.press("enter")
+	requireClean(t, h3.view())
+}
+
+func TestInvalidUTF8IsDropped(t *testing.T) {
+	env := portaltest.New(t)
+	h := newHarness(t, env, "")
+	h.press("l")
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("a\xff\xc0b")})
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'c', 0xD800, 0x110000, 'd'}})
+	v := h.m.cur.(*login).form.Value(portal.FieldEmail)
+	if v != "abcd" || !utf8.ValidString(v) {
+		t.Errorf("email = %q", v)
+	}
+	if !utf8.ValidString(h.view()) {
+		t.Error("view is not valid UTF-8")
+	}
+}
+
+func TestSecondSubmitIgnoredWhileBusy(t *testing.T) {
+	env := portaltest.New(t)
+	env.AddActiveClient(t, annEmail, "Ann Smith")
+	h := newHarness(t, env, "")
+	h.press("l")
+	h.typ(annEmail)
+	h.press("tab")
+	h.typ("wrong password here")
+	// Update alone, without running the command: the call is in flight.
+	_, cmd := h.m.Update(keyMsg("enter"))
+	if cmd == nil {
+		t.Fatal("no call started")
+	}
+	h.requireView("Checking…")
+	if _, again := h.m.Update(keyMsg("enter")); again != nil {
+		t.Error("a second Enter started another call")
+	}
+	h.m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("x")})
+	if got := h.m.cur.(*login).form.Value(portal.FieldPassword); got != "wrong password here" {
+		t.Errorf("typing while busy changed the field: %q", got)
+	}
+	h.run(cmd)
+	h.requireView("Wrong email or password.")
+	h.refuseView("Checking…")
+}
+
+func TestEscDuringCallDropsItsResult(t *testing.T) {
+	env := portaltest.New(t)
+	env.AddActiveClient(t, annEmail, "Ann Smith")
+	h := newHarness(t, env, "")
+	h.press("l")
+	h.fill(annEmail)
+	h.typ(portaltest.StrongPassword)
+	_, cmd := h.m.Update(keyMsg("enter"))
+	h.press("esc")
+	if _, ok := h.m.cur.(*welcome); !ok {
+		t.Fatal("esc while busy did not go back")
+	}
+	h.run(cmd) // cancelled, or finished: either way it is not acted on
+	if _, ok := h.m.cur.(*welcome); !ok {
+		t.Fatalf("a dropped call still logged in:\n%s", h.view())
+	}
+}
+
+func TestEveryScreenFitsAnySize(t *testing.T) {
+	env := portaltest.New(t)
+	signUpOn(t, env, true)
+	env.AddActiveClient(t, annEmail, "Ann Smith")
+	token := inviteToken(t, env, "bob@example.com", "Bob Stone")
+	screens := map[string]func(h *harness){
+		"welcome": func(h *harness) {},
+		"login":   func(h *harness) { h.press("l", "enter", "enter") },
+		"signup":  func(h *harness) { h.press("s"); h.fill("", "", "", "", "", "") },
+		"verify":  func(h *harness) { h.send(verifyMsg{email: strings.Repeat("long", 60) + "@example.com", notice: "n"}) },
+		"forgot":  func(h *harness) { h.press("f") },
+		"reset":   func(h *harness) { h.send(resetMsg{email: annEmail}); h.fill("", "", "") },
+		"invite":  func(h *harness) { h.press("i") },
+		"home":    func(h *harness) { h.logIn(annEmail) },
+		"password": func(h *harness) {
+			h.logIn(annEmail)
+			h.press("p")
+			h.fill("x", "short", "other")
+		},
+		"profile": func(h *harness) { h.logIn(annEmail); h.press("e") },
+	}
+	for name, open := range screens {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, env, "")
+			open(h)
+			for _, s := range [][2]int{{80, 24}, {120, 40}, {60, 20}, {40, 12}, {20, 6}, {200, 60}, {1, 1}} {
+				h.send(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
+				checkFits(t, h.view(), s[0], s[1])
+			}
+			h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+			lines := strings.Split(h.view(), "\n")
+			help := strings.Join(lines[len(lines)-3:], "\n")
+			if !strings.Contains(help, "ctrl+c quit") {
+				t.Errorf("help not at the bottom at 80x24:\n%s", h.view())
+			}
+		})
+	}
+	t.Run("invitation", func(t *testing.T) {
+		h := newHarness(t, env, token)
+		h.fill("", "")
+		checkFits(t, h.view(), 80, 24)
+		h.requireView("Welcome, Bob Stone", "This field is required.", "esc       back")
+	})
+}
+
+// checkFits: exactly h lines, none wider than w.
+func checkFits(t *testing.T, view string, w, h int) {
+	t.Helper()
+	lines := strings.Split(view, "\n")
+	if len(lines) != h {
+		t.Errorf("%dx%d: %d lines", w, h, len(lines))
+	}
+	for i, l := range lines {
+		if lw := lipgloss.Width(l); lw > w {
+			t.Errorf("%dx%d: line %d is %d wide: %q", w, h, i, lw, l)
+		}
+	}
+}
+
+// requireClean: the Ascii renderer draws no escape of its own, so any
+// control in the view came from the data.
+func requireClean(t *testing.T, view string) {
+	t.Helper()
+	for _, r := range view {
+		if r == '\n' {
+			continue
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == '\u202e' || r == '\u200b' {
+			t.Fatalf("control %U in view:\n%q", r, view)
+		}
+	}
+}

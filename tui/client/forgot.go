@@ -1,0 +1,63 @@
+package client
+
+import (
+	"context"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// forgot asks for the email to send a reset code to.
+type forgot struct {
+	formScreen
+	actor portal.Actor
+}
+
+func newForgot(d *deps, a portal.Actor) *forgot {
+	p := d.p
+	return &forgot{
+		formScreen: newFormScreen(d,
+			ui.Field{Key: portal.FieldEmail, Label: p.T("client.field.email"), Placeholder: p.T("client.placeholder.email")},
+		),
+		actor: a,
+	}
+}
+
+func (s *forgot) Init() tea.Cmd { return nil }
+
+func (s *forgot) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := s.result(s, msg); ok {
+		if r.err != nil {
+			return s.fail(r.err)
+		}
+		return send(resetMsg{email: s.form.Value(portal.FieldEmail)})
+	}
+	ev, cmd := s.update(msg)
+	switch ev {
+	case ui.FormBack:
+		return send(backMsg{})
+	case ui.FormSubmit:
+		s.form.ClearErrors()
+		if s.form.MissingRequired(s.d.p) {
+			return nil
+		}
+		svc, a, email := s.d.svc, s.actor, s.form.Value(portal.FieldEmail)
+		return s.start(s, func(ctx context.Context) (*store.Client, error) {
+			return nil, svc.RequestReset(ctx, a, email)
+		})
+	}
+	return cmd
+}
+
+func (s *forgot) View() string {
+	st, p := s.d.st, s.d.p
+	return page(
+		st.Title.Render(p.T("client.forgot.title")),
+		para(st.Subtle, p.T("client.forgot.intro"), s.width),
+		s.form.View(),
+		s.status(),
+	)
+}

@@ -1,0 +1,147 @@
+package client
+
+import (
+	"context"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// tokenCharLimit leaves room for a token pasted with spaces around it; a
+// token is 32 characters.
+const tokenCharLimit = 64
+
+// checkedMsg is the outcome of checking the invitation a session came in
+// with.
+type checkedMsg struct {
+	owner  *invite
+	client *store.Client
+	err    error
+}
+
+// invite sets the password of an invited client. Given a token (from the
+// invite-TOKEN user name) it first checks it, to greet the client by name
+// or say at once that the invitation no longer works; without one the
+// form asks for the token too.
+type invite struct {
+	formScreen
+	actor    portal.Actor
+	token    string
+	checking bool
+	invited  *store.Client // whose invitation, once checked
+	invalid  string        // why the given token cannot be used
+}
+
+func newInvite(d *deps, a portal.Actor, token string) *invite {
+	p := d.p
+	fields := []ui.Field{
+		{Key: portal.FieldPassword, Label: p.T("client.field.password"), Password: true},
+		{Key: portal.FieldRepeat, Label: p.T("client.field.repeat"), Password: true},
+	}
+	if token == "" {
+		tok := ui.Field{Key: portal.FieldToken, Label: p.T("client.field.token"), Placeholder: p.T("client.placeholder.token"), CharLimit: tokenCharLimit}
+		fields = append([]ui.Field{tok}, fields...)
+	}
+	return &invite{formScreen: newFormScreen(d, fields...), actor: a, token: token, checking: token != ""}
+}
+
+func (s *invite) Init() tea.Cmd {
+	if !s.checking {
+		return nil
+	}
+	svc, ctx, token := s.d.svc, s.d.sess.Context, s.token
+	check := func() tea.Msg {
+		c, err := svc.CheckInvitation(ctx, token)
+		return checkedMsg{owner: s, client: c, err: err}
+	}
+	return tea.Batch(check, s.spin.Tick)
+}
+
+func (s *invite) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := s.result(s, msg); ok {
+		if r.err != nil {
+			return s.fail(r.err)
+		}
+		return send(loggedInMsg{client: r.client})
+	}
+	if s.checking || s.invalid != "" {
+		return s.updateNoForm(msg)
+	}
+	ev, cmd := s.update(msg)
+	switch ev {
+	case ui.FormBack:
+		return send(backMsg{})
+	case ui.FormSubmit:
+		s.form.ClearErrors()
+		if s.form.MissingRequired(s.d.p) {
+			return nil
+		}
+		token := s.token
+		if token == "" {
+			token = s.form.Value(portal.FieldToken)
+		}
+		svc, a := s.d.svc, s.actor
+		password, repeat := s.form.Value(portal.FieldPassword), s.form.Value(portal.FieldRepeat)
+		return s.start(s, func(ctx context.Context) (*store.Client, error) {
+			return svc.AcceptInvitation(ctx, a, token, password, repeat)
+		})
+	}
+	return cmd
+}
+
+// updateNoForm runs while the given token is checked or once it proved
+// unusable: there is nothing to type, only Esc to go back.
+func (s *invite) updateNoForm(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case checkedMsg:
+		if msg.owner != s || !s.checking {
+			return nil
+		}
+		s.checking = false
+		if msg.err != nil {
+			s.invalid = portal.Message(s.d.p, msg.err)
+		} else {
+			s.invited = msg.client
+		}
+	case tea.KeyMsg:
+		if !msg.Paste && key.Matches(msg, s.form.Keys().Back) {
+			return send(backMsg{})
+		}
+	case spinner.TickMsg:
+		if s.checking {
+			var cmd tea.Cmd
+			s.spin, cmd = s.spin.Update(msg)
+			return cmd
+		}
+	}
+	return nil
+}
+
+func (s *invite) View() string {
+	st, p := s.d.st, s.d.p
+	title := st.Title.Render(p.T("client.invite.title"))
+	switch {
+	case s.checking:
+		return page(title, s.spin.View()+" "+st.Subtle.Render(p.T("client.invite.checking")))
+	case s.invalid != "":
+		return page(title, para(st.Error, s.invalid, s.width), para(st.Subtle, p.T("client.invite.back"), s.width))
+	}
+	intro := p.T("client.invite.intro")
+	if s.invited != nil {
+		intro = p.T("client.invite.greeting", text.Sanitize(s.invited.Name), text.Sanitize(s.invited.Email))
+	}
+	return page(title, para(st.Subtle, intro, s.width), s.form.View(), s.status())
+}
+
+func (s *invite) Keys() []key.Binding {
+	if s.checking || s.invalid != "" {
+		return []key.Binding{s.form.Keys().Back}
+	}
+	return s.formScreen.Keys()
+}

@@ -1,0 +1,76 @@
+package client
+
+import (
+	"context"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// login asks for email and password.
+type login struct {
+	formScreen
+	actor portal.Actor
+}
+
+func newLogin(d *deps, a portal.Actor) *login {
+	p := d.p
+	return &login{
+		formScreen: newFormScreen(d,
+			ui.Field{Key: portal.FieldEmail, Label: p.T("client.field.email"), Placeholder: p.T("client.placeholder.email")},
+			ui.Field{Key: portal.FieldPassword, Label: p.T("client.field.password"), Password: true},
+		),
+		actor: a,
+	}
+}
+
+func (s *login) Init() tea.Cmd { return nil }
+
+func (s *login) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := s.result(s, msg); ok {
+		switch {
+		case r.err == nil:
+			return send(loggedInMsg{client: r.client})
+		case isPending(r.err):
+			// Right password, unconfirmed email: the portal mailed a new
+			// code, so ask for it rather than show a dead end.
+			return send(verifyMsg{email: s.form.Value(portal.FieldEmail), notice: portal.Message(s.d.p, r.err)})
+		default:
+			return s.fail(r.err)
+		}
+	}
+	ev, cmd := s.update(msg)
+	switch ev {
+	case ui.FormBack:
+		return send(backMsg{})
+	case ui.FormSubmit:
+		s.form.ClearErrors()
+		if s.form.MissingRequired(s.d.p) {
+			return nil
+		}
+		svc, a := s.d.svc, s.actor
+		email, password := s.form.Value(portal.FieldEmail), s.form.Value(portal.FieldPassword)
+		return s.start(s, func(ctx context.Context) (*store.Client, error) {
+			return svc.LogIn(ctx, a, email, password)
+		})
+	}
+	return cmd
+}
+
+func isPending(err error) bool {
+	pe := portal.AsError(err)
+	return pe != nil && pe.Key == portal.KeyLoginPending
+}
+
+func (s *login) View() string {
+	st, p := s.d.st, s.d.p
+	return page(
+		st.Title.Render(p.T("client.login.title")),
+		para(st.Subtle, p.T("client.login.intro"), s.width),
+		s.form.View(),
+		s.status(),
+	)
+}

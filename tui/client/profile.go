@@ -1,0 +1,76 @@
+package client
+
+import (
+	"context"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// profile edits a logged-in client's name, company and phone.
+type profile struct {
+	formScreen
+	actor portal.Actor
+	email string
+}
+
+func newProfile(d *deps, a portal.Actor, c *store.Client) *profile {
+	p := d.p
+	s := &profile{
+		formScreen: newFormScreen(d,
+			ui.Field{Key: portal.FieldName, Label: p.T("client.field.name")},
+			ui.Field{Key: portal.FieldCompany, Label: p.T("client.field.company"), Placeholder: p.T("client.placeholder.optional"), Optional: true},
+			ui.Field{Key: portal.FieldPhone, Label: p.T("client.field.phone"), Placeholder: p.T("client.placeholder.optional"), Optional: true},
+		),
+		actor: a,
+		email: c.Email,
+	}
+	// SetValue sanitizes, so a stored value can never smuggle a control
+	// into the field; the focus stays on the first field.
+	s.form.SetValue(portal.FieldName, c.Name)
+	s.form.SetValue(portal.FieldCompany, c.Company)
+	s.form.SetValue(portal.FieldPhone, c.Phone)
+	return s
+}
+
+func (s *profile) Init() tea.Cmd { return nil }
+
+func (s *profile) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := s.result(s, msg); ok {
+		if r.err != nil {
+			return s.fail(r.err)
+		}
+		return send(homeMsg{client: r.client, notice: s.d.p.T("client.notice.profile_saved")})
+	}
+	ev, cmd := s.update(msg)
+	switch ev {
+	case ui.FormBack:
+		return send(backMsg{})
+	case ui.FormSubmit:
+		s.form.ClearErrors()
+		if s.form.MissingRequired(s.d.p) {
+			return nil
+		}
+		f := s.form
+		in := portal.Profile{Name: f.Value(portal.FieldName), Company: f.Value(portal.FieldCompany), Phone: f.Value(portal.FieldPhone)}
+		svc, a := s.d.svc, s.actor
+		return s.start(s, func(ctx context.Context) (*store.Client, error) {
+			return svc.UpdateProfile(ctx, a, in)
+		})
+	}
+	return cmd
+}
+
+func (s *profile) View() string {
+	st, p := s.d.st, s.d.p
+	return page(
+		st.Title.Render(p.T("client.profile.title")),
+		para(st.Subtle, p.T("client.profile.intro", text.Sanitize(s.email)), s.width),
+		s.form.View(),
+		s.status(),
+	)
+}

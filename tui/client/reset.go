@@ -1,0 +1,70 @@
+package client
+
+import (
+	"context"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// reset asks for the mailed code and a new password typed twice.
+type reset struct {
+	formScreen
+	actor portal.Actor
+	email string
+}
+
+func newReset(d *deps, a portal.Actor, email string) *reset {
+	p := d.p
+	return &reset{
+		formScreen: newFormScreen(d,
+			ui.Field{Key: portal.FieldCode, Label: p.T("client.field.code"), Placeholder: p.T("client.placeholder.code"), CharLimit: codeCharLimit},
+			ui.Field{Key: portal.FieldPassword, Label: p.T("client.field.new_password"), Password: true},
+			ui.Field{Key: portal.FieldRepeat, Label: p.T("client.field.repeat"), Password: true},
+		),
+		actor: a,
+		email: email,
+	}
+}
+
+func (s *reset) Init() tea.Cmd { return nil }
+
+func (s *reset) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := s.result(s, msg); ok {
+		if r.err != nil {
+			return s.fail(r.err)
+		}
+		return send(loggedInMsg{client: r.client, notice: s.d.p.T("client.notice.password_changed")})
+	}
+	ev, cmd := s.update(msg)
+	switch ev {
+	case ui.FormBack:
+		return send(backMsg{})
+	case ui.FormSubmit:
+		s.form.ClearErrors()
+		if s.form.MissingRequired(s.d.p) {
+			return nil
+		}
+		f := s.form
+		svc, a, email := s.d.svc, s.actor, s.email
+		code, password, repeat := f.Value(portal.FieldCode), f.Value(portal.FieldPassword), f.Value(portal.FieldRepeat)
+		return s.start(s, func(ctx context.Context) (*store.Client, error) {
+			return svc.ResetPassword(ctx, a, email, code, password, repeat)
+		})
+	}
+	return cmd
+}
+
+func (s *reset) View() string {
+	st, p := s.d.st, s.d.p
+	return page(
+		st.Title.Render(p.T("client.reset.title")),
+		para(st.Subtle, p.T("client.reset.sent", text.Sanitize(s.email)), s.width),
+		s.form.View(),
+		s.status(),
+	)
+}

@@ -1,0 +1,216 @@
+package client
+
+import (
+	"context"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// screen is one page of the client program. Screens are used by pointer
+// and change in place, as ui.Form does; the parent keeps one at a time.
+type screen interface {
+	Init() tea.Cmd
+	Update(msg tea.Msg) tea.Cmd
+	// View is the body of the frame; the parent adds title bar and help.
+	View() string
+	// Keys are the bindings the screen answers to, for help; the parent
+	// adds the ones it handles itself (Ctrl+C).
+	Keys() []key.Binding
+	SetWidth(w int)
+}
+
+// Menu choices, which are also the screens they open.
+const (
+	toLogin    = "login"
+	toSignUp   = "signup"
+	toForgot   = "forgot"
+	toInvite   = "invite"
+	toPassword = "password"
+	toProfile  = "profile"
+	toLogOut   = "logout"
+	toQuit     = "quit"
+)
+
+// Navigation: a screen sends one of these to the parent, which decides
+// what comes next.
+type (
+	// openMsg is a menu choice.
+	openMsg struct{ to string }
+	// backMsg leaves a screen: for home when logged in, else for welcome.
+	backMsg struct{}
+	// loggedInMsg: the person is now this client, by whatever path.
+	loggedInMsg struct {
+		client *store.Client
+		notice string
+	}
+	// verifyMsg asks for the code mailed to email to confirm it.
+	verifyMsg struct{ email, notice string }
+	// resetMsg asks for the reset code mailed to email and a new password.
+	resetMsg struct{ email string }
+	// homeMsg returns home after a change; client is the changed client,
+	// or nil when it did not change.
+	homeMsg struct {
+		client *store.Client
+		notice string
+	}
+)
+
+func send(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
+
+// doneMsg is the outcome of a portal call. owner is the screen that made
+// the call: a result for a screen the person has already left is dropped.
+type doneMsg struct {
+	owner  screen
+	client *store.Client
+	err    error
+}
+
+// helpKeys lays bindings out for the full help: columns of two, so every
+// key fits on two lines of an 80-column terminal.
+type helpKeys []key.Binding
+
+func (k helpKeys) ShortHelp() []key.Binding { return k }
+
+func (k helpKeys) FullHelp() [][]key.Binding {
+	var cols [][]key.Binding
+	for i := 0; i < len(k); i += 2 {
+		cols = append(cols, k[i:min(i+2, len(k))])
+	}
+	return cols
+}
+
+// formScreen is what every form screen has alike: the form, and the one
+// portal call it may have running with its spinner.
+type formScreen struct {
+	d      *deps
+	form   *ui.Form
+	spin   spinner.Model
+	width  int
+	cancel context.CancelFunc // set while a call runs
+}
+
+func newFormScreen(d *deps, fields ...ui.Field) formScreen {
+	return formScreen{d: d, form: ui.NewForm(d.st, d.p, fields...), spin: ui.NewSpinner(d.st)}
+}
+
+func (f *formScreen) busy() bool { return f.cancel != nil }
+
+// start runs call for owner off the Update loop. Its context ends with the
+// session, or when the person leaves the screen (stop), so nothing keeps
+// waiting for an answer no one will read.
+func (f *formScreen) start(owner screen, call func(ctx context.Context) (*store.Client, error)) tea.Cmd {
+	ctx, cancel := context.WithCancel(f.d.sess.Context)
+	f.cancel = cancel
+	f.form.ClearErrors()
+	run := func() tea.Msg {
+		defer cancel()
+		c, err := call(ctx)
+		return doneMsg{owner: owner, client: c, err: err}
+	}
+	return tea.Batch(run, f.spin.Tick)
+}
+
+// stop gives up on the running call, if any.
+func (f *formScreen) stop() {
+	if f.cancel != nil {
+		f.cancel()
+		f.cancel = nil
+	}
+}
+
+// result reports whether msg is the outcome of owner's running call, and
+// marks the call finished when it is.
+func (f *formScreen) result(owner screen, msg tea.Msg) (doneMsg, bool) {
+	r, ok := msg.(doneMsg)
+	if !ok || r.owner != owner || !f.busy() {
+		return doneMsg{}, false
+	}
+	f.stop()
+	return r, true
+}
+
+// fail shows err beside the field it names (or under the form) and moves
+// the focus there, so the person can fix it at once.
+func (f *formScreen) fail(err error) tea.Cmd {
+	field := portal.FieldOf(err)
+	f.form.SetError(field, portal.Message(f.d.p, err))
+	if field != "" {
+		return f.form.Focus(field)
+	}
+	return nil
+}
+
+// update does what every form screen does with a message: spinner ticks
+// while busy, and keys for the form. While a call runs only Esc counts,
+// so a second Enter cannot send the form twice. Esc also gives up on the
+// call.
+func (f *formScreen) update(msg tea.Msg) (ui.FormEvent, tea.Cmd) {
+	switch msg := msg.(type) {
+	case spinner.TickMsg:
+		if !f.busy() {
+			return ui.FormNone, nil // the spinner stops ticking once hidden
+		}
+		var cmd tea.Cmd
+		f.spin, cmd = f.spin.Update(msg)
+		return ui.FormNone, cmd
+	case tea.KeyMsg:
+		if f.busy() && (msg.Paste || msg.Type != tea.KeyEsc) {
+			return ui.FormNone, nil
+		}
+	}
+	ev, cmd := f.form.Update(msg)
+	if ev == ui.FormBack {
+		f.stop()
+	}
+	return ev, cmd
+}
+
+// status is the line under the form while a call runs.
+func (f *formScreen) status() string {
+	if !f.busy() {
+		return ""
+	}
+	return f.spin.View() + " " + f.d.st.Subtle.Render(f.d.p.T("client.busy"))
+}
+
+func (f *formScreen) SetWidth(w int) {
+	f.width = w
+	f.form.SetWidth(w)
+}
+
+func (f *formScreen) Keys() []key.Binding { return f.form.Keys().ShortHelp() }
+
+// page joins a screen's parts with a blank line between them, leaving out
+// the empty ones.
+func page(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n\n")
+}
+
+// para wraps a paragraph to the width and styles it; callers pass text
+// already sanitized where it holds anything a person typed.
+func para(st lipgloss.Style, s string, w int) string {
+	if s == "" {
+		return ""
+	}
+	// Line by line: a multi-line Render pads every line to the longest.
+	lines := strings.Split(ansi.Wrap(s, max(1, w), ""), "\n")
+	for i, l := range lines {
+		lines[i] = st.Render(strings.TrimRight(l, " "))
+	}
+	return strings.Join(lines, "\n")
+}

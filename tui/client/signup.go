@@ -1,0 +1,81 @@
+package client
+
+import (
+	"context"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// signUp asks for the general information and a password typed twice.
+type signUp struct {
+	formScreen
+	actor portal.Actor
+}
+
+func newSignUp(d *deps, a portal.Actor) *signUp {
+	p := d.p
+	return &signUp{
+		formScreen: newFormScreen(d,
+			ui.Field{Key: portal.FieldName, Label: p.T("client.field.name")},
+			ui.Field{Key: portal.FieldEmail, Label: p.T("client.field.email"), Placeholder: p.T("client.placeholder.email")},
+			ui.Field{Key: portal.FieldCompany, Label: p.T("client.field.company"), Placeholder: p.T("client.placeholder.optional"), Optional: true},
+			ui.Field{Key: portal.FieldPhone, Label: p.T("client.field.phone"), Placeholder: p.T("client.placeholder.optional"), Optional: true},
+			ui.Field{Key: portal.FieldPassword, Label: p.T("client.field.password"), Password: true},
+			ui.Field{Key: portal.FieldRepeat, Label: p.T("client.field.repeat"), Password: true},
+		),
+		actor: a,
+	}
+}
+
+func (s *signUp) Init() tea.Cmd { return nil }
+
+func (s *signUp) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := s.result(s, msg); ok {
+		if r.err != nil {
+			return s.fail(r.err)
+		}
+		// The same answer whether the email was new or not: the portal
+		// mailed a code, or a notice to an existing account.
+		return send(verifyMsg{email: s.form.Value(portal.FieldEmail)})
+	}
+	ev, cmd := s.update(msg)
+	switch ev {
+	case ui.FormBack:
+		return send(backMsg{})
+	case ui.FormSubmit:
+		s.form.ClearErrors()
+		if s.form.MissingRequired(s.d.p) {
+			return nil
+		}
+		f := s.form
+		in := portal.SignUpInput{
+			Profile: portal.Profile{
+				Name:    f.Value(portal.FieldName),
+				Email:   f.Value(portal.FieldEmail),
+				Company: f.Value(portal.FieldCompany),
+				Phone:   f.Value(portal.FieldPhone),
+			},
+			Password: f.Value(portal.FieldPassword),
+			Repeat:   f.Value(portal.FieldRepeat),
+		}
+		svc, a := s.d.svc, s.actor
+		return s.start(s, func(ctx context.Context) (*store.Client, error) {
+			return nil, svc.SignUp(ctx, a, in)
+		})
+	}
+	return cmd
+}
+
+func (s *signUp) View() string {
+	st, p := s.d.st, s.d.p
+	return page(
+		st.Title.Render(p.T("client.signup.title")),
+		para(st.Subtle, p.T("client.signup.intro"), s.width),
+		s.form.View(),
+		s.status(),
+	)
+}

@@ -1,0 +1,101 @@
+package client
+
+import (
+	"context"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// codeCharLimit is room for "ABCD-1234" typed with spaces around; a code
+// is never longer, and a longer paste is certainly not one.
+const codeCharLimit = 16
+
+// resentMsg: a new code was asked for (the portal says nothing more, so
+// that the answer reveals no account).
+type resentMsg struct{ owner *verify }
+
+// verify asks for the code mailed to confirm a new account's email.
+type verify struct {
+	formScreen
+	actor  portal.Actor
+	email  string
+	notice string
+	resend key.Binding
+}
+
+func newVerify(d *deps, a portal.Actor, email, notice string) *verify {
+	p := d.p
+	return &verify{
+		formScreen: newFormScreen(d,
+			ui.Field{Key: portal.FieldCode, Label: p.T("client.field.code"), Placeholder: p.T("client.placeholder.code"), CharLimit: codeCharLimit},
+		),
+		actor:  a,
+		email:  email,
+		notice: notice,
+		resend: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp(p.T("client.key.ctrl_r"), p.T("client.help.resend"))),
+	}
+}
+
+func (s *verify) Init() tea.Cmd { return nil }
+
+func (s *verify) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := s.result(s, msg); ok {
+		if r.err != nil {
+			return s.fail(r.err)
+		}
+		return send(loggedInMsg{client: r.client})
+	}
+	switch msg := msg.(type) {
+	case resentMsg:
+		if msg.owner == s {
+			s.notice = s.d.p.T("client.verify.resent", text.Sanitize(s.email))
+		}
+		return nil
+	case tea.KeyMsg:
+		if !msg.Paste && !s.busy() && key.Matches(msg, s.resend) {
+			svc, a, ctx, email := s.d.svc, s.actor, s.d.sess.Context, s.email
+			return func() tea.Msg {
+				if err := svc.ResendCode(ctx, a, email); err != nil {
+					return nil
+				}
+				return resentMsg{owner: s}
+			}
+		}
+	}
+	ev, cmd := s.update(msg)
+	switch ev {
+	case ui.FormBack:
+		return send(backMsg{})
+	case ui.FormSubmit:
+		s.form.ClearErrors()
+		if s.form.MissingRequired(s.d.p) {
+			return nil
+		}
+		svc, a, email, code := s.d.svc, s.actor, s.email, s.form.Value(portal.FieldCode)
+		return s.start(s, func(ctx context.Context) (*store.Client, error) {
+			return svc.VerifyEmail(ctx, a, email, code)
+		})
+	}
+	return cmd
+}
+
+func (s *verify) View() string {
+	st, p := s.d.st, s.d.p
+	return page(
+		st.Title.Render(p.T("client.verify.title")),
+		para(st.Success, s.notice, s.width),
+		para(st.Subtle, p.T("client.verify.sent", text.Sanitize(s.email)), s.width),
+		s.form.View(),
+		s.status(),
+	)
+}
+
+func (s *verify) Keys() []key.Binding {
+	return append(s.formScreen.Keys(), s.resend)
+}

@@ -1,0 +1,91 @@
+package client
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// signUpStateMsg says whether sign-up is open, as the welcome screen that
+// asked (owner) learnt it.
+type signUpStateMsg struct {
+	owner *welcome
+	on    bool
+}
+
+// welcome is the first screen: what the portal is and what one can do.
+type welcome struct {
+	d      *deps
+	menu   ui.Menu
+	signUp bool
+	width  int
+}
+
+func newWelcome(d *deps) *welcome {
+	w := &welcome{d: d}
+	w.menu = ui.NewMenu(d.st, w.items()...)
+	return w
+}
+
+// items lists the choices; Sign up only while it is known to be open, so
+// that a closed portal never offers it (the portal refuses it anyway).
+func (w *welcome) items() []ui.MenuItem {
+	p := w.d.p
+	items := []ui.MenuItem{{Key: "l", Label: p.T("client.menu.login"), ID: toLogin}}
+	if w.signUp {
+		items = append(items, ui.MenuItem{Key: "s", Label: p.T("client.menu.signup"), ID: toSignUp})
+	}
+	return append(items,
+		ui.MenuItem{Key: "f", Label: p.T("client.menu.forgot"), ID: toForgot},
+		ui.MenuItem{Key: "i", Label: p.T("client.menu.invite"), ID: toInvite},
+		ui.MenuItem{Key: "q", Label: p.T("client.menu.quit"), ID: toQuit},
+	)
+}
+
+// Init asks whether sign-up is open each time the screen is shown, since
+// an admin may switch it at any moment. The setting is read off the Update
+// loop; until it answers, the menu simply lacks Sign up.
+func (w *welcome) Init() tea.Cmd {
+	svc, ctx := w.d.svc, w.d.sess.Context
+	return func() tea.Msg {
+		on, err := svc.SignUpEnabled(ctx)
+		return signUpStateMsg{owner: w, on: on && err == nil}
+	}
+}
+
+func (w *welcome) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case signUpStateMsg:
+		if msg.owner == w && msg.on != w.signUp {
+			w.signUp = msg.on
+			w.menu.SetItems(w.items()...)
+		}
+		return nil
+	case tea.KeyMsg:
+		var chosen string
+		w.menu, chosen = w.menu.Update(msg)
+		switch chosen {
+		case "":
+			return nil
+		case toQuit:
+			return tea.Quit
+		default:
+			return send(openMsg{to: chosen})
+		}
+	}
+	return nil
+}
+
+func (w *welcome) View() string {
+	st, p := w.d.st, w.d.p
+	return page(
+		st.Title.Render(p.T("client.welcome.title")),
+		para(st.Subtle, p.T("client.welcome.intro"), w.width),
+		w.menu.View(),
+	)
+}
+
+func (w *welcome) Keys() []key.Binding { return ui.MenuKeys(w.d.p) }
+
+func (w *welcome) SetWidth(width int) { w.width = width }
