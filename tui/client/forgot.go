@@ -29,27 +29,13 @@ func newForgot(d *deps, a portal.Actor) *forgot {
 func (s *forgot) Init() tea.Cmd { return nil }
 
 func (s *forgot) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := s.result(s, msg); ok {
-		if r.err != nil {
-			return s.fail(r.err)
-		}
+	svc, a := s.d.svc, s.actor
+	return s.handle(s, msg, func(f *ui.Form) call {
+		email := f.Value(portal.FieldEmail)
+		return func(ctx context.Context) (*store.Client, error) { return nil, svc.RequestReset(ctx, a, email) }
+	}, func(*store.Client) tea.Cmd {
 		return send(resetMsg{email: s.form.Value(portal.FieldEmail)})
-	}
-	ev, cmd := s.update(msg)
-	switch ev {
-	case ui.FormBack:
-		return send(backMsg{})
-	case ui.FormSubmit:
-		s.form.ClearErrors()
-		if s.form.MissingRequired(s.d.p) {
-			return nil
-		}
-		svc, a, email := s.d.svc, s.actor, s.form.Value(portal.FieldEmail)
-		return s.start(s, func(ctx context.Context) (*store.Client, error) {
-			return nil, svc.RequestReset(ctx, a, email)
-		})
-	}
-	return cmd
+	})
 }
 
 func (s *forgot) View() string {

@@ -64,35 +64,22 @@ func (s *invite) Init() tea.Cmd {
 }
 
 func (s *invite) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := s.result(s, msg); ok {
-		if r.err != nil {
-			return s.fail(r.err)
-		}
-		return send(loggedInMsg{client: r.client})
-	}
-	if s.checking || s.invalid != "" {
+	if _, done := msg.(doneMsg); !done && (s.checking || s.invalid != "") {
 		return s.updateNoForm(msg)
 	}
-	ev, cmd := s.update(msg)
-	switch ev {
-	case ui.FormBack:
-		return send(backMsg{})
-	case ui.FormSubmit:
-		s.form.ClearErrors()
-		if s.form.MissingRequired(s.d.p) {
-			return nil
-		}
+	svc, a := s.d.svc, s.actor
+	return s.handle(s, msg, func(f *ui.Form) call {
 		token := s.token
 		if token == "" {
-			token = s.form.Value(portal.FieldToken)
+			token = f.Value(portal.FieldToken)
 		}
-		svc, a := s.d.svc, s.actor
-		password, repeat := s.form.Value(portal.FieldPassword), s.form.Value(portal.FieldRepeat)
-		return s.start(s, func(ctx context.Context) (*store.Client, error) {
+		password, repeat := f.Value(portal.FieldPassword), f.Value(portal.FieldRepeat)
+		return func(ctx context.Context) (*store.Client, error) {
 			return svc.AcceptInvitation(ctx, a, token, password, repeat)
-		})
-	}
-	return cmd
+		}
+	}, func(c *store.Client) tea.Cmd {
+		return send(loggedInMsg{client: c})
+	})
 }
 
 // updateNoForm runs while the given token is checked or once it proved

@@ -30,34 +30,20 @@ func newLogin(d *deps, a portal.Actor) *login {
 func (s *login) Init() tea.Cmd { return nil }
 
 func (s *login) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := s.result(s, msg); ok {
-		switch {
-		case r.err == nil:
-			return send(loggedInMsg{client: r.client})
-		case isPending(r.err):
+	if r, ok := msg.(doneMsg); ok && isPending(r.err) {
+		if r, ok := s.result(s, r); ok {
 			// Right password, unconfirmed email: the portal mailed a new
 			// code, so ask for it rather than show a dead end.
 			return send(verifyMsg{email: s.form.Value(portal.FieldEmail), notice: portal.Message(s.d.p, r.err)})
-		default:
-			return s.fail(r.err)
 		}
 	}
-	ev, cmd := s.update(msg)
-	switch ev {
-	case ui.FormBack:
-		return send(backMsg{})
-	case ui.FormSubmit:
-		s.form.ClearErrors()
-		if s.form.MissingRequired(s.d.p) {
-			return nil
-		}
-		svc, a := s.d.svc, s.actor
-		email, password := s.form.Value(portal.FieldEmail), s.form.Value(portal.FieldPassword)
-		return s.start(s, func(ctx context.Context) (*store.Client, error) {
-			return svc.LogIn(ctx, a, email, password)
-		})
-	}
-	return cmd
+	svc, a := s.d.svc, s.actor
+	return s.handle(s, msg, func(f *ui.Form) call {
+		email, password := f.Value(portal.FieldEmail), f.Value(portal.FieldPassword)
+		return func(ctx context.Context) (*store.Client, error) { return svc.LogIn(ctx, a, email, password) }
+	}, func(c *store.Client) tea.Cmd {
+		return send(loggedInMsg{client: c})
+	})
 }
 
 func isPending(err error) bool {

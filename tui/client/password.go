@@ -31,29 +31,15 @@ func newPassword(d *deps, a portal.Actor) *password {
 func (s *password) Init() tea.Cmd { return nil }
 
 func (s *password) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := s.result(s, msg); ok {
-		if r.err != nil {
-			return s.fail(r.err)
-		}
-		return send(homeMsg{notice: s.d.p.T("client.notice.password_changed")})
-	}
-	ev, cmd := s.update(msg)
-	switch ev {
-	case ui.FormBack:
-		return send(backMsg{})
-	case ui.FormSubmit:
-		s.form.ClearErrors()
-		if s.form.MissingRequired(s.d.p) {
-			return nil
-		}
-		f := s.form
-		svc, a := s.d.svc, s.actor
+	svc, a := s.d.svc, s.actor
+	return s.handle(s, msg, func(f *ui.Form) call {
 		current, pw, repeat := f.Value(portal.FieldCurrent), f.Value(portal.FieldPassword), f.Value(portal.FieldRepeat)
-		return s.start(s, func(ctx context.Context) (*store.Client, error) {
+		return func(ctx context.Context) (*store.Client, error) {
 			return nil, svc.ChangePassword(ctx, a, current, pw, repeat)
-		})
-	}
-	return cmd
+		}
+	}, func(*store.Client) tea.Cmd {
+		return send(homeMsg{notice: s.d.p.T("client.notice.password_changed")})
+	})
 }
 
 func (s *password) View() string {

@@ -40,29 +40,13 @@ func newProfile(d *deps, a portal.Actor, c *store.Client) *profile {
 func (s *profile) Init() tea.Cmd { return nil }
 
 func (s *profile) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := s.result(s, msg); ok {
-		if r.err != nil {
-			return s.fail(r.err)
-		}
-		return send(homeMsg{client: r.client, notice: s.d.p.T("client.notice.profile_saved")})
-	}
-	ev, cmd := s.update(msg)
-	switch ev {
-	case ui.FormBack:
-		return send(backMsg{})
-	case ui.FormSubmit:
-		s.form.ClearErrors()
-		if s.form.MissingRequired(s.d.p) {
-			return nil
-		}
-		f := s.form
+	svc, a := s.d.svc, s.actor
+	return s.handle(s, msg, func(f *ui.Form) call {
 		in := portal.Profile{Name: f.Value(portal.FieldName), Company: f.Value(portal.FieldCompany), Phone: f.Value(portal.FieldPhone)}
-		svc, a := s.d.svc, s.actor
-		return s.start(s, func(ctx context.Context) (*store.Client, error) {
-			return svc.UpdateProfile(ctx, a, in)
-		})
-	}
-	return cmd
+		return func(ctx context.Context) (*store.Client, error) { return svc.UpdateProfile(ctx, a, in) }
+	}, func(c *store.Client) tea.Cmd {
+		return send(homeMsg{client: c, notice: s.d.p.T("client.notice.profile_saved")})
+	})
 }
 
 func (s *profile) View() string {

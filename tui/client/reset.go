@@ -34,29 +34,15 @@ func newReset(d *deps, a portal.Actor, email string) *reset {
 func (s *reset) Init() tea.Cmd { return nil }
 
 func (s *reset) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := s.result(s, msg); ok {
-		if r.err != nil {
-			return s.fail(r.err)
-		}
-		return send(loggedInMsg{client: r.client, notice: s.d.p.T("client.notice.password_changed")})
-	}
-	ev, cmd := s.update(msg)
-	switch ev {
-	case ui.FormBack:
-		return send(backMsg{})
-	case ui.FormSubmit:
-		s.form.ClearErrors()
-		if s.form.MissingRequired(s.d.p) {
-			return nil
-		}
-		f := s.form
-		svc, a, email := s.d.svc, s.actor, s.email
+	svc, a, email := s.d.svc, s.actor, s.email
+	return s.handle(s, msg, func(f *ui.Form) call {
 		code, password, repeat := f.Value(portal.FieldCode), f.Value(portal.FieldPassword), f.Value(portal.FieldRepeat)
-		return s.start(s, func(ctx context.Context) (*store.Client, error) {
+		return func(ctx context.Context) (*store.Client, error) {
 			return svc.ResetPassword(ctx, a, email, code, password, repeat)
-		})
-	}
-	return cmd
+		}
+	}, func(c *store.Client) tea.Cmd {
+		return send(loggedInMsg{client: c, notice: s.d.p.T("client.notice.password_changed")})
+	})
 }
 
 func (s *reset) View() string {

@@ -107,16 +107,15 @@ func (f *formScreen) busy() bool { return f.cancel != nil }
 // start runs call for owner off the Update loop. Its context ends with the
 // session, or when the person leaves the screen (stop), so nothing keeps
 // waiting for an answer no one will read.
-func (f *formScreen) start(owner screen, call func(ctx context.Context) (*store.Client, error)) tea.Cmd {
+func (f *formScreen) start(owner screen, run call) tea.Cmd {
 	ctx, cancel := context.WithCancel(f.d.sess.Context)
 	f.cancel = cancel
 	f.form.ClearErrors()
-	run := func() tea.Msg {
+	return tea.Batch(func() tea.Msg {
 		defer cancel()
-		c, err := call(ctx)
+		c, err := run(ctx)
 		return doneMsg{owner: owner, client: c, err: err}
-	}
-	return tea.Batch(run, f.spin.Tick)
+	}, f.spin.Tick)
 }
 
 // stop gives up on the running call, if any.
@@ -172,6 +171,33 @@ func (f *formScreen) update(msg tea.Msg) (ui.FormEvent, tea.Cmd) {
 		f.stop()
 	}
 	return ev, cmd
+}
+
+// call is the portal call a form screen makes when it is sent.
+type call func(ctx context.Context) (*store.Client, error)
+
+// handle is the loop every form screen runs: a finished call shows its
+// refusal beside the field or goes on with done; Esc goes back; Enter on a
+// complete form starts the call that submit makes from the form's values.
+func (f *formScreen) handle(owner screen, msg tea.Msg, submit func(form *ui.Form) call, done func(c *store.Client) tea.Cmd) tea.Cmd {
+	if r, ok := f.result(owner, msg); ok {
+		if r.err != nil {
+			return f.fail(r.err)
+		}
+		return done(r.client)
+	}
+	ev, cmd := f.update(msg)
+	switch ev {
+	case ui.FormBack:
+		return send(backMsg{})
+	case ui.FormSubmit:
+		f.form.ClearErrors()
+		if f.form.MissingRequired(f.d.p) {
+			return nil
+		}
+		return f.start(owner, submit(f.form))
+	}
+	return cmd
 }
 
 // status is the line under the form while a call runs.

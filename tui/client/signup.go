@@ -34,24 +34,8 @@ func newSignUp(d *deps, a portal.Actor) *signUp {
 func (s *signUp) Init() tea.Cmd { return nil }
 
 func (s *signUp) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := s.result(s, msg); ok {
-		if r.err != nil {
-			return s.fail(r.err)
-		}
-		// The same answer whether the email was new or not: the portal
-		// mailed a code, or a notice to an existing account.
-		return send(verifyMsg{email: s.form.Value(portal.FieldEmail)})
-	}
-	ev, cmd := s.update(msg)
-	switch ev {
-	case ui.FormBack:
-		return send(backMsg{})
-	case ui.FormSubmit:
-		s.form.ClearErrors()
-		if s.form.MissingRequired(s.d.p) {
-			return nil
-		}
-		f := s.form
+	svc, a := s.d.svc, s.actor
+	return s.handle(s, msg, func(f *ui.Form) call {
 		in := portal.SignUpInput{
 			Profile: portal.Profile{
 				Name:    f.Value(portal.FieldName),
@@ -62,12 +46,12 @@ func (s *signUp) Update(msg tea.Msg) tea.Cmd {
 			Password: f.Value(portal.FieldPassword),
 			Repeat:   f.Value(portal.FieldRepeat),
 		}
-		svc, a := s.d.svc, s.actor
-		return s.start(s, func(ctx context.Context) (*store.Client, error) {
-			return nil, svc.SignUp(ctx, a, in)
-		})
-	}
-	return cmd
+		return func(ctx context.Context) (*store.Client, error) { return nil, svc.SignUp(ctx, a, in) }
+	}, func(*store.Client) tea.Cmd {
+		// The same answer whether the email was new or not: the portal
+		// mailed a code, or a notice to an existing account.
+		return send(verifyMsg{email: s.form.Value(portal.FieldEmail)})
+	})
 }
 
 func (s *signUp) View() string {

@@ -45,12 +45,6 @@ func newVerify(d *deps, a portal.Actor, email, notice string) *verify {
 func (s *verify) Init() tea.Cmd { return nil }
 
 func (s *verify) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := s.result(s, msg); ok {
-		if r.err != nil {
-			return s.fail(r.err)
-		}
-		return send(loggedInMsg{client: r.client})
-	}
 	switch msg := msg.(type) {
 	case resentMsg:
 		if msg.owner == s {
@@ -68,21 +62,13 @@ func (s *verify) Update(msg tea.Msg) tea.Cmd {
 			}
 		}
 	}
-	ev, cmd := s.update(msg)
-	switch ev {
-	case ui.FormBack:
-		return send(backMsg{})
-	case ui.FormSubmit:
-		s.form.ClearErrors()
-		if s.form.MissingRequired(s.d.p) {
-			return nil
-		}
-		svc, a, email, code := s.d.svc, s.actor, s.email, s.form.Value(portal.FieldCode)
-		return s.start(s, func(ctx context.Context) (*store.Client, error) {
-			return svc.VerifyEmail(ctx, a, email, code)
-		})
-	}
-	return cmd
+	svc, a, email := s.d.svc, s.actor, s.email
+	return s.handle(s, msg, func(f *ui.Form) call {
+		code := f.Value(portal.FieldCode)
+		return func(ctx context.Context) (*store.Client, error) { return svc.VerifyEmail(ctx, a, email, code) }
+	}, func(c *store.Client) tea.Cmd {
+		return send(loggedInMsg{client: c})
+	})
 }
 
 func (s *verify) View() string {
