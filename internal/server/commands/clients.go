@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -78,57 +79,18 @@ func (r *runner) clientsListCmd() *cobra.Command {
 	return cmd
 }
 
-// listClients walks the keyset pages until total clients (0: all) are
-// written, writing each page before asking for the next: a script that
-// wants every client gets them without the server holding them all.
+// listClients writes the clients q selects, page by page.
 func (r *runner) listClients(cmd *cobra.Command, q store.ClientQuery, total int, asJSON bool) error {
-	ctx := cmd.Context()
-	var (
-		arr *jsonArray
-		tab *table
-	)
-	if asJSON {
-		arr = newJSONArray(r.out)
-	} else {
-		tab = newTable(r.out)
-	}
-	for left := total; ; {
-		q.Limit = pageSize
-		if total > 0 && left < q.Limit {
-			q.Limit = left
-		}
-		page, err := r.svc.ListClients(ctx, r.actor, q)
-		if err != nil {
-			return r.failed(err, map[string]string{"status": "status"})
-		}
-		for i := range page {
-			c := &page[i]
-			if asJSON {
-				err = arr.add(toClientJSON(c))
-			} else {
-				err = tab.row(c.Email, c.Name, c.Company, c.Status)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if !asJSON {
-			if err := tab.flush(); err != nil {
-				return err
-			}
-		}
-		if total > 0 {
-			left -= len(page)
-		}
-		if len(page) < q.Limit || (total > 0 && left <= 0) {
-			break
-		}
-		q.After = page[len(page)-1].EmailNorm
-	}
-	if asJSON {
-		return arr.close()
-	}
-	return nil
+	err := pager[store.Client, string]{
+		fetch: func(ctx context.Context, after string, limit int) ([]store.Client, error) {
+			q.After, q.Limit = after, limit
+			return r.svc.ListClients(ctx, r.actor, q)
+		},
+		next: func(last *store.Client) string { return last.EmailNorm },
+		json: func(c *store.Client) any { return toClientJSON(c) },
+		row:  func(c *store.Client) []string { return []string{c.Email, c.Name, c.Company, c.Status} },
+	}.write(cmd.Context(), r.out, q.After, total, asJSON)
+	return r.failed(err, map[string]string{"status": "status"})
 }
 
 // addFields names the flag that feeds each form field, for error lines.

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -71,55 +72,18 @@ func (r *runner) outboxCmd() *cobra.Command {
 	return r.group("outbox", "cmd.outbox.short", list)
 }
 
-// listOutbox pages newest first by id, writing each page as it comes, like
-// listClients.
+// listOutbox writes the outbox newest first, page by page.
 func (r *runner) listOutbox(cmd *cobra.Command, q store.OutboxQuery, total int, asJSON bool) error {
-	var (
-		arr *jsonArray
-		tab *table
-	)
-	if asJSON {
-		arr = newJSONArray(r.out)
-	} else {
-		tab = newTable(r.out)
-	}
-	for left := total; ; {
-		q.Limit = pageSize
-		if total > 0 && left < q.Limit {
-			q.Limit = left
-		}
-		page, err := r.svc.ListOutbox(cmd.Context(), r.actor, q)
-		if err != nil {
-			return r.failed(err, nil)
-		}
-		for i := range page {
-			m := &page[i]
-			if asJSON {
-				err = arr.add(toOutboxJSON(m))
-			} else {
-				err = tab.row(r.outboxRow(m)...)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if !asJSON {
-			if err := tab.flush(); err != nil {
-				return err
-			}
-		}
-		if total > 0 {
-			left -= len(page)
-		}
-		if len(page) < q.Limit || (total > 0 && left <= 0) {
-			break
-		}
-		q.Before = page[len(page)-1].ID
-	}
-	if asJSON {
-		return arr.close()
-	}
-	return nil
+	err := pager[store.OutboxMessage, uint64]{
+		fetch: func(ctx context.Context, before uint64, limit int) ([]store.OutboxMessage, error) {
+			q.Before, q.Limit = before, limit
+			return r.svc.ListOutbox(ctx, r.actor, q)
+		},
+		next: func(last *store.OutboxMessage) uint64 { return last.ID },
+		json: func(m *store.OutboxMessage) any { return toOutboxJSON(m) },
+		row:  r.outboxRow,
+	}.write(cmd.Context(), r.out, q.Before, total, asJSON)
+	return r.failed(err, nil)
 }
 
 // outboxRow is one plain line: id, to, kind, state, tries, when, last

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"strings"
@@ -15,6 +16,65 @@ import (
 // enough that walking a million clients is a few thousand queries, small
 // enough that a page is a few hundred kilobytes in memory.
 const pageSize = 500
+
+// pager is one keyset-paged listing: how to fetch the page after a cursor
+// and how to show one item, as a JSON object or as table cells.
+type pager[T, C any] struct {
+	fetch func(ctx context.Context, cursor C, limit int) ([]T, error)
+	next  func(last *T) C
+	json  func(*T) any
+	row   func(*T) []string
+}
+
+// write walks the pages from cursor until total items (0: all) are
+// written, writing each page before asking for the next: a script that
+// wants every row gets them without the server holding them all. An error
+// from fetch is returned as it is, for the caller to word.
+func (p pager[T, C]) write(ctx context.Context, out io.Writer, cursor C, total int, asJSON bool) error {
+	var (
+		arr *jsonArray
+		tab *table
+	)
+	if asJSON {
+		arr = newJSONArray(out)
+	} else {
+		tab = newTable(out)
+	}
+	for left := total; ; {
+		limit := pageSize
+		if total > 0 && left < limit {
+			limit = left
+		}
+		page, err := p.fetch(ctx, cursor, limit)
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			if asJSON {
+				err = arr.add(p.json(&page[i]))
+			} else {
+				err = tab.row(p.row(&page[i])...)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if !asJSON {
+			if err := tab.flush(); err != nil {
+				return err
+			}
+		}
+		left -= len(page)
+		if len(page) < limit || (total > 0 && left <= 0) {
+			break
+		}
+		cursor = p.next(&page[len(page)-1])
+	}
+	if asJSON {
+		return arr.close()
+	}
+	return nil
+}
 
 // jsonArray writes a JSON array one element at a time, so a listing of a
 // million rows never holds more than a page. The opening bracket is written
