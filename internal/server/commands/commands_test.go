@@ -105,7 +105,7 @@ func TestHappyPathsAdmin(t *testing.T) {
 		{"clients list", []string{"clients", "list"}, []string{"ada@example.com", "Ada Active", "active", "ivy@example.com", "Acme", "invited"}},
 		{"clients add", []string{"clients", "add", "--email", "Bob@Example.com", "--name", "Bob", "--company", "Bob & Co", "--phone", "+1 555 010 0199"}, []string{"Added Bob@Example.com; invitation queued.\n"}},
 		{"invites resend", []string{"invites", "resend", "IVY@example.com"}, []string{"New invitation queued for IVY@example.com"}},
-		{"outbox list", []string{"outbox", "list"}, []string{"ivy@example.com", "invitation", "queued", "0 tries", "next try "}},
+		{"outbox list", []string{"outbox", "list"}, []string{"ivy@example.com", "invitation", "queued", "attempts: 0", "next try "}},
 		{"staff list", []string{"staff", "list"}, []string{"ann", "admin", "sam", "support", "SHA256:"}},
 	}
 	for _, tt := range tests {
@@ -592,7 +592,7 @@ func TestOutboxList(t *testing.T) {
 		t.Fatalf("code %d: %s", r.code, r.err)
 	}
 	noRaw(t, "stdout", r.out)
-	for _, w := range []string{"sent 2030-01-02T03:04:05Z", "2 tries", "550 [31mno such user", "next try 2030-01-02T03:04:05Z  451 try later"} {
+	for _, w := range []string{"sent 2030-01-02T03:04:05Z", "attempts: 2", "550 [31mno such user", "next try 2030-01-02T03:04:05Z  451 try later"} {
 		if !strings.Contains(r.out, w) {
 			t.Errorf("stdout lacks %q:\n%s", w, r.out)
 		}
