@@ -143,3 +143,26 @@ func TestStaffKeys(t *testing.T) {
 		t.Fatalf("url for support: %d %q", code, out)
 	}
 }
+
+// TestShutdownRestoresTerminals: stopping the server ends each client
+// program properly, leaving the alternate screen, before the session closes.
+func TestShutdownRestoresTerminals(t *testing.T) {
+	ps := startPortal(t)
+	tm := ps.openTerminal(t, "guest")
+	tm.waitFor("Accept invitation")
+	if !strings.Contains(tm.out.String(), "\x1b[?1049h") {
+		t.Fatal("the client program did not enter the alternate screen")
+	}
+	ps.stop()
+	tm.ended()
+	if !strings.Contains(tm.out.String(), "\x1b[?1049l") {
+		t.Fatalf("shutdown left the terminal in the alternate screen; tail: %q", tail(tm.out.String(), 200))
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
