@@ -73,6 +73,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		IdleTimeout:           cfg.IdleTimeout,
 		MaxSessionsPerAddress: cfg.MaxSessionsPerAddress,
 		ConnectHint:           svc.ConnectCommand(""),
+		Catalog:               svc.Catalog(),
 	}, routes(svc, log), log)
 	if err != nil {
 		return fmt.Errorf("--host-keys %s: %w", cfg.HostKeys, err)

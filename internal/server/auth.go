@@ -8,8 +8,6 @@ import (
 
 	"github.com/charmbracelet/ssh"
 	gossh "golang.org/x/crypto/ssh"
-
-	"github.com/clientportal/portal/internal/text"
 )
 
 // Permission extensions recording the key that really signed. x/crypto
@@ -70,7 +68,7 @@ func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
 		},
 		AuthLogCallback: func(conn gossh.ConnMetadata, method string, err error) {
 			if err != nil && method != "none" {
-				s.log.Debug("ssh auth refused", "user", text.Sanitize(conn.User()),
+				s.log.Debug("ssh auth refused", "user", logUser(conn.User()),
 					"remote", conn.RemoteAddr().String(), "method", method)
 			}
 		},
@@ -116,7 +114,7 @@ func (s *Server) keyboardInteractiveCallback(conn gossh.ConnMetadata, _ gossh.Ke
 // recoverAuth turns a panic in an auth callback into a refusal.
 func (s *Server) recoverAuth(method string, conn gossh.ConnMetadata, perms **gossh.Permissions, err *error) {
 	if r := recover(); r != nil {
-		s.log.Error("panic in ssh auth callback", "method", method, "user", text.Sanitize(conn.User()),
+		s.log.Error("panic in ssh auth callback", "method", method, "user", logUser(conn.User()),
 			"remote", conn.RemoteAddr().String(), "panic", r, "stack", string(debug.Stack()))
 		*perms, *err = nil, errDenied
 	}

@@ -12,11 +12,7 @@ import (
 	"github.com/clientportal/portal/internal/text"
 )
 
-const (
-	msgInternalError   = "internal error"
-	msgTooManySessions = "too many sessions from your address"
-	msgShuttingDown    = "the server is shutting down, try again shortly"
-)
+const ()
 
 // recoverMiddleware keeps a panic in any handler to its own session: it is
 // logged with its stack, the session gets one line and exit status 1.
@@ -24,9 +20,9 @@ func (s *Server) recoverMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		defer func() {
 			if r := recover(); r != nil {
-				s.log.Error("panic in ssh session", "session", sessionID(sess), "user", text.Sanitize(sess.User()),
+				s.log.Error("panic in ssh session", "session", sessionID(sess), "user", logUser(sess.User()),
 					"panic", r, "stack", string(debug.Stack()))
-				fail(sess, msgInternalError)
+				fail(sess, s.p.T("server.internal_error"))
 			}
 		}()
 		next(sess)
@@ -39,7 +35,7 @@ func (s *Server) loggingMiddleware(next ssh.Handler) ssh.Handler {
 		start := time.Now()
 		attrs := []any{
 			"session", sessionID(sess),
-			"user", text.Sanitize(sess.User()),
+			"user", logUser(sess.User()),
 			"remote", sess.RemoteAddr().String(),
 		}
 		if key := verifiedKey(sess, sess.User()); key != nil {
@@ -81,22 +77,22 @@ func (s *Server) limitsMiddleware(next ssh.Handler) ssh.Handler {
 		info := connInfoOf(sess.Context())
 		if info == nil || info.conn == nil {
 			// Only a connection from our own listener can be served.
-			fail(sess, msgInternalError)
+			fail(sess, s.p.T("server.internal_error"))
 			return
 		}
 		tc := info.conn
 		if !tc.startSession() {
-			fail(sess, msgInternalError)
+			fail(sess, s.p.T("server.internal_error"))
 			return
 		}
 		defer tc.endSession()
 		if s.shuttingDown.Load() {
-			fail(sess, msgShuttingDown)
+			fail(sess, s.p.T("server.shutting_down"))
 			return
 		}
 		if !s.limits.acquireSession(tc.ip) {
 			s.log.Warn("too many sessions from one address", "remote", sess.RemoteAddr().String())
-			fail(sess, msgTooManySessions)
+			fail(sess, s.p.T("server.too_many_sessions"))
 			return
 		}
 		defer s.limits.releaseSession(tc.ip)

@@ -16,7 +16,6 @@ import (
 	"github.com/charmbracelet/ssh"
 	"github.com/muesli/termenv"
 
-	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -57,8 +56,8 @@ func (s *Server) runProgram(ls *liveSession, mk func(ui.Session) tea.Model) bool
 
 	switch {
 	case safe.panicked.Load() || errors.Is(err, tea.ErrProgramPanic):
-		s.log.Error("program panicked", "session", ls.id, "user", text.Sanitize(sess.User()), "err", err)
-		fail(sess, msgInternalError)
+		s.log.Error("program panicked", "session", ls.id, "user", logUser(sess.User()), "err", err)
+		fail(sess, s.p.T("server.internal_error"))
 	case ls.endReason() != endNone:
 		status := 1
 		if ls.endReason() == endExternal {

@@ -1,20 +1,17 @@
 package server
 
 import (
-	"fmt"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/ssh"
 
+	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
 
 const (
-	invitePrefix     = "invite-"
-	msgDenied        = "permission denied"
-	msgStaffNoCmd    = "give a command, for example: help"
-	msgNeedsTerminal = "This portal needs a terminal: connect with %s"
+	invitePrefix = "invite-"
 )
 
 // routing hands the session to the staff or the client side by user name.
@@ -40,7 +37,7 @@ func (s *Server) serveStaff(sess ssh.Session) {
 	// looked up again now: nothing the auth callbacks saw is trusted here.
 	key := verifiedKey(sess, s.cfg.StaffUser)
 	if key == nil || !s.routes.StaffKeyKnown(sess.Context(), key) {
-		fail(sess, msgDenied)
+		fail(sess, s.p.T("server.denied"))
 		return
 	}
 	ls := s.newLiveSession(sess, false)
@@ -51,7 +48,7 @@ func (s *Server) serveStaff(sess ssh.Session) {
 		return
 	}
 	if _, _, pty := sess.Pty(); !pty {
-		fail(sess, msgStaffNoCmd)
+		fail(sess, s.p.T("server.staff_no_command"))
 		return
 	}
 	if s.routes.StaffConsole != nil {
@@ -68,14 +65,14 @@ func (s *Server) serveStaff(sess ssh.Session) {
 func (s *Server) serveClient(sess ssh.Session, inviteToken string) {
 	_, _, pty := sess.Pty()
 	if !pty || len(sess.Command()) > 0 || sess.Subsystem() != "" {
-		fail(sess, fmt.Sprintf(msgNeedsTerminal, s.connectHint()))
+		fail(sess, s.p.T("server.needs_terminal", s.connectHint()))
 		return
 	}
 	ls := s.newLiveSession(sess, true)
 	defer ls.finish()
 	if !s.runProgram(ls, func(u ui.Session) tea.Model { return s.routes.Client(u, inviteToken) }) {
 		s.log.Error("client route returned no model", "session", ls.id)
-		fail(sess, msgInternalError)
+		fail(sess, s.p.T("server.internal_error"))
 	}
 }
 
@@ -93,3 +90,15 @@ type helpSession struct {
 
 func (helpSession) Command() []string  { return []string{"help"} }
 func (helpSession) RawCommand() string { return "help" }
+
+// logUser is the user name as logs may show it: an invitation's user name
+// carries its token, a secret that must not sit in logs.
+func logUser(user string) string {
+	if strings.HasPrefix(user, invitePrefix) {
+		return invitePrefix + "…"
+	}
+	if len(user) > 64 {
+		user = user[:64]
+	}
+	return text.Sanitize(user)
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/charmbracelet/wish"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -76,6 +77,9 @@ type Config struct {
 	MaxSessionsPerAddress int
 	// ConnectHint is how a client should connect, shown to sessions without a PTY.
 	ConnectHint string
+	// Catalog words the lines the server itself writes to a session; nil
+	// loads the embedded one.
+	Catalog *text.Catalog
 }
 
 // Server is the portal's SSH server. Make one with New.
@@ -86,6 +90,7 @@ type Server struct {
 	srv    *ssh.Server
 	signer gossh.Signer
 	limits *limiter
+	p      text.Printer
 
 	shuttingDown atomic.Bool
 
@@ -107,6 +112,13 @@ func New(cfg Config, routes Routes, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Catalog == nil {
+		cat, err := text.Load()
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+		cfg.Catalog = cat
+	}
 	signer, err := loadOrCreateHostKey(cfg.HostKeyDir)
 	if err != nil {
 		return nil, fmt.Errorf("server: host key in %s: %w", cfg.HostKeyDir, err)
@@ -117,6 +129,7 @@ func New(cfg Config, routes Routes, log *slog.Logger) (*Server, error) {
 		log:    log,
 		signer: signer,
 		limits: newLimiter(cfg.MaxUnauthenticatedPerAddress, cfg.MaxSessionsPerAddress),
+		p:      cfg.Catalog.Printer(text.English),
 		live:   make(map[*liveSession]struct{}),
 	}
 	srv, err := wish.NewServer(

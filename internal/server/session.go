@@ -131,31 +131,27 @@ func (ls *liveSession) finish() {
 func (ls *liveSession) endMessage() string {
 	switch ls.endReason() {
 	case endIdle:
-		return fmt.Sprintf("session ended after %s without a key", humanDuration(ls.s.cfg.IdleTimeout))
+		return ls.s.p.T("server.ended_idle", humanDuration(ls.s.cfg.IdleTimeout))
 	case endMaxTime:
-		return fmt.Sprintf("session ended: sessions last at most %s", humanDuration(ls.s.cfg.MaxSessionTime))
+		return ls.s.p.T("server.ended_max_time", humanDuration(ls.s.cfg.MaxSessionTime))
 	case endShutdown:
-		return msgShuttingDown
+		return ls.s.p.T("server.shutting_down")
 	case endExternal:
-		return "session ended"
+		return ls.s.p.T("server.ended")
 	default:
 		return ""
 	}
 }
 
-// humanDuration writes whole minutes and hours as words, anything else as Go does.
+// humanDuration writes whole hours and minutes with the short units that
+// read the same in every language of the catalog ("15 min", "12 h"),
+// anything else as Go does.
 func humanDuration(d time.Duration) string {
-	plural := func(n int64, unit string) string {
-		if n == 1 {
-			return "1 " + unit
-		}
-		return fmt.Sprintf("%d %ss", n, unit)
-	}
 	switch {
 	case d >= time.Hour && d%time.Hour == 0:
-		return plural(int64(d/time.Hour), "hour")
+		return fmt.Sprintf("%d h", d/time.Hour)
 	case d >= time.Minute && d%time.Minute == 0:
-		return plural(int64(d/time.Minute), "minute")
+		return fmt.Sprintf("%d min", d/time.Minute)
 	default:
 		return d.String()
 	}

@@ -123,7 +123,7 @@ func TestSessionsPerAddress(t *testing.T) {
 		open = append(open, tm)
 	}
 	over := openTerminal(t, h.mustDial(t, "alice"))
-	over.waitFor(t, "too many sessions from your address")
+	over.waitFor(t, "Too many sessions from your address")
 	if got := over.exit(t); got != 1 {
 		t.Errorf("exit status %d, want 1", got)
 	}
@@ -261,11 +261,11 @@ func TestIdleTimeoutCountsKeystrokesOnly(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		busy.send(t, "k")
 	}
-	quiet.waitFor(t, "session ended after 300ms without a key")
+	quiet.waitFor(t, "Session ended after 300ms without a keystroke.")
 	if got := quiet.exit(t); got != 1 {
 		t.Errorf("idle session exit status %d, want 1", got)
 	}
-	if out := quiet.out.String(); strings.LastIndex(out, "\x1b[?1049l") > strings.LastIndex(out, "session ended") {
+	if out := quiet.out.String(); strings.LastIndex(out, "\x1b[?1049l") > strings.LastIndex(out, "Session ended") {
 		t.Errorf("message written before the terminal was restored: %q", out)
 	}
 	busy.waitFor(t, "keys=10")
@@ -283,7 +283,7 @@ func TestMaxSessionTime(t *testing.T) {
 		// Typing does not extend it; writes fail once it has ended.
 		_, _ = io.WriteString(tm.in, "k")
 	}
-	tm.waitFor(t, "session ended: sessions last at most 400ms")
+	tm.waitFor(t, "Session ended: a session lasts at most 400ms.")
 	if got := tm.exit(t); got != 1 {
 		t.Errorf("exit status %d, want 1", got)
 	}
@@ -294,7 +294,7 @@ func TestPanicInModelStaysInItsSession(t *testing.T) {
 	bad := openTerminal(t, h.mustDial(t, "alice"))
 	bad.waitFor(t, "hello alice")
 	bad.send(t, "p")
-	bad.waitFor(t, "internal error")
+	bad.waitFor(t, "Something went wrong on our side")
 	if got := bad.exit(t); got != 1 {
 		t.Errorf("exit status %d, want 1", got)
 	}
@@ -319,7 +319,7 @@ func TestPanicInRouteStaysInItsSession(t *testing.T) {
 		}
 	})
 	bad := openTerminal(t, h.mustDial(t, "boom"))
-	bad.waitFor(t, "internal error")
+	bad.waitFor(t, "Something went wrong on our side")
 	if got := bad.exit(t); got != 1 {
 		t.Errorf("exit status %d, want 1", got)
 	}
@@ -375,7 +375,7 @@ func TestEndFromOutside(t *testing.T) {
 		wg.Go(sess.End)
 	}
 	wg.Wait()
-	tm.waitFor(t, "session ended")
+	tm.waitFor(t, "Session ended.")
 	if got := tm.exit(t); got != 0 {
 		t.Errorf("exit status %d, want 0", got)
 	}
@@ -410,7 +410,7 @@ func TestShutdownRestoresTerminals(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.waitFor(t, "\x1b[?1049l")
-	tm.waitFor(t, msgShuttingDown)
+	tm.waitFor(t, "The portal is restarting")
 	if got := tm.exit(t); got != 1 {
 		t.Errorf("exit status %d, want 1", got)
 	}
@@ -530,6 +530,20 @@ func readUntil(r io.Reader, want string) error {
 		}
 		if err != nil {
 			return err
+		}
+	}
+}
+
+func TestLogUserHidesInvitationTokens(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"invite-abcdefghijklmnopqrstuvwxyz234567", "invite-…"},
+		{"ann", "ann"},
+		{"evil\x1b[2J", "evil[2J"},
+		{strings.Repeat("x", 500), strings.Repeat("x", 64)},
+	}
+	for _, tt := range tests {
+		if got := logUser(tt.in); got != tt.want {
+			t.Errorf("logUser(%.20q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
