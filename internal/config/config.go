@@ -32,7 +32,9 @@ type Config struct {
 	IdleTimeout           time.Duration
 	MaxSessionsPerAddress int
 
-	envErrs []error
+	fs       *pflag.FlagSet
+	getenv   func(string) string
+	settings []setting
 }
 
 // setting describes one flag and its environment variable.
@@ -54,26 +56,17 @@ var (
 	maxSessionsSetting = setting{"max-sessions-per-address", "PORTAL_MAX_SESSIONS_PER_ADDRESS", "live sessions from one source address; 0 means no limit"}
 )
 
-// Bind registers the serve flags on fs, their defaults taken from the
-// environment (getenv, usually os.Getenv) where set. Parse fs, then call
-// Validate.
+// Bind registers the serve flags on fs with their built-in defaults. The
+// environment (getenv, usually os.Getenv) is read by Validate, after the
+// flags are parsed, for every flag not given: so --help never shows a
+// value from the environment (an SMTP password, say), and a bad variable
+// does not matter when its flag is given.
 func Bind(fs *pflag.FlagSet, getenv func(string) string) *Config {
-	c := &Config{}
+	c := &Config{fs: fs, getenv: getenv}
 	str := func(p *string, s setting, def string) {
-		if v := getenv(s.env); v != "" {
-			def = v
-		}
 		fs.StringVar(p, s.flag, def, s.usage+" ($"+s.env+")")
 	}
 	dur := func(p *time.Duration, s setting, def time.Duration) {
-		if v := getenv(s.env); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				c.envErrs = append(c.envErrs, fmt.Errorf("$%s: %q is not a duration (like 24h or 15m)", s.env, v))
-			} else {
-				def = d
-			}
-		}
 		fs.DurationVar(p, s.flag, def, s.usage+" ($"+s.env+")")
 	}
 	str(&c.Listen, listenSetting, ":2222")
@@ -81,53 +74,74 @@ func Bind(fs *pflag.FlagSet, getenv func(string) string) *Config {
 	str(&c.DB, dbSetting, "")
 	str(&c.HostKeys, hostKeysSetting, "./hostkeys")
 	str(&c.PublicAddr, publicAddrSetting, "")
-	var keys []string
-	if v := getenv(adminKeysSetting.env); v != "" {
-		for _, k := range strings.Split(v, ",") {
-			if k = strings.TrimSpace(k); k != "" {
-				keys = append(keys, k)
-			}
-		}
-	}
-	fs.StringArrayVar(&c.InitialAdminKeys, adminKeysSetting.flag, keys, adminKeysSetting.usage+" ($"+adminKeysSetting.env+")")
+	fs.StringArrayVar(&c.InitialAdminKeys, adminKeysSetting.flag, nil, adminKeysSetting.usage+" ($"+adminKeysSetting.env+")")
 	str(&c.SMTP, smtpSetting, "")
 	str(&c.MailFrom, mailFromSetting, "portal@localhost")
 	dur(&c.InviteTTL, inviteTTLSetting, 24*time.Hour)
 	dur(&c.IdleTimeout, idleSetting, 15*time.Minute)
-	maxDef := 50
-	if v := getenv(maxSessionsSetting.env); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			c.envErrs = append(c.envErrs, fmt.Errorf("$%s: %q is not a whole number", maxSessionsSetting.env, v))
-		} else {
-			maxDef = n
+	fs.IntVar(&c.MaxSessionsPerAddress, maxSessionsSetting.flag, 50, maxSessionsSetting.usage+" ($"+maxSessionsSetting.env+")")
+	c.settings = []setting{listenSetting, dataSetting, dbSetting, hostKeysSetting, publicAddrSetting, adminKeysSetting,
+		smtpSetting, mailFromSetting, inviteTTLSetting, idleSetting, maxSessionsSetting}
+	return c
+}
+
+// applyEnv sets every flag that was not given from its environment
+// variable, when that is set.
+func (c *Config) applyEnv() error {
+	for _, s := range c.settings {
+		v := c.getenv(s.env)
+		if v == "" || c.fs.Changed(s.flag) {
+			continue
+		}
+		values := []string{v}
+		if s == adminKeysSetting {
+			values = nil
+			for _, k := range strings.Split(v, ",") {
+				if k = strings.TrimSpace(k); k != "" {
+					values = append(values, k)
+				}
+			}
+		}
+		for _, one := range values {
+			if err := c.fs.Set(s.flag, one); err != nil {
+				return fmt.Errorf("$%s: %s", s.env, badValue(s, one))
+			}
 		}
 	}
-	fs.IntVar(&c.MaxSessionsPerAddress, maxSessionsSetting.flag, maxDef, maxSessionsSetting.usage+" ($"+maxSessionsSetting.env+")")
-	return c
+	return nil
+}
+
+// badValue says what a value should look like, without repeating a value
+// that may hold a secret.
+func badValue(s setting, v string) string {
+	switch s {
+	case inviteTTLSetting, idleSetting:
+		return fmt.Sprintf("%q is not a duration (like 24h or 15m)", v)
+	case maxSessionsSetting:
+		return fmt.Sprintf("%q is not a whole number", v)
+	}
+	return "not a valid value"
 }
 
 // BindDatabase registers only the flags that find the database (--data and
 // --db), for the subcommands that work on the data without a server.
 func BindDatabase(fs *pflag.FlagSet, getenv func(string) string) *Config {
-	c := &Config{}
-	for _, b := range []struct {
-		p   *string
-		s   setting
-		def string
-	}{{&c.Data, dataSetting, "./data"}, {&c.DB, dbSetting, ""}} {
-		def := b.def
-		if v := getenv(b.s.env); v != "" {
-			def = v
-		}
-		fs.StringVar(b.p, b.s.flag, def, b.s.usage+" ($"+b.s.env+")")
-	}
+	c := &Config{fs: fs, getenv: getenv, settings: []setting{dataSetting, dbSetting}}
+	fs.StringVar(&c.Data, dataSetting.flag, "./data", dataSetting.usage+" ($"+dataSetting.env+")")
+	fs.StringVar(&c.DB, dbSetting.flag, "", dbSetting.usage+" ($"+dbSetting.env+")")
 	return c
 }
 
-// ValidateDatabase checks what BindDatabase registered and derives the
-// SQLite path.
+// ValidateDatabase applies the environment to what BindDatabase
+// registered, checks it and derives the SQLite path.
 func (c *Config) ValidateDatabase() error {
+	if err := c.applyEnv(); err != nil {
+		return err
+	}
+	return c.validateDatabase()
+}
+
+func (c *Config) validateDatabase() error {
 	if strings.TrimSpace(c.Data) == "" && c.DB == "" {
 		return fmt.Errorf("--%s: must not be empty", dataSetting.flag)
 	}
@@ -143,8 +157,8 @@ func (c *Config) ValidateDatabase() error {
 // the public address). The first problem is returned as one line that names
 // the flag.
 func (c *Config) Validate() error {
-	if len(c.envErrs) > 0 {
-		return c.envErrs[0]
+	if err := c.applyEnv(); err != nil {
+		return err
 	}
 	bad := func(s setting, format string, args ...any) error {
 		return fmt.Errorf("--%s: %s", s.flag, fmt.Sprintf(format, args...))
@@ -159,7 +173,7 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.Data) == "" {
 		return bad(dataSetting, "must not be empty")
 	}
-	if err := c.ValidateDatabase(); err != nil {
+	if err := c.validateDatabase(); err != nil {
 		return err
 	}
 	if strings.TrimSpace(c.HostKeys) == "" {

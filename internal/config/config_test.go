@@ -76,3 +76,19 @@ func TestBadValuesNameTheFlag(t *testing.T) {
 		t.Fatalf("error leaks the SMTP password or is missing: %v", err)
 	}
 }
+
+func TestEnvironmentNeverShownInHelpAndLosesToFlags(t *testing.T) {
+	env := map[string]string{"PORTAL_SMTP_URL": "smtp://u:hunter2@mail.example.com:587", "PORTAL_INVITE_TTL": "bogus"}
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	Bind(fs, func(k string) string { return env[k] })
+	if usage := fs.FlagUsages(); strings.Contains(usage, "hunter2") {
+		t.Fatalf("help shows the SMTP password from the environment:\n%s", usage)
+	}
+	c, err := parse(t, env, "--invite-ttl", "1h")
+	if err != nil {
+		t.Fatalf("a bad variable must not matter when its flag is given: %v", err)
+	}
+	if c.InviteTTL != time.Hour || c.SMTP != env["PORTAL_SMTP_URL"] {
+		t.Fatalf("config = %+v", c)
+	}
+}

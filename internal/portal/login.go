@@ -23,7 +23,7 @@ const (
 // was right, so those states reveal nothing to someone guessing.
 func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*store.Client, error) {
 	now := s.clock()
-	if err := s.countAddressAttempt(ctx, a, now); err != nil {
+	if err := s.limitAddress(ctx, a, store.AttemptLogin); err != nil {
 		return nil, err
 	}
 	email, err := validEmail(email)
@@ -38,30 +38,34 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		return nil, fmt.Errorf("log in %q: %w", email, err)
 	}
 	if c == nil || c.PasswordHash == "" {
-		s.hasher.VerifyDummy(ctx, password)
+		_ = s.hasher.VerifyDummy(ctx, password)
 		return nil, s.loginFailed(ctx, a, store.NormalizeEmail(email), "unknown account")
+	}
+	if c.LockedUntil != nil && now.Before(*c.LockedUntil) {
+		// While locked the password is not even checked, and the answer is
+		// the usual one: were the right password told apart here, a
+		// guesser would learn it during the lock and use it after. The
+		// owner was mailed when the lock began, and can reset the password
+		// to end it. Failures while locked do not lengthen the lock, or
+		// anyone could keep a client out for good.
+		_ = s.hasher.VerifyDummy(ctx, password)
+		return nil, s.loginFailed(ctx, a, c.EmailNorm, "account locked")
 	}
 	ok, rehash, err := s.hasher.Verify(ctx, c.PasswordHash, password)
 	if err != nil {
 		return nil, fmt.Errorf("log in %q: %w", email, err)
 	}
-	locked := c.LockedUntil != nil && now.Before(*c.LockedUntil)
 	if !ok {
-		if locked {
-			// Failures while locked do not lengthen the lock: else anyone
-			// could keep a client out for good.
-			return nil, s.loginFailed(ctx, a, c.EmailNorm, "wrong password while locked")
-		}
 		return nil, s.countFailure(ctx, a, c, now)
 	}
 	switch {
-	case locked:
-		_ = s.auditNow(ctx, a, "login.locked", c.EmailNorm, "")
-		return nil, refuse("", "error.login.locked", minutesUntil(now, *c.LockedUntil))
 	case c.Status == store.StatusDisabled:
 		_ = s.auditNow(ctx, a, "login.disabled", c.EmailNorm, "")
 		return nil, refuse("", "error.login.disabled")
 	case c.Status == store.StatusPending:
+		if err := s.requireSignUp(ctx); err != nil {
+			return nil, err
+		}
 		if s.codeSentRecently(ctx, c, store.CodeVerify) {
 			return nil, refuse("", KeyLoginPending)
 		}
@@ -93,24 +97,24 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 	return c, nil
 }
 
-// countAddressAttempt enforces the per-address limit: at most
-// auth.AddressLimit attempts per auth.AddressWindow from one host, counted
-// in the database so every instance sees the same count.
-func (s *Service) countAddressAttempt(ctx context.Context, a Actor, now time.Time) error {
+// limitAddress counts one attempt of kind from the actor's host and
+// refuses past auth.AddressLimit per auth.AddressWindow. The count lives in
+// the database, so every instance sees the same one.
+func (s *Service) limitAddress(ctx context.Context, a Actor, kind string) error {
 	host := a.sourceHost()
 	if host == "" {
 		return nil
 	}
-	n, err := s.store.CountLoginAttempts(ctx, host, now.Add(-auth.AddressWindow))
+	now := s.clock()
+	n, err := s.store.CountAttempt(ctx, kind, host, now, now.Add(-auth.AddressWindow))
 	if err != nil {
-		return fmt.Errorf("log in: %w", err)
+		return fmt.Errorf("limit %s attempts: %w", kind, err)
 	}
-	if n >= auth.AddressLimit {
-		_ = s.auditNow(ctx, a, "login.rate_limited", "", host)
-		return refuse("", "error.login.rate_limited", int(auth.AddressWindow/time.Minute))
-	}
-	if err := s.store.RecordLoginAttempt(ctx, host, now); err != nil {
-		return fmt.Errorf("log in: %w", err)
+	if n > auth.AddressLimit {
+		if n == auth.AddressLimit+1 {
+			_ = s.auditNow(ctx, a, kind+".rate_limited", "", host)
+		}
+		return refuse("", "error.rate_limited", int(auth.AddressWindow/time.Minute))
 	}
 	return nil
 }
@@ -135,6 +139,10 @@ func (s *Service) countFailure(ctx context.Context, a Actor, c *store.Client, no
 		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{LockedUntil: &lock}); err != nil {
 			return err
 		}
+		// The lock is told to the owner, never to whoever is typing.
+		if err := s.queueMail(ctx, tx, MailAccountLocked, c, c.Name, n, until.Format(time.RFC1123), s.ConnectCommand("")); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, a, "login.lockout", c.EmailNorm, fmt.Sprintf("%d failures in a row, locked for %s", n, delay))
 	})
 	if err != nil {
@@ -153,12 +161,4 @@ func (s *Service) loginFailed(ctx context.Context, a Actor, subject, detail stri
 // auditNow writes one audit event outside any other transaction.
 func (s *Service) auditNow(ctx context.Context, a Actor, action, subject, detail string) error {
 	return s.audit(ctx, s.store, a, action, subject, detail)
-}
-
-func minutesUntil(now, t time.Time) int {
-	m := int(t.Sub(now).Round(time.Minute) / time.Minute)
-	if m < 1 {
-		m = 1
-	}
-	return m
 }

@@ -18,6 +18,7 @@ const (
 	MailSignUpExists  = "signup_exists"
 	MailPasswordReset = "password_reset"
 	MailPasswordSet   = "password_changed"
+	MailAccountLocked = "account_locked"
 )
 
 // queueMail composes a mail in the client's language and queues it through

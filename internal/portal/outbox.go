@@ -68,5 +68,5 @@ func (s *Service) RecoverAfterRestart(ctx context.Context) error {
 // Maintain forgets what is no longer needed (old per-address counters).
 // The server runs it every few minutes.
 func (s *Service) Maintain(ctx context.Context) error {
-	return s.store.PruneLoginAttempts(ctx, s.clock().Add(-24*time.Hour))
+	return s.store.PruneAttempts(ctx, s.clock().Add(-24*time.Hour))
 }

@@ -3,6 +3,7 @@ package portal_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -211,14 +212,19 @@ func TestLogInSameAnswerAndLockout(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		_ = wrongPw("10.0.0.1:1")
 	}
-	// Five failures in a row now: the right password says locked.
-	_, err := env.Service.LogIn(ctx, guest("10.0.0.2:1"), "ann@x.com", strong)
-	if refusalKey(t, err) != "error.login.locked" {
-		t.Fatalf("after 5 failures: %v", err)
+	// Five failures in a row: the account is locked, the owner is told by
+	// mail, and while it lasts even the right password reads as wrong, so
+	// a guesser learns nothing from the lock.
+	locked := env.LastMail(t, "ann@x.com", portal.MailAccountLocked)
+	if !strings.Contains(locked.Body, "5 times") || !strings.Contains(locked.Body, "Forgot password") {
+		t.Fatalf("lock notice:\n%s", locked.Body)
 	}
-	// A wrong password while locked reads like any wrong password.
+	_, err := env.Service.LogIn(ctx, guest("10.0.0.2:1"), "ann@x.com", strong)
+	if refusalKey(t, err) != "error.login.failed" {
+		t.Fatalf("right password while locked: %v", err)
+	}
 	if refusalKey(t, wrongPw("10.0.0.3:1")) != "error.login.failed" {
-		t.Fatal("locked account must not be revealed by a wrong password")
+		t.Fatal("wrong password while locked")
 	}
 	clk.add(16 * time.Minute)
 	c, err := env.Service.LogIn(ctx, guest("10.0.0.4:1"), "ANN@x.com", strong)
@@ -239,7 +245,7 @@ func TestLogInPerAddressLimit(t *testing.T) {
 		_, _ = env.Service.LogIn(ctx, guest("7.7.7.7:1"), "spray"+string(rune('a'+i%26))+"@x.com", "whatever password 123")
 	}
 	_, err := env.Service.LogIn(ctx, guest("7.7.7.7:2"), "ann@x.com", strong)
-	if refusalKey(t, err) != "error.login.rate_limited" {
+	if refusalKey(t, err) != "error.rate_limited" {
 		t.Fatalf("31st attempt from one address: %v", err)
 	}
 	if _, err := env.Service.LogIn(ctx, guest("7.7.7.8:1"), "ann@x.com", strong); err != nil {
@@ -269,7 +275,7 @@ func TestSignUpFlow(t *testing.T) {
 	if n := len(env.Mails(t, "bob@x.com")); n != 1 {
 		t.Fatalf("%d mails after log in while pending, want 1", n)
 	}
-	if _, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), "bob@x.com", "ZZZZ-ZZZ1"); refusalKey(t, err) != "error.code.wrong_left" {
+	if _, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), "bob@x.com", "ZZZZ-ZZZ1"); refusalKey(t, err) != "error.code.wrong" {
 		t.Fatalf("wrong code: %v", err)
 	}
 	c, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), "bob@x.com", strings.ToLower(strings.ReplaceAll(code, "-", "")))
@@ -305,11 +311,12 @@ func TestWrongCodeSixTimes(t *testing.T) {
 		_, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", wrong, newPw, newPw)
 		keys = append(keys, refusalKey(t, err))
 	}
-	want := []string{"error.code.wrong_left", "error.code.wrong_left", "error.code.wrong_left", "error.code.wrong_left", "error.code.expired", "error.code.expired"}
-	if strings.Join(keys, ",") != strings.Join(want, ",") {
-		t.Fatalf("refusals = %v, want %v", keys, want)
+	for i, k := range keys {
+		if k != "error.code.wrong" {
+			t.Fatalf("refusal %d = %s, want error.code.wrong every time", i+1, k)
+		}
 	}
-	if _, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", code, newPw, newPw); refusalKey(t, err) != "error.code.expired" {
+	if _, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", code, newPw, newPw); refusalKey(t, err) != "error.code.wrong" {
 		t.Fatalf("right code after 5 wrong tries: %v", err)
 	}
 }
@@ -340,7 +347,7 @@ func TestResetEndsSessionsAndMailsNotice(t *testing.T) {
 		t.Fatalf("weak password: %v", err)
 	}
 	clk.add(11 * time.Minute)
-	if _, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", code, newPw, newPw); refusalKey(t, err) != "error.code.expired" {
+	if _, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", code, newPw, newPw); refusalKey(t, err) != "error.code.wrong" {
 		t.Fatalf("code after 11 minutes: %v", err)
 	}
 	clk.add(2 * time.Minute)
@@ -357,7 +364,7 @@ func TestResetEndsSessionsAndMailsNotice(t *testing.T) {
 		t.Fatal("the other session was not ended")
 	}
 	env.LastMail(t, "ann@x.com", portal.MailPasswordReset)
-	if _, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", code, newPw, newPw); refusalKey(t, err) != "error.code.expired" {
+	if _, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", code, newPw, newPw); refusalKey(t, err) != "error.code.wrong" {
 		t.Fatalf("code used twice: %v", err)
 	}
 	if _, err := env.Service.LogIn(ctx, guest("1.1.1.2:1"), "ann@x.com", newPw); err != nil {
@@ -424,5 +431,96 @@ func TestRefusalArgumentsAreSanitizedAndOutboxHidesBodies(t *testing.T) {
 	}
 	if mails[0].Body != "" {
 		t.Fatal("the outbox listing exposes the invitation token in the body")
+	}
+}
+
+// TestCodeStepRevealsNoAccount: at the code step, an email with an account
+// and one without get the same refusals, and so do sign-ups, whichever
+// email is used.
+func TestCodeStepRevealsNoAccount(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	env.AddActiveClient(t, "ann@x.com", "Ann Smith")
+	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
+		t.Fatal(err)
+	}
+	newPw := "a brand new passphrase for anyone"
+	answers := func(email string) []string {
+		var keys []string
+		if err := env.Service.RequestReset(ctx, guest("2.2.2.2:1"), email); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 6; i++ {
+			_, err := env.Service.ResetPassword(ctx, guest("2.2.2.2:1"), email, "ZZZZ-ZZZZ", newPw, newPw)
+			keys = append(keys, refusalKey(t, err))
+		}
+		// A password close to the account's name is not refused before the
+		// code is right: that would tell the account exists.
+		_, err := env.Service.ResetPassword(ctx, guest("2.2.2.2:1"), email, "ZZZZ-ZZZZ", "ann smith ann smith ann smith", "ann smith ann smith ann smith")
+		keys = append(keys, refusalKey(t, err))
+		in := portal.SignUpInput{Profile: portal.Profile{Name: "Someone", Email: email}, Password: newPw, Repeat: newPw}
+		keys = append(keys, fmt.Sprint(env.Service.SignUp(ctx, guest("2.2.2.2:1"), in)))
+		_, err = env.Service.VerifyEmail(ctx, guest("2.2.2.2:1"), email, "ZZZZ-ZZZZ")
+		keys = append(keys, refusalKey(t, err))
+		return keys
+	}
+	known, unknown := answers("ann@x.com"), answers("nobody@x.com")
+	if strings.Join(known, ",") != strings.Join(unknown, ",") {
+		t.Fatalf("an account shows through:\nknown   %v\nunknown %v", known, unknown)
+	}
+}
+
+// TestSignUpOffStopsEveryStep: turning sign-up off stops sign-ups already
+// under way, at the code and on log in.
+func TestSignUpOffStopsEveryStep(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
+		t.Fatal(err)
+	}
+	in := portal.SignUpInput{Profile: portal.Profile{Name: "Bob", Email: "bob@x.com"}, Password: strong, Repeat: strong}
+	if err := env.Service.SignUp(ctx, guest("1.1.1.1:1"), in); err != nil {
+		t.Fatal(err)
+	}
+	code := portaltest.CodeIn(t, env.LastMail(t, "bob@x.com", portal.MailVerifyCode).Body)
+	if err := env.Service.SetSignUp(ctx, env.Admin(), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), "bob@x.com", code); refusalKey(t, err) != "error.signup.off" {
+		t.Fatalf("verify while off: %v", err)
+	}
+	if err := env.Service.ResendCode(ctx, guest("1.1.1.1:1"), "bob@x.com"); refusalKey(t, err) != "error.signup.off" {
+		t.Fatalf("resend while off: %v", err)
+	}
+	if _, err := env.Service.LogIn(ctx, guest("1.1.1.1:1"), "bob@x.com", strong); refusalKey(t, err) != "error.signup.off" {
+		t.Fatalf("pending log in while off: %v", err)
+	}
+}
+
+// TestNoMailFlood: repeated sign-ups with an existing email and repeated
+// reset requests mail at most one message each within the throttle.
+func TestNoMailFlood(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	env.AddActiveClient(t, "ann@x.com", "Ann")
+	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
+		t.Fatal(err)
+	}
+	pw := "a brand new passphrase for anyone"
+	for i := 0; i < 5; i++ {
+		in := portal.SignUpInput{Profile: portal.Profile{Name: "X", Email: "ann@x.com"}, Password: pw, Repeat: pw}
+		if err := env.Service.SignUp(ctx, guest("3.3.3.3:1"), in); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Service.RequestReset(ctx, guest("3.3.3.3:1"), "ann@x.com"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := map[string]int{}
+	for _, m := range env.Mails(t, "ann@x.com") {
+		count[m.Kind]++
+	}
+	if count[portal.MailSignUpExists] != 1 || count[portal.MailResetCode] != 1 {
+		t.Fatalf("mails = %v, want one notice and one reset code", count)
 	}
 }

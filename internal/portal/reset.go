@@ -16,6 +16,9 @@ func (s *Service) RequestReset(ctx context.Context, a Actor, email string) error
 	if err != nil {
 		return err
 	}
+	if err := s.limitAddress(ctx, a, store.AttemptMailer); err != nil {
+		return err
+	}
 	c, err := s.store.ClientByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status == store.StatusDisabled) {
 		return s.auditNow(ctx, a, "reset.request", store.NormalizeEmail(email), "no usable account")
@@ -40,23 +43,24 @@ func (s *Service) RequestReset(ctx context.Context, a Actor, email string) error
 
 // ResetPassword sets a new password with the mailed code. It mails the
 // client a notice, ends every live session of the client, and returns the
-// client logged in. The password is checked before the code so that a
-// refused password does not use up a try.
+// client logged in. The password is checked before the code, so that a
+// refused password does not use up a try, but only against the typed email:
+// checking it against the account's name would tell that the account
+// exists. The name is checked once the code has proved the address.
 func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, password, repeat string) (*store.Client, error) {
 	email, err := validEmail(email)
 	if err != nil {
 		return nil, err
 	}
-	usable := func(c *store.Client) bool { return c.Status != store.StatusDisabled }
-	if c, err := s.store.ClientByEmail(ctx, email); err == nil && usable(c) {
-		if err := validNewPassword(password, repeat, c.Email, c.Name); err != nil {
-			return nil, err
-		}
-	} else if err := validNewPassword(password, repeat, email, ""); err != nil {
+	if err := validNewPassword(password, repeat, email, ""); err != nil {
 		return nil, err
 	}
+	usable := func(c *store.Client) bool { return c.Status != store.StatusDisabled }
 	c, err := s.checkCode(ctx, a, email, code, store.CodeReset, usable)
 	if err != nil {
+		return nil, err
+	}
+	if err := validNewPassword(password, repeat, c.Email, c.Name); err != nil {
 		return nil, err
 	}
 	hash, err := s.hasher.Hash(ctx, password)
@@ -66,7 +70,7 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, passw
 	now := s.clock()
 	err = s.tx(ctx, func(tx *store.Store) error {
 		if err := tx.UseCode(ctx, c.codeID, now); errors.Is(err, store.ErrConflict) {
-			return refuse(FieldCode, "error.code.expired")
+			return refuse(FieldCode, "error.code.wrong")
 		} else if err != nil {
 			return err
 		}

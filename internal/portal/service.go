@@ -85,6 +85,10 @@ func New(st *store.Store, hasher *auth.Hasher, catalog *text.Catalog, cfg Config
 // Catalog is the message catalog the service writes mail with.
 func (s *Service) Catalog() *text.Catalog { return s.catalog }
 
+// Logger is where the service logs; screens and commands log the internal
+// errors they show as a generic message here too.
+func (s *Service) Logger() *slog.Logger { return s.log }
+
 // Sessions is the registry of live client sessions.
 func (s *Service) Sessions() *Sessions { return s.sessions }
 

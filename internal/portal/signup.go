@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/clientportal/portal/internal/auth"
@@ -22,18 +23,17 @@ type SignUpInput struct {
 // and answers exactly the same, so the form reveals no account and
 // overwrites none. Refused whenever sign-up is off, whatever the path.
 func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) error {
-	on, err := s.SignUpEnabled(ctx)
-	if err != nil {
-		return fmt.Errorf("sign up: %w", err)
-	}
-	if !on {
-		return refuse("", "error.signup.off")
+	if err := s.requireSignUp(ctx); err != nil {
+		return err
 	}
 	p, err := validProfile(in.Profile, true)
 	if err != nil {
 		return err
 	}
 	if err := validNewPassword(in.Password, in.Repeat, p.Email, p.Name); err != nil {
+		return err
+	}
+	if err := s.limitAddress(ctx, a, store.AttemptMailer); err != nil {
 		return err
 	}
 	// Hashed on both paths so that both take the same time.
@@ -45,6 +45,12 @@ func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) error {
 	err = s.tx(ctx, func(tx *store.Store) error {
 		existing, err := tx.ClientByEmail(ctx, p.Email)
 		if err == nil {
+			// One notice an hour at most: sign-up must not be a way to
+			// flood someone's mailbox.
+			recent, err := tx.MailQueuedSince(ctx, existing.ID, MailSignUpExists, now.Add(-time.Hour))
+			if err != nil || recent {
+				return err
+			}
 			if err := s.queueMail(ctx, tx, MailSignUpExists, existing, existing.Name, s.ConnectCommand("")); err != nil {
 				return err
 			}
@@ -79,6 +85,9 @@ func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) error {
 // VerifyEmail checks the code mailed at sign-up; the account is then
 // active and the returned client logged in.
 func (s *Service) VerifyEmail(ctx context.Context, a Actor, email, code string) (*store.Client, error) {
+	if err := s.requireSignUp(ctx); err != nil {
+		return nil, err
+	}
 	c, err := s.checkCode(ctx, a, email, code, store.CodeVerify, func(c *store.Client) bool {
 		return c.Status == store.StatusPending
 	})
@@ -88,7 +97,7 @@ func (s *Service) VerifyEmail(ctx context.Context, a Actor, email, code string) 
 	now := s.clock()
 	err = s.tx(ctx, func(tx *store.Store) error {
 		if err := tx.UseCode(ctx, c.codeID, now); errors.Is(err, store.ErrConflict) {
-			return refuse(FieldCode, "error.code.expired")
+			return refuse(FieldCode, "error.code.wrong")
 		} else if err != nil {
 			return err
 		}
@@ -108,6 +117,12 @@ func (s *Service) VerifyEmail(ctx context.Context, a Actor, email, code string) 
 // ResendCode mails a new sign-up verification code when the account is
 // still pending; like the sign-up form, it answers the same either way.
 func (s *Service) ResendCode(ctx context.Context, a Actor, email string) error {
+	if err := s.requireSignUp(ctx); err != nil {
+		return err
+	}
+	if err := s.limitAddress(ctx, a, store.AttemptMailer); err != nil {
+		return err
+	}
 	c, err := s.store.ClientByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -133,49 +148,66 @@ type codedClient struct {
 }
 
 // checkCode matches a typed code against the client's live code of that
-// purpose. A wrong guess is counted (and committed) before the refusal;
-// after auth.CodeMaxTries the code no longer works. Every refusal that
-// could tell whether the account exists reads the same.
+// purpose. Each guess spends one of the code's tries before it is compared,
+// so concurrent guesses get no more than auth.CodeMaxTries between them.
+// Every refusal reads the same, whether the email has an account, the code
+// is wrong, used up or expired, and both paths do the same database work:
+// the code step tells nothing about who has an account.
 func (s *Service) checkCode(ctx context.Context, a Actor, email, typed, purpose string, eligible func(*store.Client) bool) (*codedClient, error) {
 	code, ok := auth.NormalizeCode(typed)
 	if !ok {
-		if typed == "" {
+		if strings.TrimSpace(typed) == "" {
 			return nil, refuse(FieldCode, "error.code.required")
 		}
 		return nil, refuse(FieldCode, "error.code.invalid")
 	}
+	if err := s.limitAddress(ctx, a, store.AttemptCode); err != nil {
+		return nil, err
+	}
 	c, err := s.store.ClientByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !eligible(c)) {
-		return nil, refuse(FieldCode, "error.code.wrong")
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("check code: %w", err)
 	}
+	var clientID uint64 // 0 matches no code: the unknown path does the same work
+	if c != nil && eligible(c) {
+		clientID = c.ID
+	}
+	wrong := refuse(FieldCode, "error.code.wrong")
+	live, err := s.store.LiveCode(ctx, clientID, purpose, s.clock(), auth.CodeMaxTries)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("check code: %w", err)
+	}
+	var liveID uint64
+	if live != nil {
+		liveID = live.ID
+	}
+	spent, err := s.store.SpendCodeTry(ctx, liveID, auth.CodeMaxTries)
 	if err != nil {
 		return nil, fmt.Errorf("check code: %w", err)
 	}
-	now := s.clock()
-	live, err := s.store.LiveCode(ctx, c.ID, purpose, now, auth.CodeMaxTries)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, refuse(FieldCode, "error.code.expired")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("check code: %w", err)
-	}
-	if !auth.EqualHash(live.CodeHash, auth.HashSecret(code)) {
-		if err := s.store.CountCodeTry(ctx, live.ID); err != nil {
-			return nil, fmt.Errorf("check code: %w", err)
-		}
-		_ = s.auditNow(ctx, a, "code.wrong", c.EmailNorm, purpose)
-		left := auth.CodeMaxTries - live.Tries - 1
-		if left <= 0 {
-			return nil, refuse(FieldCode, "error.code.expired")
-		}
-		return nil, refuse(FieldCode, "error.code.wrong_left", left)
+	if !spent || !auth.EqualHash(live.CodeHash, auth.HashSecret(code)) {
+		_ = s.auditNow(ctx, a, "code.wrong", store.NormalizeEmail(email), purpose)
+		return nil, wrong
 	}
 	return &codedClient{Client: c, codeID: live.ID}, nil
 }
 
 // codeSentRecently keeps one address from being flooded with codes: one
-// per purpose per minute.
+// per purpose per minute, counting codes already used up.
 func (s *Service) codeSentRecently(ctx context.Context, c *store.Client, purpose string) bool {
-	live, err := s.store.LiveCode(ctx, c.ID, purpose, s.clock(), auth.CodeMaxTries)
-	return err == nil && s.clock().Sub(live.CreatedAt) < time.Minute
+	at, err := s.store.LatestCodeAt(ctx, c.ID, purpose)
+	return err != nil || s.clock().Sub(at) < time.Minute
+}
+
+// requireSignUp refuses while sign-up is off: every step of it, not only
+// the form, so that turning it off stops sign-ups under way too.
+func (s *Service) requireSignUp(ctx context.Context) error {
+	on, err := s.SignUpEnabled(ctx)
+	if err != nil {
+		return fmt.Errorf("sign up: %w", err)
+	}
+	if !on {
+		return refuse("", "error.signup.off")
+	}
+	return nil
 }

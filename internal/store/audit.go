@@ -54,28 +54,28 @@ func (s *Store) ListAudit(ctx context.Context, q AuditQuery) ([]AuditEvent, erro
 	return out, nil
 }
 
-// RecordLoginAttempt counts one log in attempt from addr.
-func (s *Store) RecordLoginAttempt(ctx context.Context, addr string, at time.Time) error {
-	if err := s.with(ctx).Create(&LoginAttempt{Addr: addr, At: at}).Error; err != nil {
-		return fmt.Errorf("record login attempt: %w", err)
-	}
-	return nil
-}
-
-// CountLoginAttempts counts attempts from addr since a time.
-func (s *Store) CountLoginAttempts(ctx context.Context, addr string, since time.Time) (int64, error) {
+// CountAttempt records one attempt of kind from addr at now and returns how
+// many there were since since, this one included. Recording first and
+// counting after, in one transaction, keeps concurrent attempts from all
+// slipping under the limit together.
+func (s *Store) CountAttempt(ctx context.Context, kind, addr string, now, since time.Time) (int64, error) {
 	var n int64
-	err := s.with(ctx).Model(&LoginAttempt{}).Where("addr = ? AND at >= ?", addr, since).Count(&n).Error
+	err := s.Tx(ctx, func(tx *Store) error {
+		if err := tx.with(ctx).Create(&Attempt{Kind: kind, Addr: addr, At: now}).Error; err != nil {
+			return err
+		}
+		return tx.with(ctx).Model(&Attempt{}).Where("kind = ? AND addr = ? AND at >= ?", kind, addr, since).Count(&n).Error
+	})
 	if err != nil {
-		return 0, fmt.Errorf("count login attempts: %w", err)
+		return 0, fmt.Errorf("count %s attempt: %w", kind, err)
 	}
 	return n, nil
 }
 
-// PruneLoginAttempts forgets attempts older than before.
-func (s *Store) PruneLoginAttempts(ctx context.Context, before time.Time) error {
-	if err := s.with(ctx).Where("at < ?", before).Delete(&LoginAttempt{}).Error; err != nil {
-		return fmt.Errorf("prune login attempts: %w", err)
+// PruneAttempts forgets attempts older than before.
+func (s *Store) PruneAttempts(ctx context.Context, before time.Time) error {
+	if err := s.with(ctx).Where("at < ?", before).Delete(&Attempt{}).Error; err != nil {
+		return fmt.Errorf("prune attempts: %w", err)
 	}
 	return nil
 }

@@ -37,13 +37,31 @@ func (s *Store) LiveCode(ctx context.Context, clientID uint64, purpose string, n
 	return &c, nil
 }
 
-// CountCodeTry records one wrong guess.
-func (s *Store) CountCodeTry(ctx context.Context, id uint64) error {
-	err := s.with(ctx).Model(&Code{}).Where("id = ?", id).Update("tries", gorm.Expr("tries + 1")).Error
-	if err != nil {
-		return fmt.Errorf("count code try: %w", err)
+// SpendCodeTry takes one of the code's tries before it is compared, in one
+// conditional UPDATE, so that concurrent guesses cannot get more than
+// maxTries between them. It reports false when none was left (or there is
+// no such code).
+func (s *Store) SpendCodeTry(ctx context.Context, id uint64, maxTries int) (bool, error) {
+	res := s.with(ctx).Model(&Code{}).Where("id = ? AND tries < ?", id, maxTries).
+		Update("tries", gorm.Expr("tries + 1"))
+	if res.Error != nil {
+		return false, fmt.Errorf("spend code try: %w", res.Error)
 	}
-	return nil
+	return res.RowsAffected == 1, nil
+}
+
+// LatestCodeAt is when the client's newest code of that purpose was made,
+// whatever became of it; zero when there is none.
+func (s *Store) LatestCodeAt(ctx context.Context, clientID uint64, purpose string) (time.Time, error) {
+	var c Code
+	err := s.with(ctx).Where("client_id = ? AND purpose = ?", clientID, purpose).Order("id DESC").Take(&c).Error
+	if err != nil {
+		if notFound(err) == ErrNotFound {
+			return time.Time{}, nil
+		}
+		return time.Time{}, fmt.Errorf("latest code: %w", err)
+	}
+	return c.CreatedAt, nil
 }
 
 // UseCode marks the code used if it still is live; of two uses racing, the

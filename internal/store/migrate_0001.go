@@ -87,10 +87,11 @@ type v1AuditEvent struct {
 	Detail     string    `gorm:"size:1000;not null;default:''"`
 	RemoteAddr string    `gorm:"size:100;not null;default:''"`
 }
-type v1LoginAttempt struct {
+type v1Attempt struct {
 	ID   uint64    `gorm:"primaryKey"`
-	Addr string    `gorm:"size:100;not null;index:idx_login_attempts_addr_at,priority:1"`
-	At   time.Time `gorm:"not null;index:idx_login_attempts_addr_at,priority:2"`
+	Kind string    `gorm:"size:16;not null;index:idx_attempts_kind_addr_at,priority:1"`
+	Addr string    `gorm:"size:100;not null;index:idx_attempts_kind_addr_at,priority:2"`
+	At   time.Time `gorm:"not null;index:idx_attempts_kind_addr_at,priority:3;index"`
 }
 
 // migration0001 creates the first schema. Its structs are frozen copies of
@@ -100,10 +101,10 @@ func migration0001() *gormigrate.Migration {
 	return &gormigrate.Migration{
 		ID: "0001_initial",
 		Migrate: func(tx *gorm.DB) error {
-			return tx.AutoMigrate(&v1Client{}, &v1Invitation{}, &v1Code{}, &v1Staff{}, &v1Setting{}, &v1OutboxMessage{}, &v1AuditEvent{}, &v1LoginAttempt{})
+			return tx.AutoMigrate(&v1Client{}, &v1Invitation{}, &v1Code{}, &v1Staff{}, &v1Setting{}, &v1OutboxMessage{}, &v1AuditEvent{}, &v1Attempt{})
 		},
 		Rollback: func(tx *gorm.DB) error {
-			return tx.Migrator().DropTable(&v1LoginAttempt{}, &v1AuditEvent{}, &v1OutboxMessage{}, &v1Setting{}, &v1Staff{}, &v1Code{}, &v1Invitation{}, &v1Client{})
+			return tx.Migrator().DropTable(&v1Attempt{}, &v1AuditEvent{}, &v1OutboxMessage{}, &v1Setting{}, &v1Staff{}, &v1Code{}, &v1Invitation{}, &v1Client{})
 		},
 	}
 }
@@ -115,4 +116,4 @@ func (v1Staff) TableName() string         { return "staffs" }
 func (v1Setting) TableName() string       { return "settings" }
 func (v1OutboxMessage) TableName() string { return "outbox_messages" }
 func (v1AuditEvent) TableName() string    { return "audit_events" }
-func (v1LoginAttempt) TableName() string  { return "login_attempts" }
+func (v1Attempt) TableName() string       { return "attempts" }

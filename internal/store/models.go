@@ -161,10 +161,18 @@ type AuditEvent struct {
 	RemoteAddr string    `gorm:"size:100;not null;default:''"`
 }
 
-// LoginAttempt counts log in attempts per source address, in the database
-// so that every instance sees the same count.
-type LoginAttempt struct {
+// Attempt kinds: what a source address tried, counted per address.
+const (
+	AttemptLogin  = "login"  // a log in
+	AttemptCode   = "code"   // a typed verification or reset code
+	AttemptMailer = "mailer" // an action that mails someone: sign-up, reset request, new code
+)
+
+// Attempt records one try of something limited per source address, in the
+// database so that every instance sees the same count.
+type Attempt struct {
 	ID   uint64    `gorm:"primaryKey"`
-	Addr string    `gorm:"size:100;not null;index:idx_login_attempts_addr_at,priority:1"`
-	At   time.Time `gorm:"not null;index:idx_login_attempts_addr_at,priority:2"`
+	Kind string    `gorm:"size:16;not null;index:idx_attempts_kind_addr_at,priority:1"`
+	Addr string    `gorm:"size:100;not null;index:idx_attempts_kind_addr_at,priority:2"`
+	At   time.Time `gorm:"not null;index:idx_attempts_kind_addr_at,priority:3;index"`
 }

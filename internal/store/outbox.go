@@ -57,8 +57,10 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duratio
 
 // MarkMailSent records a delivery.
 func (s *Store) MarkMailSent(ctx context.Context, id uint64, at time.Time) error {
+	// The body goes once the mail is out: it holds invitation tokens and
+	// codes, which must not outlive their delivery in the database.
 	err := s.with(ctx).Model(&OutboxMessage{}).Where("id = ?", id).Updates(map[string]any{
-		"state": MailSent, "sent_at": at, "lease_until": nil, "attempts": clause.Expr{SQL: "attempts + 1"},
+		"state": MailSent, "sent_at": at, "lease_until": nil, "attempts": clause.Expr{SQL: "attempts + 1"}, "body": "",
 	}).Error
 	if err != nil {
 		return fmt.Errorf("mark mail %d sent: %w", id, err)
@@ -72,6 +74,7 @@ func (s *Store) MarkMailFailed(ctx context.Context, id uint64, attempts int, nex
 	cols := map[string]any{"attempts": attempts, "last_error": truncate(lastErr, 1000), "lease_until": nil}
 	if next.IsZero() {
 		cols["state"] = MailFailed
+		cols["body"] = "" // never sent again: its secrets go, as for a sent one
 	} else {
 		cols["next_attempt_at"] = next
 	}
@@ -81,10 +84,11 @@ func (s *Store) MarkMailFailed(ctx context.Context, id uint64, attempts int, nex
 	return nil
 }
 
-// RetryMail makes a message due now, whatever its state but sent.
+// RetryMail makes a queued message due now, rather than at its next
+// backoff.
 func (s *Store) RetryMail(ctx context.Context, id uint64, now time.Time) error {
-	res := s.with(ctx).Model(&OutboxMessage{}).Where("id = ? AND state <> ?", id, MailSent).
-		Updates(map[string]any{"state": MailQueued, "next_attempt_at": now})
+	res := s.with(ctx).Model(&OutboxMessage{}).Where("id = ? AND state = ?", id, MailQueued).
+		Update("next_attempt_at", now)
 	if res.Error != nil {
 		return fmt.Errorf("retry mail %d: %w", id, res.Error)
 	}
@@ -92,6 +96,18 @@ func (s *Store) RetryMail(ctx context.Context, id uint64, now time.Time) error {
 		return fmt.Errorf("retry mail %d: %w", id, ErrNotFound)
 	}
 	return nil
+}
+
+// MailQueuedSince reports whether a mail of kind was queued for the client
+// since a time, to keep one address from being flooded with notices.
+func (s *Store) MailQueuedSince(ctx context.Context, clientID uint64, kind string, since time.Time) (bool, error) {
+	var n int64
+	err := s.with(ctx).Model(&OutboxMessage{}).Where("client_id = ? AND kind = ? AND created_at >= ?", clientID, kind, since).
+		Limit(1).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("recent mail: %w", err)
+	}
+	return n > 0, nil
 }
 
 // OutboxQuery selects a page of the outbox, newest first.

@@ -47,20 +47,36 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 }
 
 func openSQLite(ctx context.Context, path string) (*Store, error) {
+	// The driver reads "?" as the start of its options, and "#" and "%"
+	// have meanings in a file: URI: a path holding them would open some
+	// other file, without the pragmas below.
+	if strings.ContainsAny(path, "?#%") {
+		return nil, fmt.Errorf("open database %s: the path may not contain ?, # or %%", path)
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("open database %s: %w", path, err)
 		}
 	}
+	// Made here so that it is private from the start: SQLite would create
+	// it readable by everyone, and its WAL and shared-memory files take
+	// its mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	_ = f.Close()
 	// WAL lets readers run beside the writer; the busy timeout makes a
 	// second writer wait rather than fail; immediate transactions take the
 	// write lock up front, so two read-then-write transactions cannot
-	// deadlock into SQLITE_BUSY.
+	// deadlock into SQLITE_BUSY. synchronous(FULL) syncs the WAL at every
+	// commit: NORMAL could lose the last confirmed writes on a power cut.
+	// The pragmas are in the DSN so that every pooled connection has them.
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "synchronous(FULL)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
 	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
@@ -79,13 +95,6 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	sqlDB.SetMaxIdleConns(8)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqlDB.PingContext(ctx); err != nil {
-		_ = sqlDB.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	// synchronous(NORMAL) in WAL mode can lose the last transactions on a
-	// power cut (not on a process crash). A confirmed write must survive
-	// kill -9 and power loss alike, so use FULL.
-	if err := db.WithContext(ctx).Exec("PRAGMA synchronous = FULL").Error; err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}

@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -164,5 +168,104 @@ func TestClaimMailLeases(t *testing.T) {
 	later, err := s.ClaimMail(ctx, now.Add(2*time.Minute), time.Minute, 10)
 	if err != nil || len(later) != 2 {
 		t.Fatalf("claim after lease = %d, %v; want the 2 unsent", len(later), err)
+	}
+}
+
+func TestPragmasOnEveryConnectionAndPrivateFile(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	sqlDB, _ := s.db.DB()
+	// Hold several connections at once so the pool opens more than one.
+	var conns []*sql.Conn
+	for i := 0; i < 4; i++ {
+		c, err := sqlDB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for i, c := range conns {
+		var syncMode, fk int
+		if err := c.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&syncMode); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+			t.Fatal(err)
+		}
+		if syncMode != 2 || fk != 1 {
+			t.Errorf("connection %d: synchronous=%d foreign_keys=%d, want FULL (2) and 1", i, syncMode, fk)
+		}
+		_ = c.Close()
+	}
+}
+
+func TestOpenRefusesPathsTheDriverWouldMisread(t *testing.T) {
+	for _, p := range []string{"a?b.db", "a#b.db", "a%20b.db"} {
+		if _, err := Open(context.Background(), filepath.Join(t.TempDir(), p)); err == nil {
+			t.Errorf("Open(%q) succeeded", p)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "private.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("database file mode %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+func TestSpendCodeTryNeverPastMax(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	c := &Client{Email: "a@x.com", Name: "A", Status: StatusActive, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	code := &Code{ClientID: c.ID, Purpose: CodeReset, CodeHash: "h", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.CreateCode(ctx, code); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var spent atomic.Int32
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ok, err := s.SpendCodeTry(ctx, code.ID, 5); err == nil && ok {
+				spent.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if spent.Load() != 5 {
+		t.Fatalf("%d tries spent concurrently, want exactly 5", spent.Load())
+	}
+}
+
+func TestCountAttemptUnderConcurrency(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	var wg sync.WaitGroup
+	var under atomic.Int32
+	for i := 0; i < 60; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if n, err := s.CountAttempt(ctx, AttemptLogin, "10.0.0.1", now, now.Add(-time.Minute)); err == nil && n <= 30 {
+				under.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if under.Load() != 30 {
+		t.Fatalf("%d of 60 concurrent attempts counted within a limit of 30", under.Load())
 	}
 }

@@ -110,17 +110,17 @@ func TestWrongCodeSixTimes(t *testing.T) {
 	}
 	h.typ(wrong)
 	h.press("enter")
-	h.requireView("tries left")
+	h.requireView("That code is not right, or no longer works.")
 	for range 5 {
 		h.press("enter")
 	}
-	h.requireView("This code no longer works.")
+	h.requireView("That code is not right, or no longer works.")
 	// Not even the right code works now.
 	for range codeCharLimit {
 		h.press("backspace")
 	}
 	h.fill(right)
-	h.requireView("This code no longer works.")
+	h.requireView("That code is not right, or no longer works.")
 	if _, ok := h.m.cur.(*verify); !ok {
 		t.Fatal("left the code screen")
 	}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -140,6 +141,10 @@ func (f *formScreen) result(owner screen, msg tea.Msg) (doneMsg, bool) {
 // fail shows err beside the field it names (or under the form) and moves
 // the focus there, so the person can fix it at once.
 func (f *formScreen) fail(err error) tea.Cmd {
+	if portal.AsError(err) == nil && !errors.Is(err, context.Canceled) {
+		// The person reads a generic line; the log keeps what happened.
+		f.d.svc.Logger().Error("client action failed", "session", f.d.sess.ID, "err", err)
+	}
 	field := portal.FieldOf(err)
 	f.form.SetError(field, portal.Message(f.d.p, err))
 	if field != "" {
