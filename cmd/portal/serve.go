@@ -66,14 +66,21 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	} else if n > 0 {
 		log.Info("registered initial admin keys", "count", n)
 	}
+	unauth := 0 // the server's default
+	if cfg.MaxSessionsPerAddress == 0 {
+		// "No limit per address" is for load tests from one loopback
+		// address, whose handshakes in flight would hit this one too.
+		unauth = -1
+	}
 	srv, err := server.New(server.Config{
-		Listen:                cfg.Listen,
-		HostKeyDir:            cfg.HostKeys,
-		StaffUser:             staffUser,
-		IdleTimeout:           cfg.IdleTimeout,
-		MaxSessionsPerAddress: cfg.MaxSessionsPerAddress,
-		ConnectHint:           svc.ConnectCommand(""),
-		Catalog:               svc.Catalog(),
+		MaxUnauthenticatedPerAddress: unauth,
+		Listen:                       cfg.Listen,
+		HostKeyDir:                   cfg.HostKeys,
+		StaffUser:                    staffUser,
+		IdleTimeout:                  cfg.IdleTimeout,
+		MaxSessionsPerAddress:        cfg.MaxSessionsPerAddress,
+		ConnectHint:                  svc.ConnectCommand(""),
+		Catalog:                      svc.Catalog(),
 	}, routes(svc, log), log)
 	if err != nil {
 		return fmt.Errorf("--host-keys %s: %w", cfg.HostKeys, err)

@@ -54,7 +54,7 @@ func newLimiter(maxUnauth, maxSessions int) *limiter {
 func (l *limiter) admit(c *trackedConn) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.unauth[c.ip] >= l.maxUnauth {
+	if l.maxUnauth > 0 && l.unauth[c.ip] >= l.maxUnauth {
 		return false
 	}
 	l.unauth[c.ip]++

@@ -71,7 +71,8 @@ type Config struct {
 	// HandshakeTimeout bounds the time from accept to the first session.
 	HandshakeTimeout time.Duration
 	// MaxUnauthenticatedPerAddress bounds connections per source IP that
-	// have not reached a session yet.
+	// have not reached a session yet; 0 takes the default, a negative
+	// number means no limit.
 	MaxUnauthenticatedPerAddress int
 	// MaxSessionsPerAddress bounds live sessions per source IP; 0 = no limit.
 	MaxSessionsPerAddress int
@@ -186,7 +187,7 @@ func withDefaults(cfg Config) Config {
 	if cfg.HandshakeTimeout <= 0 {
 		cfg.HandshakeTimeout = DefaultHandshakeTimeout
 	}
-	if cfg.MaxUnauthenticatedPerAddress <= 0 {
+	if cfg.MaxUnauthenticatedPerAddress == 0 {
 		cfg.MaxUnauthenticatedPerAddress = DefaultMaxUnauthenticatedPerAddress
 	}
 	if cfg.MaxSessionsPerAddress < 0 {

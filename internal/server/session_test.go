@@ -547,3 +547,19 @@ func TestLogUserHidesInvitationTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestLimiterWithoutUnauthenticatedLimit(t *testing.T) {
+	l := newLimiter(-1, 0)
+	for i := 0; i < 100; i++ {
+		if !l.admit(&trackedConn{ip: "127.0.0.1"}) {
+			t.Fatalf("connection %d refused with no limit", i+1)
+		}
+	}
+	l = newLimiter(2, 0)
+	if !l.admit(&trackedConn{ip: "10.0.0.1"}) || !l.admit(&trackedConn{ip: "10.0.0.1"}) || l.admit(&trackedConn{ip: "10.0.0.1"}) {
+		t.Fatal("a limit of 2 must admit 2 and refuse the third")
+	}
+	if !l.admit(&trackedConn{ip: "10.0.0.2"}) {
+		t.Fatal("another address has its own count")
+	}
+}
