@@ -62,6 +62,10 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 	case c.Status == store.StatusDisabled:
 		_ = s.auditNow(ctx, a, "login.disabled", c.EmailNorm, "")
 		return nil, refuse("", "error.login.disabled")
+	case c.Status == store.StatusAwaiting:
+		return nil, refuse("", "error.login.awaiting")
+	case c.Status == store.StatusRejected:
+		return nil, refuse("", "error.login.rejected")
 	case c.Status == store.StatusPending:
 		if err := s.requireSignUp(ctx); err != nil {
 			return nil, err

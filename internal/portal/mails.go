@@ -12,13 +12,17 @@ import (
 
 // Mail kinds, as recorded in the outbox.
 const (
-	MailInvitation    = "invitation"
-	MailVerifyCode    = "verify_code"
-	MailResetCode     = "reset_code"
-	MailSignUpExists  = "signup_exists"
-	MailPasswordReset = "password_reset"
-	MailPasswordSet   = "password_changed"
-	MailAccountLocked = "account_locked"
+	MailInvitation     = "invitation"
+	MailVerifyCode     = "verify_code"
+	MailResetCode      = "reset_code"
+	MailSignUpExists   = "signup_exists"
+	MailPasswordReset  = "password_reset"
+	MailPasswordSet    = "password_changed"
+	MailAccountLocked  = "account_locked"
+	MailSignUpReceived = "signup_received" // verified, waiting for approval
+	MailSignUpApproved = "signup_approved"
+	MailSignUpRejected = "signup_rejected"
+	MailClientDisabled = "client_disabled"
 )
 
 // queueMail composes a mail in the client's language and queues it through

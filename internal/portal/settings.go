@@ -7,33 +7,53 @@ import (
 	"github.com/clientportal/portal/internal/store"
 )
 
-// SignUpEnabled reports whether clients may sign up. Off until an admin
-// turns it on.
-func (s *Service) SignUpEnabled(ctx context.Context) (bool, error) {
-	v, err := s.store.Setting(ctx, store.SettingSignUp, "off")
+// SignUpMode tells whether clients may sign up: store.SignUpOff (the
+// default), store.SignUpOn, or store.SignUpApproval (a verified sign-up
+// waits for staff).
+func (s *Service) SignUpMode(ctx context.Context) (string, error) {
+	v, err := s.store.Setting(ctx, store.SettingSignUp, store.SignUpOff)
 	if err != nil {
-		return false, err
+		return "", err
 	}
-	return v == "on", nil
+	switch v {
+	case store.SignUpOn, store.SignUpApproval:
+		return v, nil
+	}
+	return store.SignUpOff, nil
 }
 
-// SetSignUp turns client sign-up on or off. Admins only.
-func (s *Service) SetSignUp(ctx context.Context, a Actor, on bool) error {
+// SignUpEnabled reports whether clients may sign up, in either mode.
+func (s *Service) SignUpEnabled(ctx context.Context) (bool, error) {
+	mode, err := s.SignUpMode(ctx)
+	return mode != store.SignUpOff, err
+}
+
+// SetSignUpMode sets how clients may sign up. Admins only.
+func (s *Service) SetSignUpMode(ctx context.Context, a Actor, mode string) error {
 	if err := requireAdmin(a); err != nil {
 		return err
 	}
-	v := "off"
-	if on {
-		v = "on"
+	switch mode {
+	case store.SignUpOff, store.SignUpOn, store.SignUpApproval:
+	default:
+		return refuse("mode", "error.signup.mode_invalid")
 	}
 	err := s.tx(ctx, func(tx *store.Store) error {
-		if err := tx.SetSetting(ctx, store.SettingSignUp, v, s.clock()); err != nil {
+		if err := tx.SetSetting(ctx, store.SettingSignUp, mode, s.clock()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "setting.signup", "", v)
+		return s.audit(ctx, tx, a, "setting.signup", "", mode)
 	})
 	if err != nil {
-		return fmt.Errorf("set sign-up %s: %w", v, err)
+		return fmt.Errorf("set sign-up %s: %w", mode, err)
 	}
 	return nil
+}
+
+// SetSignUp turns client sign-up on (without approval) or off. Admins only.
+func (s *Service) SetSignUp(ctx context.Context, a Actor, on bool) error {
+	if on {
+		return s.SetSignUpMode(ctx, a, store.SignUpOn)
+	}
+	return s.SetSignUpMode(ctx, a, store.SignUpOff)
 }

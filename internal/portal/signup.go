@@ -82,8 +82,14 @@ func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) error {
 	return nil
 }
 
+// KeyAwaitingApproval answers a verified sign-up while sign-up needs
+// approval: the account now waits for staff, and the client is told by mail
+// when they decide.
+const KeyAwaitingApproval = "notice.signup.awaiting"
+
 // VerifyEmail checks the code mailed at sign-up; the account is then
-// active and the returned client logged in.
+// active and the returned client logged in, or, while sign-up needs
+// approval, waiting for staff (a KeyAwaitingApproval refusal).
 func (s *Service) VerifyEmail(ctx context.Context, a Actor, email, code string) (*store.Client, error) {
 	if err := s.requireSignUp(ctx); err != nil {
 		return nil, err
@@ -94,23 +100,42 @@ func (s *Service) VerifyEmail(ctx context.Context, a Actor, email, code string) 
 	if err != nil {
 		return nil, err
 	}
+	mode, err := s.SignUpMode(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("verify email: %w", err)
+	}
 	now := s.clock()
+	status, login := store.StatusActive, &now
+	if mode == store.SignUpApproval {
+		status, login = store.StatusAwaiting, nil
+	}
 	err = s.tx(ctx, func(tx *store.Store) error {
 		if err := tx.UseCode(ctx, c.codeID, now); errors.Is(err, store.ErrConflict) {
 			return refuse(FieldCode, "error.code.wrong")
 		} else if err != nil {
 			return err
 		}
-		active := store.StatusActive
-		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{Status: &active, LastLoginAt: &now}); err != nil {
+		u := store.ClientUpdate{Status: &status}
+		if login != nil {
+			u.LastLoginAt = login
+		}
+		if err := tx.UpdateClient(ctx, c.ID, u); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a.AsClient(c.Client), "email.verify", c.EmailNorm, "")
+		if status == store.StatusAwaiting {
+			if err := s.queueMail(ctx, tx, MailSignUpReceived, c.Client, c.Name); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, a.AsClient(c.Client), "email.verify", c.EmailNorm, status)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("verify email: %w", err)
 	}
-	c.Status, c.LastLoginAt = store.StatusActive, &now
+	if status == store.StatusAwaiting {
+		return nil, refuse("", KeyAwaitingApproval)
+	}
+	c.Status, c.LastLoginAt = status, login
 	return c.Client, nil
 }
 

@@ -144,10 +144,10 @@ func validStatus(s string) error {
 	if s == "" {
 		return nil
 	}
-	for _, st := range store.ClientStatuses {
+	for _, st := range store.ClientStatuses() {
 		if s == st {
 			return nil
 		}
 	}
-	return refuse("status", "error.status.invalid", strings.Join(store.ClientStatuses, ", "))
+	return refuse("status", "error.status.invalid", strings.Join(store.ClientStatuses(), ", "))
 }

@@ -65,3 +65,21 @@ func (s *Store) InvitationsOf(ctx context.Context, clientID uint64, limit int) (
 	}
 	return out, nil
 }
+
+// LatestInvitations returns the newest invitation of each of the clients,
+// by client id; clients never invited are absent.
+func (s *Store) LatestInvitations(ctx context.Context, clientIDs []uint64) (map[uint64]Invitation, error) {
+	out := make(map[uint64]Invitation, len(clientIDs))
+	if len(clientIDs) == 0 {
+		return out, nil
+	}
+	newest := s.with(ctx).Model(&Invitation{}).Select("MAX(id)").Where("client_id IN ?", clientIDs).Group("client_id")
+	var rows []Invitation
+	if err := s.with(ctx).Where("id IN (?)", newest).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("latest invitations: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ClientID] = r
+	}
+	return out, nil
+}

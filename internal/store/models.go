@@ -6,12 +6,16 @@ import "time"
 const (
 	StatusInvited  = "invited"  // added by staff, invitation not yet accepted
 	StatusPending  = "pending"  // signed up, email not yet verified
+	StatusAwaiting = "awaiting" // signed up and verified, waiting for staff to approve
 	StatusActive   = "active"   // can log in
 	StatusDisabled = "disabled" // refused at log in; sessions ended
+	StatusRejected = "rejected" // a sign-up staff turned down
 )
 
 // ClientStatuses lists the statuses in the order people think of them.
-var ClientStatuses = []string{StatusInvited, StatusPending, StatusActive, StatusDisabled}
+func ClientStatuses() []string {
+	return []string{StatusInvited, StatusPending, StatusAwaiting, StatusActive, StatusDisabled, StatusRejected}
+}
 
 // Client is a person or company the firm serves. EmailNorm is the email
 // trimmed and lower-cased: the one unique key, so "A@x.com" and "a@x.com"

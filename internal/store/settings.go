@@ -11,7 +11,14 @@ import (
 
 // Setting keys.
 const (
-	SettingSignUp = "signup" // "on" or "off"
+	SettingSignUp = "signup" // one of the SignUp* modes
+)
+
+// Sign-up modes.
+const (
+	SignUpOff      = "off"      // clients cannot sign up
+	SignUpOn       = "on"       // a verified sign-up is active at once
+	SignUpApproval = "approval" // a verified sign-up waits for staff to approve it
 )
 
 // Setting returns a setting's value, or def when it was never set.

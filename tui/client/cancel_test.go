@@ -58,7 +58,7 @@ func TestCancelledSessionEndsCalls(t *testing.T) {
 	h.fill(annEmail)
 	h.typ(portaltest.StrongPassword)
 	_, submit := h.m.Update(keyMsg("enter"))
-	welcome := newWelcome(h.m.d).Init()
+	welcome := newWelcome(h.m.d, "").Init()
 
 	holdDatabase(t, env)
 	msgs := make(chan tea.Msg, 2)

@@ -629,3 +629,26 @@ func requireClean(t *testing.T, view string) {
 		}
 	}
 }
+
+func TestSignUpWaitingForApproval(t *testing.T) {
+	env := portaltest.New(t)
+	if err := env.Service.SetSignUpMode(context.Background(), env.Admin(), store.SignUpApproval); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, env, "")
+	h.press("s")
+	h.fill("Ann Smith", annEmail, "", "", portaltest.StrongPassword, portaltest.StrongPassword)
+	h.fill(code(t, env, annEmail, portal.MailVerifyCode))
+	h.requireView("Your email is confirmed. The firm reviews new accounts")
+	if _, ok := h.m.cur.(*welcome); !ok {
+		t.Fatalf("not back on the welcome screen:\n%s", h.view())
+	}
+	h.press("l")
+	h.fill(annEmail, portaltest.StrongPassword)
+	h.requireView("waiting for the firm's approval")
+	if err := env.Service.ApproveSignUp(context.Background(), env.Admin(), annEmail); err != nil {
+		t.Fatal(err)
+	}
+	h.press("enter")
+	h.requireView("Hello, Ann Smith")
+}

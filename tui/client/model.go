@@ -68,7 +68,7 @@ func New(svc *portal.Service, sess ui.Session, inviteToken string) *Model {
 	if inviteToken != "" {
 		m.cur = newInvite(d, guest, inviteToken)
 	} else {
-		m.cur = newWelcome(d)
+		m.cur = newWelcome(d, "")
 	}
 	m.resize()
 	return m
@@ -95,7 +95,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.client != nil {
 			return m, m.show(newHome(m.d, m.client, ""))
 		}
-		return m, m.show(newWelcome(m.d))
+		return m, m.show(newWelcome(m.d, ""))
+	case welcomeMsg:
+		return m, m.show(newWelcome(m.d, msg.notice))
 	case loggedInMsg:
 		return m, m.logIn(msg.client, msg.notice)
 	case verifyMsg:
@@ -166,7 +168,7 @@ func (m *Model) logOut() tea.Cmd {
 		svc.LogOut(ctx, a)
 		return nil
 	}
-	return tea.Batch(record, m.show(newWelcome(m.d)))
+	return tea.Batch(record, m.show(newWelcome(m.d, "")))
 }
 
 func (m *Model) show(s screen) tea.Cmd {

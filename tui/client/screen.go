@@ -55,6 +55,8 @@ type (
 	}
 	// verifyMsg asks for the code mailed to email to confirm it.
 	verifyMsg struct{ email, notice string }
+	// welcomeMsg goes back to the welcome screen with something to say.
+	welcomeMsg struct{ notice string }
 	// resetMsg asks for the reset code mailed to email and a new password.
 	resetMsg struct{ email string }
 	// homeMsg returns home after a change; client is the changed client,

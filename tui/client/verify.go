@@ -62,6 +62,13 @@ func (s *verify) Update(msg tea.Msg) tea.Cmd {
 			}
 		}
 	}
+	if r, ok := msg.(doneMsg); ok && isAwaiting(r.err) {
+		if r, ok := s.result(s, r); ok {
+			// Verified, but the firm approves new accounts first: nothing
+			// more to do here until the approval mail comes.
+			return send(welcomeMsg{notice: portal.Message(s.d.p, r.err)})
+		}
+	}
 	svc, a, email := s.d.svc, s.actor, s.email
 	return s.handle(s, msg, func(f *ui.Form) call {
 		code := f.Value(portal.FieldCode)
@@ -84,4 +91,9 @@ func (s *verify) View() string {
 
 func (s *verify) Keys() []key.Binding {
 	return append(s.formScreen.Keys(), s.resend)
+}
+
+func isAwaiting(err error) bool {
+	pe := portal.AsError(err)
+	return pe != nil && pe.Key == portal.KeyAwaitingApproval
 }

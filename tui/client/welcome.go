@@ -20,10 +20,11 @@ type welcome struct {
 	menu   ui.Menu
 	signUp bool
 	width  int
+	notice string // what the last step left to say, or ""
 }
 
-func newWelcome(d *deps) *welcome {
-	w := &welcome{d: d}
+func newWelcome(d *deps, notice string) *welcome {
+	w := &welcome{d: d, notice: notice}
 	w.menu = ui.NewMenu(d.st, w.items()...)
 	return w
 }
@@ -81,6 +82,7 @@ func (w *welcome) View() string {
 	st, p := w.d.st, w.d.p
 	return page(
 		st.Title.Render(p.T("client.welcome.title")),
+		para(st.Success, w.notice, w.width),
 		para(st.Subtle, p.T("client.welcome.intro"), w.width),
 		w.menu.View(),
 	)

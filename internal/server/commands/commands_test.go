@@ -323,7 +323,7 @@ func TestClientsListFilters(t *testing.T) {
 			noRaw(t, "stderr", r.err)
 			if tt.code != 0 {
 				oneLine(t, r.err)
-				if !strings.Contains(r.err, "Unknown status; use one of: invited, pending, active, disabled") {
+				if !strings.Contains(r.err, "Unknown status; use one of: invited, pending, awaiting, active, disabled, rejected.") {
 					t.Errorf("stderr %q", r.err)
 				}
 				return

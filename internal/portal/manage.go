@@ -1,0 +1,253 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/clientportal/portal/internal/store"
+)
+
+// ClientSummary is one line of the staff's client list: the client and
+// what became of their newest invitation ("" when never invited).
+type ClientSummary struct {
+	store.Client
+	Invitation string
+}
+
+// ClientsPage lists a page of clients with their invitation state. Any
+// staff member.
+func (s *Service) ClientsPage(ctx context.Context, a Actor, q store.ClientQuery) ([]ClientSummary, error) {
+	clients, err := s.ListClients(ctx, a, q)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]uint64, len(clients))
+	for i, c := range clients {
+		ids[i] = c.ID
+	}
+	latest, err := s.store.LatestInvitations(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	out := make([]ClientSummary, len(clients))
+	for i, c := range clients {
+		out[i] = ClientSummary{Client: c}
+		if inv, ok := latest[c.ID]; ok {
+			out[i].Invitation = inv.State(now)
+		}
+	}
+	return out, nil
+}
+
+// InvitationView is one invitation of a client as staff see it.
+type InvitationView struct {
+	store.Invitation
+	State string
+}
+
+// ClientDetail is everything staff see about one client.
+type ClientDetail struct {
+	Client       store.Client
+	Invitations  []InvitationView
+	Events       []store.AuditEvent
+	LiveSessions int
+}
+
+// ClientDetails returns a client's profile, invitation history and recent
+// audit events. Any staff member; support staff see only the events of
+// their own actions, as in the audit log.
+func (s *Service) ClientDetails(ctx context.Context, a Actor, email string) (*ClientDetail, error) {
+	if err := requireStaff(a); err != nil {
+		return nil, err
+	}
+	c, err := s.clientByEmail(ctx, s.store, email)
+	if err != nil {
+		return nil, err
+	}
+	invs, err := s.store.InvitationsOf(ctx, c.ID, 20)
+	if err != nil {
+		return nil, err
+	}
+	q := store.AuditQuery{Subject: c.EmailNorm, Limit: 20}
+	if !a.IsAdmin() {
+		q.Actor = a.Name
+	}
+	events, err := s.store.ListAudit(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	d := &ClientDetail{Client: *c, Events: events, LiveSessions: s.sessions.Count(c.ID)}
+	now := s.clock()
+	for _, inv := range invs {
+		d.Invitations = append(d.Invitations, InvitationView{Invitation: inv, State: inv.State(now)})
+	}
+	return d, nil
+}
+
+// clientByEmail finds a client or refuses naming the email.
+func (s *Service) clientByEmail(ctx context.Context, st *store.Store, email string) (*store.Client, error) {
+	c, err := st.ClientByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, refuse(FieldEmail, "error.client.not_found", email)
+	}
+	return c, err
+}
+
+// DisableClient refuses the client at log in from now on and ends their
+// live sessions at once. Admins only.
+func (s *Service) DisableClient(ctx context.Context, a Actor, email string) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	var id uint64
+	err := s.tx(ctx, func(tx *store.Store) error {
+		c, err := s.clientByEmail(ctx, tx, email)
+		if err != nil {
+			return err
+		}
+		if c.Status == store.StatusDisabled {
+			return refuse(FieldEmail, "error.client.already", c.Email, c.Status)
+		}
+		id = c.ID
+		disabled := store.StatusDisabled
+		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{Status: &disabled}); err != nil {
+			return err
+		}
+		if err := tx.RevokeOpenInvitations(ctx, c.ID, s.clock()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "client.disable", c.EmailNorm, "was "+c.Status)
+	})
+	if err != nil {
+		return fmt.Errorf("disable client %q: %w", email, err)
+	}
+	s.sessions.End(id, "")
+	return nil
+}
+
+// EnableClient lets a disabled client back in: active when they have a
+// password, else invited again with a new invitation. Admins only.
+func (s *Service) EnableClient(ctx context.Context, a Actor, email string) error {
+	if err := requireAdmin(a); err != nil {
+		return err
+	}
+	err := s.tx(ctx, func(tx *store.Store) error {
+		c, err := s.clientByEmail(ctx, tx, email)
+		if err != nil {
+			return err
+		}
+		if c.Status != store.StatusDisabled {
+			return refuse(FieldEmail, "error.client.not_disabled", c.Email, c.Status)
+		}
+		status := store.StatusActive
+		if c.PasswordHash == "" {
+			status = store.StatusInvited
+		}
+		zero := 0
+		var noLock *time.Time
+		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{Status: &status, FailedLogins: &zero, LockedUntil: &noLock}); err != nil {
+			return err
+		}
+		if status == store.StatusInvited {
+			c.Status = status
+			if _, err := s.newInvitation(ctx, tx, c, a.Name); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, a, "client.enable", c.EmailNorm, status)
+	})
+	if err != nil {
+		return fmt.Errorf("enable client %q: %w", email, err)
+	}
+	return nil
+}
+
+// EndSessions ends every live session of the client and returns how many
+// there were. Any staff member.
+func (s *Service) EndSessions(ctx context.Context, a Actor, email string) (int, error) {
+	if err := requireStaff(a); err != nil {
+		return 0, err
+	}
+	c, err := s.clientByEmail(ctx, s.store, email)
+	if err != nil {
+		return 0, err
+	}
+	n := s.sessions.End(c.ID, "")
+	if err := s.auditNow(ctx, a, "client.end_sessions", c.EmailNorm, fmt.Sprintf("%d sessions", n)); err != nil {
+		return n, err
+	}
+	return n, nil
+}
+
+// ApproveSignUp lets a sign-up waiting for approval in, and mails the
+// client. Any staff member: approving is the staff's daily work on the
+// queue, like resending an invitation.
+func (s *Service) ApproveSignUp(ctx context.Context, a Actor, email string) error {
+	return s.decideSignUp(ctx, a, email, store.StatusActive, MailSignUpApproved, "signup.approve")
+}
+
+// RejectSignUp turns a waiting sign-up down, and mails the client.
+func (s *Service) RejectSignUp(ctx context.Context, a Actor, email string) error {
+	return s.decideSignUp(ctx, a, email, store.StatusRejected, MailSignUpRejected, "signup.reject")
+}
+
+func (s *Service) decideSignUp(ctx context.Context, a Actor, email, status, kind, action string) error {
+	if err := requireStaff(a); err != nil {
+		return err
+	}
+	err := s.tx(ctx, func(tx *store.Store) error {
+		c, err := s.clientByEmail(ctx, tx, email)
+		if err != nil {
+			return err
+		}
+		if c.Status != store.StatusAwaiting {
+			return refuse(FieldEmail, "error.signup.not_awaiting", c.Email, c.Status)
+		}
+		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{Status: &status}); err != nil {
+			return err
+		}
+		if err := s.queueMail(ctx, tx, kind, c, c.Name, s.ConnectCommand("")); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, action, c.EmailNorm, "")
+	})
+	if err != nil {
+		return fmt.Errorf("%s %q: %w", action, email, err)
+	}
+	return nil
+}
+
+// RetryMail makes a queued mail due now rather than at its next backoff.
+// Any staff member.
+func (s *Service) RetryMail(ctx context.Context, a Actor, id uint64) error {
+	if err := requireStaff(a); err != nil {
+		return err
+	}
+	err := s.tx(ctx, func(tx *store.Store) error {
+		if err := tx.RetryMail(ctx, id, s.clock()); errors.Is(err, store.ErrNotFound) {
+			return refuse("id", "error.outbox.not_queued", id)
+		} else if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "mail.retry", fmt.Sprint(id), "")
+	})
+	if err != nil {
+		return fmt.Errorf("retry mail %d: %w", id, err)
+	}
+	return nil
+}
+
+// ListAudit returns a page of the audit log, newest first. Admins see
+// every event; support staff only the events of their own actions.
+func (s *Service) ListAudit(ctx context.Context, a Actor, q store.AuditQuery) ([]store.AuditEvent, error) {
+	if err := requireStaff(a); err != nil {
+		return nil, err
+	}
+	if !a.IsAdmin() {
+		q.Actor = a.Name
+	}
+	return s.store.ListAudit(ctx, q)
+}
