@@ -184,3 +184,38 @@ func (s *Store) CountClients(ctx context.Context, status string) (int64, error) 
 	}
 	return n, nil
 }
+
+// KnownEmails reports which of the emails (in any case) already belong to
+// a client, as a set of normalized emails.
+func (s *Store) KnownEmails(ctx context.Context, emails []string) (map[string]bool, error) {
+	norms := make([]string, len(emails))
+	for i, e := range emails {
+		norms[i] = NormalizeEmail(e)
+	}
+	var found []string
+	if err := s.with(ctx).Model(&Client{}).Where("email_norm IN ?", norms).Pluck("email_norm", &found).Error; err != nil {
+		return nil, fmt.Errorf("known emails: %w", err)
+	}
+	out := make(map[string]bool, len(found))
+	for _, e := range found {
+		out[e] = true
+	}
+	return out, nil
+}
+
+// CreateClients inserts many clients at once, filling their normalized
+// columns and IDs.
+func (s *Store) CreateClients(ctx context.Context, cs []Client) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	for i := range cs {
+		cs[i].EmailNorm = NormalizeEmail(cs[i].Email)
+		cs[i].NameNorm = NormalizeSearch(cs[i].Name)
+		cs[i].CompanyNorm = NormalizeSearch(cs[i].Company)
+	}
+	if err := s.with(ctx).CreateInBatches(cs, 200).Error; err != nil {
+		return fmt.Errorf("create clients: %w", duplicate(err))
+	}
+	return nil
+}

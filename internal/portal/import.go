@@ -1,0 +1,289 @@
+package portal
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/clientportal/portal/internal/store"
+)
+
+// Import limits.
+const (
+	// MaxImportLine caps one CSV record: a longer one is reported and
+	// skipped, so a 10 MB line costs no more than a short one.
+	MaxImportLine = 64 * 1024
+	// maxImportErrors caps the errors a report keeps; the rest are counted.
+	maxImportErrors = 1000
+	importBatch     = 1000
+)
+
+// ImportOptions tune ImportClients.
+type ImportOptions struct {
+	// Invite queues an invitation for every client added.
+	Invite bool
+	// Progress, when set, is told how far the import is after each batch.
+	Progress func(ImportProgress)
+}
+
+// ImportProgress is how far an import is.
+type ImportProgress struct {
+	Lines     int   // CSV lines read so far
+	Added     int   // clients added so far
+	BytesRead int64 // input consumed so far
+}
+
+// ImportError is one line the import could not take.
+type ImportError struct {
+	Line int
+	Err  error // a refusal (*Error): show it with Message
+}
+
+// ImportReport is what an import did.
+type ImportReport struct {
+	Lines      int
+	Added      int
+	Duplicates int // emails already known, or twice in the file
+	Failed     int // lines refused, duplicates excluded
+	Errors     []ImportError
+	MoreErrors int // errors not kept in Errors
+}
+
+// ImportClients adds the clients of a CSV (email,name,company,phone; a
+// header line is optional; quoted fields allowed) in batches, each batch in
+// one transaction. A bad line is reported with its number and skipped; a
+// known email is counted as a duplicate, not an error. Admins only. The
+// import stops at ctx's end with what was added so far committed.
+func (s *Service) ImportClients(ctx context.Context, a Actor, r io.Reader, opts ImportOptions) (*ImportReport, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, err
+	}
+	counted := &countingReader{r: r}
+	records := newRecordReader(counted, MaxImportLine)
+	rep := &ImportReport{}
+	seen := map[string]bool{}
+	var batch []importRow
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		added, dups, err := s.importBatch(ctx, a, batch, opts.Invite)
+		if err != nil {
+			return err
+		}
+		rep.Added += added
+		rep.Duplicates += dups
+		batch = batch[:0]
+		if opts.Progress != nil {
+			opts.Progress(ImportProgress{Lines: rep.Lines, Added: rep.Added, BytesRead: counted.n})
+		}
+		return nil
+	}
+	fail := func(line int, err error) {
+		rep.Failed++
+		if len(rep.Errors) < maxImportErrors {
+			rep.Errors = append(rep.Errors, ImportError{Line: line, Err: err})
+		} else {
+			rep.MoreErrors++
+		}
+	}
+	for first := true; ; first = false {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		rec, line, err := records.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if pe := AsError(err); pe != nil {
+				rep.Lines++
+				fail(line, err)
+				continue
+			}
+			return rep, fmt.Errorf("import clients: read: %w", err)
+		}
+		rep.Lines++
+		if first && isHeader(rec) {
+			continue
+		}
+		row, err := parseImportRow(rec)
+		if err != nil {
+			fail(line, err)
+			continue
+		}
+		norm := store.NormalizeEmail(row.Email)
+		if seen[norm] {
+			rep.Duplicates++
+			continue
+		}
+		seen[norm] = true
+		batch = append(batch, importRow{Profile: row, line: line})
+		if len(batch) == importBatch {
+			if err := flush(); err != nil {
+				return rep, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return rep, err
+	}
+	if err := s.auditNow(ctx, a, "client.import", "", fmt.Sprintf("%d lines, %d added, %d duplicates, %d refused", rep.Lines, rep.Added, rep.Duplicates, rep.Failed)); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+type importRow struct {
+	Profile
+	line int
+}
+
+func isHeader(rec []string) bool {
+	return len(rec) > 0 && strings.EqualFold(strings.TrimSpace(strings.TrimPrefix(rec[0], "\ufeff")), "email")
+}
+
+// parseImportRow checks one record as the add-client form would.
+func parseImportRow(rec []string) (Profile, error) {
+	if len(rec) < 2 || len(rec) > 4 {
+		return Profile{}, refuse("", "error.import.columns", len(rec))
+	}
+	p := Profile{Email: strings.TrimPrefix(rec[0], "\ufeff"), Name: rec[1]}
+	if len(rec) > 2 {
+		p.Company = rec[2]
+	}
+	if len(rec) > 3 {
+		p.Phone = rec[3]
+	}
+	return validProfile(p, true)
+}
+
+// importBatch adds the batch's new clients in one transaction and returns
+// how many were added and how many were already known.
+func (s *Service) importBatch(ctx context.Context, a Actor, batch []importRow, invite bool) (int, int, error) {
+	added, dups := 0, 0
+	err := s.tx(ctx, func(tx *store.Store) error {
+		emails := make([]string, len(batch))
+		for i, r := range batch {
+			emails[i] = r.Email
+		}
+		known, err := tx.KnownEmails(ctx, emails)
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		var fresh []store.Client
+		for _, r := range batch {
+			if known[store.NormalizeEmail(r.Email)] {
+				dups++
+				continue
+			}
+			fresh = append(fresh, store.Client{
+				Email: r.Email, Name: r.Name, Company: r.Company, Phone: r.Phone,
+				Lang: "en", Status: store.StatusInvited, CreatedAt: now, UpdatedAt: now,
+			})
+		}
+		if err := tx.CreateClients(ctx, fresh); err != nil {
+			return err
+		}
+		added = len(fresh)
+		if !invite {
+			return nil
+		}
+		for i := range fresh {
+			if _, err := s.newInvitation(ctx, tx, &fresh[i], a.Name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("import clients: %w", err)
+	}
+	return added, dups, nil
+}
+
+// countingReader counts the bytes read through it, for progress.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// recordReader splits CSV input into records itself, physical line by
+// physical line, so that it can cap a record's size (a longer one is
+// skipped without being held in memory) and know each record's line
+// number; each record is then parsed by encoding/csv alone.
+type recordReader struct {
+	r    *bufio.Reader
+	max  int
+	line int // physical lines consumed
+}
+
+func newRecordReader(r io.Reader, max int) *recordReader {
+	return &recordReader{r: bufio.NewReaderSize(r, 64*1024), max: max}
+}
+
+// next returns the next record and the line it starts on. A refusal
+// (*Error) reports a bad record, which is skipped; io.EOF ends the input.
+func (rr *recordReader) next() ([]string, int, error) {
+	var buf []byte
+	start := rr.line + 1
+	tooLong := false
+	for {
+		part, err := rr.r.ReadSlice('\n')
+		if len(part) > 0 || err == nil {
+			if !tooLong && len(buf)+len(part) <= rr.max {
+				buf = append(buf, part...)
+			} else {
+				tooLong, buf = true, buf[:0]
+			}
+		}
+		if err == bufio.ErrBufferFull {
+			continue // the same physical line goes on
+		}
+		if err != nil && err != io.EOF {
+			return nil, start, err
+		}
+		atEOF := err == io.EOF
+		if len(part) > 0 || !atEOF {
+			rr.line++
+		}
+		// A record goes on past a newline inside an open quote.
+		if !tooLong && !atEOF && strings.Count(string(buf), `"`)%2 == 1 {
+			continue
+		}
+		if tooLong {
+			if atEOF && rr.line < start {
+				return nil, start, io.EOF
+			}
+			return nil, start, refuse("", "error.import.line_too_long", rr.max)
+		}
+		text := strings.TrimRight(string(buf), "\r\n")
+		if atEOF && len(buf) == 0 {
+			return nil, start, io.EOF
+		}
+		if strings.TrimSpace(text) == "" {
+			if atEOF {
+				return nil, start, io.EOF
+			}
+			buf, start = buf[:0], rr.line+1
+			continue // blank lines are not records
+		}
+		cr := csv.NewReader(strings.NewReader(text))
+		cr.FieldsPerRecord = -1
+		rec, perr := cr.Read()
+		if perr != nil {
+			return nil, start, refuse("", "error.import.bad_csv")
+		}
+		return rec, start, nil
+	}
+}
