@@ -12,7 +12,9 @@ import (
 )
 
 func (r *runner) clientsCmd() *cobra.Command {
-	return r.group("clients", "cmd.clients.short", r.clientsListCmd(), r.clientsAddCmd())
+	return r.group("clients", "cmd.clients.short",
+		r.clientsListCmd(), r.clientsShowCmd(), r.clientsAddCmd(), r.clientsImportCmd(),
+		r.clientsDisableCmd(), r.clientsEnableCmd(), r.clientsEndSessionsCmd())
 }
 
 // clientJSON is a client as `clients list --json` prints it. Every string
@@ -40,6 +42,22 @@ func toClientJSON(c *store.Client) clientJSON {
 		CreatedAt:   stamp(c.CreatedAt),
 		LastLoginAt: stampPtr(c.LastLoginAt),
 	}
+}
+
+// clientSummaryJSON is a client of a listing: the client and the state of
+// their newest invitation, null when they were never invited.
+type clientSummaryJSON struct {
+	clientJSON
+	Invitation *string `json:"invitation"`
+}
+
+func toClientSummaryJSON(c *portal.ClientSummary) clientSummaryJSON {
+	j := clientSummaryJSON{clientJSON: toClientJSON(&c.Client)}
+	if c.Invitation != "" {
+		inv := text.Sanitize(c.Invitation)
+		j.Invitation = &inv
+	}
+	return j
 }
 
 // limitFlag reads --limit: 0 when not given (everything), an error when
@@ -79,16 +97,23 @@ func (r *runner) clientsListCmd() *cobra.Command {
 	return cmd
 }
 
-// listClients writes the clients q selects, page by page.
+// listClients writes the clients q selects, page by page: email, name,
+// company, status and the state of the newest invitation.
 func (r *runner) listClients(cmd *cobra.Command, q store.ClientQuery, total int, asJSON bool) error {
-	err := pager[store.Client, string]{
-		fetch: func(ctx context.Context, after string, limit int) ([]store.Client, error) {
+	err := pager[portal.ClientSummary, string]{
+		fetch: func(ctx context.Context, after string, limit int) ([]portal.ClientSummary, error) {
 			q.After, q.Limit = after, limit
-			return r.svc.ListClients(ctx, r.actor, q)
+			return r.svc.ClientsPage(ctx, r.actor, q)
 		},
-		next: func(last *store.Client) string { return last.EmailNorm },
-		json: func(c *store.Client) any { return toClientJSON(c) },
-		row:  func(c *store.Client) []string { return []string{c.Email, c.Name, c.Company, c.Status} },
+		next: func(last *portal.ClientSummary) string { return last.EmailNorm },
+		json: func(c *portal.ClientSummary) any { return toClientSummaryJSON(c) },
+		row: func(c *portal.ClientSummary) []string {
+			inv := ""
+			if c.Invitation != "" {
+				inv = r.p.T("cmd.clients.invitation", c.Invitation)
+			}
+			return []string{c.Email, c.Name, c.Company, c.Status, inv}
+		},
 	}.write(cmd.Context(), r.out, q.After, total, asJSON)
 	return r.failed(err, map[string]string{"status": "status"})
 }

@@ -11,7 +11,10 @@
 // refused, the role may not, or something broke on our side); 2 when the
 // command line itself is wrong (unknown command, unknown or bad flag,
 // missing flag or argument). Output goes to stdout; an error is one line on
-// stderr.
+// stderr. The one exception is `clients import`, which reads many lines:
+// it prints one line per refused CSV line on stderr ("line N: why") and
+// its summary on stdout, and exits 1 when any line was refused (duplicates
+// are not refusals), so that a script notices.
 package commands
 
 import (
@@ -137,6 +140,12 @@ func (r *runner) failed(err error, flags map[string]string) error {
 	if pe == nil {
 		return err // internal: report logs it and prints the generic line
 	}
+	return &exitError{msg: r.refusal(pe, flags), code: ExitFailed}
+}
+
+// refusal words a portal refusal, with the flag (or column) named in flags
+// for its field in front.
+func (r *runner) refusal(pe *portal.Error, flags map[string]string) string {
 	args := make([]any, len(pe.Args))
 	for i, a := range pe.Args {
 		// Refusals repeat what was typed or stored (an email, a name):
@@ -150,14 +159,18 @@ func (r *runner) failed(err error, flags map[string]string) error {
 	if f, ok := flags[pe.Field]; ok && pe.Field != "" {
 		msg = r.p.T("cmd.error.field", f, msg)
 	}
-	return &exitError{msg: msg, code: ExitFailed}
+	return msg
 }
 
 // report prints err as one line on stderr and returns the exit status.
 func (r *runner) report(args []string, err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
-		fmt.Fprintln(r.stderr, ee.msg)
+		// An empty line means the command has already said what went
+		// wrong (clients import, one line per refused line).
+		if ee.msg != "" {
+			fmt.Fprintln(r.stderr, ee.msg)
+		}
 		return ee.code
 	}
 	r.log.Error("command failed", "command", commandName(args), "actor", r.actor.Name,
@@ -245,6 +258,7 @@ func (r *runner) root() *cobra.Command {
 		r.clientsCmd(),
 		r.invitesCmd(),
 		r.outboxCmd(),
+		r.auditCmd(),
 		r.staffCmd(),
 		r.noCompletion(),
 	)

@@ -418,7 +418,7 @@ func TestUsageErrors(t *testing.T) {
 		{"no command", []string{}, 2, `Give a command; run "help" to list them.`},
 		{"unknown command", []string{"foo"}, 2, `Unknown command "foo"; run "help" to list the commands.`},
 		{"unknown subcommand", []string{"clients", "frobnicate"}, 2, `Unknown command "clients frobnicate"; run "help clients" to list the commands.`},
-		{"group without subcommand", []string{"clients"}, 2, `"clients" needs one of: add, list.`},
+		{"group without subcommand", []string{"clients"}, 2, `"clients" needs one of: add, disable, enable, end-sessions, import, list, show.`},
 		{"hostile command", []string{"\x1b[2J\u009b31m" + strings.Repeat("z", 100_000)}, 2, `Unknown command "[2J31mzzz`},
 		{"completion is not offered", []string{"completion", "bash"}, 2, `Unknown command "completion"`},
 		{"shell completion request", []string{"__complete", "clients", ""}, 2, `Unknown command "__complete"`},
@@ -464,7 +464,7 @@ func TestHelp(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"help", []string{"help"}, []string{"Usage:", "portal-admin COMMAND", "clients", "signup", "staff", "outbox", "invites", "url", "help"}},
+		{"help", []string{"help"}, []string{"Usage:", "portal-admin COMMAND", "clients", "signup", "staff", "outbox", "audit", "invites", "url", "help"}},
 		{"--help", []string{"--help"}, []string{"Usage:", "clients"}},
 		{"group help", []string{"clients", "--help"}, []string{"portal-admin clients COMMAND", "add", "list"}},
 		{"help topic", []string{"help", "clients", "list"}, []string{"portal-admin clients list [--json]", "--search TEXT", "--limit N", "-h, --help"}},

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -69,7 +70,19 @@ func (r *runner) outboxCmd() *cobra.Command {
 	f.BoolVar(&asJSON, "json", false, r.p.T("cmd.flag.json"))
 	f.StringVar(&state, "state", "", r.p.T("cmd.flag.state"))
 	f.IntVar(&limit, "limit", 0, r.p.T("cmd.flag.limit"))
-	return r.group("outbox", "cmd.outbox.short", list)
+	retry := r.leaf("retry ID", "cmd.outbox.retry.short", r.exactArgs("ID"),
+		func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseUint(args[0], 10, 64)
+			if err != nil || id == 0 {
+				return r.usage("cmd.error.mail_id", echo(args[0]))
+			}
+			if err := r.svc.RetryMail(cmd.Context(), r.actor, id); err != nil {
+				return r.failed(err, nil)
+			}
+			_, err = fmt.Fprintln(r.out, r.p.T("cmd.outbox.retried", id))
+			return err
+		})
+	return r.group("outbox", "cmd.outbox.short", list, retry)
 }
 
 // listOutbox writes the outbox newest first, page by page.

@@ -1,9 +1,13 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
 )
 
 func (r *runner) urlCmd() *cobra.Command {
@@ -13,33 +17,73 @@ func (r *runner) urlCmd() *cobra.Command {
 	})
 }
 
-// signupCmd prints the state as the words "on" and "off" whatever the
-// language: they are the same words the command takes, and scripts compare
-// them.
+// signupCmd shows and sets the sign-up mode, and works the queue of
+// sign-ups waiting for approval. The mode is printed as "off", "on" or
+// "on (approval)" whatever the language: the words the command takes, and
+// what scripts compare.
 func (r *runner) signupCmd() *cobra.Command {
 	status := r.leaf("status", "cmd.signup.status.short", r.noArgs(), func(cmd *cobra.Command, _ []string) error {
 		return r.printSignUp(cmd)
 	})
-	set := func(use, shortKey string, on bool) *cobra.Command {
-		return r.leaf(use, shortKey, r.noArgs(), func(cmd *cobra.Command, _ []string) error {
-			if err := r.svc.SetSignUp(cmd.Context(), r.actor, on); err != nil {
-				return r.failed(err, nil)
+	var approval bool
+	on := r.leaf("on [--approval]", "cmd.signup.on.short", r.noArgs(), func(cmd *cobra.Command, _ []string) error {
+		mode := store.SignUpOn
+		if approval {
+			mode = store.SignUpApproval
+		}
+		return r.setSignUp(cmd, mode)
+	})
+	on.Flags().BoolVar(&approval, "approval", false, r.p.T("cmd.flag.approval"))
+	off := r.leaf("off", "cmd.signup.off.short", r.noArgs(), func(cmd *cobra.Command, _ []string) error {
+		return r.setSignUp(cmd, store.SignUpOff)
+	})
+
+	var (
+		asJSON bool
+		limit  int
+	)
+	pending := r.leaf("pending [--json] [--limit N]", "cmd.signup.pending.short", r.noArgs(),
+		func(cmd *cobra.Command, _ []string) error {
+			total, err := r.limitFlag(cmd, limit)
+			if err != nil {
+				return err
 			}
-			return r.printSignUp(cmd)
+			return r.listClients(cmd, store.ClientQuery{Status: store.StatusAwaiting}, total, asJSON)
+		})
+	pending.Flags().BoolVar(&asJSON, "json", false, r.p.T("cmd.flag.json"))
+	pending.Flags().IntVar(&limit, "limit", 0, r.p.T("cmd.flag.limit"))
+
+	decide := func(use, shortKey, doneKey string, do func(context.Context, portal.Actor, string) error) *cobra.Command {
+		return r.clientAction(use, shortKey, func(cmd *cobra.Command, email string) (string, error) {
+			if err := do(cmd.Context(), r.actor, email); err != nil {
+				return "", err
+			}
+			return r.p.T(doneKey, echo(email)), nil
 		})
 	}
-	return r.group("signup", "cmd.signup.short", status,
-		set("on", "cmd.signup.on.short", true), set("off", "cmd.signup.off.short", false))
+	return r.group("signup", "cmd.signup.short", status, on, off, pending,
+		decide("approve EMAIL", "cmd.signup.approve.short", "cmd.signup.approved", r.svc.ApproveSignUp),
+		decide("reject EMAIL", "cmd.signup.reject.short", "cmd.signup.rejected", r.svc.RejectSignUp))
+}
+
+func (r *runner) setSignUp(cmd *cobra.Command, mode string) error {
+	if err := r.svc.SetSignUpMode(cmd.Context(), r.actor, mode); err != nil {
+		return r.failed(err, nil)
+	}
+	return r.printSignUp(cmd)
 }
 
 func (r *runner) printSignUp(cmd *cobra.Command) error {
-	on, err := r.svc.SignUpEnabled(cmd.Context())
+	mode, err := r.svc.SignUpMode(cmd.Context())
 	if err != nil {
 		return r.failed(err, nil)
 	}
 	word := "off"
-	if on {
+	switch mode {
+	case store.SignUpOn:
 		word = "on"
+	case store.SignUpApproval:
+		word = "on (approval)"
 	}
 	_, err = fmt.Fprintln(r.out, word)
 	return err
