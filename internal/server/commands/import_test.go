@@ -3,6 +3,7 @@ package commands_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -153,8 +154,11 @@ func TestClientsImportLarge(t *testing.T) {
 	if r.out != "3506 lines: 2500 added, 0 duplicates, 1005 refused\n" {
 		t.Errorf("summary %q", r.out)
 	}
-	for _, w := range []string{"imported 1001 lines so far, 1000 clients added…\n", "imported 2001 lines so far, 2000 clients added…\n",
-		"line 2502: email: That is not an email address", "line 3501: email:", "… and 5 more refused lines not listed.\n"} {
+	// Progress lines come per batch of the import, whatever its size.
+	if !regexp.MustCompile(`imported \d+ lines so far, \d+ clients added…\n`).MatchString(r.err) {
+		t.Errorf("stderr has no progress line:\n%.300s", r.err)
+	}
+	for _, w := range []string{"line 2502: email: That is not an email address", "line 3501: email:", "… and 5 more refused lines not listed.\n"} {
 		if !strings.Contains(r.err, w) {
 			t.Errorf("stderr lacks %q", w)
 		}
