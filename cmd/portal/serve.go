@@ -21,6 +21,7 @@ import (
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/server"
 	"github.com/clientportal/portal/internal/server/commands"
+	"github.com/clientportal/portal/tui/admin"
 	"github.com/clientportal/portal/tui/client"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -145,6 +146,15 @@ func routes(svc *portal.Service, log *slog.Logger) server.Routes {
 		},
 		Client: func(sess ui.Session, inviteToken string) tea.Model {
 			return client.New(svc, sess, inviteToken)
+		},
+		StaffConsole: func(sess ui.Session, key gossh.PublicKey) tea.Model {
+			st, err := svc.StaffByKey(sess.Context, key)
+			if err != nil {
+				// Removed since the handshake: the server falls back to
+				// the command list, which refuses the same way.
+				return nil
+			}
+			return admin.New(svc, sess, portal.StaffActor(st, sess.RemoteAddr))
 		},
 	}
 }

@@ -2,6 +2,8 @@ package server
 
 import (
 	"errors"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/clientportal/portal/tui/ui"
 	"io"
 	"os"
 	"path/filepath"
@@ -206,4 +208,25 @@ func TestOfferedKeyIsNotIdentity(t *testing.T) {
 				got, want, gossh.FingerprintSHA256(h.staff.PublicKey()))
 		}
 	})
+}
+
+// TestStaffConsoleGetsItsOwnRenderer: the console is a program like the
+// client's, with the session's renderer (a nil one would crash its first
+// frame).
+func TestStaffConsoleGetsItsOwnRenderer(t *testing.T) {
+	h := newHarness(t, func(_ *Config, r *Routes) {
+		r.StaffConsole = func(sess ui.Session, _ gossh.PublicKey) tea.Model {
+			token := "console"
+			if sess.Renderer == nil {
+				token = "no renderer"
+			}
+			return &helloModel{sess: sess, token: token}
+		}
+	})
+	tm := openTerminal(t, h.mustDial(t, "portal-admin", gossh.PublicKeys(h.staff)))
+	tm.waitFor(t, `hello portal-admin token="console"`)
+	tm.send(t, "q")
+	if got := tm.exit(t); got != 0 {
+		t.Errorf("exit status %d, want 0", got)
+	}
 }

@@ -40,18 +40,20 @@ func (s *Server) serveStaff(sess ssh.Session) {
 		fail(sess, s.p.T("server.denied"))
 		return
 	}
-	ls := s.newLiveSession(sess, false)
+	_, _, pty := sess.Pty()
+	console := pty && len(sess.Command()) == 0 && s.routes.StaffConsole != nil
+	ls := s.newLiveSession(sess, console)
 	defer ls.finish()
 
 	if len(sess.Command()) > 0 {
 		_ = sess.Exit(s.routes.StaffCommand(sess, key))
 		return
 	}
-	if _, _, pty := sess.Pty(); !pty {
+	if !pty {
 		fail(sess, s.p.T("server.staff_no_command"))
 		return
 	}
-	if s.routes.StaffConsole != nil {
+	if console {
 		ran := s.runProgram(ls, func(u ui.Session) tea.Model { return s.routes.StaffConsole(u, key) })
 		if ran {
 			return

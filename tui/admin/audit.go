@@ -1,0 +1,241 @@
+package admin
+
+import (
+	"context"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/table"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+const (
+	auditPage = 100
+	// auditMax bounds the events kept while paging down.
+	auditMax = 1000
+)
+
+// Audit filters, also the keys of their one-field forms.
+const (
+	filterActor   = "actor"
+	filterAction  = "action"
+	filterSubject = "subject"
+)
+
+type auditResult struct {
+	gen   int
+	older bool
+	rows  []store.AuditEvent
+	limit int
+}
+
+// audit is the audit log, newest first, with filters on actor, action and
+// subject; the next page (by key) loads when the cursor reaches the end.
+// Support staff see only their own actions: the portal sees to it.
+type audit struct {
+	d       *deps
+	grid    *grid
+	events  []store.AuditEvent
+	q       store.AuditQuery
+	more    bool
+	loaded  bool
+	loading bool
+	gen     int
+	editing string // the filter being typed, or ""
+	input   *ui.Form
+	err     string
+	short   bool
+	w       int
+	keys    struct{ actor, action, subject key.Binding }
+}
+
+func newAudit(d *deps) *audit {
+	p := d.p
+	a := &audit{d: d}
+	a.grid = newGrid(d.st,
+		col{title: p.T("admin.col.time"), width: 11},
+		col{title: p.T("admin.col.actor"), flex: 2, min: 8},
+		col{title: p.T("admin.col.action"), flex: 2, min: 12},
+		col{title: p.T("admin.col.subject"), flex: 3, min: 10},
+		col{title: p.T("admin.col.detail"), flex: 2, min: 6},
+		col{title: p.T("admin.col.from"), width: 15},
+	)
+	a.keys.actor = d.bind("a", "admin.help.filter_actor", "a")
+	a.keys.action = d.bind("c", "admin.help.filter_action", "c")
+	a.keys.subject = d.bind("s", "admin.help.filter_subject", "s")
+	return a
+}
+
+func (a *audit) Init() tea.Cmd { return nil }
+func (a *audit) Show() tea.Cmd { return a.reload() }
+func (a *audit) Hide()         {}
+func (a *audit) Typing() bool  { return a.editing != "" }
+
+func (a *audit) reload() tea.Cmd {
+	a.gen++
+	return a.load(false)
+}
+
+func (a *audit) load(older bool) tea.Cmd {
+	q := a.q
+	q.Limit = auditPage
+	if older && len(a.events) > 0 {
+		q.Before = a.events[len(a.events)-1].ID
+	}
+	a.loading = true
+	svc, actor, gen := a.d.svc, a.d.actor, a.gen
+	return a.d.call(a, "load", func(ctx context.Context) (any, error) {
+		rows, err := svc.ListAudit(ctx, actor, q)
+		return auditResult{gen: gen, older: older, rows: rows, limit: q.Limit}, err
+	})
+}
+
+func (a *audit) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case doneMsg:
+		res, _ := msg.val.(auditResult)
+		if res.gen != a.gen {
+			return nil
+		}
+		a.loading = false
+		if msg.err != nil {
+			a.err = a.d.errText(msg.err)
+			return nil
+		}
+		a.err, a.loaded, a.more = "", true, len(res.rows) == res.limit
+		if res.older {
+			a.events = append(a.events, res.rows...)
+		} else {
+			a.events = res.rows
+			a.grid.setCursor(0)
+		}
+		a.rebuild()
+	case tea.KeyMsg:
+		if a.editing != "" {
+			return a.edit(msg)
+		}
+		if msg.Paste {
+			return nil
+		}
+		if a.grid.update(msg) {
+			if a.grid.cursor() == a.grid.len()-1 && a.more && !a.loading && len(a.events) < auditMax {
+				return a.load(true)
+			}
+			return nil
+		}
+		for _, f := range []struct {
+			b    key.Binding
+			name string
+		}{{a.keys.actor, filterActor}, {a.keys.action, filterAction}, {a.keys.subject, filterSubject}} {
+			if key.Matches(msg, f.b) {
+				return a.open(f.name)
+			}
+		}
+	}
+	return nil
+}
+
+// open shows the input of one filter, holding its current value.
+func (a *audit) open(name string) tea.Cmd {
+	p := a.d.p
+	a.editing = name
+	a.input = ui.NewForm(a.d.st, p, ui.Field{Key: name, Label: p.T("admin.audit.filter_" + name), CharLimit: 320})
+	a.input.SetWidth(a.w)
+	a.input.SetValue(name, *a.filter(name))
+	return a.input.Focus(name)
+}
+
+func (a *audit) filter(name string) *string {
+	switch name {
+	case filterActor:
+		return &a.q.Actor
+	case filterAction:
+		return &a.q.Action
+	}
+	return &a.q.Subject
+}
+
+// edit types in the filter's input: Enter applies it, Esc clears it.
+func (a *audit) edit(msg tea.KeyMsg) tea.Cmd {
+	ev, cmd := a.input.Update(msg)
+	switch ev {
+	case ui.FormSubmit:
+		*a.filter(a.editing) = a.input.Value(a.editing)
+	case ui.FormBack:
+		*a.filter(a.editing) = ""
+	default:
+		return cmd
+	}
+	a.editing, a.input = "", nil
+	return a.reload()
+}
+
+func (a *audit) rebuild() {
+	rows := make([]table.Row, len(a.events))
+	for i, e := range a.events {
+		rows[i] = table.Row{when(e.At, a.short), clean(e.Actor), clean(e.Action), clean(e.Subject), clean(e.Detail), clean(e.RemoteAddr)}
+	}
+	a.grid.setRows(rows)
+}
+
+func (a *audit) View() string {
+	st, p := a.d.st, a.d.p
+	var top []string
+	if !a.d.admin() {
+		top = append(top, st.Subtle.Render(p.T("admin.audit.own_only")))
+	}
+	if a.editing != "" {
+		top = append(top, a.input.View())
+	} else {
+		any := p.T("admin.audit.any")
+		show := func(v string) string {
+			if v == "" {
+				return any
+			}
+			return "\"" + clean(v) + "\""
+		}
+		top = append(top, st.Subtle.Render(p.T("admin.audit.filters", show(a.q.Actor), show(a.q.Action), show(a.q.Subject))))
+	}
+	var body string
+	switch {
+	case a.err != "":
+		body = st.Error.Render("! " + a.err)
+	case !a.loaded:
+		body = st.Subtle.Render(p.T("admin.loading"))
+	case len(a.events) == 0:
+		body = st.Subtle.Render(p.T("admin.audit.empty"))
+	default:
+		body = a.grid.view()
+	}
+	return lines(append(top, body)...)
+}
+
+func (a *audit) SetSize(w, h int) {
+	a.w = w
+	a.short = w < 120
+	a.grid.cols[0].width = 11
+	if !a.short {
+		a.grid.cols[0].width = 16
+	}
+	rows := h - 1
+	if !a.d.admin() {
+		rows--
+	}
+	if a.input != nil {
+		a.input.SetWidth(w)
+	}
+	a.grid.setSize(w, max(2, rows))
+	a.rebuild()
+}
+
+func (a *audit) Keys() []key.Binding {
+	if a.editing != "" {
+		return []key.Binding{
+			a.d.bind(a.d.p.T("ui.key.enter"), "admin.help.apply", "enter"),
+			a.d.bind(a.d.p.T("ui.key.esc"), "admin.help.clear", "esc"),
+		}
+	}
+	return []key.Binding{moveKeys(a.d), a.keys.actor, a.keys.action, a.keys.subject}
+}

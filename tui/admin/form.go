@@ -1,0 +1,136 @@
+package admin
+
+import (
+	"context"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// formScreen is a pushed screen made of a form and the one portal call it
+// sends: a refusal shows beside the field it names, success goes back with
+// a notice.
+type formScreen struct {
+	d     *deps
+	title string
+	intro string
+	form  *ui.Form
+	busy  bool
+	w     int
+	// submit makes the call from the form's values.
+	submit func(f *ui.Form) func(ctx context.Context) (any, error)
+	// done is what success leads to.
+	done func(v any) tea.Cmd
+	// extra draws under the form (may be nil); keys adds to the help.
+	extra func() string
+	more  []key.Binding
+	// intercept sees keys before the form (nil: none); true means taken.
+	intercept func(msg tea.KeyMsg) bool
+	// self is the screen answers go to: the form, or the screen holding it.
+	self screen
+}
+
+func newFormScreen(d *deps, title, intro string, fields ...ui.Field) *formScreen {
+	return &formScreen{d: d, title: title, intro: intro, form: ui.NewForm(d.st, d.p, fields...)}
+}
+
+func (f *formScreen) Init() tea.Cmd { return nil }
+
+func (f *formScreen) Typing() bool { return true }
+
+func (f *formScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case doneMsg:
+		f.busy = false
+		if msg.err != nil {
+			return f.fail(msg.err)
+		}
+		return f.done(msg.val)
+	case tea.KeyMsg:
+		if f.busy {
+			return nil // one call at a time; its answer comes back here
+		}
+		if f.intercept != nil && !msg.Paste && f.intercept(msg) {
+			return nil
+		}
+	}
+	ev, cmd := f.form.Update(msg)
+	switch ev {
+	case ui.FormBack:
+		return send(popMsg{})
+	case ui.FormSubmit:
+		f.form.ClearErrors()
+		if f.form.MissingRequired(f.d.p) {
+			return nil
+		}
+		f.busy = true
+		self := f.self
+		if self == nil {
+			self = f
+		}
+		return f.d.call(self, "submit", f.submit(f.form))
+	}
+	return cmd
+}
+
+// fail shows err beside the field it names (or under the form) and moves
+// the focus there.
+func (f *formScreen) fail(err error) tea.Cmd {
+	field := portal.FieldOf(err)
+	f.form.SetError(field, f.d.errText(err))
+	if field != "" {
+		return f.form.Focus(field)
+	}
+	return nil
+}
+
+func (f *formScreen) View() string {
+	st := f.d.st
+	var status, extra string
+	if f.busy {
+		status = st.Subtle.Render(f.d.p.T("admin.busy"))
+	}
+	if f.extra != nil {
+		extra = f.extra()
+	}
+	return page(st.Title.Render(f.title), para(st.Subtle, f.intro, f.w), f.form.View(), extra, status)
+}
+
+func (f *formScreen) SetSize(w, _ int) {
+	f.w = w
+	f.form.SetWidth(w)
+}
+
+func (f *formScreen) Keys() []key.Binding {
+	return append(f.form.Keys().ShortHelp(), f.more...)
+}
+
+// newAddClient is the Add client form (admins): the client is created
+// invited and the invitation queued by the portal.
+func newAddClient(d *deps) *formScreen {
+	p := d.p
+	f := newFormScreen(d, p.T("admin.add.title"), p.T("admin.add.intro"),
+		ui.Field{Key: portal.FieldEmail, Label: p.T("admin.field.email"), Placeholder: p.T("admin.placeholder.email")},
+		ui.Field{Key: portal.FieldName, Label: p.T("admin.field.name")},
+		ui.Field{Key: portal.FieldCompany, Label: p.T("admin.field.company"), Placeholder: p.T("admin.placeholder.optional"), Optional: true},
+		ui.Field{Key: portal.FieldPhone, Label: p.T("admin.field.phone"), Placeholder: p.T("admin.placeholder.optional"), Optional: true},
+	)
+	svc, a := d.svc, d.actor
+	f.submit = func(form *ui.Form) func(ctx context.Context) (any, error) {
+		in := portal.NewClient{Email: form.Value(portal.FieldEmail), Name: form.Value(portal.FieldName),
+			Company: form.Value(portal.FieldCompany), Phone: form.Value(portal.FieldPhone)}
+		return func(ctx context.Context) (any, error) { return svc.AddClient(ctx, a, in) }
+	}
+	f.done = func(v any) tea.Cmd {
+		c, _ := v.(*store.Client)
+		if c == nil {
+			return send(popMsg{})
+		}
+		return send(popMsg{notice: p.T("admin.add.queued", clean(c.Email)), email: c.EmailNorm})
+	}
+	return f
+}

@@ -1,0 +1,344 @@
+package admin
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/text"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// Until the first WindowSizeMsg the console is drawn for the smallest
+// terminal it is designed for.
+const (
+	defaultWidth  = 80
+	defaultHeight = 24
+	// helpRows is how many lines the help takes: keys in columns of three.
+	helpRows = 3
+)
+
+// Tab identities, in order.
+const (
+	tabClients  = "clients"
+	tabSignUps  = "signups"
+	tabOutbox   = "outbox"
+	tabAudit    = "audit"
+	tabSettings = "settings"
+	tabStaff    = "staff"
+)
+
+// Model is one staff session's console: the header, the tabs, the pushed
+// screens and the import running in the background.
+type Model struct {
+	d       *deps
+	tabs    []tab
+	ids     []string
+	active  int
+	stack   []screen
+	showURL bool
+	job     *importJob
+	width   int
+	height  int
+	help    help.Model
+	keys    globalKeys
+}
+
+type globalKeys struct {
+	quit, ctrlC, url, closeURL, next, prev, tabs key.Binding
+}
+
+var _ tea.Model = (*Model)(nil)
+
+// New makes the console of one SSH session for the staff member actor.
+func New(svc *portal.Service, sess ui.Session, actor portal.Actor) tea.Model {
+	return newModel(svc, sess, actor)
+}
+
+func newModel(svc *portal.Service, sess ui.Session, actor portal.Actor) *Model {
+	if sess.Renderer == nil {
+		// Only tests come without one; the server makes each session's.
+		r := lipgloss.NewRenderer(io.Discard)
+		r.SetColorProfile(termenv.Ascii)
+		sess.Renderer = r
+	}
+	st := ui.NewStyles(sess.Renderer)
+	p := svc.Catalog().Printer(text.English)
+	d := &deps{svc: svc, sess: sess, st: st, p: p, actor: actor}
+	m := &Model{d: d, width: defaultWidth, height: defaultHeight, help: ui.NewHelp(st)}
+	m.help.ShowAll = true
+	m.tabs = []tab{newClients(d), newSignUps(d), newOutbox(d), newAudit(d)}
+	m.ids = []string{tabClients, tabSignUps, tabOutbox, tabAudit}
+	if actor.IsAdmin() {
+		m.tabs = append(m.tabs, newSettings(d), newStaffTab(d))
+		m.ids = append(m.ids, tabSettings, tabStaff)
+	}
+	digits := make([]string, len(m.tabs))
+	for i := range digits {
+		digits[i] = fmt.Sprint(i + 1)
+	}
+	m.keys = globalKeys{
+		quit:     d.bind("q", "admin.help.quit", "q"),
+		ctrlC:    key.NewBinding(key.WithKeys("ctrl+c")),
+		url:      d.bind("u", "admin.help.url", "u"),
+		closeURL: d.bind(p.T("ui.key.esc"), "admin.help.close", "esc", "u"),
+		next:     key.NewBinding(key.WithKeys("tab")),
+		prev:     key.NewBinding(key.WithKeys("shift+tab")),
+		tabs:     d.bind("1-"+fmt.Sprint(len(m.tabs)), "admin.help.tabs", digits...),
+	}
+	m.layout()
+	return m
+}
+
+// Init loads the Clients tab, where the console opens.
+func (m *Model) Init() tea.Cmd { return m.tabs[0].Init() }
+
+// current is the screen keys go to: the top pushed one, or the tab.
+func (m *Model) current() screen {
+	if n := len(m.stack); n > 0 {
+		return m.stack[n-1]
+	}
+	return m.tabs[m.active]
+}
+
+// alive reports whether s is still one of the session's screens.
+func (m *Model) alive(s screen) bool {
+	for _, t := range m.tabs {
+		if screen(t) == s {
+			return true
+		}
+	}
+	return slices.Contains(m.stack, s)
+}
+
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	m.layout()
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		return nil
+	case tea.KeyMsg:
+		return m.key(msg)
+	case routed:
+		if s := msg.target(); s != nil && m.alive(s) {
+			return s.Update(msg)
+		}
+		return nil // for a screen the person has left
+	case pushMsg:
+		m.stack = append(m.stack, msg.s)
+		m.layout()
+		return msg.s.Init()
+	case popMsg:
+		if len(m.stack) == 0 {
+			return nil
+		}
+		m.stack = m.stack[:len(m.stack)-1]
+		return m.current().Update(noticeMsg(msg))
+	case openImportMsg:
+		m.stack = append(m.stack, newImporter(m.d, func() *importJob { return m.job }))
+		return nil
+	case startImportMsg:
+		if m.job != nil && !m.job.done {
+			_ = msg.f.Close()
+			return nil
+		}
+		m.job = startImport(m.d, msg)
+		return m.job.wait(m.d.sess.Context)
+	case importProgressMsg:
+		if msg.job != m.job || m.job.done {
+			return nil
+		}
+		m.job.at = msg.p
+		return m.job.wait(m.d.sess.Context)
+	case importDoneMsg:
+		if msg.job != m.job {
+			return nil
+		}
+		m.job.done, m.job.report, m.job.err = true, msg.report, msg.err
+		if msg.report != nil {
+			m.job.at.Lines, m.job.at.Added = msg.report.Lines, msg.report.Added
+		}
+		// The new clients show in the list.
+		return m.tabs[0].Update(noticeMsg{})
+	case dismissImportMsg:
+		if m.job != nil && m.job.done {
+			m.job = nil
+		}
+		return nil
+	}
+	return m.current().Update(msg)
+}
+
+func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	if msg.Type == tea.KeyCtrlC {
+		return tea.Quit
+	}
+	cur := m.current()
+	if m.showURL {
+		switch {
+		case isKey(msg, m.keys.closeURL):
+			m.showURL = false
+		case isKey(msg, m.keys.quit):
+			return tea.Quit
+		}
+		return nil
+	}
+	if cur.Typing() || msg.Paste {
+		return cur.Update(msg)
+	}
+	switch {
+	case isKey(msg, m.keys.quit):
+		return tea.Quit
+	case isKey(msg, m.keys.url):
+		m.showURL = true
+		return nil
+	}
+	if len(m.stack) == 0 {
+		switch {
+		case isKey(msg, m.keys.next):
+			return m.switchTo((m.active + 1) % len(m.tabs))
+		case isKey(msg, m.keys.prev):
+			return m.switchTo((m.active + len(m.tabs) - 1) % len(m.tabs))
+		case isKey(msg, m.keys.tabs):
+			return m.switchTo(int(msg.String()[0]-'1') % len(m.tabs))
+		}
+	}
+	return cur.Update(msg)
+}
+
+// switchTo shows tab i: the one left stops what it ran for being shown.
+func (m *Model) switchTo(i int) tea.Cmd {
+	if i == m.active {
+		return nil
+	}
+	m.tabs[m.active].Hide()
+	m.active = i
+	m.layout()
+	return m.tabs[i].Show()
+}
+
+// Rows the parent takes from the body: header, tabs and a blank line.
+const chromeRows = 3
+
+// layout tells the current screen and the help how much room they have.
+func (m *Model) layout() {
+	w := max(1, m.width-4)
+	m.help.Width = w
+	helpLines := min(helpRows, max(1, m.height/3))
+	body := m.height - 1 - helpLines
+	if body >= 8 {
+		body-- // the frame's top margin
+	}
+	h := body - chromeRows
+	if m.job != nil {
+		h--
+	}
+	m.current().SetSize(w, max(3, h))
+}
+
+func (m *Model) View() string {
+	st, p := m.d.st, m.d.p
+	w := max(1, m.width-4)
+	parts := []string{m.header(w), m.tabBar(), ""}
+	var keys []key.Binding
+	if m.showURL {
+		parts = append(parts, m.urlBox(w))
+		keys = []key.Binding{m.keys.closeURL, m.keys.quit}
+	} else {
+		parts = append(parts, m.current().View())
+		keys = slices.Clip(m.current().Keys())
+		if !m.current().Typing() {
+			if len(m.stack) == 0 {
+				keys = append(keys, m.keys.tabs)
+			}
+			keys = append(keys, m.keys.url, m.keys.quit)
+		}
+	}
+	body := strings.Join(parts, "\n")
+	if m.job != nil {
+		// The import's line sits at the bottom of the body on every tab.
+		rows := m.height - 1 - min(helpRows, max(1, m.height/3))
+		if rows >= 8 {
+			rows--
+		}
+		ls := strings.Split(body, "\n")
+		ls = ls[:min(len(ls), max(0, rows-1))]
+		for len(ls) < rows-1 {
+			ls = append(ls, "")
+		}
+		body = strings.Join(append(ls, m.job.statusLine(m.d, w)), "\n")
+	}
+	return ui.Frame(st, m.width, m.height, p.T("admin.title"), body, m.help.View(helpCols(keys)))
+}
+
+// header is who is connected and the portal URL, always in sight.
+func (m *Model) header(w int) string {
+	st, p := m.d.st, m.d.p
+	who := st.Title.Render(clean(m.d.actor.Name)) + st.Subtle.Render(" ("+p.T("admin.role."+m.d.actor.Role)+")")
+	url := st.Subtle.Render(p.T("admin.header.url")+" ") + st.KeyHint.Render(m.d.svc.PortalURL())
+	hint := st.Subtle.Render("  " + p.T("admin.header.url_hint"))
+	gap := strings.Repeat(" ", max(2, w-lipgloss.Width(who)-lipgloss.Width(url)-lipgloss.Width(hint)))
+	if lipgloss.Width(who)+lipgloss.Width(url)+lipgloss.Width(hint)+2 > w {
+		hint = ""
+		gap = strings.Repeat(" ", max(2, w-lipgloss.Width(who)-lipgloss.Width(url)))
+	}
+	return who + gap + url + hint
+}
+
+// tabBar shows the tabs with their number keys, the active one marked.
+func (m *Model) tabBar() string {
+	st, p := m.d.st, m.d.p
+	out := make([]string, len(m.tabs))
+	for i, id := range m.ids {
+		label := fmt.Sprintf("%d %s", i+1, p.T("admin.tab."+id))
+		if i == m.active {
+			out[i] = st.MenuSelected.Render("[" + label + "]")
+		} else {
+			out[i] = st.MenuItem.Render(" " + label + " ")
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// urlBox shows the portal URL and the command clients run, large, to copy.
+func (m *Model) urlBox(w int) string {
+	st, p := m.d.st, m.d.p
+	inner := strings.Join([]string{
+		st.Title.Render(p.T("admin.url.title")),
+		"",
+		st.KeyHint.Render(m.d.svc.PortalURL()),
+		"",
+		st.Subtle.Render(p.T("admin.url.command")),
+		st.KeyHint.Render(m.d.svc.ConnectCommand("")),
+		"",
+		st.Subtle.Render(p.T("admin.url.close")),
+	}, "\n")
+	box := st.Box.Padding(1, 4).Render(inner)
+	return st.Renderer.PlaceHorizontal(w, lipgloss.Center, box)
+}
+
+// helpCols lays the keys out in columns of three rows.
+type helpCols []key.Binding
+
+func (k helpCols) ShortHelp() []key.Binding { return k }
+
+func (k helpCols) FullHelp() [][]key.Binding {
+	var cols [][]key.Binding
+	for i := 0; i < len(k); i += helpRows {
+		cols = append(cols, k[i:min(i+helpRows, len(k))])
+	}
+	return cols
+}

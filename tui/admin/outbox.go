@@ -1,0 +1,255 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/table"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/store"
+)
+
+// outboxEvery is how often the Outbox tab refreshes itself while shown.
+const outboxEvery = 2 * time.Second
+
+const outboxPage = 100
+
+// outboxTickMsg asks the Outbox tab shown as seq to refresh.
+type outboxTickMsg struct {
+	owner
+	seq int
+}
+
+// outboxRows is a page of the outbox.
+type outboxRows struct {
+	more bool // a page older than the newest loaded
+	rows []store.OutboxMessage
+}
+
+// outboxResult is a page for the query of generation gen.
+type outboxResult struct {
+	gen  int
+	page outboxRows
+}
+
+// outbox lists mail newest first with its state, attempts, next try or
+// sending time and last error; it refreshes itself every outboxEvery while
+// it is the tab shown, and never otherwise.
+type outbox struct {
+	d       *deps
+	grid    *grid
+	msgs    []store.OutboxMessage
+	more    bool
+	loaded  bool
+	loading bool
+	states  []string
+	state   int
+	shown   bool
+	seq     int // bumped on every show and hide: older ticks are dropped
+	gen     int // bumped on every new query: older results are dropped
+	status  line
+	err     string
+	short   bool
+	w       int
+	keys    struct{ retry, filter key.Binding }
+}
+
+func newOutbox(d *deps) *outbox {
+	p := d.p
+	o := &outbox{d: d, states: []string{"", store.MailQueued, store.MailSent, store.MailFailed}}
+	o.grid = newGrid(d.st,
+		col{title: p.T("admin.col.id"), width: 6},
+		col{title: p.T("admin.col.to"), flex: 3, min: 10},
+		col{title: p.T("admin.col.kind"), width: 16},
+		col{title: p.T("admin.col.state"), width: 6},
+		col{title: p.T("admin.col.attempts"), width: 3},
+		col{title: p.T("admin.col.when"), width: 11},
+		col{title: p.T("admin.col.last_error"), flex: 2, min: 6},
+	)
+	o.keys.retry = d.bind("r", "admin.help.retry", "r")
+	o.keys.filter = d.bind("s", "admin.help.state", "s")
+	return o
+}
+
+func (o *outbox) Init() tea.Cmd { return nil }
+func (o *outbox) Typing() bool  { return false }
+
+// Show loads the newest page and starts the refresh timer.
+func (o *outbox) Show() tea.Cmd {
+	o.shown = true
+	o.seq++
+	return tea.Batch(o.load(false), o.tick())
+}
+
+// Hide stops the refresh: the tick in flight finds seq moved and ends.
+func (o *outbox) Hide() {
+	o.shown = false
+	o.seq++
+}
+
+func (o *outbox) tick() tea.Cmd {
+	seq, to := o.seq, screen(o)
+	return tea.Tick(outboxEvery, func(time.Time) tea.Msg { return outboxTickMsg{owner: owner{to}, seq: seq} })
+}
+
+// load asks for the newest rows (as many as are shown, for a refresh) or,
+// with older, for the page after the last one loaded.
+func (o *outbox) load(older bool) tea.Cmd {
+	q := store.OutboxQuery{State: o.states[o.state], Limit: outboxPage}
+	if older && len(o.msgs) > 0 {
+		q.Before = o.msgs[len(o.msgs)-1].ID
+	} else {
+		q.Limit = min(1000, max(outboxPage, len(o.msgs)))
+	}
+	o.loading = true
+	svc, a, gen := o.d.svc, o.d.actor, o.gen
+	op := "refresh"
+	if older {
+		op = "older"
+	}
+	return o.d.call(o, op, func(ctx context.Context) (any, error) {
+		rows, err := svc.ListOutbox(ctx, a, q)
+		return outboxResult{gen, outboxRows{more: len(rows) == q.Limit, rows: rows}}, err
+	})
+}
+
+func (o *outbox) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case outboxTickMsg:
+		if msg.seq != o.seq || !o.shown {
+			return nil // left, or shown again since: that show has its own timer
+		}
+		if o.loading {
+			return o.tick()
+		}
+		return tea.Batch(o.load(false), o.tick())
+	case doneMsg:
+		return o.done(msg)
+	case tea.KeyMsg:
+		if msg.Paste {
+			return nil
+		}
+		if o.grid.update(msg) {
+			if o.grid.cursor() == o.grid.len()-1 && o.more && !o.loading && len(o.msgs) < 1000 {
+				return o.load(true)
+			}
+			return nil
+		}
+		switch {
+		case key.Matches(msg, o.keys.filter):
+			o.state = (o.state + 1) % len(o.states)
+			o.gen++
+			o.msgs, o.loaded = nil, false
+			o.grid.setCursor(0)
+			return o.load(false)
+		case key.Matches(msg, o.keys.retry):
+			i := o.grid.cursor()
+			if i < 0 || i >= len(o.msgs) {
+				return nil
+			}
+			id := o.msgs[i].ID
+			svc, a := o.d.svc, o.d.actor
+			o.status.clear()
+			return o.d.call(o, "retry", func(ctx context.Context) (any, error) { return id, svc.RetryMail(ctx, a, id) })
+		}
+	}
+	return nil
+}
+
+func (o *outbox) done(msg doneMsg) tea.Cmd {
+	if msg.op == "retry" {
+		if msg.err != nil {
+			o.status = errLine(o.d.errText(msg.err))
+			return nil
+		}
+		o.status = okLine(o.d.p.T("admin.outbox.retried", msg.val))
+		if o.loading {
+			return nil
+		}
+		return o.load(false)
+	}
+	res, _ := msg.val.(outboxResult)
+	if res.gen != o.gen {
+		return nil
+	}
+	o.loading = false
+	if msg.err != nil {
+		o.err = o.d.errText(msg.err)
+		return nil
+	}
+	o.err, o.loaded = "", true
+	if msg.op == "older" {
+		o.msgs = append(o.msgs, res.page.rows...)
+	} else {
+		// Keep the cursor on the same message across a refresh.
+		var id uint64
+		if i := o.grid.cursor(); i >= 0 && i < len(o.msgs) {
+			id = o.msgs[i].ID
+		}
+		o.msgs = res.page.rows
+		o.rebuild()
+		for i, m := range o.msgs {
+			if m.ID == id {
+				o.grid.setCursor(i)
+			}
+		}
+	}
+	o.more = res.page.more
+	o.rebuild()
+	return nil
+}
+
+func (o *outbox) rebuild() {
+	p := o.d.p
+	rows := make([]table.Row, len(o.msgs))
+	for i, m := range o.msgs {
+		at := when(m.NextAttemptAt, o.short)
+		if m.State == store.MailSent {
+			at = whenPtr(m.SentAt, o.short)
+		} else if m.State == store.MailFailed {
+			at = "-"
+		}
+		rows[i] = table.Row{fmt.Sprint(m.ID), clean(m.ToAddr), clean(m.Kind), p.T("admin.mail." + m.State),
+			fmt.Sprint(m.Attempts), at, clean(m.LastError)}
+	}
+	o.grid.setRows(rows)
+}
+
+func (o *outbox) View() string {
+	st, p := o.d.st, o.d.p
+	state := p.T("admin.clients.all")
+	if s := o.states[o.state]; s != "" {
+		state = p.T("admin.mail." + s)
+	}
+	top := st.Subtle.Render(p.T("admin.outbox.intro", state, int(outboxEvery/time.Second)))
+	var body string
+	switch {
+	case o.err != "":
+		body = st.Error.Render("! " + o.err)
+	case !o.loaded:
+		body = st.Subtle.Render(p.T("admin.loading"))
+	case len(o.msgs) == 0:
+		body = st.Subtle.Render(p.T("admin.outbox.empty"))
+	default:
+		body = o.grid.view()
+	}
+	return lines(top, body, o.status.view(st, o.w))
+}
+
+func (o *outbox) SetSize(w, h int) {
+	o.w = w
+	o.short = w < 120
+	o.grid.cols[5].width = 11
+	if !o.short {
+		o.grid.cols[5].width = 16
+	}
+	o.grid.setSize(w, max(2, h-2))
+	o.rebuild()
+}
+
+func (o *outbox) Keys() []key.Binding {
+	return []key.Binding{moveKeys(o.d), o.keys.retry, o.keys.filter}
+}

@@ -1,0 +1,208 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/text"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// deps is what every screen of one session shares. It is made once per
+// session and never changed, so screens may keep the pointer.
+type deps struct {
+	svc   *portal.Service
+	sess  ui.Session
+	st    *ui.Styles
+	p     text.Printer
+	actor portal.Actor
+}
+
+// screen is one page of the console. Screens are used by pointer and change
+// in place; the parent keeps the tabs and a stack of pushed screens.
+type screen interface {
+	Init() tea.Cmd
+	Update(msg tea.Msg) tea.Cmd
+	// View is the screen's part of the body: the parent adds the header,
+	// the tabs, the import status, the title bar and the help.
+	View() string
+	// Keys are the bindings the screen answers to, for help.
+	Keys() []key.Binding
+	// SetSize tells the screen the columns and rows it may draw.
+	SetSize(w, h int)
+	// Typing reports whether a text input has the focus: then every key
+	// but Ctrl+C is the screen's, q and the digits included.
+	Typing() bool
+}
+
+// tab is a screen shown under a tab; it hears when it is shown and left,
+// so that it refreshes on showing and stops any timer on leaving.
+type tab interface {
+	screen
+	Show() tea.Cmd
+	Hide()
+}
+
+// routed is a message meant for one screen (the one that started the call
+// it answers), whichever is shown when it arrives.
+type routed interface{ target() screen }
+
+// owner is embedded in results to route them.
+type owner struct{ to screen }
+
+func (o owner) target() screen { return o.to }
+
+// doneMsg is the outcome of a portal call: op names the call, val is what
+// it returned.
+type doneMsg struct {
+	owner
+	op  string
+	val any
+	err error
+}
+
+// Navigation: a screen sends one of these to the parent.
+type (
+	// pushMsg shows a screen over the current one.
+	pushMsg struct{ s screen }
+	// popMsg leaves the pushed screen; notice (may be "") is handed to the
+	// screen under it, with the email it concerns, as a noticeMsg.
+	popMsg struct{ notice, email string }
+	// noticeMsg tells the screen shown again what the one above it did.
+	noticeMsg struct{ notice, email string }
+)
+
+func send(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
+
+// call runs fn off the Update loop with the session's context and returns
+// its outcome to the screen to as a doneMsg.
+func (d *deps) call(to screen, op string, fn func(ctx context.Context) (any, error)) tea.Cmd {
+	ctx := d.sess.Context
+	return func() tea.Msg {
+		v, err := fn(ctx)
+		return doneMsg{owner: owner{to}, op: op, val: v, err: err}
+	}
+}
+
+// errText is what a person reads for err: the portal's refusal, or the
+// generic line for an internal error, which is logged in full.
+func (d *deps) errText(err error) string {
+	if portal.AsError(err) == nil && !errors.Is(err, context.Canceled) {
+		d.svc.Logger().Error("console action failed", "session", d.sess.ID, "staff", text.Sanitize(d.actor.Name), "err", err)
+	}
+	return portal.Message(d.p, err)
+}
+
+// forbidden is the refusal shown when a role presses a key of an action it
+// may not do; the portal would refuse the action the same way.
+func (d *deps) forbidden() string { return portal.Message(d.p, portal.ErrForbidden) }
+
+// admin reports whether the staff member may do admin-only actions.
+func (d *deps) admin() bool { return d.actor.IsAdmin() }
+
+// bind makes a binding whose help shows label and the catalog's desc.
+func (d *deps) bind(label, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(label, d.p.T(desc)))
+}
+
+// when shows a time in UTC to the minute; a short form for narrow tables.
+func when(t time.Time, short bool) string {
+	if t.IsZero() {
+		return "-"
+	}
+	if short {
+		return t.UTC().Format("01-02 15:04")
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}
+
+func whenPtr(t *time.Time, short bool) string {
+	if t == nil {
+		return "-"
+	}
+	return when(*t, short)
+}
+
+// clean is user-supplied text made harmless, or "-" when empty.
+func clean(s string) string {
+	s = text.Sanitize(s)
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// line is a status line: a notice or an error.
+type line struct {
+	text string
+	err  bool
+}
+
+func (l line) view(st *ui.Styles, w int) string {
+	if l.text == "" {
+		return ""
+	}
+	if l.err {
+		return para(st.Error, "! "+l.text, w)
+	}
+	return para(st.Success, l.text, w)
+}
+
+func okLine(s string) line   { return line{text: s} }
+func errLine(s string) line  { return line{text: s, err: true} }
+func (l *line) clear()       { *l = line{} }
+func (l line) isError() bool { return l.err && l.text != "" }
+
+// page joins a screen's parts with a blank line between them, leaving out
+// the empty ones.
+func page(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n\n")
+}
+
+// lines joins parts one a line, leaving out the empty ones.
+func lines(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// para wraps a paragraph to the width and styles it line by line; callers
+// pass text already sanitized where it holds anything a person typed.
+func para(st lipgloss.Style, s string, w int) string {
+	if s == "" {
+		return ""
+	}
+	ls := strings.Split(ansi.Wrap(s, max(1, w), ""), "\n")
+	for i, l := range ls {
+		ls[i] = st.Render(strings.TrimRight(l, " "))
+	}
+	return strings.Join(ls, "\n")
+}
+
+// isKey reports whether msg is a typed (not pasted) key matching b.
+func isKey(msg tea.KeyMsg, b key.Binding) bool {
+	return !msg.Paste && key.Matches(msg, b)
+}
+
+// padRight pads s with spaces to w columns.
+func padRight(s string, w int) string {
+	return s + strings.Repeat(" ", max(1, w-lipgloss.Width(s)))
+}

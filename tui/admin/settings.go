@@ -1,0 +1,130 @@
+package admin
+
+import (
+	"context"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// settings is the admins' Settings tab: the sign-up mode, chosen from a
+// menu and confirmed.
+type settings struct {
+	d       *deps
+	menu    ui.Menu
+	mode    string // as last read; "" until then
+	confirm string // the mode waiting for y/n
+	busy    bool
+	status  line
+	w       int
+	keys    struct{ yes, no key.Binding }
+}
+
+func newSettings(d *deps) *settings {
+	p := d.p
+	s := &settings{d: d}
+	s.menu = ui.NewMenu(d.st,
+		ui.MenuItem{Key: "f", Label: p.T("admin.settings.off"), ID: store.SignUpOff},
+		ui.MenuItem{Key: "o", Label: p.T("admin.settings.on"), ID: store.SignUpOn},
+		ui.MenuItem{Key: "a", Label: p.T("admin.settings.approval"), ID: store.SignUpApproval},
+	)
+	s.keys.yes = d.bind("y", "admin.help.yes", "y")
+	s.keys.no = d.bind("n", "admin.help.no", "n", "esc")
+	return s
+}
+
+func (s *settings) Init() tea.Cmd { return nil }
+func (s *settings) Hide()         {}
+func (s *settings) Typing() bool  { return false }
+
+func (s *settings) Show() tea.Cmd {
+	svc := s.d.svc
+	return s.d.call(s, "load", func(ctx context.Context) (any, error) { return svc.SignUpMode(ctx) })
+}
+
+func (s *settings) Update(msg tea.Msg) tea.Cmd {
+	p := s.d.p
+	switch msg := msg.(type) {
+	case doneMsg:
+		if msg.op == "load" {
+			if msg.err != nil {
+				s.status = errLine(s.d.errText(msg.err))
+				return nil
+			}
+			s.mode, _ = msg.val.(string)
+			s.menu.Select(s.mode)
+			return nil
+		}
+		s.busy = false
+		if msg.err != nil {
+			s.status = errLine(s.d.errText(msg.err))
+		} else {
+			s.status = okLine(p.T("admin.settings.saved", p.T("admin.settings.mode_"+msg.op)))
+		}
+		return s.Show()
+	case tea.KeyMsg:
+		if msg.Paste || s.busy {
+			return nil
+		}
+		if s.confirm != "" {
+			mode := s.confirm
+			switch {
+			case key.Matches(msg, s.keys.yes):
+				s.confirm = ""
+				s.busy = true
+				svc, a := s.d.svc, s.d.actor
+				return s.d.call(s, mode, func(ctx context.Context) (any, error) { return nil, svc.SetSignUpMode(ctx, a, mode) })
+			case key.Matches(msg, s.keys.no):
+				s.confirm = ""
+				s.menu.Select(s.mode)
+			}
+			return nil
+		}
+		var chosen string
+		s.menu, chosen = s.menu.Update(msg)
+		if chosen == "" {
+			return nil
+		}
+		if chosen == s.mode {
+			s.status = okLine(p.T("admin.settings.unchanged", p.T("admin.settings.mode_"+chosen)))
+			return nil
+		}
+		s.status.clear()
+		s.confirm = chosen
+	}
+	return nil
+}
+
+func (s *settings) View() string {
+	st, p := s.d.st, s.d.p
+	mode := p.T("admin.loading")
+	if s.mode != "" {
+		mode = p.T("admin.settings.mode_" + s.mode)
+	}
+	foot := s.status.view(st, s.w)
+	switch {
+	case s.confirm != "":
+		foot = st.Error.Render(p.T("admin.settings.confirm_" + s.confirm))
+	case s.busy:
+		foot = st.Subtle.Render(p.T("admin.busy"))
+	}
+	return page(
+		st.Title.Render(p.T("admin.settings.signup")),
+		para(st.Subtle, p.T("admin.settings.intro"), s.w),
+		p.T("admin.settings.current", mode),
+		s.menu.View(),
+		foot,
+	)
+}
+
+func (s *settings) SetSize(w, _ int) { s.w = w }
+
+func (s *settings) Keys() []key.Binding {
+	if s.confirm != "" {
+		return []key.Binding{s.keys.yes, s.keys.no}
+	}
+	return ui.MenuKeys(s.d.p)
+}

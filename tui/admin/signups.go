@@ -1,0 +1,127 @@
+package admin
+
+import (
+	"context"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/store"
+)
+
+// signUps is the approval queue: clients who signed up and confirmed their
+// email while sign-up needs approval, waiting for staff to decide.
+type signUps struct {
+	d       *deps
+	list    *clientList
+	confirm string // the email waiting for y/n to be rejected
+	busy    bool
+	status  line
+	w       int
+	keys    struct{ open, approve, reject, yes, no key.Binding }
+}
+
+func newSignUps(d *deps) *signUps {
+	s := &signUps{d: d}
+	s.list = newClientList(d, s)
+	s.list.status = store.StatusAwaiting
+	s.keys.open = d.bind(d.p.T("ui.key.enter"), "admin.help.open", "enter")
+	s.keys.approve = d.bind("y", "admin.help.approve", "y")
+	s.keys.reject = d.bind("n", "admin.help.reject", "n")
+	s.keys.yes = d.bind("y", "admin.help.yes", "y")
+	s.keys.no = d.bind("n", "admin.help.no", "n", "esc")
+	return s
+}
+
+func (s *signUps) Init() tea.Cmd    { return nil }
+func (s *signUps) Show() tea.Cmd    { return s.list.reload() }
+func (s *signUps) Hide()            {}
+func (s *signUps) Typing() bool     { return false }
+func (s *signUps) SetSize(w, h int) { s.w = w; s.list.setSize(w, max(2, h-2)) }
+
+func (s *signUps) Update(msg tea.Msg) tea.Cmd {
+	p := s.d.p
+	switch msg := msg.(type) {
+	case pageMsg:
+		s.list.apply(msg)
+	case noticeMsg:
+		if msg.notice != "" {
+			s.status = okLine(msg.notice)
+		}
+		return s.list.reload()
+	case doneMsg:
+		s.busy = false
+		email, _ := msg.val.(string)
+		switch {
+		case msg.err != nil:
+			s.status = errLine(s.d.errText(msg.err))
+		case msg.op == opApprove:
+			s.status = okLine(p.T("admin.signups.approved", clean(email)))
+		default:
+			s.status = okLine(p.T("admin.signups.rejected", clean(email)))
+		}
+		return s.list.reload()
+	case tea.KeyMsg:
+		if msg.Paste {
+			return nil
+		}
+		if s.confirm != "" {
+			email := s.confirm
+			switch {
+			case key.Matches(msg, s.keys.yes):
+				s.confirm = ""
+				return s.decide(opReject, email)
+			case key.Matches(msg, s.keys.no):
+				s.confirm = ""
+			}
+			return nil
+		}
+		if moved, cmd := s.list.move(msg); moved {
+			return cmd
+		}
+		c, ok := s.list.selected()
+		if !ok || s.busy {
+			return nil
+		}
+		switch {
+		case key.Matches(msg, s.keys.open):
+			return send(pushMsg{newDetail(s.d, c.Email)})
+		case key.Matches(msg, s.keys.approve):
+			return s.decide(opApprove, c.Email)
+		case key.Matches(msg, s.keys.reject):
+			s.status.clear()
+			s.confirm = c.Email
+		}
+	}
+	return nil
+}
+
+func (s *signUps) decide(op, email string) tea.Cmd {
+	svc, a := s.d.svc, s.d.actor
+	s.busy = true
+	s.status.clear()
+	return s.d.call(s, op, func(ctx context.Context) (any, error) {
+		if op == opApprove {
+			return email, svc.ApproveSignUp(ctx, a, email)
+		}
+		return email, svc.RejectSignUp(ctx, a, email)
+	})
+}
+
+func (s *signUps) View() string {
+	st, p := s.d.st, s.d.p
+	foot := s.status.view(st, s.w)
+	if s.confirm != "" {
+		foot = st.Error.Render(p.T("admin.signups.confirm_reject", clean(s.confirm)))
+	} else if s.busy {
+		foot = st.Subtle.Render(p.T("admin.busy"))
+	}
+	return lines(st.Subtle.Render(p.T("admin.signups.intro")), s.list.view(p.T("admin.signups.empty")), foot)
+}
+
+func (s *signUps) Keys() []key.Binding {
+	if s.confirm != "" {
+		return []key.Binding{s.keys.yes, s.keys.no}
+	}
+	return []key.Binding{moveKeys(s.d), s.keys.open, s.keys.approve, s.keys.reject}
+}

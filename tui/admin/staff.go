@@ -1,0 +1,186 @@
+package admin
+
+import (
+	"context"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/table"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// staffTab lists staff keys (admins): add a key with a role, remove a
+// member; the portal refuses to remove the last admin.
+type staffTab struct {
+	d       *deps
+	grid    *grid
+	members []store.Staff
+	loaded  bool
+	confirm string // the name waiting for y/n to be removed
+	busy    bool
+	status  line
+	err     string
+	short   bool
+	w       int
+	keys    struct{ add, remove, yes, no key.Binding }
+}
+
+func newStaffTab(d *deps) *staffTab {
+	p := d.p
+	s := &staffTab{d: d}
+	s.grid = newGrid(d.st,
+		col{title: p.T("admin.col.name"), flex: 2, min: 10},
+		col{title: p.T("admin.col.role"), width: 7},
+		col{title: p.T("admin.col.fingerprint"), flex: 3, min: 20},
+		col{title: p.T("admin.col.added"), width: 11},
+	)
+	s.keys.add = d.bind("a", "admin.help.add_staff", "a")
+	s.keys.remove = d.bind("d", "admin.help.remove_staff", "d")
+	s.keys.yes = d.bind("y", "admin.help.yes", "y")
+	s.keys.no = d.bind("n", "admin.help.no", "n", "esc")
+	return s
+}
+
+func (s *staffTab) Init() tea.Cmd { return nil }
+func (s *staffTab) Hide()         {}
+func (s *staffTab) Typing() bool  { return false }
+
+func (s *staffTab) Show() tea.Cmd {
+	svc, a := s.d.svc, s.d.actor
+	return s.d.call(s, "load", func(ctx context.Context) (any, error) { return svc.ListStaff(ctx, a) })
+}
+
+func (s *staffTab) Update(msg tea.Msg) tea.Cmd {
+	p := s.d.p
+	switch msg := msg.(type) {
+	case noticeMsg:
+		if msg.notice != "" {
+			s.status = okLine(msg.notice)
+		}
+		return s.Show()
+	case doneMsg:
+		if msg.op == "load" {
+			if msg.err != nil {
+				s.err = s.d.errText(msg.err)
+				return nil
+			}
+			s.members, _ = msg.val.([]store.Staff)
+			s.err, s.loaded = "", true
+			s.rebuild()
+			return nil
+		}
+		s.busy = false
+		if msg.err != nil {
+			s.status = errLine(s.d.errText(msg.err))
+			return nil
+		}
+		name, _ := msg.val.(string)
+		s.status = okLine(p.T("admin.staff.removed", clean(name)))
+		return s.Show()
+	case tea.KeyMsg:
+		if msg.Paste || s.busy {
+			return nil
+		}
+		if s.confirm != "" {
+			name := s.confirm
+			switch {
+			case key.Matches(msg, s.keys.yes):
+				s.confirm = ""
+				s.busy = true
+				svc, a := s.d.svc, s.d.actor
+				return s.d.call(s, "remove", func(ctx context.Context) (any, error) { return name, svc.RemoveStaff(ctx, a, name) })
+			case key.Matches(msg, s.keys.no):
+				s.confirm = ""
+			}
+			return nil
+		}
+		if s.grid.update(msg) {
+			return nil
+		}
+		switch {
+		case key.Matches(msg, s.keys.add):
+			s.status.clear()
+			return send(pushMsg{newAddStaff(s.d)})
+		case key.Matches(msg, s.keys.remove):
+			if i := s.grid.cursor(); i >= 0 && i < len(s.members) {
+				s.status.clear()
+				s.confirm = s.members[i].Name
+			}
+		}
+	}
+	return nil
+}
+
+func (s *staffTab) rebuild() {
+	p := s.d.p
+	rows := make([]table.Row, len(s.members))
+	for i, m := range s.members {
+		rows[i] = table.Row{clean(m.Name), p.T("admin.role." + m.Role), clean(m.Fingerprint), when(m.CreatedAt, s.short)}
+	}
+	s.grid.setRows(rows)
+}
+
+func (s *staffTab) View() string {
+	st, p := s.d.st, s.d.p
+	var body string
+	switch {
+	case s.err != "":
+		body = st.Error.Render("! " + s.err)
+	case !s.loaded:
+		body = st.Subtle.Render(p.T("admin.loading"))
+	default:
+		body = s.grid.view()
+	}
+	foot := s.status.view(st, s.w)
+	switch {
+	case s.confirm != "":
+		foot = st.Error.Render(p.T("admin.staff.confirm_remove", clean(s.confirm)))
+	case s.busy:
+		foot = st.Subtle.Render(p.T("admin.busy"))
+	}
+	return lines(st.Subtle.Render(p.T("admin.staff.intro")), body, foot)
+}
+
+func (s *staffTab) SetSize(w, h int) {
+	s.w = w
+	s.short = w < 120
+	s.grid.cols[3].width = 11
+	if !s.short {
+		s.grid.cols[3].width = 16
+	}
+	s.grid.setSize(w, max(2, h-2))
+	s.rebuild()
+}
+
+func (s *staffTab) Keys() []key.Binding {
+	if s.confirm != "" {
+		return []key.Binding{s.keys.yes, s.keys.no}
+	}
+	return []key.Binding{moveKeys(s.d), s.keys.add, s.keys.remove}
+}
+
+// newAddStaff is the form that registers a key for a staff member.
+func newAddStaff(d *deps) *formScreen {
+	p := d.p
+	f := newFormScreen(d, p.T("admin.staff.add_title"), p.T("admin.staff.add_intro"),
+		ui.Field{Key: portal.FieldStaffName, Label: p.T("admin.field.staff_name"), CharLimit: portal.MaxStaffNameLen},
+		ui.Field{Key: portal.FieldRole, Label: p.T("admin.field.role"), Placeholder: p.T("admin.placeholder.role"), CharLimit: 16},
+		ui.Field{Key: portal.FieldKey, Label: p.T("admin.field.key"), Placeholder: p.T("admin.placeholder.key"), CharLimit: 16 * 1024},
+	)
+	svc, a := d.svc, d.actor
+	f.submit = func(form *ui.Form) func(ctx context.Context) (any, error) {
+		name, role, line := form.Value(portal.FieldStaffName), form.Value(portal.FieldRole), form.Value(portal.FieldKey)
+		return func(ctx context.Context) (any, error) { return svc.AddStaff(ctx, a, name, role, line) }
+	}
+	f.done = func(v any) tea.Cmd {
+		st, _ := v.(*store.Staff)
+		if st == nil {
+			return send(popMsg{})
+		}
+		return send(popMsg{notice: p.T("admin.staff.added", clean(st.Name), p.T("admin.role."+st.Role))})
+	}
+	return f
+}
