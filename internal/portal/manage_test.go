@@ -51,10 +51,15 @@ func TestConsoleActionsPerRole(t *testing.T) {
 				return m == store.SignUpApproval
 			}},
 		{"end sessions", false,
-			func(env *portaltest.Env, a portal.Actor) error { _, err := env.Service.EndSessions(ctx, a, "ann@x.com"); return err },
+			func(env *portaltest.Env, a portal.Actor) error {
+				_, err := env.Service.EndSessions(ctx, a, "ann@x.com")
+				return err
+			},
 			func(*portaltest.Env) bool { return true }},
 		{"approve", false,
-			func(env *portaltest.Env, a portal.Actor) error { return env.Service.ApproveSignUp(ctx, a, "wait@x.com") },
+			func(env *portaltest.Env, a portal.Actor) error {
+				return env.Service.ApproveSignUp(ctx, a, "wait@x.com")
+			},
 			func(env *portaltest.Env) bool { return status(env, "wait@x.com") == store.StatusActive }},
 		{"reject", false,
 			func(env *portaltest.Env, a portal.Actor) error { return env.Service.RejectSignUp(ctx, a, "wait@x.com") },

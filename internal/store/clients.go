@@ -123,20 +123,29 @@ func (s *Store) RecordLoginFailure(ctx context.Context, id uint64) (int, error) 
 
 // ClientQuery selects a page of clients.
 type ClientQuery struct {
-	// Search matches the start of the email, the name or the company, in
-	// any case.
+	// Search finds clients by the start of any word of their name, company
+	// or email (local part and domain split at punctuation: "smi" finds
+	// "Ann Smith", "acme" finds "bob@acme-legal.com"), in any case and
+	// without regard to accents. Several words must all match.
 	Search string
 	// Status keeps only clients with this status; "" keeps all.
 	Status string
 	// After is the EmailNorm of the last client of the previous page.
 	After string
+	// AfterID is the ID of the last client of the previous page: the
+	// cursor of a search, whose pages are ordered by ID (optional: for a
+	// search, After alone works too, at the cost of one lookup).
+	AfterID uint64
 	// Limit is the page size (default 50, at most 1000).
 	Limit int
 }
 
-// ListClients returns a page of clients ordered by email. Pages are found by
-// key (email_norm > After), never by OFFSET, and the search is a range over
-// indexed columns, so a page costs the same with a million clients.
+// ListClients returns a page of clients: ordered by email without a search,
+// by ID (the order they were added) with one. Pages are found by key, never
+// by OFFSET: without a search email_norm > After over the unique email index
+// (or the (status, email) index with a status), and a search walks the
+// full-text index in ID order from the cursor and stops at the page's end,
+// so a page costs about the same with a million clients.
 func (s *Store) ListClients(ctx context.Context, q ClientQuery) ([]Client, error) {
 	limit := q.Limit
 	if limit <= 0 {
@@ -145,16 +154,12 @@ func (s *Store) ListClients(ctx context.Context, q ClientQuery) ([]Client, error
 	if limit > 1000 {
 		limit = 1000
 	}
+	if strings.TrimSpace(q.Search) != "" {
+		return s.searchClients(ctx, q, limit)
+	}
 	db := s.with(ctx).Model(&Client{})
 	if q.Status != "" {
 		db = db.Where("status = ?", q.Status)
-	}
-	if term := NormalizeSearch(q.Search); term != "" {
-		hi := prefixUpperBound(term)
-		db = db.Where(
-			s.db.Where("email_norm >= ? AND email_norm < ?", term, hi).
-				Or("name_norm >= ? AND name_norm < ?", term, hi).
-				Or("company_norm >= ? AND company_norm < ?", term, hi))
 	}
 	if q.After != "" {
 		db = db.Where("email_norm > ?", q.After)
@@ -164,12 +169,6 @@ func (s *Store) ListClients(ctx context.Context, q ClientQuery) ([]Client, error
 		return nil, fmt.Errorf("list clients: %w", err)
 	}
 	return out, nil
-}
-
-// prefixUpperBound is the smallest string above every string that starts
-// with prefix, so that "x >= prefix AND x < bound" is an indexed prefix match.
-func prefixUpperBound(prefix string) string {
-	return prefix + "\U0010FFFF"
 }
 
 // CountClients counts clients, optionally of one status.
@@ -201,21 +200,4 @@ func (s *Store) KnownEmails(ctx context.Context, emails []string) (map[string]bo
 		out[e] = true
 	}
 	return out, nil
-}
-
-// CreateClients inserts many clients at once, filling their normalized
-// columns and IDs.
-func (s *Store) CreateClients(ctx context.Context, cs []Client) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	for i := range cs {
-		cs[i].EmailNorm = NormalizeEmail(cs[i].Email)
-		cs[i].NameNorm = NormalizeSearch(cs[i].Name)
-		cs[i].CompanyNorm = NormalizeSearch(cs[i].Company)
-	}
-	if err := s.with(ctx).CreateInBatches(cs, 200).Error; err != nil {
-		return fmt.Errorf("create clients: %w", duplicate(err))
-	}
-	return nil
 }

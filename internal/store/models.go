@@ -19,19 +19,20 @@ func ClientStatuses() []string {
 
 // Client is a person or company the firm serves. EmailNorm is the email
 // trimmed and lower-cased: the one unique key, so "A@x.com" and "a@x.com"
-// are one client. NameNorm and CompanyNorm are lower-cased copies kept for
-// indexed prefix search.
+// are one client. NameNorm and CompanyNorm are lower-cased copies; with
+// EmailNorm and Status they feed the full-text index client_search
+// (migration 0002), kept in step by triggers.
 type Client struct {
 	ID           uint64 `gorm:"primaryKey"`
 	Email        string `gorm:"size:320;not null"`
-	EmailNorm    string `gorm:"size:320;not null;uniqueIndex"`
+	EmailNorm    string `gorm:"size:320;not null;uniqueIndex;index:idx_clients_status_email,priority:2"`
 	Name         string `gorm:"size:200;not null"`
-	NameNorm     string `gorm:"size:200;not null;index"`
+	NameNorm     string `gorm:"size:200;not null"`
 	Company      string `gorm:"size:200;not null;default:''"`
-	CompanyNorm  string `gorm:"size:200;not null;default:'';index"`
+	CompanyNorm  string `gorm:"size:200;not null;default:''"`
 	Phone        string `gorm:"size:50;not null;default:''"`
 	Lang         string `gorm:"size:8;not null;default:'en'"`
-	Status       string `gorm:"size:16;not null;index"`
+	Status       string `gorm:"size:16;not null;index:idx_clients_status_email,priority:1"`
 	PasswordHash string `gorm:"size:200;not null;default:''"`
 	FailedLogins int    `gorm:"not null;default:0"`
 	LockedUntil  *time.Time

@@ -1,0 +1,97 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+)
+
+// migration0002 makes client search a word-prefix search through an
+// index, and lets a status filter page in email order through one:
+//
+//   - client_search, a full-text index over the clients' name, company,
+//     email and status. On SQLite it is an FTS5 table whose content is the
+//     clients table itself (external content: nothing is stored twice),
+//     with prefix indexes for 1 to 3 characters so the first keystrokes of
+//     a search read one posting list instead of merging thousands.
+//     Triggers keep it in step with every write to clients (insert, update
+//     of a searched column, delete), whatever path the write takes.
+//     The tokenizer splits on anything that is not a letter or a digit, so
+//     "ann.smith@acme-legal.com" is the words ann, smith, acme, legal, com;
+//     it folds case and drops diacritics ("Zoë" is found by "zoe").
+//     On PostgreSQL the same contract maps to a generated tsvector column
+//     (to_tsvector('simple', unaccent(name_norm||' '||company_norm||' '||
+//     translate(email_norm,'.@_-+','     ')))) with a GIN index, queried
+//     with to_tsquery('simple', 'smi:* & acme:*') and ordered by id: the
+//     store's query has the same shape (match, id > cursor, order by id).
+//   - idx_clients_status_email (status, email_norm) replaces the index on
+//     status alone: "status = ? AND email_norm > ? ORDER BY email_norm" is
+//     then one index range, however rare or common the status.
+//   - the indexes on name_norm and company_norm, which served the old
+//     whole-field prefix search and nothing else, are dropped: every index
+//     costs each insert, and an import of a million clients pays for them.
+func migration0002() *gormigrate.Migration {
+	return &gormigrate.Migration{
+		ID: "0002_client_search",
+		Migrate: func(tx *gorm.DB) error {
+			if name := tx.Dialector.Name(); name != "sqlite" {
+				return fmt.Errorf("migration 0002: %s is not supported yet", name)
+			}
+			return execAll(tx, sqliteSearchUp)
+		},
+		Rollback: func(tx *gorm.DB) error {
+			return execAll(tx, sqliteSearchDown)
+		},
+	}
+}
+
+func execAll(tx *gorm.DB, stmts []string) error {
+	for _, q := range stmts {
+		if err := tx.Exec(q).Error; err != nil {
+			return fmt.Errorf("%.60s…: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// The FTS5 row of a client, as the triggers insert and delete it.
+const (
+	ftsCols   = "rowid, name_norm, company_norm, email_norm, status"
+	ftsNew    = "new.id, new.name_norm, new.company_norm, new.email_norm, new.status"
+	ftsOld    = "old.id, old.name_norm, old.company_norm, old.email_norm, old.status"
+	ftsInsert = "INSERT INTO client_search(" + ftsCols + ") VALUES (" + ftsNew + ");"
+	ftsDelete = "INSERT INTO client_search(client_search, " + ftsCols + ") VALUES ('delete', " + ftsOld + ");"
+)
+
+var sqliteSearchUp = []string{
+	// detail=column: no word positions (no phrase queries are made), but
+	// column filters, so that words typed never match the status column.
+	`CREATE VIRTUAL TABLE client_search USING fts5(
+		name_norm, company_norm, email_norm, status,
+		content='clients', content_rowid='id',
+		detail='column', prefix='1 2 3',
+		tokenize='unicode61 remove_diacritics 2')`,
+	`CREATE TRIGGER clients_search_insert AFTER INSERT ON clients BEGIN ` + ftsInsert + ` END`,
+	`CREATE TRIGGER clients_search_delete AFTER DELETE ON clients BEGIN ` + ftsDelete + ` END`,
+	`CREATE TRIGGER clients_search_update AFTER UPDATE OF name_norm, company_norm, email_norm, status ON clients
+		WHEN old.name_norm IS NOT new.name_norm OR old.company_norm IS NOT new.company_norm
+		  OR old.email_norm IS NOT new.email_norm OR old.status IS NOT new.status
+		BEGIN ` + ftsDelete + ` ` + ftsInsert + ` END`,
+	`INSERT INTO client_search(client_search) VALUES ('rebuild')`,
+	`CREATE INDEX idx_clients_status_email ON clients(status, email_norm)`,
+	`DROP INDEX IF EXISTS idx_clients_status`,
+	`DROP INDEX IF EXISTS idx_clients_name_norm`,
+	`DROP INDEX IF EXISTS idx_clients_company_norm`,
+}
+
+var sqliteSearchDown = []string{
+	`DROP TRIGGER IF EXISTS clients_search_update`,
+	`DROP TRIGGER IF EXISTS clients_search_delete`,
+	`DROP TRIGGER IF EXISTS clients_search_insert`,
+	`DROP TABLE IF EXISTS client_search`,
+	`CREATE INDEX IF NOT EXISTS idx_clients_status ON clients(status)`,
+	`CREATE INDEX IF NOT EXISTS idx_clients_name_norm ON clients(name_norm)`,
+	`CREATE INDEX IF NOT EXISTS idx_clients_company_norm ON clients(company_norm)`,
+	`DROP INDEX IF EXISTS idx_clients_status_email`,
+}

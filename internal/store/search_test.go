@@ -1,0 +1,217 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+func emailsOf(cs []Client) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.EmailNorm)
+	}
+	return out
+}
+
+func TestSearchFindsWordPrefixesAndStaysInStep(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	cs := []Client{
+		{Email: "ann.smith@gmail.com", Name: "Ann Smith", Company: "Hartwell Legal", Status: StatusActive},
+		{Email: "bob@acme-legal.com", Name: "Bob Brown", Company: "Acme Legal LLP", Status: StatusInvited},
+		{Email: "jo@x.com", Name: "Jo Annson", Company: "Smith & Co", Status: StatusActive},
+		{Email: "Zoe@Example.org", Name: "Zoë Smithers", Company: "", Status: StatusDisabled},
+	}
+	// CreateClients gives IDs in email order; these are in email order.
+	for i := range cs {
+		cs[i].CreatedAt, cs[i].UpdatedAt = now, now
+	}
+	if err := s.CreateClients(ctx, cs); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cs {
+		if c.ID == 0 || (i > 0 && c.ID <= cs[i-1].ID) || c.Lang != "en" {
+			t.Fatalf("client %d: id %d lang %q", i, c.ID, c.Lang)
+		}
+		got, err := s.ClientByID(ctx, c.ID)
+		if err != nil || got.EmailNorm != c.EmailNorm || got.Name != c.Name || !got.CreatedAt.Equal(c.CreatedAt.Truncate(time.Microsecond)) && !got.CreatedAt.Equal(c.CreatedAt) {
+			t.Fatalf("client %d read back %+v, %v", i, got, err)
+		}
+	}
+	search := func(q ClientQuery) []string {
+		t.Helper()
+		got, err := s.ListClients(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return emailsOf(got)
+	}
+	tests := []struct {
+		q    ClientQuery
+		want []string
+	}{
+		{ClientQuery{Search: "smith"}, []string{"ann.smith@gmail.com", "jo@x.com", "zoe@example.org"}},
+		{ClientQuery{Search: "SMI"}, []string{"ann.smith@gmail.com", "jo@x.com", "zoe@example.org"}},
+		{ClientQuery{Search: "ann smith"}, []string{"ann.smith@gmail.com", "jo@x.com"}},
+		{ClientQuery{Search: "smith ann"}, []string{"ann.smith@gmail.com", "jo@x.com"}},
+		{ClientQuery{Search: "ann.smith@gm"}, []string{"ann.smith@gmail.com"}},
+		{ClientQuery{Search: "acme"}, []string{"bob@acme-legal.com"}},
+		{ClientQuery{Search: "legal"}, []string{"ann.smith@gmail.com", "bob@acme-legal.com"}},
+		{ClientQuery{Search: "example.org"}, []string{"zoe@example.org"}},
+		{ClientQuery{Search: "zoe"}, []string{"zoe@example.org"}},
+		{ClientQuery{Search: "zoë"}, []string{"zoe@example.org"}},
+		{ClientQuery{Search: "mith"}, nil},   // inside a word: not a word prefix
+		{ClientQuery{Search: "active"}, nil}, // the status is not searched as text
+		{ClientQuery{Search: "smith", Status: StatusActive}, []string{"ann.smith@gmail.com", "jo@x.com"}},
+		{ClientQuery{Search: "smith", Status: StatusRejected}, nil},
+		{ClientQuery{Search: `"*) OR name_norm:* NEAR(`}, nil},
+		{ClientQuery{Search: "@@"}, nil},
+		{ClientQuery{Search: "smith", Limit: 1}, []string{"ann.smith@gmail.com"}},
+		{ClientQuery{Search: "smith", Limit: 1, AfterID: cs[0].ID}, []string{"jo@x.com"}},
+		{ClientQuery{Search: "smith", Limit: 1, After: "jo@x.com"}, []string{"zoe@example.org"}},
+		{ClientQuery{Search: "smith", After: "nobody@x.com"}, nil},
+	}
+	for _, tt := range tests {
+		if got := search(tt.q); !slices.Equal(got, tt.want) {
+			t.Errorf("%+v: got %v, want %v", tt.q, got, tt.want)
+		}
+	}
+
+	// Every write path keeps the index in step.
+	newName, newCompany := "Ann Walker", "Blackstone"
+	if err := s.UpdateClient(ctx, cs[0].ID, ClientUpdate{Name: &newName, Company: &newCompany}); err != nil {
+		t.Fatal(err)
+	}
+	disabled := StatusDisabled
+	if err := s.UpdateClient(ctx, cs[2].ID, ClientUpdate{Status: &disabled}); err != nil {
+		t.Fatal(err)
+	}
+	one := &Client{Email: "eve@smithfield.net", Name: "Eve Stone", Status: StatusPending, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateClient(ctx, one); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		q    ClientQuery
+		want []string
+	}{
+		{ClientQuery{Search: "smith"}, []string{"ann.smith@gmail.com", "jo@x.com", "zoe@example.org", "eve@smithfield.net"}}, // ann keeps her email
+		{ClientQuery{Search: "walker"}, []string{"ann.smith@gmail.com"}},
+		{ClientQuery{Search: "hartwell"}, nil},
+		{ClientQuery{Search: "black"}, []string{"ann.smith@gmail.com"}},
+		{ClientQuery{Search: "smith", Status: StatusDisabled}, []string{"jo@x.com", "zoe@example.org"}},
+		{ClientQuery{Search: "smith", Status: StatusActive}, []string{"ann.smith@gmail.com"}},
+		{ClientQuery{Search: "stone", Status: StatusPending}, []string{"eve@smithfield.net"}},
+	} {
+		if got := search(tt.q); !slices.Equal(got, tt.want) {
+			t.Errorf("after updates %+v: got %v, want %v", tt.q, got, tt.want)
+		}
+	}
+	// The index agrees with its content table.
+	if err := s.db.Exec(`INSERT INTO client_search(client_search, rank) VALUES ('integrity-check', 1)`).Error; err != nil {
+		t.Fatalf("integrity-check: %v", err)
+	}
+}
+
+func TestCreateClientsManyAndDuplicates(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	var cs []Client
+	for i := range 1234 {
+		cs = append(cs, Client{Email: fmt.Sprintf("User%d@Example.com", i), Name: fmt.Sprintf("User %d", i), Status: StatusInvited})
+	}
+	if err := s.CreateClients(ctx, cs); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.CountClients(ctx, "")
+	if err != nil || n != 1234 {
+		t.Fatalf("count = %d, %v", n, err)
+	}
+	for _, i := range []int{0, 499, 500, 1233} {
+		got, err := s.ClientByEmail(ctx, fmt.Sprintf("user%d@example.com", i))
+		if err != nil || got.ID != cs[i].ID || got.Name != cs[i].Name {
+			t.Fatalf("client %d: %+v %v (id %d)", i, got, err, cs[i].ID)
+		}
+	}
+	dup := []Client{{Email: "new@example.com", Name: "New", Status: StatusInvited}, {Email: "USER7@example.com", Name: "Again", Status: StatusInvited}}
+	if err := s.CreateClients(ctx, dup); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("duplicate: got %v, want ErrDuplicate", err)
+	}
+	if _, err := s.ClientByEmail(ctx, "new@example.com"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a failed CreateClients left rows behind: %v", err)
+	}
+	got, err := s.ListClients(ctx, ClientQuery{Search: "user 123", Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "user" and a word starting "123": 123, 1230-1233.
+	if len(got) != 5 {
+		t.Fatalf("search user 123: %v", emailsOf(got))
+	}
+}
+
+func TestMigration0002RollsBack(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	if err := s.CreateClient(ctx, &Client{Email: "a@x.com", Name: "Ann", Status: StatusActive, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := execAll(s.db, sqliteSearchDown); err != nil {
+		t.Fatal(err)
+	}
+	if err := execAll(s.db, sqliteSearchUp); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListClients(ctx, ClientQuery{Search: "ann"})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("after rebuild: %v %v", emailsOf(got), err)
+	}
+}
+
+func TestCreateClientsStoresWhatCreateClientDoes(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	at := time.Date(2025, 3, 4, 5, 6, 7, 891234567, time.UTC)
+	later := at.Add(time.Hour)
+	odd := "Q\"uote \\ back\tslash \u00e9\u4e16 \x01"
+	one := &Client{Email: "one@x.com", Name: odd, Company: odd, Phone: "+1 (555)", Status: StatusActive, CreatedAt: at, UpdatedAt: at, LastLoginAt: &later, FailedLogins: 3}
+	if err := s.CreateClient(ctx, one); err != nil {
+		t.Fatal(err)
+	}
+	many := []Client{{Email: "two@x.com", Name: odd, Company: odd, Phone: "+1 (555)", Status: StatusActive, CreatedAt: at, UpdatedAt: at, LastLoginAt: &later, FailedLogins: 3}}
+	if err := s.CreateClients(ctx, many); err != nil {
+		t.Fatal(err)
+	}
+	type raw struct {
+		Name, Company, Phone, Lang, Status, PasswordHash, CreatedAt, UpdatedAt string
+		LastLoginAt, LockedUntil                                               *string
+		FailedLogins                                                           int
+	}
+	read := func(id uint64) raw {
+		var r raw
+		err := s.db.Raw(`SELECT name, company, phone, lang, status, password_hash, CAST(created_at AS TEXT) AS created_at,
+			CAST(updated_at AS TEXT) AS updated_at, CAST(last_login_at AS TEXT) AS last_login_at,
+			CAST(locked_until AS TEXT) AS locked_until, failed_logins FROM clients WHERE id = ?`, id).Scan(&r).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a, b := read(one.ID), read(many[0].ID)
+	if a.Name != odd || a.LastLoginAt == nil || a.LockedUntil != nil {
+		t.Fatalf("CreateClient stored %+v", a)
+	}
+	if fmt.Sprint(a.Name, a.Company, a.Phone, a.Lang, a.Status, a.PasswordHash, a.CreatedAt, a.UpdatedAt, *a.LastLoginAt, a.LockedUntil, a.FailedLogins) !=
+		fmt.Sprint(b.Name, b.Company, b.Phone, b.Lang, b.Status, b.PasswordHash, b.CreatedAt, b.UpdatedAt, *b.LastLoginAt, b.LockedUntil, b.FailedLogins) {
+		t.Fatalf("CreateClient stored\n%+v\nCreateClients stored\n%+v", a, b)
+	}
+	got, err := s.ClientByID(ctx, many[0].ID)
+	if err != nil || !got.CreatedAt.Equal(at) || got.LastLoginAt == nil || !got.LastLoginAt.Equal(later) || got.Name != odd {
+		t.Fatalf("read back %+v %v", got, err)
+	}
+}
