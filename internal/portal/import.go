@@ -55,7 +55,7 @@ type ImportError struct {
 
 // ImportReport is what an import did.
 type ImportReport struct {
-	Lines      int
+	Lines      int // records read, the header not counted
 	Added      int
 	Duplicates int // emails already known, or twice in the file
 	Failed     int // lines refused, duplicates excluded
@@ -117,10 +117,10 @@ func (s *Service) ImportClients(ctx context.Context, a Actor, r io.Reader, opts 
 			}
 			return rep, fmt.Errorf("import clients: read: %w", err)
 		}
-		rep.Lines++
 		if first && isHeader(rec) {
-			continue
+			continue // the header is not a client: not counted
 		}
+		rep.Lines++
 		row, err := parseImportRow(rec)
 		if err != nil {
 			fail(line, err)

@@ -141,7 +141,7 @@ func TestImportReportsBadLines(t *testing.T) {
 	h.send(tea.KeyMsg{Type: tea.KeyCtrlU})
 	h.typ(path)
 	h.press("ctrl+t", "enter")
-	h.requireView("Import finished: 6 lines, 2 added, 1 duplicates, 2 refused.", "line 3:", "line 6:")
+	h.requireView("Import finished: 5 lines, 2 added, 1 already known, 2 refused.", "line 3:", "line 6:")
 	env.LastMail(t, "new2@example.com", portal.MailInvitation)
 	// Esc after the report forgets it: the next import starts afresh.
 	h.press("esc")
@@ -162,7 +162,7 @@ func TestImportReportsBadLines(t *testing.T) {
 	}
 	h.press("4")
 	h.send(startImportMsg{f: f, name: "more.csv", size: 27})
-	h.requireView("Import finished: 1 added, 0 duplicates, 0 refused. Press i on Clients")
+	h.requireView("Import finished: 1 added, 0 already known, 0 refused. Press i on Clients")
 	h.press("1", "i")
 	h.requireView("Import finished: 1 lines, 1 added")
 }

@@ -35,41 +35,41 @@ func TestClientsImport(t *testing.T) {
 		added   []string // emails that must now exist
 		absent  []string // emails that must not
 	}{
-		{"empty input", "", nil, 0, "0 lines: 0 added, 0 duplicates, 0 refused", nil, nil, nil},
-		{"header only", "email,name,company,phone\n", nil, 0, "1 line: 0 added, 0 duplicates, 0 refused", nil, nil, nil},
+		{"empty input", "", nil, 0, "0 lines: 0 added, 0 already known, 0 refused", nil, nil, nil},
+		{"header only", "email,name,company,phone\n", nil, 0, "0 lines: 0 added, 0 already known, 0 refused", nil, nil, nil},
 		{"header and rows", "email,name,company,phone\nbob@example.com,Bob,Bob & Co,+1 555 010 0199\ncat@example.com,Cat\n", nil, 0,
-			"3 lines: 2 added, 0 duplicates, 0 refused", nil, []string{"bob@example.com", "cat@example.com"}, nil},
+			"2 lines: 2 added, 0 already known, 0 refused", nil, []string{"bob@example.com", "cat@example.com"}, nil},
 		{"no header, CRLF, blank lines", "bob@example.com,Bob\r\n\r\ncat@example.com,Cat\r\n", nil, 0,
-			"2 lines: 2 added, 0 duplicates, 0 refused", nil, []string{"bob@example.com", "cat@example.com"}, nil},
+			"2 lines: 2 added, 0 already known, 0 refused", nil, []string{"bob@example.com", "cat@example.com"}, nil},
 		{"quoted fields with commas and quotes", "bob@example.com,\"Smith, Bob\",\"Bob \"\"The Firm\"\", Inc\"\n", nil, 0,
-			"1 line: 1 added, 0 duplicates, 0 refused", nil, []string{"bob@example.com"}, nil},
+			"1 line: 1 added, 0 already known, 0 refused", nil, []string{"bob@example.com"}, nil},
 		{"quoted field over two lines", "bob@example.com,\"Bob\nSmith\"\ncat@example.com,Cat\n", nil, 1,
-			"2 lines: 1 added, 0 duplicates, 1 refused", []string{"line 1: name: Contains control characters"}, []string{"cat@example.com"}, []string{"bob@example.com"}},
+			"2 lines: 1 added, 0 already known, 1 refused", []string{"line 1: name: Contains control characters"}, []string{"cat@example.com"}, []string{"bob@example.com"}},
 		{"wrong columns", "bob@example.com\ncat@example.com,Cat,Co,+1 555 010 0199,extra\ndan@example.com,Dan\n", nil, 1,
-			"3 lines: 1 added, 0 duplicates, 2 refused",
+			"3 lines: 1 added, 0 already known, 2 refused",
 			[]string{"line 1: Expected 2 to 4 columns (email,name,company,phone), found 1.", "line 2: Expected 2 to 4 columns (email,name,company,phone), found 5."},
 			[]string{"dan@example.com"}, []string{"bob@example.com", "cat@example.com"}},
 		{"bad emails", "not-an-email,Bob\n@example.com,At\nbob@example.com,Bob\n", nil, 1,
-			"3 lines: 1 added, 0 duplicates, 2 refused",
+			"3 lines: 1 added, 0 already known, 2 refused",
 			[]string{"line 1: email: That is not an email address", "line 2: email: That is not an email address"},
 			[]string{"bob@example.com"}, nil},
 		{"a 10 MB line", "bob@example.com,Bob\ncat@example.com," + huge + "\ndan@example.com,Dan\n", nil, 1,
-			"3 lines: 2 added, 0 duplicates, 1 refused", []string{"line 2: The line is longer than 65536 bytes; it was skipped."},
+			"3 lines: 2 added, 0 already known, 1 refused", []string{"line 2: The line is longer than 65536 bytes; it was skipped."},
 			[]string{"bob@example.com", "dan@example.com"}, []string{"cat@example.com"}},
 		{"invalid UTF-8", "b\xffb@example.com,Bob\ncat@example.com,C\xfe\xfft\ndan@example.com,Dan\n", nil, 1,
-			"3 lines: 1 added, 0 duplicates, 2 refused",
+			"3 lines: 1 added, 0 already known, 2 refused",
 			[]string{"line 1: email: That is not an email address", "line 2: name:"},
 			[]string{"dan@example.com"}, []string{"cat@example.com"}},
 		{"control bytes", "eve@example.com,Eve\x1b[2J\u009b31m\nfay@example.com,Fay,Co\u202eoC\n", nil, 1,
-			"2 lines: 0 added, 0 duplicates, 2 refused",
+			"2 lines: 0 added, 0 already known, 2 refused",
 			[]string{"line 1: name: Contains control characters", "line 2: company: Contains control characters"},
 			nil, []string{"eve@example.com", "fay@example.com"}},
 		{"duplicates in the file and in the database", "ivy@example.com,Ivy\nbob@example.com,Bob\nBOB@example.com,Bob again\n ADA@example.com ,Ada\n", nil, 0,
-			"4 lines: 1 added, 3 duplicates, 0 refused", nil, []string{"bob@example.com"}, nil},
+			"4 lines: 1 added, 3 already known, 0 refused", nil, []string{"bob@example.com"}, nil},
 		{"unclosed quote", "bob@example.com,\"Bob\n", nil, 1,
-			"1 line: 0 added, 0 duplicates, 1 refused", []string{"line 1: Not valid CSV"}, nil, []string{"bob@example.com"}},
+			"1 line: 0 added, 0 already known, 1 refused", []string{"line 1: Not valid CSV"}, nil, []string{"bob@example.com"}},
 		{"with invitations", "bob@example.com,Bob\n", []string{"--invite"}, 0,
-			"1 line: 1 added (invitations queued), 0 duplicates, 0 refused", nil, []string{"bob@example.com"}, nil},
+			"1 line: 1 added (invitations queued), 0 already known, 0 refused", nil, []string{"bob@example.com"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,7 +151,7 @@ func TestClientsImportLarge(t *testing.T) {
 	if r.code != commands.ExitFailed {
 		t.Fatalf("code %d: %s", r.code, r.out)
 	}
-	if r.out != "3506 lines: 2500 added, 0 duplicates, 1005 refused\n" {
+	if r.out != "3505 lines: 2500 added, 0 already known, 1005 refused\n" {
 		t.Errorf("summary %q", r.out)
 	}
 	// Progress lines come per batch of the import, whatever its size.
@@ -168,7 +168,7 @@ func TestClientsImportLarge(t *testing.T) {
 	}
 	// The same file again: every good line is now a duplicate.
 	r = run(t, env, admin(), in.String(), "clients", "import")
-	if !strings.HasPrefix(r.out, "3506 lines: 0 added, 2500 duplicates, 1005 refused") {
+	if !strings.HasPrefix(r.out, "3505 lines: 0 added, 2500 already known, 1005 refused") {
 		t.Errorf("again: %q", r.out)
 	}
 }
@@ -184,7 +184,7 @@ func TestClientsImportQuiet(t *testing.T) {
 	if r.code != 0 || r.err != "" {
 		t.Fatalf("code %d, stderr %q", r.code, r.err)
 	}
-	if r.out != "100 lines: 100 added (invitations queued), 0 duplicates, 0 refused\n" {
+	if r.out != "100 lines: 100 added (invitations queued), 0 already known, 0 refused\n" {
 		t.Errorf("stdout %q", r.out)
 	}
 	env.LastMail(t, "c00099@example.com", portal.MailInvitation)

@@ -99,7 +99,7 @@ func TestWritesPerRole(t *testing.T) {
 		{"clients import", []string{"clients", "import"}, "new@example.com,New\n",
 			func(t *testing.T, env *portaltest.Env) check {
 				return func() bool { return clientStatus(t, env, "new@example.com") == store.StatusInvited }
-			}, true, false, "1 line: 1 added, 0 duplicates, 0 refused"},
+			}, true, false, "1 line: 1 added, 0 already known, 0 refused"},
 		{"clients import --invite", []string{"clients", "import", "--invite"}, "new@example.com,New\n",
 			func(t *testing.T, env *portaltest.Env) check {
 				return func() bool { return len(env.Mails(t, "new@example.com")) == 1 }
