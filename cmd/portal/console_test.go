@@ -12,28 +12,7 @@ import (
 // PTY, as `ssh -t -p PORT portal-admin@HOST` does.
 func (ps *portalServer) openConsole(t testing.TB, signer gossh.Signer, cols, rows int) *terminal {
 	t.Helper()
-	c, err := ps.dial(t, staffUser, gossh.PublicKeys(signer))
-	if err != nil {
-		t.Fatalf("dial %s: %v", staffUser, err)
-	}
-	s, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.RequestPty("xterm-256color", rows, cols, gossh.TerminalModes{gossh.ECHO: 0}); err != nil {
-		t.Fatal(err)
-	}
-	tm := &terminal{t: t, c: c, s: s, out: &syncBuffer{}, done: make(chan error, 1)}
-	s.Stdout, s.Stderr = tm.out, tm.out
-	if tm.in, err = s.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { tm.done <- s.Wait() }()
-	t.Cleanup(func() { _ = c.Close() })
-	return tm
+	return ps.openTerminalSized(t, staffUser, cols, rows, gossh.PublicKeys(signer))
 }
 
 // TestConsoleOverSSH: an admin opens the console, adds a client through

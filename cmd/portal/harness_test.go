@@ -199,7 +199,14 @@ type terminal struct {
 
 func (ps *portalServer) openTerminal(t testing.TB, user string) *terminal {
 	t.Helper()
-	c, err := ps.dial(t, user)
+	return ps.openTerminalSized(t, user, 80, 24)
+}
+
+// openTerminalSized opens a session with a cols x rows PTY as user, with
+// auth (keyboard-interactive with no questions when none is given).
+func (ps *portalServer) openTerminalSized(t testing.TB, user string, cols, rows int, auth ...gossh.AuthMethod) *terminal {
+	t.Helper()
+	c, err := ps.dial(t, user, auth...)
 	if err != nil {
 		t.Fatalf("dial %s: %v", user, err)
 	}
@@ -207,7 +214,7 @@ func (ps *portalServer) openTerminal(t testing.TB, user string) *terminal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{gossh.ECHO: 0}); err != nil {
+	if err := s.RequestPty("xterm-256color", rows, cols, gossh.TerminalModes{gossh.ECHO: 0}); err != nil {
 		t.Fatal(err)
 	}
 	tm := &terminal{t: t, c: c, s: s, out: &syncBuffer{}, done: make(chan error, 1)}

@@ -209,7 +209,7 @@ func (a *audit) View() string {
 	default:
 		body = a.grid.view()
 	}
-	return lines(append(top, body)...)
+	return ui.Lines(append(top, body)...)
 }
 
 func (a *audit) SetSize(w, h int) {

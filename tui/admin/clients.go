@@ -177,7 +177,7 @@ func (c *clients) View() string {
 		}
 		top = st.Subtle.Render(p.T("admin.clients.query", q, c.filterLabel()))
 	}
-	return lines(top, c.list.view(p.T("admin.clients.empty")), c.status.view(st, c.w))
+	return ui.Lines(top, c.list.view(p.T("admin.clients.empty")), c.status.view(st, c.w))
 }
 
 // SetSize leaves a line for the search and one for the status.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
 )
 
 // Client detail actions, also the op of their doneMsg.
@@ -183,17 +184,17 @@ func (s *detail) done(msg doneMsg) tea.Cmd {
 func (s *detail) View() string {
 	st, p := s.d.st, s.d.p
 	if s.err != "" && s.det == nil {
-		return page(st.Title.Render(p.T("admin.detail.title")), st.Error.Render("! "+s.err))
+		return ui.Page(st.Title.Render(p.T("admin.detail.title")), st.Error.Render("! "+s.err))
 	}
 	if s.det == nil {
-		return page(st.Title.Render(p.T("admin.detail.title")), st.Subtle.Render(p.T("admin.loading")))
+		return ui.Page(st.Title.Render(p.T("admin.detail.title")), st.Subtle.Render(p.T("admin.loading")))
 	}
 	c := s.det.Client
 	short := s.w < 100
 	field := func(label, v string) string {
 		return st.Label.Render(padRight(p.T(label), 14)) + v
 	}
-	profile := lines(
+	profile := ui.Lines(
 		field("admin.col.email", clean(c.Email)),
 		field("admin.col.company", clean(c.Company)),
 		field("admin.col.phone", clean(c.Phone)),

@@ -20,32 +20,32 @@ func TestSearchNarrowsAndStaleResultsAreDropped(t *testing.T) {
 	env := newEnv(t)
 	goldenData(t, env)
 	h := newHarness(t, env, adminActor)
-	h.requireView("Ann Smith", "Bob Stone", "Carol Diaz")
+	h.RequireView("Ann Smith", "Bob Stone", "Carol Diaz")
 
-	h.press("/")
-	h.typ("car")
-	h.requireView("Carol Diaz")
-	h.refuseView("Ann Smith", "Bob Stone")
+	h.Press("/")
+	h.Type("car")
+	h.RequireView("Carol Diaz")
+	h.RefuseView("Ann Smith", "Bob Stone")
 
 	// Hold the answers: the one for "a" comes back after the one for "b".
-	h.press("esc")
-	h.hold = func(msg tea.Msg) bool { _, ok := msg.(pageMsg); return ok }
-	h.press("/")
-	h.typ("a")
-	h.press("backspace")
-	h.typ("b")
-	if len(h.held) < 2 {
-		t.Fatalf("held %d answers", len(h.held))
+	h.Press("esc")
+	h.Hold = func(msg tea.Msg) bool { _, ok := msg.(pageMsg); return ok }
+	h.Press("/")
+	h.Type("a")
+	h.Press("backspace")
+	h.Type("b")
+	if len(h.Held) < 2 {
+		t.Fatalf("held %d answers", len(h.Held))
 	}
-	h.hold = nil
-	last := h.held[len(h.held)-1]
-	h.send(last)
-	h.requireView("Bob Stone")
-	for _, m := range h.held[:len(h.held)-1] {
-		h.send(m) // stale: for "a" or the empty search
+	h.Hold = nil
+	last := h.Held[len(h.Held)-1]
+	h.Send(last)
+	h.RequireView("Bob Stone")
+	for _, m := range h.Held[:len(h.Held)-1] {
+		h.Send(m) // stale: for "a" or the empty search
 	}
-	h.requireView("Bob Stone")
-	h.refuseView("Ann Smith", "Carol Diaz")
+	h.RequireView("Bob Stone")
+	h.RefuseView("Ann Smith", "Carol Diaz")
 }
 
 func TestPagingByKey(t *testing.T) {
@@ -56,32 +56,32 @@ func TestPagingByKey(t *testing.T) {
 	h := newHarness(t, env, adminActor)
 	l := h.m.tabs[0].(*clients).list
 	l.size = 2
-	h.send(noticeMsg{})
+	h.Send(noticeMsg{})
 	for range 10 {
-		h.press("down")
+		h.Press("down")
 	}
-	h.requireView("k@example.com")
+	h.RequireView("k@example.com")
 	if len(l.pages) > maxPages {
 		t.Fatalf("%d pages in memory", len(l.pages))
 	}
 	for range 10 {
-		h.press("up")
+		h.Press("up")
 	}
-	h.requireView("a@example.com")
+	h.RequireView("a@example.com")
 }
 
 func TestAddClientQueuesInvitation(t *testing.T) {
 	env := newEnv(t)
 	h := newHarness(t, env, adminActor)
-	h.press("a")
-	h.fill("new@example.com", "New Person", "Acme", "")
-	h.requireView("Invitation queued for new@example.com", "New Person")
+	h.Press("a")
+	h.Fill("new@example.com", "New Person", "Acme", "")
+	h.RequireView("Invitation queued for new@example.com", "New Person")
 	env.LastMail(t, "new@example.com", portal.MailInvitation)
 
 	// The same email again: the refusal shows beside the field.
-	h.press("a")
-	h.fill("NEW@example.com", "Other", "", "")
-	h.requireView("already exists")
+	h.Press("a")
+	h.Fill("NEW@example.com", "Other", "", "")
+	h.RequireView("already exists")
 }
 
 func TestResendDisableEnableEndSessions(t *testing.T) {
@@ -90,32 +90,32 @@ func TestResendDisableEnableEndSessions(t *testing.T) {
 	addClients(t, env, [3]string{"bob@example.com", "Bob Stone", ""})
 	h := newHarness(t, env, adminActor)
 
-	h.press("down", "enter")
-	h.requireView("Bob Stone", "Invitations")
-	h.press("r")
-	h.requireView("A new invitation to bob@example.com is queued")
+	h.Press("down", "enter")
+	h.RequireView("Bob Stone", "Invitations")
+	h.Press("r")
+	h.RequireView("A new invitation to bob@example.com is queued")
 	if n := len(env.Mails(t, "bob@example.com")); n != 2 {
 		t.Fatalf("%d mails to bob", n)
 	}
-	h.press("esc", "up", "enter")
+	h.Press("esc", "up", "enter")
 
 	c := client(t, env, "ann@example.com")
 	var ended atomic.Int32
 	env.Service.Sessions().Bind(context.Background(), c.ID, "s1", func() { ended.Add(1) })
-	h.press("x")
-	h.requireView("Ended 1 live sessions")
+	h.Press("x")
+	h.RequireView("Ended 1 live sessions")
 	env.Service.Sessions().Bind(context.Background(), c.ID, "s2", func() { ended.Add(1) })
-	h.press("d")
-	h.requireView("Disable ann@example.com and end their sessions? y/n")
-	h.press("y")
-	h.requireView("ann@example.com is disabled")
+	h.Press("d")
+	h.RequireView("Disable ann@example.com and end their sessions? y/n")
+	h.Press("y")
+	h.RequireView("ann@example.com is disabled")
 	if ended.Load() != 2 || client(t, env, "ann@example.com").Status != store.StatusDisabled {
 		t.Fatalf("ended %d, status %s", ended.Load(), client(t, env, "ann@example.com").Status)
 	}
-	h.press("d", "y")
-	h.requireView("is already disabled")
-	h.press("e")
-	h.requireView("enabled again")
+	h.Press("d", "y")
+	h.RequireView("is already disabled")
+	h.Press("e")
+	h.RequireView("enabled again")
 	if client(t, env, "ann@example.com").Status != store.StatusActive {
 		t.Fatal("not active again")
 	}
@@ -130,26 +130,26 @@ func TestImportReportsBadLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, env, adminActor)
-	h.press("i")
-	h.typ(filepath.Join(t.TempDir(), "missing.csv"))
-	h.press("enter")
-	h.requireView("No such file on the server.")
-	h.send(tea.KeyMsg{Type: tea.KeyCtrlU})
-	h.typ(t.TempDir())
-	h.press("enter")
-	h.requireView("not a regular file")
-	h.send(tea.KeyMsg{Type: tea.KeyCtrlU})
-	h.typ(path)
-	h.press("ctrl+t", "enter")
-	h.requireView("Import finished: 5 lines, 2 added, 1 already known, 2 refused.", "line 3:", "line 6:")
+	h.Press("i")
+	h.Type(filepath.Join(t.TempDir(), "missing.csv"))
+	h.Press("enter")
+	h.RequireView("No such file on the server.")
+	h.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	h.Type(t.TempDir())
+	h.Press("enter")
+	h.RequireView("not a regular file")
+	h.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	h.Type(path)
+	h.Press("ctrl+t", "enter")
+	h.RequireView("Import finished: 5 lines, 2 added, 1 already known, 2 refused.", "line 3:", "line 6:")
 	env.LastMail(t, "new2@example.com", portal.MailInvitation)
 	// Esc after the report forgets it: the next import starts afresh.
-	h.press("esc")
-	h.requireView("New Two")
-	h.refuseView("Import finished")
-	h.press("i")
-	h.requireView("File on the server")
-	h.press("esc")
+	h.Press("esc")
+	h.RequireView("New Two")
+	h.RefuseView("Import finished")
+	h.Press("i")
+	h.RequireView("File on the server")
+	h.Press("esc")
 
 	// An import left running reports on every tab until looked at.
 	again := filepath.Join(t.TempDir(), "more.csv")
@@ -160,11 +160,11 @@ func TestImportReportsBadLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.press("4")
-	h.send(startImportMsg{f: f, name: "more.csv", size: 27})
-	h.requireView("Import finished: 1 added, 0 already known, 0 refused. Press i on Clients")
-	h.press("1", "i")
-	h.requireView("Import finished: 1 lines, 1 added")
+	h.Press("4")
+	h.Send(startImportMsg{f: f, name: "more.csv", size: 27})
+	h.RequireView("Import finished: 1 added, 0 already known, 0 refused. Press i on Clients")
+	h.Press("1", "i")
+	h.RequireView("Import finished: 1 lines, 1 added")
 }
 
 func TestSignUpApproveReject(t *testing.T) {
@@ -172,15 +172,15 @@ func TestSignUpApproveReject(t *testing.T) {
 	awaiting(t, env, "dan@example.com", "Dan Brown")
 	awaiting(t, env, "eve@example.com", "Eve Black")
 	h := newHarness(t, env, supportActor)
-	h.press("2")
-	h.requireView("Dan Brown", "Eve Black")
-	h.press("y")
-	h.requireView("dan@example.com is approved")
-	h.refuseView("Dan Brown")
-	h.press("n")
-	h.requireView("Reject the sign-up of eve@example.com? y/n")
-	h.press("y")
-	h.requireView("eve@example.com is rejected", "No sign-up is waiting.")
+	h.Press("2")
+	h.RequireView("Dan Brown", "Eve Black")
+	h.Press("y")
+	h.RequireView("dan@example.com is approved")
+	h.RefuseView("Dan Brown")
+	h.Press("n")
+	h.RequireView("Reject the sign-up of eve@example.com? y/n")
+	h.Press("y")
+	h.RequireView("eve@example.com is rejected", "No sign-up is waiting.")
 	if client(t, env, "dan@example.com").Status != store.StatusActive || client(t, env, "eve@example.com").Status != store.StatusRejected {
 		t.Fatal("decisions not stored")
 	}
@@ -192,24 +192,24 @@ func TestOutboxRetry(t *testing.T) {
 	env := newEnv(t)
 	addClients(t, env, [3]string{"ann@example.com", "Ann Smith", ""})
 	h := newHarness(t, env, supportActor)
-	h.press("3")
-	h.requireView("ann@example.com", "queued")
-	h.press("r")
-	h.requireView("will be sent again now")
-	h.press("s", "s")
-	h.requireView("State: sent", "No mail.")
+	h.Press("3")
+	h.RequireView("ann@example.com", "queued")
+	h.Press("r")
+	h.RequireView("will be sent again now")
+	h.Press("s", "s")
+	h.RequireView("State: sent", "No mail.")
 }
 
 func TestOutboxTicksOnlyWhileShown(t *testing.T) {
 	env := newEnv(t)
 	h := newHarness(t, env, adminActor)
 	o := h.m.tabs[2].(*outbox)
-	h.press("3")
+	h.Press("3")
 	seq := o.seq
 	if cmd := o.Update(outboxTickMsg{owner: owner{o}, seq: seq}); cmd == nil {
 		t.Fatal("no refresh while shown")
 	}
-	h.press("1")
+	h.Press("1")
 	if cmd := o.Update(outboxTickMsg{owner: owner{o}, seq: seq}); cmd != nil {
 		t.Fatal("the outbox still ticks once left")
 	}
@@ -218,16 +218,16 @@ func TestOutboxTicksOnlyWhileShown(t *testing.T) {
 func TestSettingsModeChange(t *testing.T) {
 	env := newEnv(t)
 	h := newHarness(t, env, adminActor)
-	h.press("5")
-	h.requireView("Now: off")
-	h.press("a")
-	h.requireView("Turn sign-up on with approval? y/n")
-	h.press("n")
+	h.Press("5")
+	h.RequireView("Now: off")
+	h.Press("a")
+	h.RequireView("Turn sign-up on with approval? y/n")
+	h.Press("n")
 	if mode, _ := env.Service.SignUpMode(context.Background()); mode != store.SignUpOff {
 		t.Fatalf("mode %s after no", mode)
 	}
-	h.press("a", "y")
-	h.requireView("Sign-up is now on with approval.", "Now: on with approval")
+	h.Press("a", "y")
+	h.RequireView("Sign-up is now on with approval.", "Now: on with approval")
 	if mode, _ := env.Service.SignUpMode(context.Background()); mode != store.SignUpApproval {
 		t.Fatalf("mode %s", mode)
 	}
@@ -239,17 +239,17 @@ func TestStaffAddAndLastAdmin(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, env, adminActor)
-	h.press("6")
-	h.requireView("ann", "SHA256:")
-	h.press("a")
-	h.fill("zed", "support", staffKey(t, 3))
-	h.requireView("zed can now connect as support", "zed")
-	h.press("home", "d")
-	h.requireView("Remove every key of ann? y/n")
-	h.press("y")
-	h.requireView("That would leave no admin")
-	h.press("end", "d", "y")
-	h.requireView("zed was removed.")
+	h.Press("6")
+	h.RequireView("ann", "SHA256:")
+	h.Press("a")
+	h.Fill("zed", "support", staffKey(t, 3))
+	h.RequireView("zed can now connect as support", "zed")
+	h.Press("home", "d")
+	h.RequireView("Remove every key of ann? y/n")
+	h.Press("y")
+	h.RequireView("That would leave no admin")
+	h.Press("end", "d", "y")
+	h.RequireView("zed was removed.")
 	staff, _ := env.Store.ListStaff(context.Background())
 	if len(staff) != 1 || staff[0].Name != "ann" {
 		t.Fatalf("staff %+v", staff)
@@ -270,19 +270,19 @@ func TestHostileNamesShowAsText(t *testing.T) {
 	h := newHarness(t, env, adminActor)
 	check := func() {
 		t.Helper()
-		v := h.view()
+		v := h.View()
 		for _, r := range v {
 			if r == 0x1b || r == 0x07 || (r >= 0x80 && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
 				t.Fatalf("view holds %U:\n%q", r, v)
 			}
 		}
 	}
-	h.requireView("Evil")
+	h.RequireView("Evil")
 	check()
-	h.press("enter")
-	h.requireView("Evil")
+	h.Press("enter")
+	h.RequireView("Evil")
 	check()
-	h.press("esc", "4")
+	h.Press("esc", "4")
 	check()
 }
 
@@ -300,7 +300,7 @@ func TestRoles(t *testing.T) {
 	ctx := context.Background()
 	mode := func(h *harness) string { m, _ := h.env.Service.SignUpMode(ctx); return m }
 	cases := []roleCase{
-		{name: "add client", do: func(h *harness) { h.press("a"); h.fill("zz@example.com", "Zed Zed", "", "") },
+		{name: "add client", do: func(h *harness) { h.Press("a"); h.Fill("zz@example.com", "Zed Zed", "", "") },
 			admin: "Invitation queued for zz@example.com", support: refusal,
 			changed: func(t *testing.T, h *harness) bool {
 				_, err := h.env.Store.ClientByEmail(ctx, "zz@example.com")
@@ -309,42 +309,42 @@ func TestRoles(t *testing.T) {
 		{name: "import", do: func(h *harness) {
 			path := filepath.Join(t.TempDir(), "c.csv")
 			_ = os.WriteFile(path, []byte("imp@example.com,Imp\n"), 0o600)
-			h.press("i")
-			if strings.Contains(h.view(), "File on the server") {
-				h.typ(path)
-				h.press("enter")
+			h.Press("i")
+			if strings.Contains(h.View(), "File on the server") {
+				h.Type(path)
+				h.Press("enter")
 			}
 		}, admin: "1 added", support: refusal,
 			changed: func(t *testing.T, h *harness) bool {
 				_, err := h.env.Store.ClientByEmail(ctx, "imp@example.com")
 				return err == nil
 			}},
-		{name: "disable", do: func(h *harness) { h.press("enter", "d", "y") },
+		{name: "disable", do: func(h *harness) { h.Press("enter", "d", "y") },
 			admin: "is disabled", support: refusal,
 			changed: func(t *testing.T, h *harness) bool {
 				return client(t, h.env, "ann@example.com").Status == store.StatusDisabled
 			}},
 		{name: "enable", do: func(h *harness) {
 			_ = h.env.Service.DisableClient(ctx, h.env.Admin(), "ann@example.com")
-			h.press("enter", "e")
+			h.Press("enter", "e")
 		}, admin: "enabled again", support: refusal,
 			changed: func(t *testing.T, h *harness) bool {
 				return client(t, h.env, "ann@example.com").Status != store.StatusDisabled
 			}},
-		{name: "resend", do: func(h *harness) { h.press("enter", "r") }, admin: "A new invitation",
+		{name: "resend", do: func(h *harness) { h.Press("enter", "r") }, admin: "A new invitation",
 			changed: func(t *testing.T, h *harness) bool { return len(h.env.Mails(t, "ann@example.com")) == 2 }},
-		{name: "end sessions", do: func(h *harness) { h.press("enter", "x") }, admin: "Ended 0 live sessions",
+		{name: "end sessions", do: func(h *harness) { h.Press("enter", "x") }, admin: "Ended 0 live sessions",
 			changed: func(t *testing.T, h *harness) bool { return true }},
-		{name: "approve", do: func(h *harness) { h.press("2", "y") }, admin: "is approved",
+		{name: "approve", do: func(h *harness) { h.Press("2", "y") }, admin: "is approved",
 			changed: func(t *testing.T, h *harness) bool {
 				return client(t, h.env, "dan@example.com").Status == store.StatusActive
 			}},
-		{name: "settings", do: func(h *harness) { h.press("5", "o", "y") }, admin: "Sign-up is now on.", support: "Search:",
+		{name: "settings", do: func(h *harness) { h.Press("5", "o", "y") }, admin: "Sign-up is now on.", support: "Search:",
 			changed: func(t *testing.T, h *harness) bool { return mode(h) == store.SignUpOn }},
 		{name: "staff add", do: func(h *harness) {
-			h.press("6", "a")
-			if strings.Contains(h.view(), "Add a staff key") {
-				h.fill("zed", "admin", staffKey(t, 4))
+			h.Press("6", "a")
+			if strings.Contains(h.View(), "Add a staff key") {
+				h.Fill("zed", "admin", staffKey(t, 4))
 			}
 		},
 			admin: "zed can now connect as admin", support: "Search:",
@@ -352,7 +352,7 @@ func TestRoles(t *testing.T) {
 				st, _ := h.env.Store.ListStaff(ctx)
 				return len(st) == 2
 			}},
-		{name: "staff remove", do: func(h *harness) { h.press("6", "d", "y") },
+		{name: "staff remove", do: func(h *harness) { h.Press("6", "d", "y") },
 			admin: "That would leave no admin", support: "Search:",
 			changed: func(t *testing.T, h *harness) bool { return false }},
 	}
@@ -371,12 +371,12 @@ func TestRoles(t *testing.T) {
 				if role.Role == store.RoleSupport && tc.support != "" {
 					want, allowed = tc.support, false
 				}
-				h.requireView(want)
+				h.RequireView(want)
 				if got := tc.changed(t, h); got != allowed && tc.name != "staff remove" && tc.name != "end sessions" {
 					t.Fatalf("changed = %v, want %v", got, allowed)
 				}
 				if !allowed {
-					h.refuseView("Settings", "Staff keys")
+					h.RefuseView("Settings", "Staff keys")
 				}
 			})
 		}

@@ -97,7 +97,7 @@ func (f *formScreen) View() string {
 	if f.extra != nil {
 		extra = f.extra()
 	}
-	return page(st.Title.Render(f.title), para(st.Subtle, f.intro, f.w), f.form.View(), extra, status)
+	return ui.Page(st.Title.Render(f.title), ui.Para(st.Subtle, f.intro, f.w), f.form.View(), extra, status)
 }
 
 func (f *formScreen) SetSize(w, _ int) {

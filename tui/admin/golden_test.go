@@ -14,6 +14,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/tui/uitest"
 )
 
 type goldenStep struct {
@@ -100,16 +101,16 @@ func TestGolden(t *testing.T) {
 				if a.Name == "" {
 					a = adminActor
 				}
-				tm := teatest.NewTestModel(t, New(env.Service, testSession(t), a), teatest.WithInitialTermSize(sz.w, sz.h))
+				tm := teatest.NewTestModel(t, New(env.Service, adminSession(t), a), teatest.WithInitialTermSize(sz.w, sz.h))
 				for _, s := range tc.steps {
 					for _, k := range s.keys {
-						tm.Send(keyMsg(k))
+						tm.Send(uitest.Key(k))
 					}
 					for _, r := range s.typed {
 						tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 					}
 					for _, k := range s.then {
-						tm.Send(keyMsg(k))
+						tm.Send(uitest.Key(k))
 					}
 					if s.waitFor != "" {
 						want := []byte(s.waitFor)
@@ -119,7 +120,7 @@ func TestGolden(t *testing.T) {
 				}
 				// Let any last answer land before the frame is taken.
 				time.Sleep(300 * time.Millisecond)
-				tm.Send(keyMsg("ctrl+c"))
+				tm.Send(uitest.Key("ctrl+c"))
 				final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
 				teatest.RequireEqualOutput(t, []byte(final.View()))
 			})

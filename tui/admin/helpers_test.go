@@ -2,21 +2,17 @@ package admin
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
+	"github.com/clientportal/portal/tui/uitest"
 )
 
 // fixedNow is the clock of every test portal, so that times in views are
@@ -35,132 +31,26 @@ var (
 	supportActor = portal.Actor{Kind: store.ActorStaff, Name: "sam", Role: store.RoleSupport, RemoteAddr: "192.0.2.2:4000"}
 )
 
-// testSession is a session with its own renderer that draws no colour: any
-// ESC byte in a view then came from data.
-func testSession(t *testing.T) ui.Session {
-	t.Helper()
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	r.SetHasDarkBackground(true)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	var n atomic.Int32
-	return ui.Session{Context: ctx, ID: fmt.Sprintf("test-%p", &n), User: "portal-admin",
-		RemoteAddr: "192.0.2.1:4000", Renderer: r, End: func() { n.Add(1) }}
-}
-
-// harness drives the console as Bubble Tea would, in the test's goroutine:
-// every command runs to completion and its message is fed back.
+// harness drives the console through uitest.Driver.
 type harness struct {
-	t    *testing.T
-	env  *portaltest.Env
-	m    *Model
-	quit bool
-	// hold keeps messages of these types instead of delivering them, so a
-	// test can deliver them late.
-	hold func(tea.Msg) bool
-	held []tea.Msg
+	*uitest.Driver
+	t   *testing.T
+	env *portaltest.Env
+	m   *Model
 }
 
 func newHarness(t *testing.T, env *portaltest.Env, a portal.Actor) *harness {
 	t.Helper()
-	h := &harness{t: t, env: env, m: newModel(env.Service, testSession(t), a)}
-	h.run(h.m.Init())
-	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	sess, _, _ := uitest.Session(t, "portal-admin", "192.0.2.1:4000")
+	m := newModel(env.Service, sess, a)
+	h := &harness{t: t, env: env, m: m, Driver: &uitest.Driver{
+		T: t, Model: m,
+		// The outbox refresh would tick forever; it is tested on its own.
+		Drop: func(msg tea.Msg) bool { _, ok := msg.(outboxTickMsg); return ok },
+	}}
+	h.Run(m.Init())
+	h.Send(tea.WindowSizeMsg{Width: 100, Height: 30})
 	return h
-}
-
-func (h *harness) send(msg tea.Msg) {
-	h.t.Helper()
-	_, cmd := h.m.Update(msg)
-	h.run(cmd)
-}
-
-func (h *harness) run(cmd tea.Cmd) {
-	h.t.Helper()
-	queue := []tea.Cmd{cmd}
-	for steps := 0; len(queue) > 0; steps++ {
-		if steps > 10000 {
-			h.t.Fatal("commands never settle")
-		}
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case nil:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		case tea.QuitMsg:
-			h.quit = true
-		case outboxTickMsg:
-			// The refresh would tick forever; it is tested on its own.
-		default:
-			if h.hold != nil && h.hold(msg) {
-				h.held = append(h.held, msg)
-				continue
-			}
-			_, next := h.m.Update(msg)
-			queue = append(queue, next)
-		}
-	}
-}
-
-func (h *harness) press(names ...string) {
-	h.t.Helper()
-	for _, n := range names {
-		h.send(keyMsg(n))
-	}
-}
-
-func (h *harness) typ(s string) {
-	h.t.Helper()
-	for _, r := range s {
-		h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
-	}
-}
-
-func (h *harness) fill(values ...string) {
-	h.t.Helper()
-	for _, v := range values {
-		h.typ(v)
-		h.press("enter")
-	}
-}
-
-func (h *harness) view() string { return h.m.View() }
-
-func (h *harness) requireView(want ...string) {
-	h.t.Helper()
-	v := h.view()
-	for _, w := range want {
-		if !strings.Contains(v, w) {
-			h.t.Fatalf("view lacks %q:\n%s", w, v)
-		}
-	}
-}
-
-func (h *harness) refuseView(bad ...string) {
-	h.t.Helper()
-	v := h.view()
-	for _, b := range bad {
-		if strings.Contains(v, b) {
-			h.t.Fatalf("view has %q:\n%s", b, v)
-		}
-	}
-}
-
-func keyMsg(name string) tea.KeyMsg {
-	types := map[string]tea.KeyType{
-		"enter": tea.KeyEnter, "tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab,
-		"esc": tea.KeyEsc, "up": tea.KeyUp, "down": tea.KeyDown, "end": tea.KeyEnd, "home": tea.KeyHome,
-		"backspace": tea.KeyBackspace, "ctrl+c": tea.KeyCtrlC, "ctrl+t": tea.KeyCtrlT,
-	}
-	if t, ok := types[name]; ok {
-		return tea.KeyMsg{Type: t}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(name)}
 }
 
 // addClients adds invited clients through the portal.
@@ -194,3 +84,10 @@ func awaiting(t *testing.T, env *portaltest.Env, email, name string) {
 }
 
 func teaSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
+
+// adminSession is a console's session as the server makes one.
+func adminSession(t *testing.T) ui.Session {
+	t.Helper()
+	sess, _, _ := uitest.Session(t, "portal-admin", "192.0.2.1:4000")
+	return sess
+}

@@ -273,14 +273,14 @@ func (s *importer) View() string {
 	title := st.Title.Render(p.T("admin.import.title"))
 	if !j.done {
 		j.bar.Width = min(60, max(10, s.w))
-		return page(title,
+		return ui.Page(title,
 			st.Subtle.Render(p.T("admin.import.running", clean(j.name))),
 			j.bar.ViewAs(j.percent()),
 			p.T("admin.import.counts", j.at.Lines, j.at.Added),
-			para(st.Subtle, p.T("admin.import.leave"), s.w))
+			ui.Para(st.Subtle, p.T("admin.import.leave"), s.w))
 	}
 	if j.report == nil {
-		return page(title, st.Error.Render("! "+s.d.errText(j.err)))
+		return ui.Page(title, st.Error.Render("! "+s.d.errText(j.err)))
 	}
 	r := j.report
 	summary := p.T("admin.import.report", r.Lines, r.Added, r.Duplicates, r.Failed)
@@ -299,7 +299,7 @@ func (s *importer) View() string {
 	if j.err != nil {
 		stopped = st.Error.Render("! " + s.d.errText(j.err))
 	}
-	return page(title, st.Success.Render(summary), strings.Join(errs, "\n"), stopped)
+	return ui.Page(title, st.Success.Render(summary), strings.Join(errs, "\n"), stopped)
 }
 
 func (s *importer) SetSize(w, h int) {

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
 )
 
 // outboxEvery is how often the Outbox tab refreshes itself while shown.
@@ -236,7 +237,7 @@ func (o *outbox) View() string {
 	default:
 		body = o.grid.view()
 	}
-	return lines(top, body, o.status.view(st, o.w))
+	return ui.Lines(top, body, o.status.view(st, o.w))
 }
 
 func (o *outbox) SetSize(w, h int) {

@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/text"
@@ -151,51 +150,15 @@ func (l line) view(st *ui.Styles, w int) string {
 		return ""
 	}
 	if l.err {
-		return para(st.Error, "! "+l.text, w)
+		return ui.Para(st.Error, "! "+l.text, w)
 	}
-	return para(st.Success, l.text, w)
+	return ui.Para(st.Success, l.text, w)
 }
 
 func okLine(s string) line   { return line{text: s} }
 func errLine(s string) line  { return line{text: s, err: true} }
 func (l *line) clear()       { *l = line{} }
 func (l line) isError() bool { return l.err && l.text != "" }
-
-// page joins a screen's parts with a blank line between them, leaving out
-// the empty ones.
-func page(parts ...string) string {
-	var out []string
-	for _, p := range parts {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, "\n\n")
-}
-
-// lines joins parts one a line, leaving out the empty ones.
-func lines(parts ...string) string {
-	var out []string
-	for _, p := range parts {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
-// para wraps a paragraph to the width and styles it line by line; callers
-// pass text already sanitized where it holds anything a person typed.
-func para(st lipgloss.Style, s string, w int) string {
-	if s == "" {
-		return ""
-	}
-	ls := strings.Split(ansi.Wrap(s, max(1, w), ""), "\n")
-	for i, l := range ls {
-		ls[i] = st.Render(strings.TrimRight(l, " "))
-	}
-	return strings.Join(ls, "\n")
-}
 
 // isKey reports whether msg is a typed (not pasted) key matching b.
 func isKey(msg tea.KeyMsg, b key.Binding) bool {

@@ -111,9 +111,9 @@ func (s *settings) View() string {
 	case s.busy:
 		foot = st.Subtle.Render(p.T("admin.busy"))
 	}
-	return page(
+	return ui.Page(
 		st.Title.Render(p.T("admin.settings.signup")),
-		para(st.Subtle, p.T("admin.settings.intro"), s.w),
+		ui.Para(st.Subtle, p.T("admin.settings.intro"), s.w),
 		p.T("admin.settings.current", mode),
 		s.menu.View(),
 		foot,

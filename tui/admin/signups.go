@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
 )
 
 // signUps is the approval queue: clients who signed up and confirmed their
@@ -116,7 +117,7 @@ func (s *signUps) View() string {
 	} else if s.busy {
 		foot = st.Subtle.Render(p.T("admin.busy"))
 	}
-	return lines(st.Subtle.Render(p.T("admin.signups.intro")), s.list.view(p.T("admin.signups.empty")), foot)
+	return ui.Lines(st.Subtle.Render(p.T("admin.signups.intro")), s.list.view(p.T("admin.signups.empty")), foot)
 }
 
 func (s *signUps) Keys() []key.Binding {

@@ -141,7 +141,7 @@ func (s *staffTab) View() string {
 	case s.busy:
 		foot = st.Subtle.Render(p.T("admin.busy"))
 	}
-	return lines(st.Subtle.Render(p.T("admin.staff.intro")), body, foot)
+	return ui.Lines(st.Subtle.Render(p.T("admin.staff.intro")), body, foot)
 }
 
 func (s *staffTab) SetSize(w, h int) {

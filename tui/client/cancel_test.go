@@ -10,6 +10,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/uitest"
 )
 
 // holdDatabase takes every connection of the store's pool until the test
@@ -54,10 +55,10 @@ func TestCancelledSessionEndsCalls(t *testing.T) {
 	env := portaltest.New(t)
 	env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
-	h.press("l")
-	h.fill(annEmail)
-	h.typ(portaltest.StrongPassword)
-	_, submit := h.m.Update(keyMsg("enter"))
+	h.Press("l")
+	h.Fill(annEmail)
+	h.Type(portaltest.StrongPassword)
+	_, submit := h.m.Update(uitest.Key("enter"))
 	welcome := newWelcome(h.m.d, "").Init()
 
 	holdDatabase(t, env)

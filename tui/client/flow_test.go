@@ -13,6 +13,7 @@ import (
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
+	"github.com/clientportal/portal/tui/uitest"
 )
 
 const annEmail = "ann@example.com"
@@ -22,7 +23,7 @@ func TestLogInGreetsByName(t *testing.T) {
 	c := env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
-	h.requireView("Hello, Ann Smith", annEmail, "Your requests will appear here.", "Change password", "Log out")
+	h.RequireView("Hello, Ann Smith", annEmail, "Your requests will appear here.", "Change password", "Log out")
 	if n := env.Service.Sessions().Count(c.ID); n != 1 {
 		t.Errorf("session bound %d times, want 1", n)
 	}
@@ -33,10 +34,10 @@ func TestLogInWrongPassword(t *testing.T) {
 	env.AddActiveClient(t, annEmail, "Ann Smith")
 	for _, email := range []string{annEmail, "nobody@example.com"} {
 		h := newHarness(t, env, "")
-		h.press("l")
-		h.fill(email, "not the password at all")
-		h.requireView("Wrong email or password.", "Log in with the email")
-		h.refuseView("not the password")
+		h.Press("l")
+		h.Fill(email, "not the password at all")
+		h.RequireView("Wrong email or password.", "Log in with the email")
+		h.RefuseView("not the password")
 	}
 }
 
@@ -50,77 +51,77 @@ func TestLogInPendingAsksForCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, env, "")
-	h.press("l")
-	h.fill("bob@example.com", portaltest.StrongPassword)
-	h.requireView("Confirm your email", "not confirmed yet", "We sent a code to bob@example.com")
-	h.fill(code(t, env, "bob@example.com", portal.MailVerifyCode))
-	h.requireView("Hello, Bob Stone")
+	h.Press("l")
+	h.Fill("bob@example.com", portaltest.StrongPassword)
+	h.RequireView("Confirm your email", "not confirmed yet", "We sent a code to bob@example.com")
+	h.Fill(code(t, env, "bob@example.com", portal.MailVerifyCode))
+	h.RequireView("Hello, Bob Stone")
 }
 
 func TestSignUpOnlyWhileOn(t *testing.T) {
 	env := portaltest.New(t)
 	h := newHarness(t, env, "")
-	h.refuseView("Sign up")
-	h.press("s")
+	h.RefuseView("Sign up")
+	h.Press("s")
 	if _, ok := h.m.cur.(*welcome); !ok {
-		t.Fatalf("s left the welcome screen while sign-up is off:\n%s", h.view())
+		t.Fatalf("s left the welcome screen while sign-up is off:\n%s", h.View())
 	}
 
 	// Turned on meanwhile: the welcome screen asks again when shown again.
 	signUpOn(t, env, true)
-	h.press("l", "esc")
-	h.requireView("s  Sign up")
-	h.press("s")
-	h.requireView("Tell us who you are")
+	h.Press("l", "esc")
+	h.RequireView("s  Sign up")
+	h.Press("s")
+	h.RequireView("Tell us who you are")
 
 	// And turned off again before the form is sent: the portal refuses.
 	signUpOn(t, env, false)
-	h.fill("Ann Smith", annEmail, "", "", portaltest.StrongPassword, portaltest.StrongPassword)
-	h.requireView("Sign-up is closed.")
-	h.press("esc")
-	h.refuseView("Sign up")
+	h.Fill("Ann Smith", annEmail, "", "", portaltest.StrongPassword, portaltest.StrongPassword)
+	h.RequireView("Sign-up is closed.")
+	h.Press("esc")
+	h.RefuseView("Sign up")
 }
 
 func TestSignUpThenCode(t *testing.T) {
 	env := portaltest.New(t)
 	signUpOn(t, env, true)
 	h := newHarness(t, env, "")
-	h.press("s")
-	h.fill("Ann Smith", annEmail, "Smith & Co", "+1 555 010 0199", portaltest.StrongPassword, portaltest.StrongPassword)
-	h.requireView("Confirm your email", "We sent a code to "+annEmail)
+	h.Press("s")
+	h.Fill("Ann Smith", annEmail, "Smith & Co", "+1 555 010 0199", portaltest.StrongPassword, portaltest.StrongPassword)
+	h.RequireView("Confirm your email", "We sent a code to "+annEmail)
 
 	// A new code on Ctrl+R replaces the first; only the newest works.
 	first := code(t, env, annEmail, portal.MailVerifyCode)
-	h.press("ctrl+r")
-	h.requireView("We sent a new code")
-	h.fill(strings.ToLower(first))
-	h.requireView("Hello, Ann Smith", "Smith & Co")
+	h.Press("ctrl+r")
+	h.RequireView("We sent a new code")
+	h.Fill(strings.ToLower(first))
+	h.RequireView("Hello, Ann Smith", "Smith & Co")
 }
 
 func TestWrongCodeSixTimes(t *testing.T) {
 	env := portaltest.New(t)
 	signUpOn(t, env, true)
 	h := newHarness(t, env, "")
-	h.press("s")
-	h.fill("Ann Smith", annEmail, "", "", portaltest.StrongPassword, portaltest.StrongPassword)
+	h.Press("s")
+	h.Fill("Ann Smith", annEmail, "", "", portaltest.StrongPassword, portaltest.StrongPassword)
 	right := code(t, env, annEmail, portal.MailVerifyCode)
 	wrong := "AAAA-AAAA"
 	if right == wrong {
 		wrong = "BBBB-BBBB"
 	}
-	h.typ(wrong)
-	h.press("enter")
-	h.requireView("That code is not right, or no longer works.")
+	h.Type(wrong)
+	h.Press("enter")
+	h.RequireView("That code is not right, or no longer works.")
 	for range 5 {
-		h.press("enter")
+		h.Press("enter")
 	}
-	h.requireView("That code is not right, or no longer works.")
+	h.RequireView("That code is not right, or no longer works.")
 	// Not even the right code works now.
 	for range codeCharLimit {
-		h.press("backspace")
+		h.Press("backspace")
 	}
-	h.fill(right)
-	h.requireView("That code is not right, or no longer works.")
+	h.Fill(right)
+	h.RequireView("That code is not right, or no longer works.")
 	if _, ok := h.m.cur.(*verify); !ok {
 		t.Fatal("left the code screen")
 	}
@@ -130,12 +131,12 @@ func TestForgotThenReset(t *testing.T) {
 	env := portaltest.New(t)
 	c := env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
-	h.press("f")
-	h.fill(annEmail)
-	h.requireView("If an account exists for " + annEmail + ", we sent a code")
+	h.Press("f")
+	h.Fill(annEmail)
+	h.RequireView("If an account exists for " + annEmail + ", we sent a code")
 	newPassword := "purple elephant dances quietly 77"
-	h.fill(code(t, env, annEmail, portal.MailResetCode), newPassword, newPassword)
-	h.requireView("Hello, Ann Smith", "Your password was changed.")
+	h.Fill(code(t, env, annEmail, portal.MailResetCode), newPassword, newPassword)
+	h.RequireView("Hello, Ann Smith", "Your password was changed.")
 	if n := env.Service.Sessions().Count(c.ID); n != 1 {
 		t.Errorf("%d sessions bound, want 1", n)
 	}
@@ -147,45 +148,45 @@ func TestForgotThenReset(t *testing.T) {
 func TestForgotUnknownEmailSaysTheSame(t *testing.T) {
 	env := portaltest.New(t)
 	h := newHarness(t, env, "")
-	h.press("f")
-	h.fill("nobody@example.com")
-	h.requireView("If an account exists for nobody@example.com, we sent a code")
+	h.Press("f")
+	h.Fill("nobody@example.com")
+	h.RequireView("If an account exists for nobody@example.com, we sent a code")
 }
 
 func TestAcceptInvitationFromUserName(t *testing.T) {
 	env := portaltest.New(t)
 	token := inviteToken(t, env, annEmail, "Ann Smith")
 	h := newHarness(t, env, token)
-	h.requireView("Welcome, Ann Smith.", annEmail)
-	h.refuseView(token, "Invitation code")
-	h.fill(portaltest.StrongPassword, portaltest.StrongPassword)
-	h.requireView("Hello, Ann Smith", "Smith & Co")
+	h.RequireView("Welcome, Ann Smith.", annEmail)
+	h.RefuseView(token, "Invitation code")
+	h.Fill(portaltest.StrongPassword, portaltest.StrongPassword)
+	h.RequireView("Hello, Ann Smith", "Smith & Co")
 
 	// Used: a second session with the same token is told so, and Esc
 	// leads to the welcome screen.
 	h2 := newHarness(t, env, token)
-	h2.requireView("already used")
-	h2.refuseView("Repeat password")
-	h2.press("esc")
-	h2.requireView("Forgot password")
+	h2.RequireView("already used")
+	h2.RefuseView("Repeat password")
+	h2.Press("esc")
+	h2.RequireView("Forgot password")
 }
 
 func TestAcceptInvitationTyped(t *testing.T) {
 	env := portaltest.New(t)
 	token := inviteToken(t, env, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
-	h.press("i")
-	h.fill("not-a-token", portaltest.StrongPassword, portaltest.StrongPassword)
-	h.requireView("This invitation is not valid.")
+	h.Press("i")
+	h.Fill("not-a-token", portaltest.StrongPassword, portaltest.StrongPassword)
+	h.RequireView("This invitation is not valid.")
 	if got := h.m.cur.(*invite).form.Focused(); got != portal.FieldToken {
 		t.Errorf("focus on %q after a bad token, want the token field", got)
 	}
 	for range tokenCharLimit {
-		h.press("backspace")
+		h.Press("backspace")
 	}
-	h.typ(" " + strings.ToUpper(token) + " ")
-	h.press("enter", "enter", "enter")
-	h.requireView("Hello, Ann Smith")
+	h.Type(" " + strings.ToUpper(token) + " ")
+	h.Press("enter", "enter", "enter")
+	h.RequireView("Hello, Ann Smith")
 }
 
 func TestChangePassword(t *testing.T) {
@@ -193,19 +194,19 @@ func TestChangePassword(t *testing.T) {
 	env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
-	h.press("p")
+	h.Press("p")
 	newPassword := "purple elephant dances quietly 77"
-	h.fill("wrong current password", newPassword, newPassword)
-	h.requireView("That is not your current password.")
+	h.Fill("wrong current password", newPassword, newPassword)
+	h.RequireView("That is not your current password.")
 	if got := h.m.cur.(*password).form.Focused(); got != portal.FieldCurrent {
 		t.Errorf("focus on %q, want current", got)
 	}
 	for range 40 {
-		h.press("backspace")
+		h.Press("backspace")
 	}
-	h.typ(portaltest.StrongPassword)
-	h.press("enter", "enter", "enter")
-	h.requireView("Hello, Ann Smith", "Your password was changed.")
+	h.Type(portaltest.StrongPassword)
+	h.Press("enter", "enter", "enter")
+	h.RequireView("Hello, Ann Smith", "Your password was changed.")
 	if _, err := env.Service.LogIn(context.Background(), portal.Guest("", "y"), annEmail, newPassword); err != nil {
 		t.Errorf("new password does not work: %v", err)
 	}
@@ -216,24 +217,24 @@ func TestEditProfile(t *testing.T) {
 	env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
-	h.press("e")
+	h.Press("e")
 	f := h.m.cur.(*profile).form
 	if got := f.Value(portal.FieldName); got != "Ann Smith" {
 		t.Fatalf("name not prefilled: %q", got)
 	}
-	h.typ("-Jones")
-	h.press("tab")
-	h.typ("Jones LLP")
-	h.press("tab")
-	h.typ("phone?")
-	h.press("enter")
-	h.requireView("Use digits, spaces and + - ( ) only")
+	h.Type("-Jones")
+	h.Press("tab")
+	h.Type("Jones LLP")
+	h.Press("tab")
+	h.Type("phone?")
+	h.Press("enter")
+	h.RequireView("Use digits, spaces and + - ( ) only")
 	for range 6 {
-		h.press("backspace")
+		h.Press("backspace")
 	}
-	h.typ("+44 20 7946 0000")
-	h.press("enter")
-	h.requireView("Hello, Ann Smith-Jones", "Jones LLP", "Your profile was saved.")
+	h.Type("+44 20 7946 0000")
+	h.Press("enter")
+	h.RequireView("Hello, Ann Smith-Jones", "Jones LLP", "Your profile was saved.")
 	got, err := env.Store.ClientByEmail(context.Background(), annEmail)
 	if err != nil || got.Name != "Ann Smith-Jones" || got.Phone != "+44 20 7946 0000" {
 		t.Errorf("stored %+v, %v", got, err)
@@ -245,14 +246,14 @@ func TestLogOut(t *testing.T) {
 	c := env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
-	h.press("o")
-	h.requireView("Accept invitation")
-	h.refuseView("Hello")
+	h.Press("o")
+	h.RequireView("Accept invitation")
+	h.RefuseView("Hello")
 	if n := env.Service.Sessions().Count(c.ID); n != 0 {
 		t.Errorf("%d sessions still bound after log out", n)
 	}
 	// Home's choices mean nothing once logged out.
-	h.send(openMsg{to: toProfile})
+	h.Send(openMsg{to: toProfile})
 	if _, ok := h.m.cur.(*welcome); !ok {
 		t.Errorf("profile opened without a client")
 	}
@@ -264,9 +265,9 @@ func TestResetElsewhereEndsSession(t *testing.T) {
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
 	other := newHarness(t, env, "")
-	other.press("f")
-	other.fill(annEmail)
-	other.fill(code(t, env, annEmail, portal.MailResetCode), "purple elephant dances quietly 77", "purple elephant dances quietly 77")
+	other.Press("f")
+	other.Fill(annEmail)
+	other.Fill(code(t, env, annEmail, portal.MailResetCode), "purple elephant dances quietly 77", "purple elephant dances quietly 77")
 	if h.ended.Load() != 1 {
 		t.Errorf("first session ended %d times, want 1", h.ended.Load())
 	}
@@ -290,16 +291,16 @@ func TestQuitKeys(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, env, "")
-			h.press(tt.keys...)
-			if !h.quit {
+			h.Press(tt.keys...)
+			if !h.Quit {
 				t.Error("did not quit")
 			}
 		})
 	}
 	t.Run("q in a form is text", func(t *testing.T) {
 		h := newHarness(t, env, "")
-		h.press("l", "q")
-		if h.quit {
+		h.Press("l", "q")
+		if h.Quit {
 			t.Fatal("quit while typing")
 		}
 		if got := h.m.cur.(*login).form.Value(portal.FieldEmail); got != "q" {
@@ -309,8 +310,8 @@ func TestQuitKeys(t *testing.T) {
 	t.Run("q at home", func(t *testing.T) {
 		h := newHarness(t, env, "")
 		h.logIn(annEmail)
-		h.press("q")
-		if !h.quit {
+		h.Press("q")
+		if !h.Quit {
 			t.Error("did not quit")
 		}
 	})
@@ -320,46 +321,46 @@ func TestTabAndEsc(t *testing.T) {
 	env := portaltest.New(t)
 	env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
-	h.press("l")
+	h.Press("l")
 	f := h.m.cur.(*login).form
-	h.press("tab")
+	h.Press("tab")
 	if f.Focused() != portal.FieldPassword {
 		t.Fatalf("tab: focus %q", f.Focused())
 	}
-	h.typ("secret")
-	h.press("shift+tab")
-	h.typ("ann")
+	h.Type("secret")
+	h.Press("shift+tab")
+	h.Type("ann")
 	if f.Value(portal.FieldEmail) != "ann" || f.Value(portal.FieldPassword) != "secret" {
 		t.Errorf("values: %q %q", f.Value(portal.FieldEmail), f.Value(portal.FieldPassword))
 	}
-	h.press("tab", "tab")
+	h.Press("tab", "tab")
 	if f.Focused() != portal.FieldEmail {
 		t.Errorf("tab wraps: focus %q", f.Focused())
 	}
-	h.refuseView("secret")
-	h.requireView("******")
-	h.press("esc")
+	h.RefuseView("secret")
+	h.RequireView("******")
+	h.Press("esc")
 	if _, ok := h.m.cur.(*welcome); !ok {
-		t.Fatalf("esc did not go back to welcome:\n%s", h.view())
+		t.Fatalf("esc did not go back to welcome:\n%s", h.View())
 	}
 	// A new visit starts empty.
-	h.press("l")
+	h.Press("l")
 	if v := h.m.cur.(*login).form.Value(portal.FieldEmail); v != "" {
 		t.Errorf("old value kept: %q", v)
 	}
 
 	// From a home screen, Esc goes home, not to welcome.
-	h.press("esc")
+	h.Press("esc")
 	h.logIn(annEmail)
 	for _, k := range []string{"p", "e"} {
-		h.press(k, "esc")
+		h.Press(k, "esc")
 		if _, ok := h.m.cur.(*home); !ok {
 			t.Errorf("esc from %s did not go home", k)
 		}
 	}
 	// Esc on welcome and home does nothing.
-	h.press("esc")
-	if _, ok := h.m.cur.(*home); !ok || h.quit {
+	h.Press("esc")
+	if _, ok := h.m.cur.(*home); !ok || h.Quit {
 		t.Error("esc on home left it")
 	}
 }
@@ -388,12 +389,12 @@ func TestEmptySubmitMarksFields(t *testing.T) {
 			if tt.login {
 				h.logIn(annEmail)
 			}
-			h.press(tt.open...)
+			h.Press(tt.open...)
 			for range tt.enters {
-				h.press("enter")
+				h.Press("enter")
 			}
-			if got := strings.Count(h.view(), "This field is required."); got != tt.errors {
-				t.Errorf("%d required errors, want %d:\n%s", got, tt.errors, h.view())
+			if got := strings.Count(h.View(), "This field is required."); got != tt.errors {
+				t.Errorf("%d required errors, want %d:\n%s", got, tt.errors, h.View())
 			}
 			fs, ok := h.m.cur.(interface{ formOf() *ui.Form })
 			if !ok {
@@ -407,12 +408,12 @@ func TestEmptySubmitMarksFields(t *testing.T) {
 	t.Run("profile with name cleared", func(t *testing.T) {
 		h := newHarness(t, env, "")
 		h.logIn(annEmail)
-		h.press("e")
+		h.Press("e")
 		for range 20 {
-			h.press("backspace")
+			h.Press("backspace")
 		}
-		h.press("enter", "enter", "enter")
-		h.requireView("This field is required.", "Edit profile")
+		h.Press("enter", "enter", "enter")
+		h.RequireView("This field is required.", "Edit profile")
 	})
 }
 
@@ -420,40 +421,40 @@ func TestHugePasteIsCut(t *testing.T) {
 	env := portaltest.New(t)
 	signUpOn(t, env, true)
 	h := newHarness(t, env, "")
-	h.press("s")
+	h.Press("s")
 	big := strings.Repeat("A", 100*1024)
-	h.paste(big)
-	h.paste(big)
+	h.Paste(big)
+	h.Paste(big)
 	f := h.m.cur.(*signUp).form
 	if n := utf8.RuneCountInString(f.Value(portal.FieldName)); n != ui.DefaultCharLimit {
 		t.Fatalf("name holds %d characters, want %d", n, ui.DefaultCharLimit)
 	}
-	checkFits(t, h.view(), 80, 24)
+	checkFits(t, h.View(), 80, 24)
 	// A pasted newline is text, not Enter: the form was not sent.
-	h.paste("x\ry\n")
+	h.Paste("x\ry\n")
 	if _, ok := h.m.cur.(*signUp); !ok {
 		t.Fatal("a paste submitted the form")
 	}
-	h.press("tab")
-	h.typ(annEmail)
-	h.press("tab", "tab", "tab")
-	h.typ(portaltest.StrongPassword)
-	h.press("tab")
-	h.typ(portaltest.StrongPassword)
-	h.press("enter")
-	h.requireView("Too long: at most 200 characters.")
+	h.Press("tab")
+	h.Type(annEmail)
+	h.Press("tab", "tab", "tab")
+	h.Type(portaltest.StrongPassword)
+	h.Press("tab")
+	h.Type(portaltest.StrongPassword)
+	h.Press("enter")
+	h.RequireView("Too long: at most 200 characters.")
 	if got := f.Focused(); got != portal.FieldName {
 		t.Errorf("focus on %q, want name", got)
 	}
-	checkFits(t, h.view(), 80, 24)
+	checkFits(t, h.View(), 80, 24)
 
-	h.press("esc", "l")
-	h.press("tab")
-	h.paste(big)
+	h.Press("esc", "l")
+	h.Press("tab")
+	h.Paste(big)
 	if n := utf8.RuneCountInString(h.m.cur.(*login).form.Value(portal.FieldPassword)); n != ui.DefaultCharLimit {
 		t.Errorf("password holds %d characters", n)
 	}
-	h.refuseView("AAAA")
+	h.RefuseView("AAAA")
 }
 
 func TestControlsNeverReachTheTerminal(t *testing.T) {
@@ -464,15 +465,15 @@ func TestControlsNeverReachTheTerminal(t *testing.T) {
 	// Typed into a field: cleaned on the way in, shown and stored clean.
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
-	h.press("e")
+	h.Press("e")
 	for range 20 {
-		h.press("backspace")
+		h.Press("backspace")
 	}
-	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(evil), Paste: true})
-	requireClean(t, h.view())
-	h.press("enter", "enter", "enter")
-	h.requireView("Hello, [31mEvil]0;title Name2J")
-	requireClean(t, h.view())
+	h.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(evil), Paste: true})
+	requireClean(t, h.View())
+	h.Press("enter", "enter", "enter")
+	h.RequireView("Hello, [31mEvil]0;title Name2J")
+	requireClean(t, h.View())
 
 	// Stored by some other path: still drawn clean, in the greeting, the
 	// form that edits it and the invitation greeting.
@@ -482,33 +483,33 @@ func TestControlsNeverReachTheTerminal(t *testing.T) {
 	}
 	h2 := newHarness(t, env, "")
 	h2.logIn(annEmail)
-	h2.requireView("Hello, [31mEvil]0;title Name2J\uFFFD\uFFFD")
-	requireClean(t, h2.view())
-	h2.press("e")
-	requireClean(t, h2.view())
+	h2.RequireView("Hello, [31mEvil]0;title Name2J\uFFFD\uFFFD")
+	requireClean(t, h2.View())
+	h2.Press("e")
+	requireClean(t, h2.View())
 	if v := h2.m.cur.(*profile).form.Value(portal.FieldName); strings.ContainsAny(v, "\x1b\x07\u202e") {
 		t.Errorf("control kept in the field: %q", v)
 	}
 
 	// An email typed with controls is echoed clean on the next screen.
 	h3 := newHarness(t, env, "")
-	h3.press("f")
-	h3.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("ann\x1b[2J@example.com"), Paste: true})
-	h3.press("enter")
-	requireClean(t, h3.view())
+	h3.Press("f")
+	h3.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("ann\x1b[2J@example.com"), Paste: true})
+	h3.Press("enter")
+	requireClean(t, h3.View())
 }
 
 func TestInvalidUTF8IsDropped(t *testing.T) {
 	env := portaltest.New(t)
 	h := newHarness(t, env, "")
-	h.press("l")
-	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("a\xff\xc0b")})
-	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'c', 0xD800, 0x110000, 'd'}})
+	h.Press("l")
+	h.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("a\xff\xc0b")})
+	h.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'c', 0xD800, 0x110000, 'd'}})
 	v := h.m.cur.(*login).form.Value(portal.FieldEmail)
 	if v != "abcd" || !utf8.ValidString(v) {
 		t.Errorf("email = %q", v)
 	}
-	if !utf8.ValidString(h.view()) {
+	if !utf8.ValidString(h.View()) {
 		t.Error("view is not valid UTF-8")
 	}
 }
@@ -517,43 +518,43 @@ func TestSecondSubmitIgnoredWhileBusy(t *testing.T) {
 	env := portaltest.New(t)
 	env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
-	h.press("l")
-	h.typ(annEmail)
-	h.press("tab")
-	h.typ("wrong password here")
+	h.Press("l")
+	h.Type(annEmail)
+	h.Press("tab")
+	h.Type("wrong password here")
 	// Update alone, without running the command: the call is in flight.
-	_, cmd := h.m.Update(keyMsg("enter"))
+	_, cmd := h.m.Update(uitest.Key("enter"))
 	if cmd == nil {
 		t.Fatal("no call started")
 	}
-	h.requireView("Checking…")
-	if _, again := h.m.Update(keyMsg("enter")); again != nil {
+	h.RequireView("Checking…")
+	if _, again := h.m.Update(uitest.Key("enter")); again != nil {
 		t.Error("a second Enter started another call")
 	}
 	h.m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("x")})
 	if got := h.m.cur.(*login).form.Value(portal.FieldPassword); got != "wrong password here" {
 		t.Errorf("typing while busy changed the field: %q", got)
 	}
-	h.run(cmd)
-	h.requireView("Wrong email or password.")
-	h.refuseView("Checking…")
+	h.Run(cmd)
+	h.RequireView("Wrong email or password.")
+	h.RefuseView("Checking…")
 }
 
 func TestEscDuringCallDropsItsResult(t *testing.T) {
 	env := portaltest.New(t)
 	env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
-	h.press("l")
-	h.fill(annEmail)
-	h.typ(portaltest.StrongPassword)
-	_, cmd := h.m.Update(keyMsg("enter"))
-	h.press("esc")
+	h.Press("l")
+	h.Fill(annEmail)
+	h.Type(portaltest.StrongPassword)
+	_, cmd := h.m.Update(uitest.Key("enter"))
+	h.Press("esc")
 	if _, ok := h.m.cur.(*welcome); !ok {
 		t.Fatal("esc while busy did not go back")
 	}
-	h.run(cmd) // cancelled, or finished: either way it is not acted on
+	h.Run(cmd) // cancelled, or finished: either way it is not acted on
 	if _, ok := h.m.cur.(*welcome); !ok {
-		t.Fatalf("a dropped call still logged in:\n%s", h.view())
+		t.Fatalf("a dropped call still logged in:\n%s", h.View())
 	}
 }
 
@@ -564,41 +565,41 @@ func TestEveryScreenFitsAnySize(t *testing.T) {
 	token := inviteToken(t, env, "bob@example.com", "Bob Stone")
 	screens := map[string]func(h *harness){
 		"welcome": func(h *harness) {},
-		"login":   func(h *harness) { h.press("l", "enter", "enter") },
-		"signup":  func(h *harness) { h.press("s"); h.fill("", "", "", "", "", "") },
-		"verify":  func(h *harness) { h.send(verifyMsg{email: strings.Repeat("long", 60) + "@example.com", notice: "n"}) },
-		"forgot":  func(h *harness) { h.press("f") },
-		"reset":   func(h *harness) { h.send(resetMsg{email: annEmail}); h.fill("", "", "") },
-		"invite":  func(h *harness) { h.press("i") },
+		"login":   func(h *harness) { h.Press("l", "enter", "enter") },
+		"signup":  func(h *harness) { h.Press("s"); h.Fill("", "", "", "", "", "") },
+		"verify":  func(h *harness) { h.Send(verifyMsg{email: strings.Repeat("long", 60) + "@example.com", notice: "n"}) },
+		"forgot":  func(h *harness) { h.Press("f") },
+		"reset":   func(h *harness) { h.Send(resetMsg{email: annEmail}); h.Fill("", "", "") },
+		"invite":  func(h *harness) { h.Press("i") },
 		"home":    func(h *harness) { h.logIn(annEmail) },
 		"password": func(h *harness) {
 			h.logIn(annEmail)
-			h.press("p")
-			h.fill("x", "short", "other")
+			h.Press("p")
+			h.Fill("x", "short", "other")
 		},
-		"profile": func(h *harness) { h.logIn(annEmail); h.press("e") },
+		"profile": func(h *harness) { h.logIn(annEmail); h.Press("e") },
 	}
 	for name, open := range screens {
 		t.Run(name, func(t *testing.T) {
 			h := newHarness(t, env, "")
 			open(h)
 			for _, s := range [][2]int{{80, 24}, {120, 40}, {60, 20}, {40, 12}, {20, 6}, {200, 60}, {1, 1}} {
-				h.send(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
-				checkFits(t, h.view(), s[0], s[1])
+				h.Send(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
+				checkFits(t, h.View(), s[0], s[1])
 			}
-			h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
-			lines := strings.Split(h.view(), "\n")
+			h.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
+			lines := strings.Split(h.View(), "\n")
 			help := strings.Join(lines[len(lines)-3:], "\n")
 			if !strings.Contains(help, "ctrl+c quit") {
-				t.Errorf("help not at the bottom at 80x24:\n%s", h.view())
+				t.Errorf("help not at the bottom at 80x24:\n%s", h.View())
 			}
 		})
 	}
 	t.Run("invitation", func(t *testing.T) {
 		h := newHarness(t, env, token)
-		h.fill("", "")
-		checkFits(t, h.view(), 80, 24)
-		h.requireView("Welcome, Bob Stone", "This field is required.", "esc       back")
+		h.Fill("", "")
+		checkFits(t, h.View(), 80, 24)
+		h.RequireView("Welcome, Bob Stone", "This field is required.", "esc       back")
 	})
 }
 
@@ -636,19 +637,19 @@ func TestSignUpWaitingForApproval(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, env, "")
-	h.press("s")
-	h.fill("Ann Smith", annEmail, "", "", portaltest.StrongPassword, portaltest.StrongPassword)
-	h.fill(code(t, env, annEmail, portal.MailVerifyCode))
-	h.requireView("Your email is confirmed. The firm reviews new accounts")
+	h.Press("s")
+	h.Fill("Ann Smith", annEmail, "", "", portaltest.StrongPassword, portaltest.StrongPassword)
+	h.Fill(code(t, env, annEmail, portal.MailVerifyCode))
+	h.RequireView("Your email is confirmed. The firm reviews new accounts")
 	if _, ok := h.m.cur.(*welcome); !ok {
-		t.Fatalf("not back on the welcome screen:\n%s", h.view())
+		t.Fatalf("not back on the welcome screen:\n%s", h.View())
 	}
-	h.press("l")
-	h.fill(annEmail, portaltest.StrongPassword)
-	h.requireView("waiting for the firm's approval")
+	h.Press("l")
+	h.Fill(annEmail, portaltest.StrongPassword)
+	h.RequireView("waiting for the firm's approval")
 	if err := env.Service.ApproveSignUp(context.Background(), env.Admin(), annEmail); err != nil {
 		t.Fatal(err)
 	}
-	h.press("enter")
-	h.requireView("Hello, Ann Smith")
+	h.Press("enter")
+	h.RequireView("Hello, Ann Smith")
 }

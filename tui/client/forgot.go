@@ -40,9 +40,9 @@ func (s *forgot) Update(msg tea.Msg) tea.Cmd {
 
 func (s *forgot) View() string {
 	st, p := s.d.st, s.d.p
-	return page(
+	return ui.Page(
 		st.Title.Render(p.T("client.forgot.title")),
-		para(st.Subtle, p.T("client.forgot.intro"), s.width),
+		ui.Para(st.Subtle, p.T("client.forgot.intro"), s.width),
 		s.form.View(),
 		s.status(),
 	)

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/tui/uitest"
 )
 
 // goldenStep is something to do in the running program, then text to
@@ -85,14 +86,14 @@ func TestGolden(t *testing.T) {
 			if tc.token != nil {
 				token = tc.token(t, env)
 			}
-			sess, _, _ := testSession(t)
+			sess, _, _ := uitest.Session(t, "ann", "192.0.2.10:50000")
 			tm := teatest.NewTestModel(t, New(env.Service, sess, token), teatest.WithInitialTermSize(80, 24))
 			for _, s := range tc.steps {
 				for _, r := range s.typed {
 					tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 				}
 				for _, k := range s.keys {
-					tm.Send(keyMsg(k))
+					tm.Send(uitest.Key(k))
 				}
 				if s.waitFor != "" {
 					want := []byte(s.waitFor)
@@ -100,7 +101,7 @@ func TestGolden(t *testing.T) {
 						teatest.WithDuration(5*time.Second))
 				}
 			}
-			tm.Send(keyMsg("ctrl+c"))
+			tm.Send(uitest.Key("ctrl+c"))
 			final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
 			teatest.RequireEqualOutput(t, []byte(final.View()))
 		})

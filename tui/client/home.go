@@ -58,10 +58,10 @@ func (h *home) View() string {
 	if c.Company != "" {
 		who += "\n" + st.Subtle.Render(text.Sanitize(c.Company))
 	}
-	return page(
+	return ui.Page(
 		st.Title.Render(p.T("client.home.hello", text.Sanitize(c.Name)))+"\n"+who,
-		para(st.Success, h.notice, h.width),
-		para(st.Subtle, p.T("client.home.requests"), h.width),
+		ui.Para(st.Success, h.notice, h.width),
+		ui.Para(st.Subtle, p.T("client.home.requests"), h.width),
 		h.menu.View(),
 	)
 }

@@ -115,15 +115,15 @@ func (s *invite) View() string {
 	title := st.Title.Render(p.T("client.invite.title"))
 	switch {
 	case s.checking:
-		return page(title, s.spin.View()+" "+st.Subtle.Render(p.T("client.invite.checking")))
+		return ui.Page(title, s.spin.View()+" "+st.Subtle.Render(p.T("client.invite.checking")))
 	case s.invalid != "":
-		return page(title, para(st.Error, s.invalid, s.width), para(st.Subtle, p.T("client.invite.back"), s.width))
+		return ui.Page(title, ui.Para(st.Error, s.invalid, s.width), ui.Para(st.Subtle, p.T("client.invite.back"), s.width))
 	}
 	intro := p.T("client.invite.intro")
 	if s.invited != nil {
 		intro = p.T("client.invite.greeting", text.Sanitize(s.invited.Name), text.Sanitize(s.invited.Email))
 	}
-	return page(title, para(st.Subtle, intro, s.width), s.form.View(), s.status())
+	return ui.Page(title, ui.Para(st.Subtle, intro, s.width), s.form.View(), s.status())
 }
 
 func (s *invite) Keys() []key.Binding {

@@ -53,9 +53,9 @@ func isPending(err error) bool {
 
 func (s *login) View() string {
 	st, p := s.d.st, s.d.p
-	return page(
+	return ui.Page(
 		st.Title.Render(p.T("client.login.title")),
-		para(st.Subtle, p.T("client.login.intro"), s.width),
+		ui.Para(st.Subtle, p.T("client.login.intro"), s.width),
 		s.form.View(),
 		s.status(),
 	)

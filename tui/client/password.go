@@ -44,9 +44,9 @@ func (s *password) Update(msg tea.Msg) tea.Cmd {
 
 func (s *password) View() string {
 	st, p := s.d.st, s.d.p
-	return page(
+	return ui.Page(
 		st.Title.Render(p.T("client.password.title")),
-		para(st.Subtle, p.T("client.password.intro"), s.width),
+		ui.Para(st.Subtle, p.T("client.password.intro"), s.width),
 		s.form.View(),
 		s.status(),
 	)

@@ -51,9 +51,9 @@ func (s *profile) Update(msg tea.Msg) tea.Cmd {
 
 func (s *profile) View() string {
 	st, p := s.d.st, s.d.p
-	return page(
+	return ui.Page(
 		st.Title.Render(p.T("client.profile.title")),
-		para(st.Subtle, p.T("client.profile.intro", text.Sanitize(s.email)), s.width),
+		ui.Para(st.Subtle, p.T("client.profile.intro", text.Sanitize(s.email)), s.width),
 		s.form.View(),
 		s.status(),
 	)

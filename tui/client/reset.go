@@ -47,9 +47,9 @@ func (s *reset) Update(msg tea.Msg) tea.Cmd {
 
 func (s *reset) View() string {
 	st, p := s.d.st, s.d.p
-	return page(
+	return ui.Page(
 		st.Title.Render(p.T("client.reset.title")),
-		para(st.Subtle, p.T("client.reset.sent", text.Sanitize(s.email)), s.width),
+		ui.Para(st.Subtle, p.T("client.reset.sent", text.Sanitize(s.email)), s.width),
 		s.form.View(),
 		s.status(),
 	)

@@ -3,13 +3,10 @@ package client
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/store"
@@ -221,29 +218,3 @@ func (f *formScreen) SetWidth(w int) {
 }
 
 func (f *formScreen) Keys() []key.Binding { return f.form.Keys().ShortHelp() }
-
-// page joins a screen's parts with a blank line between them, leaving out
-// the empty ones.
-func page(parts ...string) string {
-	var out []string
-	for _, p := range parts {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, "\n\n")
-}
-
-// para wraps a paragraph to the width and styles it; callers pass text
-// already sanitized where it holds anything a person typed.
-func para(st lipgloss.Style, s string, w int) string {
-	if s == "" {
-		return ""
-	}
-	// Line by line: a multi-line Render pads every line to the longest.
-	lines := strings.Split(ansi.Wrap(s, max(1, w), ""), "\n")
-	for i, l := range lines {
-		lines[i] = st.Render(strings.TrimRight(l, " "))
-	}
-	return strings.Join(lines, "\n")
-}

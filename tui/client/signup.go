@@ -56,9 +56,9 @@ func (s *signUp) Update(msg tea.Msg) tea.Cmd {
 
 func (s *signUp) View() string {
 	st, p := s.d.st, s.d.p
-	return page(
+	return ui.Page(
 		st.Title.Render(p.T("client.signup.title")),
-		para(st.Subtle, p.T("client.signup.intro"), s.width),
+		ui.Para(st.Subtle, p.T("client.signup.intro"), s.width),
 		s.form.View(),
 		s.status(),
 	)

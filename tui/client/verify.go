@@ -80,10 +80,10 @@ func (s *verify) Update(msg tea.Msg) tea.Cmd {
 
 func (s *verify) View() string {
 	st, p := s.d.st, s.d.p
-	return page(
+	return ui.Page(
 		st.Title.Render(p.T("client.verify.title")),
-		para(st.Success, s.notice, s.width),
-		para(st.Subtle, p.T("client.verify.sent", text.Sanitize(s.email)), s.width),
+		ui.Para(st.Success, s.notice, s.width),
+		ui.Para(st.Subtle, p.T("client.verify.sent", text.Sanitize(s.email)), s.width),
 		s.form.View(),
 		s.status(),
 	)

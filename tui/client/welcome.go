@@ -80,10 +80,10 @@ func (w *welcome) Update(msg tea.Msg) tea.Cmd {
 
 func (w *welcome) View() string {
 	st, p := w.d.st, w.d.p
-	return page(
+	return ui.Page(
 		st.Title.Render(p.T("client.welcome.title")),
-		para(st.Success, w.notice, w.width),
-		para(st.Subtle, p.T("client.welcome.intro"), w.width),
+		ui.Para(st.Success, w.notice, w.width),
+		ui.Para(st.Subtle, p.T("client.welcome.intro"), w.width),
 		w.menu.View(),
 	)
 }
