@@ -1,6 +1,9 @@
 package portal
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net"
 
 	"github.com/clientportal/portal/internal/store"
@@ -21,6 +24,10 @@ type Actor struct {
 	// SessionID is the SSH session acting, so that "end my other sessions"
 	// can spare it.
 	SessionID string
+	// Key is the SHA256 fingerprint of the staff key the actor connected
+	// with. Every staff action checks it again, so a key removed, or a
+	// role changed, takes effect at once in consoles already open.
+	Key string
 }
 
 // Guest is someone not identified yet: a client before log in.
@@ -44,7 +51,7 @@ func (a Actor) AsClient(c *store.Client) Actor {
 
 // StaffActor is a staff member identified by the key they connected with.
 func StaffActor(st *store.Staff, remoteAddr string) Actor {
-	return Actor{Kind: store.ActorStaff, Name: st.Name, Role: st.Role, RemoteAddr: remoteAddr}
+	return Actor{Kind: store.ActorStaff, Name: st.Name, Role: st.Role, RemoteAddr: remoteAddr, Key: st.Fingerprint}
 }
 
 // IsStaff reports whether the actor is staff (or the system).
@@ -63,16 +70,40 @@ func (a Actor) sourceHost() string {
 	return host
 }
 
-func requireStaff(a Actor) error {
-	if !a.IsStaff() {
+// requireStaff refuses anyone but staff. A staff actor who came with a key
+// is checked against the database now, with the role it has now.
+func (s *Service) requireStaff(ctx context.Context, a Actor) error {
+	_, err := s.currentRole(ctx, a)
+	return err
+}
+
+// requireAdmin refuses anyone but admins, as requireStaff does.
+func (s *Service) requireAdmin(ctx context.Context, a Actor) error {
+	role, err := s.currentRole(ctx, a)
+	if err != nil {
+		return err
+	}
+	if role != store.RoleAdmin {
 		return ErrForbidden
 	}
 	return nil
 }
 
-func requireAdmin(a Actor) error {
-	if !a.IsAdmin() {
-		return ErrForbidden
+func (s *Service) currentRole(ctx context.Context, a Actor) (string, error) {
+	if !a.IsStaff() {
+		return "", ErrForbidden
 	}
-	return nil
+	if a.Kind != store.ActorStaff || a.Key == "" {
+		// The system, or a test's or a local command's actor: no key to
+		// check again.
+		return a.Role, nil
+	}
+	st, err := s.store.StaffByFingerprint(ctx, a.Key)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && st.Name != a.Name) {
+		return "", ErrForbidden
+	}
+	if err != nil {
+		return "", fmt.Errorf("check staff key: %w", err)
+	}
+	return st.Role, nil
 }

@@ -14,7 +14,7 @@ type NewClient = Profile
 // AddClient creates a client as invited and queues the invitation in the
 // same transaction. Admins only.
 func (s *Service) AddClient(ctx context.Context, a Actor, in NewClient) (*store.Client, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := s.requireAdmin(ctx, a); err != nil {
 		return nil, err
 	}
 	p, err := validProfile(in, true)
@@ -52,7 +52,7 @@ func (s *Service) AddClient(ctx context.Context, a Actor, in NewClient) (*store.
 // ResendInvitation revokes the client's open invitation and queues a new
 // one. Any staff member may.
 func (s *Service) ResendInvitation(ctx context.Context, a Actor, email string) error {
-	if err := requireStaff(a); err != nil {
+	if err := s.requireStaff(ctx, a); err != nil {
 		return err
 	}
 	err := s.tx(ctx, func(tx *store.Store) error {
@@ -79,7 +79,7 @@ func (s *Service) ResendInvitation(ctx context.Context, a Actor, email string) e
 
 // ListClients returns a page of clients. Any staff member may.
 func (s *Service) ListClients(ctx context.Context, a Actor, q store.ClientQuery) ([]store.Client, error) {
-	if err := requireStaff(a); err != nil {
+	if err := s.requireStaff(ctx, a); err != nil {
 		return nil, err
 	}
 	if err := validStatus(q.Status); err != nil {

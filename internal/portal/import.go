@@ -2,12 +2,16 @@ package portal
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/clientportal/portal/internal/store"
 )
@@ -24,7 +28,11 @@ const (
 	// over the email indexes, so a batch dirties about a page per row
 	// until it covers the whole index: fewer, larger batches write far
 	// less. It also flushes the search index once per batch.
-	importBatch = 50_000
+	importBatch = 20_000
+	// importInviteBatch is the batch with invitations: each row then also
+	// writes an invitation and a mail, and a transaction holds SQLite's
+	// one write lock, which log ins and staff actions wait for.
+	importInviteBatch = 2_000
 	// importProgressEvery is how often (in lines) progress is reported
 	// while a batch fills; it is also reported after each batch.
 	importProgressEvery = 5000
@@ -68,13 +76,32 @@ type ImportReport struct {
 // one transaction. A bad line is reported with its number and skipped; a
 // known email is counted as a duplicate, not an error. Admins only. The
 // import stops at ctx's end with what was added so far committed.
-func (s *Service) ImportClients(ctx context.Context, a Actor, r io.Reader, opts ImportOptions) (*ImportReport, error) {
-	if err := requireAdmin(a); err != nil {
+func (s *Service) ImportClients(ctx context.Context, a Actor, r io.Reader, opts ImportOptions) (rep *ImportReport, err error) {
+	if err := s.requireAdmin(ctx, a); err != nil {
 		return nil, err
 	}
+	rep = &ImportReport{}
+	// Recorded however the import ends: what was committed stays, so the
+	// audit log must say so even when it was cancelled or failed.
+	defer func() {
+		detail := fmt.Sprintf("%d lines, %d added, %d duplicates, %d refused", rep.Lines, rep.Added, rep.Duplicates, rep.Failed)
+		if err != nil {
+			detail += "; stopped: " + err.Error()
+		}
+		if aerr := s.auditNow(context.WithoutCancel(ctx), a, "client.import", "", detail); aerr != nil && err == nil {
+			err = aerr
+		}
+	}()
+	batchSize := importBatch
+	if opts.Invite {
+		batchSize = importInviteBatch
+	}
+	return rep, s.importClients(ctx, a, r, opts, rep, batchSize)
+}
+
+func (s *Service) importClients(ctx context.Context, a Actor, r io.Reader, opts ImportOptions, rep *ImportReport, batchSize int) error {
 	counted := &countingReader{r: r}
 	records := newRecordReader(counted, MaxImportLine)
-	rep := &ImportReport{}
 	seen := map[string]bool{}
 	var batch []importRow
 	flush := func() error {
@@ -103,7 +130,7 @@ func (s *Service) ImportClients(ctx context.Context, a Actor, r io.Reader, opts 
 	}
 	for first := true; ; first = false {
 		if err := ctx.Err(); err != nil {
-			return rep, err
+			return err
 		}
 		rec, line, err := records.next()
 		if err == io.EOF {
@@ -115,7 +142,7 @@ func (s *Service) ImportClients(ctx context.Context, a Actor, r io.Reader, opts 
 				fail(line, err)
 				continue
 			}
-			return rep, fmt.Errorf("import clients: read: %w", err)
+			return fmt.Errorf("import clients: read: %w", err)
 		}
 		if first && isHeader(rec) {
 			continue // the header is not a client: not counted
@@ -133,22 +160,16 @@ func (s *Service) ImportClients(ctx context.Context, a Actor, r io.Reader, opts 
 		}
 		seen[norm] = true
 		batch = append(batch, importRow{Profile: row, line: line})
-		if opts.Progress != nil && len(batch)%importProgressEvery == 0 && len(batch) < importBatch {
+		if opts.Progress != nil && len(batch)%importProgressEvery == 0 && len(batch) < batchSize {
 			opts.Progress(ImportProgress{Lines: rep.Lines, Added: rep.Added, BytesRead: counted.n})
 		}
-		if len(batch) == importBatch {
+		if len(batch) == batchSize {
 			if err := flush(); err != nil {
-				return rep, err
+				return err
 			}
 		}
 	}
-	if err := flush(); err != nil {
-		return rep, err
-	}
-	if err := s.auditNow(ctx, a, "client.import", "", fmt.Sprintf("%d lines, %d added, %d duplicates, %d refused", rep.Lines, rep.Added, rep.Duplicates, rep.Failed)); err != nil {
-		return rep, err
-	}
-	return rep, nil
+	return flush()
 }
 
 type importRow struct {
@@ -230,8 +251,6 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // physical line, so that it can cap a record's size (a longer one is
 // skipped without being held in memory) and know each record's line
 // number; each record is then parsed by encoding/csv alone.
-var quote = []byte{'"'}
-
 type recordReader struct {
 	r    *bufio.Reader
 	max  int
@@ -267,8 +286,10 @@ func (rr *recordReader) next() ([]string, int, error) {
 		if len(part) > 0 || !atEOF {
 			rr.line++
 		}
-		// A record goes on past a newline inside an open quote.
-		if !tooLong && !atEOF && bytes.Count(buf, quote)%2 == 1 {
+		// A record goes on past a newline inside a quoted field. Only a
+		// quote that opens a field counts: a stray one inside a field
+		// (5" Smith) must not swallow the lines after it.
+		if !tooLong && !atEOF && quoteOpen(buf) {
 			continue
 		}
 		if tooLong {
@@ -293,12 +314,83 @@ func (rr *recordReader) next() ([]string, int, error) {
 			// read, without its per-record reader.
 			return strings.Split(text, ","), start, nil
 		}
+		if quoteOpen([]byte(text)) {
+			return nil, start, refuse("", "error.import.bad_csv") // a quoted field never closed
+		}
 		cr := csv.NewReader(strings.NewReader(text))
 		cr.FieldsPerRecord = -1
+		cr.LazyQuotes = true // a stray quote inside a field is part of it
 		rec, perr := cr.Read()
 		if perr != nil {
 			return nil, start, refuse("", "error.import.bad_csv")
 		}
 		return rec, start, nil
 	}
+}
+
+// quoteOpen reports whether a CSV record is inside a quoted field at the
+// end of buf: a quote opens one only at the start of a field, and "" inside
+// one is an escaped quote.
+func quoteOpen(buf []byte) bool {
+	in, fieldStart := false, true
+	for i := 0; i < len(buf); i++ {
+		c := buf[i]
+		switch {
+		case in && c == '"':
+			if i+1 < len(buf) && buf[i+1] == '"' {
+				i++
+				continue
+			}
+			in = false
+		case !in && c == '"' && fieldStart:
+			in = true
+		}
+		fieldStart = !in && (c == ',' || c == '\n')
+	}
+	return in
+}
+
+// MaxImportFile caps a CSV file imported from the server's disk.
+const MaxImportFile = 200 << 20
+
+// ImportFile is a CSV file on the server, opened for ImportClients.
+type ImportFile struct {
+	io.ReadCloser
+	Name string // the file's base name
+	Size int64
+}
+
+// OpenImportFile opens a CSV file on the server's disk for an import.
+// Admins only, checked before the path is even looked at (so the console is
+// no way for others to learn which files exist). Only a regular file of at
+// most MaxImportFile bytes is opened, and without blocking: a FIFO or a
+// device could otherwise hang the import for good.
+func (s *Service) OpenImportFile(ctx context.Context, a Actor, path string) (*ImportFile, error) {
+	if err := s.requireAdmin(ctx, a); err != nil {
+		return nil, err
+	}
+	path = strings.TrimSpace(path)
+	if path == "" {
+		return nil, refuse("path", "error.field.required")
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, refuse("path", "error.import.not_found")
+	case err != nil:
+		return nil, refuse("path", "error.import.unreadable")
+	case !fi.Mode().IsRegular():
+		return nil, refuse("path", "error.import.not_regular")
+	case fi.Size() > MaxImportFile:
+		return nil, refuse("path", "error.import.too_big", MaxImportFile>>20)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, refuse("path", "error.import.unreadable")
+	}
+	if fi, err = f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		_ = f.Close() // swapped for something else since the first look
+		return nil, refuse("path", "error.import.not_regular")
+	}
+	return &ImportFile{ReadCloser: f, Name: filepath.Base(path), Size: fi.Size()}, nil
 }

@@ -2,6 +2,10 @@ package portal_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
 	"strings"
 	"testing"
 
@@ -80,4 +84,80 @@ func FuzzImportClients(f *testing.F) {
 			t.Fatalf("report counts more outcomes than lines: %+v", rep)
 		}
 	})
+}
+
+// TestImportStrayQuoteAndCancel: a quote inside a field belongs to it and
+// does not swallow the lines after it; a cancelled import keeps what it
+// committed and says so in the audit log.
+func TestImportStrayQuoteAndCancel(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	var b strings.Builder
+	b.WriteString("a@x.com,Ann 5\" Smith\n")
+	for i := 0; i < 49; i++ {
+		fmt.Fprintf(&b, "c%02d@x.com,Client %d\n", i, i)
+	}
+	rep, err := env.Service.ImportClients(ctx, env.Admin(), strings.NewReader(b.String()), portal.ImportOptions{})
+	if err != nil || rep.Added != 50 || rep.Failed != 0 {
+		t.Fatalf("stray quote: %+v, %v", rep, err)
+	}
+	if c, _ := env.Store.ClientByEmail(ctx, "a@x.com"); c == nil || c.Name != `Ann 5" Smith` {
+		t.Fatalf("stray quote name = %+v", c)
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	var big strings.Builder
+	for i := 0; i < 45_000; i++ {
+		fmt.Fprintf(&big, "big%05d@x.com,Big %d\n", i, i)
+	}
+	rep, err = env.Service.ImportClients(cctx, env.Admin(), strings.NewReader(big.String()), portal.ImportOptions{
+		Progress: func(p portal.ImportProgress) {
+			if p.Added > 0 {
+				cancel() // after the first committed batch
+			}
+		},
+	})
+	if err == nil || rep.Added == 0 || rep.Added == 45_000 {
+		t.Fatalf("cancelled import: %+v, %v", rep, err)
+	}
+	events, _ := env.Store.ListAudit(ctx, store.AuditQuery{Action: "client.import"})
+	if len(events) != 2 || !strings.Contains(events[0].Detail, "stopped") {
+		t.Fatalf("audit of the cancelled import: %+v", events)
+	}
+}
+
+func TestOpenImportFile(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "clients.csv")
+	if err := os.WriteFile(good, []byte("a@x.com,A\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	support := portal.Actor{Kind: store.ActorStaff, Name: "sam", Role: store.RoleSupport}
+	if _, err := env.Service.OpenImportFile(ctx, support, good); err != portal.ErrForbidden {
+		t.Fatalf("support: %v", err)
+	}
+	tests := []struct{ path, key string }{
+		{filepath.Join(dir, "missing.csv"), "error.import.not_found"},
+		{dir, "error.import.not_regular"},
+		{fifo, "error.import.not_regular"},
+		{"/dev/zero", "error.import.not_regular"},
+		{"  ", "error.field.required"},
+	}
+	for _, tt := range tests {
+		_, err := env.Service.OpenImportFile(ctx, env.Admin(), tt.path)
+		if refusalKey(t, err) != tt.key {
+			t.Errorf("%s: %v, want %s", tt.path, err, tt.key)
+		}
+	}
+	f, err := env.Service.OpenImportFile(ctx, env.Admin(), good)
+	if err != nil || f.Name != "clients.csv" || f.Size != 10 {
+		t.Fatalf("good file: %+v, %v", f, err)
+	}
+	_ = f.Close()
 }

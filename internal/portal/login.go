@@ -80,17 +80,21 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		}
 		return nil, refuse("", KeyLoginPending)
 	}
-	zero := 0
-	var noLock *time.Time
-	u := store.ClientUpdate{FailedLogins: &zero, LockedUntil: &noLock, LastLoginAt: &now}
+	var newHash *string
 	if rehash {
 		if h, err := s.hasher.Hash(ctx, password); err == nil {
-			u.PasswordHash = &h
+			newHash = &h
 		}
 	}
 	err = s.tx(ctx, func(tx *store.Store) error {
-		if err := tx.UpdateClient(ctx, c.ID, u); err != nil {
+		ok, err := tx.RecordLogin(ctx, c.ID, now, newHash)
+		if err != nil {
 			return err
+		}
+		if !ok {
+			// Disabled (or otherwise changed) while the password was being
+			// checked: the newer decision wins.
+			return refuse("", "error.login.disabled")
 		}
 		return s.audit(ctx, tx, a.AsClient(c), "login.success", c.EmailNorm, "")
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/clientportal/portal/internal/store"
@@ -60,7 +61,7 @@ type ClientDetail struct {
 // audit events. Any staff member; support staff see only the events of
 // their own actions, as in the audit log.
 func (s *Service) ClientDetails(ctx context.Context, a Actor, email string) (*ClientDetail, error) {
-	if err := requireStaff(a); err != nil {
+	if err := s.requireStaff(ctx, a); err != nil {
 		return nil, err
 	}
 	c, err := s.clientByEmail(ctx, s.store, email)
@@ -71,11 +72,7 @@ func (s *Service) ClientDetails(ctx context.Context, a Actor, email string) (*Cl
 	if err != nil {
 		return nil, err
 	}
-	q := store.AuditQuery{Subject: c.EmailNorm, Limit: 20}
-	if !a.IsAdmin() {
-		q.Actor = a.Name
-	}
-	events, err := s.store.ListAudit(ctx, q)
+	events, err := s.ListAudit(ctx, a, store.AuditQuery{Subject: c.EmailNorm, Limit: 20})
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +96,7 @@ func (s *Service) clientByEmail(ctx context.Context, st *store.Store, email stri
 // DisableClient refuses the client at log in from now on and ends their
 // live sessions at once. Admins only.
 func (s *Service) DisableClient(ctx context.Context, a Actor, email string) error {
-	if err := requireAdmin(a); err != nil {
+	if err := s.requireAdmin(ctx, a); err != nil {
 		return err
 	}
 	var id uint64
@@ -108,8 +105,14 @@ func (s *Service) DisableClient(ctx context.Context, a Actor, email string) erro
 		if err != nil {
 			return err
 		}
-		if c.Status == store.StatusDisabled {
+		switch c.Status {
+		case store.StatusActive, store.StatusInvited:
+		case store.StatusDisabled:
 			return refuse(FieldEmail, "error.client.already", c.Email, c.Status)
+		default:
+			// A sign-up not yet verified or decided: rejecting it is the
+			// way to refuse it, and enabling could not tell what it was.
+			return refuse(FieldEmail, "error.client.cannot_disable", c.Email, c.Status)
 		}
 		id = c.ID
 		disabled := store.StatusDisabled
@@ -131,7 +134,7 @@ func (s *Service) DisableClient(ctx context.Context, a Actor, email string) erro
 // EnableClient lets a disabled client back in: active when they have a
 // password, else invited again with a new invitation. Admins only.
 func (s *Service) EnableClient(ctx context.Context, a Actor, email string) error {
-	if err := requireAdmin(a); err != nil {
+	if err := s.requireAdmin(ctx, a); err != nil {
 		return err
 	}
 	err := s.tx(ctx, func(tx *store.Store) error {
@@ -168,7 +171,7 @@ func (s *Service) EnableClient(ctx context.Context, a Actor, email string) error
 // EndSessions ends every live session of the client and returns how many
 // there were. Any staff member.
 func (s *Service) EndSessions(ctx context.Context, a Actor, email string) (int, error) {
-	if err := requireStaff(a); err != nil {
+	if err := s.requireStaff(ctx, a); err != nil {
 		return 0, err
 	}
 	c, err := s.clientByEmail(ctx, s.store, email)
@@ -195,7 +198,7 @@ func (s *Service) RejectSignUp(ctx context.Context, a Actor, email string) error
 }
 
 func (s *Service) decideSignUp(ctx context.Context, a Actor, email, status, kind, action string) error {
-	if err := requireStaff(a); err != nil {
+	if err := s.requireStaff(ctx, a); err != nil {
 		return err
 	}
 	err := s.tx(ctx, func(tx *store.Store) error {
@@ -223,7 +226,7 @@ func (s *Service) decideSignUp(ctx context.Context, a Actor, email, status, kind
 // RetryMail makes a queued mail due now rather than at its next backoff.
 // Any staff member.
 func (s *Service) RetryMail(ctx context.Context, a Actor, id uint64) error {
-	if err := requireStaff(a); err != nil {
+	if err := s.requireStaff(ctx, a); err != nil {
 		return err
 	}
 	err := s.tx(ctx, func(tx *store.Store) error {
@@ -243,11 +246,18 @@ func (s *Service) RetryMail(ctx context.Context, a Actor, id uint64) error {
 // ListAudit returns a page of the audit log, newest first. Admins see
 // every event; support staff only the events of their own actions.
 func (s *Service) ListAudit(ctx context.Context, a Actor, q store.AuditQuery) ([]store.AuditEvent, error) {
-	if err := requireStaff(a); err != nil {
+	if err := s.requireStaff(ctx, a); err != nil {
 		return nil, err
 	}
-	if !a.IsAdmin() {
-		q.Actor = a.Name
+	role, err := s.currentRole(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if role != store.RoleAdmin {
+		q.Actor, q.ActorKind = a.Name, store.ActorStaff
+	}
+	if strings.Contains(q.Subject, "@") {
+		q.Subject = store.NormalizeEmail(q.Subject) // clients are recorded by their normalized email
 	}
 	return s.store.ListAudit(ctx, q)
 }

@@ -243,3 +243,65 @@ func TestRetryMail(t *testing.T) {
 		t.Fatalf("retry a sent mail: %v", err)
 	}
 }
+
+// TestNoWayPastApproval: a sign-up waiting for approval, or rejected, can
+// neither reset its password into an active account nor be disabled and
+// enabled into one.
+func TestNoWayPastApproval(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	awaitingSignUp(t, env, "wait@x.com")
+	pw := "a brand new passphrase for wanda"
+	for _, step := range []func() error{
+		func() error { return env.Service.RequestReset(ctx, guest("6.6.6.6:1"), "wait@x.com") },
+		func() error {
+			_, err := env.Service.ResetPassword(ctx, guest("6.6.6.6:1"), "wait@x.com", "ZZZZ-ZZZZ", pw, pw)
+			return err
+		},
+	} {
+		_ = step()
+	}
+	if n := len(env.Mails(t, "wait@x.com")); n != 2 { // the code and the "received" notice only
+		t.Fatalf("a reset code was mailed to a sign-up awaiting approval (%d mails)", n)
+	}
+	if err := env.Service.DisableClient(ctx, env.Admin(), "wait@x.com"); refusalKey(t, err) != "error.client.cannot_disable" {
+		t.Fatalf("disable an awaiting sign-up: %v", err)
+	}
+	if err := env.Service.RejectSignUp(ctx, env.Admin(), "wait@x.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Service.RequestReset(ctx, guest("6.6.6.6:1"), "wait@x.com"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(env.Mails(t, "wait@x.com")); n != 3 { // + the rejection
+		t.Fatalf("a rejected sign-up got a reset code (%d mails)", n)
+	}
+}
+
+// TestRemovedStaffKeyLosesItsRightsAtOnce: a console opened with a key keeps
+// no rights once the key is removed, or the role lowered.
+func TestRemovedStaffKeyLosesItsRightsAtOnce(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl bob@laptop"
+	if _, err := env.Service.AddStaff(ctx, env.Admin(), "keeper", store.RoleAdmin, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7lXuhD8rDEbOd3Iz5mXjyJQ7WqSTDhJ0BfnUX6DkgB keeper"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := env.Service.AddStaff(ctx, env.Admin(), "bob", store.RoleAdmin, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := portal.StaffActor(st, "10.0.0.9:22")
+	if _, err := env.Service.ListStaff(ctx, bob); err != nil {
+		t.Fatalf("bob while registered: %v", err)
+	}
+	if err := env.Service.RemoveStaff(ctx, env.Admin(), "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Service.ListClients(ctx, bob, store.ClientQuery{}); !errors.Is(err, portal.ErrForbidden) {
+		t.Fatalf("removed key still reads clients: %v", err)
+	}
+	if err := env.Service.SetSignUp(ctx, bob, true); !errors.Is(err, portal.ErrForbidden) {
+		t.Fatalf("removed key still changes settings: %v", err)
+	}
+}

@@ -11,7 +11,7 @@ import (
 
 // ListOutbox returns a page of the outbox, newest first. Any staff member.
 func (s *Service) ListOutbox(ctx context.Context, a Actor, q store.OutboxQuery) ([]store.OutboxMessage, error) {
-	if err := requireStaff(a); err != nil {
+	if err := s.requireStaff(ctx, a); err != nil {
 		return nil, err
 	}
 	if q.State != "" && q.State != store.MailQueued && q.State != store.MailSent && q.State != store.MailFailed {

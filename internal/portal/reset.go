@@ -20,7 +20,7 @@ func (s *Service) RequestReset(ctx context.Context, a Actor, email string) error
 		return err
 	}
 	c, err := s.store.ClientByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status == store.StatusDisabled) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !canReset(c)) {
 		return s.auditNow(ctx, a, "reset.request", store.NormalizeEmail(email), "no usable account")
 	}
 	if err != nil {
@@ -55,8 +55,7 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, passw
 	if err := validNewPassword(password, repeat, email, ""); err != nil {
 		return nil, err
 	}
-	usable := func(c *store.Client) bool { return c.Status != store.StatusDisabled }
-	c, err := s.checkCode(ctx, a, email, code, store.CodeReset, usable)
+	c, err := s.checkCode(ctx, a, email, code, store.CodeReset, canReset)
 	if err != nil {
 		return nil, err
 	}
@@ -98,4 +97,13 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, passw
 	s.log.Info("password reset", "client", c.EmailNorm, "sessions_ended", ended)
 	c.Status, c.PasswordHash, c.LastLoginAt, c.FailedLogins, c.LockedUntil = store.StatusActive, hash, &now, 0, nil
 	return c.Client, nil
+}
+
+// canReset tells whether a client may reset a password: active clients,
+// and invited ones (the code proves the address, as the invitation would).
+// Not a sign-up still pending, awaiting approval or rejected: a reset would
+// make it active past the verification or the staff's decision; not a
+// disabled client either.
+func canReset(c *store.Client) bool {
+	return c.Status == store.StatusActive || c.Status == store.StatusInvited
 }

@@ -30,7 +30,7 @@ func (s *Service) SignUpEnabled(ctx context.Context) (bool, error) {
 
 // SetSignUpMode sets how clients may sign up. Admins only.
 func (s *Service) SetSignUpMode(ctx context.Context, a Actor, mode string) error {
-	if err := requireAdmin(a); err != nil {
+	if err := s.requireAdmin(ctx, a); err != nil {
 		return err
 	}
 	switch mode {

@@ -28,7 +28,7 @@ func (s *Service) StaffByKey(ctx context.Context, key gossh.PublicKey) (*store.S
 
 // ListStaff lists staff keys. Admins only.
 func (s *Service) ListStaff(ctx context.Context, a Actor) ([]store.Staff, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := s.requireAdmin(ctx, a); err != nil {
 		return nil, err
 	}
 	return s.store.ListStaff(ctx)
@@ -54,7 +54,7 @@ func ParseAuthorizedKey(line string) (gossh.PublicKey, string, error) {
 // AddStaff registers a public key (an authorized_keys line) for a staff
 // member with a role. Admins only.
 func (s *Service) AddStaff(ctx context.Context, a Actor, name, role, authorizedKey string) (*store.Staff, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := s.requireAdmin(ctx, a); err != nil {
 		return nil, err
 	}
 	name, err := cleanText(FieldStaffName, name, MaxStaffNameLen, true)
@@ -96,7 +96,7 @@ func (s *Service) AddStaff(ctx context.Context, a Actor, name, role, authorizedK
 // RemoveStaff removes every key of a staff member. Admins only; the last
 // admin cannot be removed, so the console is never left without one.
 func (s *Service) RemoveStaff(ctx context.Context, a Actor, name string) error {
-	if err := requireAdmin(a); err != nil {
+	if err := s.requireAdmin(ctx, a); err != nil {
 		return err
 	}
 	err := s.tx(ctx, func(tx *store.Store) error {

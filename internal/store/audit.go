@@ -16,10 +16,11 @@ func (s *Store) AddAudit(ctx context.Context, e *AuditEvent) error {
 
 // AuditQuery selects a page of the audit log, newest first.
 type AuditQuery struct {
-	Since   time.Time
-	Actor   string
-	Action  string
-	Subject string
+	Since     time.Time
+	ActorKind string
+	Actor     string
+	Action    string
+	Subject   string
 	// Before is the ID of the last event of the previous page (0: first page).
 	Before uint64
 	Limit  int
@@ -34,6 +35,9 @@ func (s *Store) ListAudit(ctx context.Context, q AuditQuery) ([]AuditEvent, erro
 	db := s.with(ctx).Model(&AuditEvent{})
 	if !q.Since.IsZero() {
 		db = db.Where("at >= ?", q.Since)
+	}
+	if q.ActorKind != "" {
+		db = db.Where("actor_kind = ?", q.ActorKind)
 	}
 	if q.Actor != "" {
 		db = db.Where("actor = ?", q.Actor)

@@ -201,3 +201,19 @@ func (s *Store) KnownEmails(ctx context.Context, emails []string) (map[string]bo
 	}
 	return out, nil
 }
+
+// RecordLogin records a successful log in of an active client: the failure
+// count and lock cleared, the time, and a new hash when given. It reports
+// false when the client is no longer active (disabled a moment ago), so
+// that the log in is refused rather than outliving the disable.
+func (s *Store) RecordLogin(ctx context.Context, id uint64, at time.Time, newHash *string) (bool, error) {
+	cols := map[string]any{"failed_logins": 0, "locked_until": nil, "last_login_at": at}
+	if newHash != nil {
+		cols["password_hash"] = *newHash
+	}
+	res := s.with(ctx).Model(&Client{}).Where("id = ? AND status = ?", id, StatusActive).Updates(cols)
+	if res.Error != nil {
+		return false, fmt.Errorf("record log in: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}

@@ -17,7 +17,9 @@ import (
 //     a search read one posting list instead of merging thousands.
 //     Triggers keep it in step with every write to clients (insert, update
 //     of a searched column, delete), whatever path the write takes.
-//     The tokenizer splits on anything that is not a letter or a digit, so
+//     The tokenizer splits on anything that is not a letter, a digit or a
+//     combining mark (marks are part of words in Devanagari, Tamil and many
+//     other scripts, and searchWords keeps them too), so
 //     "ann.smith@acme-legal.com" is the words ann, smith, acme, legal, com;
 //     it folds case and drops diacritics ("Zoë" is found by "zoe").
 //     On PostgreSQL the same contract maps to a generated tsvector column
@@ -71,7 +73,7 @@ var sqliteSearchUp = []string{
 		name_norm, company_norm, email_norm, status,
 		content='clients', content_rowid='id',
 		detail='column', prefix='1 2 3',
-		tokenize='unicode61 remove_diacritics 2')`,
+		tokenize='unicode61 remove_diacritics 2 categories ''L* N* Co M*''')`,
 	`CREATE TRIGGER clients_search_insert AFTER INSERT ON clients BEGIN ` + ftsInsert + ` END`,
 	`CREATE TRIGGER clients_search_delete AFTER DELETE ON clients BEGIN ` + ftsDelete + ` END`,
 	`CREATE TRIGGER clients_search_update AFTER UPDATE OF name_norm, company_norm, email_norm, status ON clients

@@ -15,8 +15,12 @@ import (
 )
 
 // maxSearchWords caps the words of a search: each is one more posting list
-// to intersect.
-const maxSearchWords = 8
+// to intersect. maxShortWords caps the one-letter words among them, whose
+// posting lists are the longest.
+const (
+	maxSearchWords = 8
+	maxShortWords  = 2
+)
 
 // searchWords splits a search into the words the index holds: runs of
 // letters, digits and combining marks, lower-cased, each used once.
@@ -25,17 +29,18 @@ func searchWords(search string) []string {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
 	})
 	out := fields[:0]
+	short := 0
 	for _, f := range fields {
-		dup := false
-		for _, o := range out {
-			if o == f {
-				dup = true
-				break
+		if slices.Contains(out, f) {
+			continue
+		}
+		if len([]rune(f)) == 1 {
+			if short == maxShortWords {
+				continue
 			}
+			short++
 		}
-		if !dup {
-			out = append(out, f)
-		}
+		out = append(out, f)
 		if len(out) == maxSearchWords {
 			break
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -213,5 +214,43 @@ func TestCreateClientsStoresWhatCreateClientDoes(t *testing.T) {
 	got, err := s.ClientByID(ctx, many[0].ID)
 	if err != nil || !got.CreatedAt.Equal(at) || got.LastLoginAt == nil || !got.LastLoginAt.Equal(later) || got.Name != odd {
 		t.Fatalf("read back %+v %v", got, err)
+	}
+}
+
+// TestSearchOtherScripts: words with combining marks (Devanagari, Tamil)
+// and CJK are found like any other, and hostile query syntax is only text.
+func TestSearchOtherScripts(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	for _, c := range []Client{
+		{Email: "priya@x.in", Name: "प्रिया शर्मा", Status: StatusActive},
+		{Email: "kumar@x.in", Name: "குமார் தமிழ்", Status: StatusActive},
+		{Email: "yamada@x.jp", Name: "山田 太郎", Company: "東京法律", Status: StatusActive},
+	} {
+		c.CreatedAt, c.UpdatedAt = now, now
+		if err := s.CreateClient(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		search string
+		want   []string
+	}{
+		{"शर्मा", []string{"priya@x.in"}},
+		{"शर", []string{"priya@x.in"}},
+		{"தமிழ்", []string{"kumar@x.in"}},
+		{"山田", []string{"yamada@x.jp"}},
+		{`"NEAR(a b) OR * ^x :`, nil},
+		{"a b c d e f g h", nil},
+	}
+	for _, tt := range tests {
+		got, err := s.ListClients(ctx, ClientQuery{Search: tt.search})
+		if err != nil {
+			t.Fatalf("search %q: %v", tt.search, err)
+		}
+		if e := emailsOf(got); strings.Join(e, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("search %q = %v, want %v", tt.search, e, tt.want)
+		}
 	}
 }

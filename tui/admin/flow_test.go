@@ -103,7 +103,7 @@ func TestResendDisableEnableEndSessions(t *testing.T) {
 	var ended atomic.Int32
 	env.Service.Sessions().Bind(context.Background(), c.ID, "s1", func() { ended.Add(1) })
 	h.Press("x")
-	h.RequireView("Ended 1 live sessions")
+	h.RequireView("ended: 1.")
 	env.Service.Sessions().Bind(context.Background(), c.ID, "s2", func() { ended.Add(1) })
 	h.Press("d")
 	h.RequireView("Disable ann@example.com and end their sessions? y/n")
@@ -141,7 +141,7 @@ func TestImportReportsBadLines(t *testing.T) {
 	h.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
 	h.Type(path)
 	h.Press("ctrl+t", "enter")
-	h.RequireView("Import finished: 5 lines, 2 added, 1 already known, 2 refused.", "line 3:", "line 6:")
+	h.RequireView("Import finished. Lines: 5; added: 2; already known: 1; refused: 2.", "line 3:", "line 6:")
 	env.LastMail(t, "new2@example.com", portal.MailInvitation)
 	// Esc after the report forgets it: the next import starts afresh.
 	h.Press("esc")
@@ -164,7 +164,7 @@ func TestImportReportsBadLines(t *testing.T) {
 	h.Send(startImportMsg{f: f, name: "more.csv", size: 27})
 	h.RequireView("Import finished: 1 added, 0 already known, 0 refused. Press i on Clients")
 	h.Press("1", "i")
-	h.RequireView("Import finished: 1 lines, 1 added")
+	h.RequireView("Import finished. Lines: 1; added: 1;")
 }
 
 func TestSignUpApproveReject(t *testing.T) {
@@ -333,8 +333,13 @@ func TestRoles(t *testing.T) {
 			}},
 		{name: "resend", do: func(h *harness) { h.Press("enter", "r") }, admin: "A new invitation",
 			changed: func(t *testing.T, h *harness) bool { return len(h.env.Mails(t, "ann@example.com")) == 2 }},
-		{name: "end sessions", do: func(h *harness) { h.Press("enter", "x") }, admin: "Ended 0 live sessions",
-			changed: func(t *testing.T, h *harness) bool { return true }},
+		{name: "end sessions", do: func(h *harness) {
+			// The client has one live session, bound as a log in binds it.
+			c := client(t, h.env, "ann@example.com")
+			h.env.Service.Sessions().Bind(context.Background(), c.ID, "ann-laptop", func() { h.ended++ })
+			h.Press("enter", "x")
+		}, admin: "ended: 1.",
+			changed: func(t *testing.T, h *harness) bool { return h.ended == 1 }},
 		{name: "approve", do: func(h *harness) { h.Press("2", "y") }, admin: "is approved",
 			changed: func(t *testing.T, h *harness) bool {
 				return client(t, h.env, "dan@example.com").Status == store.StatusActive
@@ -352,9 +357,27 @@ func TestRoles(t *testing.T) {
 				st, _ := h.env.Store.ListStaff(ctx)
 				return len(st) == 2
 			}},
-		{name: "staff remove", do: func(h *harness) { h.Press("6", "d", "y") },
+		{name: "staff remove", do: func(h *harness) {
+			// A second admin, so that removing the first is allowed.
+			if _, err := h.env.Service.AddStaff(ctx, h.env.Admin(), "bea", "admin", staffKey(t, 5)); err != nil {
+				t.Fatal(err)
+			}
+			h.Press("6")
+			if strings.Contains(h.View(), "Staff keys") {
+				h.Press("end", "d", "y") // the last row: bea
+			}
+		},
+			admin: "bea was removed", support: "Search:",
+			changed: func(t *testing.T, h *harness) bool {
+				st, _ := h.env.Store.ListStaff(ctx)
+				return len(st) == 1
+			}},
+		{name: "staff remove last admin", do: func(h *harness) { h.Press("6", "d", "y") },
 			admin: "That would leave no admin", support: "Search:",
-			changed: func(t *testing.T, h *harness) bool { return false }},
+			changed: func(t *testing.T, h *harness) bool {
+				st, _ := h.env.Store.ListStaff(ctx)
+				return len(st) == 0 // never: refused for the admin, absent for support
+			}},
 	}
 	for _, tc := range cases {
 		for _, role := range []portal.Actor{adminActor, supportActor} {
@@ -372,8 +395,9 @@ func TestRoles(t *testing.T) {
 					want, allowed = tc.support, false
 				}
 				h.RequireView(want)
-				if got := tc.changed(t, h); got != allowed && tc.name != "staff remove" && tc.name != "end sessions" {
-					t.Fatalf("changed = %v, want %v", got, allowed)
+				wantChange := allowed && tc.name != "staff remove last admin"
+				if got := tc.changed(t, h); got != wantChange {
+					t.Fatalf("changed = %v, want %v", got, wantChange)
 				}
 				if !allowed {
 					h.RefuseView("Settings", "Staff keys")

@@ -34,9 +34,10 @@ var (
 // harness drives the console through uitest.Driver.
 type harness struct {
 	*uitest.Driver
-	t   *testing.T
-	env *portaltest.Env
-	m   *Model
+	t     *testing.T
+	env   *portaltest.Env
+	m     *Model
+	ended int // client sessions a test bound and the console ended
 }
 
 func newHarness(t *testing.T, env *portaltest.Env, a portal.Actor) *harness {

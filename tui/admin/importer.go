@@ -2,12 +2,8 @@ package admin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -17,9 +13,6 @@ import (
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/tui/ui"
 )
-
-// maxImportSize caps the file an import reads.
-const maxImportSize = 200 << 20
 
 // fieldPath is the import form's one field.
 const fieldPath = "path"
@@ -32,7 +25,7 @@ type (
 	// startImportMsg hands an opened file to the parent, which runs the
 	// import whatever screen is shown.
 	startImportMsg struct {
-		f      *os.File
+		f      io.ReadCloser
 		name   string
 		size   int64
 		invite bool
@@ -68,38 +61,6 @@ type importJob struct {
 	result   chan importDoneMsg
 }
 
-// importFailed is an import that could not start.
-type importFailed struct {
-	field string
-	msg   string
-}
-
-func (e importFailed) Error() string { return e.msg }
-
-// openImportFile opens a regular file of at most maxImportSize bytes.
-func openImportFile(p func(string, ...any) string, path string) (*os.File, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, 0, importFailed{fieldPath, p("admin.import.not_found")}
-		}
-		return nil, 0, importFailed{fieldPath, p("admin.import.unreadable")}
-	}
-	fi, err := f.Stat()
-	switch {
-	case err != nil:
-		_ = f.Close()
-		return nil, 0, importFailed{fieldPath, p("admin.import.unreadable")}
-	case !fi.Mode().IsRegular():
-		_ = f.Close()
-		return nil, 0, importFailed{fieldPath, p("admin.import.not_regular")}
-	case fi.Size() > maxImportSize:
-		_ = f.Close()
-		return nil, 0, importFailed{fieldPath, p("admin.import.too_big", maxImportSize>>20)}
-	}
-	return f, fi.Size(), nil
-}
-
 // startImport runs the import in its own goroutine and returns the job.
 func startImport(d *deps, msg startImportMsg) *importJob {
 	j := &importJob{
@@ -118,7 +79,7 @@ func startImport(d *deps, msg startImportMsg) *importJob {
 				j.result <- importDoneMsg{job: j, err: fmt.Errorf("import panicked: %v", r)}
 			}
 		}()
-		r := io.LimitReader(msg.f, maxImportSize)
+		r := io.LimitReader(msg.f, portal.MaxImportFile)
 		rep, err := svc.ImportClients(ctx, a, r, portal.ImportOptions{Invite: msg.invite, Progress: func(p portal.ImportProgress) {
 			// Only the newest progress matters: replace what was not read.
 			select {
@@ -222,12 +183,13 @@ func newImporter(d *deps, job func() *importJob) *importer {
 	}
 	s.form.submit = func(f *ui.Form) func(ctx context.Context) (any, error) {
 		path, invite := strings.TrimSpace(f.Value(fieldPath)), s.invite
-		return func(context.Context) (any, error) {
-			file, size, err := openImportFile(p.T, path)
+		svc, a := s.d.svc, s.d.actor
+		return func(ctx context.Context) (any, error) {
+			file, err := svc.OpenImportFile(ctx, a, path)
 			if err != nil {
 				return nil, err
 			}
-			return startImportMsg{f: file, name: filepath.Base(path), size: size, invite: invite}, nil
+			return startImportMsg{f: file, name: file.Name, size: file.Size, invite: invite}, nil
 		}
 	}
 	s.form.done = func(v any) tea.Cmd {
@@ -245,14 +207,6 @@ func (s *importer) Typing() bool { return s.job() == nil }
 
 func (s *importer) Update(msg tea.Msg) tea.Cmd {
 	if s.job() == nil {
-		if r, ok := msg.(doneMsg); ok && r.err != nil {
-			var fe importFailed
-			if errors.As(r.err, &fe) {
-				s.form.busy = false
-				s.form.form.SetError(fe.field, fe.msg)
-				return nil
-			}
-		}
 		return s.form.Update(msg)
 	}
 	if km, ok := msg.(tea.KeyMsg); ok && isKey(km, s.keys.back) {

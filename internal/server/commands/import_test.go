@@ -155,7 +155,7 @@ func TestClientsImportLarge(t *testing.T) {
 		t.Errorf("summary %q", r.out)
 	}
 	// Progress lines come per batch of the import, whatever its size.
-	if !regexp.MustCompile(`imported \d+ lines so far, \d+ clients added…\n`).MatchString(r.err) {
+	if !regexp.MustCompile(`imported so far: \d+ lines read, \d+ clients added…\n`).MatchString(r.err) {
 		t.Errorf("stderr has no progress line:\n%.300s", r.err)
 	}
 	for _, w := range []string{"line 2502: email: That is not an email address", "line 3501: email:", "… and 5 more refused lines not listed.\n"} {
