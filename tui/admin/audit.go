@@ -57,10 +57,10 @@ func newAudit(d *deps) *audit {
 	a.grid = newGrid(d.st,
 		col{title: p.T("admin.col.time"), width: 11},
 		col{title: p.T("admin.col.actor"), flex: 2, min: 8},
-		col{title: p.T("admin.col.action"), flex: 2, min: 12},
-		col{title: p.T("admin.col.subject"), flex: 3, min: 10},
+		col{title: p.T("admin.col.action"), flex: 2, min: 18},
+		col{title: p.T("admin.col.subject"), flex: 3, min: 12},
 		col{title: p.T("admin.col.detail"), flex: 2, min: 6},
-		col{title: p.T("admin.col.from"), width: 15},
+		col{title: p.T("admin.col.from"), flex: 1, min: 4},
 	)
 	a.keys.actor = d.bind("a", "admin.help.filter_actor", "a")
 	a.keys.action = d.bind("c", "admin.help.filter_action", "c")

@@ -62,9 +62,9 @@ func newOutbox(d *deps) *outbox {
 	p := d.p
 	o := &outbox{d: d, states: []string{"", store.MailQueued, store.MailSent, store.MailFailed}}
 	o.grid = newGrid(d.st,
-		col{title: p.T("admin.col.id"), width: 6},
+		col{title: p.T("admin.col.id"), width: 5},
 		col{title: p.T("admin.col.to"), flex: 3, min: 10},
-		col{title: p.T("admin.col.kind"), width: 16},
+		col{title: p.T("admin.col.kind"), width: 14},
 		col{title: p.T("admin.col.state"), width: 6},
 		col{title: p.T("admin.col.attempts"), width: 3},
 		col{title: p.T("admin.col.when"), width: 11},
