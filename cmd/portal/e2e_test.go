@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -165,4 +166,67 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// TestSessionsLeaveNothingBehind: fifty client sessions on the real
+// portal, some logged in, closed every way a client closes them; the
+// server's goroutines come back to where they were.
+func TestSessionsLeaveNothingBehind(t *testing.T) {
+	ps := startPortal(t)
+	ps.admin1(t, "clients", "add", "--email", "gil@example.com", "--name", "Gil")
+	token := inviteToken(t, ps.waitMail(t, "gil@example.com", subjInvitation, 0).Body)
+	setup := ps.openTerminal(t, "invite-"+token)
+	setup.waitFor("Welcome, Gil")
+	setup.fill(firstPassword, firstPassword)
+	setup.waitFor("Hello, Gil")
+	setup.send("q")
+	setup.ended()
+
+	settle := func() int {
+		// Goroutines end a little after their session: wait for the count
+		// to stop moving rather than for a fixed time.
+		last, stable := runtime.NumGoroutine(), 0
+		for i := 0; i < 200 && stable < 10; i++ {
+			time.Sleep(20 * time.Millisecond)
+			if n := runtime.NumGoroutine(); n == last {
+				stable++
+			} else {
+				last, stable = n, 0
+			}
+		}
+		return last
+	}
+	before := settle()
+	var terms []*terminal
+	for i := 0; i < 50; i++ {
+		tm := ps.openTerminal(t, "gil")
+		tm.waitFor("Accept invitation")
+		if i%2 == 0 {
+			tm.send("l")
+			tm.waitFor("Log in with the email")
+			tm.fill("gil@example.com", firstPassword)
+			tm.waitFor("Hello, Gil")
+		}
+		terms = append(terms, tm)
+	}
+	for i, tm := range terms {
+		switch i % 3 {
+		case 0:
+			tm.send("\x03") // ctrl+c
+			tm.ended()
+		case 1:
+			_ = tm.c.Close() // the client goes away without a word
+		default:
+			_ = tm.s.Close()
+		}
+	}
+	// The test's own SSH clients count too: close every connection, as
+	// the clients' ssh processes would on exit.
+	for _, tm := range terms {
+		_ = tm.c.Close()
+	}
+	after := settle()
+	if after > before+5 {
+		t.Fatalf("goroutines: %d before 50 sessions, %d after they closed", before, after)
+	}
 }
