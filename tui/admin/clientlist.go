@@ -48,8 +48,9 @@ type clientList struct {
 	gen     int
 	cancel  context.CancelFunc
 	loading bool
-	loaded  bool // a first page arrived
-	replace bool // the next first page replaces the window (a new query)
+	loaded  bool   // a first page arrived
+	replace bool   // the next first page replaces the window (a new query)
+	keep    string // on a refresh, the client to keep the cursor on
 	err     string
 	short   bool   // narrow: short dates
 	want    string // email to put the cursor on when it shows up
@@ -101,6 +102,15 @@ func (l *clientList) stop() {
 }
 
 // reload starts the query over from its first page.
+// refresh reloads the first page keeping the cursor on the same client,
+// so that a key pressed just after still acts on the row the person saw.
+func (l *clientList) refresh() tea.Cmd {
+	if c, ok := l.selected(); ok {
+		l.keep = c.EmailNorm
+	}
+	return l.reload()
+}
+
 func (l *clientList) reload() tea.Cmd {
 	l.stop()
 	l.starts = []string{""}
@@ -137,8 +147,13 @@ func (l *clientList) apply(msg pageMsg) {
 	switch {
 	case l.replace:
 		l.pages, l.lo, cur = [][]portal.ClientSummary{msg.rows}, 0, 0
+		for i, c := range msg.rows {
+			if l.keep != "" && c.EmailNorm == l.keep {
+				cur = i
+			}
+		}
 		l.more = len(msg.rows) == l.size
-		l.loaded, l.replace = true, false
+		l.loaded, l.replace, l.keep = true, false, ""
 	case msg.index == l.lo+len(l.pages):
 		l.pages = append(l.pages, msg.rows)
 		l.more = len(msg.rows) == l.size

@@ -219,7 +219,7 @@ func (s *detail) View() string {
 		events = []string{st.Subtle.Render(p.T("admin.detail.no_events"))}
 	}
 	// Only as many history lines as fit: profile and status come first.
-	room := max(2, s.h-len(strings.Split(profile, "\n"))-6)
+	room := max(2, s.h-len(strings.Split(profile, "\n"))-9)
 	invs = invs[:min(len(invs), max(1, room/2))]
 	events = events[:min(len(events), max(1, room-len(invs)))]
 
@@ -234,8 +234,13 @@ func (s *detail) View() string {
 	default:
 		foot = s.status.view(st, s.w)
 	}
-	out := []string{
-		st.Title.Render(clean(c.Name)),
+	// The question or the outcome of an action goes right under the name:
+	// a long history below must never push it off a small screen.
+	out := []string{st.Title.Render(clean(c.Name))}
+	if foot != "" {
+		out = append(out, foot, "")
+	}
+	out = append(out,
 		profile,
 		"",
 		st.Title.Render(p.T("admin.detail.invitations")),
@@ -243,10 +248,7 @@ func (s *detail) View() string {
 		"",
 		st.Title.Render(p.T("admin.detail.events")),
 		strings.Join(events, "\n"),
-	}
-	if foot != "" {
-		out = append(out, "", foot)
-	}
+	)
 	return strings.Join(out, "\n")
 }
 

@@ -406,3 +406,28 @@ func TestRoles(t *testing.T) {
 		}
 	}
 }
+
+// TestSignUpsRefreshKeepsTheCursor: the queue picks up new sign-ups by
+// itself while shown, and the cursor stays on the client the person was
+// looking at, so y never approves someone else.
+func TestSignUpsRefreshKeepsTheCursor(t *testing.T) {
+	env := newEnv(t)
+	awaiting(t, env, "bea@example.com", "Bea")
+	awaiting(t, env, "dan@example.com", "Dan")
+	h := newHarness(t, env, adminActor)
+	h.Press("2", "down")
+	q := h.m.tabs[1].(*signUps)
+	if c, _ := q.list.selected(); c.EmailNorm != "dan@example.com" {
+		t.Fatalf("selected %q", c.EmailNorm)
+	}
+	awaiting(t, env, "abe@example.com", "Abe") // sorts first
+	h.Send(signUpsTickMsg{owner: owner{q}, seq: q.seq})
+	h.RequireView("abe@example.com")
+	if c, _ := q.list.selected(); c.EmailNorm != "dan@example.com" {
+		t.Fatalf("after the refresh the cursor is on %q", c.EmailNorm)
+	}
+	h.Press("y")
+	if client(t, env, "dan@example.com").Status != store.StatusActive || client(t, env, "abe@example.com").Status != store.StatusAwaiting {
+		t.Fatal("y approved someone other than the client under the cursor")
+	}
+}

@@ -47,7 +47,13 @@ func newHarness(t *testing.T, env *portaltest.Env, a portal.Actor) *harness {
 	h := &harness{t: t, env: env, m: m, Driver: &uitest.Driver{
 		T: t, Model: m,
 		// The outbox refresh would tick forever; it is tested on its own.
-		Drop: func(msg tea.Msg) bool { _, ok := msg.(outboxTickMsg); return ok },
+		Drop: func(msg tea.Msg) bool {
+			switch msg.(type) {
+			case outboxTickMsg, signUpsTickMsg:
+				return true
+			}
+			return false
+		},
 	}}
 	h.Run(m.Init())
 	h.Send(tea.WindowSizeMsg{Width: 100, Height: 30})

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -10,11 +11,24 @@ import (
 	"github.com/clientportal/portal/tui/ui"
 )
 
+// signUpsEvery is how often the queue refreshes itself while shown: new
+// sign-ups arrive without anyone pressing a key.
+const signUpsEvery = 3 * time.Second
+
+// signUpsTickMsg asks the queue shown as seq to refresh.
+type signUpsTickMsg struct {
+	owner
+	seq int
+}
+
 // signUps is the approval queue: clients who signed up and confirmed their
-// email while sign-up needs approval, waiting for staff to decide.
+// email while sign-up needs approval, waiting for staff to decide. It
+// refreshes itself while shown, keeping the cursor on the same client.
 type signUps struct {
 	d       *deps
 	list    *clientList
+	shown   bool
+	seq     int    // bumped on every show and hide: older ticks are dropped
 	confirm string // the email waiting for y/n to be rejected
 	busy    bool
 	status  line
@@ -34,15 +48,36 @@ func newSignUps(d *deps) *signUps {
 	return s
 }
 
-func (s *signUps) Init() tea.Cmd    { return nil }
-func (s *signUps) Show() tea.Cmd    { return s.list.reload() }
-func (s *signUps) Hide()            {}
+func (s *signUps) Init() tea.Cmd { return nil }
+func (s *signUps) Show() tea.Cmd {
+	s.shown = true
+	s.seq++
+	return tea.Batch(s.list.refresh(), s.tick())
+}
+
+func (s *signUps) Hide() {
+	s.shown = false
+	s.seq++
+}
+
+func (s *signUps) tick() tea.Cmd {
+	seq, to := s.seq, screen(s)
+	return tea.Tick(signUpsEvery, func(time.Time) tea.Msg { return signUpsTickMsg{owner: owner{to}, seq: seq} })
+}
 func (s *signUps) Typing() bool     { return false }
 func (s *signUps) SetSize(w, h int) { s.w = w; s.list.setSize(w, max(2, h-2)) }
 
 func (s *signUps) Update(msg tea.Msg) tea.Cmd {
 	p := s.d.p
 	switch msg := msg.(type) {
+	case signUpsTickMsg:
+		if msg.seq != s.seq || !s.shown {
+			return nil // left, or shown again since: that show has its own timer
+		}
+		if s.busy || s.confirm != "" || s.list.loading {
+			return s.tick()
+		}
+		return tea.Batch(s.list.refresh(), s.tick())
 	case pageMsg:
 		s.list.apply(msg)
 	case noticeMsg:
