@@ -392,5 +392,9 @@ func (s *Service) OpenImportFile(ctx context.Context, a Actor, path string) (*Im
 		_ = f.Close() // swapped for something else since the first look
 		return nil, refuse("path", "error.import.not_regular")
 	}
+	if err := s.auditNow(ctx, a, "client.import_file", "", path); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
 	return &ImportFile{ReadCloser: f, Name: filepath.Base(path), Size: fi.Size()}, nil
 }

@@ -179,7 +179,7 @@ func (s *Service) EndSessions(ctx context.Context, a Actor, email string) (int, 
 		return 0, err
 	}
 	n := s.sessions.End(c.ID, "")
-	if err := s.auditNow(ctx, a, "client.end_sessions", c.EmailNorm, fmt.Sprintf("%d sessions", n)); err != nil {
+	if err := s.auditNow(ctx, a, "client.end_sessions", c.EmailNorm, fmt.Sprintf("sessions ended: %d", n)); err != nil {
 		return n, err
 	}
 	return n, nil

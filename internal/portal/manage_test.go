@@ -305,3 +305,19 @@ func TestRemovedStaffKeyLosesItsRightsAtOnce(t *testing.T) {
 		t.Fatalf("removed key still changes settings: %v", err)
 	}
 }
+
+func TestNamesAreTidiedAndStaffCannotRemoveThemselves(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	c, err := env.Service.AddClient(ctx, env.Admin(), portal.NewClient{Email: "carl@x.com", Name: "  Carl   Jones ", Company: "Jones \u00a0 LLP"})
+	if err != nil || c.Name != "Carl Jones" || c.Company != "Jones LLP" {
+		t.Fatalf("client = %q / %q, %v", c.Name, c.Company, err)
+	}
+	st, err := env.Service.AddStaff(ctx, env.Admin(), "ann", "Admin", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ann@laptop")
+	if err != nil || st.Role != store.RoleAdmin {
+		t.Fatalf("role typed with a capital: %+v, %v", st, err)
+	}
+	if err := env.Service.RemoveStaff(ctx, portal.StaffActor(st, "10.0.0.1:2"), "ann"); refusalKey(t, err) != "error.staff.self" {
+		t.Fatalf("removing oneself: %v", err)
+	}
+}

@@ -64,6 +64,7 @@ func (s *Service) AddStaff(ctx context.Context, a Actor, name, role, authorizedK
 	if strings.ContainsAny(name, " \t") {
 		return nil, refuse(FieldStaffName, "error.staff.name_spaces")
 	}
+	role = strings.ToLower(strings.TrimSpace(role))
 	if role != store.RoleAdmin && role != store.RoleSupport {
 		return nil, refuse(FieldRole, "error.staff.role_invalid")
 	}
@@ -99,6 +100,11 @@ func (s *Service) RemoveStaff(ctx context.Context, a Actor, name string) error {
 	if err := s.requireAdmin(ctx, a); err != nil {
 		return err
 	}
+	if a.Kind == store.ActorStaff && name == a.Name {
+		// Removing oneself would leave this console without rights in the
+		// middle of its work: another admin does it.
+		return refuse(FieldStaffName, "error.staff.self")
+	}
 	err := s.tx(ctx, func(tx *store.Store) error {
 		others, err := tx.CountAdminNames(ctx, name)
 		if err != nil {
@@ -118,7 +124,7 @@ func (s *Service) RemoveStaff(ctx context.Context, a Actor, name string) error {
 		if n == 0 {
 			return refuse(FieldStaffName, "error.staff.not_found", name)
 		}
-		return s.audit(ctx, tx, a, "staff.remove", name, fmt.Sprintf("%d keys", n))
+		return s.audit(ctx, tx, a, "staff.remove", name, fmt.Sprintf("keys removed: %d", n))
 	})
 	if err != nil {
 		return fmt.Errorf("remove staff %q: %w", name, err)

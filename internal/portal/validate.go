@@ -27,7 +27,7 @@ func cleanText(field, s string, max int, required bool) (string, error) {
 	if !utf8.ValidString(s) || text.Sanitize(s) != s {
 		return "", refuse(field, "error.field.bad_chars")
 	}
-	s = strings.TrimSpace(s)
+	s = strings.Join(strings.Fields(s), " ") // "Carl   Jones" is "Carl Jones"
 	if s == "" && required {
 		return "", refuse(field, "error.field.required")
 	}

@@ -375,7 +375,7 @@ func TestEndFromOutside(t *testing.T) {
 		wg.Go(sess.End)
 	}
 	wg.Wait()
-	tm.waitFor(t, "Session ended.")
+	tm.waitFor(t, "Session ended: your password was changed")
 	if got := tm.exit(t); got != 0 {
 		t.Errorf("exit status %d, want 0", got)
 	}
@@ -410,7 +410,7 @@ func TestShutdownRestoresTerminals(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm.waitFor(t, "\x1b[?1049l")
-	tm.waitFor(t, "The portal is restarting")
+	tm.waitFor(t, "The portal is stopping or restarting")
 	if got := tm.exit(t); got != 1 {
 		t.Errorf("exit status %d, want 1", got)
 	}

@@ -155,8 +155,15 @@ func (f *Form) updateFocused(msg tea.Msg) tea.Cmd {
 	if f.focus < 0 || f.focus >= len(f.fields) {
 		return nil
 	}
+	fd := &f.fields[f.focus]
+	before := fd.input.Value()
 	var cmd tea.Cmd
-	f.fields[f.focus].input, cmd = f.fields[f.focus].input.Update(msg)
+	fd.input, cmd = fd.input.Update(msg)
+	if fd.input.Value() != before {
+		// The person is fixing what the error was about: it no longer
+		// describes what the field holds.
+		fd.err = ""
+	}
 	return cmd
 }
 

@@ -292,3 +292,13 @@ func TestCursorDoesNotBlink(t *testing.T) {
 		}
 	}
 }
+
+func TestFormErrorClearsWhenTheFieldChanges(t *testing.T) {
+	f := NewForm(stylesFor(termenv.Ascii), printer(t), Field{Key: "name", Label: "Name"}, Field{Key: "email", Label: "Email"})
+	f.SetError("name", "Required.")
+	f.SetError("email", "Not an email.")
+	f.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("A")})
+	if v := f.View(); strings.Contains(v, "Required.") || !strings.Contains(v, "Not an email.") {
+		t.Fatalf("after typing in name:\n%s", v)
+	}
+}

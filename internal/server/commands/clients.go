@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -83,6 +84,11 @@ func (r *runner) clientsListCmd() *cobra.Command {
 			total, err := r.limitFlag(cmd, limit)
 			if err != nil {
 				return err
+			}
+			// A status not in the list is a wrong command line (exit 2),
+			// like any bad flag value.
+			if statuses := store.ClientStatuses(); status != "" && !contains(statuses, status) {
+				return r.usage("cmd.error.status", strings.Join(statuses, ", "))
 			}
 			return r.listClients(cmd, store.ClientQuery{
 				Search: search, Status: status, After: store.NormalizeEmail(after),

@@ -312,7 +312,7 @@ func TestClientsListFilters(t *testing.T) {
 		{"limit", []string{"--limit", "1"}, []string{"ada@example.com"}, 0},
 		{"after", []string{"--after", "ADA@example.com"}, []string{"ivy@example.com"}, 0},
 		{"hostile search finds nothing", []string{"--search", "\x1b[2J" + strings.Repeat("x", 100_000)}, nil, 0},
-		{"bad status", []string{"--status", "gone\x1b[2J"}, nil, 1},
+		{"bad status", []string{"--status", "gone\x1b[2J"}, nil, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -323,7 +323,7 @@ func TestClientsListFilters(t *testing.T) {
 			noRaw(t, "stderr", r.err)
 			if tt.code != 0 {
 				oneLine(t, r.err)
-				if !strings.Contains(r.err, "Unknown status; use one of: invited, pending, awaiting, active, disabled, rejected.") {
+				if !strings.Contains(r.err, "--status: unknown status; use one of: invited, pending, awaiting, active, disabled, rejected.") {
 					t.Errorf("stderr %q", r.err)
 				}
 				return
@@ -536,7 +536,7 @@ func TestStaff(t *testing.T) {
 		{"remove", []string{"staff", "remove", "bea"}, "", 0, "Removed bea.", ""},
 		{"remove unknown", []string{"staff", "remove", "nobody\x1b[2J"}, "", 1, "", "No staff member named nobody[2J."},
 		{"remove an admin while another stays", []string{"staff", "remove", "carl"}, "", 0, "Removed carl.", ""},
-		{"remove the last admin", []string{"staff", "remove", "ann"}, "", 1, "", "That would leave no admin; add another admin first."},
+		{"remove oneself", []string{"staff", "remove", "ann"}, "", 1, "", "You cannot remove your own keys; ask another admin."},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {

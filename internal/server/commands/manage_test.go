@@ -107,7 +107,7 @@ func TestClientActionsRefusals(t *testing.T) {
 		{[]string{"outbox", "retry", "0"}, 2, `"0" is not a mail number`},
 		{[]string{"outbox", "retry", "-1"}, 2, `Unknown flag -1`},
 		{[]string{"outbox", "retry"}, 2, "Missing ID; usage: portal-admin outbox retry ID"},
-		{[]string{"staff", "remove", "ann"}, 1, "That would leave no admin; add another admin first."},
+		{[]string{"staff", "remove", "ann"}, 1, "You cannot remove your own keys; ask another admin."},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
