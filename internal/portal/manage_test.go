@@ -321,3 +321,33 @@ func TestNamesAreTidiedAndStaffCannotRemoveThemselves(t *testing.T) {
 		t.Fatalf("removing oneself: %v", err)
 	}
 }
+
+func TestRemoveOneStaffKey(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	laptop, err := env.Service.AddStaff(ctx, env.Admin(), "ann", store.RoleAdmin, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ann@laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Service.RemoveStaffKey(ctx, env.Admin(), laptop.Fingerprint); refusalKey(t, err) != "error.staff.last_admin" {
+		t.Fatalf("the last admin key: %v", err)
+	}
+	desk, err := env.Service.AddStaff(ctx, env.Admin(), "ann", store.RoleAdmin, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7lXuhD8rDEbOd3Iz5mXjyJQ7WqSTDhJ0BfnUX6DkgB ann@desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromDesk := portal.StaffActor(desk, "10.0.0.2:22")
+	if err := env.Service.RemoveStaffKey(ctx, fromDesk, desk.Fingerprint); refusalKey(t, err) != "error.staff.self_key" {
+		t.Fatalf("the key one is connected with: %v", err)
+	}
+	if err := env.Service.RemoveStaffKey(ctx, fromDesk, laptop.Fingerprint); err != nil {
+		t.Fatalf("the lost laptop's key: %v", err)
+	}
+	keys, _ := env.Service.ListStaff(ctx, fromDesk)
+	if len(keys) != 1 || keys[0].Fingerprint != desk.Fingerprint {
+		t.Fatalf("keys left: %+v", keys)
+	}
+	if err := env.Service.RemoveStaffKey(ctx, fromDesk, "SHA256:nope"); refusalKey(t, err) != "error.staff.key_not_found" {
+		t.Fatalf("unknown key: %v", err)
+	}
+}

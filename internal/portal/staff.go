@@ -132,6 +132,45 @@ func (s *Service) RemoveStaff(ctx context.Context, a Actor, name string) error {
 	return nil
 }
 
+// RemoveStaffKey removes one staff key, by its SHA256 fingerprint: a lost
+// laptop's key goes, the person's other keys stay. Admins only; not the key
+// the admin is connected with, and never the last admin key.
+func (s *Service) RemoveStaffKey(ctx context.Context, a Actor, fingerprint string) error {
+	if err := s.requireAdmin(ctx, a); err != nil {
+		return err
+	}
+	fingerprint = strings.TrimSpace(fingerprint)
+	if a.Kind == store.ActorStaff && fingerprint == a.Key {
+		return refuse(FieldKey, "error.staff.self_key")
+	}
+	err := s.tx(ctx, func(tx *store.Store) error {
+		st, err := tx.StaffByFingerprint(ctx, fingerprint)
+		if errors.Is(err, store.ErrNotFound) {
+			return refuse(FieldKey, "error.staff.key_not_found", fingerprint)
+		}
+		if err != nil {
+			return err
+		}
+		if st.Role == store.RoleAdmin {
+			others, err := tx.CountAdminKeys(ctx, fingerprint)
+			if err != nil {
+				return err
+			}
+			if others == 0 {
+				return refuse(FieldKey, "error.staff.last_admin")
+			}
+		}
+		if _, err := tx.DeleteStaffKey(ctx, fingerprint); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "staff.remove_key", st.Name, fingerprint)
+	})
+	if err != nil {
+		return fmt.Errorf("remove staff key %s: %w", fingerprint, err)
+	}
+	return nil
+}
+
 // RegisterInitialAdmins registers, as admins, the keys in entries: each is
 // an authorized_keys line or the path of a file of them. Keys registered
 // already are left as they are, so this is safe at every start. It returns

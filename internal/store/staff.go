@@ -53,3 +53,23 @@ func (s *Store) CountAdminNames(ctx context.Context, except string) (int64, erro
 	}
 	return n, nil
 }
+
+// DeleteStaffKey removes one staff key by fingerprint and reports whether
+// there was one.
+func (s *Store) DeleteStaffKey(ctx context.Context, fingerprint string) (bool, error) {
+	res := s.with(ctx).Where("fingerprint = ?", fingerprint).Delete(&Staff{})
+	if res.Error != nil {
+		return false, fmt.Errorf("remove staff key %s: %w", fingerprint, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// CountAdminKeys counts the admin keys but the one named.
+func (s *Store) CountAdminKeys(ctx context.Context, exceptFingerprint string) (int64, error) {
+	var n int64
+	err := s.with(ctx).Model(&Staff{}).Where("role = ? AND fingerprint <> ?", RoleAdmin, exceptFingerprint).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count admin keys: %w", err)
+	}
+	return n, nil
+}

@@ -12,14 +12,14 @@ import (
 	"github.com/clientportal/portal/tui/ui"
 )
 
-// staffTab lists staff keys (admins): add a key with a role, remove a
-// member; the portal refuses to remove the last admin.
+// staffTab lists staff keys (admins): add a key with a role, remove one
+// key; the portal refuses to remove the last admin key or one's own.
 type staffTab struct {
 	d       *deps
 	grid    *grid
 	members []store.Staff
 	loaded  bool
-	confirm string // the name waiting for y/n to be removed
+	confirm *store.Staff // the key waiting for y/n to be removed
 	busy    bool
 	status  line
 	err     string
@@ -78,22 +78,22 @@ func (s *staffTab) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		name, _ := msg.val.(string)
-		s.status = okLine(p.T("admin.staff.removed", clean(name)))
+		s.status = okLine(p.T("admin.staff.key_removed", clean(name)))
 		return s.Show()
 	case tea.KeyMsg:
 		if msg.Paste || s.busy {
 			return nil
 		}
-		if s.confirm != "" {
-			name := s.confirm
+		if s.confirm != nil {
+			name, fp := s.confirm.Name, s.confirm.Fingerprint
 			switch {
 			case key.Matches(msg, s.keys.yes):
-				s.confirm = ""
+				s.confirm = nil
 				s.busy = true
 				svc, a := s.d.svc, s.d.actor
-				return s.d.call(s, "remove", func(ctx context.Context) (any, error) { return name, svc.RemoveStaff(ctx, a, name) })
+				return s.d.call(s, "remove", func(ctx context.Context) (any, error) { return name, svc.RemoveStaffKey(ctx, a, fp) })
 			case key.Matches(msg, s.keys.no):
-				s.confirm = ""
+				s.confirm = nil
 			}
 			return nil
 		}
@@ -107,7 +107,8 @@ func (s *staffTab) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, s.keys.remove):
 			if i := s.grid.cursor(); i >= 0 && i < len(s.members) {
 				s.status.clear()
-				s.confirm = s.members[i].Name
+				m := s.members[i]
+				s.confirm = &m
 			}
 		}
 	}
@@ -136,8 +137,8 @@ func (s *staffTab) View() string {
 	}
 	foot := s.status.view(st, s.w)
 	switch {
-	case s.confirm != "":
-		foot = st.Error.Render(p.T("admin.staff.confirm_remove", clean(s.confirm)))
+	case s.confirm != nil:
+		foot = st.Error.Render(p.T("admin.staff.confirm_remove", clean(s.confirm.Name), s.confirm.Fingerprint))
 	case s.busy:
 		foot = st.Subtle.Render(p.T("admin.busy"))
 	}
@@ -156,7 +157,7 @@ func (s *staffTab) SetSize(w, h int) {
 }
 
 func (s *staffTab) Keys() []key.Binding {
-	if s.confirm != "" {
+	if s.confirm != nil {
 		return []key.Binding{s.keys.yes, s.keys.no}
 	}
 	return []key.Binding{moveKeys(s.d), s.keys.add, s.keys.remove}

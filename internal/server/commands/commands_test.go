@@ -514,6 +514,7 @@ func TestSignupRoundTrip(t *testing.T) {
 func TestStaff(t *testing.T) {
 	env := setup(t)
 	carlKey := newKey(t, "carl@desk")
+	eveKey := newKey(t, "eve@laptop")
 	steps := []struct {
 		name  string
 		args  []string
@@ -537,6 +538,10 @@ func TestStaff(t *testing.T) {
 		{"remove unknown", []string{"staff", "remove", "nobody\x1b[2J"}, "", 1, "", "No staff member named nobody[2J."},
 		{"remove an admin while another stays", []string{"staff", "remove", "carl"}, "", 0, "Removed carl.", ""},
 		{"remove oneself", []string{"staff", "remove", "ann"}, "", 1, "", "You cannot remove your own keys; ask another admin."},
+		{"add a second key for eve", []string{"staff", "add", "--name", "eve", "--role", "support", "--key", eveKey}, "", 0, "Added eve (support)", ""},
+		{"remove one key", []string{"staff", "remove-key", fingerprintOf(t, eveKey)}, "", 0, "Removed the key SHA256:", ""},
+		{"remove an unknown key", []string{"staff", "remove-key", "SHA256:nope\x1b[2J"}, "", 1, "", "No staff key SHA256:nope[2J."},
+		{"remove-key without a key", []string{"staff", "remove-key"}, "", 2, "", "FINGERPRINT"},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
@@ -702,4 +707,13 @@ func TestCatalogKeys(t *testing.T) {
 	if n < 40 {
 		t.Errorf("only %d keys found: is the pattern still right?", n)
 	}
+}
+
+func fingerprintOf(t *testing.T, line string) string {
+	t.Helper()
+	k, _, _, _, err := gossh.ParseAuthorizedKey([]byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gossh.FingerprintSHA256(k)
 }

@@ -26,7 +26,7 @@ type staffJSON struct {
 }
 
 func (r *runner) staffCmd() *cobra.Command {
-	return r.group("staff", "cmd.staff.short", r.staffListCmd(), r.staffAddCmd(), r.staffRemoveCmd())
+	return r.group("staff", "cmd.staff.short", r.staffListCmd(), r.staffAddCmd(), r.staffRemoveCmd(), r.staffRemoveKeyCmd())
 }
 
 func (r *runner) staffListCmd() *cobra.Command {
@@ -101,6 +101,17 @@ func (r *runner) staffRemoveCmd() *cobra.Command {
 				return r.failed(err, nil)
 			}
 			_, err := fmt.Fprintln(r.out, r.p.T("cmd.staff.removed", echo(args[0])))
+			return err
+		})
+}
+
+func (r *runner) staffRemoveKeyCmd() *cobra.Command {
+	return r.leaf("remove-key FINGERPRINT", "cmd.staff.remove_key.short", r.exactArgs("FINGERPRINT"),
+		func(cmd *cobra.Command, args []string) error {
+			if err := r.svc.RemoveStaffKey(cmd.Context(), r.actor, args[0]); err != nil {
+				return r.failed(err, nil)
+			}
+			_, err := fmt.Fprintln(r.out, r.p.T("cmd.staff.key_removed", echo(args[0])))
 			return err
 		})
 }
