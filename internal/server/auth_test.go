@@ -2,13 +2,15 @@ package server
 
 import (
 	"errors"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/clientportal/portal/tui/ui"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/tui/ui"
 
 	gossh "golang.org/x/crypto/ssh"
 )

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"github.com/charmbracelet/bubbles/key"
+
 	"github.com/clientportal/portal/internal/text"
 )
 

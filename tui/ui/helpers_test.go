@@ -6,8 +6,9 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/clientportal/portal/internal/text"
 	"github.com/muesli/termenv"
+
+	"github.com/clientportal/portal/internal/text"
 )
 
 // stylesFor makes styles from a renderer of its own, as a session would.
