@@ -431,3 +431,15 @@ func TestSignUpsRefreshKeepsTheCursor(t *testing.T) {
 		t.Fatal("y approved someone other than the client under the cursor")
 	}
 }
+
+// TestTypeAheadOpensSearch: "/jose" read at once opens the search and
+// searches for jose.
+func TestTypeAheadOpensSearch(t *testing.T) {
+	env := newEnv(t)
+	addClients(t, env, [3]string{"ann@example.com", "Ann Dup", ""}, [3]string{"jose@example.com", "José Díaz", ""})
+	h := newHarness(t, env, adminActor)
+	h.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/jose")})
+	h.Press("enter")
+	h.RequireView("jose@example.com")
+	h.RefuseView("ann@example.com")
+}

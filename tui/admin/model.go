@@ -199,6 +199,11 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	if cur.Typing() || msg.Paste {
 		return cur.Update(msg)
 	}
+	if first, rest, ok := ui.SplitBurst(msg); ok {
+		// Keys typed ahead: the first may open a search or a form, which
+		// then gets the rest.
+		return tea.Sequence(m.key(first), rest)
+	}
 	switch {
 	case isKey(msg, m.keys.quit):
 		return tea.Quit

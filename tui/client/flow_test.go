@@ -653,3 +653,25 @@ func TestSignUpWaitingForApproval(t *testing.T) {
 	h.Press("enter")
 	h.RequireView("Hello, Ann Smith")
 }
+
+// TestTypeAheadReachesTheNextScreen: keys typed ahead arrive in one read;
+// the menu key opens its screen and the rest lands in its first field.
+func TestTypeAheadReachesTheNextScreen(t *testing.T) {
+	env := portaltest.New(t)
+	env.AddActiveClient(t, annEmail, "Ann Smith")
+	h := newHarness(t, env, "")
+	h.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("l" + annEmail)})
+	if _, ok := h.m.cur.(*login); !ok {
+		t.Fatalf("the burst did not open Log in:\n%s", h.View())
+	}
+	h.RequireView(annEmail)
+	h.Press("enter")
+	h.Fill(portaltest.StrongPassword)
+	h.RequireView("Hello, Ann Smith")
+	// A paste is never a menu choice.
+	h.Press("o") // log out
+	h.Paste("l" + annEmail)
+	if _, ok := h.m.cur.(*welcome); !ok {
+		t.Fatal("a paste chose a menu item")
+	}
+}

@@ -89,6 +89,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !msg.Paste && key.Matches(msg, m.quit) {
 			return m, tea.Quit
 		}
+		if m.onMenu() {
+			if first, rest, ok := ui.SplitBurst(msg); ok {
+				_, cmd := m.Update(first)
+				return m, tea.Sequence(cmd, rest)
+			}
+		}
 	case openMsg:
 		return m, m.open(msg.to)
 	case backMsg:
@@ -114,6 +120,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.show(newHome(m.d, m.client, msg.notice))
 	}
 	return m, m.cur.Update(msg)
+}
+
+// onMenu reports whether the screen shown reads keys as choices, not text.
+func (m *Model) onMenu() bool {
+	switch m.cur.(type) {
+	case *welcome, *home:
+		return true
+	}
+	return false
 }
 
 // open shows the screen a menu choice names. Choices that need a logged-in
