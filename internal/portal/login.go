@@ -67,7 +67,7 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 	case c.Status == store.StatusRejected:
 		return nil, refuse("", "error.login.rejected")
 	case c.Status == store.StatusPending:
-		if err := s.requireSignUp(ctx); err != nil {
+		if _, err := s.signUpOpen(ctx); err != nil {
 			return nil, err
 		}
 		if s.codeSentRecently(ctx, c, store.CodeVerify) {

@@ -61,7 +61,8 @@ type ClientDetail struct {
 // audit events. Any staff member; support staff see only the events of
 // their own actions, as in the audit log.
 func (s *Service) ClientDetails(ctx context.Context, a Actor, email string) (*ClientDetail, error) {
-	if err := s.requireStaff(ctx, a); err != nil {
+	role, err := s.currentRole(ctx, a)
+	if err != nil {
 		return nil, err
 	}
 	c, err := s.clientByEmail(ctx, s.store, email)
@@ -72,7 +73,7 @@ func (s *Service) ClientDetails(ctx context.Context, a Actor, email string) (*Cl
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.ListAudit(ctx, a, store.AuditQuery{Subject: c.EmailNorm, Limit: 20})
+	events, err := s.store.ListAudit(ctx, auditScope(role, a, store.AuditQuery{Subject: c.EmailNorm, Limit: 20}))
 	if err != nil {
 		return nil, err
 	}
@@ -253,11 +254,17 @@ func (s *Service) ListAudit(ctx context.Context, a Actor, q store.AuditQuery) ([
 	if err != nil {
 		return nil, err
 	}
+	return s.store.ListAudit(ctx, auditScope(role, a, q))
+}
+
+// auditScope narrows an audit query to what an actor of that role may
+// read: support staff, their own actions only.
+func auditScope(role string, a Actor, q store.AuditQuery) store.AuditQuery {
 	if role != store.RoleAdmin {
 		q.Actor, q.ActorKind = a.Name, store.ActorStaff
 	}
 	if strings.Contains(q.Subject, "@") {
 		q.Subject = store.NormalizeEmail(q.Subject) // clients are recorded by their normalized email
 	}
-	return s.store.ListAudit(ctx, q)
+	return q
 }

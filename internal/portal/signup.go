@@ -23,7 +23,7 @@ type SignUpInput struct {
 // and answers exactly the same, so the form reveals no account and
 // overwrites none. Refused whenever sign-up is off, whatever the path.
 func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) error {
-	if err := s.requireSignUp(ctx); err != nil {
+	if _, err := s.signUpOpen(ctx); err != nil {
 		return err
 	}
 	p, err := validProfile(in.Profile, true)
@@ -91,7 +91,8 @@ const KeyAwaitingApproval = "notice.signup.awaiting"
 // active and the returned client logged in, or, while sign-up needs
 // approval, waiting for staff (a KeyAwaitingApproval refusal).
 func (s *Service) VerifyEmail(ctx context.Context, a Actor, email, code string) (*store.Client, error) {
-	if err := s.requireSignUp(ctx); err != nil {
+	mode, err := s.signUpOpen(ctx)
+	if err != nil {
 		return nil, err
 	}
 	c, err := s.checkCode(ctx, a, email, code, store.CodeVerify, func(c *store.Client) bool {
@@ -99,10 +100,6 @@ func (s *Service) VerifyEmail(ctx context.Context, a Actor, email, code string) 
 	})
 	if err != nil {
 		return nil, err
-	}
-	mode, err := s.SignUpMode(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("verify email: %w", err)
 	}
 	now := s.clock()
 	status, login := store.StatusActive, &now
@@ -142,7 +139,7 @@ func (s *Service) VerifyEmail(ctx context.Context, a Actor, email, code string) 
 // ResendCode mails a new sign-up verification code when the account is
 // still pending; like the sign-up form, it answers the same either way.
 func (s *Service) ResendCode(ctx context.Context, a Actor, email string) error {
-	if err := s.requireSignUp(ctx); err != nil {
+	if _, err := s.signUpOpen(ctx); err != nil {
 		return err
 	}
 	if err := s.limitAddress(ctx, a, store.AttemptMailer); err != nil {
@@ -224,15 +221,16 @@ func (s *Service) codeSentRecently(ctx context.Context, c *store.Client, purpose
 	return err != nil || s.clock().Sub(at) < time.Minute
 }
 
-// requireSignUp refuses while sign-up is off: every step of it, not only
-// the form, so that turning it off stops sign-ups under way too.
-func (s *Service) requireSignUp(ctx context.Context) error {
-	on, err := s.SignUpEnabled(ctx)
+// signUpOpen returns the sign-up mode, refusing while sign-up is off: every
+// step of it, not only the form, so that turning it off stops sign-ups
+// under way too.
+func (s *Service) signUpOpen(ctx context.Context) (string, error) {
+	mode, err := s.SignUpMode(ctx)
 	if err != nil {
-		return fmt.Errorf("sign up: %w", err)
+		return "", fmt.Errorf("sign up: %w", err)
 	}
-	if !on {
-		return refuse("", "error.signup.off")
+	if mode == store.SignUpOff {
+		return "", refuse("", "error.signup.off")
 	}
-	return nil
+	return mode, nil
 }

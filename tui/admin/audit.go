@@ -214,11 +214,7 @@ func (a *audit) View() string {
 
 func (a *audit) SetSize(w, h int) {
 	a.w = w
-	a.short = w < 120
-	a.grid.cols[0].width = 11
-	if !a.short {
-		a.grid.cols[0].width = 16
-	}
+	a.short = a.grid.fitTimes(w, 0)
 	rows := h - 1
 	if !a.d.admin() {
 		rows--

@@ -72,19 +72,13 @@ func newClientList(d *deps, to screen) *clientList {
 }
 
 func (l *clientList) setSize(w, h int) {
-	l.short = w < 120
-	for i := range l.grid.cols {
-		switch i {
-		case 5:
-			l.grid.cols[i].width = 16
-			if l.short {
-				l.grid.cols[i].width = 11
-			}
-		case 3, 4:
-			l.grid.cols[i].width = 8
-			if !l.short {
-				l.grid.cols[i].width = 10
-			}
+	l.short = l.grid.fitTimes(w, 5)
+	// Status and invitation words fit in 8 columns; wider tables give them
+	// room to breathe.
+	for _, i := range []int{3, 4} {
+		l.grid.cols[i].width = 8
+		if !l.short {
+			l.grid.cols[i].width = 10
 		}
 	}
 	l.grid.setSize(w, h)

@@ -90,8 +90,6 @@ func awaiting(t *testing.T, env *portaltest.Env, email, name string) {
 	}
 }
 
-func teaSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
-
 // adminSession is a console's session as the server makes one.
 func adminSession(t *testing.T) ui.Session {
 	t.Helper()

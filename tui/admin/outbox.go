@@ -242,11 +242,7 @@ func (o *outbox) View() string {
 
 func (o *outbox) SetSize(w, h int) {
 	o.w = w
-	o.short = w < 120
-	o.grid.cols[5].width = 11
-	if !o.short {
-		o.grid.cols[5].width = 16
-	}
+	o.short = o.grid.fitTimes(w, 5)
 	o.grid.setSize(w, max(2, h-2))
 	o.rebuild()
 }

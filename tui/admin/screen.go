@@ -112,6 +112,18 @@ func (d *deps) bind(label, desc string, keys ...string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(label, d.p.T(desc)))
 }
 
+// shortTimesBelow is the width under which tables show times without the
+// year, so that the other columns keep room.
+const shortTimesBelow = 120
+
+// timeWidth is the column width a time takes as when writes it.
+func timeWidth(short bool) int {
+	if short {
+		return len("01-02 15:04")
+	}
+	return len("2006-01-02 15:04")
+}
+
 // when shows a time in UTC to the minute; a short form for narrow tables.
 func when(t time.Time, short bool) string {
 	if t.IsZero() {
@@ -155,10 +167,9 @@ func (l line) view(st *ui.Styles, w int) string {
 	return ui.Para(st.Success, l.text, w)
 }
 
-func okLine(s string) line   { return line{text: s} }
-func errLine(s string) line  { return line{text: s, err: true} }
-func (l *line) clear()       { *l = line{} }
-func (l line) isError() bool { return l.err && l.text != "" }
+func okLine(s string) line  { return line{text: s} }
+func errLine(s string) line { return line{text: s, err: true} }
+func (l *line) clear()      { *l = line{} }
 
 // isKey reports whether msg is a typed (not pasted) key matching b.
 func isKey(msg tea.KeyMsg, b key.Binding) bool {

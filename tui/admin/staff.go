@@ -147,11 +147,7 @@ func (s *staffTab) View() string {
 
 func (s *staffTab) SetSize(w, h int) {
 	s.w = w
-	s.short = w < 120
-	s.grid.cols[3].width = 11
-	if !s.short {
-		s.grid.cols[3].width = 16
-	}
+	s.short = s.grid.fitTimes(w, 3)
 	s.grid.setSize(w, max(2, h-2))
 	s.rebuild()
 }

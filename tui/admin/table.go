@@ -127,3 +127,13 @@ func (g *grid) view() string    { return g.tbl.View() }
 func moveKeys(d *deps) key.Binding {
 	return d.bind(d.p.T("ui.key.up_down"), "ui.help.move", "up", "down")
 }
+
+// fitTimes sets the width of the time columns (by index) for a table w
+// wide and reports whether times are shown short.
+func (g *grid) fitTimes(w int, cols ...int) bool {
+	short := w < shortTimesBelow
+	for _, i := range cols {
+		g.cols[i].width = timeWidth(short)
+	}
+	return short
+}

@@ -39,11 +39,6 @@ func (s *forgot) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *forgot) View() string {
-	st, p := s.d.st, s.d.p
-	return ui.Page(
-		st.Title.Render(p.T("client.forgot.title")),
-		ui.Para(st.Subtle, p.T("client.forgot.intro"), s.width),
-		s.form.View(),
-		s.status(),
-	)
+	p := s.d.p
+	return s.page(p.T("client.forgot.title"), "", p.T("client.forgot.intro"))
 }

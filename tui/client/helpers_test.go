@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
@@ -70,18 +69,6 @@ func inviteToken(t *testing.T, env *portaltest.Env, email, name string) string {
 		t.Fatal(err)
 	}
 	return portaltest.TokenIn(t, env.LastMail(t, email, portal.MailInvitation).Body)
-}
-
-// within fails the test when fn does not return in d.
-func within(t *testing.T, d time.Duration, what string, fn func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); fn() }()
-	select {
-	case <-done:
-	case <-time.After(d):
-		t.Fatalf("%s did not return within %s", what, d)
-	}
 }
 
 // formOf gives tests the form of any form screen.

@@ -40,16 +40,7 @@ func (h *home) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	var chosen string
-	h.menu, chosen = h.menu.Update(km)
-	switch chosen {
-	case "":
-		return nil
-	case toQuit:
-		return tea.Quit
-	default:
-		return send(openMsg{to: chosen})
-	}
+	return choose(&h.menu, km)
 }
 
 func (h *home) View() string {

@@ -123,7 +123,7 @@ func (s *invite) View() string {
 	if s.invited != nil {
 		intro = p.T("client.invite.greeting", text.Sanitize(s.invited.Name), text.Sanitize(s.invited.Email))
 	}
-	return ui.Page(title, ui.Para(st.Subtle, intro, s.width), s.form.View(), s.status())
+	return s.page(p.T("client.invite.title"), "", intro)
 }
 
 func (s *invite) Keys() []key.Binding {

@@ -52,11 +52,6 @@ func isPending(err error) bool {
 }
 
 func (s *login) View() string {
-	st, p := s.d.st, s.d.p
-	return ui.Page(
-		st.Title.Render(p.T("client.login.title")),
-		ui.Para(st.Subtle, p.T("client.login.intro"), s.width),
-		s.form.View(),
-		s.status(),
-	)
+	p := s.d.p
+	return s.page(p.T("client.login.title"), "", p.T("client.login.intro"))
 }

@@ -43,11 +43,6 @@ func (s *password) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *password) View() string {
-	st, p := s.d.st, s.d.p
-	return ui.Page(
-		st.Title.Render(p.T("client.password.title")),
-		ui.Para(st.Subtle, p.T("client.password.intro"), s.width),
-		s.form.View(),
-		s.status(),
-	)
+	p := s.d.p
+	return s.page(p.T("client.password.title"), "", p.T("client.password.intro"))
 }

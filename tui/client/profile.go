@@ -50,11 +50,6 @@ func (s *profile) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *profile) View() string {
-	st, p := s.d.st, s.d.p
-	return ui.Page(
-		st.Title.Render(p.T("client.profile.title")),
-		ui.Para(st.Subtle, p.T("client.profile.intro", text.Sanitize(s.email)), s.width),
-		s.form.View(),
-		s.status(),
-	)
+	p := s.d.p
+	return s.page(p.T("client.profile.title"), "", p.T("client.profile.intro", text.Sanitize(s.email)))
 }

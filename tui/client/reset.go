@@ -46,11 +46,6 @@ func (s *reset) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *reset) View() string {
-	st, p := s.d.st, s.d.p
-	return ui.Page(
-		st.Title.Render(p.T("client.reset.title")),
-		ui.Para(st.Subtle, p.T("client.reset.sent", text.Sanitize(s.email)), s.width),
-		s.form.View(),
-		s.status(),
-	)
+	p := s.d.p
+	return s.page(p.T("client.reset.title"), "", p.T("client.reset.sent", text.Sanitize(s.email)))
 }

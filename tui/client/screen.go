@@ -66,6 +66,20 @@ type (
 
 func send(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
 
+// choose hands a key to a menu screen's menu and turns the item it picks
+// into where to go next.
+func choose(menu *ui.Menu, km tea.KeyMsg) tea.Cmd {
+	var chosen string
+	*menu, chosen = menu.Update(km)
+	switch chosen {
+	case "":
+		return nil
+	case toQuit:
+		return tea.Quit
+	}
+	return send(openMsg{to: chosen})
+}
+
 // doneMsg is the outcome of a portal call. owner is the screen that made
 // the call: a result for a screen the person has already left is dropped.
 type doneMsg struct {
@@ -202,6 +216,20 @@ func (f *formScreen) handle(owner screen, msg tea.Msg, submit func(form *ui.Form
 		return f.start(owner, submit(f.form))
 	}
 	return cmd
+}
+
+// page draws a form screen: its title, a notice (green; "" for none), its
+// intro, the form and, while a call runs, the status line. Text in notice
+// and intro that came from a person must already be sanitized.
+func (f *formScreen) page(title, notice, intro string) string {
+	st := f.d.st
+	return ui.Page(
+		st.Title.Render(title),
+		ui.Para(st.Success, notice, f.width),
+		ui.Para(st.Subtle, intro, f.width),
+		f.form.View(),
+		f.status(),
+	)
 }
 
 // status is the line under the form while a call runs.

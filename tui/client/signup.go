@@ -55,11 +55,6 @@ func (s *signUp) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *signUp) View() string {
-	st, p := s.d.st, s.d.p
-	return ui.Page(
-		st.Title.Render(p.T("client.signup.title")),
-		ui.Para(st.Subtle, p.T("client.signup.intro"), s.width),
-		s.form.View(),
-		s.status(),
-	)
+	p := s.d.p
+	return s.page(p.T("client.signup.title"), "", p.T("client.signup.intro"))
 }

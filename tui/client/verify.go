@@ -79,14 +79,8 @@ func (s *verify) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *verify) View() string {
-	st, p := s.d.st, s.d.p
-	return ui.Page(
-		st.Title.Render(p.T("client.verify.title")),
-		ui.Para(st.Success, s.notice, s.width),
-		ui.Para(st.Subtle, p.T("client.verify.sent", text.Sanitize(s.email)), s.width),
-		s.form.View(),
-		s.status(),
-	)
+	p := s.d.p
+	return s.page(p.T("client.verify.title"), s.notice, p.T("client.verify.sent", text.Sanitize(s.email)))
 }
 
 func (s *verify) Keys() []key.Binding {

@@ -64,16 +64,7 @@ func (w *welcome) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case tea.KeyMsg:
-		var chosen string
-		w.menu, chosen = w.menu.Update(msg)
-		switch chosen {
-		case "":
-			return nil
-		case toQuit:
-			return tea.Quit
-		default:
-			return send(openMsg{to: chosen})
-		}
+		return choose(&w.menu, msg)
 	}
 	return nil
 }
