@@ -53,6 +53,7 @@ func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 		PublicAddr: cfg.PublicAddr,
 		InviteTTL:  cfg.InviteTTL,
 		MailFrom:   cfg.MailFrom,
+		TeamEmail:  cfg.TeamEmail,
 		StaffUser:  staffUser,
 	}, portal.WithLogger(log), portal.WithMailWake(func() { a.worker.Wake() }))
 	a.worker = mail.NewWorker(a.service.MailQueue(), sender, log, mail.WorkerOptions{})

@@ -7,6 +7,7 @@ package config
 import (
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,6 +29,7 @@ type Config struct {
 	InitialAdminKeys      []string
 	SMTP                  string
 	MailFrom              string
+	TeamEmail             string
 	InviteTTL             time.Duration
 	IdleTimeout           time.Duration
 	MaxSessionsPerAddress int
@@ -51,6 +53,7 @@ var (
 	adminKeysSetting   = setting{"initial-admin-key", "PORTAL_INITIAL_ADMIN_KEYS", "authorized_keys line, or path to a file of them, registered as admin at start (repeatable; the variable is comma-separated)"}
 	smtpSetting        = setting{"smtp", "PORTAL_SMTP_URL", "smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; empty writes mail as .eml files into DATA/mail"}
 	mailFromSetting    = setting{"mail-from", "PORTAL_MAIL_FROM", "sender address of every mail"}
+	teamEmailSetting   = setting{"team-email", "PORTAL_TEAM_EMAIL", "the legal team's address, mailed when a client submits a request or adds a note; empty mails no one"}
 	inviteTTLSetting   = setting{"invite-ttl", "PORTAL_INVITE_TTL", "how long an invitation stays valid"}
 	idleSetting        = setting{"idle-timeout", "PORTAL_IDLE_TIMEOUT", "end a session after this long without a keystroke"}
 	maxSessionsSetting = setting{"max-sessions-per-address", "PORTAL_MAX_SESSIONS_PER_ADDRESS", "live sessions from one source address; 0 means no limit"}
@@ -77,11 +80,12 @@ func Bind(fs *pflag.FlagSet, getenv func(string) string) *Config {
 	fs.StringArrayVar(&c.InitialAdminKeys, adminKeysSetting.flag, nil, adminKeysSetting.usage+" ($"+adminKeysSetting.env+")")
 	str(&c.SMTP, smtpSetting, "")
 	str(&c.MailFrom, mailFromSetting, "portal@localhost")
+	str(&c.TeamEmail, teamEmailSetting, "")
 	dur(&c.InviteTTL, inviteTTLSetting, 24*time.Hour)
 	dur(&c.IdleTimeout, idleSetting, 15*time.Minute)
 	fs.IntVar(&c.MaxSessionsPerAddress, maxSessionsSetting.flag, 50, maxSessionsSetting.usage+" ($"+maxSessionsSetting.env+")")
 	c.settings = []setting{listenSetting, dataSetting, dbSetting, hostKeysSetting, publicAddrSetting, adminKeysSetting,
-		smtpSetting, mailFromSetting, inviteTTLSetting, idleSetting, maxSessionsSetting}
+		smtpSetting, mailFromSetting, teamEmailSetting, inviteTTLSetting, idleSetting, maxSessionsSetting}
 	return c
 }
 
@@ -196,6 +200,11 @@ func (c *Config) Validate() error {
 	}
 	if !strings.Contains(c.MailFrom, "@") {
 		return bad(mailFromSetting, "%q is not an email address", c.MailFrom)
+	}
+	if c.TeamEmail != "" {
+		if a, err := netmail.ParseAddress(c.TeamEmail); err != nil || a.Name != "" || a.Address != c.TeamEmail {
+			return bad(teamEmailSetting, "%q is not an email address (like legal@example.com)", c.TeamEmail)
+		}
 	}
 	if c.InviteTTL < time.Minute || c.InviteTTL > 30*24*time.Hour {
 		return bad(inviteTTLSetting, "%s is out of range (1m to 720h)", c.InviteTTL)

@@ -3,9 +3,10 @@ package portal
 import (
 	"context"
 	"fmt"
-	"time"
+	"strings"
 
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
 )
 
 // ChangePassword sets a logged-in client's new password after checking the
@@ -38,7 +39,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{PasswordHash: &hash}); err != nil {
 			return err
 		}
-		if err := s.queueMail(ctx, tx, MailPasswordSet, c, c.Name, now.Format(time.RFC1123), a.sourceHost()); err != nil {
+		if err := s.queueMail(ctx, tx, MailPasswordSet, c, c.Name, now.Format(mailTimeLayout), a.sourceHost()); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, "password.change", c.EmailNorm, "")
@@ -81,4 +82,49 @@ func (s *Service) LogOut(ctx context.Context, a Actor) {
 	}
 	s.sessions.Unbind(a.ClientID, a.SessionID)
 	_ = s.auditNow(ctx, a, "logout", a.Name, "")
+}
+
+// FieldLang is the form field and flag of a client's language.
+const FieldLang = "lang"
+
+// validLang checks a language a client or staff chose: one of the
+// catalog's, "" meaning English.
+func (s *Service) validLang(lang string) (string, error) {
+	if lang == "" {
+		return string(text.English), nil
+	}
+	if l := s.catalog.ParseLang(lang); l != "" && string(l) == strings.ToLower(lang) {
+		return string(l), nil
+	}
+	names := make([]string, 0, 2)
+	for _, l := range s.catalog.Langs() {
+		names = append(names, string(l))
+	}
+	return "", refuse(FieldLang, "error.lang.invalid", strings.Join(names, ", "))
+}
+
+// SetLanguage remembers the language a logged-in client chose for their
+// screens and mails.
+func (s *Service) SetLanguage(ctx context.Context, a Actor, lang string) (*store.Client, error) {
+	c, err := s.Client(ctx, a)
+	if err != nil {
+		return nil, fmt.Errorf("set language: %w", err)
+	}
+	if lang, err = s.validLang(lang); err != nil {
+		return nil, err
+	}
+	if c.Lang == lang {
+		return c, nil
+	}
+	err = s.tx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{Lang: &lang}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "client.language", c.EmailNorm, c.Lang+" → "+lang)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set language of %q: %w", c.EmailNorm, err)
+	}
+	c.Lang = lang
+	return c, nil
 }

@@ -21,10 +21,14 @@ func (s *Service) AddClient(ctx context.Context, a Actor, in NewClient) (*store.
 	if err != nil {
 		return nil, err
 	}
+	lang, err := s.validLang(in.Lang)
+	if err != nil {
+		return nil, err
+	}
 	now := s.clock()
 	c := &store.Client{
 		Email: p.Email, Name: p.Name, Company: p.Company, Phone: p.Phone,
-		Lang: "en", Status: store.StatusInvited, CreatedAt: now, UpdatedAt: now,
+		Lang: lang, Status: store.StatusInvited, CreatedAt: now, UpdatedAt: now,
 	}
 	err = s.tx(ctx, func(tx *store.Store) error {
 		if existing, err := tx.ClientByEmail(ctx, p.Email); err == nil {

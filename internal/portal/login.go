@@ -148,7 +148,7 @@ func (s *Service) countFailure(ctx context.Context, a Actor, c *store.Client, no
 			return err
 		}
 		// The lock is told to the owner, never to whoever is typing.
-		if err := s.queueMail(ctx, tx, MailAccountLocked, c, c.Name, n, until.Format(time.RFC1123), s.ConnectCommand("")); err != nil {
+		if err := s.queueMail(ctx, tx, MailAccountLocked, c, c.Name, n, until.Format(mailTimeLayout), s.ConnectCommand("")); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, "login.lockout", c.EmailNorm, fmt.Sprintf("%d failures in a row, locked for %s", n, delay))

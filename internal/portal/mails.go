@@ -25,6 +25,10 @@ const (
 	MailClientDisabled = "client_disabled"
 )
 
+// mailTimeLayout is how mails write a time: in numbers, which read the
+// same in every language of the catalog.
+const mailTimeLayout = "2006-01-02 15:04 UTC"
+
 // queueMail composes a mail in the client's language and queues it through
 // st, the action's transaction.
 func (s *Service) queueMail(ctx context.Context, st *store.Store, kind string, c *store.Client, args ...any) error {
@@ -63,7 +67,7 @@ func (s *Service) newInvitation(ctx context.Context, st *store.Store, c *store.C
 	}
 	// Arguments: name, portal URL, ready command, token, expiry.
 	err = s.queueMail(ctx, st, MailInvitation, c,
-		c.Name, s.PortalURL(), s.ConnectCommand("invite-"+token), token, inv.ExpiresAt.Format(time.RFC1123))
+		c.Name, s.PortalURL(), s.ConnectCommand("invite-"+token), token, inv.ExpiresAt.Format(mailTimeLayout))
 	return token, err
 }
 

@@ -85,7 +85,7 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, passw
 		if err := tx.RevokeOpenInvitations(ctx, c.ID, now); err != nil {
 			return err
 		}
-		if err := s.queueMail(ctx, tx, MailPasswordReset, c.Client, c.Name, now.Format(time.RFC1123), a.sourceHost()); err != nil {
+		if err := s.queueMail(ctx, tx, MailPasswordReset, c.Client, c.Name, now.Format(mailTimeLayout), a.sourceHost()); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a.AsClient(c.Client), "reset.done", c.EmailNorm, "")

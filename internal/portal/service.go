@@ -26,6 +26,9 @@ type Config struct {
 	InviteTTL time.Duration
 	// MailFrom is the sender address of every mail.
 	MailFrom string
+	// TeamEmail is the legal team's address for request notices; "" mails
+	// no one.
+	TeamEmail string
 	// StaffUser is the SSH user name staff connect as.
 	StaffUser string
 }

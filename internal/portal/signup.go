@@ -30,6 +30,10 @@ func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) error {
 	if err != nil {
 		return err
 	}
+	lang, err := s.validLang(in.Lang)
+	if err != nil {
+		return err
+	}
 	if err := validNewPassword(in.Password, in.Repeat, p.Email, p.Name); err != nil {
 		return err
 	}
@@ -60,7 +64,7 @@ func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) error {
 			return err
 		}
 		c := &store.Client{
-			Email: p.Email, Name: p.Name, Company: p.Company, Phone: p.Phone, Lang: "en",
+			Email: p.Email, Name: p.Name, Company: p.Company, Phone: p.Phone, Lang: lang,
 			Status: store.StatusPending, PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
 		}
 		if err := tx.CreateClient(ctx, c); err != nil {

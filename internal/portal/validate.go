@@ -93,6 +93,9 @@ type Profile struct {
 	Email   string
 	Company string
 	Phone   string
+	// Lang is the language of the client's screens and mails: a catalog
+	// language, or "" for English.
+	Lang string
 }
 
 // validProfile checks every field and returns them cleaned; the first

@@ -217,3 +217,19 @@ func (s *Store) RecordLogin(ctx context.Context, id uint64, at time.Time, newHas
 	}
 	return res.RowsAffected == 1, nil
 }
+
+// ClientsByID finds the clients with the given ids, in one query.
+func (s *Store) ClientsByID(ctx context.Context, ids []uint64) (map[uint64]Client, error) {
+	out := make(map[uint64]Client, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []Client
+	if err := s.with(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("clients by id: %w", err)
+	}
+	for _, c := range rows {
+		out[c.ID] = c
+	}
+	return out, nil
+}

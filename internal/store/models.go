@@ -144,6 +144,11 @@ type OutboxMessage struct {
 	LastError     string    `gorm:"size:1000;not null;default:''"`
 	CreatedAt     time.Time `gorm:"not null"`
 	SentAt        *time.Time
+	// A request's notice mail is amended with each change until it is
+	// claimed: RequestID names the request, RequestEventID the first of
+	// the request's events the mail tells of (migration 0003).
+	RequestID      *uint64 `gorm:"index:idx_outbox_request"`
+	RequestEventID *uint64
 }
 
 // Actor kinds in the audit log.

@@ -73,3 +73,12 @@ func (s *Store) CountAdminKeys(ctx context.Context, exceptFingerprint string) (i
 	}
 	return n, nil
 }
+
+// CountStaffNamed counts the keys of the staff member called name.
+func (s *Store) CountStaffNamed(ctx context.Context, name string) (int64, error) {
+	var n int64
+	if err := s.with(ctx).Model(&Staff{}).Where("name = ?", name).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count staff named %q: %w", name, err)
+	}
+	return n, nil
+}

@@ -123,6 +123,7 @@ func migrations() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		migration0001(),
 		migration0002(),
+		migration0003(),
 	}
 }
 

@@ -1,6 +1,10 @@
 package text
 
 import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -72,12 +76,111 @@ func TestCatalogEveryKeyDefinedInEnglish(t *testing.T) {
 			t.Errorf("key %s is empty", k)
 		}
 	}
-	for _, l := range c.Langs() {
-		for _, k := range c.Keys(English) {
-			if _, ok := c.messages[l][k]; !ok {
-				t.Errorf("%s lacks %s", l, k)
+}
+
+// staffOnly reports whether key belongs to the staff screens (admin.json)
+// or commands (commands.json, keys "cmd."), which stay in English; every
+// other key is read by clients and must be translated.
+func staffOnly(key string) bool {
+	return strings.HasPrefix(key, "admin.") || strings.HasPrefix(key, "cmd.")
+}
+
+// verbRE matches one fmt verb, indexed or not, with its flags, width and
+// precision ("%[2]d", "%s", "%-8.2f", "%%").
+var verbRE = regexp.MustCompile(`%(?:\[\d+\])?[-+# 0]*(?:\d+|\*)?(?:\.(?:\d+|\*)?)?[a-zA-Z%]`)
+
+// formatVerbs returns the distinct fmt verbs of msg, sorted; "%%" is a
+// literal percent sign, not a verb.
+func formatVerbs(msg string) []string {
+	seen := map[string]bool{}
+	for _, v := range verbRE.FindAllString(msg, -1) {
+		if v != "%%" {
+			seen[v] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for v := range seen {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// translationProblems lists how lang falls short of English: a client key
+// it lacks, a key English does not have, an empty message, or a message
+// whose format verbs differ from the English one.
+func translationProblems(c *Catalog, lang Lang) []string {
+	var out []string
+	en, tr := c.messages[English], c.messages[lang]
+	for _, k := range c.Keys(English) {
+		msg, ok := tr[k]
+		switch {
+		case !ok && staffOnly(k):
+			// Staff text stays English.
+		case !ok:
+			out = append(out, fmt.Sprintf("%s lacks key %s", lang, k))
+		case strings.TrimSpace(msg) == "":
+			out = append(out, fmt.Sprintf("%s key %s is empty", lang, k))
+		default:
+			if want, got := formatVerbs(en[k]), formatVerbs(msg); !slices.Equal(got, want) {
+				out = append(out, fmt.Sprintf("%s key %s uses verbs %q, English uses %q", lang, k, got, want))
 			}
 		}
+	}
+	for _, k := range c.Keys(lang) {
+		if _, ok := en[k]; !ok {
+			out = append(out, fmt.Sprintf("%s has key %s, which English lacks", lang, k))
+		}
+	}
+	return out
+}
+
+func TestCatalogLanguagesMatchEnglish(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range c.Langs() {
+		if l == English {
+			continue
+		}
+		t.Run(string(l), func(t *testing.T) {
+			for _, p := range translationProblems(c, l) {
+				t.Error(p)
+			}
+		})
+	}
+}
+
+func TestTranslationProblems(t *testing.T) {
+	en := `{"a": "A %[1]s and %[2]d", "b": "B", "admin.x": "X", "cmd.y": "Y %[1]s"}`
+	tests := []struct {
+		name, fr string
+		want     []string
+	}{
+		{"complete, staff keys left out", `{"a": "FA %[2]d puis %[1]s et %[1]s", "b": "FB"}`, nil},
+		{"staff keys may be translated", `{"a": "FA %[1]s %[2]d", "b": "FB", "admin.x": "FX"}`, nil},
+		{"missing key", `{"a": "FA %[1]s %[2]d"}`, []string{"fr lacks key b"}},
+		{"stray key", `{"a": "FA %[1]s %[2]d", "b": "FB", "c": "FC"}`, []string{"fr has key c, which English lacks"}},
+		{"empty message", `{"a": "FA %[1]s %[2]d", "b": " "}`, []string{"fr key b is empty"}},
+		{"verb missing", `{"a": "FA %[1]s", "b": "FB"}`, []string{`fr key a uses verbs ["%[1]s"], English uses ["%[1]s" "%[2]d"]`}},
+		{"verb of another kind", `{"a": "FA %[1]s %[2]s", "b": "FB"}`, []string{`fr key a uses verbs ["%[1]s" "%[2]s"], English uses ["%[1]s" "%[2]d"]`}},
+		{"stray verb", `{"a": "FA %[1]s %[2]d", "b": "FB 50 % de plus"}`, []string{`fr key b uses verbs ["% d"], English uses []`}},
+		{"literal percent", `{"a": "FA %[1]s %[2]d", "b": "FB 50 %%"}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := LoadFS(fstest.MapFS{
+				"loc/en/a.json": {Data: []byte(en)},
+				"loc/fr/a.json": {Data: []byte(tt.fr)},
+			}, "loc")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := translationProblems(c, French); !slices.Equal(got, tt.want) {
+				t.Errorf("problems = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -53,9 +53,13 @@ func New(t testing.TB, opts ...portal.Option) *Env {
 		PublicAddr: "portal.example.com:2222",
 		InviteTTL:  24 * time.Hour,
 		MailFrom:   "portal@example.com",
+		TeamEmail:  TeamEmail,
 	}, opts...)
 	return &Env{Service: svc, Store: st, Catalog: cat, Dir: dir}
 }
+
+// TeamEmail is the legal team's address in every Env.
+const TeamEmail = "legal@example.com"
 
 // Admin is an admin actor (the system), for setting up data.
 func (e *Env) Admin() portal.Actor { return portal.System("test-admin") }
@@ -136,4 +140,28 @@ func (e *Env) AddActiveClient(t testing.TB, email, name string) *store.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// AddRequestType adds a request type with fields written as staff write
+// them ("Subject: text, required").
+func (e *Env) AddRequestType(t testing.TB, name string, fields ...string) *store.RequestType {
+	t.Helper()
+	in := portal.TypeInput{Name: name, Description: "About " + name}
+	for _, f := range fields {
+		rf, err := portal.ParseFieldSpec(f)
+		if err != nil {
+			t.Fatalf("field %q: %v", f, err)
+		}
+		in.Fields = append(in.Fields, rf)
+	}
+	rt, err := e.Service.AddRequestType(context.Background(), e.Admin(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rt
+}
+
+// ClientActor is client c logged in from a test address.
+func ClientActor(c *store.Client) portal.Actor {
+	return portal.Guest("192.0.2.7:4000", "test-session").AsClient(c)
 }

@@ -1,0 +1,473 @@
+package portal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+)
+
+// Limits of what a request holds, in characters.
+const (
+	MaxTextValueLen = 200
+	MaxLongValueLen = 5000
+	MaxNoteLen      = 5000
+	maxSummaryLen   = 80
+)
+
+// DateLayout is how a date field is typed and stored.
+const DateLayout = "2006-01-02"
+
+// Fields of request forms and flags that errors point at. A request's own
+// fields are "field0", "field1"… in the type's order (RequestFieldName).
+const (
+	FieldNote     = "note"
+	FieldStatus   = "status"
+	FieldAssignee = "assignee"
+	FieldRequest  = "request"
+)
+
+// RequestFieldName names the i-th field of a request form in errors.
+func RequestFieldName(i int) string { return fmt.Sprintf("field%d", i) }
+
+// activeClient is the logged-in client behind a, refused unless active: a
+// session that outlived a disable must not keep acting.
+func (s *Service) activeClient(ctx context.Context, a Actor) (*store.Client, error) {
+	c, err := s.Client(ctx, a)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != store.StatusActive) {
+		return nil, ErrForbidden
+	}
+	return c, err
+}
+
+// validValue checks what a client typed into field f and returns it as
+// stored.
+func validValue(i int, f store.RequestField, v string) (string, error) {
+	name := RequestFieldName(i)
+	switch f.Kind {
+	case store.FieldMultiline:
+		return cleanLongText(name, v, MaxLongValueLen, f.Required)
+	case store.FieldText:
+		return cleanText(name, v, MaxTextValueLen, f.Required)
+	}
+	v, err := cleanText(name, v, MaxTextValueLen, f.Required)
+	if err != nil || v == "" {
+		return v, err
+	}
+	if f.Kind == store.FieldDate {
+		d, err := time.Parse(DateLayout, v)
+		if err != nil || d.Year() < 1900 || d.Year() > 2200 {
+			return "", refuse(name, "error.request.date")
+		}
+		return d.Format(DateLayout), nil
+	}
+	for _, c := range f.Choices {
+		if strings.EqualFold(c, v) {
+			return c, nil
+		}
+	}
+	return "", refuse(name, "error.request.choice", strings.Join(f.Choices, ", "))
+}
+
+// cleanLongText is cleanText for several lines: line breaks and tabs are
+// kept, trailing spaces and blank lines at the ends dropped, anything else
+// a terminal would act on refused.
+func cleanLongText(field, s string, max int, required bool) (string, error) {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	if !utf8.ValidString(s) || text.SanitizeMultiline(s) != s {
+		return "", refuse(field, "error.field.bad_chars")
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t")
+	}
+	s = strings.Trim(strings.Join(lines, "\n"), "\n")
+	if strings.TrimSpace(s) == "" {
+		if required {
+			return "", refuse(field, "error.field.required")
+		}
+		return "", nil
+	}
+	if utf8.RuneCountInString(s) > max {
+		return "", refuse(field, "error.field.too_long", max)
+	}
+	return s, nil
+}
+
+// summarize is the line a list shows for a request: its first text value.
+func summarize(values []store.FieldValue) string {
+	for _, v := range values {
+		if v.Value != "" && (v.Kind == store.FieldText || v.Kind == store.FieldMultiline) {
+			line := strings.Join(strings.Fields(v.Value), " ")
+			if utf8.RuneCountInString(line) > maxSummaryLen {
+				line = string([]rune(line)[:maxSummaryLen-1]) + "…"
+			}
+			return line
+		}
+	}
+	return ""
+}
+
+// SubmitRequest files a new request of type typeID with values in the
+// type's field order, and tells the legal team. Active clients only.
+func (s *Service) SubmitRequest(ctx context.Context, a Actor, typeID uint64, values []string) (*store.Request, error) {
+	c, err := s.activeClient(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.RequestType(ctx, a, typeID)
+	if err != nil {
+		return nil, err
+	}
+	fields, err := TypeFields(*t)
+	if err != nil {
+		return nil, err
+	}
+	if len(values) != len(fields) {
+		// The type changed while the form was open.
+		return nil, refuse(FieldRequest, "error.request.type_changed")
+	}
+	stored := make([]store.FieldValue, len(fields))
+	for i, f := range fields {
+		v, err := validValue(i, f, values[i])
+		if err != nil {
+			return nil, err
+		}
+		stored[i] = store.FieldValue{Label: f.Label, Kind: f.Kind, Value: v}
+	}
+	raw, err := json.Marshal(stored)
+	if err != nil {
+		return nil, fmt.Errorf("submit request: %w", err)
+	}
+	now := s.clock()
+	r := &store.Request{
+		ClientID: c.ID, TypeID: t.ID, TypeName: t.Name, Summary: summarize(stored), Fields: string(raw),
+		Status: store.RequestNew, CreatedAt: now, UpdatedAt: now, ClientUpdatedAt: now, ClientSeenAt: now,
+	}
+	err = s.tx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateRequest(ctx, r); err != nil {
+			return err
+		}
+		e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: store.EventSubmitted, AuthorKind: a.Kind, Author: c.EmailNorm, Status: r.Status}
+		if err := tx.AddRequestEvent(ctx, e); err != nil {
+			return err
+		}
+		if err := s.noticeTeam(ctx, tx, r, c, e); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "request.submit", c.EmailNorm, fmt.Sprintf("request %d (%s)", r.ID, t.Name))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("submit request of %q: %w", c.EmailNorm, err)
+	}
+	return r, nil
+}
+
+// MyRequests lists a page of the logged-in client's requests, the latest
+// update first; status "" lists them all. after is the last request of the
+// previous page, or nil.
+func (s *Service) MyRequests(ctx context.Context, a Actor, status string, after *store.Request, limit int) ([]store.Request, error) {
+	c, err := s.activeClient(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if err := validRequestStatus(status, true); err != nil {
+		return nil, err
+	}
+	return s.store.ClientRequests(ctx, store.RequestQuery{ClientID: c.ID, Status: status, Before: after, Limit: limit})
+}
+
+// UnreadRequests counts the client's requests with a change not yet seen.
+func (s *Service) UnreadRequests(ctx context.Context, a Actor) (int64, error) {
+	c, err := s.activeClient(ctx, a)
+	if err != nil {
+		return 0, err
+	}
+	return s.store.CountUnread(ctx, c.ID)
+}
+
+func validRequestStatus(status string, emptyOK bool) error {
+	if (status == "" && emptyOK) || slices.Contains(store.RequestStatuses(), status) {
+		return nil
+	}
+	return refuse(FieldStatus, "error.request.status", strings.Join(store.RequestStatuses(), ", "))
+}
+
+// RequestView is one request as its page shows it.
+type RequestView struct {
+	store.Request
+	Fields []store.FieldValue
+	// Events is the history, oldest first; a client sees no internal ones.
+	Events      []store.RequestEvent
+	ClientEmail string
+	ClientName  string
+	// Next lists the statuses staff may move the request to.
+	Next []string
+}
+
+// RequestPage shows one request: to its client (marking it read), or to
+// any staff member with internal notes. Another client's request is
+// refused as if it did not exist.
+func (s *Service) RequestPage(ctx context.Context, a Actor, id uint64) (*RequestView, error) {
+	r, c, err := s.requestFor(ctx, s.store, a, id)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.store.RequestEvents(ctx, store.EventQuery{RequestID: r.ID, WithInternal: a.IsStaff()})
+	if err != nil {
+		return nil, err
+	}
+	v := &RequestView{Request: *r, Events: events, ClientEmail: c.Email, ClientName: c.Name}
+	if err := json.Unmarshal([]byte(r.Fields), &v.Fields); err != nil {
+		return nil, fmt.Errorf("read fields of request %d: %w", r.ID, err)
+	}
+	if a.IsStaff() {
+		v.Next = nextStatuses(r.Status)
+	} else if r.Unread() {
+		if err := s.store.MarkRequestSeen(ctx, r.ID, s.clock()); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// requestFor finds request id for a: its own client, or staff.
+func (s *Service) requestFor(ctx context.Context, st *store.Store, a Actor, id uint64) (*store.Request, *store.Client, error) {
+	var own *store.Client
+	if a.IsStaff() {
+		if err := s.requireStaff(ctx, a); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		c, err := s.activeClient(ctx, a)
+		if err != nil {
+			return nil, nil, err
+		}
+		own = c
+	}
+	r, err := st.RequestByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && own != nil && r.ClientID != own.ID) {
+		return nil, nil, refuse(FieldRequest, "error.request.not_found", id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if own != nil {
+		return r, own, nil
+	}
+	c, err := st.ClientByID(ctx, r.ClientID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("client of request %d: %w", id, err)
+	}
+	return r, c, nil
+}
+
+// nextStatuses lists where a request may go from status: forward through
+// the work, back to in progress when the client answers, rejected at any
+// time before it is done, and reopened after it ended.
+func nextStatuses(status string) []string {
+	switch status {
+	case store.RequestNew:
+		return []string{store.RequestInProgress, store.RequestWaiting, store.RequestDone, store.RequestRejected}
+	case store.RequestInProgress:
+		return []string{store.RequestWaiting, store.RequestDone, store.RequestRejected}
+	case store.RequestWaiting:
+		return []string{store.RequestInProgress, store.RequestDone, store.RequestRejected}
+	case store.RequestDone, store.RequestRejected:
+		return []string{store.RequestInProgress}
+	}
+	return nil
+}
+
+// SetRequestStatus moves a request to status and tells the client. Any
+// staff member.
+func (s *Service) SetRequestStatus(ctx context.Context, a Actor, id uint64, status string) error {
+	if !a.IsStaff() {
+		return ErrForbidden
+	}
+	if err := validRequestStatus(status, false); err != nil {
+		return err
+	}
+	err := s.tx(ctx, func(tx *store.Store) error {
+		r, c, err := s.requestFor(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if next := nextStatuses(r.Status); !slices.Contains(next, status) {
+			return refuse(FieldStatus, "error.request.transition", r.ID, r.Status, status, strings.Join(next, ", "))
+		}
+		now := s.clock()
+		if err := tx.UpdateRequest(ctx, r.ID, store.RequestUpdate{Status: &status, UpdatedAt: &now, ClientUpdatedAt: &now}); err != nil {
+			return err
+		}
+		e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: store.EventStatus, AuthorKind: a.Kind, Author: a.Name, Status: status}
+		if err := tx.AddRequestEvent(ctx, e); err != nil {
+			return err
+		}
+		if err := s.noticeClient(ctx, tx, r, c, e); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "request.status", c.EmailNorm, fmt.Sprintf("request %d: %s → %s", r.ID, r.Status, status))
+	})
+	if err != nil {
+		return fmt.Errorf("set status of request %d: %w", id, err)
+	}
+	return nil
+}
+
+// AssignRequest gives a request to a staff member by name, or to no one
+// when name is "". Any staff member; the client is not told.
+func (s *Service) AssignRequest(ctx context.Context, a Actor, id uint64, name string) error {
+	if !a.IsStaff() {
+		return ErrForbidden
+	}
+	name = strings.TrimSpace(name)
+	err := s.tx(ctx, func(tx *store.Store) error {
+		r, c, err := s.requestFor(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if name != "" {
+			if n, err := tx.CountStaffNamed(ctx, name); err != nil {
+				return err
+			} else if n == 0 {
+				return refuse(FieldAssignee, "error.staff.not_found", name)
+			}
+		}
+		if r.Assignee == name {
+			return nil
+		}
+		now := s.clock()
+		if err := tx.UpdateRequest(ctx, r.ID, store.RequestUpdate{Assignee: &name, UpdatedAt: &now}); err != nil {
+			return err
+		}
+		e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: store.EventAssign, AuthorKind: a.Kind, Author: a.Name, Body: name, Internal: true}
+		if err := tx.AddRequestEvent(ctx, e); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "request.assign", c.EmailNorm, fmt.Sprintf("request %d: %q → %q", r.ID, r.Assignee, name))
+	})
+	if err != nil {
+		return fmt.Errorf("assign request %d: %w", id, err)
+	}
+	return nil
+}
+
+// AddNote adds a note to a request's thread. A client's note goes to the
+// legal team; a staff note goes to the client unless internal.
+func (s *Service) AddNote(ctx context.Context, a Actor, id uint64, body string, internal bool) error {
+	body, err := cleanLongText(FieldNote, body, MaxNoteLen, true)
+	if err != nil {
+		return err
+	}
+	if internal && !a.IsStaff() {
+		return ErrForbidden
+	}
+	err = s.tx(ctx, func(tx *store.Store) error {
+		r, c, err := s.requestFor(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		u := store.RequestUpdate{UpdatedAt: &now}
+		if a.IsStaff() && !internal {
+			u.ClientUpdatedAt = &now
+		}
+		if err := tx.UpdateRequest(ctx, r.ID, u); err != nil {
+			return err
+		}
+		e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: store.EventNote, AuthorKind: a.Kind, Author: a.Name, Body: body, Internal: internal}
+		if err := tx.AddRequestEvent(ctx, e); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("request %d", r.ID)
+		switch {
+		case internal:
+			detail += ", internal"
+		case a.IsStaff():
+			err = s.noticeClient(ctx, tx, r, c, e)
+		default:
+			err = s.noticeTeam(ctx, tx, r, c, e)
+		}
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "request.note", c.EmailNorm, detail)
+	})
+	if err != nil {
+		return fmt.Errorf("add note to request %d: %w", id, err)
+	}
+	return nil
+}
+
+// QueueFilter selects part of the staff queue. Zero fields do not filter.
+type QueueFilter struct {
+	Status string
+	TypeID uint64
+	// Client is a client's email.
+	Client string
+	// Assignee is a staff name, or "-" for requests assigned to no one.
+	Assignee string
+	BeforeID uint64
+	Limit    int
+}
+
+// Unassigned is the QueueFilter.Assignee of requests assigned to no one.
+const Unassigned = "-"
+
+// QueueRow is a line of the staff queue.
+type QueueRow struct {
+	store.Request
+	ClientEmail string
+	ClientName  string
+}
+
+// RequestQueue lists a page of requests for staff, newest first.
+func (s *Service) RequestQueue(ctx context.Context, a Actor, f QueueFilter) ([]QueueRow, error) {
+	if err := s.requireStaff(ctx, a); err != nil {
+		return nil, err
+	}
+	if err := validRequestStatus(f.Status, true); err != nil {
+		return nil, err
+	}
+	q := store.RequestQuery{TypeID: f.TypeID, Status: f.Status, BeforeID: f.BeforeID, Limit: f.Limit}
+	switch f.Assignee {
+	case "":
+	case Unassigned:
+		q.Unassigned = true
+	default:
+		q.Assignee = f.Assignee
+	}
+	if strings.TrimSpace(f.Client) != "" {
+		c, err := s.clientByEmail(ctx, s.store, f.Client)
+		if err != nil {
+			return nil, err
+		}
+		q.ClientID = c.ID
+	}
+	reqs, err := s.store.ListRequests(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]uint64, 0, len(reqs))
+	for _, r := range reqs {
+		ids = append(ids, r.ClientID)
+	}
+	clients, err := s.store.ClientsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]QueueRow, len(reqs))
+	for i, r := range reqs {
+		c := clients[r.ClientID]
+		out[i] = QueueRow{Request: r, ClientEmail: c.Email, ClientName: c.Name}
+	}
+	return out, nil
+}

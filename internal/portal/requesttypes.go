@@ -1,0 +1,298 @@
+package portal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/clientportal/portal/internal/store"
+)
+
+// Limits of a request type, in characters or items.
+const (
+	MaxTypeNameLen    = 100
+	MaxTypeDescLen    = 1000
+	MaxTypeFields     = 30
+	MaxFieldLabelLen  = 100
+	MaxFieldChoices   = 50
+	MaxFieldChoiceLen = 100
+)
+
+// Fields of the request type form and flags that errors point at.
+const (
+	FieldTypeName   = "type_name"
+	FieldTypeDesc   = "description"
+	FieldTypeFields = "fields"
+)
+
+// TypeInput is a request type as staff describe it.
+type TypeInput struct {
+	Name        string
+	Description string
+	Fields      []store.RequestField
+}
+
+// ParseFieldSpec reads one field of a request type as staff write it, on
+// the command line (--field) or a line of the console's form:
+//
+//	Subject: text, required
+//	Details: multiline
+//	Deadline: date
+//	Urgency: choice(Low | Normal | High), required
+func ParseFieldSpec(spec string) (store.RequestField, error) {
+	bad := refuse(FieldTypeFields, "error.type.field_spec", spec)
+	label, rest, ok := strings.Cut(spec, ":")
+	if !ok {
+		return store.RequestField{}, bad
+	}
+	f := store.RequestField{Label: strings.TrimSpace(label)}
+	rest = strings.TrimSpace(rest)
+	if kind, opt, ok := cutLast(rest, ","); ok && strings.EqualFold(strings.TrimSpace(opt), "required") {
+		f.Required = true
+		rest = strings.TrimSpace(kind)
+	}
+	if open := strings.IndexByte(rest, '('); open >= 0 {
+		if !strings.HasSuffix(rest, ")") {
+			return store.RequestField{}, bad
+		}
+		for _, c := range strings.Split(rest[open+1:len(rest)-1], "|") {
+			f.Choices = append(f.Choices, strings.TrimSpace(c))
+		}
+		rest = strings.TrimSpace(rest[:open])
+	}
+	f.Kind = strings.ToLower(rest)
+	return f, nil
+}
+
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return s, "", false
+}
+
+// FormatFieldSpec writes f the way ParseFieldSpec reads it.
+func FormatFieldSpec(f store.RequestField) string {
+	s := f.Label + ": " + f.Kind
+	if len(f.Choices) > 0 {
+		s += "(" + strings.Join(f.Choices, " | ") + ")"
+	}
+	if f.Required {
+		s += ", required"
+	}
+	return s
+}
+
+// validType checks a request type and returns it cleaned.
+func validType(in TypeInput) (TypeInput, error) {
+	var err error
+	if in.Name, err = cleanText(FieldTypeName, in.Name, MaxTypeNameLen, true); err != nil {
+		return in, err
+	}
+	if in.Description, err = cleanText(FieldTypeDesc, in.Description, MaxTypeDescLen, false); err != nil {
+		return in, err
+	}
+	if len(in.Fields) == 0 {
+		return in, refuse(FieldTypeFields, "error.type.no_fields")
+	}
+	if len(in.Fields) > MaxTypeFields {
+		return in, refuse(FieldTypeFields, "error.type.too_many_fields", MaxTypeFields)
+	}
+	out := make([]store.RequestField, len(in.Fields))
+	seen := map[string]bool{}
+	for i, f := range in.Fields {
+		if f, err = validField(f); err != nil {
+			return in, err
+		}
+		if key := strings.ToLower(f.Label); seen[key] {
+			return in, refuse(FieldTypeFields, "error.type.label_twice", f.Label)
+		} else {
+			seen[key] = true
+		}
+		out[i] = f
+	}
+	in.Fields = out
+	return in, nil
+}
+
+func validField(f store.RequestField) (store.RequestField, error) {
+	var err error
+	if f.Label, err = cleanText(FieldTypeFields, f.Label, MaxFieldLabelLen, true); err != nil {
+		return f, err
+	}
+	if strings.Contains(f.Label, ":") {
+		return f, refuse(FieldTypeFields, "error.type.label_colon", f.Label)
+	}
+	if !slices.Contains(store.FieldKinds(), f.Kind) {
+		return f, refuse(FieldTypeFields, "error.type.kind", f.Label, strings.Join(store.FieldKinds(), ", "))
+	}
+	if f.Kind != store.FieldChoice {
+		if len(f.Choices) > 0 {
+			return f, refuse(FieldTypeFields, "error.type.choices_unexpected", f.Label)
+		}
+		return f, nil
+	}
+	if len(f.Choices) < 2 || len(f.Choices) > MaxFieldChoices {
+		return f, refuse(FieldTypeFields, "error.type.choices_count", f.Label, MaxFieldChoices)
+	}
+	seen := map[string]bool{}
+	for i, c := range f.Choices {
+		if c, err = cleanText(FieldTypeFields, c, MaxFieldChoiceLen, true); err != nil {
+			return f, err
+		}
+		if strings.ContainsAny(c, "|()") || seen[strings.ToLower(c)] {
+			return f, refuse(FieldTypeFields, "error.type.choice_bad", f.Label, c)
+		}
+		seen[strings.ToLower(c)] = true
+		f.Choices[i] = c
+	}
+	return f, nil
+}
+
+// TypeFields decodes a request type's fields.
+func TypeFields(t store.RequestType) ([]store.RequestField, error) {
+	var fs []store.RequestField
+	if err := json.Unmarshal([]byte(t.Fields), &fs); err != nil {
+		return nil, fmt.Errorf("read fields of request type %d: %w", t.ID, err)
+	}
+	return fs, nil
+}
+
+// RequestTypes lists the request types: the enabled ones for a client, all
+// of them for staff.
+func (s *Service) RequestTypes(ctx context.Context, a Actor) ([]store.RequestType, error) {
+	withDisabled := false
+	if a.IsStaff() {
+		if err := s.requireStaff(ctx, a); err != nil {
+			return nil, err
+		}
+		withDisabled = true
+	} else if _, err := s.activeClient(ctx, a); err != nil {
+		return nil, err
+	}
+	return s.store.ListRequestTypes(ctx, withDisabled)
+}
+
+// RequestType finds one request type; clients see only enabled ones.
+func (s *Service) RequestType(ctx context.Context, a Actor, id uint64) (*store.RequestType, error) {
+	if a.IsStaff() {
+		if err := s.requireStaff(ctx, a); err != nil {
+			return nil, err
+		}
+	} else if _, err := s.activeClient(ctx, a); err != nil {
+		return nil, err
+	}
+	t, err := s.store.RequestTypeByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && t.Disabled && !a.IsStaff()) {
+		return nil, refuse(FieldTypeName, "error.type.not_found", id)
+	}
+	return t, err
+}
+
+// AddRequestType creates a request type. Admins only.
+func (s *Service) AddRequestType(ctx context.Context, a Actor, in TypeInput) (*store.RequestType, error) {
+	if err := s.requireAdmin(ctx, a); err != nil {
+		return nil, err
+	}
+	in, err := validType(in)
+	if err != nil {
+		return nil, err
+	}
+	fields, err := json.Marshal(in.Fields)
+	if err != nil {
+		return nil, fmt.Errorf("add request type %q: %w", in.Name, err)
+	}
+	now := s.clock()
+	t := &store.RequestType{Name: in.Name, Description: in.Description, Fields: string(fields), CreatedAt: now, UpdatedAt: now}
+	err = s.tx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateRequestType(ctx, t); err != nil {
+			if errors.Is(err, store.ErrDuplicate) {
+				return refuse(FieldTypeName, "error.type.exists", in.Name)
+			}
+			return err
+		}
+		return s.audit(ctx, tx, a, "request_type.add", t.Name, fmt.Sprintf("type %d, %d fields", t.ID, len(in.Fields)))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add request type %q: %w", in.Name, err)
+	}
+	return t, nil
+}
+
+// EditRequestType replaces a request type's name, description and fields.
+// Requests already submitted keep the fields they were submitted with.
+// Admins only.
+func (s *Service) EditRequestType(ctx context.Context, a Actor, id uint64, in TypeInput) (*store.RequestType, error) {
+	if err := s.requireAdmin(ctx, a); err != nil {
+		return nil, err
+	}
+	in, err := validType(in)
+	if err != nil {
+		return nil, err
+	}
+	fields, err := json.Marshal(in.Fields)
+	if err != nil {
+		return nil, fmt.Errorf("edit request type %d: %w", id, err)
+	}
+	var t *store.RequestType
+	err = s.tx(ctx, func(tx *store.Store) error {
+		f := string(fields)
+		err := tx.UpdateRequestType(ctx, id, store.RequestTypeUpdate{Name: &in.Name, Description: &in.Description, Fields: &f, At: s.clock()})
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return refuse(FieldTypeName, "error.type.not_found", id)
+		case errors.Is(err, store.ErrDuplicate):
+			return refuse(FieldTypeName, "error.type.exists", in.Name)
+		case err != nil:
+			return err
+		}
+		if t, err = tx.RequestTypeByID(ctx, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "request_type.edit", t.Name, fmt.Sprintf("type %d, %d fields", t.ID, len(in.Fields)))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("edit request type %d: %w", id, err)
+	}
+	return t, nil
+}
+
+// SetRequestTypeDisabled hides a request type from clients' "New request"
+// (disabled) or shows it again. Requests of the type stay as they are.
+// Admins only.
+func (s *Service) SetRequestTypeDisabled(ctx context.Context, a Actor, id uint64, disabled bool) error {
+	if err := s.requireAdmin(ctx, a); err != nil {
+		return err
+	}
+	action := "request_type.enable"
+	if disabled {
+		action = "request_type.disable"
+	}
+	err := s.tx(ctx, func(tx *store.Store) error {
+		t, err := tx.RequestTypeByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return refuse(FieldTypeName, "error.type.not_found", id)
+		}
+		if err != nil {
+			return err
+		}
+		if t.Disabled == disabled {
+			key := "error.type.already_enabled"
+			if disabled {
+				key = "error.type.already_disabled"
+			}
+			return refuse(FieldTypeName, key, t.Name)
+		}
+		if err := tx.UpdateRequestType(ctx, id, store.RequestTypeUpdate{Disabled: &disabled, At: s.clock()}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, action, t.Name, fmt.Sprintf("type %d", t.ID))
+	})
+	if err != nil {
+		return fmt.Errorf("%s %d: %w", action, id, err)
+	}
+	return nil
+}

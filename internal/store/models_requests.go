@@ -1,0 +1,112 @@
+package store
+
+import "time"
+
+// Request field kinds: what a client types into a field of a request type.
+const (
+	FieldText      = "text"      // one line
+	FieldMultiline = "multiline" // several lines
+	FieldDate      = "date"      // a calendar date, YYYY-MM-DD
+	FieldChoice    = "choice"    // one of the field's choices
+)
+
+// FieldKinds lists the field kinds in the order people meet them.
+func FieldKinds() []string {
+	return []string{FieldText, FieldMultiline, FieldDate, FieldChoice}
+}
+
+// RequestField is one field of a request type, in the type's order.
+type RequestField struct {
+	Label    string   `json:"label"`
+	Kind     string   `json:"kind"`
+	Required bool     `json:"required,omitempty"`
+	Choices  []string `json:"choices,omitempty"`
+}
+
+// FieldValue is what a client put in one field of a request: the field as
+// it was when the request was submitted, so that editing the type later
+// never changes what a request says.
+type FieldValue struct {
+	Label string `json:"label"`
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+}
+
+// RequestType is a kind of request clients can submit (a contract review,
+// a document request), with the fields they fill. Fields holds the JSON of
+// []RequestField: a type's fields are always read and written together.
+type RequestType struct {
+	ID          uint64    `gorm:"primaryKey"`
+	Name        string    `gorm:"size:100;not null"`
+	NameNorm    string    `gorm:"size:100;not null;uniqueIndex"`
+	Description string    `gorm:"size:1000;not null;default:''"`
+	Fields      string    `gorm:"type:text;not null"`
+	Disabled    bool      `gorm:"not null;default:false"`
+	CreatedAt   time.Time `gorm:"not null"`
+	UpdatedAt   time.Time `gorm:"not null"`
+}
+
+// Request statuses, in the order a request usually moves through them.
+const (
+	RequestNew        = "new"
+	RequestInProgress = "in_progress"
+	RequestWaiting    = "waiting" // on the client
+	RequestDone       = "done"
+	RequestRejected   = "rejected"
+)
+
+// RequestStatuses lists the request statuses in their usual order.
+func RequestStatuses() []string {
+	return []string{RequestNew, RequestInProgress, RequestWaiting, RequestDone, RequestRejected}
+}
+
+// Request is one thing a client asked the firm for. TypeName and Fields
+// are copies made at submission. ClientUpdatedAt is the last change the
+// client can see (a status, a note from the legal team); the request is
+// unread for the client while it is after ClientSeenAt. ClientNoticeAt and
+// TeamNoticeAt are when the last notice mail to each was due: the next is
+// due a minute later at the soonest.
+type Request struct {
+	ID              uint64    `gorm:"primaryKey;index:idx_requests_client_updated,priority:3;index:idx_requests_client_id,priority:2;index:idx_requests_type_id,priority:2;index:idx_requests_status_id,priority:2;index:idx_requests_assignee_id,priority:2"`
+	ClientID        uint64    `gorm:"not null;index:idx_requests_client_updated,priority:1;index:idx_requests_client_id,priority:1"`
+	Client          *Client   `gorm:"constraint:OnDelete:CASCADE"`
+	TypeID          uint64    `gorm:"not null;index:idx_requests_type_id,priority:1"`
+	TypeName        string    `gorm:"size:100;not null"`
+	Summary         string    `gorm:"size:200;not null;default:''"`
+	Fields          string    `gorm:"type:text;not null"`
+	Status          string    `gorm:"size:16;not null;index:idx_requests_status_id,priority:1"`
+	Assignee        string    `gorm:"size:100;not null;default:'';index:idx_requests_assignee_id,priority:1"`
+	CreatedAt       time.Time `gorm:"not null"`
+	UpdatedAt       time.Time `gorm:"not null;index:idx_requests_client_updated,priority:2"`
+	ClientUpdatedAt time.Time `gorm:"not null"`
+	ClientSeenAt    time.Time `gorm:"not null"`
+	ClientNoticeAt  *time.Time
+	TeamNoticeAt    *time.Time
+}
+
+// Unread reports whether the client has not yet seen the latest change.
+func (r Request) Unread() bool { return r.ClientUpdatedAt.After(r.ClientSeenAt) }
+
+// Request event kinds.
+const (
+	EventSubmitted = "submitted"
+	EventStatus    = "status"
+	EventNote      = "note"
+	EventAssign    = "assign"
+)
+
+// RequestEvent is one entry of a request's history: its submission, a
+// status change, a note, an assignment. Internal events (internal notes,
+// assignments) are never shown to the client nor mailed to them.
+type RequestEvent struct {
+	ID         uint64    `gorm:"primaryKey;index:idx_request_events_request,priority:2"`
+	RequestID  uint64    `gorm:"not null;index:idx_request_events_request,priority:1"`
+	Request    *Request  `gorm:"constraint:OnDelete:CASCADE"`
+	At         time.Time `gorm:"not null"`
+	Kind       string    `gorm:"size:16;not null"`
+	AuthorKind string    `gorm:"size:16;not null"`
+	Author     string    `gorm:"size:320;not null"`
+	Status     string    `gorm:"size:16;not null;default:''"`
+	Body       string    `gorm:"type:text;not null;default:''"`
+	Internal   bool      `gorm:"not null;default:false"`
+}
