@@ -263,3 +263,16 @@ func (m *safeModel) recover(where string, reset func()) {
 		m.kill()
 	}
 }
+
+// locale is the language the session's environment asks for, as POSIX
+// reads it: LC_ALL, then LC_MESSAGES, then LANG ("" when none is sent;
+// OpenSSH sends them when the client's ssh_config has SendEnv LANG LC_*).
+func locale(env []string) string {
+	e := environ(env)
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := e.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}

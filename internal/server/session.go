@@ -76,6 +76,7 @@ func (ls *liveSession) uiSession() ui.Session {
 		ID:         ls.id,
 		User:       ls.sess.User(),
 		RemoteAddr: ls.sess.RemoteAddr().String(),
+		Locale:     locale(ls.sess.Environ()),
 		Renderer:   ls.renderer,
 		End:        ls.end,
 	}

@@ -563,3 +563,22 @@ func TestLimiterWithoutUnauthenticatedLimit(t *testing.T) {
 		t.Fatal("another address has its own count")
 	}
 }
+
+func TestLocale(t *testing.T) {
+	tests := []struct {
+		env  []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"LANG=fr_CA.UTF-8"}, "fr_CA.UTF-8"},
+		{[]string{"LANG=en_US.UTF-8", "LC_MESSAGES=fr_FR.UTF-8"}, "fr_FR.UTF-8"},
+		{[]string{"LANG=en_US.UTF-8", "LC_MESSAGES=fr_FR", "LC_ALL=de_DE"}, "de_DE"},
+		{[]string{"LANG=fr_FR", "LANG=en_GB"}, "en_GB"}, // a later env request wins
+		{[]string{"LC_ALL=", "LANG=fr"}, "fr"},
+	}
+	for _, tt := range tests {
+		if got := locale(tt.env); got != tt.want {
+			t.Errorf("locale(%q) = %q, want %q", tt.env, got, tt.want)
+		}
+	}
+}

@@ -18,6 +18,9 @@ type Session struct {
 	User string
 	// RemoteAddr is the client's address as "host:port".
 	RemoteAddr string
+	// Locale is the locale the client's environment sent (LC_ALL,
+	// LC_MESSAGES or LANG, like "fr_CA.UTF-8"), or "".
+	Locale string
 	// Renderer is this session's own lipgloss renderer: styles must be made
 	// from it, never from the global renderer.
 	Renderer *lipgloss.Renderer
