@@ -37,7 +37,7 @@ import (
 
 // benchSeedVersion names the cached database: bump it when the generator
 // or the schema changes.
-const benchSeedVersion = "v2"
+const benchSeedVersion = "v3"
 
 var (
 	firstNames = strings.Fields(`Ann Anna Adam Alice Amelia Ava Ben Bella Bob Carl Caroline Charlotte Chloe Chris
@@ -222,6 +222,9 @@ func seed(path string, n int) error {
 			return err
 		}
 	}
+	if err := seedRequests(ctx, st, n); err != nil {
+		return err
+	}
 	if err := st.Close(); err != nil {
 		return err
 	}
@@ -239,6 +242,52 @@ func seed(path string, n int) error {
 		}
 	}
 	return os.Rename(tmp, path)
+}
+
+// benchAssignees are the staff names seeded requests are assigned to
+// (and "" for none).
+var benchAssignees = []string{"", "sam", "alex", "robin", "kim", "lee"}
+
+// seedRequests gives the seeded clients n requests of five types, spread
+// over the statuses and assignees, each with its submission event.
+func seedRequests(ctx context.Context, st *store.Store, n int) error {
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var types []uint64
+	for i, name := range []string{"Contract review", "Document request", "Advice", "Dispute", "Company filing"} {
+		t := &store.RequestType{Name: name, Fields: `[{"label":"Subject","kind":"text","required":true}]`, CreatedAt: base, UpdatedAt: base}
+		if err := st.CreateRequestType(ctx, t); err != nil {
+			return fmt.Errorf("seed type %d: %w", i, err)
+		}
+		types = append(types, t.ID)
+	}
+	const batch = 10_000
+	statuses := store.RequestStatuses()
+	for lo := 0; lo < n; lo += batch {
+		err := st.Tx(ctx, func(tx *store.Store) error {
+			for i := lo; i < min(lo+batch, n); i++ {
+				r := rand.New(rand.NewPCG(uint64(i), 0x4e9))
+				at := base.Add(time.Duration(i) * time.Second)
+				req := &store.Request{
+					ClientID: uint64(r.IntN(n) + 1), TypeID: types[r.IntN(len(types))], TypeName: "seeded",
+					Summary: fmt.Sprintf("Seeded request %d", i), Fields: `[{"label":"Subject","kind":"text","value":"seeded"}]`,
+					Status: statuses[r.IntN(len(statuses))], Assignee: benchAssignees[r.IntN(len(benchAssignees))],
+					CreatedAt: at, UpdatedAt: at, ClientUpdatedAt: at, ClientSeenAt: at,
+				}
+				if err := tx.CreateRequest(ctx, req); err != nil {
+					return err
+				}
+				e := &store.RequestEvent{RequestID: req.ID, At: at, Kind: store.EventSubmitted, AuthorKind: store.ActorClient, Author: "seed", Status: req.Status}
+				if err := tx.AddRequestEvent(ctx, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("seed requests: %w", err)
+		}
+	}
+	return nil
 }
 
 // benchService opens the seeded database (migrating it, which is a no-op
@@ -436,4 +485,95 @@ func BenchmarkImportMillion(b *testing.B) {
 		b.ReportMetric(secs, "s")
 	}
 	_ = secs
+}
+
+// BenchmarkRequestQueue times the staff queue's first page under every
+// filter, a page deep in it, a client's own list and a request's page, at
+// benchSize() requests (PORTAL_BENCH_CLIENTS, default a million).
+func BenchmarkRequestQueue(b *testing.B) {
+	svc := benchService(b)
+	ctx := context.Background()
+	admin := portal.System("bench")
+	queue := func(b *testing.B, f portal.QueueFilter) []portal.QueueRow {
+		f.Limit = 50
+		rows, err := svc.RequestQueue(ctx, admin, f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return rows
+	}
+	filters := []struct {
+		name string
+		f    portal.QueueFilter
+	}{
+		{"all", portal.QueueFilter{}},
+		{"type", portal.QueueFilter{TypeID: 3}},
+		{"assignee", portal.QueueFilter{Assignee: "sam"}},
+		{"unassigned", portal.QueueFilter{Assignee: portal.Unassigned}},
+		{"deep", portal.QueueFilter{BeforeID: uint64(benchSize() / 2)}},
+	}
+	for _, st := range store.RequestStatuses() {
+		filters = append(filters, struct {
+			name string
+			f    portal.QueueFilter
+		}{"status-" + st, portal.QueueFilter{Status: st}})
+	}
+	for _, tc := range filters {
+		b.Run(tc.name, func(b *testing.B) {
+			var l latencies
+			for b.Loop() {
+				l.time(func() {
+					if rows := queue(b, tc.f); len(rows) != 50 {
+						b.Fatalf("%d rows", len(rows))
+					}
+				})
+			}
+			l.report(b)
+		})
+	}
+	// A client with requests: the one the first request belongs to.
+	first := queue(b, portal.QueueFilter{BeforeID: 2})
+	if len(first) != 1 {
+		b.Fatalf("request 1: %d rows", len(first))
+	}
+	b.Run("client-filter", func(b *testing.B) {
+		var l latencies
+		for b.Loop() {
+			l.time(func() { queue(b, portal.QueueFilter{Client: first[0].ClientEmail}) })
+		}
+		l.report(b)
+	})
+	c, err := svc.ClientDetails(ctx, admin, first[0].ClientEmail)
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := portaltest.ClientActor(&c.Client)
+	if c.Client.Status != store.StatusActive {
+		client = portal.Actor{}
+	}
+	b.Run("request-page", func(b *testing.B) {
+		var l latencies
+		for b.Loop() {
+			l.time(func() {
+				if _, err := svc.RequestPage(ctx, admin, first[0].ID); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+		l.report(b)
+	})
+	if client.Kind == "" {
+		return
+	}
+	b.Run("my-requests", func(b *testing.B) {
+		var l latencies
+		for b.Loop() {
+			l.time(func() {
+				if _, err := svc.MyRequests(ctx, client, "", nil, 50); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+		l.report(b)
+	})
 }

@@ -205,15 +205,19 @@ type RequestQuery struct {
 
 // ListRequests lists a page of the staff queue, newest first.
 func (s *Store) ListRequests(ctx context.Context, q RequestQuery) ([]Request, error) {
+	var out []Request
+	if err := s.queueQuery(ctx, q).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) queueQuery(ctx context.Context, q RequestQuery) *gorm.DB {
 	db := s.filterRequests(ctx, q).Order("id DESC")
 	if q.BeforeID > 0 {
 		db = db.Where("id < ?", q.BeforeID)
 	}
-	var out []Request
-	if err := db.Limit(pageSize(q.Limit, 500)).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list requests: %w", err)
-	}
-	return out, nil
+	return db.Limit(pageSize(q.Limit, 500))
 }
 
 // ClientRequests lists a page of one client's requests, the latest update
@@ -222,15 +226,19 @@ func (s *Store) ClientRequests(ctx context.Context, q RequestQuery) ([]Request, 
 	if q.ClientID == 0 {
 		return nil, fmt.Errorf("list client requests: no client")
 	}
+	var out []Request
+	if err := s.clientRequestsQuery(ctx, q).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list requests of client %d: %w", q.ClientID, err)
+	}
+	return out, nil
+}
+
+func (s *Store) clientRequestsQuery(ctx context.Context, q RequestQuery) *gorm.DB {
 	db := s.filterRequests(ctx, q).Order("updated_at DESC, id DESC")
 	if b := q.Before; b != nil {
 		db = db.Where("updated_at < ? OR (updated_at = ? AND id < ?)", b.UpdatedAt, b.UpdatedAt, b.ID)
 	}
-	var out []Request
-	if err := db.Limit(pageSize(q.Limit, 500)).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list requests of client %d: %w", q.ClientID, err)
-	}
-	return out, nil
+	return db.Limit(pageSize(q.Limit, 500))
 }
 
 func (s *Store) filterRequests(ctx context.Context, q RequestQuery) *gorm.DB {

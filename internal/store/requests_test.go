@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+)
+
+// TestRequestListsUseIndexes reads SQLite's plan for every list of
+// requests: each must walk an index, never scan the table or sort it in a
+// temporary b-tree, so a page costs the same with a million requests.
+func TestRequestListsUseIndexes(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	before := &Request{ID: 10}
+	tests := []struct {
+		name   string
+		client bool
+		q      RequestQuery
+	}{
+		{"queue", false, RequestQuery{}},
+		{"queue next page", false, RequestQuery{BeforeID: 100}},
+		{"by status", false, RequestQuery{Status: RequestNew, BeforeID: 100}},
+		{"by type", false, RequestQuery{TypeID: 3, BeforeID: 100}},
+		{"by assignee", false, RequestQuery{Assignee: "sam", BeforeID: 100}},
+		{"unassigned", false, RequestQuery{Unassigned: true}},
+		{"by client", false, RequestQuery{ClientID: 7, BeforeID: 100}},
+		{"client's list", true, RequestQuery{ClientID: 7}},
+		{"client's next page", true, RequestQuery{ClientID: 7, Before: before}},
+		{"client's list by status", true, RequestQuery{ClientID: 7, Status: RequestDone}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db := s.queueQuery(ctx, tc.q)
+			if tc.client {
+				db = s.clientRequestsQuery(ctx, tc.q)
+			}
+			plan := explain(t, s, db)
+			indexed := strings.Contains(plan, "USING INDEX") || strings.Contains(plan, "PRIMARY KEY")
+			if strings.Contains(plan, "TEMP B-TREE") || (!indexed && tc.name != "queue") {
+				t.Fatalf("plan:\n%s", plan)
+			}
+		})
+	}
+	// The thread of one request, and the pending notice of one request.
+	plan := explain(t, s, s.with(ctx).Model(&RequestEvent{}).Where("request_id = ? AND id >= ?", 1, 0).Order("id").Limit(50))
+	if !strings.Contains(plan, "idx_request_events_request") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Fatalf("events plan:\n%s", plan)
+	}
+	plan = explain(t, s, s.with(ctx).Model(&OutboxMessage{}).Where("request_id = ? AND kind = ?", 1, "x"))
+	if !strings.Contains(plan, "idx_outbox_request") {
+		t.Fatalf("notice plan:\n%s", plan)
+	}
+}
+
+// explain returns SQLite's query plan for the query db would run.
+func explain(t *testing.T, s *Store, db *gorm.DB) string {
+	t.Helper()
+	stmt := db.Session(&gorm.Session{DryRun: true}).Find(&[]map[string]any{}).Statement
+	rows, err := s.db.Raw("EXPLAIN QUERY PLAN "+stmt.SQL.String(), stmt.Vars...).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, detail)
+	}
+	return strings.Join(lines, "\n")
+}
