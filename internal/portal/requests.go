@@ -20,6 +20,8 @@ const (
 	MaxLongValueLen = 5000
 	MaxNoteLen      = 5000
 	maxSummaryLen   = 80
+	// MaxThread is how many events of a request's history a page shows.
+	MaxThread = 1000
 )
 
 // DateLayout is how a date field is typed and stored.
@@ -76,11 +78,11 @@ func validValue(i int, f store.RequestField, v string) (string, error) {
 	return "", refuse(name, "error.request.choice", strings.Join(f.Choices, ", "))
 }
 
-// cleanLongText is cleanText for several lines: line breaks and tabs are
-// kept, trailing spaces and blank lines at the ends dropped, anything else
-// a terminal would act on refused.
+// cleanLongText is cleanText for several lines: line breaks are kept, tabs
+// become spaces, trailing spaces and blank lines at the ends are dropped,
+// anything else a terminal would act on is refused.
 func cleanLongText(field, s string, max int, required bool) (string, error) {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\t", "    ")
 	if !utf8.ValidString(s) || text.SanitizeMultiline(s) != s {
 		return "", refuse(field, "error.field.bad_chars")
 	}
@@ -205,7 +207,10 @@ type RequestView struct {
 	store.Request
 	Fields []store.FieldValue
 	// Events is the history, oldest first; a client sees no internal ones.
+	// A thread longer than MaxThread shows its latest events, and Earlier
+	// says some came before.
 	Events      []store.RequestEvent
+	Earlier     bool
 	ClientEmail string
 	ClientName  string
 	// Next lists the statuses staff may move the request to.
@@ -220,11 +225,14 @@ func (s *Service) RequestPage(ctx context.Context, a Actor, id uint64) (*Request
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.store.RequestEvents(ctx, store.EventQuery{RequestID: r.ID, WithInternal: a.IsStaff()})
+	events, err := s.store.RequestEvents(ctx, store.EventQuery{RequestID: r.ID, WithInternal: a.IsStaff(), Last: MaxThread + 1})
 	if err != nil {
 		return nil, err
 	}
 	v := &RequestView{Request: *r, Events: events, ClientEmail: c.Email, ClientName: c.Name}
+	if len(events) > MaxThread {
+		v.Events, v.Earlier = events[1:], true
+	}
 	if err := json.Unmarshal([]byte(r.Fields), &v.Fields); err != nil {
 		return nil, fmt.Errorf("read fields of request %d: %w", r.ID, err)
 	}
@@ -289,8 +297,8 @@ func nextStatuses(status string) []string {
 // SetRequestStatus moves a request to status and tells the client. Any
 // staff member.
 func (s *Service) SetRequestStatus(ctx context.Context, a Actor, id uint64, status string) error {
-	if !a.IsStaff() {
-		return ErrForbidden
+	if err := s.requireStaff(ctx, a); err != nil {
+		return err
 	}
 	if err := validRequestStatus(status, false); err != nil {
 		return err

@@ -244,6 +244,7 @@ func TestRequestInputIsChecked(t *testing.T) {
 		{"unknown choice", with(3, "Urgent!"), "field3", "error.request.choice"},
 		{"missing choice", with(3, ""), "field3", "error.field.required"},
 		{"too few values", ok[:2], portal.FieldRequest, "error.request.type_changed"},
+		{"tab then escape", with(1, "a\tb\x1b[31m"), "field1", "error.field.bad_chars"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -256,6 +257,14 @@ func TestRequestInputIsChecked(t *testing.T) {
 	}
 	if n, _ := env.Service.MyRequests(ctx, a, "", nil, 10); len(n) != 0 {
 		t.Fatalf("%d requests stored from bad input", len(n))
+	}
+	// Pasted text keeps its tabs' room as spaces rather than being refused.
+	r, err := env.Service.SubmitRequest(ctx, a, rt.ID, []string{"Lease\tfor\tthe shop", "Item\tPrice\r\nDesk\t12", "", "Low"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := env.Service.RequestPage(ctx, a, r.ID); err != nil || v.Fields[0].Value != "Lease for the shop" || v.Fields[1].Value != "Item    Price\nDesk    12" {
+		t.Fatalf("tabs: %+v, %v", v, err)
 	}
 	for _, note := range []string{"", " \n ", "\x07bell", strings.Repeat("z", portal.MaxNoteLen+1)} {
 		if err := env.Service.AddNote(ctx, a, 1, note, false); portal.FieldOf(err) != portal.FieldNote {

@@ -24,6 +24,7 @@ const (
 // with a clear message rather than silently altered, so what is stored is
 // exactly what the person meant.
 func cleanText(field, s string, max int, required bool) (string, error) {
+	s = strings.ReplaceAll(s, "\t", " ") // pasted text often has tabs: they are spaces here
 	if !utf8.ValidString(s) || text.Sanitize(s) != s {
 		return "", refuse(field, "error.field.bad_chars")
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -170,19 +171,26 @@ type EventQuery struct {
 	FromID uint64
 	// WithInternal includes internal notes and assignments.
 	WithInternal bool
-	Limit        int
+	// Last keeps only the last events (1000 when 0).
+	Last int
 }
 
-// RequestEvents lists part of a request's history, oldest first.
+// RequestEvents lists the last events of part of a request's history,
+// oldest first.
 func (s *Store) RequestEvents(ctx context.Context, q EventQuery) ([]RequestEvent, error) {
 	var out []RequestEvent
-	db := s.with(ctx).Where("request_id = ? AND id >= ?", q.RequestID, q.FromID).Order("id")
+	db := s.with(ctx).Where("request_id = ? AND id >= ?", q.RequestID, q.FromID).Order("id DESC")
 	if !q.WithInternal {
 		db = db.Where("internal = ?", false)
 	}
-	if err := db.Limit(pageSize(q.Limit, 1000)).Find(&out).Error; err != nil {
+	last := q.Last
+	if last <= 0 {
+		last = 1000
+	}
+	if err := db.Limit(last).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list events of request %d: %w", q.RequestID, err)
 	}
+	slices.Reverse(out)
 	return out, nil
 }
 

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -45,7 +47,7 @@ func TestRequestListsUseIndexes(t *testing.T) {
 		})
 	}
 	// The thread of one request, and the pending notice of one request.
-	plan := explain(t, s, s.with(ctx).Model(&RequestEvent{}).Where("request_id = ? AND id >= ?", 1, 0).Order("id").Limit(50))
+	plan := explain(t, s, s.with(ctx).Model(&RequestEvent{}).Where("request_id = ? AND id >= ?", 1, 0).Order("id DESC").Limit(50))
 	if !strings.Contains(plan, "idx_request_events_request") || strings.Contains(plan, "TEMP B-TREE") {
 		t.Fatalf("events plan:\n%s", plan)
 	}
@@ -74,4 +76,39 @@ func explain(t *testing.T, s *Store, db *gorm.DB) string {
 		lines = append(lines, detail)
 	}
 	return strings.Join(lines, "\n")
+}
+
+func TestRequestEventsKeepsTheLatest(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	c := &Client{Email: "a@x.com", Name: "Ann", Status: StatusActive, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	rt := &RequestType{Name: "T", Fields: "[]", CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateRequestType(ctx, rt); err != nil {
+		t.Fatal(err)
+	}
+	r := &Request{ClientID: c.ID, TypeID: rt.ID, TypeName: "T", Fields: "[]", Status: RequestNew, CreatedAt: now, UpdatedAt: now, ClientUpdatedAt: now, ClientSeenAt: now}
+	if err := s.CreateRequest(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		e := &RequestEvent{RequestID: r.ID, At: now, Kind: EventNote, AuthorKind: ActorStaff, Author: "sam", Body: fmt.Sprint(i), Internal: i == 5}
+		if err := s.AddRequestEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.RequestEvents(ctx, EventQuery{RequestID: r.ID, Last: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	for _, e := range got {
+		bodies = append(bodies, e.Body)
+	}
+	if strings.Join(bodies, ",") != "2,3,4" {
+		t.Fatalf("last 3 visible events = %v, want 2,3,4", bodies)
+	}
 }

@@ -129,14 +129,24 @@ func addFields() map[string]string {
 	return map[string]string{
 		portal.FieldEmail: "email", portal.FieldName: "name",
 		portal.FieldCompany: "company", portal.FieldPhone: "phone",
+		portal.FieldLang: "lang",
 	}
 }
 
 func (r *runner) clientsAddCmd() *cobra.Command {
 	var in portal.NewClient
-	cmd := r.leaf("add --email E --name N [--company C] [--phone P]",
+	var langs []string
+	for _, l := range r.svc.Catalog().Langs() {
+		langs = append(langs, string(l))
+	}
+	cmd := r.leaf("add --email E --name N [--company C] [--phone P] [--lang "+strings.Join(langs, "|")+"]",
 		"cmd.clients.add.short", r.noArgs(), func(cmd *cobra.Command, _ []string) error {
 			if err := r.requireFlags(cmd, "email", "name"); err != nil {
+				return err
+			}
+			// The portal takes "" for English; given on purpose, an empty
+			// --lang is a mistake.
+			if err := r.nonEmpty(cmd, "lang"); err != nil {
 				return err
 			}
 			c, err := r.svc.AddClient(cmd.Context(), r.actor, in)
@@ -151,6 +161,7 @@ func (r *runner) clientsAddCmd() *cobra.Command {
 	f.StringVar(&in.Name, "name", "", r.p.T("cmd.flag.name"))
 	f.StringVar(&in.Company, "company", "", r.p.T("cmd.flag.company"))
 	f.StringVar(&in.Phone, "phone", "", r.p.T("cmd.flag.phone"))
+	f.StringVar(&in.Lang, "lang", string(text.English), r.p.T("cmd.flag.lang", strings.Join(langs, ", ")))
 	return cmd
 }
 

@@ -15,6 +15,9 @@
 // it prints one line per refused CSV line on stderr ("line N: why") and
 // its summary on stdout, and exits 1 when any line was refused (duplicates
 // are not refusals), so that a script notices.
+//
+// `requests note ID` without a text reads the note from standard input, so
+// a script can pipe a note of several lines.
 package commands
 
 import (
@@ -24,6 +27,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -69,6 +73,7 @@ func Run(ctx context.Context, svc *portal.Service, actor portal.Actor, args []st
 		log = slog.New(slog.DiscardHandler)
 	}
 	r := &runner{
+		args:   args,
 		svc:    svc,
 		actor:  actor,
 		p:      svc.Catalog().Printer(text.English),
@@ -110,6 +115,7 @@ func Run(ctx context.Context, svc *portal.Service, actor portal.Actor, args []st
 
 // runner is one call's state: everything a command needs, nothing shared.
 type runner struct {
+	args   []string // the command line, for errors that need its words
 	svc    *portal.Service
 	actor  portal.Actor
 	p      text.Printer
@@ -160,6 +166,21 @@ func (r *runner) refusal(pe *portal.Error, flags map[string]string) string {
 		msg = r.p.T("cmd.error.field", f, msg)
 	}
 	return msg
+}
+
+// failedAs is failed for commands whose refused values came from
+// arguments as well as flags: labels maps a portal form field to the name
+// shown in front of the refusal as it is ("NAME", "--field", "The note").
+func (r *runner) failedAs(err error, labels map[string]string) error {
+	pe := portal.AsError(err)
+	if pe == nil {
+		return err
+	}
+	msg := r.refusal(pe, nil)
+	if l, ok := labels[pe.Field]; ok && pe.Field != "" {
+		msg = r.p.T("cmd.error.labelled", l, msg)
+	}
+	return &exitError{msg: msg, code: ExitFailed}
 }
 
 // report prints err as one line on stderr and returns the exit status.
@@ -260,6 +281,8 @@ func (r *runner) root() *cobra.Command {
 		r.outboxCmd(),
 		r.auditCmd(),
 		r.staffCmd(),
+		r.typesCmd(),
+		r.requestsCmd(),
 		r.noCompletion(),
 	)
 	return root
@@ -344,6 +367,77 @@ func (r *runner) exactArgs(names ...string) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// minArgs is exactArgs for a command whose last argument is words
+// (NAME..., TEXT...): at least the names given, any number after.
+func (r *runner) minArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < len(names) {
+			return r.usage("cmd.error.missing_arg", names[len(args)], cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// parseID reads a request or request type ID typed as the argument or
+// flag name: digits only, from 1 to the largest ID the databases hold
+// (signed 64 bits). key words the refusal; it takes name and the value.
+func (r *runner) parseID(key, name, s string) (uint64, error) {
+	id, err := strconv.ParseUint(s, 10, 63)
+	if err != nil || id == 0 {
+		return 0, r.usage(key, name, echo(s))
+	}
+	return id, nil
+}
+
+// idFirst makes cmd, whose first argument is an ID, word a negative ID
+// as a bad ID: the flag parser takes "-1" for an unknown flag, and
+// "Unknown flag -1" would not say what is wrong. A dash word anywhere else
+// stays an unknown flag.
+func (r *runner) idFirst(cmd *cobra.Command, key string) *cobra.Command {
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		var notExist *pflag.NotExistError
+		if errors.As(err, &notExist) && notExist.GetSpecifiedShortnames() != "" {
+			word := "-" + notExist.GetSpecifiedShortnames()
+			if first, ok := r.firstArg(c); ok && first == word {
+				return r.usage(key, "ID", echo(word))
+			}
+		}
+		return r.flagError(c, err)
+	})
+	return cmd
+}
+
+// firstArg is the first word of the command line after cmd's path that is
+// not a long flag or -h: the first argument, on commands whose flags take
+// no value.
+func (r *runner) firstArg(cmd *cobra.Command) (string, bool) {
+	path := strings.Fields(helpPath(cmd))
+	i := 0
+	for _, a := range r.args {
+		switch {
+		case i < len(path):
+			if a == path[i] {
+				i++
+			}
+		case a == "--", a == "-h", strings.HasPrefix(a, "--"):
+		default:
+			return a, true
+		}
+	}
+	return "", false
+}
+
+// nonEmpty refuses a flag given with an empty value: a filter a script
+// fills from an empty variable must not quietly select everything.
+func (r *runner) nonEmpty(cmd *cobra.Command, names ...string) error {
+	for _, n := range names {
+		if f := cmd.Flags().Lookup(n); f != nil && f.Changed && strings.TrimSpace(f.Value.String()) == "" {
+			return r.usage("cmd.error.flag_needs_value", n)
+		}
+	}
+	return nil
 }
 
 // requireFlags reports the first of names that was not given at all. An

@@ -221,6 +221,66 @@ func TestClientsAdd(t *testing.T) {
 	}
 }
 
+// TestClientsAddLang: the client's language is stored and the invitation
+// goes out in it.
+func TestClientsAddLang(t *testing.T) {
+	env := setup(t)
+	fr := env.Catalog.Printer("fr").T("mail.invitation.subject")
+	en := env.Catalog.Printer("en").T("mail.invitation.subject")
+	tests := []struct {
+		name    string
+		lang    []string // the --lang flag and its value, if given
+		code    int
+		want    string // stderr when refused
+		stored  string
+		subject string
+	}{
+		{"default English", nil, 0, "", "en", en},
+		{"French", []string{"--lang", "fr"}, 0, "", "fr", fr},
+		{"English", []string{"--lang=en"}, 0, "", "en", en},
+		{"any case", []string{"--lang", "FR"}, 0, "", "fr", fr},
+		{"unknown", []string{"--lang", "de"}, 1, "--lang: Unknown language; use one of: en, fr.", "", ""},
+		{"a locale is not a language", []string{"--lang", "fr_CA"}, 1, "--lang: Unknown language", "", ""},
+		{"empty", []string{"--lang", ""}, 2, "The flag --lang needs a value.", "", ""},
+		{"escape", []string{"--lang", "fr" + esc2J}, 1, "--lang: Unknown language", "", ""},
+		{"OSC 52", []string{"--lang", osc52}, 1, "--lang: Unknown language", "", ""},
+		{"invalid UTF-8", []string{"--lang", badUTF8}, 1, "--lang: Unknown language", "", ""},
+		{"100 kB", []string{"--lang", huge}, 1, "--lang: Unknown language", "", ""},
+		{"no value", []string{"--lang"}, 2, "The flag --lang needs a value.", "", ""},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			email := fmt.Sprintf("lang%d@example.com", i)
+			args := append([]string{"clients", "add", "--email", email, "--name", "Lou"}, tt.lang...)
+			r := run(t, env, admin(), "", args...)
+			if r.code != tt.code {
+				t.Fatalf("code %d, want %d; stdout %q, stderr %q", r.code, tt.code, r.out, r.err)
+			}
+			noRaw(t, "stderr", r.err)
+			if tt.code != 0 {
+				oneLine(t, r.err)
+				if !strings.Contains(r.err, tt.want) || r.out != "" || len(r.err) > 500 {
+					t.Errorf("stdout %q, stderr %q; want %q", r.out, r.err, tt.want)
+				}
+				if clientStatus(t, env, email) != "" {
+					t.Error("the refused client was stored")
+				}
+				return
+			}
+			c, err := env.Store.ClientByEmail(context.Background(), email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Lang != tt.stored {
+				t.Errorf("language %q, want %q", c.Lang, tt.stored)
+			}
+			if m := env.LastMail(t, email, portal.MailInvitation); m.Subject != tt.subject {
+				t.Errorf("invitation subject %q, want %q", m.Subject, tt.subject)
+			}
+		})
+	}
+}
+
 func TestClientsListJSON(t *testing.T) {
 	env := setup(t)
 	r := run(t, env, admin(), "", "clients", "list", "--json")
@@ -419,6 +479,8 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown command", []string{"foo"}, 2, `Unknown command "foo"; run "help" to list the commands.`},
 		{"unknown subcommand", []string{"clients", "frobnicate"}, 2, `Unknown command "clients frobnicate"; run "help clients" to list the commands.`},
 		{"group without subcommand", []string{"clients"}, 2, `"clients" needs one of: add, disable, enable, end-sessions, import, list, show.`},
+		{"types without subcommand", []string{"types"}, 2, `"types" needs one of: add, disable, edit, enable, list, show.`},
+		{"unknown types subcommand", []string{"types", "remove", "1"}, 2, `Unknown command "types remove"; run "help types" to list the commands.`},
 		{"hostile command", []string{"\x1b[2J\u009b31m" + strings.Repeat("z", 100_000)}, 2, `Unknown command "[2J31mzzz`},
 		{"completion is not offered", []string{"completion", "bash"}, 2, `Unknown command "completion"`},
 		{"shell completion request", []string{"__complete", "clients", ""}, 2, `Unknown command "__complete"`},
@@ -464,7 +526,14 @@ func TestHelp(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"help", []string{"help"}, []string{"Usage:", "portal-admin COMMAND", "clients", "signup", "staff", "outbox", "audit", "invites", "url", "help"}},
+		{"help", []string{"help"}, []string{"Usage:", "portal-admin COMMAND", "clients", "signup", "staff", "outbox", "audit", "invites", "url", "help",
+			"\n  requests  ", "\n  types  "}},
+		{"requests help", []string{"help", "requests"}, []string{"portal-admin requests COMMAND", "assign", "list", "note", "show", "status"}},
+		{"types help", []string{"types", "--help"}, []string{"portal-admin types COMMAND", "add", "disable", "edit", "enable", "list", "show"}},
+		{"requests list help", []string{"help", "requests", "list"}, []string{"--assignee NAME", "--client EMAIL", "--type ID", "--status S", "--limit N", "--json"}},
+		{"requests note help", []string{"requests", "note", "-h"}, []string{"[TEXT...]", "--internal", "standard input"}},
+		{"types add help", []string{"help", "types", "add"}, []string{"NAME...", "--field SPEC", "--description D", "Subject: text, required"}},
+		{"clients add help", []string{"help", "clients", "add"}, []string{"[--lang en|fr]", "--lang L", "en, fr"}},
 		{"--help", []string{"--help"}, []string{"Usage:", "clients"}},
 		{"group help", []string{"clients", "--help"}, []string{"portal-admin clients COMMAND", "add", "list"}},
 		{"help topic", []string{"help", "clients", "list"}, []string{"portal-admin clients list [--json]", "--search TEXT", "--limit N", "-h, --help"}},

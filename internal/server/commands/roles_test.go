@@ -176,6 +176,72 @@ func TestWritesPerRole(t *testing.T) {
 			func(t *testing.T, env *portaltest.Env) check {
 				return func() bool { return !hasStaff(t, env, "sam") }
 			}, true, false, "Removed sam."},
+		{"types add", []string{"types", "add", "Other", "--field", "What: text, required"}, "",
+			func(t *testing.T, env *portaltest.Env) check {
+				return func() bool { return typeCount(t, env) == 1 }
+			}, true, false, "Added request type #1, Other, with 1 field."},
+		{"types edit", []string{"types", "edit", "1", "--name", "Renamed"}, "",
+			func(t *testing.T, env *portaltest.Env) check {
+				addReview(t, env)
+				return func() bool { return strings.HasPrefix(typeSnapshot(t, env, 1), "Renamed|") }
+			}, true, false, "Changed request type #1, Renamed: 3 fields."},
+		{"types edit --field", []string{"types", "edit", "1", "--field", "Only: text"}, "",
+			func(t *testing.T, env *portaltest.Env) check {
+				addReview(t, env)
+				return func() bool { return strings.HasSuffix(typeSnapshot(t, env, 1), "|Only: text") }
+			}, true, false, "Changed request type #1, Contract review: 1 field."},
+		{"types disable", []string{"types", "disable", "1"}, "",
+			func(t *testing.T, env *portaltest.Env) check {
+				addReview(t, env)
+				return func() bool { return strings.Contains(typeSnapshot(t, env, 1), "disabled=true") }
+			}, true, false, "Disabled request type #1"},
+		{"types enable", []string{"types", "enable", "1"}, "",
+			func(t *testing.T, env *portaltest.Env) check {
+				addReview(t, env)
+				if err := env.Service.SetRequestTypeDisabled(context.Background(), env.Admin(), 1, true); err != nil {
+					t.Fatal(err)
+				}
+				return func() bool { return strings.Contains(typeSnapshot(t, env, 1), "disabled=false") }
+			}, true, false, "Enabled request type #1"},
+		{"requests status", []string{"requests", "status", "1", "in_progress"}, "",
+			func(t *testing.T, env *portaltest.Env) check {
+				addReview(t, env)
+				submit(t, env, "ada@example.com", 1, "Lease", "", "low")
+				return func() bool { return view(t, env, 1).Status == store.RequestInProgress }
+			}, true, true, "Request #1 is now in_progress"},
+		{"requests note", []string{"requests", "note", "1", "Looks", "fine"}, "",
+			func(t *testing.T, env *portaltest.Env) check {
+				addReview(t, env)
+				submit(t, env, "ada@example.com", 1, "Lease", "", "low")
+				return func() bool {
+					ev := view(t, env, 1).Events
+					return ev[len(ev)-1].Body == "Looks fine" && !ev[len(ev)-1].Internal
+				}
+			}, true, true, "Note added to request #1"},
+		{"requests note --internal from stdin", []string{"requests", "note", "--internal", "1"}, "Billable\n2h\n",
+			func(t *testing.T, env *portaltest.Env) check {
+				addReview(t, env)
+				submit(t, env, "ada@example.com", 1, "Lease", "", "low")
+				return func() bool {
+					ev := view(t, env, 1).Events
+					return ev[len(ev)-1].Body == "Billable\n2h" && ev[len(ev)-1].Internal
+				}
+			}, true, true, "Internal note added to request #1"},
+		{"requests assign", []string{"requests", "assign", "1", "sam"}, "",
+			func(t *testing.T, env *portaltest.Env) check {
+				addReview(t, env)
+				submit(t, env, "ada@example.com", 1, "Lease", "", "low")
+				return func() bool { return view(t, env, 1).Assignee == "sam" }
+			}, true, true, "Request #1 is assigned to sam."},
+		{"requests assign -", []string{"requests", "assign", "1", "-"}, "",
+			func(t *testing.T, env *portaltest.Env) check {
+				addReview(t, env)
+				submit(t, env, "ada@example.com", 1, "Lease", "", "low")
+				if err := env.Service.AssignRequest(context.Background(), env.Admin(), 1, "ann"); err != nil {
+					t.Fatal(err)
+				}
+				return func() bool { return view(t, env, 1).Assignee == "" }
+			}, true, true, "Request #1 is assigned to no one."},
 	}
 	for _, tt := range tests {
 		for _, role := range []struct {
@@ -215,6 +281,9 @@ func TestWritesPerRole(t *testing.T) {
 // a client's recent events hold only support's own actions.
 func TestReadsPerRole(t *testing.T) {
 	env := setup(t)
+	// A request by ada, made while she is active.
+	addReview(t, env)
+	submit(t, env, "ada@example.com", 1, "Lease for the office", "", "low")
 	// One action by each: ann disables and enables ada, sam resends ivy's
 	// invitation.
 	if r := run(t, env, admin(), "", "clients", "disable", "ada@example.com"); r.code != 0 {
@@ -240,6 +309,12 @@ func TestReadsPerRole(t *testing.T) {
 		{"outbox list", []string{"outbox", "list"}, true, []string{"ivy@example.com"}},
 		{"audit list", []string{"audit", "list"}, true, []string{"sam", "invitation.resend"}},
 		{"staff list", []string{"staff", "list"}, false, []string{"ann"}},
+		{"types list", []string{"types", "list"}, true, []string{"1  Contract review  enabled  3 fields"}},
+		{"types list --json", []string{"types", "list", "--json"}, true, []string{`"fields":["Subject: text, required"`}},
+		{"types show", []string{"types", "show", "1"}, true, []string{"Urgency: choice(Low | Normal | High), required"}},
+		{"requests list", []string{"requests", "list"}, true, []string{"1  new  Contract review  ada@example.com  -"}},
+		{"requests list --json", []string{"requests", "list", "--json", "--client", "ada@example.com"}, true, []string{`"client_email":"ada@example.com"`}},
+		{"requests show", []string{"requests", "show", "1"}, true, []string{"Client       Ada Active <ada@example.com>", "submitted the request"}},
 	}
 	for _, tt := range tests {
 		for _, role := range []struct {
