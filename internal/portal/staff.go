@@ -34,6 +34,16 @@ func (s *Service) ListStaff(ctx context.Context, a Actor) ([]store.Staff, error)
 	return s.store.ListStaff(ctx)
 }
 
+// StaffNames lists the staff members' names, sorted, each once: whom a
+// request can be assigned to. Any staff member (keys and roles stay
+// admin-only, in ListStaff).
+func (s *Service) StaffNames(ctx context.Context, a Actor) ([]string, error) {
+	if err := s.requireStaff(ctx, a); err != nil {
+		return nil, err
+	}
+	return s.store.StaffNames(ctx)
+}
+
 // ParseAuthorizedKey reads one authorized_keys line and returns the key and
 // its comment.
 func ParseAuthorizedKey(line string) (gossh.PublicKey, string, error) {

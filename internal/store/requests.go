@@ -44,7 +44,7 @@ func (s *Store) UpdateRequestType(ctx context.Context, id uint64, u RequestTypeU
 	if u.Disabled != nil {
 		cols["disabled"] = *u.Disabled
 	}
-	res := s.with(ctx).Model(&RequestType{}).Where("id = ?", id).Updates(cols)
+	res := s.with(ctx).Model(&RequestType{}).Where("id = ?", id).UpdateColumns(cols)
 	if res.Error != nil {
 		return fmt.Errorf("update request type %d: %w", id, duplicate(res.Error))
 	}
@@ -126,7 +126,10 @@ func (s *Store) UpdateRequest(ctx context.Context, id uint64, u RequestUpdate) e
 	if len(cols) == 0 {
 		return nil
 	}
-	res := s.with(ctx).Model(&Request{}).Where("id = ?", id).Updates(cols)
+	// UpdateColumns: gorm would otherwise stamp updated_at with the wall
+	// clock on every update, and a client reading a request would move it
+	// up the queue.
+	res := s.with(ctx).Model(&Request{}).Where("id = ?", id).UpdateColumns(cols)
 	if res.Error != nil {
 		return fmt.Errorf("update request %d: %w", id, res.Error)
 	}
@@ -149,7 +152,7 @@ func deref[T any](p *T) T {
 // read.
 func (s *Store) MarkRequestSeen(ctx context.Context, id uint64, at time.Time) error {
 	err := s.with(ctx).Model(&Request{}).Where("id = ? AND client_seen_at < ?", id, at).
-		Update("client_seen_at", at).Error
+		UpdateColumn("client_seen_at", at).Error
 	if err != nil {
 		return fmt.Errorf("mark request %d seen: %w", id, err)
 	}

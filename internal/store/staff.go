@@ -32,6 +32,15 @@ func (s *Store) ListStaff(ctx context.Context) ([]Staff, error) {
 	return out, nil
 }
 
+// StaffNames lists the distinct staff names, sorted.
+func (s *Store) StaffNames(ctx context.Context) ([]string, error) {
+	var out []string
+	if err := s.with(ctx).Model(&Staff{}).Distinct("name").Order("name").Pluck("name", &out).Error; err != nil {
+		return nil, fmt.Errorf("list staff names: %w", err)
+	}
+	return out, nil
+}
+
 // DeleteStaffByName removes every key of the named staff member and returns
 // how many there were.
 func (s *Store) DeleteStaffByName(ctx context.Context, name string) (int64, error) {

@@ -160,7 +160,7 @@ func TestImportReportsBadLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Press("4")
+	h.Press("5")
 	h.Send(startImportMsg{f: f, name: "more.csv", size: 27})
 	h.RequireView("Import finished: 1 added, 0 already known, 0 refused. Press i on Clients")
 	h.Press("1", "i")
@@ -172,7 +172,7 @@ func TestSignUpApproveReject(t *testing.T) {
 	awaiting(t, env, "dan@example.com", "Dan Brown")
 	awaiting(t, env, "eve@example.com", "Eve Black")
 	h := newHarness(t, env, supportActor)
-	h.Press("2")
+	h.Press("3")
 	h.RequireView("Dan Brown", "Eve Black")
 	h.Press("y")
 	h.RequireView("dan@example.com is approved")
@@ -192,7 +192,7 @@ func TestOutboxRetry(t *testing.T) {
 	env := newEnv(t)
 	addClients(t, env, [3]string{"ann@example.com", "Ann Smith", ""})
 	h := newHarness(t, env, supportActor)
-	h.Press("3")
+	h.Press("4")
 	h.RequireView("ann@example.com", "queued")
 	h.Press("r")
 	h.RequireView("will be sent again now")
@@ -203,8 +203,8 @@ func TestOutboxRetry(t *testing.T) {
 func TestOutboxTicksOnlyWhileShown(t *testing.T) {
 	env := newEnv(t)
 	h := newHarness(t, env, adminActor)
-	o := h.m.tabs[2].(*outbox)
-	h.Press("3")
+	o := h.m.tabs[3].(*outbox)
+	h.Press("4")
 	seq := o.seq
 	if cmd := o.Update(outboxTickMsg{owner: owner{o}, seq: seq}); cmd == nil {
 		t.Fatal("no refresh while shown")
@@ -218,7 +218,7 @@ func TestOutboxTicksOnlyWhileShown(t *testing.T) {
 func TestSettingsModeChange(t *testing.T) {
 	env := newEnv(t)
 	h := newHarness(t, env, adminActor)
-	h.Press("5")
+	h.Press("6")
 	h.RequireView("Now: off")
 	h.Press("a")
 	h.RequireView("Turn sign-up on with approval? y/n")
@@ -239,7 +239,7 @@ func TestStaffAddAndLastAdmin(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, env, adminActor)
-	h.Press("6")
+	h.Press("7")
 	h.RequireView("ann", "SHA256:")
 	h.Press("a")
 	h.Fill("zed", "support", staffKey(t, 3))
@@ -282,7 +282,7 @@ func TestHostileNamesShowAsText(t *testing.T) {
 	h.Press("enter")
 	h.RequireView("Evil")
 	check()
-	h.Press("esc", "4")
+	h.Press("esc", "5")
 	check()
 }
 
@@ -340,14 +340,14 @@ func TestRoles(t *testing.T) {
 			h.Press("enter", "x")
 		}, admin: "ended: 1.",
 			changed: func(t *testing.T, h *harness) bool { return h.ended == 1 }},
-		{name: "approve", do: func(h *harness) { h.Press("2", "y") }, admin: "is approved",
+		{name: "approve", do: func(h *harness) { h.Press("3", "y") }, admin: "is approved",
 			changed: func(t *testing.T, h *harness) bool {
 				return client(t, h.env, "dan@example.com").Status == store.StatusActive
 			}},
-		{name: "settings", do: func(h *harness) { h.Press("5", "o", "y") }, admin: "Sign-up is now on.", support: "Search:",
+		{name: "settings", do: func(h *harness) { h.Press("6", "o", "y") }, admin: "Sign-up is now on.", support: "Search:",
 			changed: func(t *testing.T, h *harness) bool { return mode(h) == store.SignUpOn }},
 		{name: "staff add", do: func(h *harness) {
-			h.Press("6", "a")
+			h.Press("7", "a")
 			if strings.Contains(h.View(), "Add a staff key") {
 				h.Fill("zed", "admin", staffKey(t, 4))
 			}
@@ -362,7 +362,7 @@ func TestRoles(t *testing.T) {
 			if _, err := h.env.Service.AddStaff(ctx, h.env.Admin(), "bea", "admin", staffKey(t, 5)); err != nil {
 				t.Fatal(err)
 			}
-			h.Press("6")
+			h.Press("7")
 			if strings.Contains(h.View(), "Staff keys") {
 				h.Press("end", "d", "y") // the last row: bea
 			}
@@ -372,11 +372,61 @@ func TestRoles(t *testing.T) {
 				st, _ := h.env.Store.ListStaff(ctx)
 				return len(st) == 1
 			}},
-		{name: "staff remove the last admin key", do: func(h *harness) { h.Press("6", "d", "y") },
+		{name: "staff remove the last admin key", do: func(h *harness) { h.Press("7", "d", "y") },
 			admin: "That would leave no admin", support: "Search:",
 			changed: func(t *testing.T, h *harness) bool {
 				st, _ := h.env.Store.ListStaff(ctx)
 				return len(st) == 0 // never: refused for the admin, absent for support
+			}},
+		// Requests: support staff do everything admins do, but the types.
+		{name: "request status", do: func(h *harness) { h.Press("2", "enter", "s", "1") },
+			admin: "Request #1 is now in progress",
+			changed: func(t *testing.T, h *harness) bool {
+				return page(t, h.env, 1).Status == store.RequestInProgress
+			}},
+		{name: "request note", do: func(h *harness) {
+			h.Press("2", "enter", "n")
+			h.Type("We are on it.")
+			h.Send(ctrlS)
+		}, admin: "Note added to request #1",
+			changed: func(t *testing.T, h *harness) bool {
+				ev := page(t, h.env, 1).Events
+				return ev[len(ev)-1].Body == "We are on it." && !ev[len(ev)-1].Internal
+			}},
+		{name: "request internal note", do: func(h *harness) {
+			h.Press("2", "enter", "n", "ctrl+t")
+			h.Type("Between us.")
+			h.Send(ctrlS)
+		}, admin: "Internal note added to request #1",
+			changed: func(t *testing.T, h *harness) bool {
+				ev := page(t, h.env, 1).Events
+				return ev[len(ev)-1].Body == "Between us." && ev[len(ev)-1].Internal
+			}},
+		{name: "request assign", do: func(h *harness) {
+			if err := h.env.Service.AssignRequest(ctx, h.env.Admin(), 1, "ann"); err != nil {
+				t.Fatal(err)
+			}
+			h.Press("2", "enter", "a", "0")
+		}, admin: "Request #1 is assigned to nobody now.",
+			changed: func(t *testing.T, h *harness) bool { return page(t, h.env, 1).Assignee == "" }},
+		{name: "request type add", do: func(h *harness) {
+			h.Press("6", "t", "a")
+			if strings.Contains(h.View(), "Add a request type") {
+				h.Type("Will")
+				h.Press("tab", "tab")
+				h.Type("Testator: text")
+				h.Send(ctrlS)
+			}
+		}, admin: `The request type "Will" is added.`, support: "Search:",
+			changed: func(t *testing.T, h *harness) bool {
+				ts, _ := h.env.Service.RequestTypes(ctx, h.env.Admin())
+				return len(ts) == 2
+			}},
+		{name: "request type disable", do: func(h *harness) { h.Press("6", "t", "d", "y") },
+			admin: "is disabled", support: "Search:",
+			changed: func(t *testing.T, h *harness) bool {
+				ts, _ := h.env.Service.RequestTypes(ctx, h.env.Admin())
+				return ts[0].Disabled
 			}},
 	}
 	for _, tc := range cases {
@@ -388,6 +438,7 @@ func TestRoles(t *testing.T) {
 				if _, err := env.Service.AddStaff(ctx, env.Admin(), "ann", "admin", staffKey(t, 1)); err != nil {
 					t.Fatal(err)
 				}
+				requestFixture(t, env)
 				h := newHarness(t, env, role)
 				tc.do(h)
 				want, allowed := tc.admin, true
@@ -415,8 +466,8 @@ func TestSignUpsRefreshKeepsTheCursor(t *testing.T) {
 	awaiting(t, env, "bea@example.com", "Bea")
 	awaiting(t, env, "dan@example.com", "Dan")
 	h := newHarness(t, env, adminActor)
-	h.Press("2", "down")
-	q := h.m.tabs[1].(*signUps)
+	h.Press("3", "down")
+	q := h.m.tabs[2].(*signUps)
 	if c, _ := q.list.selected(); c.EmailNorm != "dan@example.com" {
 		t.Fatalf("selected %q", c.EmailNorm)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/uitest"
 )
 
@@ -21,6 +22,7 @@ type goldenStep struct {
 	keys    []string
 	typed   string
 	then    []string
+	msgs    []tea.Msg // sent last, for keys uitest.Key does not name
 	waitFor string
 }
 
@@ -56,6 +58,52 @@ func goldenData(t *testing.T, env *portaltest.Env) {
 	}
 }
 
+// goldenRequests adds two request types and three requests of an active
+// client, newest first in the queue: one whose summary and field hold
+// escape sequences (written straight in the store: the portal refuses
+// them), a document request, and a contract review in progress, assigned,
+// with a note to the client and an internal one.
+func goldenRequests(t *testing.T, env *portaltest.Env) {
+	t.Helper()
+	ctx := context.Background()
+	review := env.AddRequestType(t, "Contract review", "Subject: text, required", "Details: multiline", "Deadline: date",
+		"Urgency: choice(Low | Normal | High), required")
+	doc := env.AddRequestType(t, "Document request", "Document: text, required", "Notes: multiline")
+	eve := env.AddActiveClient(t, "eve@example.com", "Eve Adams")
+	as := portaltest.ClientActor(eve)
+	r, err := env.Service.SubmitRequest(ctx, as, review.ID, []string{"Lease for the shop",
+		"The landlord wants a ten-year lease with a rent review every two years.\nPlease check the break clause.", "2026-12-31", "high"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Service.SubmitRequest(ctx, as, doc.ID, []string{"Certificate of incorporation", ""}); err != nil {
+		t.Fatal(err)
+	}
+	sam := portal.Actor{Kind: store.ActorStaff, Name: "sam", Role: store.RoleSupport}
+	steps := []error{
+		env.Service.SetRequestStatus(ctx, sam, r.ID, store.RequestInProgress),
+		env.Service.AssignRequest(ctx, sam, r.ID, "sam"),
+		env.Service.AddNote(ctx, sam, r.ID, "We are reading the lease.\nExpect our comments by Friday.", false),
+		env.Service.AddNote(ctx, sam, r.ID, "Check clause 12 with a partner before we answer.", true),
+	}
+	for _, err := range steps {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	evil := &store.Request{ClientID: eve.ID, TypeID: doc.ID, TypeName: "Document request",
+		Summary: "\x1b[31mURGENT\x1b[0m \x1b]0;pwned\x07call me\u202e now",
+		Fields:  `[{"label":"Document","kind":"text","value":"\u001b[2Jwipe\u0007"},{"label":"Notes","kind":"multiline","value":"line\u001b[1A\nnext\u202e"}]`,
+		Status:  store.RequestNew, CreatedAt: fixedNow, UpdatedAt: fixedNow, ClientUpdatedAt: fixedNow, ClientSeenAt: fixedNow}
+	if err := env.Store.CreateRequest(ctx, evil); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Store.AddRequestEvent(ctx, &store.RequestEvent{RequestID: evil.ID, At: fixedNow, Kind: store.EventSubmitted,
+		AuthorKind: store.ActorClient, Author: "eve@example.com\x1b[5m", Status: store.RequestNew}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestGolden draws every screen at 80x24 and 200x60 through a real Bubble
 // Tea program and compares the final frame with testdata/TestGolden/NAME
 // (regenerate with go test ./tui/admin/ -update).
@@ -63,9 +111,15 @@ func TestGolden(t *testing.T) {
 	type goldenCase struct {
 		name  string
 		actor portal.Actor
+		// data adds to goldenData (nil: nothing).
+		data  func(t *testing.T, env *portaltest.Env)
 		steps []goldenStep
 	}
 	listed := goldenStep{waitFor: "Carol Diaz"}
+	queue := goldenStep{keys: []string{"2"}, waitFor: "in progress"}
+	lease := goldenStep{keys: []string{"down", "down", "enter"}, waitFor: "History"}
+	types := goldenStep{keys: []string{"6", "t"}, waitFor: "Document request"}
+	ctrlS := tea.KeyMsg{Type: tea.KeyCtrlS}
 	cases := []goldenCase{
 		{name: "clients", steps: []goldenStep{listed}},
 		{name: "clients_support", actor: supportActor, steps: []goldenStep{listed}},
@@ -78,14 +132,34 @@ func TestGolden(t *testing.T) {
 		{name: "add_client_exists", steps: []goldenStep{listed, {keys: []string{"a"}, waitFor: "Add client"},
 			{typed: "ann@example.com", then: []string{"enter"}}, {typed: "Ann Again", then: []string{"enter", "enter", "enter"}, waitFor: "already"}}},
 		{name: "import", steps: []goldenStep{listed, {keys: []string{"i"}, waitFor: "Import clients"}}},
-		{name: "signups", steps: []goldenStep{listed, {keys: []string{"2"}, waitFor: "Dan Brown"}}},
-		{name: "outbox", steps: []goldenStep{listed, {keys: []string{"3"}, waitFor: "queued"}}},
-		{name: "audit", steps: []goldenStep{listed, {keys: []string{"4"}, waitFor: "staff.add"}}},
-		{name: "audit_support", actor: supportActor, steps: []goldenStep{listed, {keys: []string{"4"}, waitFor: "bob@ex"}}},
-		{name: "settings", steps: []goldenStep{listed, {keys: []string{"5"}, waitFor: "Now: off"}}},
-		{name: "settings_confirm", steps: []goldenStep{listed, {keys: []string{"5"}, waitFor: "Now: off"}, {keys: []string{"a"}, waitFor: "y/n"}}},
-		{name: "staff", steps: []goldenStep{listed, {keys: []string{"6"}, waitFor: "SHA256"}}},
-		{name: "add_staff", steps: []goldenStep{listed, {keys: []string{"6"}, waitFor: "SHA256"}, {keys: []string{"a"}, waitFor: "Add a staff key"}}},
+		{name: "signups", steps: []goldenStep{listed, {keys: []string{"3"}, waitFor: "Dan Brown"}}},
+		{name: "outbox", steps: []goldenStep{listed, {keys: []string{"4"}, waitFor: "queued"}}},
+		{name: "audit", steps: []goldenStep{listed, {keys: []string{"5"}, waitFor: "staff.add"}}},
+		{name: "audit_support", actor: supportActor, steps: []goldenStep{listed, {keys: []string{"5"}, waitFor: "bob@ex"}}},
+		{name: "settings", steps: []goldenStep{listed, {keys: []string{"6"}, waitFor: "Now: off"}}},
+		{name: "settings_confirm", steps: []goldenStep{listed, {keys: []string{"6"}, waitFor: "Now: off"}, {keys: []string{"a"}, waitFor: "y/n"}}},
+		{name: "staff", steps: []goldenStep{listed, {keys: []string{"7"}, waitFor: "SHA256"}}},
+		{name: "add_staff", steps: []goldenStep{listed, {keys: []string{"7"}, waitFor: "SHA256"}, {keys: []string{"a"}, waitFor: "Add a staff key"}}},
+		{name: "requests", data: goldenRequests, steps: []goldenStep{listed, queue}},
+		{name: "requests_support", actor: supportActor, data: goldenRequests, steps: []goldenStep{listed, queue}},
+		{name: "requests_filter", data: goldenRequests, steps: []goldenStep{listed, queue, {keys: []string{"s", "t", "t", "a", "a"}, waitFor: "assignee: nobody"}}},
+		{name: "request", data: goldenRequests, steps: []goldenStep{listed, queue, lease}},
+		{name: "request_history", data: goldenRequests, steps: []goldenStep{listed, queue, lease, {keys: []string{"end"}}}},
+		{name: "request_hostile", data: goldenRequests, steps: []goldenStep{listed, queue, {keys: []string{"enter"}, waitFor: "History"}}},
+		{name: "request_status", data: goldenRequests, steps: []goldenStep{listed, queue, lease, {keys: []string{"s"}, waitFor: "to:"}}},
+		{name: "request_assign", actor: supportActor, data: goldenRequests, steps: []goldenStep{listed, queue, lease, {keys: []string{"a"}, waitFor: "nobody"}}},
+		{name: "request_note", data: goldenRequests, steps: []goldenStep{listed, queue, lease, {keys: []string{"n"}, waitFor: "Visible to the client"},
+			{typed: "We received the signed copy.", then: []string{"enter"}}, {typed: "Thank you.", waitFor: "Thank you."}}},
+		{name: "request_note_internal", data: goldenRequests, steps: []goldenStep{listed, queue, lease, {keys: []string{"n"}, waitFor: "Visible to the client"},
+			{keys: []string{"ctrl+t"}, typed: "Call them Monday.", waitFor: "INTERNAL"}}},
+		{name: "request_note_empty", data: goldenRequests, steps: []goldenStep{listed, queue, lease, {keys: []string{"n"}, waitFor: "Visible to the client"},
+			{msgs: []tea.Msg{ctrlS}, waitFor: "Required"}}},
+		{name: "settings_types", data: goldenRequests, steps: []goldenStep{listed, types}},
+		{name: "type_add", data: goldenRequests, steps: []goldenStep{listed, types, {keys: []string{"a"}, waitFor: "Add a request type"}}},
+		{name: "type_edit", data: goldenRequests, steps: []goldenStep{listed, types, {keys: []string{"e"}, waitFor: "Edit the request type"}}},
+		{name: "type_add_error", data: goldenRequests, steps: []goldenStep{listed, types, {keys: []string{"a"}, waitFor: "Add a request type"},
+			{typed: "Will", then: []string{"tab", "tab"}}, {typed: "Testator: person", msgs: []tea.Msg{ctrlS}, waitFor: "unknown kind"}}},
+		{name: "type_disable_confirm", data: goldenRequests, steps: []goldenStep{listed, types, {keys: []string{"d"}, waitFor: "y/n"}}},
 	}
 	sizes := []struct {
 		name string
@@ -97,6 +171,9 @@ func TestGolden(t *testing.T) {
 				t.Parallel()
 				env := newEnv(t)
 				goldenData(t, env)
+				if tc.data != nil {
+					tc.data(t, env)
+				}
 				a := tc.actor
 				if a.Name == "" {
 					a = adminActor
@@ -111,6 +188,9 @@ func TestGolden(t *testing.T) {
 					}
 					for _, k := range s.then {
 						tm.Send(uitest.Key(k))
+					}
+					for _, m := range s.msgs {
+						tm.Send(m)
 					}
 					if s.waitFor != "" {
 						want := []byte(s.waitFor)

@@ -46,15 +46,20 @@ func newHarness(t *testing.T, env *portaltest.Env, a portal.Actor) *harness {
 	m := newModel(env.Service, sess, a)
 	h := &harness{t: t, env: env, m: m, Driver: &uitest.Driver{
 		T: t, Model: m,
-		// The outbox refresh would tick forever; it is tested on its own.
+		// The refresh timers would tick forever; they are tested on their own.
 		Drop: func(msg tea.Msg) bool {
 			switch msg.(type) {
-			case outboxTickMsg, signUpsTickMsg:
+			case outboxTickMsg, signUpsTickMsg, requestsTickMsg:
 				return true
 			}
 			return false
 		},
 	}}
+	for _, tb := range m.tabs {
+		if q, ok := tb.(*requests); ok {
+			q.every = time.Millisecond // its ticks are dropped: no need to wait for them
+		}
+	}
 	h.Run(m.Init())
 	h.Send(tea.WindowSizeMsg{Width: 100, Height: 30})
 	return h

@@ -29,6 +29,7 @@ const (
 // Tab identities, in order.
 const (
 	tabClients  = "clients"
+	tabRequests = "requests"
 	tabSignUps  = "signups"
 	tabOutbox   = "outbox"
 	tabAudit    = "audit"
@@ -75,8 +76,8 @@ func newModel(svc *portal.Service, sess ui.Session, actor portal.Actor) *Model {
 	d := &deps{svc: svc, sess: sess, st: st, p: p, actor: actor}
 	m := &Model{d: d, width: defaultWidth, height: defaultHeight, help: ui.NewHelp(st)}
 	m.help.ShowAll = true
-	m.tabs = []tab{newClients(d), newSignUps(d), newOutbox(d), newAudit(d)}
-	m.ids = []string{tabClients, tabSignUps, tabOutbox, tabAudit}
+	m.tabs = []tab{newClients(d), newRequests(d), newSignUps(d), newOutbox(d), newAudit(d)}
+	m.ids = []string{tabClients, tabRequests, tabSignUps, tabOutbox, tabAudit}
 	if actor.IsAdmin() {
 		m.tabs = append(m.tabs, newSettings(d), newStaffTab(d))
 		m.ids = append(m.ids, tabSettings, tabStaff)
@@ -257,7 +258,7 @@ func (m *Model) layout() {
 func (m *Model) View() string {
 	st, p := m.d.st, m.d.p
 	w := max(1, m.width-4)
-	parts := []string{m.header(w), m.tabBar(), ""}
+	parts := []string{m.header(w), m.tabBar(w), ""}
 	var keys []key.Binding
 	if m.showURL {
 		parts = append(parts, m.urlBox(w))
@@ -303,19 +304,32 @@ func (m *Model) header(w int) string {
 	return who + gap + url + hint
 }
 
-// tabBar shows the tabs with their number keys, the active one marked.
-func (m *Model) tabBar() string {
+// tabBar shows the tabs with their number keys, the active one marked. On
+// a narrow terminal the tabs close up, then the ones not shown keep only
+// their number, so that every key stays in sight.
+func (m *Model) tabBar(w int) string {
 	st, p := m.d.st, m.d.p
-	out := make([]string, len(m.tabs))
-	for i, id := range m.ids {
-		label := fmt.Sprintf("%d %s", i+1, p.T("admin.tab."+id))
-		if i == m.active {
-			out[i] = st.MenuSelected.Render("[" + label + "]")
-		} else {
-			out[i] = st.MenuItem.Render(" " + label + " ")
+	draw := func(sep string, full bool) string {
+		out := make([]string, len(m.tabs))
+		for i, id := range m.ids {
+			label := fmt.Sprintf("%d %s", i+1, p.T("admin.tab."+id))
+			switch {
+			case i == m.active:
+				out[i] = st.MenuSelected.Render("[" + label + "]")
+			case full:
+				out[i] = st.MenuItem.Render(" " + label + " ")
+			default:
+				out[i] = st.MenuItem.Render(" " + fmt.Sprint(i+1) + " ")
+			}
+		}
+		return strings.Join(out, sep)
+	}
+	for _, sep := range []string{" ", ""} {
+		if bar := draw(sep, true); lipgloss.Width(bar) <= w {
+			return bar
 		}
 	}
-	return strings.Join(out, " ")
+	return draw("", false)
 }
 
 // urlBox shows the portal URL and the command clients run, large, to copy.

@@ -11,7 +11,7 @@ import (
 )
 
 // settings is the admins' Settings tab: the sign-up mode, chosen from a
-// menu and confirmed.
+// menu and confirmed, and the way to the request types (t).
 type settings struct {
 	d       *deps
 	menu    ui.Menu
@@ -20,7 +20,7 @@ type settings struct {
 	busy    bool
 	status  line
 	w       int
-	keys    struct{ yes, no key.Binding }
+	keys    struct{ yes, no, types key.Binding }
 }
 
 func newSettings(d *deps) *settings {
@@ -33,6 +33,7 @@ func newSettings(d *deps) *settings {
 	)
 	s.keys.yes = d.bind("y", "admin.help.yes", "y")
 	s.keys.no = d.bind("n", "admin.help.no", "n", "esc")
+	s.keys.types = d.bind("t", "admin.help.types", "t")
 	return s
 }
 
@@ -83,6 +84,10 @@ func (s *settings) Update(msg tea.Msg) tea.Cmd {
 			}
 			return nil
 		}
+		if key.Matches(msg, s.keys.types) {
+			s.status.clear()
+			return send(pushMsg{newTypesScreen(s.d)})
+		}
 		var chosen string
 		s.menu, chosen = s.menu.Update(msg)
 		if chosen == "" {
@@ -117,6 +122,9 @@ func (s *settings) View() string {
 		p.T("admin.settings.current", mode),
 		s.menu.View(),
 		foot,
+		ui.Lines(st.Title.Render(p.T("admin.settings.types")),
+			ui.Para(st.Subtle, p.T("admin.settings.types_intro"), s.w),
+			"  "+st.KeyHint.Render("t")+"  "+p.T("admin.settings.types_open")),
 	)
 }
 
@@ -126,5 +134,5 @@ func (s *settings) Keys() []key.Binding {
 	if s.confirm != "" {
 		return []key.Binding{s.keys.yes, s.keys.no}
 	}
-	return ui.MenuKeys(s.d.p)
+	return append(ui.MenuKeys(s.d.p), s.keys.types)
 }

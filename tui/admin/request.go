@@ -1,0 +1,414 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// Request actions, also the op of their doneMsg.
+const (
+	opStaff  = "staff"
+	opStatus = "status"
+	opAssign = "assign"
+)
+
+// The choosers of the request screen.
+const (
+	chooseStatus   = "status"
+	chooseAssignee = "assignee"
+)
+
+// nobodyID is the assignee chooser's item for "assigned to no one"; staff
+// names never hold a control character.
+const nobodyID = "\x00nobody"
+
+// requestDetail is one request: who asked what, its fields and its whole
+// history, scrollable, with what staff do to a request: move it to another
+// status, assign it, write a note.
+type requestDetail struct {
+	d      *deps
+	id     uint64
+	view   *portal.RequestView
+	err    string
+	vp     viewport.Model
+	bottom bool // show the end of the history once the next load lands
+
+	choose string  // the chooser open, or ""
+	menu   ui.Menu // its items
+	busy   string  // the action running, or ""
+	status line
+	w, h   int
+	keys   struct{ scroll, page, ends, status, assign, note, back, cancel key.Binding }
+}
+
+func newRequestDetail(d *deps, id uint64) *requestDetail {
+	p := d.p
+	s := &requestDetail{d: d, id: id, vp: viewport.New(defaultWidth, 0)}
+	s.vp.KeyMap = viewport.KeyMap{}
+	s.vp.MouseWheelEnabled = false
+	s.keys.scroll = d.bind(p.T("ui.key.up_down"), "admin.help.scroll", "up", "down", "k", "j")
+	s.keys.page = d.bind("pgup/pgdn", "admin.help.page", "pgup", "pgdown", " ")
+	s.keys.ends = d.bind("home/end", "admin.help.ends", "home", "end")
+	s.keys.status = d.bind("s", "admin.help.change_status", "s")
+	s.keys.assign = d.bind("a", "admin.help.assign", "a")
+	s.keys.note = d.bind("n", "admin.help.note", "n")
+	s.keys.back = d.bind(p.T("ui.key.esc"), "ui.help.back", "esc")
+	s.keys.cancel = d.bind(p.T("ui.key.esc"), "admin.help.cancel", "esc")
+	return s
+}
+
+func (s *requestDetail) Init() tea.Cmd { return s.load() }
+
+func (s *requestDetail) load() tea.Cmd {
+	svc, a, id := s.d.svc, s.d.actor, s.id
+	return s.d.call(s, opLoad, func(ctx context.Context) (any, error) { return svc.RequestPage(ctx, a, id) })
+}
+
+func (s *requestDetail) Typing() bool { return false }
+
+func (s *requestDetail) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case doneMsg:
+		return s.done(msg)
+	case noticeMsg:
+		// Back from the note form.
+		if msg.notice != "" {
+			s.status = okLine(msg.notice)
+		}
+		s.bottom = true
+		return s.load()
+	case tea.KeyMsg:
+		if msg.Paste {
+			return nil
+		}
+		if s.choose != "" {
+			return s.chooseKey(msg)
+		}
+		if key.Matches(msg, s.keys.back) {
+			return send(popMsg{})
+		}
+		if s.scroll(msg) || s.view == nil || s.busy != "" {
+			return nil
+		}
+		switch {
+		case key.Matches(msg, s.keys.status):
+			if len(s.view.Next) == 0 {
+				s.status = errLine(s.d.p.T("admin.request.no_moves", s.id))
+				return nil
+			}
+			items := make([]ui.MenuItem, len(s.view.Next))
+			for i, st := range s.view.Next {
+				items[i] = ui.MenuItem{Key: fmt.Sprint(i + 1), Label: statusWord(s.d, st), ID: st}
+			}
+			s.open(chooseStatus, items, "")
+		case key.Matches(msg, s.keys.assign):
+			s.busy = opStaff
+			s.status.clear()
+			svc, a := s.d.svc, s.d.actor
+			return s.d.call(s, opStaff, func(ctx context.Context) (any, error) { return svc.StaffNames(ctx, a) })
+		case key.Matches(msg, s.keys.note):
+			s.status.clear()
+			return send(pushMsg{newNoteForm(s.d, s.view)})
+		}
+	}
+	return nil
+}
+
+// scroll moves the history; it reports whether the key was a move.
+func (s *requestDetail) scroll(msg tea.KeyMsg) bool {
+	switch msg.String() {
+	case "up", "k":
+		s.vp.ScrollUp(1)
+	case "down", "j":
+		s.vp.ScrollDown(1)
+	case "pgup":
+		s.vp.PageUp()
+	case "pgdown", " ":
+		s.vp.PageDown()
+	case "home":
+		s.vp.GotoTop()
+	case "end":
+		s.vp.GotoBottom()
+	default:
+		return false
+	}
+	return true
+}
+
+// open shows a chooser, on the item selected when there is one.
+func (s *requestDetail) open(what string, items []ui.MenuItem, selected string) {
+	s.choose = what
+	s.menu = ui.NewMenu(s.d.st, items...)
+	s.menu.Select(selected)
+	s.status.clear()
+}
+
+// chooseKey is a key while a chooser is open: a choice acts, Esc leaves.
+func (s *requestDetail) chooseKey(msg tea.KeyMsg) tea.Cmd {
+	if key.Matches(msg, s.keys.cancel) {
+		s.choose = ""
+		return nil
+	}
+	var chosen string
+	s.menu, chosen = s.menu.Update(msg)
+	if chosen == "" {
+		return nil
+	}
+	what := s.choose
+	s.choose = ""
+	svc, a, id := s.d.svc, s.d.actor, s.id
+	if what == chooseStatus {
+		s.busy = opStatus
+		return s.d.call(s, opStatus, func(ctx context.Context) (any, error) {
+			return chosen, svc.SetRequestStatus(ctx, a, id, chosen)
+		})
+	}
+	name := chosen
+	if chosen == nobodyID {
+		name = ""
+	}
+	s.busy = opAssign
+	return s.d.call(s, opAssign, func(ctx context.Context) (any, error) {
+		return name, svc.AssignRequest(ctx, a, id, name)
+	})
+}
+
+func (s *requestDetail) done(msg doneMsg) tea.Cmd {
+	p := s.d.p
+	switch msg.op {
+	case opLoad:
+		if msg.err != nil {
+			s.err = s.d.errText(msg.err)
+			return nil
+		}
+		s.view, s.err = msg.val.(*portal.RequestView), ""
+		s.fill()
+		if s.bottom {
+			s.vp.GotoBottom()
+			s.bottom = false
+		}
+		return nil
+	case opStaff:
+		s.busy = ""
+		names, _ := msg.val.([]string)
+		if msg.err != nil {
+			s.status = errLine(s.d.errText(msg.err))
+			return nil
+		}
+		current := s.view.Assignee
+		if current == "" {
+			current = nobodyID
+		}
+		s.open(chooseAssignee, s.assignees(names), current)
+		return nil
+	}
+	s.busy = ""
+	if msg.err != nil {
+		s.status = errLine(s.d.errText(msg.err))
+		return nil
+	}
+	v, _ := msg.val.(string)
+	switch {
+	case msg.op == opStatus:
+		s.status = okLine(p.T("admin.request.moved", s.id, statusWord(s.d, v)))
+	case v == "":
+		s.status = okLine(p.T("admin.request.unassigned", s.id))
+	default:
+		s.status = okLine(p.T("admin.request.assigned", s.id, clean(v)))
+	}
+	s.bottom = true
+	return s.load()
+}
+
+// assignees are the chooser's items: the staff names, then nobody.
+func (s *requestDetail) assignees(names []string) []ui.MenuItem {
+	p := s.d.p
+	items := make([]ui.MenuItem, 0, len(names)+1)
+	for i, n := range names {
+		label := clean(n)
+		if n == s.view.Assignee {
+			label = p.T("admin.request.current", label)
+		}
+		k := ""
+		if i < 9 {
+			k = fmt.Sprint(i + 1)
+		}
+		items = append(items, ui.MenuItem{Key: k, Label: label, ID: n})
+	}
+	label := p.T("admin.request.nobody")
+	if s.view.Assignee == "" {
+		label = p.T("admin.request.current", label)
+	}
+	return append(items, ui.MenuItem{Key: "0", Label: label, ID: nobodyID})
+}
+
+// fill lays the fields and the history out for the width, in the
+// viewport.
+func (s *requestDetail) fill() {
+	if s.view == nil {
+		return
+	}
+	st, p, w := s.d.st, s.d.p, max(10, s.w)
+	short := s.w < shortTimesBelow
+	out := []string{st.Title.Render(p.T("admin.request.fields"))}
+	for _, f := range s.view.Fields {
+		label := st.Label.Render(clean(f.Label) + ":")
+		v := text.SanitizeMultiline(f.Value)
+		switch {
+		case strings.TrimSpace(v) == "":
+			out = append(out, label+" "+st.Subtle.Render("-"))
+		case f.Kind == store.FieldMultiline || strings.Contains(v, "\n"):
+			out = append(out, label)
+			out = append(out, wrapIndent(v, w, 2)...)
+		default:
+			out = append(out, wrapIndent(label+" "+v, w, 0)...)
+		}
+	}
+	out = append(out, "", st.Title.Render(p.T("admin.request.history")))
+	for _, e := range s.view.Events {
+		out = append(out, s.event(e, w, short)...)
+	}
+	s.vp.SetContent(strings.Join(out, "\n"))
+}
+
+// event is one entry of the history: when, who, what; a note's text under
+// it, indented. Internal entries say so in words.
+func (s *requestDetail) event(e store.RequestEvent, w int, short bool) []string {
+	st, p := s.d.st, s.d.p
+	var what string
+	switch e.Kind {
+	case store.EventSubmitted:
+		what = p.T("admin.request.event.submitted")
+	case store.EventStatus:
+		what = p.T("admin.request.event.status", statusWord(s.d, e.Status))
+	case store.EventAssign:
+		if e.Body == "" {
+			what = p.T("admin.request.event.unassign")
+		} else {
+			what = p.T("admin.request.event.assign", clean(e.Body))
+		}
+	case store.EventNote:
+		switch {
+		case e.AuthorKind != store.ActorStaff && e.AuthorKind != store.ActorSystem:
+			what = p.T("admin.request.event.note_client")
+		case e.Internal:
+			what = p.T("admin.request.event.note_internal")
+		default:
+			what = p.T("admin.request.event.note_visible")
+		}
+	default:
+		what = clean(e.Kind)
+	}
+	head := when(e.At, short) + "  " + clean(e.Author) + "  "
+	if e.Internal {
+		head += st.Error.Render(p.T("admin.request.internal")) + " "
+	}
+	out := wrapIndent(head+what, w, 0)
+	if e.Kind == store.EventNote {
+		out = append(out, wrapIndent(text.SanitizeMultiline(e.Body), w, 4)...)
+	}
+	return out
+}
+
+// wrapIndent wraps each line of s (already sanitized) to w columns, every
+// line indented by indent spaces.
+func wrapIndent(s string, w, indent int) []string {
+	pad := strings.Repeat(" ", indent)
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		for _, wl := range strings.Split(ansi.Wrap(l, max(1, w-indent), ""), "\n") {
+			out = append(out, pad+strings.TrimRight(wl, " "))
+		}
+	}
+	return out
+}
+
+func (s *requestDetail) View() string {
+	st, p := s.d.st, s.d.p
+	if s.view == nil {
+		title := st.Title.Render(p.T("admin.request.title", s.id))
+		if s.err != "" {
+			return ui.Page(title, st.Error.Render("! "+s.err))
+		}
+		return ui.Page(title, st.Subtle.Render(p.T("admin.loading")))
+	}
+	v := s.view
+	field := func(label, val string) string {
+		return st.Label.Render(padRight(p.T(label), 10)) + val
+	}
+	short := s.w < shortTimesBelow
+	who := p.T("admin.request.nobody")
+	if v.Assignee != "" {
+		who = clean(v.Assignee)
+	}
+	head := []string{st.Title.Render(p.T("admin.request.title_type", v.ID, clean(v.TypeName)))}
+	var foot string
+	switch {
+	case s.busy != "":
+		foot = st.Subtle.Render(p.T("admin.busy"))
+	case s.err != "":
+		foot = st.Error.Render("! " + s.err)
+	default:
+		foot = s.status.view(st, s.w)
+	}
+	// The outcome of an action goes right under the title: a long
+	// history below must never push it off a small screen.
+	if foot != "" {
+		head = append(head, foot)
+	}
+	head = append(head,
+		field("admin.request.client", p.T("admin.request.client_line", clean(v.ClientName), clean(v.ClientEmail))),
+		field("admin.col.status", p.T("admin.request.state", statusWord(s.d, v.Status), who)),
+		field("admin.request.dates", p.T("admin.request.dates_line", when(v.CreatedAt, short), when(v.UpdatedAt, short))),
+		"",
+	)
+	top := strings.Join(head, "\n")
+	if s.choose != "" {
+		q := p.T("admin.request.choose_assignee", v.ID)
+		if s.choose == chooseStatus {
+			q = p.T("admin.request.choose_status", v.ID, statusWord(s.d, v.Status))
+		}
+		return top + "\n" + st.Title.Render(q) + "\n" + s.menu.View()
+	}
+	rows := s.h - strings.Count(top, "\n") - 2
+	// The end of the history stays in sight when the header grows (an
+	// outcome line) or the screen shrinks.
+	end := s.vp.AtBottom() && s.vp.TotalLineCount() > 0
+	s.vp.Width, s.vp.Height = max(1, s.w), max(1, rows)
+	s.vp.SetYOffset(s.vp.YOffset) // back in range for the new height
+	if end {
+		s.vp.GotoBottom()
+	}
+	var hint string
+	if total := s.vp.TotalLineCount(); total > s.vp.Height {
+		first := s.vp.YOffset + 1
+		hint = st.Subtle.Render(p.T("admin.request.scroll", first, min(total, s.vp.YOffset+s.vp.Height), total))
+	}
+	return top + "\n" + s.vp.View() + "\n" + hint
+}
+
+func (s *requestDetail) SetSize(w, h int) {
+	if w != s.w {
+		s.w = w
+		s.fill()
+	}
+	s.h = h
+}
+
+func (s *requestDetail) Keys() []key.Binding {
+	if s.choose != "" {
+		return append(ui.MenuKeys(s.d.p), s.keys.cancel)
+	}
+	return []key.Binding{s.keys.scroll, s.keys.page, s.keys.ends, s.keys.status, s.keys.assign, s.keys.note, s.keys.back}
+}

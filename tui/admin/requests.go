@@ -1,0 +1,266 @@
+package admin
+
+import (
+	"context"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// requestsEvery is how often the queue refreshes itself while shown: new
+// requests and changes by colleagues arrive without anyone pressing a key.
+const requestsEvery = 3 * time.Second
+
+// requestsTickMsg asks the queue shown as seq to refresh.
+type requestsTickMsg struct {
+	owner
+	seq int
+}
+
+// Assignee filters, in the order the key cycles through them.
+const (
+	assignAll = iota
+	assignMine
+	assignNobody
+	assignFilters
+)
+
+// fieldClient is the client filter's one field.
+const fieldClient = "client"
+
+// requests is the Requests tab: the staff queue, newest first, filtered by
+// status, type, assignee and client, refreshing itself while shown and
+// keeping the cursor on the same request. Enter opens the request.
+type requests struct {
+	d        *deps
+	list     *requestList
+	types    []store.RequestType // for the type filter, as last read
+	statuses []string            // "" (all) then every status
+	status   int
+	typeAt   int // 0: every type; i: types[i-1]
+	assignee int
+	input    *ui.Form // the client filter, while typed
+	typing   bool
+	shown    bool
+	seq      int           // bumped on every show and hide: older ticks are dropped
+	every    time.Duration // requestsEvery; tests make it short
+	note     line
+	w        int
+	keys     struct{ open, status, kind, assignee, client key.Binding }
+}
+
+func newRequests(d *deps) *requests {
+	p := d.p
+	r := &requests{d: d, statuses: append([]string{""}, store.RequestStatuses()...), every: requestsEvery}
+	r.list = newRequestList(d, r)
+	r.input = ui.NewForm(d.st, p, ui.Field{Key: fieldClient, Label: p.T("admin.requests.client"),
+		Placeholder: p.T("admin.placeholder.email"), CharLimit: portal.MaxEmailLen})
+	r.keys.open = d.bind(p.T("ui.key.enter"), "admin.help.open", "enter")
+	r.keys.status = d.bind("s", "admin.help.status", "s")
+	r.keys.kind = d.bind("t", "admin.help.type_filter", "t")
+	r.keys.assignee = d.bind("a", "admin.help.assignee_filter", "a")
+	r.keys.client = d.bind("/", "admin.help.client_filter", "/")
+	return r
+}
+
+func (r *requests) Init() tea.Cmd { return nil }
+
+// Show loads the queue and the types and starts the refresh timer.
+func (r *requests) Show() tea.Cmd {
+	r.shown = true
+	r.seq++
+	return tea.Batch(r.list.refresh(), r.loadTypes(), r.tick())
+}
+
+// Hide stops the refresh: the tick in flight finds seq moved and ends.
+func (r *requests) Hide() {
+	r.shown = false
+	r.seq++
+}
+
+func (r *requests) tick() tea.Cmd {
+	seq, to := r.seq, screen(r)
+	return tea.Tick(r.every, func(time.Time) tea.Msg { return requestsTickMsg{owner: owner{to}, seq: seq} })
+}
+
+func (r *requests) loadTypes() tea.Cmd {
+	svc, a := r.d.svc, r.d.actor
+	return r.d.call(r, "types", func(ctx context.Context) (any, error) { return svc.RequestTypes(ctx, a) })
+}
+
+func (r *requests) Typing() bool { return r.typing }
+
+func (r *requests) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case requestsTickMsg:
+		if msg.seq != r.seq || !r.shown {
+			return nil // left, or shown again since: that show has its own timer
+		}
+		if r.typing || r.list.loading {
+			return r.tick()
+		}
+		return tea.Batch(r.list.refresh(), r.tick())
+	case queuePageMsg:
+		r.list.apply(msg)
+	case doneMsg:
+		if ts, ok := msg.val.([]store.RequestType); ok && msg.op == "types" && msg.err == nil {
+			r.setTypes(ts)
+		}
+	case noticeMsg:
+		// Back from a request: its row may have changed.
+		if msg.notice != "" {
+			r.note = okLine(msg.notice)
+		}
+		return r.list.refresh()
+	case tea.KeyMsg:
+		if r.typing {
+			return r.typeClient(msg)
+		}
+		return r.key(msg)
+	}
+	return nil
+}
+
+// setTypes keeps the type filter on the same type when the list changes.
+func (r *requests) setTypes(ts []store.RequestType) {
+	var id uint64
+	if r.typeAt > 0 && r.typeAt <= len(r.types) {
+		id = r.types[r.typeAt-1].ID
+	}
+	r.types, r.typeAt = ts, 0
+	for i, t := range ts {
+		if t.ID == id {
+			r.typeAt = i + 1
+		}
+	}
+}
+
+func (r *requests) key(msg tea.KeyMsg) tea.Cmd {
+	if msg.Paste {
+		return nil
+	}
+	if moved, cmd := r.list.move(msg); moved {
+		return cmd
+	}
+	switch {
+	case isKey(msg, r.keys.open):
+		if row, ok := r.list.selected(); ok {
+			r.note.clear()
+			return send(pushMsg{newRequestDetail(r.d, row.ID)})
+		}
+	case isKey(msg, r.keys.status):
+		r.status = (r.status + 1) % len(r.statuses)
+		return r.apply()
+	case isKey(msg, r.keys.kind):
+		r.typeAt = (r.typeAt + 1) % (len(r.types) + 1)
+		return r.apply()
+	case isKey(msg, r.keys.assignee):
+		r.assignee = (r.assignee + 1) % assignFilters
+		return r.apply()
+	case isKey(msg, r.keys.client):
+		r.typing = true
+		r.note.clear()
+		r.input.ClearErrors()
+		r.input.SetValue(fieldClient, r.list.filter.Client)
+		return r.input.Focus(fieldClient)
+	}
+	return nil
+}
+
+// typeClient edits the client filter: Enter applies it, Esc clears it.
+func (r *requests) typeClient(msg tea.KeyMsg) tea.Cmd {
+	ev, cmd := r.input.Update(msg)
+	switch ev {
+	case ui.FormSubmit:
+		r.typing = false
+		r.list.filter.Client = r.input.Value(fieldClient)
+	case ui.FormBack:
+		r.typing = false
+		r.input.Reset()
+		if r.list.filter.Client == "" {
+			return nil
+		}
+		r.list.filter.Client = ""
+	default:
+		return cmd
+	}
+	return r.list.reload()
+}
+
+// apply reads the filters into the query and loads its first page.
+func (r *requests) apply() tea.Cmd {
+	f := &r.list.filter
+	f.Status = r.statuses[r.status]
+	f.TypeID = 0
+	if r.typeAt > 0 && r.typeAt <= len(r.types) {
+		f.TypeID = r.types[r.typeAt-1].ID
+	}
+	switch r.assignee {
+	case assignMine:
+		f.Assignee = r.d.actor.Name
+	case assignNobody:
+		f.Assignee = portal.Unassigned
+	default:
+		f.Assignee = ""
+	}
+	r.note.clear()
+	return r.list.reload()
+}
+
+// filters is the line saying what the queue shows.
+func (r *requests) filters() string {
+	p := r.d.p
+	all := p.T("admin.clients.all")
+	status := all
+	if s := r.statuses[r.status]; s != "" {
+		status = statusWord(r.d, s)
+	}
+	kind := all
+	if r.typeAt > 0 && r.typeAt <= len(r.types) {
+		kind = "\"" + clean(r.types[r.typeAt-1].Name) + "\""
+	}
+	who := []string{all, p.T("admin.requests.mine"), p.T("admin.requests.nobody")}[r.assignee]
+	client := p.T("admin.audit.any")
+	if c := r.list.filter.Client; c != "" {
+		client = "\"" + clean(c) + "\""
+	}
+	return p.T("admin.requests.filters", status, kind, who, client)
+}
+
+func (r *requests) View() string {
+	st, p := r.d.st, r.d.p
+	var top string
+	if r.typing {
+		top = r.input.View()
+	} else {
+		top = st.Subtle.Render(ansi.Truncate(r.filters(), max(1, r.w), "…"))
+	}
+	return ui.Lines(top, r.list.view(p.T("admin.requests.empty")), r.note.view(st, r.w))
+}
+
+// SetSize leaves a line for the filters and one for the status.
+func (r *requests) SetSize(w, h int) {
+	r.w = w
+	r.input.SetWidth(w)
+	rows := h - 2
+	if r.typing {
+		rows = h - 4 // the input and its error
+	}
+	r.list.setSize(w, max(2, rows))
+}
+
+func (r *requests) Keys() []key.Binding {
+	if r.typing {
+		return []key.Binding{
+			r.d.bind(r.d.p.T("ui.key.enter"), "admin.help.apply", "enter"),
+			r.d.bind(r.d.p.T("ui.key.esc"), "admin.help.clear", "esc"),
+		}
+	}
+	return []key.Binding{moveKeys(r.d), r.keys.open, r.keys.status, r.keys.kind, r.keys.assignee, r.keys.client}
+}

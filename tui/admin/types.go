@@ -1,0 +1,482 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/table"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// Request type actions, also the op of their doneMsg.
+const (
+	opTypeDisable = "type_disable"
+	opTypeEnable  = "type_enable"
+)
+
+// typesScreen is the admins' list of request types, opened from Settings:
+// each type's name, whether clients may choose it and how many fields it
+// has; add, edit, disable and enable. Support staff never get here (they
+// have no Settings tab); the portal refuses them anyway.
+type typesScreen struct {
+	d       *deps
+	grid    *grid
+	types   []store.RequestType
+	fields  []int // the number of fields of each type, -1 when unreadable
+	loaded  bool
+	confirm *store.RequestType // the type waiting for y/n to be disabled
+	busy    bool
+	status  line
+	err     string
+	short   bool
+	w       int
+	keys    struct{ open, add, edit, toggle, back, yes, no key.Binding }
+}
+
+func newTypesScreen(d *deps) *typesScreen {
+	p := d.p
+	s := &typesScreen{d: d}
+	s.grid = newGrid(d.st,
+		col{title: p.T("admin.col.name"), flex: 3, min: 12},
+		col{title: p.T("admin.col.state"), width: 8},
+		col{title: p.T("admin.col.fields"), width: 6},
+		col{title: p.T("admin.col.updated"), width: 11},
+		col{title: p.T("admin.col.description"), flex: 4, min: 10},
+	)
+	s.keys.add = d.bind("a", "admin.help.add_type", "a")
+	s.keys.edit = d.bind("e", "admin.help.edit_type", "e", "enter")
+	s.keys.toggle = d.bind("d", "admin.help.toggle_type", "d")
+	s.keys.back = d.bind(p.T("ui.key.esc"), "ui.help.back", "esc")
+	s.keys.yes = d.bind("y", "admin.help.yes", "y")
+	s.keys.no = d.bind("n", "admin.help.no", "n", "esc")
+	return s
+}
+
+func (s *typesScreen) Init() tea.Cmd { return s.load() }
+
+func (s *typesScreen) load() tea.Cmd {
+	svc, a := s.d.svc, s.d.actor
+	return s.d.call(s, opLoad, func(ctx context.Context) (any, error) { return svc.RequestTypes(ctx, a) })
+}
+
+func (s *typesScreen) Typing() bool { return false }
+
+func (s *typesScreen) Update(msg tea.Msg) tea.Cmd {
+	p := s.d.p
+	switch msg := msg.(type) {
+	case noticeMsg:
+		if msg.notice != "" {
+			s.status = okLine(msg.notice)
+		}
+		return s.load()
+	case doneMsg:
+		if msg.op == opLoad {
+			if msg.err != nil {
+				s.err = s.d.errText(msg.err)
+				return nil
+			}
+			s.types, _ = msg.val.([]store.RequestType)
+			s.fields = make([]int, len(s.types))
+			for i, t := range s.types {
+				s.fields[i] = -1
+				if fs, err := portal.TypeFields(t); err == nil {
+					s.fields[i] = len(fs)
+				}
+			}
+			s.err, s.loaded = "", true
+			s.rebuild()
+			return nil
+		}
+		s.busy = false
+		if msg.err != nil {
+			s.status = errLine(s.d.errText(msg.err))
+			return nil
+		}
+		name, _ := msg.val.(string)
+		if msg.op == opTypeDisable {
+			s.status = okLine(p.T("admin.types.disabled", clean(name)))
+		} else {
+			s.status = okLine(p.T("admin.types.enabled", clean(name)))
+		}
+		return s.load()
+	case tea.KeyMsg:
+		if msg.Paste || s.busy {
+			return nil
+		}
+		if s.confirm != nil {
+			t := *s.confirm
+			switch {
+			case key.Matches(msg, s.keys.yes):
+				s.confirm = nil
+				return s.setDisabled(t, true)
+			case key.Matches(msg, s.keys.no):
+				s.confirm = nil
+			}
+			return nil
+		}
+		if key.Matches(msg, s.keys.back) {
+			return send(popMsg{})
+		}
+		if s.grid.update(msg) {
+			return nil
+		}
+		if !s.d.admin() && key.Matches(msg, s.keys.add, s.keys.edit, s.keys.toggle) {
+			s.status = errLine(s.d.forbidden())
+			return nil
+		}
+		t, ok := s.selected()
+		switch {
+		case key.Matches(msg, s.keys.add):
+			s.status.clear()
+			return send(pushMsg{newTypeForm(s.d, nil)})
+		case ok && key.Matches(msg, s.keys.edit):
+			s.status.clear()
+			return send(pushMsg{newTypeForm(s.d, &t)})
+		case ok && key.Matches(msg, s.keys.toggle):
+			if t.Disabled {
+				return s.setDisabled(t, false)
+			}
+			s.status.clear()
+			s.confirm = &t
+		}
+	}
+	return nil
+}
+
+func (s *typesScreen) selected() (store.RequestType, bool) {
+	i := s.grid.cursor()
+	if i < 0 || i >= len(s.types) {
+		return store.RequestType{}, false
+	}
+	return s.types[i], true
+}
+
+func (s *typesScreen) setDisabled(t store.RequestType, disabled bool) tea.Cmd {
+	svc, a := s.d.svc, s.d.actor
+	op := opTypeEnable
+	if disabled {
+		op = opTypeDisable
+	}
+	s.busy = true
+	s.status.clear()
+	return s.d.call(s, op, func(ctx context.Context) (any, error) {
+		return t.Name, svc.SetRequestTypeDisabled(ctx, a, t.ID, disabled)
+	})
+}
+
+func (s *typesScreen) rebuild() {
+	p := s.d.p
+	rows := make([]table.Row, len(s.types))
+	for i, t := range s.types {
+		state := p.T("admin.types.on")
+		if t.Disabled {
+			state = p.T("admin.types.off")
+		}
+		n := "?"
+		if s.fields[i] >= 0 {
+			n = fmt.Sprint(s.fields[i])
+		}
+		rows[i] = table.Row{clean(t.Name), state, n, when(t.UpdatedAt, s.short), clean(t.Description)}
+	}
+	s.grid.setRows(rows)
+}
+
+func (s *typesScreen) View() string {
+	st, p := s.d.st, s.d.p
+	var body string
+	switch {
+	case s.err != "":
+		body = st.Error.Render("! " + s.err)
+	case !s.loaded:
+		body = st.Subtle.Render(p.T("admin.loading"))
+	case len(s.types) == 0:
+		body = st.Subtle.Render(p.T("admin.types.empty"))
+	default:
+		body = s.grid.view()
+	}
+	foot := s.status.view(st, s.w)
+	switch {
+	case s.confirm != nil:
+		foot = ui.Para(st.Error, p.T("admin.types.confirm_disable", clean(s.confirm.Name)), s.w)
+	case s.busy:
+		foot = st.Subtle.Render(p.T("admin.busy"))
+	}
+	return ui.Lines(st.Title.Render(p.T("admin.types.title")), st.Subtle.Render(p.T("admin.types.intro")), body, foot)
+}
+
+func (s *typesScreen) SetSize(w, h int) {
+	s.w = w
+	s.short = s.grid.fitTimes(w, 3)
+	s.grid.setSize(w, max(2, h-4))
+	s.rebuild()
+}
+
+func (s *typesScreen) Keys() []key.Binding {
+	if s.confirm != nil {
+		return []key.Binding{s.keys.yes, s.keys.no}
+	}
+	return []key.Binding{moveKeys(s.d), s.keys.add, s.keys.edit, s.keys.toggle, s.keys.back}
+}
+
+// maxFieldsText bounds what the fields' text holds: far above any real
+// type (the portal limits the fields, their labels and choices), low
+// enough that a runaway paste is refused.
+const maxFieldsText = 20000
+
+// The type form's fields, in order; their keys are the portal's, so that a
+// refusal shows beside the field it names.
+var typeFields = []string{portal.FieldTypeName, portal.FieldTypeDesc, portal.FieldTypeFields}
+
+// typeForm adds a request type or edits one: a name, a description and
+// the fields, one a line in the syntax of portal.ParseFieldSpec. Ctrl+S
+// saves; in the fields, Enter starts a new line.
+type typeForm struct {
+	d      *deps
+	id     uint64 // the type edited, or 0 for a new one
+	title  string
+	name   textinput.Model
+	desc   textinput.Model
+	fields *textArea
+	focus  int
+	errs   map[string]string // by field key; "" under the form
+	busy   bool
+	w, h   int
+	keys   struct{ next, prev, enter, save, back key.Binding }
+}
+
+func newTypeForm(d *deps, t *store.RequestType) *typeForm {
+	p := d.p
+	s := &typeForm{d: d, errs: map[string]string{}, title: p.T("admin.types.add_title")}
+	s.name = newLineInput(d.st, p.T("admin.placeholder.type_name"), portal.MaxTypeNameLen)
+	s.desc = newLineInput(d.st, p.T("admin.placeholder.optional"), portal.MaxTypeDescLen)
+	s.fields = newTextArea(d, p.T("admin.placeholder.type_fields"), maxFieldsText)
+	if t != nil {
+		s.id = t.ID
+		s.title = p.T("admin.types.edit_title", clean(t.Name))
+		s.name.SetValue(text.Sanitize(t.Name))
+		s.desc.SetValue(text.Sanitize(t.Description))
+		if fs, err := portal.TypeFields(*t); err == nil {
+			lines := make([]string, len(fs))
+			for i, f := range fs {
+				lines[i] = portal.FormatFieldSpec(f)
+			}
+			s.fields.setValue(strings.Join(lines, "\n"))
+		}
+	}
+	s.keys.next = d.bind(p.T("ui.key.tab"), "ui.help.next", "tab")
+	s.keys.prev = d.bind(p.T("ui.key.shift_tab"), "ui.help.prev", "shift+tab")
+	s.keys.enter = d.bind(p.T("ui.key.enter"), "admin.help.enter_type", "enter")
+	s.keys.save = d.bind("ctrl+s", "admin.help.save", "ctrl+s")
+	s.keys.back = d.bind(p.T("ui.key.esc"), "admin.help.cancel", "esc")
+	s.setFocus(0)
+	return s
+}
+
+func (s *typeForm) Init() tea.Cmd { return s.setFocus(0) }
+
+func (s *typeForm) Typing() bool { return true }
+
+func (s *typeForm) setFocus(i int) tea.Cmd {
+	s.focus = (i + len(typeFields)) % len(typeFields)
+	s.name.Blur()
+	s.desc.Blur()
+	s.fields.blur()
+	switch s.focus {
+	case 0:
+		return s.name.Focus()
+	case 1:
+		return s.desc.Focus()
+	}
+	return s.fields.focus()
+}
+
+func (s *typeForm) Update(msg tea.Msg) tea.Cmd {
+	p := s.d.p
+	switch msg := msg.(type) {
+	case doneMsg:
+		s.busy = false
+		if msg.err != nil {
+			field := portal.FieldOf(msg.err)
+			if !slices.Contains(typeFields, field) {
+				field = "" // under the form: no error is ever lost
+			}
+			s.errs[field] = s.d.errText(msg.err)
+			for i, f := range typeFields {
+				if f == field {
+					return s.setFocus(i)
+				}
+			}
+			return nil
+		}
+		t, _ := msg.val.(*store.RequestType)
+		name := ""
+		if t != nil {
+			name = clean(t.Name)
+		}
+		if s.id == 0 {
+			return send(popMsg{notice: p.T("admin.types.added", name)})
+		}
+		return send(popMsg{notice: p.T("admin.types.saved", name)})
+	case tea.KeyMsg:
+		if s.busy {
+			return nil
+		}
+		return s.key(msg)
+	}
+	return nil
+}
+
+func (s *typeForm) key(msg tea.KeyMsg) tea.Cmd {
+	multi := s.focus == 2
+	if !msg.Paste {
+		switch {
+		case key.Matches(msg, s.keys.back):
+			return send(popMsg{})
+		case key.Matches(msg, s.keys.save):
+			return s.submit()
+		case key.Matches(msg, s.keys.next):
+			return s.setFocus(s.focus + 1)
+		case key.Matches(msg, s.keys.prev):
+			return s.setFocus(s.focus - 1)
+		case !multi && msg.Type == tea.KeyEnter, !multi && msg.Type == tea.KeyDown:
+			return s.setFocus(s.focus + 1)
+		case !multi && msg.Type == tea.KeyUp:
+			return s.setFocus(s.focus - 1)
+		}
+	}
+	field := typeFields[s.focus]
+	if multi {
+		before := s.fields.value()
+		cmd, refused := s.fields.update(msg)
+		s.afterEdit(field, before != s.fields.value(), refused)
+		return cmd
+	}
+	in := &s.name
+	limit := portal.MaxTypeNameLen
+	if s.focus == 1 {
+		in, limit = &s.desc, portal.MaxTypeDescLen
+	}
+	if msg.Paste {
+		v, refused := pasted(s.d, msg.Runes, utf8.RuneCountInString(in.Value()), limit, false)
+		if refused != "" {
+			s.afterEdit(field, false, refused)
+			return nil
+		}
+		msg.Runes = []rune(v)
+	} else if msg.Type == tea.KeyRunes {
+		msg.Runes = ui.CleanRunes(msg.Runes)
+		if len(msg.Runes) == 0 {
+			return nil
+		}
+	}
+	before := in.Value()
+	var cmd tea.Cmd
+	*in, cmd = in.Update(msg)
+	s.afterEdit(field, before != in.Value(), "")
+	return cmd
+}
+
+// afterEdit shows a refused paste beside the field, or clears the field's
+// error once its text changed.
+func (s *typeForm) afterEdit(field string, changed bool, refused string) {
+	switch {
+	case refused != "":
+		s.errs[field] = refused
+	case changed:
+		delete(s.errs, field)
+	}
+}
+
+// submit reads the fields, one a line, and sends the type; the portal
+// checks everything and names the field it refuses.
+func (s *typeForm) submit() tea.Cmd {
+	s.errs = map[string]string{}
+	s.busy = true
+	svc, a, id := s.d.svc, s.d.actor, s.id
+	in := portal.TypeInput{Name: s.name.Value(), Description: s.desc.Value()}
+	specs := s.fields.value()
+	return s.d.call(s, "save", func(ctx context.Context) (any, error) {
+		for _, l := range strings.Split(specs, "\n") {
+			if strings.TrimSpace(l) == "" {
+				continue
+			}
+			f, err := portal.ParseFieldSpec(l)
+			if err != nil {
+				return nil, err
+			}
+			in.Fields = append(in.Fields, f)
+		}
+		if id == 0 {
+			return svc.AddRequestType(ctx, a, in)
+		}
+		return svc.EditRequestType(ctx, a, id, in)
+	})
+}
+
+func (s *typeForm) View() string {
+	st, p := s.d.st, s.d.p
+	labels := []string{p.T("admin.field.type_name"), p.T("admin.field.description"), p.T("admin.field.fields")}
+	labelW := 0
+	for _, l := range labels {
+		labelW = max(labelW, lipgloss.Width(l))
+	}
+	indent := 2 + labelW + 2
+	label := func(i int) string {
+		if i == s.focus {
+			return st.Marker.Render("> ") + st.FocusedLabel.Render(padRight(labels[i], labelW+2))
+		}
+		return "  " + st.Label.Render(padRight(labels[i], labelW+2))
+	}
+	errLines := func(field string, at int) []string {
+		e := s.errs[field]
+		if e == "" {
+			return nil
+		}
+		return strings.Split(ui.Para(st.Error, "! "+text.Sanitize(e), max(1, s.w-at)), "\n")
+	}
+	pad := func(ls []string, n int) []string {
+		for i := range ls {
+			ls[i] = strings.Repeat(" ", n) + ls[i]
+		}
+		return ls
+	}
+	w := min(48, max(1, s.w-indent-1))
+	s.name.Width, s.desc.Width = w, w
+	var top []string
+	top = append(top, st.Title.Render(s.title), ui.Para(st.Subtle, p.T("admin.types.form_intro"), s.w), "")
+	top = append(top, label(0)+s.name.View())
+	top = append(top, pad(errLines(portal.FieldTypeName, indent), indent)...)
+	top = append(top, label(1)+s.desc.View())
+	top = append(top, pad(errLines(portal.FieldTypeDesc, indent), indent)...)
+	top = append(top, label(2)+st.Subtle.Render(p.T("admin.types.fields_hint")))
+	var bottom []string
+	bottom = append(bottom, pad(errLines(portal.FieldTypeFields, 2), 2)...)
+	bottom = append(bottom, errLines("", 0)...)
+	bottom = append(bottom, ui.Para(st.Subtle, p.T("admin.types.kinds"), s.w))
+	if s.busy {
+		bottom = append(bottom, st.Subtle.Render(p.T("admin.busy")))
+	}
+	topView := strings.Join(top, "\n")
+	bottomView := strings.Join(bottom, "\n")
+	// The fields take what the rest leaves, less a line before the help.
+	rows := s.h - strings.Count(topView, "\n") - strings.Count(bottomView, "\n") - 3
+	s.fields.setSize(min(s.w-2, maxTextWidth), rows)
+	return topView + "\n" + strings.Join(pad(strings.Split(s.fields.view(), "\n"), 2), "\n") + "\n" + bottomView
+}
+
+func (s *typeForm) SetSize(w, h int) { s.w, s.h = w, h }
+
+func (s *typeForm) Keys() []key.Binding {
+	return []key.Binding{s.keys.save, s.keys.next, s.keys.prev, s.keys.enter, s.keys.back}
+}
