@@ -173,7 +173,7 @@ func (s *Service) SubmitRequest(ctx context.Context, a Actor, typeID uint64, val
 }
 
 // MyRequests lists a page of the logged-in client's requests, the latest
-// update first; status "" lists them all. after is the last request of the
+// change they can see first; status "" lists them all. after is the last request of the
 // previous page, or nil.
 func (s *Service) MyRequests(ctx context.Context, a Actor, status string, after *store.Request, limit int) ([]store.Request, error) {
 	c, err := s.activeClient(ctx, a)
@@ -385,8 +385,11 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id uint64, body string, 
 		}
 		now := s.clock()
 		u := store.RequestUpdate{UpdatedAt: &now}
-		if a.IsStaff() && !internal {
+		if !internal {
 			u.ClientUpdatedAt = &now
+		}
+		if !a.IsStaff() {
+			u.ClientSeenAt = &now // their own note is no news to them
 		}
 		if err := tx.UpdateRequest(ctx, r.ID, u); err != nil {
 			return err

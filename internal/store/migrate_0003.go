@@ -30,8 +30,8 @@ type v3Request struct {
 	Status          string         `gorm:"size:16;not null;index:idx_requests_status_id,priority:1"`
 	Assignee        string         `gorm:"size:100;not null;default:'';index:idx_requests_assignee_id,priority:1"`
 	CreatedAt       time.Time      `gorm:"not null"`
-	UpdatedAt       time.Time      `gorm:"not null;index:idx_requests_client_updated,priority:2"`
-	ClientUpdatedAt time.Time      `gorm:"not null"`
+	UpdatedAt       time.Time      `gorm:"not null"`
+	ClientUpdatedAt time.Time      `gorm:"not null;index:idx_requests_client_updated,priority:2"`
 	ClientSeenAt    time.Time      `gorm:"not null"`
 	ClientNoticeAt  *time.Time
 	TeamNoticeAt    *time.Time

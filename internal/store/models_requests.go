@@ -61,9 +61,10 @@ func RequestStatuses() []string {
 }
 
 // Request is one thing a client asked the firm for. TypeName and Fields
-// are copies made at submission. ClientUpdatedAt is the last change the
-// client can see (a status, a note from the legal team); the request is
-// unread for the client while it is after ClientSeenAt. ClientNoticeAt and
+// are copies made at submission. UpdatedAt is the last change of any kind
+// (the staff queue's "updated"); ClientUpdatedAt the last change the client
+// can see (a status, a visible note, their own note), which orders their
+// list; the request is unread while it is after ClientSeenAt. ClientNoticeAt and
 // TeamNoticeAt are when the last notice mail to each was due: the next is
 // due a minute later at the soonest.
 type Request struct {
@@ -77,8 +78,8 @@ type Request struct {
 	Status          string    `gorm:"size:16;not null;index:idx_requests_status_id,priority:1"`
 	Assignee        string    `gorm:"size:100;not null;default:'';index:idx_requests_assignee_id,priority:1"`
 	CreatedAt       time.Time `gorm:"not null"`
-	UpdatedAt       time.Time `gorm:"not null;index:idx_requests_client_updated,priority:2"`
-	ClientUpdatedAt time.Time `gorm:"not null"`
+	UpdatedAt       time.Time `gorm:"not null"`
+	ClientUpdatedAt time.Time `gorm:"not null;index:idx_requests_client_updated,priority:2"`
 	ClientSeenAt    time.Time `gorm:"not null"`
 	ClientNoticeAt  *time.Time
 	TeamNoticeAt    *time.Time

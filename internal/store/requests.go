@@ -231,8 +231,8 @@ func (s *Store) queueQuery(ctx context.Context, q RequestQuery) *gorm.DB {
 	return db.Limit(pageSize(q.Limit, 500))
 }
 
-// ClientRequests lists a page of one client's requests, the latest update
-// first (q.ClientID is required).
+// ClientRequests lists a page of one client's requests, the latest change
+// they can see first (q.ClientID is required).
 func (s *Store) ClientRequests(ctx context.Context, q RequestQuery) ([]Request, error) {
 	if q.ClientID == 0 {
 		return nil, fmt.Errorf("list client requests: no client")
@@ -245,9 +245,9 @@ func (s *Store) ClientRequests(ctx context.Context, q RequestQuery) ([]Request, 
 }
 
 func (s *Store) clientRequestsQuery(ctx context.Context, q RequestQuery) *gorm.DB {
-	db := s.filterRequests(ctx, q).Order("updated_at DESC, id DESC")
+	db := s.filterRequests(ctx, q).Order("client_updated_at DESC, id DESC")
 	if b := q.Before; b != nil {
-		db = db.Where("updated_at < ? OR (updated_at = ? AND id < ?)", b.UpdatedAt, b.UpdatedAt, b.ID)
+		db = db.Where("client_updated_at < ? OR (client_updated_at = ? AND id < ?)", b.ClientUpdatedAt, b.ClientUpdatedAt, b.ID)
 	}
 	return db.Limit(pageSize(q.Limit, 500))
 }

@@ -23,7 +23,8 @@ func TestLogInGreetsByName(t *testing.T) {
 	c := env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
-	h.RequireView("Hello, Ann Smith", annEmail, "Your requests will appear here.", "Change password", "Log out")
+	h.RequireView("Hello, Ann Smith", annEmail, "n  New request", "m  My requests", "Change password", "Log out")
+	h.RefuseView("Your requests will appear here.")
 	if n := env.Service.Sessions().Count(c.ID); n != 1 {
 		t.Errorf("session bound %d times, want 1", n)
 	}

@@ -28,6 +28,7 @@ func TestGolden(t *testing.T) {
 	type goldenCase struct {
 		name   string
 		signUp bool
+		locale string
 		token  func(t *testing.T, env *portaltest.Env) string
 		steps  []goldenStep
 	}
@@ -51,6 +52,7 @@ func TestGolden(t *testing.T) {
 	}
 	cases := []goldenCase{
 		{name: "welcome", steps: []goldenStep{{waitFor: "Accept invitation"}}},
+		{name: "welcome_fr", locale: "fr_FR.UTF-8", steps: []goldenStep{{waitFor: "Accepter l'invitation"}}},
 		{name: "welcome_signup_on", signUp: true, steps: []goldenStep{{waitFor: "Sign up"}}},
 		{name: "login", steps: []goldenStep{{keys: []string{"l"}, waitFor: "Log in with"}}},
 		{name: "login_wrong_password", steps: []goldenStep{
@@ -87,23 +89,31 @@ func TestGolden(t *testing.T) {
 				token = tc.token(t, env)
 			}
 			sess, _, _ := uitest.Session(t, "ann", "192.0.2.10:50000")
-			tm := teatest.NewTestModel(t, New(env.Service, sess, token), teatest.WithInitialTermSize(80, 24))
-			for _, s := range tc.steps {
-				for _, r := range s.typed {
-					tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
-				}
-				for _, k := range s.keys {
-					tm.Send(uitest.Key(k))
-				}
-				if s.waitFor != "" {
-					want := []byte(s.waitFor)
-					teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, want) },
-						teatest.WithDuration(5*time.Second))
-				}
-			}
-			tm.Send(uitest.Key("ctrl+c"))
-			final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
-			teatest.RequireEqualOutput(t, []byte(final.View()))
+			sess.Locale = tc.locale
+			runGolden(t, New(env.Service, sess, token), tc.steps)
 		})
 	}
+}
+
+// runGolden runs m in a real Bubble Tea program at 80x24, takes the steps,
+// and compares the last frame with the test's golden file.
+func runGolden(t *testing.T, m *Model, steps []goldenStep) {
+	t.Helper()
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	for _, s := range steps {
+		for _, r := range s.typed {
+			tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		}
+		for _, k := range s.keys {
+			tm.Send(keyMsg(k))
+		}
+		if s.waitFor != "" {
+			want := []byte(s.waitFor)
+			teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, want) },
+				teatest.WithDuration(5*time.Second))
+		}
+	}
+	tm.Send(keyMsg("ctrl+c"))
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	teatest.RequireEqualOutput(t, []byte(final.View()))
 }

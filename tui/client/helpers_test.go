@@ -27,7 +27,20 @@ type harness struct {
 
 func newHarness(t *testing.T, env *portaltest.Env, token string) *harness {
 	t.Helper()
+	return newHarnessWith(t, env, token)
+}
+
+// sessionOpts is what a test may change in the session it starts.
+type sessionOpts struct{ locale string }
+
+func newHarnessWith(t *testing.T, env *portaltest.Env, token string, opts ...func(*sessionOpts)) *harness {
+	t.Helper()
+	var o sessionOpts
+	for _, f := range opts {
+		f(&o)
+	}
 	sess, cancel, ended := uitest.Session(t, "ann", "192.0.2.10:50000")
+	sess.Locale = o.locale
 	m := New(env.Service, sess, token)
 	h := &harness{t: t, env: env, m: m, cancel: cancel, ended: ended, Driver: &uitest.Driver{
 		T: t, Model: m,

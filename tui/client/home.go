@@ -1,41 +1,73 @@
 package client
 
 import (
+	"context"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
 
-// home is a logged-in client's screen.
+// home is a logged-in client's screen: their requests first, then their
+// account.
 type home struct {
 	d      *deps
+	actor  portal.Actor
 	client *store.Client
 	notice string // what just happened, such as a changed password
 	menu   ui.Menu
+	unread int64 // requests with news not yet read, as last counted
+	run    runner
 	width  int
 }
 
-func newHome(d *deps, c *store.Client, notice string) *home {
-	p := d.p
-	return &home{
-		d:      d,
-		client: c,
-		notice: notice,
-		menu: ui.NewMenu(d.st,
-			ui.MenuItem{Key: "p", Label: p.T("client.menu.password"), ID: toPassword},
-			ui.MenuItem{Key: "e", Label: p.T("client.menu.profile"), ID: toProfile},
-			ui.MenuItem{Key: "o", Label: p.T("client.menu.logout"), ID: toLogOut},
-			ui.MenuItem{Key: "q", Label: p.T("client.menu.quit"), ID: toQuit},
-		),
+func newHome(d *deps, a portal.Actor, c *store.Client, notice string) *home {
+	h := &home{d: d, actor: a, client: c, notice: notice, run: newRunner(d)}
+	h.menu = ui.NewMenu(d.st, h.items()...)
+	return h
+}
+
+func (h *home) items() []ui.MenuItem {
+	p := h.d.p
+	mine := p.T("client.menu.requests")
+	if h.unread > 0 {
+		mine = p.T("client.menu.requests_unread", h.unread)
+	}
+	return []ui.MenuItem{
+		{Key: "n", Label: p.T("client.menu.new_request"), ID: toNewRequest},
+		{Key: "m", Label: mine, ID: toMyRequests},
+		{Key: "p", Label: p.T("client.menu.password"), ID: toPassword},
+		{Key: "e", Label: p.T("client.menu.profile"), ID: toProfile},
+		{Key: "g", Label: languageLabel(h.d), ID: toLanguage},
+		{Key: "o", Label: p.T("client.menu.logout"), ID: toLogOut},
+		{Key: "q", Label: p.T("client.menu.quit"), ID: toQuit},
 	}
 }
 
-func (h *home) Init() tea.Cmd { return nil }
+// Init counts the requests with news each time home is shown, since the
+// legal team may have written meanwhile. Until it answers, "My requests"
+// shows no count; if it fails, it shows none at all.
+func (h *home) Init() tea.Cmd {
+	svc, a := h.d.svc, h.actor
+	return h.run.run(h, func(ctx context.Context) (any, error) { return svc.UnreadRequests(ctx, a) })
+}
 
 func (h *home) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := h.run.result(h, msg); ok {
+		if n, isCount := r.val.(int64); isCount && r.err == nil && n != h.unread {
+			h.unread = n
+			h.menu.SetItems(h.items()...)
+		}
+		return nil
+	}
+	// The count is quick and shows no spinner: its ticks stop here.
+	if _, tick := h.run.tick(msg); tick {
+		return nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return nil
@@ -52,7 +84,6 @@ func (h *home) View() string {
 	return ui.Page(
 		st.Title.Render(p.T("client.home.hello", text.Sanitize(c.Name)))+"\n"+who,
 		ui.Para(st.Success, h.notice, h.width),
-		ui.Para(st.Subtle, p.T("client.home.requests"), h.width),
 		h.menu.View(),
 	)
 }

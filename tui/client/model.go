@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/store"
@@ -21,8 +22,9 @@ const (
 	defaultHeight = 24
 )
 
-// deps is what every screen of one session shares. It is made once per
-// session and never changed, so screens may keep the pointer.
+// deps is what every screen of one session shares. A set is never
+// changed, so screens may keep the pointer; a change of language makes a
+// new set (with the new Printer) and new screens to go with it.
 type deps struct {
 	svc  *portal.Service
 	sess ui.Session
@@ -30,48 +32,79 @@ type deps struct {
 	p    text.Printer
 }
 
+// bind makes a binding whose help shows the catalog's keyLabel and desc.
+func (d *deps) bind(keyLabel, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(d.p.T(keyLabel), d.p.T(desc)))
+}
+
+// langSource is where the session's language came from; it decides what
+// logging in does with it (see Model.logIn).
+type langSource int
+
+const (
+	langDefault langSource = iota // nothing said: English
+	langLocale                    // the locale the client's terminal sent
+	langChosen                    // picked on the welcome screen in this session
+	langAccount                   // the logged-in (or last) client's own
+)
+
 // Model is one client session's program: it routes between the screens
 // and draws the current one in the frame.
 type Model struct {
-	d      *deps
-	cur    screen
-	guest  portal.Actor
-	actor  portal.Actor
-	client *store.Client // nil until logged in
-	width  int
-	height int
-	help   help.Model
-	quit   key.Binding
+	d       *deps
+	cur     screen
+	guest   portal.Actor
+	actor   portal.Actor
+	client  *store.Client // nil until logged in
+	langSrc langSource
+	list    *requestList // the list of requests to go back to, or nil
+	width   int
+	height  int
+	help    help.Model
+	quit    key.Binding
 }
 
 var _ tea.Model = (*Model)(nil)
 
 // New makes the program of one SSH session. A non-empty inviteToken (from
 // an invite-TOKEN user name) starts on that invitation's set-password form
-// rather than on the welcome screen.
+// rather than on the welcome screen. The screens speak the language of the
+// locale the client's terminal sent, if the catalog has it, else English.
 func New(svc *portal.Service, sess ui.Session, inviteToken string) *Model {
 	st := ui.NewStyles(sess.Renderer)
-	p := svc.Catalog().Printer(text.English)
-	d := &deps{svc: svc, sess: sess, st: st, p: p}
 	guest := portal.Guest(sess.RemoteAddr, sess.ID)
 	m := &Model{
-		d:      d,
+		d:      &deps{svc: svc, sess: sess, st: st},
 		guest:  guest,
 		actor:  guest,
 		width:  defaultWidth,
 		height: defaultHeight,
 		help:   ui.NewHelp(st),
-		quit: key.NewBinding(key.WithKeys("ctrl+c"),
-			key.WithHelp(p.T("client.key.ctrl_c"), p.T("client.help.quit"))),
 	}
 	m.help.ShowAll = true
+	lang, src := text.English, langDefault
+	if l := svc.Catalog().ParseLang(sess.Locale); l != "" {
+		lang, src = l, langLocale
+	}
+	m.setLang(lang, src)
 	if inviteToken != "" {
-		m.cur = newInvite(d, guest, inviteToken)
+		m.cur = newInvite(m.d, guest, inviteToken)
 	} else {
-		m.cur = newWelcome(d, "")
+		m.cur = newWelcome(m.d, "")
 	}
 	m.resize()
 	return m
+}
+
+// setLang makes the session speak lang from now on: new deps with its
+// Printer, and the help of the keys the model handles itself. The caller
+// shows a new screen, made with the new deps.
+func (m *Model) setLang(lang text.Lang, src langSource) {
+	d := *m.d
+	d.p = d.svc.Catalog().Printer(lang)
+	m.d = &d
+	m.langSrc = src
+	m.quit = d.bind("client.key.ctrl_c", "client.help.quit", "ctrl+c")
 }
 
 // Init starts the first screen.
@@ -99,17 +132,24 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.open(msg.to)
 	case backMsg:
 		if m.client != nil {
-			return m, m.show(newHome(m.d, m.client, ""))
+			return m, m.show(newHome(m.d, m.actor, m.client, ""))
 		}
 		return m, m.show(newWelcome(m.d, ""))
 	case welcomeMsg:
 		return m, m.show(newWelcome(m.d, msg.notice))
 	case loggedInMsg:
-		return m, m.logIn(msg.client, msg.notice)
+		return m, m.logIn(msg.client, msg.notice, msg.invited)
 	case verifyMsg:
 		return m, m.show(newVerify(m.d, m.guest, strings.TrimSpace(msg.email), msg.notice))
 	case resetMsg:
 		return m, m.show(newReset(m.d, m.guest, strings.TrimSpace(msg.email)))
+	case langMsg:
+		return m, m.chooseLang(msg)
+	case langSavedMsg:
+		if m.client != nil && msg.client.ID == m.client.ID {
+			m.client = msg.client
+		}
+		return m, nil
 	case homeMsg:
 		if m.client == nil {
 			return m, nil
@@ -117,15 +157,59 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.client != nil {
 			m.client = msg.client
 		}
-		return m, m.show(newHome(m.d, m.client, msg.notice))
+		return m, m.show(newHome(m.d, m.actor, m.client, msg.notice))
+	case typeMsg, reviewMsg, editMsg, requestMsg, listMsg, noteMsg:
+		if m.client == nil {
+			return m, nil
+		}
+		return m, m.request(msg)
 	}
-	return m, m.cur.Update(msg)
+	cmd := m.cur.Update(msg)
+	m.fitHeight()
+	return m, cmd
+}
+
+// request moves between the screens of requests. The list is kept while
+// the person reads a request from it, so that going back finds it where
+// it was.
+func (m *Model) request(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case typeMsg:
+		return m.show(newRequestForm(m.d, m.actor, msg.rt))
+	case reviewMsg:
+		return m.show(newConfirm(m.d, m.actor, msg.form))
+	case editMsg:
+		cmd := m.show(msg.form)
+		if msg.err != nil {
+			cmd = tea.Batch(cmd, msg.form.fail(msg.err))
+		}
+		return cmd
+	case requestMsg:
+		if _, fromList := m.cur.(*requestList); !fromList {
+			if _, fromNote := m.cur.(*note); !fromNote {
+				m.list = nil // a new request, say: the list has changed
+			}
+		}
+		return m.show(newRequestPage(m.d, m.actor, msg.id, msg.notice, msg.atEnd))
+	case listMsg:
+		if m.list == nil {
+			m.list = newRequestList(m.d, m.actor)
+			return m.show(m.list)
+		}
+		m.list.markSeen(msg.seen)
+		m.cur = m.list
+		m.resize()
+		return nil
+	case noteMsg:
+		return m.show(newNote(m.d, m.actor, msg.id))
+	}
+	return nil
 }
 
 // onMenu reports whether the screen shown reads keys as choices, not text.
 func (m *Model) onMenu() bool {
 	switch m.cur.(type) {
-	case *welcome, *home:
+	case *welcome, *home, *language, *typeChooser, *requestList, *requestPage, *confirm:
 		return true
 	}
 	return false
@@ -135,6 +219,8 @@ func (m *Model) onMenu() bool {
 // client are ignored without one, whatever sent them.
 func (m *Model) open(to string) tea.Cmd {
 	switch to {
+	case toLanguage:
+		return m.show(newLanguage(m.d, m.actor, m.client != nil))
 	case toLogin:
 		return m.show(newLogin(m.d, m.guest))
 	case toSignUp:
@@ -152,6 +238,11 @@ func (m *Model) open(to string) tea.Cmd {
 		return m.show(newPassword(m.d, m.actor))
 	case toProfile:
 		return m.show(newProfile(m.d, m.actor, m.client))
+	case toNewRequest:
+		return m.show(newTypeChooser(m.d, m.actor))
+	case toMyRequests:
+		m.list = newRequestList(m.d, m.actor)
+		return m.show(m.list)
 	case toLogOut:
 		return m.logOut()
 	}
@@ -160,25 +251,74 @@ func (m *Model) open(to string) tea.Cmd {
 
 // logIn makes c the session's client. The session is bound to c so that a
 // password reset or a disable elsewhere ends it.
-func (m *Model) logIn(c *store.Client, notice string) tea.Cmd {
+//
+// The language: one the person picked on the welcome screen in this
+// session is what they want now, so it is saved on the account. After
+// accepting an invitation, the language the terminal's locale gave is
+// saved too: the account's own is only the default staff left ("en"
+// unless they said otherwise), never the client's choice. In every other
+// case the account's saved language wins over the locale and the session
+// switches to it, so a choice made once follows the client everywhere.
+func (m *Model) logIn(c *store.Client, notice string, invited bool) tea.Cmd {
 	if c == nil {
 		return nil
 	}
 	m.client = c
 	m.actor = m.guest.AsClient(c)
+	m.list = nil
 	end := m.d.sess.End
 	if end == nil {
 		end = func() {}
 	}
 	m.d.svc.Sessions().Bind(m.d.sess.Context, c.ID, m.d.sess.ID, end)
-	return m.show(newHome(m.d, c, notice))
+	var save tea.Cmd
+	if m.langSrc == langChosen || (invited && m.langSrc == langLocale) {
+		save = m.saveLang(m.d.p.Lang())
+		m.langSrc = langAccount
+	} else {
+		m.setLang(text.Lang(c.Lang), langAccount)
+	}
+	return tea.Batch(save, m.show(newHome(m.d, m.actor, c, notice)))
+}
+
+// langSavedMsg: the session's language is now the account's.
+type langSavedMsg struct{ client *store.Client }
+
+// saveLang remembers lang on the logged-in account, in the background: the
+// screens already speak it.
+func (m *Model) saveLang(lang text.Lang) tea.Cmd {
+	a, ctx, svc, id := m.actor, m.d.sess.Context, m.d.svc, m.d.sess.ID
+	return func() tea.Msg {
+		c, err := svc.SetLanguage(ctx, a, string(lang))
+		if err != nil {
+			svc.Logger().Error("client language not saved", "session", id, "err", err)
+			return nil
+		}
+		return langSavedMsg{client: c}
+	}
+}
+
+// chooseLang switches the session to the language chosen: on the welcome
+// screen for this session (and the account logged in next, see logIn);
+// at home, where the chooser already saved it on the account.
+func (m *Model) chooseLang(msg langMsg) tea.Cmd {
+	if m.client == nil {
+		m.setLang(msg.lang, langChosen)
+		return m.show(newWelcome(m.d, ""))
+	}
+	if msg.client == nil || msg.client.ID != m.client.ID {
+		return nil
+	}
+	m.client = msg.client
+	m.setLang(msg.lang, langAccount)
+	return m.show(newHome(m.d, m.actor, m.client, m.d.p.T("client.notice.language_saved")))
 }
 
 // logOut goes back to the welcome screen at once; the portal records the
 // log out in the background.
 func (m *Model) logOut() tea.Cmd {
 	a, ctx, svc := m.actor, m.d.sess.Context, m.d.svc
-	m.client, m.actor = nil, m.guest
+	m.client, m.actor, m.list = nil, m.guest, nil
 	record := func() tea.Msg {
 		svc.LogOut(ctx, a)
 		return nil
@@ -192,17 +332,54 @@ func (m *Model) show(s screen) tea.Cmd {
 	return s.Init()
 }
 
+// tall is a screen that fits itself to the height it is given: a list or
+// a page that scrolls.
+type tall interface{ SetHeight(h int) }
+
 // resize tells the screen and the help how wide they may draw: the frame's
-// width less its margins on both sides.
+// width less its margins on both sides; and a tall screen how high.
 func (m *Model) resize() {
 	w := max(1, m.width-4)
 	m.cur.SetWidth(w)
 	m.help.Width = w
+	m.fitHeight()
+}
+
+// fitHeight gives a tall screen the lines the frame leaves it, which
+// depend on the help of the keys it shows now.
+func (m *Model) fitHeight() {
+	if t, ok := m.cur.(tall); ok {
+		t.SetHeight(ui.BodyHeight(m.height, m.helpView()))
+	}
+}
+
+// keys are the bindings the screen shown answers to, with the model's.
+func (m *Model) keys() []key.Binding {
+	return append(slices.Clip(m.cur.Keys()), m.quit)
 }
 
 // View draws the current screen in the frame, with every key it answers
 // to at the bottom.
 func (m *Model) View() string {
-	keys := append(slices.Clip(m.cur.Keys()), m.quit)
-	return ui.Frame(m.d.st, m.width, m.height, m.d.p.T("app.name"), m.cur.View(), m.help.View(helpKeys(keys)))
+	return ui.Frame(m.d.st, m.width, m.height, m.d.p.T("app.name"), m.cur.View(), m.helpView())
 }
+
+// helpView is the help of every key the screen answers to, in columns of
+// two keys; of three when two-key columns would not fit the width, as on
+// a form with many keys in a language with long words. Help cut short
+// would hide a key.
+func (m *Model) helpView() string {
+	keys := m.keys()
+	unbounded := m.help
+	unbounded.Width = 0
+	for rows := 2; ; rows++ {
+		hk := helpKeys{keys: keys, rows: rows}
+		if rows >= maxHelpRows || rows >= len(keys) || lipgloss.Width(unbounded.View(hk)) <= m.help.Width {
+			return m.help.View(hk)
+		}
+	}
+}
+
+// maxHelpRows is the most lines help may take; Frame gives it a third of
+// the height anyway.
+const maxHelpRows = 4

@@ -10,6 +10,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -36,6 +37,10 @@ const (
 	toProfile  = "profile"
 	toLogOut   = "logout"
 	toQuit     = "quit"
+
+	toLanguage   = "language"
+	toNewRequest = "new_request"
+	toMyRequests = "my_requests"
 )
 
 // Navigation: a screen sends one of these to the parent, which decides
@@ -45,10 +50,12 @@ type (
 	openMsg struct{ to string }
 	// backMsg leaves a screen: for home when logged in, else for welcome.
 	backMsg struct{}
-	// loggedInMsg: the person is now this client, by whatever path.
+	// loggedInMsg: the person is now this client, by whatever path;
+	// invited when by accepting an invitation (see Model.logIn).
 	loggedInMsg struct {
-		client *store.Client
-		notice string
+		client  *store.Client
+		notice  string
+		invited bool
 	}
 	// verifyMsg asks for the code mailed to email to confirm it.
 	verifyMsg struct{ email, notice string }
@@ -62,6 +69,34 @@ type (
 		client *store.Client
 		notice string
 	}
+	// langMsg: the person chose a language. client is the account it was
+	// saved on, when logged in.
+	langMsg struct {
+		lang   text.Lang
+		client *store.Client
+	}
+	// typeMsg: the kind of request to fill in.
+	typeMsg struct{ rt store.RequestType }
+	// reviewMsg asks to check a filled request form before it is sent.
+	reviewMsg struct{ form *requestForm }
+	// editMsg goes back to a request form, with the portal's refusal of it
+	// (or nil when the person just wants to change something).
+	editMsg struct {
+		form *requestForm
+		err  error
+	}
+	// requestMsg opens request id's page; atEnd scrolls it to its latest
+	// news.
+	requestMsg struct {
+		id     uint64
+		notice string
+		atEnd  bool
+	}
+	// listMsg goes back to the list of requests; seen is the request whose
+	// page was just read (the portal marked it read), or 0.
+	listMsg struct{ seen uint64 }
+	// noteMsg opens the form of a note to request id.
+	noteMsg struct{ id uint64 }
 )
 
 func send(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
@@ -82,84 +117,136 @@ func choose(menu *ui.Menu, km tea.KeyMsg) tea.Cmd {
 
 // doneMsg is the outcome of a portal call. owner is the screen that made
 // the call: a result for a screen the person has already left is dropped.
+// client is val when the call returns a client.
 type doneMsg struct {
 	owner  screen
+	seq    int // which of owner's calls, so a call given up on is never taken for the next
 	client *store.Client
+	val    any
 	err    error
 }
 
-// helpKeys lays bindings out for the full help: columns of two, so every
-// key fits on two lines of an 80-column terminal.
-type helpKeys []key.Binding
+// helpKeys lays bindings out for the full help: columns of rows keys (two
+// as a rule, so that every key fits on two lines of an 80-column
+// terminal; see Model.helpView).
+type helpKeys struct {
+	keys []key.Binding
+	rows int
+}
 
-func (k helpKeys) ShortHelp() []key.Binding { return k }
+func (k helpKeys) ShortHelp() []key.Binding { return k.keys }
 
 func (k helpKeys) FullHelp() [][]key.Binding {
 	var cols [][]key.Binding
-	for i := 0; i < len(k); i += 2 {
-		cols = append(cols, k[i:min(i+2, len(k))])
+	for i := 0; i < len(k.keys); i += k.rows {
+		cols = append(cols, k.keys[i:min(i+k.rows, len(k.keys))])
 	}
 	return cols
 }
 
-// formScreen is what every form screen has alike: the form, and the one
-// portal call it may have running with its spinner.
-type formScreen struct {
+// runner is the one portal call a screen may have running, with the
+// spinner shown meanwhile.
+type runner struct {
 	d      *deps
-	form   *ui.Form
 	spin   spinner.Model
-	width  int
 	cancel context.CancelFunc // set while a call runs
+	seq    int                // counts the calls made
 }
 
-func newFormScreen(d *deps, fields ...ui.Field) formScreen {
-	return formScreen{d: d, form: ui.NewForm(d.st, d.p, fields...), spin: ui.NewSpinner(d.st)}
-}
+func newRunner(d *deps) runner { return runner{d: d, spin: ui.NewSpinner(d.st)} }
 
-func (f *formScreen) busy() bool { return f.cancel != nil }
+func (r *runner) busy() bool { return r.cancel != nil }
 
-// start runs call for owner off the Update loop. Its context ends with the
+// run calls fn for owner off the Update loop. Its context ends with the
 // session, or when the person leaves the screen (stop), so nothing keeps
 // waiting for an answer no one will read.
-func (f *formScreen) start(owner screen, run call) tea.Cmd {
-	ctx, cancel := context.WithCancel(f.d.sess.Context)
-	f.cancel = cancel
-	f.form.ClearErrors()
+func (r *runner) run(owner screen, fn func(ctx context.Context) (any, error)) tea.Cmd {
+	r.stop()
+	ctx, cancel := context.WithCancel(r.d.sess.Context)
+	r.cancel = cancel
+	r.seq++
+	seq := r.seq
 	return tea.Batch(func() tea.Msg {
 		defer cancel()
-		c, err := run(ctx)
-		return doneMsg{owner: owner, client: c, err: err}
-	}, f.spin.Tick)
+		v, err := fn(ctx)
+		c, _ := v.(*store.Client)
+		return doneMsg{owner: owner, seq: seq, client: c, val: v, err: err}
+	}, r.spin.Tick)
 }
 
 // stop gives up on the running call, if any.
-func (f *formScreen) stop() {
-	if f.cancel != nil {
-		f.cancel()
-		f.cancel = nil
+func (r *runner) stop() {
+	if r.cancel != nil {
+		r.cancel()
+		r.cancel = nil
 	}
 }
 
 // result reports whether msg is the outcome of owner's running call, and
 // marks the call finished when it is.
-func (f *formScreen) result(owner screen, msg tea.Msg) (doneMsg, bool) {
-	r, ok := msg.(doneMsg)
-	if !ok || r.owner != owner || !f.busy() {
+func (r *runner) result(owner screen, msg tea.Msg) (doneMsg, bool) {
+	res, ok := msg.(doneMsg)
+	if !ok || res.owner != owner || res.seq != r.seq || !r.busy() {
 		return doneMsg{}, false
 	}
-	f.stop()
-	return r, true
+	r.stop()
+	return res, true
+}
+
+// tick turns the spinner while a call runs; ok reports whether msg was a
+// spinner's tick at all. The spinner stops ticking once hidden.
+func (r *runner) tick(msg tea.Msg) (cmd tea.Cmd, ok bool) {
+	t, ok := msg.(spinner.TickMsg)
+	if !ok || !r.busy() {
+		return nil, ok
+	}
+	r.spin, cmd = r.spin.Update(t)
+	return cmd, true
+}
+
+// status is the spinner and what it waits for while a call runs, or "".
+func (r *runner) status(label string) string {
+	if !r.busy() {
+		return ""
+	}
+	return r.spin.View() + " " + r.d.st.Subtle.Render(label)
+}
+
+// failed is what the person reads for err; an internal error is logged in
+// full, as they read only a generic line.
+func (r *runner) failed(err error) string {
+	if portal.AsError(err) == nil && !errors.Is(err, context.Canceled) {
+		r.d.svc.Logger().Error("client action failed", "session", r.d.sess.ID, "err", err)
+	}
+	return portal.Message(r.d.p, err)
+}
+
+// formScreen is what every form screen has alike: the form, and the one
+// portal call it may have running with its spinner.
+type formScreen struct {
+	runner
+	form  *ui.Form
+	width int
+	// submit, when set, sends the form from any field, as Enter does on
+	// the last; a form with a text area needs it, as Enter makes a line.
+	submit key.Binding
+}
+
+func newFormScreen(d *deps, fields ...ui.Field) formScreen {
+	return formScreen{runner: newRunner(d), form: ui.NewForm(d.st, d.p, fields...)}
+}
+
+// start runs call for owner off the Update loop (see runner.run).
+func (f *formScreen) start(owner screen, c call) tea.Cmd {
+	f.form.ClearErrors()
+	return f.run(owner, func(ctx context.Context) (any, error) { return c(ctx) })
 }
 
 // fail shows err beside the field it names (or under the form) and moves
 // the focus there, so the person can fix it at once.
 func (f *formScreen) fail(err error) tea.Cmd {
-	if portal.AsError(err) == nil && !errors.Is(err, context.Canceled) {
-		// The person reads a generic line; the log keeps what happened.
-		f.d.svc.Logger().Error("client action failed", "session", f.d.sess.ID, "err", err)
-	}
 	field := portal.FieldOf(err)
-	f.form.SetError(field, portal.Message(f.d.p, err))
+	f.form.SetError(field, f.failed(err))
 	if field != "" {
 		return f.form.Focus(field)
 	}
@@ -171,17 +258,15 @@ func (f *formScreen) fail(err error) tea.Cmd {
 // so a second Enter cannot send the form twice. Esc also gives up on the
 // call.
 func (f *formScreen) update(msg tea.Msg) (ui.FormEvent, tea.Cmd) {
-	switch msg := msg.(type) {
-	case spinner.TickMsg:
-		if !f.busy() {
-			return ui.FormNone, nil // the spinner stops ticking once hidden
-		}
-		var cmd tea.Cmd
-		f.spin, cmd = f.spin.Update(msg)
+	if cmd, ok := f.tick(msg); ok {
 		return ui.FormNone, cmd
-	case tea.KeyMsg:
-		if f.busy() && (msg.Paste || msg.Type != tea.KeyEsc) {
+	}
+	if km, ok := msg.(tea.KeyMsg); ok {
+		if f.busy() && (km.Paste || km.Type != tea.KeyEsc) {
 			return ui.FormNone, nil
+		}
+		if !km.Paste && key.Matches(km, f.submit) {
+			return ui.FormSubmit, nil
 		}
 	}
 	ev, cmd := f.form.Update(msg)
@@ -233,12 +318,7 @@ func (f *formScreen) page(title, notice, intro string) string {
 }
 
 // status is the line under the form while a call runs.
-func (f *formScreen) status() string {
-	if !f.busy() {
-		return ""
-	}
-	return f.spin.View() + " " + f.d.st.Subtle.Render(f.d.p.T("client.busy"))
-}
+func (f *formScreen) status() string { return f.runner.status(f.d.p.T("client.busy")) }
 
 func (f *formScreen) SetWidth(w int) {
 	f.width = w

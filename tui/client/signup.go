@@ -42,6 +42,9 @@ func (s *signUp) Update(msg tea.Msg) tea.Cmd {
 				Email:   f.Value(portal.FieldEmail),
 				Company: f.Value(portal.FieldCompany),
 				Phone:   f.Value(portal.FieldPhone),
+				// The code mail, and every later one, speaks the
+				// language the screens speak now.
+				Lang: string(s.d.p.Lang()),
 			},
 			Password: f.Value(portal.FieldPassword),
 			Repeat:   f.Value(portal.FieldRepeat),

@@ -40,6 +40,7 @@ func (w *welcome) items() []ui.MenuItem {
 	return append(items,
 		ui.MenuItem{Key: "f", Label: p.T("client.menu.forgot"), ID: toForgot},
 		ui.MenuItem{Key: "i", Label: p.T("client.menu.invite"), ID: toInvite},
+		ui.MenuItem{Key: "g", Label: languageLabel(w.d), ID: toLanguage},
 		ui.MenuItem{Key: "q", Label: p.T("client.menu.quit"), ID: toQuit},
 	)
 }

@@ -1,7 +1,7 @@
 // Package ui holds the components and styles the client TUI and the staff
 // console share: styles made from one session's renderer, a form of text
-// inputs, a hotkey menu, help, a spinner and the frame every screen is drawn
-// in.
+// inputs (one-line, multi-line text areas and choosers), a hotkey menu,
+// help, a spinner and the frame every screen is drawn in.
 //
 // Nothing here is package-level mutable state and nothing uses lipgloss's
 // global renderer: every style comes from the *lipgloss.Renderer of the SSH

@@ -5,6 +5,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textarea"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -18,8 +19,13 @@ const (
 	// enough that a runaway paste is cut rather than stored.
 	DefaultCharLimit = 256
 
+	// DefaultLines is the height of a Multiline field when Field.Lines is 0.
+	DefaultLines = 4
+
 	defaultFormWidth = 76 // an 80-column frame less its margins
 	maxInputWidth    = 48 // wider inputs only make the eye travel
+	maxAreaWidth     = 64 // a text area may be wider: it holds sentences
+	minAreaWidth     = 32 // narrower, it goes under its label
 	minInputWidth    = 16 // below this, labels go above their inputs
 	labelGap         = 2
 )
@@ -32,6 +38,17 @@ type Field struct {
 	Password    bool   // masked, never echoed
 	CharLimit   int    // in code points; 0 means DefaultCharLimit
 	Optional    bool   // MissingRequired skips it
+
+	// Multiline makes the field a text area of Lines rows (DefaultLines
+	// when 0): Enter, Up and Down edit in it, and only Tab and Shift+Tab
+	// leave it, so the screen must offer another way to send the form.
+	Multiline bool
+	Lines     int
+	// Choices makes the field a chooser of one of them: Left and Right (or
+	// Space) step through the choices, a letter picks the next one starting
+	// with it, Backspace clears it. Its value is the choice,
+	// or "" before one is made.
+	Choices []string
 }
 
 // FormEvent is what a key did to the form as a whole.
@@ -46,9 +63,13 @@ const (
 
 type formField struct {
 	Field
-	input textinput.Model
-	err   string
+	input  textinput.Model
+	area   *textarea.Model // Multiline fields only
+	choice int             // index in Choices, -1 for none; Choices fields only
+	err    string
 }
+
+func (fd *formField) isChoice() bool { return len(fd.Choices) > 0 }
 
 // Form is a column of text inputs with labels and errors. It is used by
 // pointer (*Form): the screen keeps one and calls Update and View on it, and
@@ -62,6 +83,8 @@ type Form struct {
 	width   int
 	labelW  int
 	inline  bool // labels left of the inputs, or above them when narrow
+	// areaBelow puts text areas under their labels even when inline.
+	areaBelow bool
 }
 
 // NewForm makes a form of the fields in order, focused on the first.
@@ -71,7 +94,11 @@ func NewForm(st *Styles, p text.Printer, fields ...Field) *Form {
 		if fd.CharLimit <= 0 {
 			fd.CharLimit = DefaultCharLimit
 		}
-		f.fields = append(f.fields, formField{Field: fd, input: newInput(st, fd)})
+		ff := formField{Field: fd, input: newInput(st, fd), choice: -1}
+		if fd.Multiline {
+			ff.area = newArea(st, fd)
+		}
+		f.fields = append(f.fields, ff)
 		f.labelW = max(f.labelW, lipgloss.Width(fd.Label))
 	}
 	f.layout()
@@ -125,6 +152,10 @@ func (f *Form) Update(msg tea.Msg) (FormEvent, tea.Cmd) {
 	n := len(f.fields)
 	// A paste is text, never a command, even when it reads "enter".
 	if !km.Paste {
+		if f.focusedArea() && (km.Type == tea.KeyEnter || km.Type == tea.KeyUp || km.Type == tea.KeyDown) {
+			// In a text area these edit: a new line, the line above or below.
+			return FormNone, f.updateFocused(km)
+		}
 		switch {
 		case key.Matches(km, f.keys.Back):
 			return FormBack, nil
@@ -145,11 +176,20 @@ func (f *Form) Update(msg tea.Msg) (FormEvent, tea.Cmd) {
 			return FormNone, f.focusIndex((f.focus + n - 1) % n)
 		}
 	}
-	km.Runes = CleanRunes(km.Runes)
+	if f.focusedArea() {
+		km.Runes = cleanAreaRunes(km.Runes)
+	} else {
+		km.Runes = CleanRunes(km.Runes)
+	}
 	if km.Type == tea.KeyRunes && len(km.Runes) == 0 {
 		return FormNone, nil
 	}
 	return FormNone, f.updateFocused(km)
+}
+
+// focusedArea reports whether the focused field is a text area.
+func (f *Form) focusedArea() bool {
+	return f.focus >= 0 && f.focus < len(f.fields) && f.fields[f.focus].area != nil
 }
 
 func (f *Form) updateFocused(msg tea.Msg) tea.Cmd {
@@ -157,10 +197,19 @@ func (f *Form) updateFocused(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	fd := &f.fields[f.focus]
-	before := fd.input.Value()
+	before := fd.value()
 	var cmd tea.Cmd
-	fd.input, cmd = fd.input.Update(msg)
-	if fd.input.Value() != before {
+	switch {
+	case fd.area != nil:
+		*fd.area, cmd = fd.area.Update(msg)
+	case fd.isChoice():
+		if km, ok := msg.(tea.KeyMsg); ok {
+			fd.choose(km)
+		}
+	default:
+		fd.input, cmd = fd.input.Update(msg)
+	}
+	if fd.value() != before {
 		// The person is fixing what the error was about: it no longer
 		// describes what the field holds.
 		fd.err = ""
@@ -174,8 +223,14 @@ func (f *Form) focusIndex(i int) tea.Cmd {
 	}
 	for j := range f.fields {
 		f.fields[j].input.Blur()
+		if a := f.fields[j].area; a != nil {
+			a.Blur()
+		}
 	}
 	f.focus = i
+	if a := f.fields[i].area; a != nil {
+		return a.Focus()
+	}
 	return f.fields[i].input.Focus()
 }
 
@@ -188,19 +243,44 @@ func (f *Form) index(key string) int {
 	return -1
 }
 
-// Value returns what is typed in the field, or "" for an unknown key.
+// Value returns what is typed in the field (the choice made, for a
+// chooser), or "" for an unknown key.
 func (f *Form) Value(key string) string {
 	if i := f.index(key); i >= 0 {
-		return f.fields[i].input.Value()
+		return f.fields[i].value()
 	}
 	return ""
 }
 
-// SetValue fills a field, sanitized and cut to its CharLimit.
+func (fd *formField) value() string {
+	switch {
+	case fd.area != nil:
+		return fd.area.Value()
+	case fd.isChoice():
+		if fd.choice < 0 {
+			return ""
+		}
+		return fd.Choices[fd.choice]
+	}
+	return fd.input.Value()
+}
+
+// SetValue fills a field, sanitized and cut to its CharLimit; a chooser
+// takes the choice equal to v but for case, or none.
 func (f *Form) SetValue(key, v string) {
-	if i := f.index(key); i >= 0 {
-		f.fields[i].input.SetValue(text.Sanitize(v))
-		f.fields[i].input.CursorEnd()
+	i := f.index(key)
+	if i < 0 {
+		return
+	}
+	fd := &f.fields[i]
+	switch {
+	case fd.area != nil:
+		fd.area.SetValue(string(cleanAreaRunes([]rune(v))))
+	case fd.isChoice():
+		fd.choice = fd.find(v)
+	default:
+		fd.input.SetValue(text.Sanitize(v))
+		fd.input.CursorEnd()
 	}
 }
 
@@ -246,6 +326,10 @@ func (f *Form) SetWidth(w int) {
 func (f *Form) Reset() {
 	for i := range f.fields {
 		f.fields[i].input.Reset()
+		if a := f.fields[i].area; a != nil {
+			a.Reset()
+		}
+		f.fields[i].choice = -1
 	}
 	f.ClearErrors()
 	f.focusIndex(0)
@@ -258,7 +342,7 @@ func (f *Form) MissingRequired(p text.Printer) bool {
 	first := -1
 	for i := range f.fields {
 		fd := &f.fields[i]
-		if fd.Optional || strings.TrimSpace(fd.input.Value()) != "" {
+		if fd.Optional || strings.TrimSpace(fd.value()) != "" {
 			continue
 		}
 		fd.err = p.T("ui.error.required")
@@ -281,7 +365,17 @@ func (f *Form) layout() {
 	}
 	// textinput draws up to Width columns plus one for the cursor.
 	w := min(maxInputWidth, max(1, f.width-indent-1))
+	aw := min(maxAreaWidth, max(1, f.width-indent))
+	// Long labels leave a text area too narrow to write in beside them:
+	// then it goes under its label, as wide as the form.
+	f.areaBelow = f.inline && aw < minAreaWidth
+	if f.areaBelow {
+		aw = min(maxAreaWidth, max(1, f.width-len(noMarker)))
+	}
 	for i := range f.fields {
 		f.fields[i].input.Width = w
+		if a := f.fields[i].area; a != nil {
+			a.SetWidth(aw)
+		}
 	}
 }

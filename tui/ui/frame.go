@@ -21,20 +21,13 @@ func Frame(st *Styles, width, height int, title, body, helpView string) string {
 	out := make([]string, 0, height)
 	out = append(out, titleBar(st, width, title))
 
-	var help []string
-	if height >= 2 && helpView != "" {
-		help = strings.Split(helpView, "\n")
-		help = help[:min(len(help), max(1, height/3))]
-	}
+	help := helpLines(height, helpView)
 	bodyRows := height - 1 - len(help)
 
 	// Breathing room around the body only where there is room for it.
-	margin, top := 0, 0
+	margin, top := 0, bodyTop(bodyRows)
 	if width >= 40 {
 		margin = 2
-	}
-	if bodyRows >= 8 {
-		top = 1
 	}
 	pad := strings.Repeat(" ", margin)
 	var bodyLines []string
@@ -53,6 +46,35 @@ func Frame(st *Styles, width, height int, title, body, helpView string) string {
 		out = append(out, fit(pad+l, width))
 	}
 	return strings.Join(out, "\n")
+}
+
+// BodyHeight is how many lines of a body Frame shows in a screen height
+// lines tall with that help: a screen that scrolls fits itself to it.
+func BodyHeight(height int, helpView string) int {
+	if height <= 0 {
+		return 0
+	}
+	rows := height - 1 - len(helpLines(height, helpView))
+	return max(0, rows-bodyTop(rows))
+}
+
+// helpLines are the lines of help Frame keeps: at most a third of the
+// height, none on a one-line terminal.
+func helpLines(height int, helpView string) []string {
+	if height < 2 || helpView == "" {
+		return nil
+	}
+	help := strings.Split(helpView, "\n")
+	return help[:min(len(help), max(1, height/3))]
+}
+
+// bodyTop is the blank line above a body of that many rows, if it has
+// room for one.
+func bodyTop(bodyRows int) int {
+	if bodyRows >= 8 {
+		return 1
+	}
+	return 0
 }
 
 // titleBar is the title on a bar as wide as the screen.

@@ -27,7 +27,12 @@ func views(t *testing.T, st *Styles) map[string]string {
 	narrow := NewHelp(st)
 	narrow.Width = 12 // draws the ellipsis
 	sp := NewSpinner(st)
+	kinds := NewForm(st, p, kindFields()...)
+	kinds.SetValue("urgency", "Normal")
+	kinds.SetValue("details", "one\ntwo")
+	kinds.Focus("details")
 	return map[string]string{
+		"form kinds":  kinds.View(),
 		"form":        f.View(),
 		"placeholder": empty.View(),
 		"menu":        m.View(),

@@ -1,0 +1,207 @@
+package client
+
+import (
+	"context"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// confirm shows a filled request form as it will be sent; Enter sends it,
+// Esc goes back to change it.
+type confirm struct {
+	d      *deps
+	actor  portal.Actor
+	form   *requestForm
+	run    runner
+	scroll scroller
+	width  int
+	send   key.Binding
+	back   key.Binding
+}
+
+func newConfirm(d *deps, a portal.Actor, form *requestForm) *confirm {
+	return &confirm{
+		d: d, actor: a, form: form, run: newRunner(d), scroll: newScroller(d),
+		send: d.bind("ui.key.enter", "client.help.send", "enter"),
+		back: d.bind("ui.key.esc", "client.help.edit", "esc"),
+	}
+}
+
+func (s *confirm) Init() tea.Cmd { return nil }
+
+func (s *confirm) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := s.run.result(s, msg); ok {
+		if r.err != nil {
+			return send(editMsg{form: s.form, err: r.err})
+		}
+		req, _ := r.val.(*store.Request)
+		return send(requestMsg{id: req.ID, notice: s.d.p.T("client.request.sent", req.ID)})
+	}
+	if cmd, ok := s.run.tick(msg); ok {
+		return cmd
+	}
+	km, ok := msg.(tea.KeyMsg)
+	if !ok || km.Paste {
+		return nil
+	}
+	switch {
+	case key.Matches(km, s.back):
+		s.run.stop()
+		return send(editMsg{form: s.form})
+	case s.run.busy():
+	case key.Matches(km, s.send):
+		svc, a, id, values := s.d.svc, s.actor, s.form.rt.ID, s.form.values()
+		return s.run.run(s, func(ctx context.Context) (any, error) { return svc.SubmitRequest(ctx, a, id, values) })
+	default:
+		s.scroll.update(km)
+	}
+	return nil
+}
+
+// content is what will be sent: each field's label, then its value as
+// typed (made safe to show), or a dash when left empty.
+func (s *confirm) content() string {
+	st, p := s.d.st, s.d.p
+	var parts []string
+	values := s.form.values()
+	for i, f := range s.form.fields {
+		parts = append(parts, fieldBlock(st, text.Sanitize(f.Label), values[i], s.width, p.T("client.request.empty")))
+	}
+	return ui.Page(parts...)
+}
+
+// fieldBlock is a field as a page shows it: the label, and under it the
+// value indented, wrapped, on as many lines as it was written on.
+func fieldBlock(st *ui.Styles, label, value string, w int, empty string) string {
+	value = strings.TrimSpace(text.SanitizeMultiline(value))
+	if value == "" {
+		return ui.Lines(st.Label.Bold(true).Render(label), "  "+st.Subtle.Render(empty))
+	}
+	return ui.Lines(st.Label.Bold(true).Render(label), indent(ui.Para(st.Field, value, max(1, w-2)), "  "))
+}
+
+// indent puts pad before every line of s.
+func indent(s, pad string) string {
+	if s == "" {
+		return ""
+	}
+	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
+}
+
+func (s *confirm) header() string {
+	st, p := s.d.st, s.d.p
+	return ui.Page(
+		st.Title.Render(p.T("client.confirm.title", text.Sanitize(s.form.rt.Name))),
+		ui.Para(st.Subtle, p.T("client.confirm.intro"), s.width),
+	)
+}
+
+func (s *confirm) View() string {
+	return ui.Page(s.header(), s.scroll.view(), s.run.status(s.d.p.T("client.sending")))
+}
+
+func (s *confirm) Keys() []key.Binding {
+	if s.run.busy() {
+		return []key.Binding{s.back}
+	}
+	return append([]key.Binding{s.send}, append(s.scroll.keys(), s.back)...)
+}
+
+func (s *confirm) SetWidth(w int) {
+	if w != s.width {
+		s.width = w
+		s.scroll.setContent(s.content(), w)
+	}
+}
+
+// SetHeight gives the page what the header and the status leave.
+func (s *confirm) SetHeight(h int) {
+	used := strings.Count(s.header(), "\n") + 2 // and the blank line under it
+	if s.run.busy() {
+		used += 2
+	}
+	s.scroll.setHeight(h - used)
+}
+
+// scroller is a page of text taller than the screen, moved with the
+// arrows, Page Up/Down, Home and End: a viewport drawn with the session's
+// renderer.
+type scroller struct {
+	d  *deps
+	vp viewport.Model
+	up key.Binding
+	pg key.Binding
+}
+
+func newScroller(d *deps) scroller {
+	vp := viewport.New(0, 0)
+	vp.Style = d.st.Renderer.NewStyle()
+	vp.MouseWheelEnabled = false
+	vp.KeyMap = viewport.KeyMap{}
+	return scroller{
+		d: d, vp: vp,
+		up: d.bind("ui.key.up_down", "client.help.scroll", "up", "down", "k", "j"),
+		pg: d.bind("client.key.pages", "client.help.pages", "pgup", "pgdown", "home", "end"),
+	}
+}
+
+func (s *scroller) setContent(content string, w int) {
+	s.vp.Width = max(1, w)
+	s.vp.SetContent(content)
+}
+
+func (s *scroller) setHeight(h int) {
+	s.vp.Height = max(1, h)
+	s.vp.SetYOffset(s.vp.YOffset) // back in range
+}
+
+// update moves the page; it reports whether the key was a move.
+func (s *scroller) update(km tea.KeyMsg) bool {
+	switch km.String() {
+	case "up", "k":
+		s.vp.ScrollUp(1)
+	case "down", "j":
+		s.vp.ScrollDown(1)
+	case "pgup":
+		s.vp.PageUp()
+	case "pgdown", " ":
+		s.vp.PageDown()
+	case "home":
+		s.vp.GotoTop()
+	case "end":
+		s.vp.GotoBottom()
+	default:
+		return false
+	}
+	return true
+}
+
+// scrolls reports whether the text is taller than the room it has.
+func (s *scroller) scrolls() bool { return s.vp.TotalLineCount() > s.vp.Height }
+
+// keys are the moves, for help, when there is anywhere to move.
+func (s *scroller) keys() []key.Binding {
+	if !s.scrolls() {
+		return nil
+	}
+	return []key.Binding{s.up, s.pg}
+}
+
+// view is the visible part, with trailing blanks cut so that a page
+// shorter than the room does not push the status line down.
+func (s *scroller) view() string {
+	v := s.vp.View()
+	lines := strings.Split(v, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
+}

@@ -1,0 +1,65 @@
+package client
+
+import (
+	"context"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// Rows of the note's text area, and how much may be pasted into it (see
+// longValueLimit).
+const (
+	noteLines = 8
+	noteLimit = 2 * portal.MaxNoteLen
+)
+
+// note writes a note to the legal team on one request. Enter starts a new
+// line, so Ctrl+S sends it: a key every SSH client passes through.
+type note struct {
+	formScreen
+	actor portal.Actor
+	id    uint64
+}
+
+func newNote(d *deps, a portal.Actor, id uint64) *note {
+	s := &note{
+		formScreen: newFormScreen(d, ui.Field{
+			Key: portal.FieldNote, Label: d.p.T("client.field.note"),
+			Multiline: true, Lines: noteLines, CharLimit: noteLimit,
+		}),
+		actor: a,
+		id:    id,
+	}
+	s.submit = d.bind("client.key.ctrl_s", "client.help.send", "ctrl+s")
+	return s
+}
+
+func (s *note) Init() tea.Cmd { return nil }
+
+func (s *note) Update(msg tea.Msg) tea.Cmd {
+	if km, ok := msg.(tea.KeyMsg); ok && !km.Paste && key.Matches(km, s.form.Keys().Back) {
+		s.stop()
+		return send(requestMsg{id: s.id})
+	}
+	svc, a, id := s.d.svc, s.actor, s.id
+	return s.handle(s, msg, func(f *ui.Form) call {
+		body := f.Value(portal.FieldNote)
+		return func(ctx context.Context) (*store.Client, error) { return nil, svc.AddNote(ctx, a, id, body, false) }
+	}, func(*store.Client) tea.Cmd {
+		return send(requestMsg{id: id, notice: s.d.p.T("client.note.sent"), atEnd: true})
+	})
+}
+
+func (s *note) View() string {
+	p := s.d.p
+	return s.page(p.T("client.note.title", s.id), "", p.T("client.note.intro"))
+}
+
+func (s *note) Keys() []key.Binding {
+	return []key.Binding{s.d.bind("ui.key.enter", "client.help.newline", "enter"), s.submit, s.form.Keys().Back}
+}

@@ -1,0 +1,163 @@
+package client
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// Rows of the text area of a request's multi-line field, and how much may
+// be pasted into one: twice what the portal keeps, so that a text too long
+// is refused with a message that says so rather than silently cut.
+const (
+	requestAreaLines = 4
+	longValueLimit   = 2 * portal.MaxLongValueLen
+)
+
+// requiredMark follows the label of a field that must be filled.
+const requiredMark = " *"
+
+// requestForm asks for the fields of one kind of request, in the kind's
+// order. It never calls the portal itself: Enter on the last field (or
+// Ctrl+S from any) shows what will be sent, and the confirm screen sends
+// it; a refusal comes back here beside its field (editMsg).
+type requestForm struct {
+	formScreen
+	actor  portal.Actor
+	rt     store.RequestType
+	fields []store.RequestField
+	broken string // the kind's fields could not be read
+	height int
+	offset int // first line shown, when the form is taller than the screen
+}
+
+func newRequestForm(d *deps, a portal.Actor, rt store.RequestType) *requestForm {
+	p := d.p
+	fields, err := portal.TypeFields(rt)
+	var uf []ui.Field
+	for i, f := range fields {
+		fd := ui.Field{Key: portal.RequestFieldName(i), Label: text.Sanitize(f.Label), Optional: !f.Required}
+		if f.Required {
+			fd.Label += requiredMark
+		} else {
+			fd.Placeholder = p.T("client.placeholder.optional")
+		}
+		switch f.Kind {
+		case store.FieldMultiline:
+			fd.Multiline, fd.Lines, fd.CharLimit = true, requestAreaLines, longValueLimit
+		case store.FieldDate:
+			fd.Placeholder = p.T("client.request.placeholder.date")
+			if !f.Required {
+				fd.Placeholder = p.T("client.request.placeholder.date_optional")
+			}
+		case store.FieldChoice:
+			fd.Choices = f.Choices
+		}
+		uf = append(uf, fd)
+	}
+	s := &requestForm{formScreen: newFormScreen(d, uf...), actor: a, rt: rt, fields: fields, height: defaultHeight}
+	s.submit = d.bind("client.key.ctrl_s", "client.help.review", "ctrl+s")
+	if err != nil || len(fields) == 0 {
+		s.broken = s.failed(err)
+	}
+	return s
+}
+
+func (s *requestForm) Init() tea.Cmd { return nil }
+
+func (s *requestForm) Update(msg tea.Msg) tea.Cmd {
+	if s.broken != "" {
+		if km, ok := msg.(tea.KeyMsg); ok && !km.Paste && km.Type == tea.KeyEsc {
+			return send(openMsg{to: toNewRequest})
+		}
+		return nil
+	}
+	ev, cmd := s.update(msg)
+	switch ev {
+	case ui.FormBack:
+		return send(openMsg{to: toNewRequest})
+	case ui.FormSubmit:
+		s.form.ClearErrors()
+		if s.form.MissingRequired(s.d.p) {
+			return nil
+		}
+		return send(reviewMsg{form: s})
+	}
+	return cmd
+}
+
+// values are the fields' values in the kind's order, as SubmitRequest
+// takes them.
+func (s *requestForm) values() []string {
+	out := make([]string, len(s.fields))
+	for i := range s.fields {
+		out[i] = s.form.Value(portal.RequestFieldName(i))
+	}
+	return out
+}
+
+func (s *requestForm) View() string {
+	st, p := s.d.st, s.d.p
+	title := st.Title.Render(p.T("client.request.new_title", text.Sanitize(s.rt.Name)))
+	if s.broken != "" {
+		return ui.Page(title, ui.Para(st.Error, s.broken, s.width))
+	}
+	head := ui.Page(title, ui.Para(st.Subtle, text.Sanitize(s.rt.Description), s.width),
+		ui.Para(st.Subtle, p.T("client.request.required"), s.width))
+	lines := strings.Split(ui.Page(head, s.form.View()), "\n")
+	// Keep the focused field (or the form's own error) in sight: a kind
+	// may have more fields than the screen has lines.
+	start := strings.Count(head, "\n") + 2
+	top, bottom := s.form.FocusSpan()
+	top, bottom = start+top, start+bottom
+	if s.form.HasFormError() {
+		bottom = len(lines) - 1
+	}
+	if top == start {
+		top = 0 // the first field: show the title and description too
+	}
+	h := max(1, s.height)
+	s.offset = min(s.offset, top)
+	if bottom >= s.offset+h {
+		s.offset = bottom - h + 1
+	}
+	s.offset = max(0, min(s.offset, len(lines)-h))
+	return strings.Join(lines[s.offset:min(len(lines), s.offset+h)], "\n")
+}
+
+// Keys change with the field: a text area takes Enter for a new line, a
+// chooser takes the arrows.
+func (s *requestForm) Keys() []key.Binding {
+	fk := s.form.Keys()
+	if s.broken != "" {
+		return []key.Binding{fk.Back}
+	}
+	enter := fk.Enter
+	var pick []key.Binding
+	if i := s.focusedIndex(); i >= 0 {
+		switch s.fields[i].Kind {
+		case store.FieldMultiline:
+			enter = s.d.bind("ui.key.enter", "client.help.newline", "enter")
+		case store.FieldChoice:
+			pick = append(pick, s.d.bind("client.key.left_right", "ui.help.choose", "left", "right"))
+		}
+	}
+	return append(pick, enter, fk.Next, fk.Prev, s.submit, fk.Back)
+}
+
+func (s *requestForm) focusedIndex() int {
+	for i := range s.fields {
+		if portal.RequestFieldName(i) == s.form.Focused() {
+			return i
+		}
+	}
+	return -1
+}
+
+func (s *requestForm) SetHeight(h int) { s.height = h }

@@ -1,0 +1,109 @@
+package client
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/uitest"
+)
+
+// clock is the portal's time in the request tests: fixed, so that the
+// times on screen are the same every run, and moved on by hand, so that a
+// change made later is seen as later.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// newClockEnv is a portal whose clock starts at 2026-11-23 09:00 UTC.
+func newClockEnv(t *testing.T) (*portaltest.Env, *clock) {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	return portaltest.New(t, portal.WithClock(clk.now)), clk
+}
+
+// staff is a member of the legal team acting in a test.
+var staff = portal.System("staff")
+
+// contractFields has one field of every kind, in the order the form shows
+// them: text, multiline, date, choice.
+func contractFields() []string {
+	return []string{"Subject: text, required", "Details: multiline", "Deadline: date", "Urgency: choice(Low | Normal | High), required"}
+}
+
+func addTypes(t *testing.T, env *portaltest.Env) (contract, docs *store.RequestType) {
+	t.Helper()
+	contract = env.AddRequestType(t, "Contract review", contractFields()...)
+	docs = env.AddRequestType(t, "Document request", "Documents: multiline, required")
+	return contract, docs
+}
+
+// submit files a request for c directly through the portal.
+func submit(t *testing.T, env *portaltest.Env, c *store.Client, rt *store.RequestType, values ...string) *store.Request {
+	t.Helper()
+	r, err := env.Service.SubmitRequest(context.Background(), portaltest.ClientActor(c), rt.ID, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// myRequests is every request of c, as the portal has them.
+func myRequests(t *testing.T, env *portaltest.Env, c *store.Client) []store.Request {
+	t.Helper()
+	rs, err := env.Service.MyRequests(context.Background(), portaltest.ClientActor(c), "", nil, 500)
+	must(t, err)
+	return rs
+}
+
+// keyMsg is uitest.Key with the keys the request screens add.
+func keyMsg(name string) tea.KeyMsg {
+	switch name {
+	case "ctrl+s":
+		return tea.KeyMsg{Type: tea.KeyCtrlS}
+	case "left":
+		return tea.KeyMsg{Type: tea.KeyLeft}
+	case "right":
+		return tea.KeyMsg{Type: tea.KeyRight}
+	case "space":
+		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+	}
+	return uitest.Key(name)
+}
+
+// press sends keys named as keyMsg names them.
+func (h *harness) press(names ...string) {
+	h.t.Helper()
+	for _, n := range names {
+		h.Send(keyMsg(n))
+	}
+}
+
+// newLocaleHarness is newHarness for a client whose terminal sent locale.
+func newLocaleHarness(t *testing.T, env *portaltest.Env, token, locale string) *harness {
+	t.Helper()
+	h := newHarnessWith(t, env, token, func(s *sessionOpts) { s.locale = locale })
+	return h
+}

@@ -1,0 +1,598 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/store"
+)
+
+// openForm logs in and opens the form of the first kind of request,
+// Contract review (see contractFields).
+func openForm(t *testing.T, h *harness) *requestForm {
+	t.Helper()
+	h.logIn(annEmail)
+	h.press("n")
+	h.RequireView("Contract review", "Document request", "About Contract review")
+	h.press("enter")
+	f, ok := h.m.cur.(*requestForm)
+	if !ok {
+		t.Fatalf("no request form:\n%s", h.View())
+	}
+	return f
+}
+
+func TestSubmitRequest(t *testing.T) {
+	env, _ := newClockEnv(t)
+	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
+	addTypes(t, env)
+	h := newHarness(t, env, "")
+	openForm(t, h)
+	h.RequireView("New request: Contract review", "Subject *", "Urgency *", "Fields marked * are required.", "YYYY-MM-DD, optional")
+
+	h.Fill("Lease for the shop") // Enter: on to Details
+	h.Type("Line one")
+	h.press("enter") // a new line, not the next field
+	h.Type("Line two")
+	h.RequireView("enter new line", "ctrl+s", "review")
+	h.press("tab")
+	h.Fill("2026-12-31")
+	h.RequireView("←/→   choose")
+	h.press("h", "enter")
+
+	if _, ok := h.m.cur.(*confirm); !ok {
+		t.Fatalf("not on the confirm step:\n%s", h.View())
+	}
+	h.RequireView("Check your request: Contract review", "Lease for the shop", "Line one", "Line two", "2026-12-31", "High", "enter send")
+	if n := len(myRequests(t, env, ann)); n != 0 {
+		t.Fatalf("%d requests stored before Enter on the confirm step", n)
+	}
+	h.press("enter")
+	if _, ok := h.m.cur.(*requestPage); !ok {
+		t.Fatalf("not on the request's page:\n%s", h.View())
+	}
+	h.RequireView("Your request #1 was sent.", "Contract review · #1", "Status: New", "Lease for the shop", "Line two")
+	h.press("end")
+	h.RequireView("History", "Sent the request.")
+
+	rs := myRequests(t, env, ann)
+	if len(rs) != 1 || rs[0].Summary != "Lease for the shop" || rs[0].Status != store.RequestNew {
+		t.Fatalf("stored %+v", rs)
+	}
+	view, err := env.Service.RequestPage(context.Background(), portaltest.ClientActor(ann), rs[0].ID)
+	must(t, err)
+	got := make([]string, len(view.Fields))
+	for i, f := range view.Fields {
+		got[i] = f.Value
+	}
+	if want := []string{"Lease for the shop", "Line one\nLine two", "2026-12-31", "High"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("stored values %q, want %q", got, want)
+	}
+	env.LastMail(t, portaltest.TeamEmail, portal.MailRequestTeam)
+
+	// Esc from the page goes to the list, which has it; Esc again, home.
+	h.press("esc")
+	h.RequireView("My requests", "#1", "Lease for the shop", "New")
+	h.press("esc")
+	if _, ok := h.m.cur.(*home); !ok {
+		t.Fatalf("esc from the list did not go home:\n%s", h.View())
+	}
+}
+
+func TestRequestFormKeys(t *testing.T) {
+	env, _ := newClockEnv(t)
+	env.AddActiveClient(t, annEmail, "Ann Smith")
+	addTypes(t, env)
+	h := newHarness(t, env, "")
+	f := openForm(t, h)
+
+	// Ctrl+S reviews from any field; Esc on the review keeps what was typed.
+	h.Type("Lease")
+	h.press("tab")
+	h.Type("Some details")
+	h.press("tab", "tab")
+	h.press("right", "right") // Normal
+	h.press("shift+tab", "shift+tab")
+	h.press("ctrl+s")
+	h.RequireView("Check your request", "Lease", "Some details", "Normal", "(not given)")
+	h.press("esc")
+	if h.m.cur != f {
+		t.Fatalf("esc on the review did not go back to the same form:\n%s", h.View())
+	}
+	if f.form.Value(portal.RequestFieldName(1)) != "Some details" || f.form.Value(portal.RequestFieldName(3)) != "Normal" {
+		t.Errorf("values lost: %q", f.values())
+	}
+	// Esc on the form goes back to the kinds, and Esc there home.
+	h.press("esc")
+	h.RequireView("Choose the kind of request")
+	h.press("down", "enter")
+	h.RequireView("New request: Document request", "Documents *")
+	h.press("esc", "esc")
+	if _, ok := h.m.cur.(*home); !ok {
+		t.Fatalf("not home:\n%s", h.View())
+	}
+}
+
+func TestNoKindOfRequest(t *testing.T) {
+	env, _ := newClockEnv(t)
+	env.AddActiveClient(t, annEmail, "Ann Smith")
+	h := newHarness(t, env, "")
+	h.logIn(annEmail)
+	h.press("n")
+	h.RequireView("There is nothing you can request here yet", "esc")
+	h.press("enter") // nothing to choose
+	if _, ok := h.m.cur.(*typeChooser); !ok {
+		t.Fatalf("left the chooser:\n%s", h.View())
+	}
+	// A kind turned off is not offered.
+	rt := env.AddRequestType(t, "Hidden", "Subject: text")
+	must(t, env.Service.SetRequestTypeDisabled(context.Background(), env.Admin(), rt.ID, true))
+	h.press("esc", "n")
+	h.RequireView("There is nothing you can request here yet")
+	h.RefuseView("Hidden")
+}
+
+func TestRequestFormBadInput(t *testing.T) {
+	const (
+		subject  = "field0"
+		details  = "field1"
+		deadline = "field2"
+		urgency  = "field3"
+	)
+	big := strings.Repeat("A", 100*1024)
+	tests := []struct {
+		name  string
+		fill  func(h *harness, env *portaltest.Env, rt *store.RequestType)
+		field string // "" for the whole form
+		want  string
+	}{
+		{"required text empty", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+			h.press("tab", "tab", "tab", "right")
+		}, subject, "This field is required."},
+		{"required text blank", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+			h.Type("    ")
+			h.press("tab", "tab", "tab", "right")
+		}, subject, "This field is required."},
+		{"required choice not made", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+			h.Type("Lease")
+		}, urgency, "This field is required."},
+		{"letter of no choice", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+			h.Type("Lease")
+			h.press("tab", "tab", "tab", "z")
+		}, urgency, "This field is required."},
+		{"huge paste in a line", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+			h.Paste(big)
+			h.press("tab", "tab", "tab", "right")
+		}, subject, "Too long: at most 200 characters."},
+		{"huge paste in a text area", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+			h.Type("Lease")
+			h.press("tab")
+			h.Paste(strings.Repeat("A long line of the letter.\n", 4000))
+			h.press("tab", "tab", "right")
+		}, details, "Too long: at most 5000 characters."},
+		{"only control characters", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+			h.Paste("\x1b\x07\u202e\u200b\x9b")
+			h.press("tab", "tab", "tab", "right")
+		}, subject, "This field is required."},
+		{"only invalid UTF-8", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+			h.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("\xff\xfe\xc0")})
+			h.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{0xD800, 0x110000}})
+			h.press("tab", "tab", "tab", "right")
+		}, subject, "This field is required."},
+		{"date that does not exist", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+			h.Type("Lease")
+			h.press("tab", "tab")
+			h.Type("2026-02-30")
+			h.press("tab", "right")
+		}, deadline, "Type a date as year-month-day, like 2026-12-31."},
+		{"date in words", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+			h.Type("Lease")
+			h.press("tab", "tab")
+			h.Type("tomorrow")
+			h.press("tab", "right")
+		}, deadline, "Type a date as year-month-day, like 2026-12-31."},
+		{"date with an escape sequence", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+			h.Type("Lease")
+			h.press("tab", "tab")
+			h.Paste("2026-12-31\x1b[2J")
+			h.press("tab", "right")
+		}, deadline, "Type a date as year-month-day, like 2026-12-31."},
+		{"choice gone meanwhile", func(h *harness, env *portaltest.Env, rt *store.RequestType) {
+			h.Type("Lease")
+			h.press("tab", "tab", "tab", "left") // High
+			editType(h.t, env, rt, "Subject: text, required", "Details: multiline", "Deadline: date", "Urgency: choice(Low | Normal), required")
+		}, urgency, "Choose one of: Low, Normal."},
+		{"kind changed meanwhile", func(h *harness, env *portaltest.Env, rt *store.RequestType) {
+			h.Type("Lease")
+			h.press("tab", "tab", "tab", "right")
+			editType(h.t, env, rt, "Subject: text, required")
+		}, "", "This kind of request was changed while you filled it in."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, _ := newClockEnv(t)
+			ann := env.AddActiveClient(t, annEmail, "Ann Smith")
+			contract, _ := addTypes(t, env)
+			h := newHarness(t, env, "")
+			f := openForm(t, h)
+			tt.fill(h, env, contract)
+			h.press("ctrl+s")
+			if _, ok := h.m.cur.(*confirm); ok {
+				h.press("enter") // the portal's checks
+			}
+			if h.m.cur != f {
+				t.Fatalf("not back on the form:\n%s", h.View())
+			}
+			h.RequireView(tt.want)
+			if tt.field != "" {
+				if got := f.form.Focused(); got != tt.field {
+					t.Errorf("focus on %q, want %q", got, tt.field)
+				}
+				// The message is under its field: after its label, before
+				// the next field's.
+				v := h.View()
+				at := strings.Index(v, tt.want)
+				label := strings.Index(v, contract.Name) // a guard: the title is above all
+				if at < label {
+					t.Errorf("message above the form:\n%s", v)
+				}
+				if next := nextLabel(tt.field); next != "" && strings.Index(v, next) < at {
+					t.Errorf("message not under its field:\n%s", v)
+				}
+			}
+			requireClean(t, h.View())
+			checkFits(t, h.View(), 80, 24)
+			if n := len(myRequests(t, env, ann)); n != 0 {
+				t.Errorf("%d requests stored", n)
+			}
+			for _, v := range f.values() {
+				if !utf8.ValidString(v) || strings.ContainsAny(v, "\x1b\x07\u202e\u200b\u009b") {
+					t.Errorf("a control reached the value %q", v)
+				}
+			}
+		})
+	}
+}
+
+// nextLabel is the label of the field after a contract form's field.
+func nextLabel(field string) string {
+	return map[string]string{"field0": "Details", "field1": "Deadline", "field2": "Urgency"}[field]
+}
+
+func editType(t *testing.T, env *portaltest.Env, rt *store.RequestType, specs ...string) {
+	t.Helper()
+	in := portal.TypeInput{Name: rt.Name, Description: rt.Description}
+	for _, s := range specs {
+		f, err := portal.ParseFieldSpec(s)
+		must(t, err)
+		in.Fields = append(in.Fields, f)
+	}
+	_, err := env.Service.EditRequestType(context.Background(), env.Admin(), rt.ID, in)
+	must(t, err)
+}
+
+func TestRequestFormCleansWhatIsTyped(t *testing.T) {
+	env, _ := newClockEnv(t)
+	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
+	addTypes(t, env)
+	h := newHarness(t, env, "")
+	openForm(t, h)
+	h.Paste("\x1b[31mLease\x1b]0;title\x07 \u202efor\u200b the shop\x9b2J")
+	h.press("tab")
+	h.Paste("One\r\nTwo\rThree\tfour\x1b[2J\xff")
+	h.press("tab", "tab", "right")
+	requireClean(t, h.View())
+	h.press("ctrl+s")
+	requireClean(t, h.View())
+	h.press("enter")
+	h.RequireView("Your request #1 was sent.")
+	requireClean(t, h.View())
+	view, err := env.Service.RequestPage(context.Background(), portaltest.ClientActor(ann), 1)
+	must(t, err)
+	if got := view.Fields[0].Value; got != "[31mLease]0;title for the shop2J" {
+		t.Errorf("subject stored as %q", got)
+	}
+	if got := view.Fields[1].Value; got != "One\nTwo\nThree four[2J" {
+		t.Errorf("details stored as %q", got)
+	}
+}
+
+func TestUnreadAfterTheLegalTeamAnswers(t *testing.T) {
+	ctx := context.Background()
+	env, clk := newClockEnv(t)
+	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
+	contract, docs := addTypes(t, env)
+	lease := submit(t, env, ann, contract, "Lease for the shop", "", "", "Low")
+	clk.add(time.Minute)
+	submit(t, env, ann, docs, "Passport")
+
+	h := newHarness(t, env, "")
+	h.logIn(annEmail)
+	h.RequireView("m  My requests")
+	h.RefuseView("with news")
+	h.press("m")
+	h.RequireView("#1", "#2")
+	h.RefuseView(unreadMark + " #")
+
+	clk.add(time.Hour)
+	must(t, env.Service.SetRequestStatus(ctx, staff, lease.ID, store.RequestWaiting))
+	must(t, env.Service.AddNote(ctx, staff, lease.ID, "Please send us the lease.\nAll pages, signed.", false))
+	must(t, env.Service.AddNote(ctx, staff, lease.ID, "internal: ask Bob", true))
+
+	h.press("r")
+	h.RequireView(unreadMark+" #1", "Waiting on you")
+	h.press("esc")
+	h.RequireView("My requests (1 with news)")
+
+	h.press("m")
+	// The latest update first: the answered request moved to the top.
+	if h.m.list.rows[0].ID != lease.ID {
+		t.Fatalf("rows in order %d, %d", h.m.list.rows[0].ID, h.m.list.rows[1].ID)
+	}
+	h.press("enter")
+	h.RequireView("Contract review · #1", "Status: Waiting on you", `Changed the status to "Waiting on you".`,
+		"Please send us the lease.", "All pages, signed.", "Your legal team", unreadMark+" 2026-11-23 10:01")
+	h.RefuseView("internal: ask Bob")
+	if n, err := env.Service.UnreadRequests(ctx, portaltest.ClientActor(ann)); err != nil || n != 0 {
+		t.Errorf("after opening: %d unread, %v", n, err)
+	}
+	h.press("esc")
+	if _, ok := h.m.cur.(*requestList); !ok {
+		t.Fatalf("esc did not go back to the list:\n%s", h.View())
+	}
+	h.RefuseView(unreadMark + " #")
+	h.press("esc")
+	h.RequireView("m  My requests")
+	h.RefuseView("with news")
+}
+
+func TestAddNote(t *testing.T) {
+	env, clk := newClockEnv(t)
+	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
+	contract, _ := addTypes(t, env)
+	r := submit(t, env, ann, contract, "Lease for the shop", "", "", "Low")
+	clk.add(time.Hour)
+
+	h := newHarness(t, env, "")
+	h.logIn(annEmail)
+	h.press("m", "enter", "a")
+	h.RequireView("Note on request #1", "enter  new line", "ctrl+s send")
+	h.press("ctrl+s")
+	h.RequireView("This field is required.")
+	h.press("esc")
+	if _, ok := h.m.cur.(*requestPage); !ok {
+		t.Fatalf("esc from the note did not go back to the page:\n%s", h.View())
+	}
+
+	h.press("a")
+	h.Type("Please call me")
+	h.press("enter")
+	h.Type("on Monday.")
+	h.press("ctrl+s")
+	h.RequireView("Your note was sent to your legal team.", "You", "Please call me", "on Monday.")
+	view, err := env.Service.RequestPage(context.Background(), portaltest.ClientActor(ann), r.ID)
+	must(t, err)
+	last := view.Events[len(view.Events)-1]
+	if last.Kind != store.EventNote || last.Body != "Please call me\non Monday." || last.AuthorKind != store.ActorClient {
+		t.Errorf("last event %+v", last)
+	}
+
+	// A note too long is refused beside the field, and not stored.
+	h.press("a")
+	h.Paste(strings.Repeat("x", portal.MaxNoteLen+1))
+	h.press("ctrl+s")
+	h.RequireView("Too long: at most 5000 characters.")
+	checkFits(t, h.View(), 80, 24)
+	view, err = env.Service.RequestPage(context.Background(), portaltest.ClientActor(ann), r.ID)
+	must(t, err)
+	if n := len(view.Events); n != 2 {
+		t.Errorf("%d events, want 2", n)
+	}
+}
+
+func TestLongThreadScrolls(t *testing.T) {
+	ctx := context.Background()
+	env, clk := newClockEnv(t)
+	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
+	contract, _ := addTypes(t, env)
+	r := submit(t, env, ann, contract, "Lease for the shop", strings.Repeat("A line of detail.\n", 30), "", "Low")
+	for i := range 20 {
+		clk.add(time.Minute)
+		must(t, env.Service.AddNote(ctx, staff, r.ID, fmt.Sprintf("Note number %02d.", i), false))
+	}
+	h := newHarness(t, env, "")
+	h.logIn(annEmail)
+	h.press("m", "enter")
+	checkFits(t, h.View(), 80, 24)
+	// Opened where the news starts, not at the top.
+	h.RequireView("Note number 00", "pgup/pgdn")
+	h.RefuseView("Lease for the shop")
+	h.press("home")
+	h.RequireView("Lease for the shop")
+	h.RefuseView("Note number 19")
+	h.press("end")
+	h.RequireView("Note number 19")
+	h.press("pgup", "up", "k", "down", "j")
+	checkFits(t, h.View(), 80, 24)
+	for _, s := range [][2]int{{40, 12}, {200, 60}, {80, 24}} {
+		h.Send(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
+		checkFits(t, h.View(), s[0], s[1])
+	}
+}
+
+func TestListPagesAndFilter(t *testing.T) {
+	ctx := context.Background()
+	env, clk := newClockEnv(t)
+	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
+	_, docs := addTypes(t, env)
+	const total = listPageSize + 7
+	var last *store.Request
+	for i := range total {
+		clk.add(time.Minute)
+		last = submit(t, env, ann, docs, fmt.Sprintf("Document %02d", i))
+	}
+	clk.add(time.Minute)
+	must(t, env.Service.SetRequestStatus(ctx, staff, last.ID, store.RequestDone))
+
+	h := newHarness(t, env, "")
+	h.logIn(annEmail)
+	h.press("m")
+	l := h.m.list
+	if len(l.rows) != listPageSize {
+		t.Fatalf("%d rows at first, want a page of %d", len(l.rows), listPageSize)
+	}
+	h.RequireView("Document 56", "Showing all requests")
+	h.press("pgdown")
+	h.press("end")
+	if len(l.rows) != total {
+		t.Fatalf("%d rows after scrolling to the end, want %d", len(l.rows), total)
+	}
+	h.press("end")
+	h.RequireView("Document 00")
+	seen := map[uint64]bool{}
+	for _, r := range l.rows {
+		if seen[r.ID] {
+			t.Errorf("request %d listed twice", r.ID)
+		}
+		seen[r.ID] = true
+	}
+
+	// s cycles through the statuses, then back to all.
+	h.press("s")
+	h.RequireView("Showing New.")
+	if len(l.rows) != listPageSize {
+		t.Errorf("new: %d rows", len(l.rows))
+	}
+	h.press("s")
+	h.RequireView("Showing In progress.", "None of your requests has this status.")
+	h.press("s", "s")
+	h.RequireView("Showing Done.", "Document 56")
+	if len(l.rows) != 1 {
+		t.Errorf("done: %d rows", len(l.rows))
+	}
+	h.press("s", "s")
+	h.RequireView("Showing all requests.")
+	if len(l.rows) != listPageSize {
+		t.Errorf("all again: %d rows", len(l.rows))
+	}
+}
+
+func TestRequestScreensFitAnySize(t *testing.T) {
+	quit := map[string]string{"": "ctrl+c quit", "fr": "ctrl+c quitter"}
+	for lang, wantQuit := range quit {
+		env, clk := newClockEnv(t)
+		requestData(t, env, clk, lang)
+		// A kind with every field, several long, and many choices.
+		var specs []string
+		for i := range 12 {
+			specs = append(specs, fmt.Sprintf("A rather long question number %d about the matter: text", i))
+		}
+		var choices []string
+		for i := range 30 {
+			choices = append(choices, fmt.Sprintf("Option %d", i))
+		}
+		specs = append(specs, "Details: multiline, required", "When: date", "Which: choice("+strings.Join(choices, " | ")+"), required")
+		env.AddRequestType(t, "A kind with many fields", specs...)
+		screens := map[string]func(h *harness){
+			"home":     func(h *harness) {},
+			"language": func(h *harness) { h.press("g") },
+			"types":    func(h *harness) { h.press("n") },
+			"form": func(h *harness) {
+				h.press("n", "enter")
+				h.press("ctrl+s")
+			},
+			"long form": func(h *harness) {
+				h.press("n", "down", "enter")
+				h.press("ctrl+s") // errors on required fields far down
+				h.press("shift+tab")
+			},
+			"confirm": func(h *harness) {
+				h.press("n", "enter")
+				h.Paste(strings.Repeat("word ", 30))
+				h.press("tab")
+				h.Paste(strings.Repeat("line of text\n", 40))
+				h.press("tab", "tab", "right", "ctrl+s")
+			},
+			"list": func(h *harness) { h.press("m") },
+			"page": func(h *harness) { h.press("m", "enter") },
+			"note": func(h *harness) { h.press("m", "enter", "a") },
+		}
+		for name, open := range screens {
+			t.Run(name+"/"+lang, func(t *testing.T) {
+				h := newHarness(t, env, "")
+				h.logIn(annEmail)
+				open(h)
+				for _, s := range [][2]int{{80, 24}, {120, 40}, {60, 20}, {40, 12}, {20, 6}, {200, 60}, {1, 1}} {
+					h.Send(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
+					checkFits(t, h.View(), s[0], s[1])
+					requireClean(t, h.View())
+				}
+				h.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
+				lines := strings.Split(h.View(), "\n")
+				help := strings.Join(lines[len(lines)-3:], "\n")
+				if !strings.Contains(help, wantQuit) {
+					t.Errorf("help cut at 80x24:\n%s", h.View())
+				}
+				if strings.Contains(h.View(), "[client.") || strings.Contains(h.View(), "[request.") {
+					t.Errorf("a catalog key is missing:\n%s", h.View())
+				}
+			})
+		}
+	}
+}
+
+func TestLongThreadSaysEarlierEntriesAreLeftOut(t *testing.T) {
+	env, _ := newClockEnv(t)
+	env.AddActiveClient(t, annEmail, "Ann Smith")
+	h := newHarness(t, env, "")
+	h.logIn(annEmail)
+	s := newRequestPage(h.m.d, h.m.actor, 7, "", false)
+	s.SetWidth(76)
+	s.SetHeight(30)
+	s.req = &portal.RequestView{
+		Request: store.Request{ID: 7, TypeName: "Contract review", Status: store.RequestNew},
+		Events:  []store.RequestEvent{{Kind: store.EventNote, AuthorKind: store.ActorStaff, Body: "The latest."}},
+		Earlier: true,
+	}
+	s.layout()
+	if v := s.View(); !strings.Contains(v, "Only the latest 1000 entries are shown here") || !strings.Contains(v, "The latest.") {
+		t.Errorf("no word of the entries left out:\n%s", v)
+	}
+}
+
+// With the global renderer set to colour, the request screens of a session
+// whose terminal has none still draw no escape: every style they use, the
+// table's, the text area's and the viewport's included, comes from the
+// session's renderer.
+func TestRequestScreensUseTheSessionRenderer(t *testing.T) {
+	prev := lipgloss.ColorProfile()
+	lipgloss.SetColorProfile(termenv.TrueColor)
+	t.Cleanup(func() { lipgloss.SetColorProfile(prev) })
+
+	env, clk := newClockEnv(t)
+	requestData(t, env, clk, "")
+	h := newHarness(t, env, "")
+	h.logIn(annEmail)
+	steps := [][]string{
+		{}, {"g"}, {"esc", "n"}, {"enter"}, {"tab"}, {"tab", "tab", "right", "ctrl+s"},
+		{"esc", "esc", "esc", "m"}, {"enter"}, {"a"},
+	}
+	for _, keys := range steps {
+		h.press(keys...)
+		requireClean(t, h.View())
+	}
+	h.Type("A note")
+	h.press("enter") // the first line is drawn as text, the second as the cursor's
+	h.Type("on two lines")
+	requireClean(t, h.View())
+}

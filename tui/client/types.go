@@ -1,0 +1,156 @@
+package client
+
+import (
+	"context"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
+	"github.com/clientportal/portal/tui/ui"
+)
+
+// typeChooser is the first step of a new request: which kind it is. Each
+// kind shows its name and the first line of its description; the form
+// that follows shows the description whole.
+type typeChooser struct {
+	d      *deps
+	actor  portal.Actor
+	run    runner
+	types  []store.RequestType
+	loaded bool
+	err    string
+	sel    int
+	offset int // first kind shown, when they do not all fit
+	width  int
+	height int
+	keys   []key.Binding
+}
+
+func newTypeChooser(d *deps, a portal.Actor) *typeChooser {
+	return &typeChooser{
+		d: d, actor: a, run: newRunner(d), height: defaultHeight,
+		keys: []key.Binding{
+			d.bind("ui.key.up_down", "ui.help.move", "up", "down", "k", "j"),
+			d.bind("ui.key.enter", "ui.help.choose", "enter"),
+			d.bind("ui.key.esc", "ui.help.back", "esc"),
+		},
+	}
+}
+
+func (s *typeChooser) Init() tea.Cmd {
+	svc, a := s.d.svc, s.actor
+	return s.run.run(s, func(ctx context.Context) (any, error) { return svc.RequestTypes(ctx, a) })
+}
+
+func (s *typeChooser) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := s.run.result(s, msg); ok {
+		s.loaded = true
+		if r.err != nil {
+			s.err = s.run.failed(r.err)
+		} else {
+			s.types, _ = r.val.([]store.RequestType)
+		}
+		return nil
+	}
+	if cmd, ok := s.run.tick(msg); ok {
+		return cmd
+	}
+	km, ok := msg.(tea.KeyMsg)
+	if !ok || km.Paste {
+		return nil
+	}
+	switch {
+	case key.Matches(km, s.keys[2]):
+		s.run.stop()
+		return send(backMsg{})
+	case key.Matches(km, s.keys[1]):
+		if s.sel < len(s.types) {
+			return send(typeMsg{rt: s.types[s.sel]})
+		}
+	case km.String() == "up" || km.String() == "k":
+		if len(s.types) > 0 {
+			s.sel = (s.sel + len(s.types) - 1) % len(s.types)
+		}
+	case km.String() == "down" || km.String() == "j":
+		if len(s.types) > 0 {
+			s.sel = (s.sel + 1) % len(s.types)
+		}
+	}
+	s.scroll()
+	return nil
+}
+
+// header is what stays above the list.
+func (s *typeChooser) header() string {
+	st, p := s.d.st, s.d.p
+	return ui.Page(st.Title.Render(p.T("client.types.title")), ui.Para(st.Subtle, p.T("client.types.intro"), s.width))
+}
+
+// shown is how many kinds fit under the header, two lines each.
+func (s *typeChooser) shown() int {
+	rows := s.height - strings.Count(s.header(), "\n") - 2
+	return max(1, rows/2)
+}
+
+// scroll keeps the chosen kind in sight, moving the list as little as it
+// can.
+func (s *typeChooser) scroll() {
+	n := s.shown()
+	s.offset = min(s.offset, s.sel)
+	if s.sel >= s.offset+n {
+		s.offset = s.sel - n + 1
+	}
+	s.offset = max(0, min(s.offset, len(s.types)-n))
+}
+
+func (s *typeChooser) View() string {
+	st, p := s.d.st, s.d.p
+	var body string
+	switch {
+	case !s.loaded:
+		body = s.run.status(p.T("client.loading"))
+	case s.err != "":
+		body = ui.Para(st.Error, s.err, s.width)
+	case len(s.types) == 0:
+		body = ui.Para(st.Success, p.T("client.types.none"), s.width)
+	default:
+		var lines []string
+		end := min(len(s.types), s.offset+s.shown())
+		for i := s.offset; i < end; i++ {
+			t := s.types[i]
+			marker, name := "  ", st.MenuItem.Render(text.Sanitize(t.Name))
+			if i == s.sel {
+				marker, name = st.Marker.Render("> "), st.MenuSelected.Render(text.Sanitize(t.Name))
+			}
+			desc := ansi.Truncate(firstLine(t.Description), max(1, s.width-4), "…")
+			lines = append(lines, marker+name, "    "+st.Subtle.Render(desc))
+		}
+		body = strings.Join(lines, "\n")
+	}
+	return ui.Page(s.header(), body)
+}
+
+// firstLine is a stored text made safe, on one line.
+func firstLine(s string) string { return strings.Join(strings.Fields(text.Sanitize(s)), " ") }
+
+func (s *typeChooser) Keys() []key.Binding {
+	if len(s.types) == 0 {
+		return s.keys[2:]
+	}
+	return s.keys
+}
+
+func (s *typeChooser) SetWidth(w int) {
+	s.width = w
+	s.scroll()
+}
+
+func (s *typeChooser) SetHeight(h int) {
+	s.height = h
+	s.scroll()
+}
