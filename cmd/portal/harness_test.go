@@ -206,6 +206,18 @@ func (ps *portalServer) openTerminal(t testing.TB, user string) *terminal {
 // auth (keyboard-interactive with no questions when none is given).
 func (ps *portalServer) openTerminalSized(t testing.TB, user string, cols, rows int, auth ...gossh.AuthMethod) *terminal {
 	t.Helper()
+	return ps.openTerminalWith(t, user, cols, rows, nil, auth...)
+}
+
+// openTerminalEnv opens an 80x24 session that first sends env
+// ("NAME=value"), as OpenSSH does for its SendEnv variables.
+func (ps *portalServer) openTerminalEnv(t testing.TB, user string, env ...string) *terminal {
+	t.Helper()
+	return ps.openTerminalWith(t, user, 80, 24, env)
+}
+
+func (ps *portalServer) openTerminalWith(t testing.TB, user string, cols, rows int, env []string, auth ...gossh.AuthMethod) *terminal {
+	t.Helper()
 	c, err := ps.dial(t, user, auth...)
 	if err != nil {
 		t.Fatalf("dial %s: %v", user, err)
@@ -213,6 +225,12 @@ func (ps *portalServer) openTerminalSized(t testing.TB, user string, cols, rows 
 	s, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, kv := range env {
+		name, value, _ := strings.Cut(kv, "=")
+		if err := s.Setenv(name, value); err != nil {
+			t.Fatalf("setenv %s: %v", name, err)
+		}
 	}
 	if err := s.RequestPty("xterm-256color", rows, cols, gossh.TerminalModes{gossh.ECHO: 0}); err != nil {
 		t.Fatal(err)

@@ -115,3 +115,48 @@ func TestOpenSSHInvitationToLogIn(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenSSHFrenchRequest drives OpenSSH's ssh with LANG=fr_FR.UTF-8 sent
+// (SendEnv, as Debian's ssh_config does): the invitation opens in French,
+// and the client submits a request through the form at 80x24.
+func TestOpenSSHFrenchRequest(t *testing.T) {
+	ssh := requireTool(t, "ssh")
+	requireTool(t, "tmux")
+	ps := startPortal(t)
+	ps.admin1(t, "types", "add", "Document request", "--field", "Documents: multiline, required", "--field", "Urgency: choice(Low | High)")
+	ps.admin1(t, "clients", "add", "--email", "luc@example.com", "--name", "Luc Girard", "--lang", "fr")
+	token := inviteToken(t, ps.waitMail(t, "luc@example.com", "Votre invitation", 0).Body)
+
+	clientSSH := "LANG=fr_FR.UTF-8 " + ssh + " " + strings.Join(opensshArgs(ps.port()), " ") +
+		" -o SendEnv=LANG -o PubkeyAuthentication=no -o PreferredAuthentications=keyboard-interactive -t"
+	luc := newTmux(t, "luc", clientSSH+" invite-"+token+"@127.0.0.1; sleep 30")
+	luc.waitFor("Bienvenue, Luc Girard")
+	luc.typeLine(firstPassword)
+	luc.typeLine(firstPassword)
+	luc.waitFor("Bonjour, Luc Girard")
+	luc.key("n")
+	luc.waitFor("Document request")
+	luc.key("Enter")
+	luc.waitFor("Nouvelle demande : Document request")
+	luc.typeLine("Acte de naissance") // Enter is a new line in a multi-line field
+	if out, err := exec.Command("tmux", "-L", luc.socket, "send-keys", "-t", luc.name, "-l", "Passeport").CombinedOutput(); err != nil {
+		t.Fatalf("send-keys: %v\n%s", err, out)
+	}
+	luc.key("Tab")
+	luc.key("Right") // nothing chosen yet: the first choice
+	luc.key("Right")
+	luc.waitFor("(•) High")
+	luc.key("Enter")
+	luc.waitFor("Vérifiez votre demande")
+	luc.key("Enter")
+	luc.waitFor("Votre demande n° 1 a été envoyée")
+	for _, line := range strings.Split(luc.capture(), "\n") {
+		if len([]rune(line)) > 80 {
+			t.Fatalf("line wider than 80 columns: %q", line)
+		}
+	}
+	shown := ps.admin1(t, "requests", "show", "1")
+	if !strings.Contains(shown, "Acte de naissance") || !strings.Contains(shown, "Passeport") || !strings.Contains(shown, "High") {
+		t.Fatalf("requests show 1:\n%s", shown)
+	}
+}
