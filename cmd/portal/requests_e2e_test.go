@@ -51,7 +51,7 @@ func TestRequestJourneyInFrench(t *testing.T) {
 	zoe.waitFor("Votre demande n° 1 a été envoyée")
 
 	team := ps.waitMail(t, "legal@example.com", "Request #1 (Contract review) from Zoé Martin", 0)
-	if !strings.Contains(team.Body, "Bail du magasin") || !strings.Contains(team.Body, "requests show 1") {
+	if strings.Contains(team.Body, "Bail du magasin") || !strings.Contains(team.Body, "requests show 1") {
 		t.Fatalf("team notice:\n%s", team.Body)
 	}
 

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/clientportal/portal/internal/store"
-	"github.com/clientportal/portal/internal/text"
 )
 
 // ChangePassword sets a logged-in client's new password after checking the
@@ -88,29 +87,37 @@ func (s *Service) LogOut(ctx context.Context, a Actor) {
 const FieldLang = "lang"
 
 // validLang checks a language a client or staff chose: one of the
-// catalog's, "" meaning English.
+// catalog's, or "" for none chosen yet.
 func (s *Service) validLang(lang string) (string, error) {
 	if lang == "" {
-		return string(text.English), nil
+		return "", nil
 	}
 	if l := s.catalog.ParseLang(lang); l != "" && string(l) == strings.ToLower(lang) {
 		return string(l), nil
 	}
+	return "", refuse(FieldLang, "error.lang.invalid", s.langNames())
+}
+
+// langNames lists the catalog's languages for a refusal.
+func (s *Service) langNames() string {
 	names := make([]string, 0, 2)
 	for _, l := range s.catalog.Langs() {
 		names = append(names, string(l))
 	}
-	return "", refuse(FieldLang, "error.lang.invalid", strings.Join(names, ", "))
+	return strings.Join(names, ", ")
 }
 
 // SetLanguage remembers the language a logged-in client chose for their
 // screens and mails.
 func (s *Service) SetLanguage(ctx context.Context, a Actor, lang string) (*store.Client, error) {
-	c, err := s.Client(ctx, a)
+	c, err := s.activeClient(ctx, a)
 	if err != nil {
 		return nil, fmt.Errorf("set language: %w", err)
 	}
-	if lang, err = s.validLang(lang); err != nil {
+	if lang, err = s.validLang(lang); err != nil || lang == "" {
+		if err == nil {
+			err = refuse(FieldLang, "error.lang.invalid", s.langNames())
+		}
 		return nil, err
 	}
 	if c.Lang == lang {

@@ -207,7 +207,7 @@ func (s *Service) importBatch(ctx context.Context, a Actor, batch []importRow, i
 	for i, r := range batch {
 		rows[i] = store.Client{
 			Email: r.Email, Name: r.Name, Company: r.Company, Phone: r.Phone,
-			Lang: "en", Status: store.StatusInvited, CreatedAt: now, UpdatedAt: now,
+			Status: store.StatusInvited, CreatedAt: now, UpdatedAt: now,
 		}
 	}
 	err := s.tx(ctx, func(tx *store.Store) error {

@@ -27,19 +27,16 @@ type audience struct {
 	to     string
 	client *uint64
 	lang   text.Lang
-	// last is when the previous notice to them was due.
-	last *time.Time
-	// record returns the update that remembers when this notice is due.
-	record func(due time.Time) store.RequestUpdate
 	// tells reports whether an event is news to them.
 	tells func(e store.RequestEvent) bool
+	// items are the catalog keys of the lines that tell events, by kind.
+	items string
 }
 
 // noticeClient tells the client of a change the legal team made.
 func (s *Service) noticeClient(ctx context.Context, tx *store.Store, r *store.Request, c *store.Client, e *store.RequestEvent) error {
 	return s.notice(ctx, tx, audience{
-		kind: MailRequestUpdate, to: c.Email, client: &c.ID, lang: text.Lang(c.Lang), last: r.ClientNoticeAt,
-		record: func(due time.Time) store.RequestUpdate { return store.RequestUpdate{ClientNoticeAt: &due} },
+		kind: MailRequestUpdate, to: c.Email, client: &c.ID, lang: text.Lang(c.Lang), items: "mail.request_update.",
 		tells: func(e store.RequestEvent) bool {
 			return e.AuthorKind != store.ActorClient && (e.Kind == store.EventStatus || e.Kind == store.EventNote)
 		},
@@ -53,36 +50,41 @@ func (s *Service) noticeTeam(ctx context.Context, tx *store.Store, r *store.Requ
 		return nil
 	}
 	return s.notice(ctx, tx, audience{
-		kind: MailRequestTeam, to: s.cfg.TeamEmail, lang: text.English, last: r.TeamNoticeAt,
-		record: func(due time.Time) store.RequestUpdate { return store.RequestUpdate{TeamNoticeAt: &due} },
-		tells:  func(e store.RequestEvent) bool { return e.AuthorKind == store.ActorClient },
+		kind: MailRequestTeam, to: s.cfg.TeamEmail, lang: text.English, items: "admin.mail.request_team.",
+		tells: func(e store.RequestEvent) bool { return e.AuthorKind == store.ActorClient },
 	}, r, c, e)
 }
 
 // notice queues the mail that tells to of event e, in the action's
-// transaction. While an earlier notice about the same request to the same
+// transaction. While the last notice about the same request to the same
 // reader still waits in the outbox unclaimed, e is added to it; otherwise a
-// new one is queued, due NoticeSpacing after the previous one at the
-// soonest. So a reader gets at most one mail per request per minute, and
-// every change is in one of them.
+// new one is queued, due NoticeSpacing after the last one went out (or
+// from now, when it is going out at this moment). So a reader gets at most
+// one mail per request per minute, and every change is in one of them.
 func (s *Service) notice(ctx context.Context, tx *store.Store, to audience, r *store.Request, c *store.Client, e *store.RequestEvent) error {
 	now := s.clock()
-	pending, err := tx.PendingNotice(ctx, r.ID, to.kind, to.to, now)
+	last, err := tx.LatestNotice(ctx, r.ID, to.kind, to.to)
 	if err != nil {
 		return err
 	}
-	if pending != nil && pending.RequestEventID != nil {
-		subject, body, err := s.composeNotice(ctx, tx, to, r, c, *pending.RequestEventID)
-		if err != nil {
-			return err
-		}
-		if ok, err := tx.RewriteMail(ctx, pending.ID, subject, body, now); err != nil || ok {
-			return err
-		}
-	}
 	due := now
-	if to.last != nil && to.last.Add(NoticeSpacing).After(now) {
-		due = to.last.Add(NoticeSpacing)
+	if last != nil {
+		leased := last.LeaseUntil != nil && last.LeaseUntil.After(now)
+		switch {
+		case last.State == store.MailQueued && !leased && last.RequestEventID != nil:
+			subject, body, err := s.composeNotice(ctx, tx, to, r, c, *last.RequestEventID)
+			if err != nil {
+				return err
+			}
+			if ok, err := tx.RewriteMail(ctx, last.ID, subject, body, now); err != nil || ok {
+				return err
+			}
+			due = now.Add(NoticeSpacing) // claimed since: it is going out now
+		case last.State == store.MailQueued:
+			due = now.Add(NoticeSpacing)
+		case last.State == store.MailSent && last.SentAt != nil && last.SentAt.Add(NoticeSpacing).After(now):
+			due = last.SentAt.Add(NoticeSpacing)
+		}
 	}
 	subject, body, err := s.composeNotice(ctx, tx, to, r, c, e.ID)
 	if err != nil {
@@ -95,11 +97,12 @@ func (s *Service) notice(ctx context.Context, tx *store.Store, to audience, r *s
 	if err := tx.EnqueueMail(ctx, m); err != nil {
 		return fmt.Errorf("queue notice of request %d: %w", r.ID, err)
 	}
-	return tx.UpdateRequest(ctx, r.ID, to.record(due))
+	return nil
 }
 
 // composeNotice writes the notice of every change to r since event from
-// that is news to its reader.
+// that is news to its reader. It never quotes what anyone wrote (a note,
+// a field): mail is not where a client's matters are read.
 func (s *Service) composeNotice(ctx context.Context, tx *store.Store, to audience, r *store.Request, c *store.Client, from uint64) (subject, body string, err error) {
 	events, err := tx.RequestEvents(ctx, store.EventQuery{RequestID: r.ID, FromID: from})
 	if err != nil {
@@ -112,16 +115,16 @@ func (s *Service) composeNotice(ctx context.Context, tx *store.Store, to audienc
 			continue
 		}
 		at := e.At.UTC().Format(mailTimeLayout)
-		prefix := "mail.request_update."
-		if to.kind == MailRequestTeam {
-			prefix = "admin.mail.request_team."
+		if e.Kind == store.EventStatus {
+			items = append(items, p.T(to.items+e.Kind, at, p.T("request.status."+e.Status)))
+		} else {
+			items = append(items, p.T(to.items+e.Kind, at))
 		}
-		items = append(items, p.T(prefix+e.Kind, at, p.T("request.status."+e.Status)))
 	}
 	list := strings.Join(items, "\n")
 	if to.kind == MailRequestTeam {
 		subject = p.T("admin.mail.request_team.subject", r.ID, r.TypeName, c.Name)
-		body = p.T("admin.mail.request_team.body", c.Name, c.Email, r.ID, r.TypeName, r.Summary, list,
+		body = p.T("admin.mail.request_team.body", c.Name, c.Email, r.ID, r.TypeName, list,
 			s.ConnectCommand(s.cfg.StaffUser)+fmt.Sprintf(" requests show %d", r.ID))
 	} else {
 		subject = p.T("mail.request_update.subject", r.ID, r.TypeName)

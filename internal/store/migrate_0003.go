@@ -33,8 +33,6 @@ type v3Request struct {
 	UpdatedAt       time.Time      `gorm:"not null"`
 	ClientUpdatedAt time.Time      `gorm:"not null;index:idx_requests_client_updated,priority:2"`
 	ClientSeenAt    time.Time      `gorm:"not null"`
-	ClientNoticeAt  *time.Time
-	TeamNoticeAt    *time.Time
 }
 type v3RequestEvent struct {
 	ID         uint64     `gorm:"primaryKey;index:idx_request_events_request,priority:2"`

@@ -23,15 +23,19 @@ func ClientStatuses() []string {
 // EmailNorm and Status they feed the full-text index client_search
 // (migration 0002), kept in step by triggers.
 type Client struct {
-	ID           uint64 `gorm:"primaryKey"`
-	Email        string `gorm:"size:320;not null"`
-	EmailNorm    string `gorm:"size:320;not null;uniqueIndex;index:idx_clients_status_email,priority:2"`
-	Name         string `gorm:"size:200;not null"`
-	NameNorm     string `gorm:"size:200;not null"`
-	Company      string `gorm:"size:200;not null;default:''"`
-	CompanyNorm  string `gorm:"size:200;not null;default:''"`
-	Phone        string `gorm:"size:50;not null;default:''"`
-	Lang         string `gorm:"size:8;not null;default:'en'"`
+	ID          uint64 `gorm:"primaryKey"`
+	Email       string `gorm:"size:320;not null"`
+	EmailNorm   string `gorm:"size:320;not null;uniqueIndex;index:idx_clients_status_email,priority:2"`
+	Name        string `gorm:"size:200;not null"`
+	NameNorm    string `gorm:"size:200;not null"`
+	Company     string `gorm:"size:200;not null;default:''"`
+	CompanyNorm string `gorm:"size:200;not null;default:''"`
+	Phone       string `gorm:"size:50;not null;default:''"`
+	// Lang is the language of the client's screens and mails, "" while
+	// the client has not chosen one (mails are then in English). No
+	// default in the model, so that gorm writes "" rather than the
+	// column's old default.
+	Lang         string `gorm:"size:8;not null"`
 	Status       string `gorm:"size:16;not null;index:idx_clients_status_email,priority:1"`
 	PasswordHash string `gorm:"size:200;not null;default:''"`
 	FailedLogins int    `gorm:"not null;default:0"`

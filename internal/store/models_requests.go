@@ -64,9 +64,7 @@ func RequestStatuses() []string {
 // are copies made at submission. UpdatedAt is the last change of any kind
 // (the staff queue's "updated"); ClientUpdatedAt the last change the client
 // can see (a status, a visible note, their own note), which orders their
-// list; the request is unread while it is after ClientSeenAt. ClientNoticeAt and
-// TeamNoticeAt are when the last notice mail to each was due: the next is
-// due a minute later at the soonest.
+// list; the request is unread while it is after ClientSeenAt.
 type Request struct {
 	ID              uint64    `gorm:"primaryKey;index:idx_requests_client_updated,priority:3;index:idx_requests_client_id,priority:2;index:idx_requests_type_id,priority:2;index:idx_requests_status_id,priority:2;index:idx_requests_assignee_id,priority:2"`
 	ClientID        uint64    `gorm:"not null;index:idx_requests_client_updated,priority:1;index:idx_requests_client_id,priority:1"`
@@ -81,8 +79,6 @@ type Request struct {
 	UpdatedAt       time.Time `gorm:"not null"`
 	ClientUpdatedAt time.Time `gorm:"not null;index:idx_requests_client_updated,priority:2"`
 	ClientSeenAt    time.Time `gorm:"not null"`
-	ClientNoticeAt  *time.Time
-	TeamNoticeAt    *time.Time
 }
 
 // Unread reports whether the client has not yet seen the latest change.

@@ -105,7 +105,6 @@ func (s *Store) RequestByID(ctx context.Context, id uint64) (*Request, error) {
 type RequestUpdate struct {
 	Status, Assignee                         *string
 	UpdatedAt, ClientUpdatedAt, ClientSeenAt *time.Time
-	ClientNoticeAt, TeamNoticeAt             *time.Time
 }
 
 // UpdateRequest changes the named columns of request id.
@@ -121,8 +120,6 @@ func (s *Store) UpdateRequest(ctx context.Context, id uint64, u RequestUpdate) e
 	set("updated_at", deref(u.UpdatedAt), u.UpdatedAt != nil)
 	set("client_updated_at", deref(u.ClientUpdatedAt), u.ClientUpdatedAt != nil)
 	set("client_seen_at", deref(u.ClientSeenAt), u.ClientSeenAt != nil)
-	set("client_notice_at", deref(u.ClientNoticeAt), u.ClientNoticeAt != nil)
-	set("team_notice_at", deref(u.TeamNoticeAt), u.TeamNoticeAt != nil)
 	if len(cols) == 0 {
 		return nil
 	}
@@ -283,19 +280,17 @@ func (s *Store) CountUnread(ctx context.Context, clientID uint64) (int64, error)
 	return n, nil
 }
 
-// PendingNotice finds the notice mail of a request to one address that is
-// still waiting in the outbox and not claimed by a worker at now, or nil.
-func (s *Store) PendingNotice(ctx context.Context, requestID uint64, kind, to string, now time.Time) (*OutboxMessage, error) {
+// LatestNotice finds the newest notice mail about a request to one
+// address, whatever its state, or nil. On PostgreSQL, inside a
+// transaction, the row stays locked until it ends.
+func (s *Store) LatestNotice(ctx context.Context, requestID uint64, kind, to string) (*OutboxMessage, error) {
 	var out []OutboxMessage
-	q := s.with(ctx).
-		Where("request_id = ? AND kind = ? AND to_addr = ? AND state = ? AND (lease_until IS NULL OR lease_until <= ?)",
-			requestID, kind, to, MailQueued, now).
-		Order("id DESC").Limit(1)
+	q := s.with(ctx).Where("request_id = ? AND kind = ? AND to_addr = ?", requestID, kind, to).Order("id DESC").Limit(1)
 	if s.dialect == "postgres" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	if err := q.Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("find pending notice of request %d: %w", requestID, err)
+		return nil, fmt.Errorf("find latest notice of request %d: %w", requestID, err)
 	}
 	if len(out) == 0 {
 		return nil, nil

@@ -175,9 +175,6 @@ func (s *Store) createClients(ctx context.Context, cs []Client, skipKnown bool) 
 		c.EmailNorm = NormalizeEmail(c.Email)
 		c.NameNorm = NormalizeSearch(c.Name)
 		c.CompanyNorm = NormalizeSearch(c.Company)
-		if c.Lang == "" {
-			c.Lang = "en"
-		}
 		if c.CreatedAt.IsZero() {
 			c.CreatedAt = now
 		}

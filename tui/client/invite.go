@@ -78,7 +78,7 @@ func (s *invite) Update(msg tea.Msg) tea.Cmd {
 			return svc.AcceptInvitation(ctx, a, token, password, repeat)
 		}
 	}, func(c *store.Client) tea.Cmd {
-		return send(loggedInMsg{client: c, invited: true})
+		return send(loggedInMsg{client: c})
 	})
 }
 

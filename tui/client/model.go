@@ -138,7 +138,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case welcomeMsg:
 		return m, m.show(newWelcome(m.d, msg.notice))
 	case loggedInMsg:
-		return m, m.logIn(msg.client, msg.notice, msg.invited)
+		return m, m.logIn(msg.client, msg.notice)
 	case verifyMsg:
 		return m, m.show(newVerify(m.d, m.guest, strings.TrimSpace(msg.email), msg.notice))
 	case resetMsg:
@@ -252,14 +252,12 @@ func (m *Model) open(to string) tea.Cmd {
 // logIn makes c the session's client. The session is bound to c so that a
 // password reset or a disable elsewhere ends it.
 //
-// The language: one the person picked on the welcome screen in this
-// session is what they want now, so it is saved on the account. After
-// accepting an invitation, the language the terminal's locale gave is
-// saved too: the account's own is only the default staff left ("en"
-// unless they said otherwise), never the client's choice. In every other
-// case the account's saved language wins over the locale and the session
-// switches to it, so a choice made once follows the client everywhere.
-func (m *Model) logIn(c *store.Client, notice string, invited bool) tea.Cmd {
+// The language, in this order: one the person picked in this session is
+// what they want now, so it is saved on the account; else the account's
+// own (chosen before, or set by staff for the invitation) wins over the
+// terminal's locale, so a choice made once follows the client everywhere;
+// else, for an account with none yet, the locale's is saved.
+func (m *Model) logIn(c *store.Client, notice string) tea.Cmd {
 	if c == nil {
 		return nil
 	}
@@ -272,11 +270,14 @@ func (m *Model) logIn(c *store.Client, notice string, invited bool) tea.Cmd {
 	}
 	m.d.svc.Sessions().Bind(m.d.sess.Context, c.ID, m.d.sess.ID, end)
 	var save tea.Cmd
-	if m.langSrc == langChosen || (invited && m.langSrc == langLocale) {
+	switch {
+	case m.langSrc == langChosen || (c.Lang == "" && m.langSrc == langLocale):
 		save = m.saveLang(m.d.p.Lang())
 		m.langSrc = langAccount
-	} else {
+	case c.Lang != "":
 		m.setLang(text.Lang(c.Lang), langAccount)
+	default:
+		m.langSrc = langAccount
 	}
 	return tea.Batch(save, m.show(newHome(m.d, m.actor, c, notice)))
 }

@@ -50,12 +50,10 @@ type (
 	openMsg struct{ to string }
 	// backMsg leaves a screen: for home when logged in, else for welcome.
 	backMsg struct{}
-	// loggedInMsg: the person is now this client, by whatever path;
-	// invited when by accepting an invitation (see Model.logIn).
+	// loggedInMsg: the person is now this client, by whatever path.
 	loggedInMsg struct {
-		client  *store.Client
-		notice  string
-		invited bool
+		client *store.Client
+		notice string
 	}
 	// verifyMsg asks for the code mailed to email to confirm it.
 	verifyMsg struct{ email, notice string }

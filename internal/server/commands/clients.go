@@ -161,7 +161,7 @@ func (r *runner) clientsAddCmd() *cobra.Command {
 	f.StringVar(&in.Name, "name", "", r.p.T("cmd.flag.name"))
 	f.StringVar(&in.Company, "company", "", r.p.T("cmd.flag.company"))
 	f.StringVar(&in.Phone, "phone", "", r.p.T("cmd.flag.phone"))
-	f.StringVar(&in.Lang, "lang", string(text.English), r.p.T("cmd.flag.lang", strings.Join(langs, ", ")))
+	f.StringVar(&in.Lang, "lang", "", r.p.T("cmd.flag.lang", strings.Join(langs, ", ")))
 	return cmd
 }
 

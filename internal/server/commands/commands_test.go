@@ -235,7 +235,7 @@ func TestClientsAddLang(t *testing.T) {
 		stored  string
 		subject string
 	}{
-		{"default English", nil, 0, "", "en", en},
+		{"none chosen: English mail, the client chooses later", nil, 0, "", "", en},
 		{"French", []string{"--lang", "fr"}, 0, "", "fr", fr},
 		{"English", []string{"--lang=en"}, 0, "", "en", en},
 		{"any case", []string{"--lang", "FR"}, 0, "", "fr", fr},
