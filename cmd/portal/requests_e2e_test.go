@@ -63,7 +63,7 @@ func TestRequestJourneyInFrench(t *testing.T) {
 	steps := [][]string{
 		{"requests", "assign", "1", "sam"},
 		{"requests", "status", "1", "in_progress"},
-		{"requests", "note", "1", "Nous avons lu le bail ; le loyer double en troisième année."},
+		{"requests", "note", "--visible", "1", "Nous avons lu le bail ; le loyer double en troisième année."},
 		{"requests", "note", "--internal", "1", "Call the landlord's lawyer"},
 		{"requests", "status", "1", "waiting"},
 	}

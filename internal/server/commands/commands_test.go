@@ -531,7 +531,7 @@ func TestHelp(t *testing.T) {
 		{"requests help", []string{"help", "requests"}, []string{"portal-admin requests COMMAND", "assign", "list", "note", "show", "status"}},
 		{"types help", []string{"types", "--help"}, []string{"portal-admin types COMMAND", "add", "disable", "edit", "enable", "list", "show"}},
 		{"requests list help", []string{"help", "requests", "list"}, []string{"--assignee NAME", "--client EMAIL", "--type ID", "--status S", "--limit N", "--json"}},
-		{"requests note help", []string{"requests", "note", "-h"}, []string{"[TEXT...]", "--internal", "standard input"}},
+		{"requests note help", []string{"requests", "note", "-h"}, []string{"[TEXT...]", "--internal", "--visible", "standard input"}},
 		{"types add help", []string{"help", "types", "add"}, []string{"NAME...", "--field SPEC", "--description D", "Subject: text, required"}},
 		{"clients add help", []string{"help", "clients", "add"}, []string{"[--lang en|fr]", "--lang L", "en, fr"}},
 		{"--help", []string{"--help"}, []string{"Usage:", "clients"}},

@@ -309,9 +309,14 @@ func (r *runner) requestsStatusCmd() *cobra.Command {
 }
 
 func (r *runner) requestsNoteCmd() *cobra.Command {
-	var internal bool
-	cmd := r.requestLeaf("note ID [--internal] [TEXT...]", "cmd.requests.note.short", r.minArgs("ID"),
+	var internal, visible bool
+	cmd := r.requestLeaf("note ID --internal|--visible [TEXT...]", "cmd.requests.note.short", r.minArgs("ID"),
 		func(cmd *cobra.Command, args []string) error {
+			// Who reads the note is never a default: a remark meant for
+			// colleagues must not reach the client by a forgotten flag.
+			if internal == visible {
+				return r.usage("cmd.requests.note_audience")
+			}
 			id, err := r.requestID(args[0])
 			if err != nil {
 				return err
@@ -335,6 +340,7 @@ func (r *runner) requestsNoteCmd() *cobra.Command {
 			return err
 		})
 	cmd.Flags().BoolVar(&internal, "internal", false, r.p.T("cmd.flag.internal"))
+	cmd.Flags().BoolVar(&visible, "visible", false, r.p.T("cmd.flag.visible"))
 	return cmd
 }
 

@@ -88,7 +88,7 @@ func TestRequestsWork(t *testing.T) {
 				}
 				return ""
 			}},
-		{"note, words joined", []string{"requests", "note", "1", "Clause", "7", "looks", "fine."}, "ignored", "Note added to request #1; the client will be told.\n",
+		{"note, words joined", []string{"requests", "note", "--visible", "1", "Clause", "7", "looks", "fine."}, "ignored", "Note added to request #1; the client will be told.\n",
 			func(v *portal.RequestView) string {
 				e := v.Events[len(v.Events)-1]
 				if e.Kind != store.EventNote || e.Body != "Clause 7 looks fine." || e.Internal || e.Author != "sam" {
@@ -104,14 +104,14 @@ func TestRequestsWork(t *testing.T) {
 				}
 				return ""
 			}},
-		{"note after --, starting with a dash", []string{"requests", "note", "1", "--", "-5%", "on", "fees"}, "", "Note added to request #1",
+		{"note after --, starting with a dash", []string{"requests", "note", "--visible", "1", "--", "-5%", "on", "fees"}, "", "Note added to request #1",
 			func(v *portal.RequestView) string {
 				if e := v.Events[len(v.Events)-1]; e.Body != "-5% on fees" {
 					return fmt.Sprintf("event %+v", e)
 				}
 				return ""
 			}},
-		{"note from stdin, lines kept", []string{"requests", "note", "1"}, "Dear Ada,\r\n\r\nclause 7 is fine.\n  - Sam\n", "Note added to request #1",
+		{"note from stdin, lines kept", []string{"requests", "note", "--visible", "1"}, "Dear Ada,\r\n\r\nclause 7 is fine.\n  - Sam\n", "Note added to request #1",
 			func(v *portal.RequestView) string {
 				if e := v.Events[len(v.Events)-1]; e.Body != "Dear Ada,\n\nclause 7 is fine.\n  - Sam" || e.Internal {
 					return fmt.Sprintf("event %+v", e)
@@ -521,27 +521,29 @@ func TestRequestsRefusals(t *testing.T) {
 		{"status: unknown request", []string{"requests", "status", "2", "done"}, "", 1, "No request #2."},
 		{"status: extra", []string{"requests", "status", "1", "done", "now"}, "", 2, `Unexpected argument "now"`},
 		// note
-		{"note: empty", []string{"requests", "note", "1", ""}, "", 1, "The note: Required."},
-		{"note: blank", []string{"requests", "note", "1", " ", " "}, "", 1, "The note: Required."},
-		{"note: escape", []string{"requests", "note", "1", "hello" + esc2J}, "", 1, "The note: Contains control characters"},
-		{"note: OSC 52", []string{"requests", "note", "1", "copy", osc52}, "", 1, "The note: Contains control characters"},
-		{"note: C1 CSI", []string{"requests", "note", "1", "a\u009b31m"}, "", 1, "The note: Contains control characters"},
-		{"note: bidi override", []string{"requests", "note", "1", "abc\u202edef"}, "", 1, "The note: Contains control characters"},
-		{"note: invalid UTF-8", []string{"requests", "note", "1", "a" + badUTF8}, "", 1, "The note: Contains control characters"},
-		{"note: 100 kB", []string{"requests", "note", "1", huge}, "", 1, "The note: Too long: at most 5000 characters."},
+		{"note: empty", []string{"requests", "note", "--visible", "1", ""}, "", 1, "The note: Required."},
+		{"note: blank", []string{"requests", "note", "--visible", "1", " ", " "}, "", 1, "The note: Required."},
+		{"note: escape", []string{"requests", "note", "--visible", "1", "hello" + esc2J}, "", 1, "The note: Contains control characters"},
+		{"note: OSC 52", []string{"requests", "note", "--visible", "1", "copy", osc52}, "", 1, "The note: Contains control characters"},
+		{"note: C1 CSI", []string{"requests", "note", "--visible", "1", "a\u009b31m"}, "", 1, "The note: Contains control characters"},
+		{"note: bidi override", []string{"requests", "note", "--visible", "1", "abc\u202edef"}, "", 1, "The note: Contains control characters"},
+		{"note: invalid UTF-8", []string{"requests", "note", "--visible", "1", "a" + badUTF8}, "", 1, "The note: Contains control characters"},
+		{"note: 100 kB", []string{"requests", "note", "--visible", "1", huge}, "", 1, "The note: Too long: at most 5000 characters."},
 		{"note: internal and 100 kB", []string{"requests", "note", "--internal", "1", huge}, "", 1, "The note: Too long"},
-		{"note: unknown flag in the text", []string{"requests", "note", "1", "fees", "-5%"}, "", 2, `Unknown flag -5; run "help requests note" for the flags.`},
-		{"note: unknown request", []string{"requests", "note", "2", "hello"}, "", 1, "No request #2."},
-		{"note: no ID", []string{"requests", "note"}, "", 2, "Missing ID; usage: portal-admin requests note ID [--internal] [TEXT...]"},
-		{"note: stdin empty", []string{"requests", "note", "1"}, "", 1, "The note: Required."},
-		{"note: stdin blank lines", []string{"requests", "note", "1"}, "\n \n\n", 1, "The note: Required."},
-		{"note: stdin escape", []string{"requests", "note", "1"}, "line one\nline " + esc2J + "two\n", 1, "The note: Contains control characters"},
+		{"note: unknown flag in the text", []string{"requests", "note", "--visible", "1", "fees", "-5%"}, "", 2, `Unknown flag -5; run "help requests note" for the flags.`},
+		{"note: unknown request", []string{"requests", "note", "--visible", "2", "hello"}, "", 1, "No request #2."},
+		{"note: neither --visible nor --internal", []string{"requests", "note", "1", "hello"}, "", 2, "Say who reads the note"},
+		{"note: both --visible and --internal", []string{"requests", "note", "--visible", "--internal", "1", "hello"}, "", 2, "Say who reads the note"},
+		{"note: no ID", []string{"requests", "note"}, "", 2, "Missing ID; usage: portal-admin requests note ID --internal|--visible [TEXT...]"},
+		{"note: stdin empty", []string{"requests", "note", "--visible", "1"}, "", 1, "The note: Required."},
+		{"note: stdin blank lines", []string{"requests", "note", "--visible", "1"}, "\n \n\n", 1, "The note: Required."},
+		{"note: stdin escape", []string{"requests", "note", "--visible", "1"}, "line one\nline " + esc2J + "two\n", 1, "The note: Contains control characters"},
 		{"note: stdin OSC 52", []string{"requests", "note", "1", "--internal"}, osc52, 1, "The note: Contains control characters"},
-		{"note: stdin invalid UTF-8", []string{"requests", "note", "1"}, "caf" + badUTF8 + "\n", 1, "The note: Contains control characters"},
-		{"note: stdin NUL", []string{"requests", "note", "1"}, "a\x00b", 1, "The note: Contains control characters"},
-		{"note: stdin lone CR", []string{"requests", "note", "1"}, "ok\rEVIL", 1, "The note: Contains control characters"},
-		{"note: stdin 64 KiB, over the portal's limit", []string{"requests", "note", "1"}, strings.Repeat("a", maxNoteKiB*1024), 1, "The note: Too long: at most 5000 characters."},
-		{"note: stdin over 64 KiB", []string{"requests", "note", "1"}, tooBig, 1, "The note on standard input is over 64 KiB; send a shorter one."},
+		{"note: stdin invalid UTF-8", []string{"requests", "note", "--visible", "1"}, "caf" + badUTF8 + "\n", 1, "The note: Contains control characters"},
+		{"note: stdin NUL", []string{"requests", "note", "--visible", "1"}, "a\x00b", 1, "The note: Contains control characters"},
+		{"note: stdin lone CR", []string{"requests", "note", "--visible", "1"}, "ok\rEVIL", 1, "The note: Contains control characters"},
+		{"note: stdin 64 KiB, over the portal's limit", []string{"requests", "note", "--visible", "1"}, strings.Repeat("a", maxNoteKiB*1024), 1, "The note: Too long: at most 5000 characters."},
+		{"note: stdin over 64 KiB", []string{"requests", "note", "--visible", "1"}, tooBig, 1, "The note on standard input is over 64 KiB; send a shorter one."},
 		{"note: stdin 1 MB", []string{"requests", "note", "1", "--internal"}, strings.Repeat("x", 1<<20), 1, "over 64 KiB"},
 		// assign
 		{"assign: missing", []string{"requests", "assign", "1"}, "", 2, "Missing NAME; usage: portal-admin requests assign ID NAME|-"},
@@ -568,9 +570,9 @@ func TestRequestsRefusals(t *testing.T) {
 		{"show", func(id string) []string { return []string{"requests", "show", id} }},
 		{"show --json", func(id string) []string { return []string{"requests", "show", "--json", id} }},
 		{"status", func(id string) []string { return []string{"requests", "status", id, "done"} }},
-		{"note", func(id string) []string { return []string{"requests", "note", id, "hello"} }},
+		{"note", func(id string) []string { return []string{"requests", "note", "--visible", id, "hello"} }},
 		{"note --internal", func(id string) []string { return []string{"requests", "note", "--internal", id, "hello"} }},
-		{"note from stdin", func(id string) []string { return []string{"requests", "note", id} }},
+		{"note from stdin", func(id string) []string { return []string{"requests", "note", "--visible", id} }},
 		{"assign", func(id string) []string { return []string{"requests", "assign", id, "sam"} }},
 	} {
 		for _, bad := range []struct{ id, shown string }{

@@ -209,7 +209,7 @@ func TestWritesPerRole(t *testing.T) {
 				submit(t, env, "ada@example.com", 1, "Lease", "", "low")
 				return func() bool { return view(t, env, 1).Status == store.RequestInProgress }
 			}, true, true, "Request #1 is now in_progress"},
-		{"requests note", []string{"requests", "note", "1", "Looks", "fine"}, "",
+		{"requests note", []string{"requests", "note", "--visible", "1", "Looks", "fine"}, "",
 			func(t *testing.T, env *portaltest.Env) check {
 				addReview(t, env)
 				submit(t, env, "ada@example.com", 1, "Lease", "", "low")
