@@ -329,6 +329,11 @@ func TestRequestTypes(t *testing.T) {
 	if err != nil || view.Fields[0].Label != "Question" || view.TypeName != "Advice" {
 		t.Fatalf("after edit: %+v, %v", view, err)
 	}
+	// An edit made from an old read is refused, not lost.
+	stale := portal.TypeInput{Name: "Advice again", Fields: []store.RequestField{f}, ReadAt: rt.UpdatedAt.Add(-time.Second)}
+	if _, err := svc.EditRequestType(ctx, env.Admin(), rt.ID, stale); portal.AsError(err) == nil || portal.AsError(err).Key != "error.type.changed" {
+		t.Fatalf("stale edit: err = %v", err)
+	}
 	if err := svc.SetRequestTypeDisabled(ctx, env.Admin(), rt.ID, true); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/clientportal/portal/internal/store"
 )
@@ -33,6 +34,10 @@ type TypeInput struct {
 	Name        string
 	Description string
 	Fields      []store.RequestField
+	// ReadAt, for an edit, is the type's UpdatedAt when the editor read
+	// it: an edit made meanwhile by someone else is then refused rather
+	// than silently undone. Zero skips the check.
+	ReadAt time.Time
 }
 
 // ParseFieldSpec reads one field of a request type as staff write it, on
@@ -239,6 +244,12 @@ func (s *Service) EditRequestType(ctx context.Context, a Actor, id uint64, in Ty
 	}
 	var t *store.RequestType
 	err = s.tx(ctx, func(tx *store.Store) error {
+		if !in.ReadAt.IsZero() {
+			cur, err := tx.RequestTypeByID(ctx, id)
+			if err == nil && !cur.UpdatedAt.Equal(in.ReadAt) {
+				return refuse(FieldTypeName, "error.type.changed", cur.Name)
+			}
+		}
 		f := string(fields)
 		err := tx.UpdateRequestType(ctx, id, store.RequestTypeUpdate{Name: &in.Name, Description: &in.Description, Fields: &f, At: s.clock()})
 		switch {

@@ -252,7 +252,7 @@ func (r *runner) typesEditCmd() *cobra.Command {
 			if err != nil {
 				return r.failed(err, nil)
 			}
-			in := portal.TypeInput{Name: t.Name, Description: t.Description, Fields: fields}
+			in := portal.TypeInput{Name: t.Name, Description: t.Description, Fields: fields, ReadAt: t.UpdatedAt}
 			if changed("name") {
 				in.Name = name
 			}
