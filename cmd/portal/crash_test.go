@@ -130,3 +130,78 @@ func TestKill9LosesNothingConfirmed(t *testing.T) {
 		t.Fatalf("staff list after crash: %v\n%s", err, out)
 	}
 }
+
+// TestKill9KeepsConfirmedRequestWork kills the server right after a client
+// saw their request confirmed, and again right after staff notes were
+// confirmed: after each restart the request and every note are there, and
+// the legal team's notice of the request goes out.
+func TestKill9KeepsConfirmedRequestWork(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and restarts it")
+	}
+	bin := buildPortal(t)
+	root := t.TempDir()
+	signer, _ := newSigner(t, root, "admin")
+	adminLine := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey())))
+	common := []string{"--data", filepath.Join(root, "data"), "--host-keys", filepath.Join(root, "keys"),
+		"--initial-admin-key", adminLine, "--team-email", "legal@example.com"}
+	run := func(ps *portalServer, args ...string) string {
+		t.Helper()
+		out, errOut, code := ps.staff(t, signer, "", args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		return out
+	}
+	kill := func(cmd *exec.Cmd) {
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+	}
+
+	cmd, addr := runBinary(t, bin, common...)
+	ps := &portalServer{addr: addr, dataDir: filepath.Join(root, "data")}
+	run(ps, "types", "add", "Advice", "--field", "Question: text, required")
+	run(ps, "clients", "add", "--email", "ann@example.com", "--name", "Ann Smith")
+	ann := ps.openTerminal(t, "invite-"+inviteToken(t, ps.waitMail(t, "ann@example.com", subjInvitation, 0).Body))
+	ann.waitFor("Welcome, Ann Smith")
+	ann.fill(firstPassword, firstPassword)
+	ann.waitFor("Hello, Ann Smith")
+	ann.send("n")
+	ann.waitFor("Advice")
+	ann.send("\r")
+	ann.waitFor("New request: Advice")
+	ann.fill("May I sublet the shop?")
+	ann.waitFor("Check your request")
+	ann.send("\r")
+	ann.waitFor("Your request #1 was sent")
+	kill(cmd)
+
+	cmd, ps.addr = runBinary(t, bin, common...)
+	if shown := run(ps, "requests", "show", "1"); !strings.Contains(shown, "May I sublet the shop?") {
+		t.Fatalf("after kill -9 the confirmed request is gone:\n%s", shown)
+	}
+	ps.waitMail(t, "legal@example.com", "Request #1 (Advice) from Ann Smith", 0)
+
+	const notes = 5
+	for i := 0; i < notes; i++ {
+		run(ps, "requests", "note", "--visible", "1", fmt.Sprintf("Note number %d", i))
+	}
+	kill(cmd)
+
+	_, ps.addr = runBinary(t, bin, common...)
+	shown := run(ps, "requests", "show", "1")
+	for i := 0; i < notes; i++ {
+		if !strings.Contains(shown, fmt.Sprintf("Note number %d", i)) {
+			t.Fatalf("after kill -9 confirmed note %d is gone:\n%s", i, shown)
+		}
+	}
+	if out := run(ps, "outbox", "list", "--state", "queued"); !strings.Contains(out, "ann@example.com") {
+		// The notice of the notes is either out already or waiting its
+		// minute; it must not have vanished.
+		if ps.waitMail(t, "ann@example.com", "News on your request #1", 0).Body == "" {
+			t.Fatal("the client's notice of the notes is lost")
+		}
+	}
+}

@@ -84,7 +84,7 @@ func TestRequestJourneyInFrench(t *testing.T) {
 	if strings.Contains(zoe.screenText(), "landlord") {
 		t.Fatal("the client sees an internal note")
 	}
-	zoe.send("a")
+	zoe.send("n")
 	zoe.waitFor("Note sur la demande n° 1")
 	zoe.send("Merci, voici le bail signé.")
 	zoe.send("\x13") // ctrl+s

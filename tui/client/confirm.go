@@ -37,6 +37,9 @@ func newConfirm(d *deps, a portal.Actor, form *requestForm) *confirm {
 
 func (s *confirm) Init() tea.Cmd { return nil }
 
+// leave gives up on sending (see Model.switchTo).
+func (s *confirm) leave() { s.run.stop() }
+
 func (s *confirm) Update(msg tea.Msg) tea.Cmd {
 	if r, ok := s.run.result(s, msg); ok {
 		if r.err != nil {

@@ -52,17 +52,19 @@ func requestData(t *testing.T, env *portaltest.Env, clk *clock, lang string) {
 // TestGoldenRequests draws the request screens at 80x24 in English and in
 // French, as TestGolden does the others.
 func TestGoldenRequests(t *testing.T) {
-	type words struct{ login, unread, form, confirm, dateErr, list, history, note, lang string }
+	type words struct{ login, unread, form, confirm, dateErr, list, history, note, discard, lang string }
 	langs := map[string]words{
 		"": {
 			login: "Log in with", unread: "My requests (2 with news)",
 			form: "New request: Contract", confirm: "Check your request", dateErr: "Type a date as",
-			list: "Updated (UTC)", history: "History", note: "Note on request #3", lang: "Choose the language",
+			list: "Updated (UTC)", history: "History", note: "Note on request #3", discard: "Press Esc again",
+			lang: "Choose the language",
 		},
 		"fr": {
 			login: "Connectez-vous avec", unread: "Mes demandes (2 avec du nouveau)",
 			form: "Nouvelle demande : Contract", confirm: "Vérifiez votre demande", dateErr: "Saisissez une date",
-			list: "Mise à jour (UTC)", history: "Historique", note: "Note sur la demande n° 3", lang: "Choisissez la langue",
+			list: "Mise à jour (UTC)", history: "Historique", note: "Note sur la demande n° 3", discard: "Appuyez de nouveau",
+			lang: "Choisissez la langue",
 		},
 	}
 	for lang, w := range langs {
@@ -99,9 +101,16 @@ func TestGoldenRequests(t *testing.T) {
 			{"my_requests", list},
 			{"request_page", page},
 			{"note_form", append(page[:len(page):len(page)],
-				goldenStep{keys: []string{"a"}, waitFor: w.note},
+				goldenStep{keys: []string{"n"}, waitFor: w.note},
 				goldenStep{typed: "Please call me on Monday.", keys: []string{"enter"}},
 				goldenStep{typed: "Thanks.", waitFor: "Thanks."},
+			)},
+			{"note_discard", append(page[:len(page):len(page)],
+				goldenStep{keys: []string{"n"}, waitFor: w.note},
+				goldenStep{typed: "Please call me on Monday.", keys: []string{"esc"}, waitFor: w.discard},
+			)},
+			{"request_form_discard", append(fill("2026-12-31")[:2:2],
+				goldenStep{typed: "Lease for the shop", keys: []string{"esc"}, waitFor: w.discard},
 			)},
 			{"language", []goldenStep{{keys: []string{"g"}, waitFor: w.lang}}},
 		}

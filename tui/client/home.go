@@ -56,6 +56,9 @@ func (h *home) Init() tea.Cmd {
 	return h.run.run(h, func(ctx context.Context) (any, error) { return svc.UnreadRequests(ctx, a) })
 }
 
+// leave gives up on the count (see Model.switchTo).
+func (h *home) leave() { h.run.stop() }
+
 func (h *home) Update(msg tea.Msg) tea.Cmd {
 	if r, ok := h.run.result(h, msg); ok {
 		if n, isCount := r.val.(int64); isCount && r.err == nil && n != h.unread {

@@ -64,6 +64,9 @@ func newLanguage(d *deps, a portal.Actor, save bool) *language {
 
 func (s *language) Init() tea.Cmd { return nil }
 
+// leave gives up on saving the choice (see Model.switchTo).
+func (s *language) leave() { s.run.stop() }
+
 func (s *language) Update(msg tea.Msg) tea.Cmd {
 	if r, ok := s.run.result(s, msg); ok {
 		if r.err != nil {

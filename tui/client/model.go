@@ -197,9 +197,8 @@ func (m *Model) request(msg tea.Msg) tea.Cmd {
 			return m.show(m.list)
 		}
 		m.list.markSeen(msg.seen)
-		m.cur = m.list
-		m.resize()
-		return nil
+		m.switchTo(m.list)
+		return m.list.resume()
 	case noteMsg:
 		return m.show(newNote(m.d, m.actor, msg.id))
 	}
@@ -327,10 +326,30 @@ func (m *Model) logOut() tea.Cmd {
 	return tea.Batch(record, m.show(newWelcome(m.d, "")))
 }
 
+// show makes s the screen shown, and starts it.
 func (m *Model) show(s screen) tea.Cmd {
+	m.switchTo(s)
+	return s.Init()
+}
+
+// leaver is a screen that may have a portal call running.
+type leaver interface {
+	// leave gives up on the screen's call, if any: the person no longer
+	// sees the screen, so its answer would only be dropped (a result goes
+	// to the screen shown). A screen kept to go back to (the list of
+	// requests) starts again what it still needs when shown again.
+	leave()
+}
+
+// switchTo shows s in place of the current screen, which gives up on its
+// running call: nothing may stay busy on a call whose answer no screen
+// will take.
+func (m *Model) switchTo(s screen) {
+	if l, ok := m.cur.(leaver); ok && m.cur != s {
+		l.leave()
+	}
 	m.cur = s
 	m.resize()
-	return s.Init()
 }
 
 // tall is a screen that fits itself to the height it is given: a list or

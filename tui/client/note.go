@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -19,7 +20,8 @@ const (
 )
 
 // note writes a note to the legal team on one request. Enter starts a new
-// line, so Ctrl+S sends it: a key every SSH client passes through.
+// line, so Ctrl+S sends it: a key every SSH client passes through. Esc on
+// a note with text in it asks first, and a second Esc throws it away.
 type note struct {
 	formScreen
 	actor portal.Actor
@@ -36,14 +38,17 @@ func newNote(d *deps, a portal.Actor, id uint64) *note {
 		id:    id,
 	}
 	s.submit = d.bind("client.key.ctrl_s", "client.help.send", "ctrl+s")
+	s.discard = d.p.T("client.note.discard")
 	return s
 }
 
 func (s *note) Init() tea.Cmd { return nil }
 
 func (s *note) Update(msg tea.Msg) tea.Cmd {
-	if km, ok := msg.(tea.KeyMsg); ok && !km.Paste && key.Matches(km, s.form.Keys().Back) {
-		s.stop()
+	if s.isEsc(msg) {
+		if !s.leaving(strings.TrimSpace(s.form.Value(portal.FieldNote)) != "") {
+			return nil
+		}
 		return send(requestMsg{id: s.id})
 	}
 	svc, a, id := s.d.svc, s.actor, s.id
@@ -61,5 +66,5 @@ func (s *note) View() string {
 }
 
 func (s *note) Keys() []key.Binding {
-	return []key.Binding{s.d.bind("ui.key.enter", "client.help.newline", "enter"), s.submit, s.form.Keys().Back}
+	return []key.Binding{s.d.bind("ui.key.enter", "client.help.newline", "enter"), s.submit, s.back()}
 }

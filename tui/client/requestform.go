@@ -26,7 +26,8 @@ const requiredMark = " *"
 // requestForm asks for the fields of one kind of request, in the kind's
 // order. It never calls the portal itself: Enter on the last field (or
 // Ctrl+S from any) shows what will be sent, and the confirm screen sends
-// it; a refusal comes back here beside its field (editMsg).
+// it; a refusal comes back here beside its field (editMsg). Esc on a form
+// with something in it asks first, and a second Esc throws it away.
 type requestForm struct {
 	formScreen
 	actor  portal.Actor
@@ -63,6 +64,7 @@ func newRequestForm(d *deps, a portal.Actor, rt store.RequestType) *requestForm 
 	}
 	s := &requestForm{formScreen: newFormScreen(d, uf...), actor: a, rt: rt, fields: fields, height: defaultHeight}
 	s.submit = d.bind("client.key.ctrl_s", "client.help.review", "ctrl+s")
+	s.discard = p.T("client.request.discard")
 	if err != nil || len(fields) == 0 {
 		s.broken = s.failed(err)
 	}
@@ -81,14 +83,36 @@ func (s *requestForm) Update(msg tea.Msg) tea.Cmd {
 	ev, cmd := s.update(msg)
 	switch ev {
 	case ui.FormBack:
-		return send(openMsg{to: toNewRequest})
+		if s.leaving(s.dirty()) {
+			return send(openMsg{to: toNewRequest})
+		}
 	case ui.FormSubmit:
 		s.form.ClearErrors()
 		if s.form.MissingRequired(s.d.p) {
+			s.follow()
 			return nil
 		}
 		return send(reviewMsg{form: s})
 	}
+	s.follow()
+	return cmd
+}
+
+// dirty reports whether anything was typed or chosen in the form.
+func (s *requestForm) dirty() bool {
+	for _, v := range s.values() {
+		if strings.TrimSpace(v) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// fail shows the portal's refusal as every form screen does, and keeps
+// the field it names in sight.
+func (s *requestForm) fail(err error) tea.Cmd {
+	cmd := s.formScreen.fail(err)
+	s.follow()
 	return cmd
 }
 
@@ -102,21 +126,33 @@ func (s *requestForm) values() []string {
 	return out
 }
 
-func (s *requestForm) View() string {
+// page is the whole form, however tall; start is the line where the
+// fields begin.
+func (s *requestForm) page() (lines []string, start int) {
 	st, p := s.d.st, s.d.p
 	title := st.Title.Render(p.T("client.request.new_title", text.Sanitize(s.rt.Name)))
 	if s.broken != "" {
-		return ui.Page(title, ui.Para(st.Error, s.broken, s.width))
+		return strings.Split(ui.Page(title, ui.Para(st.Error, s.broken, s.width)), "\n"), 0
 	}
 	head := ui.Page(title, ui.Para(st.Subtle, text.Sanitize(s.rt.Description), s.width),
 		ui.Para(st.Subtle, p.T("client.request.required"), s.width))
-	lines := strings.Split(ui.Page(head, s.form.View()), "\n")
-	// Keep the focused field (or the form's own error) in sight: a kind
-	// may have more fields than the screen has lines.
-	start := strings.Count(head, "\n") + 2
+	return strings.Split(ui.Page(head, s.form.View(), s.question()), "\n"), strings.Count(head, "\n") + 2
+}
+
+// follow keeps the focused field (or the form's own error, or the
+// question Esc asks) in sight, moving the page as little as it can: a
+// kind may have more fields than the screen has lines. It runs whenever
+// the form, the focus or the room change, never in View, so that
+// drawing twice draws the same.
+func (s *requestForm) follow() {
+	lines, start := s.page()
+	if s.broken != "" {
+		s.offset = 0
+		return
+	}
 	top, bottom := s.form.FocusSpan()
 	top, bottom = start+top, start+bottom
-	if s.form.HasFormError() {
+	if s.form.HasFormError() || s.asking {
 		bottom = len(lines) - 1
 	}
 	if top == start {
@@ -128,7 +164,16 @@ func (s *requestForm) View() string {
 		s.offset = bottom - h + 1
 	}
 	s.offset = max(0, min(s.offset, len(lines)-h))
-	return strings.Join(lines[s.offset:min(len(lines), s.offset+h)], "\n")
+}
+
+func (s *requestForm) View() string {
+	lines, _ := s.page()
+	if s.broken != "" {
+		return strings.Join(lines, "\n")
+	}
+	h := max(1, s.height)
+	from := max(0, min(s.offset, len(lines)-h)) // in range, whatever changed
+	return strings.Join(lines[from:min(len(lines), from+h)], "\n")
 }
 
 // Keys change with the field: a text area takes Enter for a new line, a
@@ -148,7 +193,7 @@ func (s *requestForm) Keys() []key.Binding {
 			pick = append(pick, s.d.bind("client.key.left_right", "ui.help.choose", "left", "right"))
 		}
 	}
-	return append(pick, enter, fk.Next, fk.Prev, s.submit, fk.Back)
+	return append(pick, enter, fk.Next, fk.Prev, s.submit, s.back())
 }
 
 func (s *requestForm) focusedIndex() int {
@@ -160,4 +205,12 @@ func (s *requestForm) focusedIndex() int {
 	return -1
 }
 
-func (s *requestForm) SetHeight(h int) { s.height = h }
+func (s *requestForm) SetWidth(w int) {
+	s.formScreen.SetWidth(w)
+	s.follow()
+}
+
+func (s *requestForm) SetHeight(h int) {
+	s.height = h
+	s.follow()
+}

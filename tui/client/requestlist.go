@@ -149,6 +149,19 @@ func (s *requestList) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// leave gives up on the page being loaded when the person opens a request
+// (see Model.switchTo); resume asks for it again on their return.
+func (s *requestList) leave() { s.run.stop() }
+
+// resume carries on where the list was left: the first page if it never
+// came, else the next one if the cursor is near the end of those loaded.
+func (s *requestList) resume() tea.Cmd {
+	if !s.loaded {
+		return s.reload()
+	}
+	return s.prefetch()
+}
+
 // prefetch loads the next page once the cursor nears the last row loaded.
 func (s *requestList) prefetch() tea.Cmd {
 	if !s.more || s.run.busy() || len(s.rows) == 0 || s.tbl.Cursor() < len(s.rows)-1-listPrefetch {

@@ -48,7 +48,7 @@ func newRequestPage(d *deps, a portal.Actor, id uint64, notice string, atEnd boo
 	return &requestPage{
 		d: d, actor: a, id: id, notice: notice, atEnd: atEnd, run: newRunner(d), scroll: newScroller(d),
 		height: defaultHeight,
-		note:   d.bind("client.key.a", "client.help.note", "a"),
+		note:   d.bind("client.key.n", "client.help.note", "n"),
 		back:   d.bind("ui.key.esc", "ui.help.back", "esc"),
 	}
 }
@@ -57,6 +57,9 @@ func (s *requestPage) Init() tea.Cmd {
 	svc, a, id := s.d.svc, s.actor, s.id
 	return s.run.run(s, func(ctx context.Context) (any, error) { return svc.RequestPage(ctx, a, id) })
 }
+
+// leave gives up on loading the page (see Model.switchTo).
+func (s *requestPage) leave() { s.run.stop() }
 
 func (s *requestPage) Update(msg tea.Msg) tea.Cmd {
 	if r, ok := s.run.result(s, msg); ok {

@@ -112,8 +112,10 @@ func TestRequestFormKeys(t *testing.T) {
 	if f.form.Value(portal.RequestFieldName(1)) != "Some details" || f.form.Value(portal.RequestFieldName(3)) != "Normal" {
 		t.Errorf("values lost: %q", f.values())
 	}
-	// Esc on the form goes back to the kinds, and Esc there home.
-	h.press("esc")
+	// Esc on the form goes back to the kinds once what was typed is thrown
+	// away (see TestEscAsksBeforeDiscardingARequest); on an empty form at
+	// once. Esc there goes home.
+	h.press("esc", "esc")
 	h.RequireView("Choose the kind of request")
 	h.press("down", "enter")
 	h.RequireView("New request: Document request", "Documents *")
@@ -365,7 +367,14 @@ func TestAddNote(t *testing.T) {
 
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
-	h.press("m", "enter", "a")
+	h.press("m", "enter")
+	// n adds a note, as in the staff console (where a assigns).
+	h.RequireView("n   add a note")
+	h.press("a")
+	if _, ok := h.m.cur.(*requestPage); !ok {
+		t.Fatalf("a left the request's page:\n%s", h.View())
+	}
+	h.press("n")
 	h.RequireView("Note on request #1", "enter  new line", "ctrl+s send")
 	h.press("ctrl+s")
 	h.RequireView("This field is required.")
@@ -374,7 +383,7 @@ func TestAddNote(t *testing.T) {
 		t.Fatalf("esc from the note did not go back to the page:\n%s", h.View())
 	}
 
-	h.press("a")
+	h.press("n")
 	h.Type("Please call me")
 	h.press("enter")
 	h.Type("on Monday.")
@@ -388,7 +397,7 @@ func TestAddNote(t *testing.T) {
 	}
 
 	// A note too long is refused beside the field, and not stored.
-	h.press("a")
+	h.press("n")
 	h.Paste(strings.Repeat("x", portal.MaxNoteLen+1))
 	h.press("ctrl+s")
 	h.RequireView("Too long: at most 5000 characters.")
@@ -487,22 +496,28 @@ func TestListPagesAndFilter(t *testing.T) {
 	}
 }
 
+// addLongKind adds a kind with every field, several long, and many
+// choices: taller than the screen.
+func addLongKind(t *testing.T, env *portaltest.Env) {
+	t.Helper()
+	var specs []string
+	for i := range 12 {
+		specs = append(specs, fmt.Sprintf("A rather long question number %d about the matter: text", i))
+	}
+	var choices []string
+	for i := range 30 {
+		choices = append(choices, fmt.Sprintf("Option %d", i))
+	}
+	specs = append(specs, "Details: multiline, required", "When: date", "Which: choice("+strings.Join(choices, " | ")+"), required")
+	env.AddRequestType(t, "A kind with many fields", specs...)
+}
+
 func TestRequestScreensFitAnySize(t *testing.T) {
 	quit := map[string]string{"": "ctrl+c quit", "fr": "ctrl+c quitter"}
 	for lang, wantQuit := range quit {
 		env, clk := newClockEnv(t)
 		requestData(t, env, clk, lang)
-		// A kind with every field, several long, and many choices.
-		var specs []string
-		for i := range 12 {
-			specs = append(specs, fmt.Sprintf("A rather long question number %d about the matter: text", i))
-		}
-		var choices []string
-		for i := range 30 {
-			choices = append(choices, fmt.Sprintf("Option %d", i))
-		}
-		specs = append(specs, "Details: multiline, required", "When: date", "Which: choice("+strings.Join(choices, " | ")+"), required")
-		env.AddRequestType(t, "A kind with many fields", specs...)
+		addLongKind(t, env)
 		screens := map[string]func(h *harness){
 			"home":     func(h *harness) {},
 			"language": func(h *harness) { h.press("g") },
@@ -525,7 +540,7 @@ func TestRequestScreensFitAnySize(t *testing.T) {
 			},
 			"list": func(h *harness) { h.press("m") },
 			"page": func(h *harness) { h.press("m", "enter") },
-			"note": func(h *harness) { h.press("m", "enter", "a") },
+			"note": func(h *harness) { h.press("m", "enter", "n") },
 		}
 		for name, open := range screens {
 			t.Run(name+"/"+lang, func(t *testing.T) {
@@ -585,7 +600,7 @@ func TestRequestScreensUseTheSessionRenderer(t *testing.T) {
 	h.logIn(annEmail)
 	steps := [][]string{
 		{}, {"g"}, {"esc", "n"}, {"enter"}, {"tab"}, {"tab", "tab", "right", "ctrl+s"},
-		{"esc", "esc", "esc", "m"}, {"enter"}, {"a"},
+		{"esc", "esc", "esc", "esc", "m"}, {"enter"}, {"n"},
 	}
 	for _, keys := range steps {
 		h.press(keys...)
@@ -595,4 +610,339 @@ func TestRequestScreensUseTheSessionRenderer(t *testing.T) {
 	h.press("enter") // the first line is drawn as text, the second as the cursor's
 	h.Type("on two lines")
 	requireClean(t, h.View())
+}
+
+// A page of the list asked for just before a request is opened is given
+// up with the list, and asked for again on the way back. It used to reach
+// the request's page, which dropped it, while the list kept waiting for
+// it: scrolling then stopped at the first page until r.
+func TestListLoadsOnAfterARequestOpenedMidLoad(t *testing.T) {
+	for _, late := range []string{"on the page", "back on the list"} {
+		t.Run("answer "+late, func(t *testing.T) {
+			env, clk := newClockEnv(t)
+			ann := env.AddActiveClient(t, annEmail, "Ann Smith")
+			_, docs := addTypes(t, env)
+			const total = 2*listPageSize + 20
+			for i := range total {
+				clk.add(time.Minute)
+				submit(t, env, ann, docs, fmt.Sprintf("Document %03d", i))
+			}
+			h := newHarness(t, env, "")
+			h.logIn(annEmail)
+			h.press("m")
+			l := h.m.list
+			if len(l.rows) != listPageSize {
+				t.Fatalf("%d rows at first, want %d", len(l.rows), listPageSize)
+			}
+			// The next page answers late, as from a busy database.
+			holding := true
+			h.Hold = func(msg tea.Msg) bool {
+				d, ok := msg.(doneMsg)
+				return holding && ok && d.owner == l
+			}
+			h.press("end") // near the end of the page: the next one is asked for
+			if len(h.Held) != 1 || !l.run.busy() {
+				t.Fatalf("the next page was not asked for: %d held, busy %v", len(h.Held), l.run.busy())
+			}
+			title := fmt.Sprintf("Document request · #%d", l.rows[l.tbl.Cursor()].ID)
+			h.press("enter") // before it answers
+			if _, ok := h.m.cur.(*requestPage); !ok {
+				t.Fatalf("enter did not open the request:\n%s", h.View())
+			}
+			h.RequireView(title)
+			if l.run.busy() {
+				t.Error("the list still waits for its page while a request is shown")
+			}
+			holding = false
+			answer := h.Held[0]
+			h.Held = nil
+			if late == "on the page" {
+				h.Send(answer)
+				h.RequireView(title)
+			}
+			h.press("esc")
+			if h.m.cur != l {
+				t.Fatalf("esc did not go back to the same list:\n%s", h.View())
+			}
+			if late == "back on the list" {
+				h.Send(answer) // an answer given up on is never taken for the new call's
+			}
+			if len(l.rows) != 2*listPageSize {
+				t.Fatalf("%d rows back on the list, want the page given up on asked for again (%d)", len(l.rows), 2*listPageSize)
+			}
+			h.press("end")
+			h.press("end")
+			if len(l.rows) != total {
+				t.Fatalf("%d rows after scrolling to the end, want %d", len(l.rows), total)
+			}
+			h.RequireView("Document 000")
+			seen := map[uint64]bool{}
+			for _, r := range l.rows {
+				if seen[r.ID] {
+					t.Errorf("request %d listed twice", r.ID)
+				}
+				seen[r.ID] = true
+			}
+		})
+	}
+}
+
+// discardWords are what the question after a first Esc says, per
+// language.
+var discardWords = map[string]struct{ note, request, help string }{
+	"en": {"Press Esc again to discard your note, or keep typing.", "Press Esc again to discard this request, or keep typing.", "discard"},
+	"fr": {"Appuyez de nouveau sur Échap pour abandonner votre note, ou continuez à écrire.",
+		"Appuyez de nouveau sur Échap pour abandonner cette demande, ou continuez la saisie.", "abandonner"},
+}
+
+// discardHarness logs Ann in, in lang, with one request to write notes
+// on and the kinds of request.
+func discardHarness(t *testing.T, lang string) (*harness, *portaltest.Env, *store.Client) {
+	t.Helper()
+	env, clk := newClockEnv(t)
+	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
+	contract, _ := addTypes(t, env)
+	submit(t, env, ann, contract, "Lease for the shop", "", "", "Low")
+	clk.add(time.Hour)
+	locale := ""
+	if lang != "en" {
+		locale = lang + "_FR.UTF-8"
+	}
+	h := newLocaleHarness(t, env, "", locale)
+	h.logIn(annEmail)
+	return h, env, ann
+}
+
+// requireWords fails the test unless the view holds want, wrapped or not.
+func requireWords(t *testing.T, view, want string) {
+	t.Helper()
+	if !strings.Contains(strings.Join(strings.Fields(view), " "), want) {
+		t.Fatalf("view lacks %q:\n%s", want, view)
+	}
+}
+
+// refuseWords fails the test if the view holds bad, wrapped or not.
+func refuseWords(t *testing.T, view, bad string) {
+	t.Helper()
+	if strings.Contains(strings.Join(strings.Fields(view), " "), bad) {
+		t.Fatalf("view has %q:\n%s", bad, view)
+	}
+}
+
+// helpLines is the help at the bottom of the frame.
+func helpLines(view string) string {
+	lines := strings.Split(view, "\n")
+	return strings.Join(lines[max(0, len(lines)-3):], "\n")
+}
+
+// Esc on a note with text in it asks before throwing the text away; a
+// second Esc does, any other key keeps editing. An empty note is left at
+// once.
+func TestEscAsksBeforeDiscardingANote(t *testing.T) {
+	for lang, w := range discardWords {
+		t.Run(lang, func(t *testing.T) {
+			h, env, ann := discardHarness(t, lang)
+			h.press("m", "enter", "n")
+			n, ok := h.m.cur.(*note)
+			if !ok {
+				t.Fatalf("no note form:\n%s", h.View())
+			}
+			h.Type("   ")
+			h.press("esc") // nothing written: no question
+			if _, ok := h.m.cur.(*requestPage); !ok {
+				t.Fatalf("esc on an empty note did not go back at once:\n%s", h.View())
+			}
+
+			h.press("n")
+			n = h.m.cur.(*note)
+			h.Type("Please call me")
+			refuseWords(t, h.View(), w.note)
+			h.press("esc")
+			if h.m.cur != n {
+				t.Fatalf("the first esc left a note with text:\n%s", h.View())
+			}
+			requireWords(t, h.View(), w.note)
+			h.RequireView("Please call me")
+			if !strings.Contains(helpLines(h.View()), w.help) {
+				t.Errorf("help does not say esc discards:\n%s", h.View())
+			}
+			checkFits(t, h.View(), 80, 24)
+			h.Type(" on Monday") // keeps editing
+			refuseWords(t, h.View(), w.note)
+			if got := n.form.Value(portal.FieldNote); got != "Please call me on Monday" {
+				t.Errorf("note %q after typing on", got)
+			}
+			h.press("esc") // asks again
+			requireWords(t, h.View(), w.note)
+			h.press("enter") // a new line: keeps editing too
+			refuseWords(t, h.View(), w.note)
+			h.press("esc", "esc")
+			if _, ok := h.m.cur.(*requestPage); !ok {
+				t.Fatalf("the second esc did not discard the note:\n%s", h.View())
+			}
+			view, err := env.Service.RequestPage(context.Background(), portaltest.ClientActor(ann), 1)
+			must(t, err)
+			if n := len(view.Events); n != 1 {
+				t.Errorf("%d events after a discarded note, want 1", n)
+			}
+			h.press("n")
+			if got := h.m.cur.(*note).form.Value(portal.FieldNote); got != "" {
+				t.Errorf("a discarded note came back: %q", got)
+			}
+		})
+	}
+}
+
+// Esc while a note is being sent asks too, and the sending goes on: if it
+// answers first the note was sent, not lost; a second Esc gives it up.
+func TestEscWhileANoteIsSent(t *testing.T) {
+	for _, answer := range []string{"before the second esc", "after it"} {
+		t.Run("answer "+answer, func(t *testing.T) {
+			h, _, _ := discardHarness(t, "en")
+			h.press("m", "enter", "n")
+			n := h.m.cur.(*note)
+			h.Type("Please call me")
+			_, send := h.m.Update(keyMsg("ctrl+s")) // the call is in flight
+			h.press("esc")
+			if h.m.cur != n || !n.busy() {
+				t.Fatalf("the first esc while sending left or gave up (busy %v):\n%s", n.busy(), h.View())
+			}
+			h.RequireView(discardWords["en"].note, "Checking…")
+			if answer == "before the second esc" {
+				h.Run(send)
+				h.RequireView("Your note was sent to your legal team.", "Please call me")
+				return
+			}
+			h.press("esc")
+			if _, ok := h.m.cur.(*requestPage); !ok || n.busy() {
+				t.Fatalf("the second esc did not give the note up:\n%s", h.View())
+			}
+			h.Run(send) // given up on: its answer is not acted on
+			if _, ok := h.m.cur.(*requestPage); !ok {
+				t.Fatalf("an answer given up on moved the screen:\n%s", h.View())
+			}
+			h.RefuseView("Your note was sent")
+		})
+	}
+}
+
+// Esc on a request form with anything typed or chosen in it asks before
+// throwing it away; a second Esc does, any other key keeps editing. An
+// empty form is left at once.
+func TestEscAsksBeforeDiscardingARequest(t *testing.T) {
+	for lang, w := range discardWords {
+		t.Run(lang, func(t *testing.T) {
+			h, _, _ := discardHarness(t, lang)
+			h.press("n", "enter")
+			if _, ok := h.m.cur.(*requestForm); !ok {
+				t.Fatalf("no request form:\n%s", h.View())
+			}
+			h.press("tab", "tab")
+			h.press("esc") // nothing typed: no question
+			if _, ok := h.m.cur.(*typeChooser); !ok {
+				t.Fatalf("esc on an empty form did not go back at once:\n%s", h.View())
+			}
+
+			h.press("enter")
+			f := h.m.cur.(*requestForm)
+			h.Type("Lease")
+			h.press("esc")
+			if h.m.cur != f {
+				t.Fatalf("the first esc left a form with text:\n%s", h.View())
+			}
+			requireWords(t, h.View(), w.request)
+			h.RequireView("Lease")
+			if !strings.Contains(helpLines(h.View()), w.help) {
+				t.Errorf("help does not say esc discards:\n%s", h.View())
+			}
+			h.press("tab") // keeps editing
+			refuseWords(t, h.View(), w.request)
+			if f.form.Focused() != portal.RequestFieldName(1) {
+				t.Errorf("focus on %q after tab", f.form.Focused())
+			}
+			h.press("esc", "esc")
+			if _, ok := h.m.cur.(*typeChooser); !ok {
+				t.Fatalf("the second esc did not discard the form:\n%s", h.View())
+			}
+
+			// A choice is work too.
+			h.press("enter")
+			h.press("shift+tab", "right")
+			h.press("esc")
+			requireWords(t, h.View(), w.request)
+			// Back from the review, the form still asks first.
+			h.press("tab") // on to Subject
+			h.Type("Lease")
+			h.press("ctrl+s", "esc")
+			if _, ok := h.m.cur.(*requestForm); !ok {
+				t.Fatalf("esc on the review did not go back to the form:\n%s", h.View())
+			}
+			refuseWords(t, h.View(), w.request)
+			h.press("esc")
+			requireWords(t, h.View(), w.request)
+		})
+	}
+}
+
+// On a form taller than the screen the question stays in sight, under
+// the fields.
+func TestDiscardQuestionInSightOnALongForm(t *testing.T) {
+	env, clk := newClockEnv(t)
+	requestData(t, env, clk, "")
+	addLongKind(t, env)
+	h := newHarness(t, env, "")
+	h.logIn(annEmail)
+	h.press("n", "down", "enter")
+	h.Type("An answer")
+	for _, s := range [][2]int{{80, 24}, {60, 20}, {40, 12}} {
+		t.Run(fmt.Sprintf("%dx%d", s[0], s[1]), func(t *testing.T) {
+			h.Send(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
+			h.press("esc")
+			h.RequireView("Press Esc again")
+			checkFits(t, h.View(), s[0], s[1])
+			h.press("right") // keeps editing
+			h.RefuseView("Press Esc again")
+		})
+	}
+}
+
+// Drawing changes nothing: a screen drawn after every key draws the same
+// frame as one drawn only at the end, and drawing twice draws the same.
+// The long request form used to move its page in View.
+func TestDrawingChangesNothing(t *testing.T) {
+	steps := map[string][]string{
+		"long form": {"n", "down", "enter", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab",
+			"shift+tab", "shift+tab", "shift+tab", "shift+tab"},
+		"long form asking": {"n", "down", "enter", "x", "shift+tab", "shift+tab", "esc", "tab"},
+		"long form errors": {"n", "down", "enter", "ctrl+s", "shift+tab", "shift+tab", "tab"},
+		"form":             {"n", "enter", "tab", "tab", "tab", "right", "shift+tab"},
+		"confirm":          {"n", "enter", "x", "tab", "tab", "tab", "right", "ctrl+s", "end", "up"},
+		"list":             {"m", "down", "down", "s", "s", "s", "s", "s", "down"},
+		"page":             {"m", "down", "down", "enter", "home", "down", "pgdown", "up"},
+		"note":             {"m", "enter", "n", "x", "esc"},
+	}
+	for name, keys := range steps {
+		for _, s := range [][2]int{{80, 24}, {40, 12}} {
+			t.Run(fmt.Sprintf("%s/%dx%d", name, s[0], s[1]), func(t *testing.T) {
+				env, clk := newClockEnv(t)
+				requestData(t, env, clk, "")
+				addLongKind(t, env)
+				drawn, undrawn := newHarness(t, env, ""), newHarness(t, env, "")
+				for _, h := range []*harness{drawn, undrawn} {
+					h.logIn(annEmail)
+					h.Send(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
+				}
+				for _, k := range keys {
+					drawn.press(k)
+					if a, b := drawn.View(), drawn.View(); a != b {
+						t.Fatalf("after %q, drawn twice:\n%s\nthen:\n%s", k, a, b)
+					}
+				}
+				undrawn.press(keys...)
+				if a, b := drawn.View(), undrawn.View(); a != b {
+					t.Errorf("drawn after every key:\n%s\ndrawn only at the end:\n%s", a, b)
+				}
+			})
+		}
+	}
 }

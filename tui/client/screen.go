@@ -156,8 +156,10 @@ func newRunner(d *deps) runner { return runner{d: d, spin: ui.NewSpinner(d.st)} 
 func (r *runner) busy() bool { return r.cancel != nil }
 
 // run calls fn for owner off the Update loop. Its context ends with the
-// session, or when the person leaves the screen (stop), so nothing keeps
-// waiting for an answer no one will read.
+// session, or when the person leaves the screen (stop, which Model.switchTo
+// calls through the screen's leave), so nothing keeps waiting for an
+// answer no one will read, and no screen kept to go back to stays busy on
+// a call whose answer went to another.
 func (r *runner) run(owner screen, fn func(ctx context.Context) (any, error)) tea.Cmd {
 	r.stop()
 	ctx, cancel := context.WithCancel(r.d.sess.Context)
@@ -228,6 +230,12 @@ type formScreen struct {
 	// submit, when set, sends the form from any field, as Enter does on
 	// the last; a form with a text area needs it, as Enter makes a line.
 	submit key.Binding
+	// asking is set by a first Esc on a form that holds typed work (see
+	// leaving): the screen asks whether to throw it away, and a second
+	// Esc does. Any other key clears it. discard is the question, from
+	// the catalog.
+	asking  bool
+	discard string
 }
 
 func newFormScreen(d *deps, fields ...ui.Field) formScreen {
@@ -251,15 +259,45 @@ func (f *formScreen) fail(err error) tea.Cmd {
 	return nil
 }
 
+// leave gives up on the running call (see Model.switchTo).
+func (f *formScreen) leave() {
+	f.stop()
+	f.asking = false
+}
+
+// leaving decides what Esc does on a form that may hold work typed by the
+// person (dirty): with none, or asked already, Esc gives up on the running
+// call and leaves (true); else the first Esc only asks. A call running
+// meanwhile goes on: if it answers first, what was typed was sent, not
+// lost.
+func (f *formScreen) leaving(dirty bool) bool {
+	if dirty && !f.asking {
+		f.asking = true
+		return false
+	}
+	f.leave()
+	return true
+}
+
+// isEsc reports whether msg is the key that leaves a form (a paste never
+// is).
+func (f *formScreen) isEsc(msg tea.Msg) bool {
+	km, ok := msg.(tea.KeyMsg)
+	return ok && !km.Paste && key.Matches(km, f.form.Keys().Back)
+}
+
 // update does what every form screen does with a message: spinner ticks
 // while busy, and keys for the form. While a call runs only Esc counts,
 // so a second Enter cannot send the form twice. Esc also gives up on the
-// call.
+// call. Any other key answers the question leaving asked: keep editing.
 func (f *formScreen) update(msg tea.Msg) (ui.FormEvent, tea.Cmd) {
 	if cmd, ok := f.tick(msg); ok {
 		return ui.FormNone, cmd
 	}
 	if km, ok := msg.(tea.KeyMsg); ok {
+		if !f.isEsc(km) {
+			f.asking = false
+		}
 		if f.busy() && (km.Paste || km.Type != tea.KeyEsc) {
 			return ui.FormNone, nil
 		}
@@ -302,8 +340,9 @@ func (f *formScreen) handle(owner screen, msg tea.Msg, submit func(form *ui.Form
 }
 
 // page draws a form screen: its title, a notice (green; "" for none), its
-// intro, the form and, while a call runs, the status line. Text in notice
-// and intro that came from a person must already be sanitized.
+// intro, the form, the question a first Esc asks (see leaving) and, while
+// a call runs, the status line. Text in notice and intro that came from a
+// person must already be sanitized.
 func (f *formScreen) page(title, notice, intro string) string {
 	st := f.d.st
 	return ui.Page(
@@ -311,8 +350,26 @@ func (f *formScreen) page(title, notice, intro string) string {
 		ui.Para(st.Success, notice, f.width),
 		ui.Para(st.Subtle, intro, f.width),
 		f.form.View(),
+		f.question(),
 		f.status(),
 	)
+}
+
+// question is the line that asks, after a first Esc, whether to throw the
+// typed work away; "" when not asking.
+func (f *formScreen) question() string {
+	if !f.asking {
+		return ""
+	}
+	return ui.Para(f.d.st.Error, f.discard, f.width)
+}
+
+// back is the help of Esc: back, or discard once asked.
+func (f *formScreen) back() key.Binding {
+	if f.asking {
+		return f.d.bind("ui.key.esc", "client.help.discard", "esc")
+	}
+	return f.form.Keys().Back
 }
 
 // status is the line under the form while a call runs.

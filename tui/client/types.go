@@ -47,6 +47,9 @@ func (s *typeChooser) Init() tea.Cmd {
 	return s.run.run(s, func(ctx context.Context) (any, error) { return svc.RequestTypes(ctx, a) })
 }
 
+// leave gives up on loading the kinds (see Model.switchTo).
+func (s *typeChooser) leave() { s.run.stop() }
+
 func (s *typeChooser) Update(msg tea.Msg) tea.Cmd {
 	if r, ok := s.run.result(s, msg); ok {
 		s.loaded = true
