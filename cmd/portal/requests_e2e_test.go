@@ -142,3 +142,25 @@ func TestRequestJourneyInFrench(t *testing.T) {
 	zoe.send("r")
 	zoe.waitFor("Refusée")
 }
+
+// TestKeysTypedAheadReachTheFormTheyOpen types Enter on the kind of request
+// and the request's text at once, as someone who types ahead over a slow
+// link does: every key reaches the form Enter opens, in order.
+func TestKeysTypedAheadReachTheFormTheyOpen(t *testing.T) {
+	ps := startPortal(t)
+	ps.admin1(t, "types", "add", "Advice", "--field", "Question: text, required")
+	ps.admin1(t, "clients", "add", "--email", "ann@example.com", "--name", "Ann Smith")
+	ann := ps.openTerminal(t, "invite-"+inviteToken(t, ps.waitMail(t, "ann@example.com", subjInvitation, 0).Body))
+	ann.waitFor("Welcome, Ann Smith")
+	ann.fill(firstPassword, firstPassword)
+	ann.waitFor("Hello, Ann Smith")
+	ann.send("n")
+	ann.waitFor("Advice")
+	for _, keys := range []string{"\r", "May I sublet", " the shop?", "\r", "\r"} {
+		ann.send(keys)
+	}
+	ann.waitFor("Your request #1 was sent")
+	if shown := ps.admin1(t, "requests", "show", "1"); !strings.Contains(shown, "Question: May I sublet the shop?") {
+		t.Fatalf("the typed-ahead text arrived changed:\n%s", shown)
+	}
+}

@@ -43,10 +43,10 @@ func (s *confirm) leave() { s.run.stop() }
 func (s *confirm) Update(msg tea.Msg) tea.Cmd {
 	if r, ok := s.run.result(s, msg); ok {
 		if r.err != nil {
-			return send(editMsg{form: s.form, err: r.err})
+			return s.d.goTo(editMsg{form: s.form, err: r.err})
 		}
 		req, _ := r.val.(*store.Request)
-		return send(requestMsg{id: req.ID, notice: s.d.p.T("client.request.sent", req.ID)})
+		return s.d.goTo(requestMsg{id: req.ID, notice: s.d.p.T("client.request.sent", req.ID)})
 	}
 	if cmd, ok := s.run.tick(msg); ok {
 		return cmd
@@ -58,7 +58,7 @@ func (s *confirm) Update(msg tea.Msg) tea.Cmd {
 	switch {
 	case key.Matches(km, s.back):
 		s.run.stop()
-		return send(editMsg{form: s.form})
+		return s.d.goTo(editMsg{form: s.form})
 	case s.run.busy():
 	case key.Matches(km, s.send):
 		svc, a, id, values := s.d.svc, s.actor, s.form.rt.ID, s.form.values()

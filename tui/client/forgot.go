@@ -34,7 +34,7 @@ func (s *forgot) Update(msg tea.Msg) tea.Cmd {
 		email := f.Value(portal.FieldEmail)
 		return func(ctx context.Context) (*store.Client, error) { return nil, svc.RequestReset(ctx, a, email) }
 	}, func(*store.Client) tea.Cmd {
-		return send(resetMsg{email: s.form.Value(portal.FieldEmail)})
+		return s.d.goTo(resetMsg{email: s.form.Value(portal.FieldEmail)})
 	})
 }
 

@@ -75,7 +75,7 @@ func (h *home) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	return choose(&h.menu, km)
+	return h.d.choose(&h.menu, km)
 }
 
 func (h *home) View() string {

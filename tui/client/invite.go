@@ -78,7 +78,7 @@ func (s *invite) Update(msg tea.Msg) tea.Cmd {
 			return svc.AcceptInvitation(ctx, a, token, password, repeat)
 		}
 	}, func(c *store.Client) tea.Cmd {
-		return send(loggedInMsg{client: c})
+		return s.d.goTo(loggedInMsg{client: c})
 	})
 }
 
@@ -98,7 +98,7 @@ func (s *invite) updateNoForm(msg tea.Msg) tea.Cmd {
 		}
 	case tea.KeyMsg:
 		if !msg.Paste && key.Matches(msg, s.form.Keys().Back) {
-			return send(backMsg{})
+			return s.d.goTo(backMsg{})
 		}
 	case spinner.TickMsg:
 		if s.checking {

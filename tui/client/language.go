@@ -73,7 +73,7 @@ func (s *language) Update(msg tea.Msg) tea.Cmd {
 			s.err = s.run.failed(r.err)
 			return nil
 		}
-		return send(langMsg{lang: text.Lang(r.client.Lang), client: r.client})
+		return s.d.goTo(langMsg{lang: text.Lang(r.client.Lang), client: r.client})
 	}
 	if cmd, ok := s.run.tick(msg); ok {
 		return cmd
@@ -84,7 +84,7 @@ func (s *language) Update(msg tea.Msg) tea.Cmd {
 	}
 	if km.Type == tea.KeyEsc {
 		s.run.stop()
-		return send(backMsg{})
+		return s.d.goTo(backMsg{})
 	}
 	if s.run.busy() {
 		return nil
@@ -96,7 +96,7 @@ func (s *language) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	if !s.save {
-		return send(langMsg{lang: lang})
+		return s.d.goTo(langMsg{lang: lang})
 	}
 	s.err = ""
 	svc, a := s.d.svc, s.actor

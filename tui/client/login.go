@@ -34,7 +34,7 @@ func (s *login) Update(msg tea.Msg) tea.Cmd {
 		if r, ok := s.result(s, r); ok {
 			// Right password, unconfirmed email: the portal mailed a new
 			// code, so ask for it rather than show a dead end.
-			return send(verifyMsg{email: s.form.Value(portal.FieldEmail), notice: portal.Message(s.d.p, r.err)})
+			return s.d.goTo(verifyMsg{email: s.form.Value(portal.FieldEmail), notice: portal.Message(s.d.p, r.err)})
 		}
 	}
 	svc, a := s.d.svc, s.actor
@@ -42,7 +42,7 @@ func (s *login) Update(msg tea.Msg) tea.Cmd {
 		email, password := f.Value(portal.FieldEmail), f.Value(portal.FieldPassword)
 		return func(ctx context.Context) (*store.Client, error) { return svc.LogIn(ctx, a, email, password) }
 	}, func(c *store.Client) tea.Cmd {
-		return send(loggedInMsg{client: c})
+		return s.d.goTo(loggedInMsg{client: c})
 	})
 }
 

@@ -26,10 +26,25 @@ const (
 // changed, so screens may keep the pointer; a change of language makes a
 // new set (with the new Printer) and new screens to go with it.
 type deps struct {
-	svc  *portal.Service
-	sess ui.Session
-	st   *ui.Styles
-	p    text.Printer
+	svc   *portal.Service
+	sess  ui.Session
+	st    *ui.Styles
+	p     text.Printer
+	route *route
+}
+
+// route carries where a screen asked to go to the model within the same
+// Update, instead of through a command's goroutine: the next screen is
+// then in place before the next key is read, so keys typed right after a
+// step (Enter, then the first words of a form) reach the screen it opens,
+// in order, never the one it left.
+type route struct{ next []tea.Msg }
+
+// goTo asks the model to act on msg (open a screen, go back, log in) as
+// soon as the screen's Update returns.
+func (d *deps) goTo(msg tea.Msg) tea.Cmd {
+	d.route.next = append(d.route.next, msg)
+	return nil
 }
 
 // bind makes a binding whose help shows the catalog's keyLabel and desc.
@@ -74,7 +89,7 @@ func New(svc *portal.Service, sess ui.Session, inviteToken string) *Model {
 	st := ui.NewStyles(sess.Renderer)
 	guest := portal.Guest(sess.RemoteAddr, sess.ID)
 	m := &Model{
-		d:      &deps{svc: svc, sess: sess, st: st},
+		d:      &deps{svc: svc, sess: sess, st: st, route: &route{}},
 		guest:  guest,
 		actor:  guest,
 		width:  defaultWidth,
@@ -166,7 +181,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	cmd := m.cur.Update(msg)
 	m.fitHeight()
-	return m, cmd
+	return m, m.followRoute(cmd)
+}
+
+// followRoute acts on where the screen asked to go, now.
+func (m *Model) followRoute(cmd tea.Cmd) tea.Cmd {
+	cmds := []tea.Cmd{cmd}
+	for len(m.d.route.next) > 0 {
+		next := m.d.route.next[0]
+		m.d.route.next = m.d.route.next[1:]
+		_, c := m.Update(next)
+		cmds = append(cmds, c)
+	}
+	return tea.Batch(cmds...)
 }
 
 // request moves between the screens of requests. The list is kept while

@@ -49,14 +49,14 @@ func (s *note) Update(msg tea.Msg) tea.Cmd {
 		if !s.leaving(strings.TrimSpace(s.form.Value(portal.FieldNote)) != "") {
 			return nil
 		}
-		return send(requestMsg{id: s.id})
+		return s.d.goTo(requestMsg{id: s.id})
 	}
 	svc, a, id := s.d.svc, s.actor, s.id
 	return s.handle(s, msg, func(f *ui.Form) call {
 		body := f.Value(portal.FieldNote)
 		return func(ctx context.Context) (*store.Client, error) { return nil, svc.AddNote(ctx, a, id, body, false) }
 	}, func(*store.Client) tea.Cmd {
-		return send(requestMsg{id: id, notice: s.d.p.T("client.note.sent"), atEnd: true})
+		return s.d.goTo(requestMsg{id: id, notice: s.d.p.T("client.note.sent"), atEnd: true})
 	})
 }
 

@@ -38,7 +38,7 @@ func (s *password) Update(msg tea.Msg) tea.Cmd {
 			return nil, svc.ChangePassword(ctx, a, current, pw, repeat)
 		}
 	}, func(*store.Client) tea.Cmd {
-		return send(homeMsg{notice: s.d.p.T("client.notice.password_changed")})
+		return s.d.goTo(homeMsg{notice: s.d.p.T("client.notice.password_changed")})
 	})
 }
 

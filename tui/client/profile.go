@@ -45,7 +45,7 @@ func (s *profile) Update(msg tea.Msg) tea.Cmd {
 		in := portal.Profile{Name: f.Value(portal.FieldName), Company: f.Value(portal.FieldCompany), Phone: f.Value(portal.FieldPhone)}
 		return func(ctx context.Context) (*store.Client, error) { return svc.UpdateProfile(ctx, a, in) }
 	}, func(c *store.Client) tea.Cmd {
-		return send(homeMsg{client: c, notice: s.d.p.T("client.notice.profile_saved")})
+		return s.d.goTo(homeMsg{client: c, notice: s.d.p.T("client.notice.profile_saved")})
 	})
 }
 

@@ -76,7 +76,7 @@ func (s *requestForm) Init() tea.Cmd { return nil }
 func (s *requestForm) Update(msg tea.Msg) tea.Cmd {
 	if s.broken != "" {
 		if km, ok := msg.(tea.KeyMsg); ok && !km.Paste && km.Type == tea.KeyEsc {
-			return send(openMsg{to: toNewRequest})
+			return s.d.goTo(openMsg{to: toNewRequest})
 		}
 		return nil
 	}
@@ -84,7 +84,7 @@ func (s *requestForm) Update(msg tea.Msg) tea.Cmd {
 	switch ev {
 	case ui.FormBack:
 		if s.leaving(s.dirty()) {
-			return send(openMsg{to: toNewRequest})
+			return s.d.goTo(openMsg{to: toNewRequest})
 		}
 	case ui.FormSubmit:
 		s.form.ClearErrors()
@@ -92,7 +92,7 @@ func (s *requestForm) Update(msg tea.Msg) tea.Cmd {
 			s.follow()
 			return nil
 		}
-		return send(reviewMsg{form: s})
+		return s.d.goTo(reviewMsg{form: s})
 	}
 	s.follow()
 	return cmd

@@ -132,7 +132,7 @@ func (s *requestList) Update(msg tea.Msg) tea.Cmd {
 	switch {
 	case key.Matches(km, s.back):
 		s.run.stop()
-		return send(backMsg{})
+		return s.d.goTo(backMsg{})
 	case key.Matches(km, s.status):
 		s.filter = (s.filter + 1) % (len(store.RequestStatuses()) + 1)
 		return s.reload()
@@ -140,7 +140,7 @@ func (s *requestList) Update(msg tea.Msg) tea.Cmd {
 		return s.reload()
 	case key.Matches(km, s.open):
 		if i := s.tbl.Cursor(); i >= 0 && i < len(s.rows) {
-			return send(requestMsg{id: s.rows[i].ID})
+			return s.d.goTo(requestMsg{id: s.rows[i].ID})
 		}
 	case key.Matches(km, s.move):
 		s.tbl, _ = s.tbl.Update(km)

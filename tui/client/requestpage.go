@@ -87,10 +87,10 @@ func (s *requestPage) Update(msg tea.Msg) tea.Cmd {
 	switch {
 	case key.Matches(km, s.back):
 		s.run.stop()
-		return send(listMsg{seen: s.id})
+		return s.d.goTo(listMsg{seen: s.id})
 	case s.req == nil:
 	case key.Matches(km, s.note):
-		return send(noteMsg{id: s.id})
+		return s.d.goTo(noteMsg{id: s.id})
 	default:
 		s.scroll.update(km)
 	}

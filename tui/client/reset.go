@@ -41,7 +41,7 @@ func (s *reset) Update(msg tea.Msg) tea.Cmd {
 			return svc.ResetPassword(ctx, a, email, code, password, repeat)
 		}
 	}, func(c *store.Client) tea.Cmd {
-		return send(loggedInMsg{client: c, notice: s.d.p.T("client.notice.password_changed")})
+		return s.d.goTo(loggedInMsg{client: c, notice: s.d.p.T("client.notice.password_changed")})
 	})
 }
 

@@ -97,11 +97,9 @@ type (
 	noteMsg struct{ id uint64 }
 )
 
-func send(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
-
 // choose hands a key to a menu screen's menu and turns the item it picks
 // into where to go next.
-func choose(menu *ui.Menu, km tea.KeyMsg) tea.Cmd {
+func (d *deps) choose(menu *ui.Menu, km tea.KeyMsg) tea.Cmd {
 	var chosen string
 	*menu, chosen = menu.Update(km)
 	switch chosen {
@@ -110,7 +108,7 @@ func choose(menu *ui.Menu, km tea.KeyMsg) tea.Cmd {
 	case toQuit:
 		return tea.Quit
 	}
-	return send(openMsg{to: chosen})
+	return d.goTo(openMsg{to: chosen})
 }
 
 // doneMsg is the outcome of a portal call. owner is the screen that made
@@ -328,7 +326,7 @@ func (f *formScreen) handle(owner screen, msg tea.Msg, submit func(form *ui.Form
 	ev, cmd := f.update(msg)
 	switch ev {
 	case ui.FormBack:
-		return send(backMsg{})
+		return f.d.goTo(backMsg{})
 	case ui.FormSubmit:
 		f.form.ClearErrors()
 		if f.form.MissingRequired(f.d.p) {

@@ -53,7 +53,7 @@ func (s *signUp) Update(msg tea.Msg) tea.Cmd {
 	}, func(*store.Client) tea.Cmd {
 		// The same answer whether the email was new or not: the portal
 		// mailed a code, or a notice to an existing account.
-		return send(verifyMsg{email: s.form.Value(portal.FieldEmail)})
+		return s.d.goTo(verifyMsg{email: s.form.Value(portal.FieldEmail)})
 	})
 }
 

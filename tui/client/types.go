@@ -70,10 +70,10 @@ func (s *typeChooser) Update(msg tea.Msg) tea.Cmd {
 	switch {
 	case key.Matches(km, s.keys[2]):
 		s.run.stop()
-		return send(backMsg{})
+		return s.d.goTo(backMsg{})
 	case key.Matches(km, s.keys[1]):
 		if s.sel < len(s.types) {
-			return send(typeMsg{rt: s.types[s.sel]})
+			return s.d.goTo(typeMsg{rt: s.types[s.sel]})
 		}
 	case km.String() == "up" || km.String() == "k":
 		if len(s.types) > 0 {

@@ -66,7 +66,7 @@ func (s *verify) Update(msg tea.Msg) tea.Cmd {
 		if r, ok := s.result(s, r); ok {
 			// Verified, but the firm approves new accounts first: nothing
 			// more to do here until the approval mail comes.
-			return send(welcomeMsg{notice: portal.Message(s.d.p, r.err)})
+			return s.d.goTo(welcomeMsg{notice: portal.Message(s.d.p, r.err)})
 		}
 	}
 	svc, a, email := s.d.svc, s.actor, s.email
@@ -74,7 +74,7 @@ func (s *verify) Update(msg tea.Msg) tea.Cmd {
 		code := f.Value(portal.FieldCode)
 		return func(ctx context.Context) (*store.Client, error) { return svc.VerifyEmail(ctx, a, email, code) }
 	}, func(c *store.Client) tea.Cmd {
-		return send(loggedInMsg{client: c})
+		return s.d.goTo(loggedInMsg{client: c})
 	})
 }
 

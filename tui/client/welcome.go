@@ -65,7 +65,7 @@ func (w *welcome) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case tea.KeyMsg:
-		return choose(&w.menu, msg)
+		return w.d.choose(&w.menu, msg)
 	}
 	return nil
 }
