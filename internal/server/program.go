@@ -53,6 +53,7 @@ func (s *Server) runProgram(ls *liveSession, mk func(ui.Session) tea.Model) bool
 	_, err := p.Run()
 	stop()
 	ls.cancel() // ends forwardWindows
+	ls.release()
 
 	switch {
 	case safe.panicked.Load() || errors.Is(err, tea.ErrProgramPanic):

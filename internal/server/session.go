@@ -43,6 +43,8 @@ type liveSession struct {
 
 	mu     sync.Mutex
 	reason endReason
+
+	untrack sync.Once
 }
 
 func (s *Server) newLiveSession(sess ssh.Session, program bool) *liveSession {
@@ -118,11 +120,18 @@ func (ls *liveSession) endReason() endReason {
 	return ls.reason
 }
 
+// release gives the session's place back (its count against the per-address
+// limit): before the exit status is sent, so that a client reconnecting the
+// moment its session ends is not refused by a session that is over.
+func (ls *liveSession) release() {
+	ls.untrack.Do(func() { ls.s.track(ls, false) })
+}
+
 // finish releases the session; it runs when the handler is done with it.
 func (ls *liveSession) finish() {
 	close(ls.done)
 	ls.cancel()
-	ls.s.track(ls, false)
+	ls.release()
 	if obs := ls.s.routes.Sessions; obs != nil {
 		obs.SessionEnded(ls.id)
 	}
