@@ -385,7 +385,7 @@ func TestRoles(t *testing.T) {
 				return page(t, h.env, 1).Status == store.RequestInProgress
 			}},
 		{name: "request note", do: func(h *harness) {
-			h.Press("2", "enter", "n")
+			h.Press("2", "enter", "n", "ctrl+t")
 			h.Type("We are on it.")
 			h.Send(ctrlS)
 		}, admin: "Note added to request #1",
@@ -394,7 +394,7 @@ func TestRoles(t *testing.T) {
 				return ev[len(ev)-1].Body == "We are on it." && !ev[len(ev)-1].Internal
 			}},
 		{name: "request internal note", do: func(h *harness) {
-			h.Press("2", "enter", "n", "ctrl+t")
+			h.Press("2", "enter", "n")
 			h.Type("Between us.")
 			h.Send(ctrlS)
 		}, admin: "Internal note added to request #1",

@@ -134,3 +134,34 @@ func newAddClient(d *deps) *formScreen {
 	}
 	return f
 }
+
+// textForm is a form that lays its text out itself (a note, a request
+// type): it sends one call at a time, asks before its text is discarded,
+// and sizes its text to what the rest leaves.
+type textForm interface {
+	done(msg doneMsg) tea.Cmd
+	key(msg tea.KeyMsg) tea.Cmd
+	calling() bool // a call is on its way
+	guard() *discardGuard
+	layout()
+}
+
+// updateTextForm routes msg to f (keys wait while a call is on its way,
+// and answer the guard while it asks) and lays f out again for what
+// changed, so that its View only draws.
+func updateTextForm(f textForm, msg tea.Msg) tea.Cmd {
+	defer f.layout()
+	switch msg := msg.(type) {
+	case doneMsg:
+		return f.done(msg)
+	case tea.KeyMsg:
+		switch g := f.guard(); {
+		case f.calling():
+			return nil // its answer comes back here
+		case g.asking:
+			return g.key(msg)
+		}
+		return f.key(msg)
+	}
+	return nil
+}

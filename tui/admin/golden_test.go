@@ -119,6 +119,7 @@ func TestGolden(t *testing.T) {
 	queue := goldenStep{keys: []string{"2"}, waitFor: "in progress"}
 	lease := goldenStep{keys: []string{"down", "down", "enter"}, waitFor: "History"}
 	types := goldenStep{keys: []string{"6", "t"}, waitFor: "Document request"}
+	note := goldenStep{keys: []string{"n"}, waitFor: "Internal note"}
 	ctrlS := tea.KeyMsg{Type: tea.KeyCtrlS}
 	cases := []goldenCase{
 		{name: "clients", steps: []goldenStep{listed}},
@@ -148,17 +149,21 @@ func TestGolden(t *testing.T) {
 		{name: "request_hostile", data: goldenRequests, steps: []goldenStep{listed, queue, {keys: []string{"enter"}, waitFor: "History"}}},
 		{name: "request_status", data: goldenRequests, steps: []goldenStep{listed, queue, lease, {keys: []string{"s"}, waitFor: "to:"}}},
 		{name: "request_assign", actor: supportActor, data: goldenRequests, steps: []goldenStep{listed, queue, lease, {keys: []string{"a"}, waitFor: "nobody"}}},
-		{name: "request_note", data: goldenRequests, steps: []goldenStep{listed, queue, lease, {keys: []string{"n"}, waitFor: "Visible to the client"},
+		{name: "request_note", data: goldenRequests, steps: []goldenStep{listed, queue, lease, note, {keys: []string{"ctrl+t"}, waitFor: "VISIBLE"},
 			{typed: "We received the signed copy.", then: []string{"enter"}}, {typed: "Thank you.", waitFor: "Thank you."}}},
-		{name: "request_note_internal", data: goldenRequests, steps: []goldenStep{listed, queue, lease, {keys: []string{"n"}, waitFor: "Visible to the client"},
-			{keys: []string{"ctrl+t"}, typed: "Call them Monday.", waitFor: "INTERNAL"}}},
-		{name: "request_note_empty", data: goldenRequests, steps: []goldenStep{listed, queue, lease, {keys: []string{"n"}, waitFor: "Visible to the client"},
+		{name: "request_note_internal", data: goldenRequests, steps: []goldenStep{listed, queue, lease, note,
+			{typed: "Call them Monday.", waitFor: "Monday."}}},
+		{name: "request_note_empty", data: goldenRequests, steps: []goldenStep{listed, queue, lease, note,
 			{msgs: []tea.Msg{ctrlS}, waitFor: "Required"}}},
+		{name: "request_note_discard", data: goldenRequests, steps: []goldenStep{listed, queue, lease, note,
+			{typed: "Call them Monday.", then: []string{"esc"}, waitFor: "Discard this note?"}}},
 		{name: "settings_types", data: goldenRequests, steps: []goldenStep{listed, types}},
 		{name: "type_add", data: goldenRequests, steps: []goldenStep{listed, types, {keys: []string{"a"}, waitFor: "Add a request type"}}},
 		{name: "type_edit", data: goldenRequests, steps: []goldenStep{listed, types, {keys: []string{"e"}, waitFor: "Edit the request type"}}},
 		{name: "type_add_error", data: goldenRequests, steps: []goldenStep{listed, types, {keys: []string{"a"}, waitFor: "Add a request type"},
 			{typed: "Will", then: []string{"tab", "tab"}}, {typed: "Testator: person", msgs: []tea.Msg{ctrlS}, waitFor: "unknown kind"}}},
+		{name: "type_edit_discard", data: goldenRequests, steps: []goldenStep{listed, types, {keys: []string{"e"}, waitFor: "Edit the request type"},
+			{typed: " (leases)", then: []string{"esc"}, waitFor: "Discard your changes"}}},
 		{name: "type_disable_confirm", data: goldenRequests, steps: []goldenStep{listed, types, {keys: []string{"d"}, waitFor: "y/n"}}},
 	}
 	sizes := []struct {

@@ -11,33 +11,42 @@ import (
 	"github.com/clientportal/portal/tui/ui"
 )
 
-// noteForm writes a note on a request: a text on several lines, visible to
-// the client (the default, and they are told by email) or internal, for
-// staff only. Ctrl+S sends, Ctrl+T switches the visibility, Esc leaves
-// without sending.
+// noteForm writes a note on a request: a text on several lines, internal
+// (for staff only, the default: a remark meant for colleagues must never
+// reach the client by a forgotten key) or visible to the client, who is
+// told by email. Ctrl+S sends, Ctrl+T switches the visibility, Esc leaves
+// without sending, asking first when there is text.
 type noteForm struct {
-	d        *deps
-	id       uint64
-	about    string // the request, as the title shows it
-	client   string // who reads a visible note
-	area     *textArea
-	internal bool
-	err      string // beside the text: the portal's refusal, or a paste's
-	busy     bool
-	w, h     int
-	keys     struct{ send, toggle, newline, back key.Binding }
+	d       *deps
+	id      uint64
+	about   string // the request, as the title shows it
+	client  string // who reads a visible note
+	area    *textArea
+	visible bool // the client reads the note; false: internal
+	discard discardGuard
+	err     string // beside the text: the portal's refusal, or a paste's
+	busy    bool
+	w, h    int
+	// Ctrl+S and Ctrl+T each have two bindings, which differ only by
+	// their help: what the key does now.
+	keys struct {
+		sendInternal, sendVisible, toVisible, toInternal, newline, back key.Binding
+	}
 }
 
 func newNoteForm(d *deps, v *portal.RequestView) *noteForm {
 	p := d.p
 	s := &noteForm{
 		d: d, id: v.ID,
-		about:  p.T("admin.note.title", v.ID, clean(v.TypeName)),
-		client: p.T("admin.request.client_line", clean(v.ClientName), clean(v.ClientEmail)),
-		area:   newTextArea(d, p.T("admin.note.placeholder"), portal.MaxNoteLen),
+		about:   p.T("admin.note.title", v.ID, clean(v.TypeName)),
+		client:  p.T("admin.request.client_line", clean(v.ClientName), clean(v.ClientEmail)),
+		area:    newTextArea(d, p.T("admin.note.placeholder"), portal.MaxNoteLen),
+		discard: newDiscardGuard(d, p.T("admin.note.confirm_discard")),
 	}
-	s.keys.send = d.bind("ctrl+s", "admin.help.send", "ctrl+s")
-	s.keys.toggle = d.bind("ctrl+t", "admin.help.visibility", "ctrl+t")
+	s.keys.sendInternal = d.bind("ctrl+s", "admin.help.send_internal", "ctrl+s")
+	s.keys.sendVisible = d.bind("ctrl+s", "admin.help.send_visible", "ctrl+s")
+	s.keys.toVisible = d.bind("ctrl+t", "admin.help.to_visible", "ctrl+t")
+	s.keys.toInternal = d.bind("ctrl+t", "admin.help.to_internal", "ctrl+t")
 	s.keys.newline = d.bind(p.T("ui.key.enter"), "admin.help.newline", "enter")
 	s.keys.back = d.bind(p.T("ui.key.esc"), "admin.help.cancel", "esc")
 	return s
@@ -47,76 +56,101 @@ func (s *noteForm) Init() tea.Cmd { return s.area.focus() }
 
 func (s *noteForm) Typing() bool { return true }
 
-func (s *noteForm) Update(msg tea.Msg) tea.Cmd {
+func (s *noteForm) Update(msg tea.Msg) tea.Cmd { return updateTextForm(s, msg) }
+
+func (s *noteForm) done(msg doneMsg) tea.Cmd {
 	p := s.d.p
-	switch msg := msg.(type) {
-	case doneMsg:
-		s.busy = false
-		if msg.err != nil {
-			s.err = s.d.errText(msg.err)
-			return nil
-		}
-		notice := p.T("admin.note.sent_visible", s.id)
-		if s.internal {
-			notice = p.T("admin.note.sent_internal", s.id)
-		}
-		return send(popMsg{notice: notice})
-	case tea.KeyMsg:
-		if s.busy {
-			return nil // one call at a time; its answer comes back here
-		}
-		if !msg.Paste {
-			switch {
-			case key.Matches(msg, s.keys.back):
-				return send(popMsg{})
-			case key.Matches(msg, s.keys.toggle):
-				s.internal = !s.internal
-				return nil
-			case key.Matches(msg, s.keys.send):
-				s.err = ""
-				s.busy = true
-				svc, a, id, body, internal := s.d.svc, s.d.actor, s.id, s.area.value(), s.internal
-				return s.d.call(s, "note", func(ctx context.Context) (any, error) {
-					return nil, svc.AddNote(ctx, a, id, body, internal)
-				})
-			}
-		}
-		before := s.area.value()
-		cmd, refused := s.area.update(msg)
-		if refused != "" {
-			s.err = refused
-		} else if s.area.value() != before {
-			s.err = "" // the person is fixing what the error was about
-		}
-		return cmd
+	s.busy = false
+	if msg.err != nil {
+		s.err = s.d.errText(msg.err)
+		return nil
 	}
-	return nil
+	notice := p.T("admin.note.sent_internal", s.id)
+	if s.visible {
+		notice = p.T("admin.note.sent_visible", s.id)
+	}
+	return send(popMsg{notice: notice})
 }
 
-func (s *noteForm) View() string {
-	st, p := s.d.st, s.d.p
-	vis := ui.Para(st.Success, p.T("admin.note.visible", s.client), s.w)
-	if s.internal {
-		vis = ui.Para(st.Error, p.T("admin.note.internal"), s.w)
+func (s *noteForm) calling() bool        { return s.busy }
+func (s *noteForm) guard() *discardGuard { return &s.discard }
+
+func (s *noteForm) key(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case isKey(msg, s.keys.back):
+		return s.discard.leave(strings.TrimSpace(s.area.value()) != "")
+	case isKey(msg, s.keys.toVisible):
+		s.visible = !s.visible
+		return nil
+	case isKey(msg, s.keys.sendInternal):
+		s.err = ""
+		s.busy = true
+		svc, a, id, body, internal := s.d.svc, s.d.actor, s.id, s.area.value(), !s.visible
+		return s.d.call(s, "note", func(ctx context.Context) (any, error) {
+			return nil, svc.AddNote(ctx, a, id, body, internal)
+		})
 	}
+	before := s.area.value()
+	cmd, refused := s.area.update(msg)
+	if refused != "" {
+		s.err = refused
+	} else if s.area.value() != before {
+		s.err = "" // the person is fixing what the error was about
+	}
+	return cmd
+}
+
+// head is what stands above the text: the title and who reads the note,
+// unmistakable when it is the client.
+func (s *noteForm) head() string {
+	st, p := s.d.st, s.d.p
+	vis := ui.Para(st.Success, p.T("admin.note.internal"), s.w)
+	if s.visible {
+		vis = ui.Para(st.Error, p.T("admin.note.visible", s.client), s.w)
+	}
+	return strings.Join([]string{st.Title.Render(s.about), vis, ""}, "\n")
+}
+
+// foot is what stands under the text: an error, the count, and the
+// question or the busy line.
+func (s *noteForm) foot() string {
+	st, p := s.d.st, s.d.p
 	var errs, status string
 	if s.err != "" {
 		errs = ui.Para(st.Error, "! "+s.err, s.w)
 	}
-	if s.busy {
+	switch {
+	case s.discard.asking:
+		status = s.discard.view(st, s.w)
+	case s.busy:
 		status = st.Subtle.Render(p.T("admin.busy"))
 	}
 	count := st.Subtle.Render(p.T("admin.note.count", s.area.length(), portal.MaxNoteLen))
-	top := strings.Join([]string{st.Title.Render(s.about), vis, ""}, "\n")
-	bottom := ui.Lines(errs, count, status)
-	// The text takes what the rest leaves, less a line before the help.
-	// Lines past about a hundred columns are hard to read.
-	s.area.setSize(min(s.w, maxTextWidth), s.h-strings.Count(top, "\n")-strings.Count(bottom, "\n")-3)
-	return top + "\n" + s.area.view() + "\n" + bottom
+	return ui.Lines(errs, count, status)
 }
 
-func (s *noteForm) SetSize(w, h int) { s.w, s.h = w, h }
+// layout gives the text what the rest leaves, less a line before the
+// help; lines past about a hundred columns are hard to read.
+func (s *noteForm) layout() {
+	rows := s.h - strings.Count(s.head(), "\n") - strings.Count(s.foot(), "\n") - 3
+	s.area.setSize(min(s.w, maxTextWidth), rows)
+}
+
+func (s *noteForm) View() string {
+	return s.head() + "\n" + s.area.view() + "\n" + s.foot()
+}
+
+func (s *noteForm) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.layout()
+}
 
 func (s *noteForm) Keys() []key.Binding {
-	return []key.Binding{s.keys.send, s.keys.toggle, s.keys.newline, s.keys.back}
+	if s.discard.asking {
+		return s.discard.keys()
+	}
+	if s.visible {
+		return []key.Binding{s.keys.sendVisible, s.keys.toInternal, s.keys.newline, s.keys.back}
+	}
+	return []key.Binding{s.keys.sendInternal, s.keys.toVisible, s.keys.newline, s.keys.back}
 }

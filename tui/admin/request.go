@@ -78,6 +78,12 @@ func (s *requestDetail) load() tea.Cmd {
 func (s *requestDetail) Typing() bool { return false }
 
 func (s *requestDetail) Update(msg tea.Msg) tea.Cmd {
+	cmd := s.update(msg)
+	s.layout()
+	return cmd
+}
+
+func (s *requestDetail) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case doneMsg:
 		return s.done(msg)
@@ -276,6 +282,9 @@ func (s *requestDetail) fill() {
 		}
 	}
 	out = append(out, "", st.Title.Render(p.T("admin.request.history")))
+	if s.view.Earlier {
+		out = append(out, ui.Para(st.Subtle, p.T("admin.request.earlier", portal.MaxThread), w))
+	}
 	for _, e := range s.view.Events {
 		out = append(out, s.event(e, w, short)...)
 	}
@@ -343,7 +352,16 @@ func (s *requestDetail) View() string {
 		}
 		return ui.Page(title, st.Subtle.Render(p.T("admin.loading")))
 	}
-	v := s.view
+	if s.choose != "" {
+		return s.head() + "\n" + s.chooser()
+	}
+	return s.head() + "\n" + s.vp.View() + "\n" + s.scrollHint()
+}
+
+// head is what stands above the history: the title, the outcome of the
+// last action, who asked, the state and the dates.
+func (s *requestDetail) head() string {
+	st, p, v := s.d.st, s.d.p, s.view
 	field := func(label, val string) string {
 		return st.Label.Render(padRight(p.T(label), 10)) + val
 	}
@@ -353,18 +371,9 @@ func (s *requestDetail) View() string {
 		who = clean(v.Assignee)
 	}
 	head := []string{st.Title.Render(p.T("admin.request.title_type", v.ID, clean(v.TypeName)))}
-	var foot string
-	switch {
-	case s.busy != "":
-		foot = st.Subtle.Render(p.T("admin.busy"))
-	case s.err != "":
-		foot = st.Error.Render("! " + s.err)
-	default:
-		foot = s.status.view(st, s.w)
-	}
 	// The outcome of an action goes right under the title: a long
 	// history below must never push it off a small screen.
-	if foot != "" {
+	if foot := s.outcome(); foot != "" {
 		head = append(head, foot)
 	}
 	head = append(head,
@@ -373,29 +382,56 @@ func (s *requestDetail) View() string {
 		field("admin.request.dates", p.T("admin.request.dates_line", when(v.CreatedAt, short), when(v.UpdatedAt, short))),
 		"",
 	)
-	top := strings.Join(head, "\n")
-	if s.choose != "" {
-		q := p.T("admin.request.choose_assignee", v.ID)
-		if s.choose == chooseStatus {
-			q = p.T("admin.request.choose_status", v.ID, statusWord(s.d, v.Status))
-		}
-		return top + "\n" + st.Title.Render(q) + "\n" + s.menu.View()
+	return strings.Join(head, "\n")
+}
+
+// outcome is the line of the action running, the last error, or the
+// last action's outcome.
+func (s *requestDetail) outcome() string {
+	st, p := s.d.st, s.d.p
+	switch {
+	case s.busy != "":
+		return st.Subtle.Render(p.T("admin.busy"))
+	case s.err != "":
+		return st.Error.Render("! " + s.err)
 	}
-	rows := s.h - strings.Count(top, "\n") - 2
-	// The end of the history stays in sight when the header grows (an
-	// outcome line) or the screen shrinks.
+	return s.status.view(st, s.w)
+}
+
+// chooser is the question of the chooser open and its items.
+func (s *requestDetail) chooser() string {
+	st, p, v := s.d.st, s.d.p, s.view
+	q := p.T("admin.request.choose_assignee", v.ID)
+	if s.choose == chooseStatus {
+		q = p.T("admin.request.choose_status", v.ID, statusWord(s.d, v.Status))
+	}
+	return st.Title.Render(q) + "\n" + s.menu.View()
+}
+
+// scrollHint says which lines of the history show, when not all do.
+func (s *requestDetail) scrollHint() string {
+	total := s.vp.TotalLineCount()
+	if total <= s.vp.Height {
+		return ""
+	}
+	last := min(total, s.vp.YOffset+s.vp.Height)
+	return s.d.st.Subtle.Render(s.d.p.T("admin.request.scroll", s.vp.YOffset+1, last, total))
+}
+
+// layout gives the history the rows the head leaves, less the hint's.
+// The end of the history stays in sight when the head grows (an outcome
+// line) or the screen shrinks.
+func (s *requestDetail) layout() {
+	if s.view == nil {
+		return
+	}
+	rows := s.h - strings.Count(s.head(), "\n") - 2
 	end := s.vp.AtBottom() && s.vp.TotalLineCount() > 0
 	s.vp.Width, s.vp.Height = max(1, s.w), max(1, rows)
 	s.vp.SetYOffset(s.vp.YOffset) // back in range for the new height
 	if end {
 		s.vp.GotoBottom()
 	}
-	var hint string
-	if total := s.vp.TotalLineCount(); total > s.vp.Height {
-		first := s.vp.YOffset + 1
-		hint = st.Subtle.Render(p.T("admin.request.scroll", first, min(total, s.vp.YOffset+s.vp.Height), total))
-	}
-	return top + "\n" + s.vp.View() + "\n" + hint
 }
 
 func (s *requestDetail) SetSize(w, h int) {
@@ -404,6 +440,7 @@ func (s *requestDetail) SetSize(w, h int) {
 		s.fill()
 	}
 	s.h = h
+	s.layout()
 }
 
 func (s *requestDetail) Keys() []key.Binding {

@@ -46,12 +46,24 @@ func page(t *testing.T, env *portaltest.Env, id uint64) *portal.RequestView {
 // requireClean fails when the view holds anything a terminal would act on.
 func requireClean(t *testing.T, h *harness) {
 	t.Helper()
-	v := h.View()
-	for _, r := range v {
-		if r == 0x1b || r == 0x07 || (r >= 0x80 && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
-			t.Fatalf("view holds %U:\n%q", r, v)
+	if r, ok := control(h.View(), true); ok {
+		t.Fatalf("view holds %U:\n%q", r, h.View())
+	}
+}
+
+// control is the first rune of s a terminal would act on, or that hides or
+// reorders text; newlines are allowed when multiline.
+func control(s string, multiline bool) (rune, bool) {
+	for _, r := range s {
+		if r == '\n' && multiline {
+			continue
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || (r >= 0x200b && r <= 0x200f) ||
+			(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x061c || r == 0xfeff {
+			return r, true
 		}
 	}
+	return 0, false
 }
 
 // TestRequestWorkflow: staff open a request from the queue, move it
@@ -96,16 +108,26 @@ func TestRequestWorkflow(t *testing.T) {
 	h.Press("esc")
 	h.RequireView("History")
 
+	// A note starts internal: one forgotten key never sends a remark
+	// meant for colleagues to the client. Ctrl+T writes to the client, and
+	// the form says so in capitals.
 	h.Press("n")
-	h.RequireView("Visible to the client, Eve Adams <eve@example.com>")
+	h.RequireView("Internal note: for staff only; the client never sees it.", "ctrl+s save for staff only")
+	h.RefuseView("VISIBLE", "send to the client")
+	h.Press("ctrl+t")
+	h.RequireView("! VISIBLE TO THE CLIENT: Eve Adams <eve@example.com> reads this note and is told by email.",
+		"ctrl+s send to the client", "ctrl+t make internal")
+	h.RefuseView("Internal note")
 	h.Type("Signed copy attached.")
 	h.Press("enter")
 	h.Type("Regards.")
 	h.Send(ctrlS)
 	h.RequireView("Note added to request #1; the client can read it.", "wrote to the client:", "    Signed copy attached.", "    Regards.")
 
-	h.Press("n", "ctrl+t")
-	h.RequireView("INTERNAL: for staff only")
+	h.Press("n")
+	h.RequireView("Internal note: for staff only")
+	h.Press("ctrl+t", "ctrl+t") // there and back
+	h.RequireView("Internal note: for staff only")
 	h.Type("Check clause 12.")
 	h.Send(ctrlS)
 	h.RequireView("Internal note added to request #1", "[internal] wrote an internal note (staff only):", "Check clause 12.")
@@ -231,15 +253,23 @@ func TestRequestQueuePagingByKey(t *testing.T) {
 	}
 }
 
-// TestRequestsRefreshKeepsTheCursor: the queue picks up new requests by
-// itself while shown, and the cursor stays on the request the person was
-// looking at, so Enter opens the one they saw.
-func TestRequestsRefreshKeepsTheCursor(t *testing.T) {
+// onOlderOfTwo is the queue of two requests of one client, the cursor on
+// the older, r.
+func onOlderOfTwo(t *testing.T) (*harness, *portaltest.Env, *store.Request, *store.Client) {
+	t.Helper()
 	env := newEnv(t)
 	r, eve := requestFixture(t, env)
 	submit(t, env, eve, r.TypeID, "Second matter", "", "low")
 	h := newHarness(t, env, adminActor)
 	h.Press("2", "down")
+	return h, env, r, eve
+}
+
+// TestRequestsRefreshKeepsTheCursor: the queue picks up new requests by
+// itself while shown, and the cursor stays on the request the person was
+// looking at, so Enter opens the one they saw.
+func TestRequestsRefreshKeepsTheCursor(t *testing.T) {
+	h, env, r, eve := onOlderOfTwo(t)
 	q := h.m.tabs[1].(*requests)
 	if row, _ := q.list.selected(); row.ID != r.ID {
 		t.Fatalf("selected %d", row.ID)
@@ -294,17 +324,25 @@ func TestRequestLongThreadScrolls(t *testing.T) {
 	h.Press("home", "n")
 	h.Type("The newest note.")
 	h.Send(ctrlS)
-	h.RequireView("Note added to request #1", "The newest note.")
+	h.RequireView("Internal note added to request #1", "The newest note.")
+	requireWidth(t, h, 80)
+}
+
+// requireWidth fails when a line of the view is wider than w columns.
+func requireWidth(t *testing.T, h *harness, w int) {
+	t.Helper()
 	for _, l := range strings.Split(h.View(), "\n") {
-		if w := len([]rune(l)); w > 80 {
-			t.Fatalf("line of %d columns: %q", w, l)
+		if n := len([]rune(l)); n > w {
+			t.Fatalf("line of %d columns: %q", n, l)
 		}
 	}
 }
 
-// TestNoteFormHostileInput: an empty note, a huge paste, control
-// characters and escape sequences each get a clear message; nothing is
-// stored and the view never holds a raw escape.
+// TestNoteFormHostileInput: an empty note and a paste too long get a clear
+// message; control characters and escape sequences, typed or pasted, are
+// dropped as in every form of the portal (ui.CleanKey), so that neither
+// the view nor the portal ever gets one: the one note sent, made of
+// hostile pastes, is stored clean.
 func TestNoteFormHostileInput(t *testing.T) {
 	env := newEnv(t)
 	r, _ := requestFixture(t, env)
@@ -321,21 +359,32 @@ func TestNoteFormHostileInput(t *testing.T) {
 	h.RequireView("! Required.")
 	form.area.setValue("")
 
-	for _, bad := range []string{"\x1b[31mred\x1b[0m", "\x1b]0;pwned\x07", "bell\x07", "c1 \u009b2J", "rtl \u202etxt", "nul\x00"} {
-		h.Paste(bad)
-		h.RequireView("The pasted text holds control characters or escape sequences; nothing was pasted.")
-		if v := form.area.value(); v != "" {
-			t.Fatalf("paste %q left %q", bad, v)
+	hostile := []struct{ paste, want string }{
+		{"\x1b[31mred\x1b[0m", "[31mred[0m"},
+		{"\x1b]0;pwned\x07", "]0;pwned"},
+		{"bell\x07", "bell"},
+		{"\x1b\x07\u009b\u202e", ""}, // nothing left: nothing goes in
+		{"c1 \u009b2J", "c1 2J"},
+		{"rtl \u202etxt", "rtl txt"},
+		{"zw\u200b \ufeffbom", "zw bom"},
+		{"nul\x00", "nul"},
+	}
+	for _, tc := range hostile {
+		h.Paste(tc.paste)
+		if v := form.area.value(); v != tc.want {
+			t.Fatalf("paste %q left %q, want %q", tc.paste, v, tc.want)
 		}
+		h.RefuseView("pasted text")
 		requireClean(t, h)
+		form.area.setValue("")
 	}
 	h.Paste(strings.Repeat("x", 100*1024))
 	h.RequireView("The pasted text is too long: this field holds at most 5000 characters; nothing was pasted.")
 	if form.area.value() != "" {
 		t.Fatal("a huge paste was cut in")
 	}
-	// Typed runes are cleaned as in every form; a paste of plain lines
-	// (CRLF, tabs) goes in.
+	// Typed runes are cleaned the same way; a paste of plain lines (CRLF,
+	// tabs) goes in.
 	h.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("a\x1b[2Jb")})
 	if v := form.area.value(); v != "a[2Jb" {
 		t.Fatalf("typed %q", v)
@@ -353,12 +402,30 @@ func TestNoteFormHostileInput(t *testing.T) {
 	h.Send(ctrlS)
 	h.RequireView("! Too long: at most 5000 characters.")
 	requireClean(t, h)
-
 	if got := len(page(t, env, r.ID).Events); got != before {
 		t.Fatalf("%d events, want %d: something was stored", got, before)
 	}
-	h.Press("esc")
-	h.RequireView("Request #1 · Contract review")
+
+	// Every hostile paste at once, one a line, sent: what the portal
+	// stores is what the form showed, without a control character.
+	form.area.setValue("")
+	var pastes, wants []string
+	for _, tc := range hostile {
+		pastes, wants = append(pastes, tc.paste), append(wants, tc.want)
+	}
+	h.Paste(strings.Join(pastes, "\r\n"))
+	requireClean(t, h)
+	h.Send(ctrlS)
+	h.RequireView("Internal note added to request #1")
+	requireClean(t, h)
+	events := page(t, env, r.ID).Events
+	if len(events) != before+1 {
+		t.Fatalf("%d events, want %d", len(events), before+1)
+	}
+	body := events[len(events)-1].Body
+	if r, bad := control(body, true); bad || body != strings.Join(wants, "\n") {
+		t.Fatalf("stored %q (control %U), want %q", body, r, strings.Join(wants, "\n"))
+	}
 }
 
 // TestRequestTypesAddEditDisable: admins add a type with its fields one a
@@ -422,9 +489,11 @@ func TestRequestTypesAddEditDisable(t *testing.T) {
 	h.RequireView("Now: off")
 }
 
-// TestTypeFormHostileInput: an empty form, huge pastes, control characters
-// and escape sequences, and lines the portal cannot read: a clear message
-// beside the field, nothing stored, no raw escape shown.
+// TestTypeFormHostileInput: an empty form, huge pastes and lines the
+// portal cannot read get a clear message beside the field, and nothing is
+// stored; control characters and escape sequences, pasted, are dropped as
+// in every form, so that no raw escape shows and the type saved from
+// hostile pastes is stored clean.
 func TestTypeFormHostileInput(t *testing.T) {
 	env := newEnv(t)
 	h := newHarness(t, env, adminActor)
@@ -436,21 +505,33 @@ func TestTypeFormHostileInput(t *testing.T) {
 	if form.focus != 0 {
 		t.Fatalf("focus on %d after a refusal of the name", form.focus)
 	}
-	for _, bad := range []string{"\x1b[31mWill", "Will\x1b]0;x\x07", "Wi\u202ell", "\u009bWill"} {
-		h.Paste(bad)
-		h.RequireView("The pasted text holds control characters or escape sequences")
-		if form.name.Value() != "" {
-			t.Fatalf("name %q after a paste of %q", form.name.Value(), bad)
+	for _, tc := range []struct{ paste, want string }{
+		{"\x1b[31mWill", "[31mWill"},
+		{"Will\x1b]0;x\x07", "Will]0;x"},
+		{"Wi\u202ell", "Will"},
+		{"\u009bWill", "Will"},
+		{"Last\r\nwill", "Lastwill"}, // one line: line breaks go too
+	} {
+		h.Paste(tc.paste)
+		if form.name.Value() != tc.want {
+			t.Fatalf("name %q after a paste of %q, want %q", form.name.Value(), tc.paste, tc.want)
 		}
+		h.RefuseView("pasted text")
 		requireClean(t, h)
+		form.name.SetValue("")
 	}
 	h.Paste(strings.Repeat("n", portal.MaxTypeNameLen+1))
 	h.RequireView("this field holds at most 100 characters")
+	if form.name.Value() != "" {
+		t.Fatal("a paste too long was cut in")
+	}
 	h.Type("Will")
 	h.RefuseView("pasted text")
 	h.Press("tab")
 	h.Paste("desc\x1b[2J")
-	h.RequireView("The pasted text holds control characters")
+	if form.desc.Value() != "desc[2J" {
+		t.Fatalf("description %q", form.desc.Value())
+	}
 	h.Press("tab")
 	h.Paste(strings.Repeat("Field: text\n", 5000))
 	h.RequireView("this field holds at most 20000 characters")
@@ -458,7 +539,10 @@ func TestTypeFormHostileInput(t *testing.T) {
 		t.Fatal("a huge paste was cut in")
 	}
 	h.Paste("\x1b[1mBold: text")
-	h.RequireView("The pasted text holds control characters")
+	if form.fields.value() != "[1mBold: text" {
+		t.Fatalf("fields %q", form.fields.value())
+	}
+	requireClean(t, h)
 
 	// The portal reads the lines and says what is wrong, beside Fields.
 	for _, tc := range []struct{ fields, want string }{
@@ -487,8 +571,26 @@ func TestTypeFormHostileInput(t *testing.T) {
 	if ts, _ := env.Service.RequestTypes(context.Background(), env.Admin()); len(ts) != 0 {
 		t.Fatalf("stored %+v", ts)
 	}
-	h.Press("esc")
-	h.RequireView("No request type yet")
+
+	// Saved from hostile pastes: stored as the form showed it, clean.
+	form.fields.setValue("")
+	h.Paste("Sub\u202eject\x1b[0m: text\x07\r\nNotes: multiline")
+	h.Send(ctrlS)
+	h.RequireView(`The request type "Will" is added.`)
+	requireClean(t, h)
+	ts, err := env.Service.RequestTypes(context.Background(), env.Admin())
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("types %+v, %v", ts, err)
+	}
+	fs, _ := portal.TypeFields(ts[0])
+	if ts[0].Name != "Will" || ts[0].Description != "desc[2J" || len(fs) != 2 || fs[0].Label != "Subject[0m" || fs[1].Label != "Notes" {
+		t.Fatalf("stored %+v with fields %+v", ts[0], fs)
+	}
+	for _, v := range []string{ts[0].Name, ts[0].Description, ts[0].Fields} {
+		if r, bad := control(v, false); bad {
+			t.Fatalf("stored %q holds %U", v, r)
+		}
+	}
 }
 
 // TestSupportGetsNoTypesEditor: support staff work on requests but have no
@@ -540,4 +642,83 @@ func TestHostileRequestShowsAsText(t *testing.T) {
 	requireClean(t, h)
 	h.Press("a")
 	requireClean(t, h)
+}
+
+// TestRequestHistorySaysEarlierEntriesAreLeftOut: when the portal sends
+// only the latest portal.MaxThread entries, the history says so at its top.
+func TestRequestHistorySaysEarlierEntriesAreLeftOut(t *testing.T) {
+	env := newEnv(t)
+	r, _ := requestFixture(t, env)
+	h := newHarness(t, env, adminActor)
+	h.Press("2", "enter")
+	h.RequireView("History", "submitted the request")
+	h.RefuseView("Only the latest")
+
+	s := h.m.current().(*requestDetail)
+	v := page(t, env, r.ID)
+	v.Earlier = true
+	h.Send(doneMsg{owner: owner{s}, op: opLoad, val: v})
+	note := "Only the latest 1000 entries are shown; the earlier ones are left out."
+	h.RequireView(note)
+	view := h.View()
+	if i, j, k := strings.Index(view, "History"), strings.Index(view, note), strings.Index(view, "submitted the request"); !(i < j && j < k) {
+		t.Fatalf("the note is not at the top of the history:\n%s", view)
+	}
+}
+
+// TestRequestQueueNarrow: below 100 columns the queue leaves out the Type
+// column, so that the client's email, the assignee and the summary can be
+// read; wider, every column is back, and the cursor stays on its row
+// either way.
+func TestRequestQueueNarrow(t *testing.T) {
+	h, _, r, _ := onOlderOfTwo(t)
+	wide := []string{" Type ", "Contract r", "eve@example.com", "Lease for the shop"}
+	h.RequireView(wide...)
+
+	h.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.RequireView(" ID ", " Status ", " Client ", " Assignee ", " Updated ", " Summary ", "eve@example.com", "Lease for the",
+		"03-02 09:30")
+	h.RefuseView(" Type ", "Contract")
+	q := h.m.tabs[1].(*requests)
+	if row, _ := q.list.selected(); row.ID != r.ID {
+		t.Fatalf("narrow, the cursor is on %d", row.ID)
+	}
+	requireWidth(t, h, 80)
+
+	h.Send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.RequireView(wide...)
+	if row, _ := q.list.selected(); row.ID != r.ID {
+		t.Fatalf("wide again, the cursor is on %d", row.ID)
+	}
+}
+
+// TestListErrorForgetsRows: a list whose query fails shows the error in
+// place of its rows, and no key acts on a row no longer shown; the next
+// load brings them back.
+func TestListErrorForgetsRows(t *testing.T) {
+	env := newEnv(t)
+	requestFixture(t, env)
+	addClients(t, env, [3]string{"ann@example.com", "Ann Smith", ""})
+	h := newHarness(t, env, adminActor)
+	c := h.m.tabs[0].(*clients)
+	h.RequireView("Ann Smith")
+	h.Send(pageMsg{owner: owner{c}, gen: c.list.gen, refresh: true, err: portal.ErrForbidden})
+	h.RequireView("! " + refusal)
+	h.RefuseView("Ann Smith")
+	if _, ok := c.list.selected(); ok {
+		t.Fatal("a client is selected under the error")
+	}
+	h.Press("enter")
+	h.RefuseView("Recent events")
+
+	h.Press("2")
+	h.RequireView("Lease for the shop")
+	q := h.m.tabs[1].(*requests)
+	h.Send(queuePageMsg{owner: owner{q}, gen: q.list.gen, refresh: true, err: portal.ErrForbidden})
+	h.RequireView("! " + refusal)
+	h.Press("enter")
+	h.RefuseView("Request #1")
+	h.Send(requestsTickMsg{owner: owner{q}, seq: q.seq})
+	h.RequireView("Lease for the shop")
+	h.RefuseView(refusal)
 }

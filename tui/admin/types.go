@@ -73,7 +73,6 @@ func (s *typesScreen) load() tea.Cmd {
 func (s *typesScreen) Typing() bool { return false }
 
 func (s *typesScreen) Update(msg tea.Msg) tea.Cmd {
-	p := s.d.p
 	switch msg := msg.(type) {
 	case noticeMsg:
 		if msg.notice != "" {
@@ -82,74 +81,95 @@ func (s *typesScreen) Update(msg tea.Msg) tea.Cmd {
 		return s.load()
 	case doneMsg:
 		if msg.op == opLoad {
-			if msg.err != nil {
-				s.err = s.d.errText(msg.err)
-				return nil
-			}
-			s.types, _ = msg.val.([]store.RequestType)
-			s.fields = make([]int, len(s.types))
-			for i, t := range s.types {
-				s.fields[i] = -1
-				if fs, err := portal.TypeFields(t); err == nil {
-					s.fields[i] = len(fs)
-				}
-			}
-			s.err, s.loaded = "", true
-			s.rebuild()
+			s.read(msg)
 			return nil
 		}
-		s.busy = false
-		if msg.err != nil {
-			s.status = errLine(s.d.errText(msg.err))
-			return nil
-		}
-		name, _ := msg.val.(string)
-		if msg.op == opTypeDisable {
-			s.status = okLine(p.T("admin.types.disabled", clean(name)))
-		} else {
-			s.status = okLine(p.T("admin.types.enabled", clean(name)))
-		}
-		return s.load()
+		return s.toggled(msg)
 	case tea.KeyMsg:
 		if msg.Paste || s.busy {
 			return nil
 		}
 		if s.confirm != nil {
-			t := *s.confirm
-			switch {
-			case key.Matches(msg, s.keys.yes):
-				s.confirm = nil
-				return s.setDisabled(t, true)
-			case key.Matches(msg, s.keys.no):
-				s.confirm = nil
-			}
-			return nil
+			return s.confirmKey(msg)
 		}
-		if key.Matches(msg, s.keys.back) {
-			return send(popMsg{})
+		return s.key(msg)
+	}
+	return nil
+}
+
+// read takes the types in, with the number of fields of each.
+func (s *typesScreen) read(msg doneMsg) {
+	if msg.err != nil {
+		s.err = s.d.errText(msg.err)
+		return
+	}
+	s.types, _ = msg.val.([]store.RequestType)
+	s.fields = make([]int, len(s.types))
+	for i, t := range s.types {
+		s.fields[i] = -1
+		if fs, err := portal.TypeFields(t); err == nil {
+			s.fields[i] = len(fs)
 		}
-		if s.grid.update(msg) {
-			return nil
+	}
+	s.err, s.loaded = "", true
+	s.rebuild()
+}
+
+// toggled is the outcome of disabling or enabling a type.
+func (s *typesScreen) toggled(msg doneMsg) tea.Cmd {
+	p := s.d.p
+	s.busy = false
+	if msg.err != nil {
+		s.status = errLine(s.d.errText(msg.err))
+		return nil
+	}
+	name, _ := msg.val.(string)
+	if msg.op == opTypeDisable {
+		s.status = okLine(p.T("admin.types.disabled", clean(name)))
+	} else {
+		s.status = okLine(p.T("admin.types.enabled", clean(name)))
+	}
+	return s.load()
+}
+
+// confirmKey is a key while a disabling waits for y/n.
+func (s *typesScreen) confirmKey(msg tea.KeyMsg) tea.Cmd {
+	t := *s.confirm
+	switch {
+	case key.Matches(msg, s.keys.yes):
+		s.confirm = nil
+		return s.setDisabled(t, true)
+	case key.Matches(msg, s.keys.no):
+		s.confirm = nil
+	}
+	return nil
+}
+
+func (s *typesScreen) key(msg tea.KeyMsg) tea.Cmd {
+	if key.Matches(msg, s.keys.back) {
+		return send(popMsg{})
+	}
+	if s.grid.update(msg) {
+		return nil
+	}
+	if !s.d.admin() && key.Matches(msg, s.keys.add, s.keys.edit, s.keys.toggle) {
+		s.status = errLine(s.d.forbidden())
+		return nil
+	}
+	t, ok := s.selected()
+	switch {
+	case key.Matches(msg, s.keys.add):
+		s.status.clear()
+		return send(pushMsg{newTypeForm(s.d, nil)})
+	case ok && key.Matches(msg, s.keys.edit):
+		s.status.clear()
+		return send(pushMsg{newTypeForm(s.d, &t)})
+	case ok && key.Matches(msg, s.keys.toggle):
+		if t.Disabled {
+			return s.setDisabled(t, false)
 		}
-		if !s.d.admin() && key.Matches(msg, s.keys.add, s.keys.edit, s.keys.toggle) {
-			s.status = errLine(s.d.forbidden())
-			return nil
-		}
-		t, ok := s.selected()
-		switch {
-		case key.Matches(msg, s.keys.add):
-			s.status.clear()
-			return send(pushMsg{newTypeForm(s.d, nil)})
-		case ok && key.Matches(msg, s.keys.edit):
-			s.status.clear()
-			return send(pushMsg{newTypeForm(s.d, &t)})
-		case ok && key.Matches(msg, s.keys.toggle):
-			if t.Disabled {
-				return s.setDisabled(t, false)
-			}
-			s.status.clear()
-			s.confirm = &t
-		}
+		s.status.clear()
+		s.confirm = &t
 	}
 	return nil
 }
@@ -240,26 +260,30 @@ var typeFields = []string{portal.FieldTypeName, portal.FieldTypeDesc, portal.Fie
 
 // typeForm adds a request type or edits one: a name, a description and
 // the fields, one a line in the syntax of portal.ParseFieldSpec. Ctrl+S
-// saves; in the fields, Enter starts a new line.
+// saves; in the fields, Enter starts a new line. Esc leaves, asking first
+// when there are unsaved changes.
 type typeForm struct {
-	d      *deps
-	id     uint64 // the type edited, or 0 for a new one
-	title  string
-	name   textinput.Model
-	desc   textinput.Model
-	fields *textArea
-	focus  int
-	errs   map[string]string // by field key; "" under the form
-	busy   bool
-	w, h   int
-	keys   struct{ next, prev, enter, save, back key.Binding }
+	d       *deps
+	id      uint64 // the type edited, or 0 for a new one
+	title   string
+	name    textinput.Model
+	desc    textinput.Model
+	fields  *textArea
+	saved   [3]string // what the fields held when the form opened
+	focus   int
+	errs    map[string]string // by field key; "" under the form
+	discard discardGuard
+	busy    bool
+	w, h    int
+	keys    struct{ next, prev, enter, save, back key.Binding }
 }
 
 func newTypeForm(d *deps, t *store.RequestType) *typeForm {
 	p := d.p
-	s := &typeForm{d: d, errs: map[string]string{}, title: p.T("admin.types.add_title")}
-	s.name = newLineInput(d.st, p.T("admin.placeholder.type_name"), portal.MaxTypeNameLen)
-	s.desc = newLineInput(d.st, p.T("admin.placeholder.optional"), portal.MaxTypeDescLen)
+	s := &typeForm{d: d, errs: map[string]string{}, title: p.T("admin.types.add_title"),
+		discard: newDiscardGuard(d, p.T("admin.types.confirm_discard"))}
+	s.name = ui.NewLineInput(d.st, p.T("admin.placeholder.type_name"), portal.MaxTypeNameLen)
+	s.desc = ui.NewLineInput(d.st, p.T("admin.placeholder.optional"), portal.MaxTypeDescLen)
 	s.fields = newTextArea(d, p.T("admin.placeholder.type_fields"), maxFieldsText)
 	if t != nil {
 		s.id = t.ID
@@ -274,6 +298,7 @@ func newTypeForm(d *deps, t *store.RequestType) *typeForm {
 			s.fields.setValue(strings.Join(lines, "\n"))
 		}
 	}
+	s.saved = s.values()
 	s.keys.next = d.bind(p.T("ui.key.tab"), "ui.help.next", "tab")
 	s.keys.prev = d.bind(p.T("ui.key.shift_tab"), "ui.help.prev", "shift+tab")
 	s.keys.enter = d.bind(p.T("ui.key.enter"), "admin.help.enter_type", "enter")
@@ -281,6 +306,11 @@ func newTypeForm(d *deps, t *store.RequestType) *typeForm {
 	s.keys.back = d.bind(p.T("ui.key.esc"), "admin.help.cancel", "esc")
 	s.setFocus(0)
 	return s
+}
+
+// values is what the fields hold, in order.
+func (s *typeForm) values() [3]string {
+	return [3]string{s.name.Value(), s.desc.Value(), s.fields.value()}
 }
 
 func (s *typeForm) Init() tea.Cmd { return s.setFocus(0) }
@@ -301,48 +331,44 @@ func (s *typeForm) setFocus(i int) tea.Cmd {
 	return s.fields.focus()
 }
 
-func (s *typeForm) Update(msg tea.Msg) tea.Cmd {
+func (s *typeForm) Update(msg tea.Msg) tea.Cmd { return updateTextForm(s, msg) }
+
+func (s *typeForm) done(msg doneMsg) tea.Cmd {
 	p := s.d.p
-	switch msg := msg.(type) {
-	case doneMsg:
-		s.busy = false
-		if msg.err != nil {
-			field := portal.FieldOf(msg.err)
-			if !slices.Contains(typeFields, field) {
-				field = "" // under the form: no error is ever lost
+	s.busy = false
+	if msg.err != nil {
+		field := portal.FieldOf(msg.err)
+		if !slices.Contains(typeFields, field) {
+			field = "" // under the form: no error is ever lost
+		}
+		s.errs[field] = s.d.errText(msg.err)
+		for i, f := range typeFields {
+			if f == field {
+				return s.setFocus(i)
 			}
-			s.errs[field] = s.d.errText(msg.err)
-			for i, f := range typeFields {
-				if f == field {
-					return s.setFocus(i)
-				}
-			}
-			return nil
 		}
-		t, _ := msg.val.(*store.RequestType)
-		name := ""
-		if t != nil {
-			name = clean(t.Name)
-		}
-		if s.id == 0 {
-			return send(popMsg{notice: p.T("admin.types.added", name)})
-		}
-		return send(popMsg{notice: p.T("admin.types.saved", name)})
-	case tea.KeyMsg:
-		if s.busy {
-			return nil
-		}
-		return s.key(msg)
+		return nil
 	}
-	return nil
+	t, _ := msg.val.(*store.RequestType)
+	name := ""
+	if t != nil {
+		name = clean(t.Name)
+	}
+	if s.id == 0 {
+		return send(popMsg{notice: p.T("admin.types.added", name)})
+	}
+	return send(popMsg{notice: p.T("admin.types.saved", name)})
 }
+
+func (s *typeForm) calling() bool        { return s.busy }
+func (s *typeForm) guard() *discardGuard { return &s.discard }
 
 func (s *typeForm) key(msg tea.KeyMsg) tea.Cmd {
 	multi := s.focus == 2
 	if !msg.Paste {
 		switch {
 		case key.Matches(msg, s.keys.back):
-			return send(popMsg{})
+			return s.discard.leave(s.values() != s.saved)
 		case key.Matches(msg, s.keys.save):
 			return s.submit()
 		case key.Matches(msg, s.keys.next):
@@ -367,20 +393,12 @@ func (s *typeForm) key(msg tea.KeyMsg) tea.Cmd {
 	if s.focus == 1 {
 		in, limit = &s.desc, portal.MaxTypeDescLen
 	}
-	if msg.Paste {
-		v, refused := pasted(s.d, msg.Runes, utf8.RuneCountInString(in.Value()), limit, false)
-		if refused != "" {
-			s.afterEdit(field, false, refused)
-			return nil
-		}
-		msg.Runes = []rune(v)
-	} else if msg.Type == tea.KeyRunes {
-		msg.Runes = ui.CleanRunes(msg.Runes)
-		if len(msg.Runes) == 0 {
-			return nil
-		}
-	}
 	before := in.Value()
+	msg, ok, refused := cleanKey(s.d, msg, false, utf8.RuneCountInString(before), limit)
+	if !ok {
+		s.afterEdit(field, false, refused)
+		return nil
+	}
 	var cmd tea.Cmd
 	*in, cmd = in.Update(msg)
 	s.afterEdit(field, before != in.Value(), "")
@@ -424,59 +442,105 @@ func (s *typeForm) submit() tea.Cmd {
 	})
 }
 
-func (s *typeForm) View() string {
-	st, p := s.d.st, s.d.p
+// labels are the fields' labels, and the columns the widest takes.
+func (s *typeForm) labels() ([]string, int) {
+	p := s.d.p
 	labels := []string{p.T("admin.field.type_name"), p.T("admin.field.description"), p.T("admin.field.fields")}
-	labelW := 0
+	w := 0
 	for _, l := range labels {
-		labelW = max(labelW, lipgloss.Width(l))
+		w = max(w, lipgloss.Width(l))
 	}
-	indent := 2 + labelW + 2
-	label := func(i int) string {
-		if i == s.focus {
-			return st.Marker.Render("> ") + st.FocusedLabel.Render(padRight(labels[i], labelW+2))
-		}
-		return "  " + st.Label.Render(padRight(labels[i], labelW+2))
-	}
-	errLines := func(field string, at int) []string {
-		e := s.errs[field]
-		if e == "" {
-			return nil
-		}
-		return strings.Split(ui.Para(st.Error, "! "+text.Sanitize(e), max(1, s.w-at)), "\n")
-	}
-	pad := func(ls []string, n int) []string {
-		for i := range ls {
-			ls[i] = strings.Repeat(" ", n) + ls[i]
-		}
-		return ls
-	}
-	w := min(48, max(1, s.w-indent-1))
-	s.name.Width, s.desc.Width = w, w
-	var top []string
-	top = append(top, st.Title.Render(s.title), ui.Para(st.Subtle, p.T("admin.types.form_intro"), s.w), "")
-	top = append(top, label(0)+s.name.View())
-	top = append(top, pad(errLines(portal.FieldTypeName, indent), indent)...)
-	top = append(top, label(1)+s.desc.View())
-	top = append(top, pad(errLines(portal.FieldTypeDesc, indent), indent)...)
-	top = append(top, label(2)+st.Subtle.Render(p.T("admin.types.fields_hint")))
-	var bottom []string
-	bottom = append(bottom, pad(errLines(portal.FieldTypeFields, 2), 2)...)
-	bottom = append(bottom, errLines("", 0)...)
-	bottom = append(bottom, ui.Para(st.Subtle, p.T("admin.types.kinds"), s.w))
-	if s.busy {
-		bottom = append(bottom, st.Subtle.Render(p.T("admin.busy")))
-	}
-	topView := strings.Join(top, "\n")
-	bottomView := strings.Join(bottom, "\n")
-	// The fields take what the rest leaves, less a line before the help.
-	rows := s.h - strings.Count(topView, "\n") - strings.Count(bottomView, "\n") - 3
-	s.fields.setSize(min(s.w-2, maxTextWidth), rows)
-	return topView + "\n" + strings.Join(pad(strings.Split(s.fields.view(), "\n"), 2), "\n") + "\n" + bottomView
+	return labels, w
 }
 
-func (s *typeForm) SetSize(w, h int) { s.w, s.h = w, h }
+// indent is where the inputs start: a marker, the labels and a gap.
+func (s *typeForm) indent() int {
+	_, w := s.labels()
+	return 2 + w + 2
+}
+
+// label is field i's label, marked when it has the focus.
+func (s *typeForm) label(i int) string {
+	st := s.d.st
+	labels, w := s.labels()
+	if i == s.focus {
+		return st.Marker.Render("> ") + st.FocusedLabel.Render(padRight(labels[i], w+2))
+	}
+	return "  " + st.Label.Render(padRight(labels[i], w+2))
+}
+
+// errLines are the error of field (key; "" under the form), wrapped to
+// the width left at column at and indented to it.
+func (s *typeForm) errLines(field string, at int) []string {
+	e := s.errs[field]
+	if e == "" {
+		return nil
+	}
+	ls := strings.Split(ui.Para(s.d.st.Error, "! "+text.Sanitize(e), max(1, s.w-at)), "\n")
+	return indentLines(ls, at)
+}
+
+// indentLines puts n spaces before each line of ls.
+func indentLines(ls []string, n int) []string {
+	for i := range ls {
+		ls[i] = strings.Repeat(" ", n) + ls[i]
+	}
+	return ls
+}
+
+// head is what stands above the fields' text: the title, the intro, the
+// name and the description with their errors, the fields' label.
+func (s *typeForm) head() string {
+	st, p := s.d.st, s.d.p
+	indent := s.indent()
+	top := []string{st.Title.Render(s.title), ui.Para(st.Subtle, p.T("admin.types.form_intro"), s.w), ""}
+	top = append(top, s.label(0)+s.name.View())
+	top = append(top, s.errLines(portal.FieldTypeName, indent)...)
+	top = append(top, s.label(1)+s.desc.View())
+	top = append(top, s.errLines(portal.FieldTypeDesc, indent)...)
+	top = append(top, s.label(2)+st.Subtle.Render(p.T("admin.types.fields_hint")))
+	return strings.Join(top, "\n")
+}
+
+// foot is what stands under the fields' text: its error, the form's, the
+// kinds, and the question or the busy line.
+func (s *typeForm) foot() string {
+	st, p := s.d.st, s.d.p
+	var bottom []string
+	bottom = append(bottom, s.errLines(portal.FieldTypeFields, 2)...)
+	bottom = append(bottom, s.errLines("", 0)...)
+	bottom = append(bottom, ui.Para(st.Subtle, p.T("admin.types.kinds"), s.w))
+	switch {
+	case s.discard.asking:
+		bottom = append(bottom, s.discard.view(st, s.w))
+	case s.busy:
+		bottom = append(bottom, st.Subtle.Render(p.T("admin.busy")))
+	}
+	return strings.Join(bottom, "\n")
+}
+
+// layout sizes the inputs for the width and gives the fields' text what
+// the rest leaves, less a line before the help.
+func (s *typeForm) layout() {
+	w := min(48, max(1, s.w-s.indent()-1))
+	s.name.Width, s.desc.Width = w, w
+	rows := s.h - strings.Count(s.head(), "\n") - strings.Count(s.foot(), "\n") - 3
+	s.fields.setSize(min(s.w-2, maxTextWidth), rows)
+}
+
+func (s *typeForm) View() string {
+	area := strings.Join(indentLines(strings.Split(s.fields.view(), "\n"), 2), "\n")
+	return s.head() + "\n" + area + "\n" + s.foot()
+}
+
+func (s *typeForm) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.layout()
+}
 
 func (s *typeForm) Keys() []key.Binding {
+	if s.discard.asking {
+		return s.discard.keys()
+	}
 	return []key.Binding{s.keys.save, s.keys.next, s.keys.prev, s.keys.enter, s.keys.back}
 }

@@ -107,10 +107,22 @@ func NewForm(st *Styles, p text.Printer, fields ...Field) *Form {
 }
 
 func newInput(st *Styles, fd Field) textinput.Model {
+	in := NewLineInput(st, fd.Placeholder, fd.CharLimit)
+	if fd.Password {
+		in.EchoMode = textinput.EchoPassword
+		in.EchoCharacter = st.Mask
+	}
+	return in
+}
+
+// NewLineInput makes a one-line text input drawn as every form's inputs
+// are, for a screen that lays its fields out itself. Keys reach it cleaned
+// by CleanKey, as in a Form.
+func NewLineInput(st *Styles, placeholder string, charLimit int) textinput.Model {
 	in := textinput.New()
 	in.Prompt = ""
-	in.Placeholder = fd.Placeholder
-	in.CharLimit = fd.CharLimit
+	in.Placeholder = placeholder
+	in.CharLimit = charLimit
 	// Every style replaced: textinput.New's come from the global renderer.
 	in.PromptStyle = st.Field
 	in.TextStyle = st.Field
@@ -121,10 +133,6 @@ func newInput(st *Styles, fd Field) textinput.Model {
 	// A blinking cursor sends a message every half second to every idle
 	// session; a static one costs nothing.
 	in.Cursor.SetMode(cursor.CursorStatic)
-	if fd.Password {
-		in.EchoMode = textinput.EchoPassword
-		in.EchoCharacter = st.Mask
-	}
 	km := textinput.DefaultKeyMap
 	// Ctrl+V would read the clipboard of the server, not the client's; the
 	// client's terminal pastes on its own. Tab, Up and Down belong to the
@@ -176,12 +184,8 @@ func (f *Form) Update(msg tea.Msg) (FormEvent, tea.Cmd) {
 			return FormNone, f.focusIndex((f.focus + n - 1) % n)
 		}
 	}
-	if f.focusedArea() {
-		km.Runes = cleanAreaRunes(km.Runes)
-	} else {
-		km.Runes = CleanRunes(km.Runes)
-	}
-	if km.Type == tea.KeyRunes && len(km.Runes) == 0 {
+	km, ok = CleanKey(km, f.focusedArea())
+	if !ok {
 		return FormNone, nil
 	}
 	return FormNone, f.updateFocused(km)

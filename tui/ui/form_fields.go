@@ -27,14 +27,23 @@ const (
 	areaPrompt      = "│ "
 )
 
-// newArea makes the text area of a Multiline field, styled entirely from
-// the session's styles (textarea.New's come from the global renderer).
+// newArea makes the text area of a Multiline field.
 func newArea(st *Styles, fd Field) *textarea.Model {
+	return NewTextArea(st, fd.Placeholder, fd.CharLimit, fd.Lines)
+}
+
+// NewTextArea makes a text area of lines rows (DefaultLines when 0) drawn
+// as a Multiline field's, styled entirely from the session's styles
+// (textarea.New's come from the global renderer), for a screen that lays
+// its fields out itself. Keys reach it cleaned by CleanKey, as in a Form.
+// charLimit bounds the text as textarea counts it: in columns, a line
+// break counting one.
+func NewTextArea(st *Styles, placeholder string, charLimit, lines int) *textarea.Model {
 	a := textarea.New()
 	a.Prompt = areaPrompt
 	a.ShowLineNumbers = false
-	a.Placeholder = fd.Placeholder
-	a.CharLimit = fd.CharLimit
+	a.Placeholder = placeholder
+	a.CharLimit = charLimit
 	// MaxHeight caps the lines one may type, not only the rows shown: no
 	// cap but CharLimit, so a long letter pasted in is kept whole.
 	a.MaxHeight = 0
@@ -56,10 +65,9 @@ func newArea(st *Styles, fd Field) *textarea.Model {
 	a.Cursor.TextStyle = st.Field
 	a.Cursor.SetMode(cursor.CursorStatic)
 	km := textarea.DefaultKeyMap
-	// As in newInput: Ctrl+V would read the server's clipboard.
+	// As in NewLineInput: Ctrl+V would read the server's clipboard.
 	km.Paste = key.Binding{}
 	a.KeyMap = km
-	lines := fd.Lines
 	if lines <= 0 {
 		lines = DefaultLines
 	}

@@ -1,6 +1,10 @@
 package ui
 
-import "github.com/clientportal/portal/internal/text"
+import (
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/internal/text"
+)
 
 // CleanRunes applies text.Sanitize's rules to typed or pasted runes before
 // they reach a field: runes that are not valid code points become U+FFFD,
@@ -13,4 +17,20 @@ func CleanRunes(rs []rune) []rune {
 	}
 	// string() turns surrogates and out-of-range runes into U+FFFD.
 	return []rune(text.Sanitize(string(rs)))
+}
+
+// CleanKey is the one input rule of every field, in a Form or not: the
+// runes of a key, typed or pasted, are cleaned before the field sees them
+// (by CleanRunes for a one-line input; for a text area, multiline, line
+// breaks are kept as "\n" whichever of CR LF, CR or LF the terminal sent).
+// Control characters and escape sequences are dropped, never refused: a
+// paste goes in without them. ok is false when a key of runes has none
+// left, and there is nothing to type.
+func CleanKey(km tea.KeyMsg, multiline bool) (tea.KeyMsg, bool) {
+	if multiline {
+		km.Runes = cleanAreaRunes(km.Runes)
+	} else {
+		km.Runes = CleanRunes(km.Runes)
+	}
+	return km, km.Type != tea.KeyRunes || len(km.Runes) > 0
 }
