@@ -136,7 +136,7 @@ func (c *clients) key(msg tea.KeyMsg) tea.Cmd {
 	case isKey(msg, c.keys.open):
 		if cl, ok := c.list.selected(); ok {
 			c.status.clear()
-			return send(pushMsg{newDetail(c.d, cl.Email)})
+			return c.d.goTo(pushMsg{newDetail(c.d, cl.Email)})
 		}
 	case isKey(msg, c.keys.add):
 		if !c.d.admin() {
@@ -144,14 +144,14 @@ func (c *clients) key(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		c.status.clear()
-		return send(pushMsg{newAddClient(c.d)})
+		return c.d.goTo(pushMsg{newAddClient(c.d)})
 	case isKey(msg, c.keys.imp):
 		if !c.d.admin() {
 			c.status = errLine(c.d.forbidden())
 			return nil
 		}
 		c.status.clear()
-		return send(openImportMsg{})
+		return c.d.goTo(openImportMsg{})
 	}
 	return nil
 }

@@ -87,7 +87,7 @@ func (s *detail) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if key.Matches(msg, s.keys.back) {
-			return send(popMsg{})
+			return s.d.goTo(popMsg{})
 		}
 		if s.busy != "" || s.det == nil {
 			return nil

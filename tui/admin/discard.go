@@ -11,6 +11,7 @@ import (
 // with unsaved text, Esc asks first; y leaves, n or Esc goes back to the
 // text.
 type discardGuard struct {
+	d        *deps
 	asking   bool
 	question string // from the catalog
 	yes, no  key.Binding
@@ -18,6 +19,7 @@ type discardGuard struct {
 
 func newDiscardGuard(d *deps, question string) discardGuard {
 	return discardGuard{
+		d:        d,
 		question: question,
 		yes:      d.bind("y", "admin.help.discard", "y"),
 		no:       d.bind("n", "admin.help.keep_writing", "n", "esc"),
@@ -28,7 +30,7 @@ func newDiscardGuard(d *deps, question string) discardGuard {
 // lost (dirty false), else it asks.
 func (g *discardGuard) leave(dirty bool) tea.Cmd {
 	if !dirty {
-		return send(popMsg{})
+		return g.d.goTo(popMsg{})
 	}
 	g.asking = true
 	return nil
@@ -40,7 +42,7 @@ func (g *discardGuard) key(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case isKey(msg, g.yes):
 		g.asking = false
-		return send(popMsg{})
+		return g.d.goTo(popMsg{})
 	case isKey(msg, g.no):
 		g.asking = false
 	}

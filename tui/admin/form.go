@@ -61,7 +61,7 @@ func (f *formScreen) Update(msg tea.Msg) tea.Cmd {
 	ev, cmd := f.form.Update(msg)
 	switch ev {
 	case ui.FormBack:
-		return send(popMsg{})
+		return f.d.goTo(popMsg{})
 	case ui.FormSubmit:
 		f.form.ClearErrors()
 		if f.form.MissingRequired(f.d.p) {
@@ -128,9 +128,9 @@ func newAddClient(d *deps) *formScreen {
 	f.done = func(v any) tea.Cmd {
 		c, _ := v.(*store.Client)
 		if c == nil {
-			return send(popMsg{})
+			return d.goTo(popMsg{})
 		}
-		return send(popMsg{notice: p.T("admin.add.queued", clean(c.Email)), email: c.EmailNorm})
+		return d.goTo(popMsg{notice: p.T("admin.add.queued", clean(c.Email)), email: c.EmailNorm})
 	}
 	return f
 }

@@ -194,7 +194,7 @@ func newImporter(d *deps, job func() *importJob) *importer {
 	}
 	s.form.done = func(v any) tea.Cmd {
 		if m, ok := v.(startImportMsg); ok {
-			return send(m)
+			return d.goTo(m)
 		}
 		return nil
 	}
@@ -211,9 +211,9 @@ func (s *importer) Update(msg tea.Msg) tea.Cmd {
 	}
 	if km, ok := msg.(tea.KeyMsg); ok && isKey(km, s.keys.back) {
 		if s.job().done {
-			return tea.Batch(send(dismissImportMsg{}), send(popMsg{}))
+			return tea.Batch(s.d.goTo(dismissImportMsg{}), s.d.goTo(popMsg{}))
 		}
-		return send(popMsg{})
+		return s.d.goTo(popMsg{})
 	}
 	return nil
 }

@@ -73,7 +73,7 @@ func newModel(svc *portal.Service, sess ui.Session, actor portal.Actor) *Model {
 	}
 	st := ui.NewStyles(sess.Renderer)
 	p := svc.Catalog().Printer(text.English)
-	d := &deps{svc: svc, sess: sess, st: st, p: p, actor: actor}
+	d := &deps{svc: svc, sess: sess, st: st, p: p, actor: actor, route: &route{}}
 	m := &Model{d: d, width: defaultWidth, height: defaultHeight, help: ui.NewHelp(st)}
 	m.help.ShowAll = true
 	m.tabs = []tab{newClients(d), newRequests(d), newSignUps(d), newOutbox(d), newAudit(d)}
@@ -121,9 +121,15 @@ func (m *Model) alive(s screen) bool {
 }
 
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	cmd := m.update(msg)
+	cmds := []tea.Cmd{m.update(msg)}
+	// Where the screen asked to go, now (see route).
+	for len(m.d.route.next) > 0 {
+		next := m.d.route.next[0]
+		m.d.route.next = m.d.route.next[1:]
+		cmds = append(cmds, m.update(next))
+	}
 	m.layout()
-	return m, cmd
+	return m, tea.Batch(cmds...)
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {

@@ -69,7 +69,7 @@ func (s *noteForm) done(msg doneMsg) tea.Cmd {
 	if s.visible {
 		notice = p.T("admin.note.sent_visible", s.id)
 	}
-	return send(popMsg{notice: notice})
+	return s.d.goTo(popMsg{notice: notice})
 }
 
 func (s *noteForm) calling() bool        { return s.busy }

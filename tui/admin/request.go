@@ -102,7 +102,7 @@ func (s *requestDetail) update(msg tea.Msg) tea.Cmd {
 			return s.chooseKey(msg)
 		}
 		if key.Matches(msg, s.keys.back) {
-			return send(popMsg{})
+			return s.d.goTo(popMsg{})
 		}
 		if s.scroll(msg) || s.view == nil || s.busy != "" {
 			return nil
@@ -125,7 +125,7 @@ func (s *requestDetail) update(msg tea.Msg) tea.Cmd {
 			return s.d.call(s, opStaff, func(ctx context.Context) (any, error) { return svc.StaffNames(ctx, a) })
 		case key.Matches(msg, s.keys.note):
 			s.status.clear()
-			return send(pushMsg{newNoteForm(s.d, s.view)})
+			return s.d.goTo(pushMsg{newNoteForm(s.d, s.view)})
 		}
 	}
 	return nil

@@ -152,7 +152,7 @@ func (r *requests) key(msg tea.KeyMsg) tea.Cmd {
 	case isKey(msg, r.keys.open):
 		if row, ok := r.list.selected(); ok {
 			r.note.clear()
-			return send(pushMsg{newRequestDetail(r.d, row.ID)})
+			return r.d.goTo(pushMsg{newRequestDetail(r.d, row.ID)})
 		}
 	case isKey(msg, r.keys.status):
 		r.status = (r.status + 1) % len(r.statuses)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -721,4 +722,27 @@ func TestListErrorForgetsRows(t *testing.T) {
 	h.Send(requestsTickMsg{owner: owner{q}, seq: q.seq})
 	h.RequireView("Lease for the shop")
 	h.RefuseView(refusal)
+}
+
+// TestTypeEditFromAStaleRead: another admin saves the type while this one
+// has it open; saving then says so rather than undoing their change.
+func TestTypeEditFromAStaleRead(t *testing.T) {
+	env := portaltest.New(t) // the real clock: each save gets its own time
+	ctx := context.Background()
+	rt := env.AddRequestType(t, "Will", "Testator: text, required")
+	h := newHarness(t, env, adminActor)
+	h.Press("6", "t", "e")
+	h.RequireView(`Edit the request type "Will"`)
+	time.Sleep(time.Millisecond)
+	f, _ := portal.ParseFieldSpec("Testator: text")
+	if _, err := env.Service.EditRequestType(ctx, env.Admin(), rt.ID, portal.TypeInput{Name: "Will (theirs)", Fields: []store.RequestField{f}}); err != nil {
+		t.Fatal(err)
+	}
+	h.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	h.Type("Will (mine)")
+	h.Send(ctrlS)
+	h.RequireView("Someone else changed the request type")
+	if got, _ := env.Service.RequestType(ctx, env.Admin(), rt.ID); got.Name != "Will (theirs)" {
+		t.Fatalf("their change was undone: %q", got.Name)
+	}
 }

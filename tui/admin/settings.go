@@ -86,7 +86,7 @@ func (s *settings) Update(msg tea.Msg) tea.Cmd {
 		}
 		if key.Matches(msg, s.keys.types) {
 			s.status.clear()
-			return send(pushMsg{newTypesScreen(s.d)})
+			return s.d.goTo(pushMsg{newTypesScreen(s.d)})
 		}
 		var chosen string
 		s.menu, chosen = s.menu.Update(msg)

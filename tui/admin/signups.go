@@ -121,7 +121,7 @@ func (s *signUps) Update(msg tea.Msg) tea.Cmd {
 		}
 		switch {
 		case key.Matches(msg, s.keys.open):
-			return send(pushMsg{newDetail(s.d, c.Email)})
+			return s.d.goTo(pushMsg{newDetail(s.d, c.Email)})
 		case key.Matches(msg, s.keys.approve):
 			return s.decide(opApprove, c.Email)
 		case key.Matches(msg, s.keys.reject):

@@ -103,7 +103,7 @@ func (s *staffTab) Update(msg tea.Msg) tea.Cmd {
 		switch {
 		case key.Matches(msg, s.keys.add):
 			s.status.clear()
-			return send(pushMsg{newAddStaff(s.d)})
+			return s.d.goTo(pushMsg{newAddStaff(s.d)})
 		case key.Matches(msg, s.keys.remove):
 			if i := s.grid.cursor(); i >= 0 && i < len(s.members) {
 				s.status.clear()
@@ -175,9 +175,9 @@ func newAddStaff(d *deps) *formScreen {
 	f.done = func(v any) tea.Cmd {
 		st, _ := v.(*store.Staff)
 		if st == nil {
-			return send(popMsg{})
+			return d.goTo(popMsg{})
 		}
-		return send(popMsg{notice: p.T("admin.staff.added", clean(st.Name), p.T("admin.role."+st.Role))})
+		return d.goTo(popMsg{notice: p.T("admin.staff.added", clean(st.Name), p.T("admin.role."+st.Role))})
 	}
 	return f
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -147,7 +148,7 @@ func (s *typesScreen) confirmKey(msg tea.KeyMsg) tea.Cmd {
 
 func (s *typesScreen) key(msg tea.KeyMsg) tea.Cmd {
 	if key.Matches(msg, s.keys.back) {
-		return send(popMsg{})
+		return s.d.goTo(popMsg{})
 	}
 	if s.grid.update(msg) {
 		return nil
@@ -160,10 +161,10 @@ func (s *typesScreen) key(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, s.keys.add):
 		s.status.clear()
-		return send(pushMsg{newTypeForm(s.d, nil)})
+		return s.d.goTo(pushMsg{newTypeForm(s.d, nil)})
 	case ok && key.Matches(msg, s.keys.edit):
 		s.status.clear()
-		return send(pushMsg{newTypeForm(s.d, &t)})
+		return s.d.goTo(pushMsg{newTypeForm(s.d, &t)})
 	case ok && key.Matches(msg, s.keys.toggle):
 		if t.Disabled {
 			return s.setDisabled(t, false)
@@ -264,7 +265,8 @@ var typeFields = []string{portal.FieldTypeName, portal.FieldTypeDesc, portal.Fie
 // when there are unsaved changes.
 type typeForm struct {
 	d       *deps
-	id      uint64 // the type edited, or 0 for a new one
+	id      uint64    // the type edited, or 0 for a new one
+	readAt  time.Time // the edited type's UpdatedAt when the form opened
 	title   string
 	name    textinput.Model
 	desc    textinput.Model
@@ -286,7 +288,7 @@ func newTypeForm(d *deps, t *store.RequestType) *typeForm {
 	s.desc = ui.NewLineInput(d.st, p.T("admin.placeholder.optional"), portal.MaxTypeDescLen)
 	s.fields = newTextArea(d, p.T("admin.placeholder.type_fields"), maxFieldsText)
 	if t != nil {
-		s.id = t.ID
+		s.id, s.readAt = t.ID, t.UpdatedAt
 		s.title = p.T("admin.types.edit_title", clean(t.Name))
 		s.name.SetValue(text.Sanitize(t.Name))
 		s.desc.SetValue(text.Sanitize(t.Description))
@@ -355,9 +357,9 @@ func (s *typeForm) done(msg doneMsg) tea.Cmd {
 		name = clean(t.Name)
 	}
 	if s.id == 0 {
-		return send(popMsg{notice: p.T("admin.types.added", name)})
+		return s.d.goTo(popMsg{notice: p.T("admin.types.added", name)})
 	}
-	return send(popMsg{notice: p.T("admin.types.saved", name)})
+	return s.d.goTo(popMsg{notice: p.T("admin.types.saved", name)})
 }
 
 func (s *typeForm) calling() bool        { return s.busy }
@@ -422,7 +424,7 @@ func (s *typeForm) submit() tea.Cmd {
 	s.errs = map[string]string{}
 	s.busy = true
 	svc, a, id := s.d.svc, s.d.actor, s.id
-	in := portal.TypeInput{Name: s.name.Value(), Description: s.desc.Value()}
+	in := portal.TypeInput{Name: s.name.Value(), Description: s.desc.Value(), ReadAt: s.readAt}
 	specs := s.fields.value()
 	return s.d.call(s, "save", func(ctx context.Context) (any, error) {
 		for _, l := range strings.Split(specs, "\n") {
