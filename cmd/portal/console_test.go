@@ -57,3 +57,62 @@ func TestConsoleOverSSH(t *testing.T) {
 		t.Fatalf("console exit status %d", code)
 	}
 }
+
+// TestConsoleWorksARequestOverSSH: a client submits a request; an admin in
+// the console at 80x24 opens it from the Requests tab, moves it along,
+// writes an internal and a visible note, assigns it; the client is mailed,
+// and sees the visible note but never the internal one.
+func TestConsoleWorksARequestOverSSH(t *testing.T) {
+	ps := startPortal(t)
+	ps.admin1(t, "types", "add", "Advice", "--field", "Question: text, required")
+	ps.admin1(t, "clients", "add", "--email", "ann@example.com", "--name", "Ann Smith")
+	ann := ps.openTerminal(t, "invite-"+inviteToken(t, ps.waitMail(t, "ann@example.com", subjInvitation, 0).Body))
+	ann.waitFor("Welcome, Ann Smith")
+	ann.fill(firstPassword, firstPassword)
+	ann.waitFor("Hello, Ann Smith")
+	ann.send("n")
+	ann.waitFor("Advice")
+	ann.send("\r")
+	ann.fill("May I sublet the shop?")
+	ann.send("\r")
+	ann.waitFor("Your request #1 was sent")
+
+	con := ps.openConsole(t, ps.admin, 80, 24)
+	con.waitFor("Clients")
+	con.send("2")
+	con.waitFor("May I sublet")
+	con.send("\r")
+	con.waitFor("Request #1")
+	con.send("s")
+	con.waitFor("in progress")
+	con.send("1")
+	con.waitFor("Request #1 is now in progress; the client was told.")
+	ps.waitMail(t, "ann@example.com", "News on your request #1", 0)
+
+	con.send("n")
+	con.waitFor("Internal note: for staff only")
+	con.send("Her landlord is a client too: conflict check first.")
+	con.send("\x13") // ctrl+s
+	con.waitFor("Internal note added to request #1")
+	con.send("n")
+	con.waitFor("Internal note: for staff only")
+	con.send("Subletting is allowed by clause 12 of your lease.")
+	con.send("\x14") // ctrl+t
+	con.waitFor("VISIBLE TO THE CLIENT")
+	con.send("\x13")
+	con.waitFor("Note added to request #1; the client can read it.")
+	con.send("a")
+	con.waitFor("nobody")
+	con.send("1")
+	con.waitFor("Request #1 is assigned to")
+
+	ann.send("\x1b")
+	ann.waitFor("In progress")
+	ann.send("\r")
+	ann.waitFor("clause 12")
+	if strings.Contains(ansiFree(ann.out.String()), "conflict check") {
+		t.Fatal("the client sees the internal note")
+	}
+	con.send("q")
+	con.ended()
+}
