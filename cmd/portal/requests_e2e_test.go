@@ -30,8 +30,8 @@ func TestRequestJourneyInFrench(t *testing.T) {
 	zoe.fill(firstPassword, firstPassword)
 	zoe.waitFor("Bonjour, Zoé Martin")
 
-	// A new request, with a bad date first: the form says so in French and
-	// keeps what was typed.
+	// A new request, with a date that does not exist: the form says so in
+	// French before the review, and keeps what was typed.
 	zoe.send("n")
 	zoe.waitFor("Contract review")
 	zoe.send("\r")
@@ -40,10 +40,8 @@ func TestRequestJourneyInFrench(t *testing.T) {
 	zoe.send("H")
 	zoe.waitFor("(•) High")
 	zoe.send("\r")
-	zoe.waitFor("Vérifiez votre demande")
-	zoe.send("\r")
-	zoe.waitFor("Saisissez une date")
-	zoe.send(strings.Repeat("\x7f", 10)) // backspace over the bad date
+	zoe.waitFor("La date 2026-02-30 n'existe pas") // before the review, on the date
+	zoe.send(strings.Repeat("\x7f", 10))           // backspace over it
 	zoe.fill("2026-12-31")
 	zoe.send("\r")
 	zoe.waitFor("Vérifiez votre demande")
@@ -90,7 +88,9 @@ func TestRequestJourneyInFrench(t *testing.T) {
 	zoe.send("\x13") // ctrl+s
 	zoe.waitFor("Votre note a été envoyée")
 
-	for _, st := range []string{"in_progress", "done", "in_progress", "rejected"} {
+	// The answer brought it back to in progress; the team closes it,
+	// reopens it, and turns it down.
+	for _, st := range []string{"done", "in_progress", "rejected"} {
 		ps.admin1(t, "requests", "status", "1", st)
 	}
 	shown := ps.admin1(t, "requests", "show", "1", "--json")
@@ -104,10 +104,14 @@ func TestRequestJourneyInFrench(t *testing.T) {
 	if req.Status != "rejected" || req.Assignee != "sam" {
 		t.Fatalf("request after the work: %+v", req)
 	}
-	for _, want := range []string{"Merci, voici le bail signé.", "Call the landlord's lawyer", "in_progress", "waiting", "done", "rejected"} {
+	for _, want := range []string{"Merci, voici le bail signé.", "Call the landlord's lawyer", "waiting", "done", "rejected"} {
 		if !strings.Contains(shown, want) {
 			t.Errorf("requests show lacks %q:\n%s", want, shown)
 		}
+	}
+
+	if text := ps.admin1(t, "requests", "show", "1"); !strings.Contains(text, "zoe@example.com  answered: back to in_progress") {
+		t.Errorf("the history lacks the client's answer bringing it back:\n%s", text)
 	}
 
 	// Later changes wait their minute in the outbox, told together.

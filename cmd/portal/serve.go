@@ -142,7 +142,7 @@ func routes(svc *portal.Service, log *slog.Logger) server.Routes {
 				return 1
 			}
 			actor := portal.StaffActor(st, s.RemoteAddr().String())
-			return commands.Run(commands.WithLogger(s.Context(), log), svc, actor, s.Command(), s, s, s.Stderr())
+			return commands.RunLine(commands.WithLogger(s.Context(), log), svc, actor, s.RawCommand(), s, s, s.Stderr())
 		},
 		Client: func(sess ui.Session, inviteToken string) tea.Model {
 			return client.New(svc, sess, inviteToken)

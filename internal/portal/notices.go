@@ -90,9 +90,11 @@ func (s *Service) notice(ctx context.Context, tx *store.Store, to audience, r *s
 	if err != nil {
 		return err
 	}
+	// Dated when it is due: changes until then are added to it, so that is
+	// the moment it tells of (and its Date header says).
 	m := &store.OutboxMessage{
 		Kind: to.kind, ClientID: to.client, ToAddr: to.to, Subject: subject, Body: body,
-		CreatedAt: now, NextAttemptAt: due, RequestID: &r.ID, RequestEventID: &e.ID,
+		CreatedAt: due, NextAttemptAt: due, RequestID: &r.ID, RequestEventID: &e.ID,
 	}
 	if err := tx.EnqueueMail(ctx, m); err != nil {
 		return fmt.Errorf("queue notice of request %d: %w", r.ID, err)

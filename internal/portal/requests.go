@@ -65,8 +65,15 @@ func validValue(i int, f store.RequestField, v string) (string, error) {
 	}
 	if f.Kind == store.FieldDate {
 		d, err := time.Parse(DateLayout, v)
-		if err != nil || d.Year() < 1900 || d.Year() > 2200 {
+		var pe *time.ParseError
+		switch {
+		case errors.As(err, &pe) && strings.HasSuffix(pe.Message, "out of range"):
+			// The form is right but the day is not: 2026-02-30.
+			return "", refuse(name, "error.request.no_such_date", v)
+		case err != nil:
 			return "", refuse(name, "error.request.date")
+		case d.Year() < 1900 || d.Year() > 2200:
+			return "", refuse(name, "error.request.date_range")
 		}
 		return d.Format(DateLayout), nil
 	}
@@ -124,25 +131,12 @@ func (s *Service) SubmitRequest(ctx context.Context, a Actor, typeID uint64, val
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.RequestType(ctx, a, typeID)
+	t, stored, problems, err := s.checkRequest(ctx, a, typeID, values)
 	if err != nil {
 		return nil, err
 	}
-	fields, err := TypeFields(*t)
-	if err != nil {
-		return nil, err
-	}
-	if len(values) != len(fields) {
-		// The type changed while the form was open.
-		return nil, refuse(FieldRequest, "error.request.type_changed")
-	}
-	stored := make([]store.FieldValue, len(fields))
-	for i, f := range fields {
-		v, err := validValue(i, f, values[i])
-		if err != nil {
-			return nil, err
-		}
-		stored[i] = store.FieldValue{Label: f.Label, Kind: f.Kind, Value: v}
+	if len(problems) > 0 {
+		return nil, problems[0]
 	}
 	raw, err := json.Marshal(stored)
 	if err != nil {
@@ -170,6 +164,46 @@ func (s *Service) SubmitRequest(ctx context.Context, a Actor, typeID uint64, val
 		return nil, fmt.Errorf("submit request of %q: %w", c.EmailNorm, err)
 	}
 	return r, nil
+}
+
+// CheckRequest checks what a client typed into a request of type typeID
+// without submitting it, and returns every refusal, one per field in the
+// type's order, so that a form can show them all at once before the
+// review. err is for anything else (an unknown type, a failure).
+func (s *Service) CheckRequest(ctx context.Context, a Actor, typeID uint64, values []string) (problems []*Error, err error) {
+	if _, err := s.activeClient(ctx, a); err != nil {
+		return nil, err
+	}
+	_, _, problems, err = s.checkRequest(ctx, a, typeID, values)
+	return problems, err
+}
+
+// checkRequest reads the type and checks every value against its field.
+func (s *Service) checkRequest(ctx context.Context, a Actor, typeID uint64, values []string) (*store.RequestType, []store.FieldValue, []*Error, error) {
+	t, err := s.RequestType(ctx, a, typeID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fields, err := TypeFields(*t)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(values) != len(fields) {
+		// The type changed while the form was open.
+		return nil, nil, []*Error{refuse(FieldRequest, "error.request.type_changed")}, nil
+	}
+	stored := make([]store.FieldValue, len(fields))
+	var problems []*Error
+	for i, f := range fields {
+		v, err := validValue(i, f, values[i])
+		if pe := AsError(err); pe != nil {
+			problems = append(problems, pe)
+		} else if err != nil {
+			return nil, nil, nil, err
+		}
+		stored[i] = store.FieldValue{Label: f.Label, Kind: f.Kind, Value: v}
+	}
+	return t, stored, problems, nil
 }
 
 // MyRequests lists a page of the logged-in client's requests, the latest
@@ -398,6 +432,13 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id uint64, body string, 
 		if err := tx.AddRequestEvent(ctx, e); err != nil {
 			return err
 		}
+		if !a.IsStaff() && r.Status == store.RequestWaiting {
+			// The client answered what the team waited for: the ball is
+			// back with the team.
+			if err := s.answered(ctx, tx, r, a, now); err != nil {
+				return err
+			}
+		}
 		detail := fmt.Sprintf("request %d", r.ID)
 		switch {
 		case internal:
@@ -416,6 +457,20 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id uint64, body string, 
 		return fmt.Errorf("add note to request %d: %w", id, err)
 	}
 	return nil
+}
+
+// answered moves a request waiting on its client back to in progress, as
+// the client's own step in its history.
+func (s *Service) answered(ctx context.Context, tx *store.Store, r *store.Request, a Actor, now time.Time) error {
+	status := store.RequestInProgress
+	if err := tx.UpdateRequest(ctx, r.ID, store.RequestUpdate{Status: &status}); err != nil {
+		return err
+	}
+	e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: store.EventStatus, AuthorKind: a.Kind, Author: a.Name, Status: status}
+	if err := tx.AddRequestEvent(ctx, e); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, a, "request.status", a.Name, fmt.Sprintf("request %d: %s → %s (the client answered)", r.ID, r.Status, status))
 }
 
 // QueueFilter selects part of the staff queue. Zero fields do not filter.

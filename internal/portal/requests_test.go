@@ -242,8 +242,11 @@ func TestRequestInputIsChecked(t *testing.T) {
 		{"huge text", with(0, strings.Repeat("x", portal.MaxTextValueLen+1)), "field0", "error.field.too_long"},
 		{"huge multiline", with(1, strings.Repeat("y\n", portal.MaxLongValueLen)), "field1", "error.field.too_long"},
 		{"date words", with(2, "next friday"), "field2", "error.request.date"},
-		{"date impossible", with(2, "2026-02-30"), "field2", "error.request.date"},
-		{"date out of range", with(2, "0001-01-01"), "field2", "error.request.date"},
+		{"date impossible", with(2, "2026-02-30"), "field2", "error.request.no_such_date"},
+		{"date day-first", with(2, "31/12/2026"), "field2", "error.request.date"},
+		{"date with words after it", with(2, "2026-12-31 at noon"), "field2", "error.request.date"},
+		{"month out of range", with(2, "2026-13-01"), "field2", "error.request.no_such_date"},
+		{"date out of range", with(2, "0001-01-01"), "field2", "error.request.date_range"},
 		{"unknown choice", with(3, "Urgent!"), "field3", "error.request.choice"},
 		{"missing choice", with(3, ""), "field3", "error.field.required"},
 		{"too few values", ok[:2], portal.FieldRequest, "error.request.type_changed"},
@@ -260,6 +263,21 @@ func TestRequestInputIsChecked(t *testing.T) {
 	}
 	if n, _ := env.Service.MyRequests(ctx, a, "", nil, 10); len(n) != 0 {
 		t.Fatalf("%d requests stored from bad input", len(n))
+	}
+	// Checking before the review finds every problem at once.
+	problems, err := env.Service.CheckRequest(ctx, a, rt.ID, []string{"", "a\x1bb", "2026-02-30", "Urgent!"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.Field+" "+p.Key)
+	}
+	if want := "field0 error.field.required,field1 error.field.bad_chars,field2 error.request.no_such_date,field3 error.request.choice"; strings.Join(got, ",") != want {
+		t.Fatalf("CheckRequest = %v, want %s", got, want)
+	}
+	if problems, err := env.Service.CheckRequest(ctx, a, rt.ID, ok); err != nil || len(problems) != 0 {
+		t.Fatalf("CheckRequest of good values = %v, %v", problems, err)
 	}
 	// Pasted text keeps its tabs' room as spaces rather than being refused.
 	r, err := env.Service.SubmitRequest(ctx, a, rt.ID, []string{"Lease\tfor\tthe shop", "Item\tPrice\r\nDesk\t12", "", "Low"})
@@ -345,5 +363,48 @@ func TestRequestTypes(t *testing.T) {
 	}
 	if types, _ := svc.RequestTypes(ctx, env.Admin()); len(types) != 1 || !types[0].Disabled {
 		t.Fatalf("staff types = %+v", types)
+	}
+}
+
+func TestClientAnswerBringsARequestBackFromWaiting(t *testing.T) {
+	ctx := context.Background()
+	env := portaltest.New(t)
+	svc := env.Service
+	rt := env.AddRequestType(t, "Advice", "Question: text, required")
+	a := portaltest.ClientActor(env.AddActiveClient(t, "ann@x.com", "Ann Smith"))
+	r, err := svc.SubmitRequest(ctx, a, rt.ID, []string{"May I sublet?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	staff := portal.System("sam")
+	for _, st := range []string{store.RequestInProgress, store.RequestWaiting} {
+		if err := svc.SetRequestStatus(ctx, staff, r.ID, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.AddNote(ctx, a, r.ID, "Here is the lease.", false); err != nil {
+		t.Fatal(err)
+	}
+	v, err := svc.RequestPage(ctx, staff, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := v.Events[len(v.Events)-1]
+	if v.Status != store.RequestInProgress || last.Kind != store.EventStatus || last.AuthorKind != store.ActorClient || last.Status != store.RequestInProgress {
+		t.Fatalf("after the client answered: status %s, last event %+v", v.Status, last)
+	}
+	// A note on a request not waiting on the client changes nothing.
+	if err := svc.AddNote(ctx, a, r.ID, "And the annex.", false); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := svc.RequestPage(ctx, staff, r.ID); after.Status != store.RequestInProgress || len(after.Events) != len(v.Events)+1 {
+		t.Fatalf("a note while in progress: status %s, %d events after %d", after.Status, len(after.Events), len(v.Events))
+	}
+	var team []string
+	for _, m := range env.Mails(t, portaltest.TeamEmail) {
+		team = append(team, m.Body)
+	}
+	if all := strings.Join(team, "\n"); !strings.Contains(all, `back to "In progress", as the client answered`) {
+		t.Fatalf("the team is not told the request came back:\n%s", all)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/uitest"
@@ -52,19 +53,19 @@ func requestData(t *testing.T, env *portaltest.Env, clk *clock, lang string) {
 // TestGoldenRequests draws the request screens at 80x24 in English and in
 // French, as TestGolden does the others.
 func TestGoldenRequests(t *testing.T) {
-	type words struct{ login, unread, form, confirm, dateErr, list, history, note, discard, lang string }
+	type words struct{ login, unread, form, confirm, dateErr, list, history, note, discard, lang, answered string }
 	langs := map[string]words{
 		"": {
 			login: "Log in with", unread: "My requests (2 with news)",
-			form: "New request: Contract", confirm: "Check your request", dateErr: "Type a date as",
+			form: "New request: Contract", confirm: "Check your request", dateErr: "There is no such date",
 			list: "Updated (UTC)", history: "History", note: "Note on request #3", discard: "Press Esc again",
-			lang: "Choose the language",
+			lang: "Choose the language", answered: "Your answer brought",
 		},
 		"fr": {
 			login: "Connectez-vous avec", unread: "Mes demandes (2 avec du nouveau)",
-			form: "Nouvelle demande : Contract", confirm: "Vérifiez votre demande", dateErr: "Saisissez une date",
+			form: "Nouvelle demande : Contract", confirm: "Vérifiez votre demande", dateErr: "La date 2026-02-30 n'existe pas",
 			list: "Mise à jour (UTC)", history: "Historique", note: "Note sur la demande n° 3", discard: "Appuyez de nouveau",
-			lang: "Choisissez la langue",
+			lang: "Choisissez la langue", answered: "Votre réponse a remis",
 		},
 	}
 	for lang, w := range langs {
@@ -90,34 +91,62 @@ func TestGoldenRequests(t *testing.T) {
 		}
 		list := []goldenStep{{keys: []string{"m"}, waitFor: w.list}}
 		page := append(list[:1:1], goldenStep{keys: []string{"enter"}, waitFor: w.history})
+		// waiting puts the latest request (#3) in the client's hands.
+		waiting := func(t *testing.T, env *portaltest.Env) {
+			must(t, env.Service.SetRequestStatus(context.Background(), staff, 3, store.RequestWaiting))
+		}
+		// plainKind is a kind of request with no description.
+		plainKind := func(t *testing.T, env *portaltest.Env) {
+			rt := env.AddRequestType(t, "Deposition", "Question: text")
+			f, err := portal.ParseFieldSpec("Question: text")
+			must(t, err)
+			_, err = env.Service.EditRequestType(context.Background(), env.Admin(), rt.ID, portal.TypeInput{Name: rt.Name, Fields: []store.RequestField{f}})
+			must(t, err)
+		}
 		cases := []struct {
 			name  string
 			steps []goldenStep
+			setup func(t *testing.T, env *portaltest.Env)
 		}{
-			{"home_requests", nil},
-			{"request_types", []goldenStep{{keys: []string{"n"}, waitFor: "Document request"}}},
-			{"request_form_error", append(fill("2026-02-30"), goldenStep{keys: []string{"enter"}, waitFor: w.dateErr})},
-			{"request_confirm", fill("2026-12-31")},
-			{"my_requests", list},
-			{"request_page", page},
+			{"home_requests", nil, nil},
+			{"request_types", []goldenStep{{keys: []string{"n"}, waitFor: "Document request"}}, nil},
+			{"request_types_no_description", []goldenStep{{keys: []string{"n"}, waitFor: "Document request"}}, plainKind},
+			// Every problem at once, before the review: the subject left
+			// blank, a date that does not exist, no urgency chosen.
+			{"request_form_error", append(fill("")[:2:2],
+				goldenStep{keys: []string{"enter"}},
+				goldenStep{typed: "The lease runs five years.", keys: []string{"tab"}},
+				goldenStep{typed: "2026-02-30", keys: []string{"enter", "enter"}, waitFor: w.dateErr},
+			), nil},
+			{"request_confirm", fill("2026-12-31"), nil},
+			{"my_requests", list, nil},
+			{"request_page", page, nil},
 			{"note_form", append(page[:len(page):len(page)],
 				goldenStep{keys: []string{"n"}, waitFor: w.note},
 				goldenStep{typed: "Please call me on Monday.", keys: []string{"enter"}},
 				goldenStep{typed: "Thanks.", waitFor: "Thanks."},
-			)},
+			), nil},
 			{"note_discard", append(page[:len(page):len(page)],
 				goldenStep{keys: []string{"n"}, waitFor: w.note},
 				goldenStep{typed: "Please call me on Monday.", keys: []string{"esc"}, waitFor: w.discard},
-			)},
+			), nil},
+			// The client's note on a request waiting on them brings it back.
+			{"request_answered", append(page[:len(page):len(page)],
+				goldenStep{keys: []string{"n"}, waitFor: w.note},
+				goldenStep{typed: "Here is the lease, all pages signed.", keys: []string{"ctrl+s"}, waitFor: w.answered},
+			), waiting},
 			{"request_form_discard", append(fill("2026-12-31")[:2:2],
 				goldenStep{typed: "Lease for the shop", keys: []string{"esc"}, waitFor: w.discard},
-			)},
-			{"language", []goldenStep{{keys: []string{"g"}, waitFor: w.lang}}},
+			), nil},
+			{"language", []goldenStep{{keys: []string{"g"}, waitFor: w.lang}}, nil},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name+suffix, func(t *testing.T) {
 				env, clk := newClockEnv(t)
 				requestData(t, env, clk, lang)
+				if tc.setup != nil {
+					tc.setup(t, env)
+				}
 				sess, _, _ := uitest.Session(t, "ann", "192.0.2.10:50000")
 				sess.Locale = locale
 				runGolden(t, New(env.Service, sess, ""), append(home[:len(home):len(home)], tc.steps...))

@@ -12,16 +12,14 @@ import (
 	"github.com/clientportal/portal/tui/ui"
 )
 
-// Rows of the note's text area, and how much may be pasted into it (see
-// longValueLimit).
-const (
-	noteLines = 8
-	noteLimit = 2 * portal.MaxNoteLen
-)
+// noteLines are the rows of the note's text area.
+const noteLines = 8
 
 // note writes a note to the legal team on one request. Enter starts a new
-// line, so Ctrl+S sends it: a key every SSH client passes through. Esc on
-// a note with text in it asks first, and a second Esc throws it away.
+// line, so Ctrl+S sends it: a key every SSH client passes through. The
+// note takes no more than the portal keeps (a paste longer than that is
+// cut, as in every form). Esc on a note with text in it asks first, and a
+// second Esc throws it away.
 type note struct {
 	formScreen
 	actor portal.Actor
@@ -32,7 +30,7 @@ func newNote(d *deps, a portal.Actor, id uint64) *note {
 	s := &note{
 		formScreen: newFormScreen(d, ui.Field{
 			Key: portal.FieldNote, Label: d.p.T("client.field.note"),
-			Multiline: true, Lines: noteLines, CharLimit: noteLimit,
+			Multiline: true, Lines: noteLines, CharLimit: portal.MaxNoteLen,
 		}),
 		actor: a,
 		id:    id,
@@ -51,6 +49,7 @@ func (s *note) Update(msg tea.Msg) tea.Cmd {
 		}
 		return s.d.goTo(requestMsg{id: s.id})
 	}
+	defer s.keepCursorInSight()
 	svc, a, id := s.d.svc, s.actor, s.id
 	return s.handle(s, msg, func(f *ui.Form) call {
 		body := f.Value(portal.FieldNote)
@@ -63,6 +62,11 @@ func (s *note) Update(msg tea.Msg) tea.Cmd {
 func (s *note) View() string {
 	p := s.d.p
 	return s.page(p.T("client.note.title", s.id), "", p.T("client.note.intro"))
+}
+
+func (s *note) SetWidth(w int) {
+	s.formScreen.SetWidth(w)
+	s.keepCursorInSight() // the lines wrap anew
 }
 
 func (s *note) Keys() []key.Binding {

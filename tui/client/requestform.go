@@ -1,6 +1,8 @@
 package client
 
 import (
+	"context"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -12,22 +14,22 @@ import (
 	"github.com/clientportal/portal/tui/ui"
 )
 
-// Rows of the text area of a request's multi-line field, and how much may
-// be pasted into one: twice what the portal keeps, so that a text too long
-// is refused with a message that says so rather than silently cut.
-const (
-	requestAreaLines = 4
-	longValueLimit   = 2 * portal.MaxLongValueLen
-)
+// requestAreaLines are the rows of the text area of a request's
+// multi-line field.
+const requestAreaLines = 4
 
 // requiredMark follows the label of a field that must be filled.
 const requiredMark = " *"
 
 // requestForm asks for the fields of one kind of request, in the kind's
-// order. It never calls the portal itself: Enter on the last field (or
-// Ctrl+S from any) shows what will be sent, and the confirm screen sends
-// it; a refusal comes back here beside its field (editMsg). Esc on a form
-// with something in it asks first, and a second Esc throws it away.
+// order. Enter on the last field (or Ctrl+S from any) has the portal check
+// every value (CheckRequest): with problems, each shows under its field at
+// once and the first of them has the focus; with none, the review shows
+// what will be sent, and the confirm screen sends it. A refusal then (the
+// kind may have changed meanwhile) comes back here beside its field
+// (editMsg). Each field takes no more than the portal keeps: a paste
+// longer than that is cut, as in every form. Esc on a form with something
+// in it asks first, and a second Esc throws it away.
 type requestForm struct {
 	formScreen
 	actor  portal.Actor
@@ -43,7 +45,10 @@ func newRequestForm(d *deps, a portal.Actor, rt store.RequestType) *requestForm 
 	fields, err := portal.TypeFields(rt)
 	var uf []ui.Field
 	for i, f := range fields {
-		fd := ui.Field{Key: portal.RequestFieldName(i), Label: text.Sanitize(f.Label), Optional: !f.Required}
+		fd := ui.Field{
+			Key: portal.RequestFieldName(i), Label: text.Sanitize(f.Label), Optional: !f.Required,
+			CharLimit: portal.MaxTextValueLen,
+		}
 		if f.Required {
 			fd.Label += requiredMark
 		} else {
@@ -51,7 +56,7 @@ func newRequestForm(d *deps, a portal.Actor, rt store.RequestType) *requestForm 
 		}
 		switch f.Kind {
 		case store.FieldMultiline:
-			fd.Multiline, fd.Lines, fd.CharLimit = true, requestAreaLines, longValueLimit
+			fd.Multiline, fd.Lines, fd.CharLimit = true, requestAreaLines, portal.MaxLongValueLen
 		case store.FieldDate:
 			fd.Placeholder = p.T("client.request.placeholder.date")
 			if !f.Required {
@@ -80,6 +85,18 @@ func (s *requestForm) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
+	if r, ok := s.result(s, msg); ok {
+		defer s.replay()
+		cmd, clean := s.checked(r)
+		if clean {
+			return s.d.goTo(reviewMsg{form: s})
+		}
+		s.follow()
+		return cmd
+	}
+	// Esc while the check runs gives the check up (update stops it) and
+	// asks, as Esc does on any form with work in it: the review the check
+	// would open is not what Esc asked for, and nothing typed is lost.
 	ev, cmd := s.update(msg)
 	switch ev {
 	case ui.FormBack:
@@ -87,15 +104,62 @@ func (s *requestForm) Update(msg tea.Msg) tea.Cmd {
 			return s.d.goTo(openMsg{to: toNewRequest})
 		}
 	case ui.FormSubmit:
-		s.form.ClearErrors()
-		if s.form.MissingRequired(s.d.p) {
-			s.follow()
-			return nil
-		}
-		return s.d.goTo(reviewMsg{form: s})
+		cmd = s.check()
 	}
 	s.follow()
 	return cmd
+}
+
+// check asks the portal, off the Update loop, what it would refuse in the
+// form as it is now.
+func (s *requestForm) check() tea.Cmd {
+	s.form.ClearErrors()
+	svc, a, id, values := s.d.svc, s.actor, s.rt.ID, s.values()
+	return s.run(s, func(ctx context.Context) (any, error) { return svc.CheckRequest(ctx, a, id, values) })
+}
+
+// checked shows every problem the check found, each under its field (the
+// kind changed meanwhile, or the check failed: under the form), and moves
+// the focus to the first field that has one. A required field left blank
+// says so in the words of every form. clean reports that there was
+// nothing to show.
+func (s *requestForm) checked(r doneMsg) (cmd tea.Cmd, clean bool) {
+	problems, _ := r.val.([]*portal.Error)
+	values := s.values()
+	var missing []int
+	for i, f := range s.fields {
+		if f.Required && strings.TrimSpace(values[i]) == "" {
+			missing = append(missing, i)
+		}
+	}
+	if r.err == nil && len(problems) == 0 && len(missing) == 0 {
+		return nil, true
+	}
+	s.form.MissingRequired(s.d.p)
+	first := len(s.fields)
+	if len(missing) > 0 {
+		first = missing[0]
+	}
+	show := func(err error) {
+		i := s.fieldIndex(portal.FieldOf(err))
+		if slices.Contains(missing, i) {
+			return // said already
+		}
+		s.form.SetError(portal.FieldOf(err), s.failed(err))
+		if i >= 0 {
+			first = min(first, i)
+		}
+	}
+	for _, p := range problems {
+		show(p)
+	}
+	if r.err != nil {
+		show(r.err)
+	}
+	if first < len(s.fields) {
+		cmd = s.form.Focus(portal.RequestFieldName(first))
+	}
+	return cmd, false
 }
 
 // dirty reports whether anything was typed or chosen in the form.
@@ -136,20 +200,23 @@ func (s *requestForm) page() (lines []string, start int) {
 	}
 	head := ui.Page(title, ui.Para(st.Subtle, text.Sanitize(s.rt.Description), s.width),
 		ui.Para(st.Subtle, p.T("client.request.required"), s.width))
-	return strings.Split(ui.Page(head, s.form.View(), s.question()), "\n"), strings.Count(head, "\n") + 2
+	return strings.Split(ui.Page(head, s.form.View(), s.question(), s.status()), "\n"), strings.Count(head, "\n") + 2
 }
 
 // follow keeps the focused field (or the form's own error, or the
 // question Esc asks) in sight, moving the page as little as it can: a
-// kind may have more fields than the screen has lines. It runs whenever
-// the form, the focus or the room change, never in View, so that
-// drawing twice draws the same.
+// kind may have more fields than the screen has lines; and the line of
+// the cursor in sight in a text area. The status line of the check shows
+// too when it fits with the field. It runs whenever the form, the focus
+// or the room change, never in View, so that drawing twice draws the
+// same.
 func (s *requestForm) follow() {
-	lines, start := s.page()
 	if s.broken != "" {
 		s.offset = 0
 		return
 	}
+	s.keepCursorInSight()
+	lines, start := s.page()
 	top, bottom := s.form.FocusSpan()
 	top, bottom = start+top, start+bottom
 	if s.form.HasFormError() || s.asking {
@@ -159,6 +226,9 @@ func (s *requestForm) follow() {
 		top = 0 // the first field: show the title and description too
 	}
 	h := max(1, s.height)
+	if s.busy() && len(lines)-top <= h {
+		bottom = len(lines) - 1
+	}
 	s.offset = min(s.offset, top)
 	if bottom >= s.offset+h {
 		s.offset = bottom - h + 1
@@ -177,7 +247,7 @@ func (s *requestForm) View() string {
 }
 
 // Keys change with the field: a text area takes Enter for a new line, a
-// chooser takes the arrows.
+// chooser takes the arrows, and Backspace when it may be left empty.
 func (s *requestForm) Keys() []key.Binding {
 	fk := s.form.Keys()
 	if s.broken != "" {
@@ -191,14 +261,20 @@ func (s *requestForm) Keys() []key.Binding {
 			enter = s.d.bind("ui.key.enter", "client.help.newline", "enter")
 		case store.FieldChoice:
 			pick = append(pick, s.d.bind("client.key.left_right", "ui.help.choose", "left", "right"))
+			if !s.fields[i].Required {
+				pick = append(pick, s.d.bind("client.key.backspace", "client.help.clear_choice", "backspace", "delete"))
+			}
 		}
 	}
 	return append(pick, enter, fk.Next, fk.Prev, s.submit, s.back())
 }
 
-func (s *requestForm) focusedIndex() int {
+func (s *requestForm) focusedIndex() int { return s.fieldIndex(s.form.Focused()) }
+
+// fieldIndex is the index of the field a refusal names, or -1.
+func (s *requestForm) fieldIndex(name string) int {
 	for i := range s.fields {
-		if portal.RequestFieldName(i) == s.form.Focused() {
+		if portal.RequestFieldName(i) == name {
 			return i
 		}
 	}

@@ -243,7 +243,7 @@ func (s *requestList) header() string {
 	st, p := s.d.st, s.d.p
 	shown := p.T("client.list.all")
 	if f := s.statusFilter(); f != "" {
-		shown = statusLabel(s.d, f)
+		shown = p.T("client.list.with_status", statusLabel(s.d, f))
 	}
 	return ui.Page(
 		st.Title.Render(p.T("client.list.title")),

@@ -157,6 +157,11 @@ func (s *requestPage) event(e store.RequestEvent, fresh bool) string {
 		what = p.T("client.page.submitted")
 	case store.EventStatus:
 		what = p.T("client.page.status_changed", statusLabel(s.d, e.Status))
+		if e.AuthorKind == store.ActorClient {
+			// The client changes no status: their note answered the
+			// team, which the portal took back to work on it.
+			what = p.T("client.page.answered", statusLabel(s.d, e.Status))
+		}
 	case store.EventNote:
 		what = strings.TrimSpace(text.SanitizeMultiline(e.Body))
 	default:

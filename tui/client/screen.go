@@ -234,6 +234,23 @@ type formScreen struct {
 	// the catalog.
 	asking  bool
 	discard string
+	// held are the keys typed while a call ran: once its outcome has been
+	// acted on, they go, in order, to whichever screen is then shown (the
+	// next one, or this one again with its errors), so typing ahead loses
+	// nothing.
+	held []tea.Msg
+}
+
+// maxHeld bounds the keys kept while a call runs.
+const maxHeld = 256
+
+// replay hands the keys typed during the call to the model, after what
+// the call's outcome asked for.
+func (f *formScreen) replay() {
+	for _, k := range f.held {
+		f.d.goTo(k)
+	}
+	f.held = nil
 }
 
 func newFormScreen(d *deps, fields ...ui.Field) formScreen {
@@ -255,6 +272,22 @@ func (f *formScreen) fail(err error) tea.Cmd {
 		return f.form.Focus(field)
 	}
 	return nil
+}
+
+// settleMsg changes nothing: keepCursorInSight hands it to the form so
+// that its text area scrolls again.
+type settleMsg struct{}
+
+// keepCursorInSight scrolls the focused text area to the line of its
+// cursor after any change (an edit, a paste, a new width). The area does
+// scroll in its Update, but against the lines it drew last (it lays its
+// lines out only when drawn), so after a paste of many lines it stopped
+// short and showed lines from the middle. Drawing the form, then handing
+// the area a message that changes nothing, scrolls it again against the
+// lines it holds now. It runs in Update, never in View.
+func (f *formScreen) keepCursorInSight() {
+	f.form.View()
+	f.form.Update(settleMsg{})
 }
 
 // leave gives up on the running call (see Model.switchTo).
@@ -297,6 +330,9 @@ func (f *formScreen) update(msg tea.Msg) (ui.FormEvent, tea.Cmd) {
 			f.asking = false
 		}
 		if f.busy() && (km.Paste || km.Type != tea.KeyEsc) {
+			if len(f.held) < maxHeld {
+				f.held = append(f.held, km)
+			}
 			return ui.FormNone, nil
 		}
 		if !km.Paste && key.Matches(km, f.submit) {
@@ -306,6 +342,7 @@ func (f *formScreen) update(msg tea.Msg) (ui.FormEvent, tea.Cmd) {
 	ev, cmd := f.form.Update(msg)
 	if ev == ui.FormBack {
 		f.stop()
+		f.held = nil
 	}
 	return ev, cmd
 }
@@ -318,6 +355,7 @@ type call func(ctx context.Context) (*store.Client, error)
 // complete form starts the call that submit makes from the form's values.
 func (f *formScreen) handle(owner screen, msg tea.Msg, submit func(form *ui.Form) call, done func(c *store.Client) tea.Cmd) tea.Cmd {
 	if r, ok := f.result(owner, msg); ok {
+		defer f.replay()
 		if r.err != nil {
 			return f.fail(r.err)
 		}

@@ -15,8 +15,8 @@ import (
 )
 
 // typeChooser is the first step of a new request: which kind it is. Each
-// kind shows its name and the first line of its description; the form
-// that follows shows the description whole.
+// kind shows its name and, under it, the first line of its description
+// when it has one; the form that follows shows the description whole.
 type typeChooser struct {
 	d      *deps
 	actor  portal.Actor
@@ -94,21 +94,44 @@ func (s *typeChooser) header() string {
 	return ui.Page(st.Title.Render(p.T("client.types.title")), ui.Para(st.Subtle, p.T("client.types.intro"), s.width))
 }
 
-// shown is how many kinds fit under the header, two lines each.
-func (s *typeChooser) shown() int {
-	rows := s.height - strings.Count(s.header(), "\n") - 2
-	return max(1, rows/2)
+// rows is how many lines the list has under the header.
+func (s *typeChooser) rows() int {
+	return max(1, s.height-strings.Count(s.header(), "\n")-2)
+}
+
+// lines is how many lines kind i takes: its name, and the line of its
+// description when it has one.
+func (s *typeChooser) lines(i int) int {
+	if firstLine(s.types[i].Description) == "" {
+		return 1
+	}
+	return 2
+}
+
+// span is how many lines the kinds from i to j take, both shown.
+func (s *typeChooser) span(i, j int) int {
+	n := 0
+	for k := i; k <= j; k++ {
+		n += s.lines(k)
+	}
+	return n
 }
 
 // scroll keeps the chosen kind in sight, moving the list as little as it
-// can.
+// can, and the room filled when the list ends above its bottom.
 func (s *typeChooser) scroll() {
-	n := s.shown()
-	s.offset = min(s.offset, s.sel)
-	if s.sel >= s.offset+n {
-		s.offset = s.sel - n + 1
+	if len(s.types) == 0 {
+		s.offset = 0
+		return
 	}
-	s.offset = max(0, min(s.offset, len(s.types)-n))
+	rows := s.rows()
+	s.offset = max(0, min(s.offset, s.sel, len(s.types)-1))
+	for s.offset < s.sel && s.span(s.offset, s.sel) > rows {
+		s.offset++
+	}
+	for s.offset > 0 && s.span(s.offset-1, len(s.types)-1) <= rows {
+		s.offset--
+	}
 }
 
 func (s *typeChooser) View() string {
@@ -123,15 +146,18 @@ func (s *typeChooser) View() string {
 		body = ui.Para(st.Success, p.T("client.types.none"), s.width)
 	default:
 		var lines []string
-		end := min(len(s.types), s.offset+s.shown())
-		for i := s.offset; i < end; i++ {
+		rows := s.rows()
+		// The kinds that fit from the first shown; always that one.
+		for i := s.offset; i < len(s.types) && (i == s.offset || len(lines)+s.lines(i) <= rows); i++ {
 			t := s.types[i]
 			marker, name := "  ", st.MenuItem.Render(text.Sanitize(t.Name))
 			if i == s.sel {
 				marker, name = st.Marker.Render("> "), st.MenuSelected.Render(text.Sanitize(t.Name))
 			}
-			desc := ansi.Truncate(firstLine(t.Description), max(1, s.width-4), "…")
-			lines = append(lines, marker+name, "    "+st.Subtle.Render(desc))
+			lines = append(lines, marker+name)
+			if desc := firstLine(t.Description); desc != "" {
+				lines = append(lines, "    "+st.Subtle.Render(ansi.Truncate(desc, max(1, s.width-4), "…")))
+			}
 		}
 		body = strings.Join(lines, "\n")
 	}

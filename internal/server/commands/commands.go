@@ -31,6 +31,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/anmitsu/go-shlex"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -59,6 +61,19 @@ type loggerKey struct{}
 // internal error.
 func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
 	return context.WithValue(ctx, loggerKey{}, l)
+}
+
+// RunLine runs a command as an SSH client sent it: one line, split into
+// words as a POSIX shell would (quotes, backslashes). A quote left open
+// (an apostrophe in "Don't", say) is refused with a clear message rather
+// than dropped, which would change what was meant.
+func RunLine(ctx context.Context, svc *portal.Service, actor portal.Actor, line string, stdin io.Reader, stdout, stderr io.Writer) int {
+	args, err := shlex.Split(line, true)
+	if err != nil {
+		fmt.Fprintln(stderr, svc.Catalog().Printer(text.English).T("cmd.error.open_quote"))
+		return ExitUsage
+	}
+	return Run(ctx, svc, actor, args, stdin, stdout, stderr)
 }
 
 // Run executes one command line for a staff member and returns the exit

@@ -786,3 +786,46 @@ func fingerprintOf(t *testing.T, line string) string {
 	}
 	return gossh.FingerprintSHA256(k)
 }
+
+// TestRunLineRefusesAnOpenQuote: the server splits the line ssh sent as a
+// shell does; an apostrophe that opens a quote is refused, never dropped.
+func TestRunLineRefusesAnOpenQuote(t *testing.T) {
+	env := portaltest.New(t)
+	rt := env.AddRequestType(t, "Advice", "Question: text, required")
+	c := env.AddActiveClient(t, "ann@example.com", "Ann Smith")
+	r, err := env.Service.SubmitRequest(context.Background(), portaltest.ClientActor(c), rt.ID, []string{"May I sublet?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		line string
+		code int
+		note string
+	}{
+		{"requests note 1 --visible Don't worry", commands.ExitUsage, ""},
+		{`requests note 1 --visible "it's fine`, commands.ExitUsage, ""},
+		{`requests note 1 --visible "Don't worry, it's fine"`, commands.ExitOK, "Don't worry, it's fine"},
+		{`requests note 1 --visible 'Don'\''t worry'`, commands.ExitOK, "Don't worry"},
+	}
+	for _, tt := range tests {
+		var out, errOut strings.Builder
+		code := commands.RunLine(context.Background(), env.Service, admin(), tt.line, strings.NewReader(""), &out, &errOut)
+		if code != tt.code {
+			t.Fatalf("%s: exit %d, want %d (stderr %q)", tt.line, code, tt.code, errOut.String())
+		}
+		if tt.code == commands.ExitUsage && !strings.Contains(errOut.String(), "A quote is not closed") {
+			t.Errorf("%s: stderr %q", tt.line, errOut.String())
+		}
+		v, err := env.Service.RequestPage(context.Background(), admin(), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := v.Events[len(v.Events)-1]
+		if tt.note == "" && last.Kind == store.EventNote {
+			t.Fatalf("%s: a note was stored: %q", tt.line, last.Body)
+		}
+		if tt.note != "" && last.Body != tt.note {
+			t.Fatalf("%s: stored %q, want %q", tt.line, last.Body, tt.note)
+		}
+	}
+}

@@ -278,6 +278,9 @@ func (r *runner) eventWhat(e *store.RequestEvent) string {
 	case store.EventSubmitted:
 		return r.p.T("cmd.requests.event.submitted")
 	case store.EventStatus:
+		if e.AuthorKind == store.ActorClient {
+			return r.p.T("cmd.requests.event.answered", text.Sanitize(e.Status))
+		}
 		return r.p.T("cmd.requests.event.status", text.Sanitize(e.Status))
 	case store.EventAssign:
 		if e.Body == "" {

@@ -193,8 +193,8 @@ func TestRequestsShow(t *testing.T) {
 		"Request      1\n",
 		"Type         Contract review\n",
 		"Client       Ada Active <ada@example.com>\n",
-		"Status       waiting\n",
-		"Can move to  in_progress, done, rejected\n",
+		"Status       in_progress\n",
+		"Can move to  waiting, done, rejected\n",
 		"Assignee     -\n",
 		"Submitted    " + v.CreatedAt.UTC().Format(time.RFC3339) + "\n",
 		"Updated      " + v.UpdatedAt.UTC().Format(time.RFC3339) + "\n",
@@ -207,6 +207,7 @@ func TestRequestsShow(t *testing.T) {
 		"  " + at(4) + "  ann              note: Please send page 4.\n",
 		"  " + at(5) + "  ann              assigned it to no one\n",
 		"  " + at(6) + "  ada@example.com  note: Sent.\n",
+		"  " + at(7) + "  ada@example.com  answered: back to in_progress\n",
 	} {
 		if !strings.Contains(r.out, w) {
 			t.Errorf("stdout lacks %q:\n%s", w, r.out)
@@ -244,7 +245,8 @@ func TestRequestsShow(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &d); err != nil || r.code != 0 {
 		t.Fatalf("code %d, %v:\n%s", r.code, err, r.out)
 	}
-	if d.ID != 1 || d.Status != "waiting" || d.TypeID != 1 || d.Type != "Contract review" || d.ClientEmail != "ada@example.com" ||
+	// The client's answer brought it back from waiting (the last event).
+	if d.ID != 1 || d.Status != "in_progress" || d.TypeID != 1 || d.Type != "Contract review" || d.ClientEmail != "ada@example.com" ||
 		d.ClientName != "Ada Active" || d.Assignee != "" || d.Summary != "Lease for the office" || len(d.Next) != 3 {
 		t.Errorf("head: %+v", d)
 	}
@@ -254,8 +256,9 @@ func TestRequestsShow(t *testing.T) {
 	if len(d.Fields) != 3 || d.Fields[1].Label != "Details" || d.Fields[1].Kind != "multiline" || d.Fields[1].Value != "Page 3\nclause 7" {
 		t.Errorf("fields: %+v", d.Fields)
 	}
-	if len(d.Events) != 7 || d.Events[3].Kind != "note" || !d.Events[3].Internal || d.Events[3].Body != "Called Ada.\nShe will send page 4." ||
-		d.Events[1].Status != "waiting" || d.Events[2].Body != "sam" || d.Events[6].AuthorKind != "client" {
+	if len(d.Events) != 8 || d.Events[3].Kind != "note" || !d.Events[3].Internal || d.Events[3].Body != "Called Ada.\nShe will send page 4." ||
+		d.Events[1].Status != "waiting" || d.Events[2].Body != "sam" || d.Events[6].AuthorKind != "client" ||
+		d.Events[7].Kind != "status" || d.Events[7].Status != "in_progress" || d.Events[7].AuthorKind != "client" {
 		t.Errorf("events: %+v", d.Events)
 	}
 
