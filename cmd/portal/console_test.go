@@ -85,7 +85,7 @@ func TestConsoleWorksARequestOverSSH(t *testing.T) {
 	con.waitFor("Request #1")
 	con.send("s")
 	con.waitFor("in progress")
-	con.send("1")
+	con.send("2") // each status has its own key: 2 is in progress
 	con.waitFor("Request #1 is now in progress; the client was told.")
 	ps.waitMail(t, "ann@example.com", "News on your request #1", 0)
 
@@ -113,6 +113,13 @@ func TestConsoleWorksARequestOverSSH(t *testing.T) {
 	if strings.Contains(ansiFree(ann.out.String()), "conflict check") {
 		t.Fatal("the client sees the internal note")
 	}
+	// Closing it asks first: the client is mailed.
+	con.send("s")
+	con.waitFor("done")
+	con.send("4")
+	con.waitFor("Move request #1 to done?")
+	con.send("y")
+	con.waitFor("Request #1 is now done")
 	con.send("q")
 	con.ended()
 }

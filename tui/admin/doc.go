@@ -11,6 +11,6 @@
 // Every portal call runs in a tea.Cmd with the session's context, never in
 // Update; roles are enforced by internal/portal, the console only hides what
 // a role may not do. Nothing ticks while the console is idle: the Outbox,
-// Sign-ups and Requests tabs refresh themselves only while they are shown,
-// and an import reports progress only while it runs.
+// Sign-ups and Requests tabs and a request's page refresh themselves only
+// while they are shown, and an import reports progress only while it runs.
 package admin

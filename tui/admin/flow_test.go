@@ -379,7 +379,7 @@ func TestRoles(t *testing.T) {
 				return len(st) == 0 // never: refused for the admin, absent for support
 			}},
 		// Requests: support staff do everything admins do, but the types.
-		{name: "request status", do: func(h *harness) { h.Press("2", "enter", "s", "1") },
+		{name: "request status", do: func(h *harness) { h.Press("2", "enter", "s", "2") },
 			admin: "Request #1 is now in progress",
 			changed: func(t *testing.T, h *harness) bool {
 				return page(t, h.env, 1).Status == store.RequestInProgress

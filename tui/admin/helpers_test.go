@@ -49,7 +49,7 @@ func newHarness(t *testing.T, env *portaltest.Env, a portal.Actor) *harness {
 		// The refresh timers would tick forever; they are tested on their own.
 		Drop: func(msg tea.Msg) bool {
 			switch msg.(type) {
-			case outboxTickMsg, signUpsTickMsg, requestsTickMsg:
+			case outboxTickMsg, signUpsTickMsg, requestsTickMsg, requestTickMsg:
 				return true
 			}
 			return false

@@ -293,7 +293,55 @@ func (m *Model) View() string {
 		}
 		body = strings.Join(append(ls, m.job.statusLine(m.d, w)), "\n")
 	}
-	return ui.Frame(st, m.width, m.height, p.T("admin.title"), body, m.help.View(helpCols(keys)))
+	return ui.Frame(st, m.width, m.height, p.T("admin.title"), body, m.helpView(keys, w))
+}
+
+// helpView is the help for keys in w columns. When it does not fit, the
+// least needed entries go, one at a time, until it does (see helpRank):
+// the help never ends cut, with Esc and q out of sight.
+func (m *Model) helpView(keys []key.Binding, w int) string {
+	hm := m.help
+	hm.Width = 0 // measured uncut
+	for {
+		if view := hm.View(helpCols(keys)); lipgloss.Width(view) <= w {
+			return view
+		}
+		drop, rank := -1, 0
+		for i, k := range keys {
+			if r := helpRank(k); r > 0 && r >= rank {
+				drop, rank = i, r // the last of the least needed
+			}
+		}
+		if drop < 0 {
+			// Only what must show is left: cut as bubbles does.
+			return m.help.View(helpCols(keys))
+		}
+		keys = append(keys[:drop:drop], keys[drop+1:]...)
+	}
+}
+
+// Ranks of help entries, from the entry that always shows to the first
+// dropped on a narrow terminal.
+const (
+	helpKeep   = iota // Esc (back, cancel, no) and q: every screen's way out
+	helpAction        // what the screen does
+	helpMove          // moving about, which the arrows and Tab do anyway
+	helpShown         // said elsewhere on the screen: the tabs' keys, u
+)
+
+// helpRank is how much an entry of the help is needed, by its keys.
+func helpRank(k key.Binding) int {
+	keys := k.Keys()
+	switch {
+	case slices.Contains(keys, "esc"), slices.Contains(keys, "q"):
+		return helpKeep
+	case slices.Contains(keys, "u"), slices.Contains(keys, "1"):
+		return helpShown
+	case slices.Contains(keys, "up"), slices.Contains(keys, "pgup"), slices.Contains(keys, "home"),
+		slices.Contains(keys, "tab"), slices.Contains(keys, "shift+tab"):
+		return helpMove
+	}
+	return helpAction
 }
 
 // header is who is connected and the portal URL, always in sight.

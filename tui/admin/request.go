@@ -3,7 +3,9 @@ package admin
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
@@ -29,32 +31,48 @@ const (
 	chooseAssignee = "assignee"
 )
 
+// requestTickMsg asks the request page shown as seq to refresh.
+type requestTickMsg struct {
+	owner
+	seq int
+}
+
 // nobodyID is the assignee chooser's item for "assigned to no one"; staff
 // names never hold a control character.
 const nobodyID = "\x00nobody"
 
 // requestDetail is one request: who asked what, its fields and its whole
 // history, scrollable, with what staff do to a request: move it to another
-// status, assign it, write a note.
+// status, assign it, write a note. It refreshes itself every so often
+// while shown, so that a note the client adds shows up.
 type requestDetail struct {
-	d      *deps
-	id     uint64
-	view   *portal.RequestView
-	err    string
-	vp     viewport.Model
-	bottom bool // show the end of the history once the next load lands
+	d       *deps
+	id      uint64
+	view    *portal.RequestView
+	err     string
+	vp      viewport.Model
+	bottom  bool // show the end of the history once the next load lands
+	loading bool // a load is on its way
 
-	choose string  // the chooser open, or ""
-	menu   ui.Menu // its items
-	busy   string  // the action running, or ""
-	status line
-	w, h   int
-	keys   struct{ scroll, page, ends, status, assign, note, back, cancel key.Binding }
+	choose  string  // the chooser open, or ""
+	menu    ui.Menu // its items
+	confirm string  // the status waiting for y/n, or ""
+	busy    string  // the action running, or ""
+	status  line
+	seq     int           // bumped when the page is covered or shown again: older ticks are dropped
+	every   time.Duration // as the queue's: requestsEvery; tests make it short
+	w, h    int
+	keys    struct {
+		scroll, page, ends, status, assign, note, back, cancel, yes, no key.Binding
+	}
 }
 
-func newRequestDetail(d *deps, id uint64) *requestDetail {
+// newRequestDetail is request id's page; it refreshes itself every every
+// while shown: a note the client adds, or a colleague's step, shows up
+// without a key.
+func newRequestDetail(d *deps, id uint64, every time.Duration) *requestDetail {
 	p := d.p
-	s := &requestDetail{d: d, id: id, vp: viewport.New(defaultWidth, 0)}
+	s := &requestDetail{d: d, id: id, vp: viewport.New(defaultWidth, 0), every: every}
 	s.vp.KeyMap = viewport.KeyMap{}
 	s.vp.MouseWheelEnabled = false
 	s.keys.scroll = d.bind(p.T("ui.key.up_down"), "admin.help.scroll", "up", "down", "k", "j")
@@ -65,14 +83,38 @@ func newRequestDetail(d *deps, id uint64) *requestDetail {
 	s.keys.note = d.bind("n", "admin.help.note", "n")
 	s.keys.back = d.bind(p.T("ui.key.esc"), "ui.help.back", "esc")
 	s.keys.cancel = d.bind(p.T("ui.key.esc"), "admin.help.cancel", "esc")
+	s.keys.yes = d.bind("y", "admin.help.yes", "y")
+	s.keys.no = d.bind("n", "admin.help.no", "n", "esc")
 	return s
 }
 
-func (s *requestDetail) Init() tea.Cmd { return s.load() }
+// Init loads the request and starts the refresh timer.
+func (s *requestDetail) Init() tea.Cmd { return tea.Batch(s.load(), s.tick()) }
 
 func (s *requestDetail) load() tea.Cmd {
 	svc, a, id := s.d.svc, s.d.actor, s.id
+	s.loading = true
 	return s.d.call(s, opLoad, func(ctx context.Context) (any, error) { return svc.RequestPage(ctx, a, id) })
+}
+
+func (s *requestDetail) tick() tea.Cmd {
+	seq, to := s.seq, screen(s)
+	return tea.Tick(s.every, func(time.Time) tea.Msg { return requestTickMsg{owner: owner{to}, seq: seq} })
+}
+
+// refresh is a tick: the request is read again unless a question is open
+// (a chooser, a confirmation: what it offers must not change under the
+// person) or a call is on its way; the timer goes on either way. A page
+// left, or covered by the note form, gets no more ticks: the parent drops
+// them once the page is gone, and seq moved when the form opened.
+func (s *requestDetail) refresh(msg requestTickMsg) tea.Cmd {
+	if msg.seq != s.seq {
+		return nil
+	}
+	if s.choose != "" || s.confirm != "" || s.busy != "" || s.loading {
+		return s.tick()
+	}
+	return tea.Batch(s.load(), s.tick())
 }
 
 func (s *requestDetail) Typing() bool { return false }
@@ -87,16 +129,22 @@ func (s *requestDetail) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case doneMsg:
 		return s.done(msg)
+	case requestTickMsg:
+		return s.refresh(msg)
 	case noticeMsg:
-		// Back from the note form.
+		// Back from the note form: shown again, with its own timer.
 		if msg.notice != "" {
 			s.status = okLine(msg.notice)
 		}
 		s.bottom = true
-		return s.load()
+		s.seq++
+		return tea.Batch(s.load(), s.tick())
 	case tea.KeyMsg:
 		if msg.Paste {
 			return nil
+		}
+		if s.confirm != "" {
+			return s.confirmKey(msg)
 		}
 		if s.choose != "" {
 			return s.chooseKey(msg)
@@ -113,11 +161,7 @@ func (s *requestDetail) update(msg tea.Msg) tea.Cmd {
 				s.status = errLine(s.d.p.T("admin.request.no_moves", s.id))
 				return nil
 			}
-			items := make([]ui.MenuItem, len(s.view.Next))
-			for i, st := range s.view.Next {
-				items[i] = ui.MenuItem{Key: fmt.Sprint(i + 1), Label: statusWord(s.d, st), ID: st}
-			}
-			s.open(chooseStatus, items, "")
+			s.open(chooseStatus, s.statuses(), "")
 		case key.Matches(msg, s.keys.assign):
 			s.busy = opStaff
 			s.status.clear()
@@ -125,6 +169,7 @@ func (s *requestDetail) update(msg tea.Msg) tea.Cmd {
 			return s.d.call(s, opStaff, func(ctx context.Context) (any, error) { return svc.StaffNames(ctx, a) })
 		case key.Matches(msg, s.keys.note):
 			s.status.clear()
+			s.seq++ // covered: no refresh until the form is left
 			return s.d.goTo(pushMsg{newNoteForm(s.d, s.view)})
 		}
 	}
@@ -152,6 +197,32 @@ func (s *requestDetail) scroll(msg tea.KeyMsg) bool {
 	return true
 }
 
+// statuses are the status chooser's items: the statuses the request may
+// move to, each under its fixed key (statusKey), in the order of the keys.
+func (s *requestDetail) statuses() []ui.MenuItem {
+	var items []ui.MenuItem
+	for _, st := range store.RequestStatuses() {
+		if slices.Contains(s.view.Next, st) {
+			items = append(items, ui.MenuItem{Key: statusKey(st), Label: statusWord(s.d, st), ID: st})
+		}
+	}
+	return items
+}
+
+// statusKey is the key that chooses status in the status chooser, the same
+// whichever status the request is in, so that a key learnt once never
+// means another status: 1 new, 2 in progress, 3 waiting, 4 done,
+// 5 rejected.
+func statusKey(status string) string {
+	return fmt.Sprint(slices.Index(store.RequestStatuses(), status) + 1)
+}
+
+// mailsToClose reports whether moving to status closes the request: the
+// client is mailed that it is over, so the move is asked about first.
+func mailsToClose(status string) bool {
+	return status == store.RequestDone || status == store.RequestRejected
+}
+
 // open shows a chooser, on the item selected when there is one.
 func (s *requestDetail) open(what string, items []ui.MenuItem, selected string) {
 	s.choose = what
@@ -173,13 +244,14 @@ func (s *requestDetail) chooseKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	what := s.choose
 	s.choose = ""
-	svc, a, id := s.d.svc, s.d.actor, s.id
 	if what == chooseStatus {
-		s.busy = opStatus
-		return s.d.call(s, opStatus, func(ctx context.Context) (any, error) {
-			return chosen, svc.SetRequestStatus(ctx, a, id, chosen)
-		})
+		if mailsToClose(chosen) {
+			s.confirm = chosen
+			return nil
+		}
+		return s.setStatus(chosen)
 	}
+	svc, a, id := s.d.svc, s.d.actor, s.id
 	name := chosen
 	if chosen == nobodyID {
 		name = ""
@@ -190,17 +262,43 @@ func (s *requestDetail) chooseKey(msg tea.KeyMsg) tea.Cmd {
 	})
 }
 
+// confirmKey is a key while a closing move waits for y/n.
+func (s *requestDetail) confirmKey(msg tea.KeyMsg) tea.Cmd {
+	status := s.confirm
+	switch {
+	case key.Matches(msg, s.keys.yes):
+		s.confirm = ""
+		return s.setStatus(status)
+	case key.Matches(msg, s.keys.no):
+		s.confirm = ""
+	}
+	return nil
+}
+
+// setStatus moves the request to status.
+func (s *requestDetail) setStatus(status string) tea.Cmd {
+	svc, a, id := s.d.svc, s.d.actor, s.id
+	s.busy = opStatus
+	return s.d.call(s, opStatus, func(ctx context.Context) (any, error) {
+		return status, svc.SetRequestStatus(ctx, a, id, status)
+	})
+}
+
 func (s *requestDetail) done(msg doneMsg) tea.Cmd {
 	p := s.d.p
 	switch msg.op {
 	case opLoad:
+		s.loading = false
 		if msg.err != nil {
 			s.err = s.d.errText(msg.err)
 			return nil
 		}
+		// A refresh keeps the lines in sight, unless the end was: then the
+		// end stays in sight, with what came in.
+		end := s.vp.AtBottom() && s.vp.TotalLineCount() > 0
 		s.view, s.err = msg.val.(*portal.RequestView), ""
 		s.fill()
-		if s.bottom {
+		if s.bottom || end {
 			s.vp.GotoBottom()
 			s.bottom = false
 		}
@@ -300,7 +398,13 @@ func (s *requestDetail) event(e store.RequestEvent, w int, short bool) []string 
 	case store.EventSubmitted:
 		what = p.T("admin.request.event.submitted")
 	case store.EventStatus:
-		what = p.T("admin.request.event.status", statusWord(s.d, e.Status))
+		if e.AuthorKind == store.ActorClient {
+			// The portal's own move when the client answers a request
+			// waiting on them: their step, not a colleague's.
+			what = p.T("admin.request.event.answered", statusWord(s.d, e.Status))
+		} else {
+			what = p.T("admin.request.event.status", statusWord(s.d, e.Status))
+		}
 	case store.EventAssign:
 		if e.Body == "" {
 			what = p.T("admin.request.event.unassign")
@@ -390,6 +494,8 @@ func (s *requestDetail) head() string {
 func (s *requestDetail) outcome() string {
 	st, p := s.d.st, s.d.p
 	switch {
+	case s.confirm != "":
+		return ui.Para(st.Error, p.T("admin.request.confirm_close", s.id, statusWord(s.d, s.confirm)), s.w)
 	case s.busy != "":
 		return st.Subtle.Render(p.T("admin.busy"))
 	case s.err != "":
@@ -444,6 +550,9 @@ func (s *requestDetail) SetSize(w, h int) {
 }
 
 func (s *requestDetail) Keys() []key.Binding {
+	if s.confirm != "" {
+		return []key.Binding{s.keys.yes, s.keys.no}
+	}
 	if s.choose != "" {
 		return append(ui.MenuKeys(s.d.p), s.keys.cancel)
 	}

@@ -47,12 +47,13 @@ type requests struct {
 	assignee int
 	input    *ui.Form // the client filter, while typed
 	typing   bool
+	noClient bool // the portal knows no client with the filter's email
 	shown    bool
 	seq      int           // bumped on every show and hide: older ticks are dropped
 	every    time.Duration // requestsEvery; tests make it short
 	note     line
 	w        int
-	keys     struct{ open, status, kind, assignee, client key.Binding }
+	keys     struct{ open, status, kind, assignee, client, apply, clear, erase key.Binding }
 }
 
 func newRequests(d *deps) *requests {
@@ -66,6 +67,11 @@ func newRequests(d *deps) *requests {
 	r.keys.kind = d.bind("t", "admin.help.type_filter", "t")
 	r.keys.assignee = d.bind("a", "admin.help.assignee_filter", "a")
 	r.keys.client = d.bind("/", "admin.help.client_filter", "/")
+	r.keys.apply = d.bind(p.T("ui.key.enter"), "admin.help.apply", "enter")
+	r.keys.clear = d.bind(p.T("ui.key.esc"), "admin.help.clear", "esc")
+	// What the input does with Ctrl+U anyway, as every input: said here,
+	// where the filter is reopened on the text typed last.
+	r.keys.erase = d.bind("ctrl+u", "admin.help.erase", "ctrl+u")
 	return r
 }
 
@@ -107,6 +113,11 @@ func (r *requests) Update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(r.list.refresh(), r.tick())
 	case queuePageMsg:
+		if msg.gen == r.list.gen {
+			// The one email of a queue query is the client filter's: a
+			// refusal about it says no client has it.
+			r.noClient = portal.FieldOf(msg.err) == portal.FieldEmail
+		}
 		r.list.apply(msg)
 	case doneMsg:
 		if ts, ok := msg.val.([]store.RequestType); ok && msg.op == "types" && msg.err == nil {
@@ -152,7 +163,8 @@ func (r *requests) key(msg tea.KeyMsg) tea.Cmd {
 	case isKey(msg, r.keys.open):
 		if row, ok := r.list.selected(); ok {
 			r.note.clear()
-			return r.d.goTo(pushMsg{newRequestDetail(r.d, row.ID)})
+			// The page refreshes as often as the queue.
+			return r.d.goTo(pushMsg{newRequestDetail(r.d, row.ID, r.every)})
 		}
 	case isKey(msg, r.keys.status):
 		r.status = (r.status + 1) % len(r.statuses)
@@ -164,6 +176,8 @@ func (r *requests) key(msg tea.KeyMsg) tea.Cmd {
 		r.assignee = (r.assignee + 1) % assignFilters
 		return r.apply()
 	case isKey(msg, r.keys.client):
+		// From the filter as it is, the cursor at its end: to fix a
+		// refused email, or Ctrl+U to start over.
 		r.typing = true
 		r.note.clear()
 		r.input.ClearErrors()
@@ -241,7 +255,11 @@ func (r *requests) View() string {
 	} else {
 		top = st.Subtle.Render(ansi.Truncate(r.filters(), max(1, r.w), "…"))
 	}
-	return ui.Lines(top, r.list.view(p.T("admin.requests.empty")), r.note.view(st, r.w))
+	list := r.list.view(p.T("admin.requests.empty"))
+	if r.noClient && r.list.err != "" {
+		list += "\n" + ui.Para(st.Subtle, p.T("admin.requests.no_client_hint"), r.w)
+	}
+	return ui.Lines(top, list, r.note.view(st, r.w))
 }
 
 // SetSize leaves a line for the filters and one for the status.
@@ -257,10 +275,7 @@ func (r *requests) SetSize(w, h int) {
 
 func (r *requests) Keys() []key.Binding {
 	if r.typing {
-		return []key.Binding{
-			r.d.bind(r.d.p.T("ui.key.enter"), "admin.help.apply", "enter"),
-			r.d.bind(r.d.p.T("ui.key.esc"), "admin.help.clear", "esc"),
-		}
+		return []key.Binding{r.keys.apply, r.keys.erase, r.keys.clear}
 	}
 	return []key.Binding{moveKeys(r.d), r.keys.open, r.keys.status, r.keys.kind, r.keys.assignee, r.keys.client}
 }

@@ -89,14 +89,18 @@ func TestRequestWorkflow(t *testing.T) {
 	h.RequireView("Request #1 · Contract review", "Eve Adams <eve@example.com>", "new · assigned to nobody",
 		"Subject: Lease for the shop", "Details:", "    Ten years.", "Urgency: High", "submitted the request")
 
-	for _, step := range []struct{ key, status, word string }{
-		{"1", store.RequestInProgress, "in progress"},
-		{"1", store.RequestWaiting, "waiting"},
-		{"2", store.RequestDone, "done"},
+	// Each status has its own key, whatever the request's; done asks first.
+	for _, step := range []struct {
+		keys         []string
+		status, word string
+	}{
+		{[]string{"2"}, store.RequestInProgress, "in progress"},
+		{[]string{"3"}, store.RequestWaiting, "waiting"},
+		{[]string{"4", "y"}, store.RequestDone, "done"},
 	} {
 		h.Press("s")
-		h.RequireView("Move request #1 (now ", step.key+"  "+step.word)
-		h.Press(step.key)
+		h.RequireView("Move request #1 (now ", step.keys[0]+"  "+step.word)
+		h.Press(step.keys...)
 		h.RequireView("Request #1 is now "+step.word+"; the client was told.", "moved it to "+step.word)
 		if got := page(t, env, r.ID).Status; got != step.status {
 			t.Fatalf("status %s, want %s", got, step.status)
@@ -104,8 +108,8 @@ func TestRequestWorkflow(t *testing.T) {
 	}
 	// From done, only a reopening is offered; Esc leaves the chooser.
 	h.Press("s")
-	h.RequireView("1  in progress")
-	h.RefuseView("2  done", "2  waiting", "rejected")
+	h.RequireView("2  in progress")
+	h.RefuseView("1  new", "3  waiting", "4  done", "rejected")
 	h.Press("esc")
 	h.RequireView("History")
 

@@ -495,7 +495,12 @@ func indentLines(ls []string, n int) []string {
 func (s *typeForm) head() string {
 	st, p := s.d.st, s.d.p
 	indent := s.indent()
-	top := []string{st.Title.Render(s.title), ui.Para(st.Subtle, p.T("admin.types.form_intro"), s.w), ""}
+	top := []string{st.Title.Render(s.title)}
+	if s.id != 0 {
+		// Only a change can concern requests already filed.
+		top = append(top, ui.Para(st.Subtle, p.T("admin.types.form_intro"), s.w))
+	}
+	top = append(top, "")
 	top = append(top, s.label(0)+s.name.View())
 	top = append(top, s.errLines(portal.FieldTypeName, indent)...)
 	top = append(top, s.label(1)+s.desc.View())
