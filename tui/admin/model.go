@@ -73,7 +73,7 @@ func newModel(svc *portal.Service, sess ui.Session, actor portal.Actor) *Model {
 	}
 	st := ui.NewStyles(sess.Renderer)
 	p := svc.Catalog().Printer(text.English)
-	d := &deps{svc: svc, sess: sess, st: st, p: p, actor: actor, route: &route{}}
+	d := &deps{svc: svc, sess: sess, st: st, p: p, actor: actor, route: &ui.Route{}}
 	m := &Model{d: d, width: defaultWidth, height: defaultHeight, help: ui.NewHelp(st)}
 	m.help.ShowAll = true
 	m.tabs = []tab{newClients(d), newRequests(d), newSignUps(d), newOutbox(d), newAudit(d)}
@@ -121,15 +121,9 @@ func (m *Model) alive(s screen) bool {
 }
 
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	cmds := []tea.Cmd{m.update(msg)}
-	// Where the screen asked to go, now (see route).
-	for len(m.d.route.next) > 0 {
-		next := m.d.route.next[0]
-		m.d.route.next = m.d.route.next[1:]
-		cmds = append(cmds, m.update(next))
-	}
+	cmd := m.d.route.Follow(m.update, m.update(msg))
 	m.layout()
-	return m, tea.Batch(cmds...)
+	return m, cmd
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
@@ -209,7 +203,9 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	if first, rest, ok := ui.SplitBurst(msg); ok {
 		// Keys typed ahead: the first may open a search or a form, which
 		// then gets the rest.
-		return tea.Sequence(m.key(first), rest)
+		cmd := m.key(first)
+		m.d.goTo(rest)
+		return cmd
 	}
 	switch {
 	case isKey(msg, m.keys.quit):

@@ -23,7 +23,7 @@ type deps struct {
 	st    *ui.Styles
 	p     text.Printer
 	actor portal.Actor
-	route *route
+	route *ui.Route
 }
 
 // screen is one page of the console. Screens are used by pointer and change
@@ -80,19 +80,9 @@ type (
 	noticeMsg struct{ notice, email string }
 )
 
-// route carries where a screen asked to go to the model within the same
-// Update, instead of through a command's goroutine: the next screen is
-// then in place before the next key is read, so keys typed right after a
-// step ("a", then the new client's email) reach the screen it opens, in
-// order, never the one it left.
-type route struct{ next []tea.Msg }
-
 // goTo asks the model to act on msg (push or pop a screen, start an
-// import) as soon as the screen's Update returns.
-func (d *deps) goTo(msg tea.Msg) tea.Cmd {
-	d.route.next = append(d.route.next, msg)
-	return nil
-}
+// import) as soon as the screen's Update returns (see ui.Route).
+func (d *deps) goTo(msg tea.Msg) tea.Cmd { return d.route.Go(msg) }
 
 // call runs fn off the Update loop with the session's context and returns
 // its outcome to the screen to as a doneMsg.

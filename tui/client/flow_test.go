@@ -519,15 +519,8 @@ func TestSecondSubmitIgnoredWhileBusy(t *testing.T) {
 	env := portaltest.New(t)
 	env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
-	h.Press("l")
-	h.Type(annEmail)
-	h.Press("tab")
-	h.Type("wrong password here")
-	// Update alone, without running the command: the call is in flight.
-	_, cmd := h.m.Update(uitest.Key("enter"))
-	if cmd == nil {
-		t.Fatal("no call started")
-	}
+	// The call is in flight: its command has not run.
+	cmd := h.submitLogIn(annEmail, "wrong password here")
 	h.RequireView("Checking…")
 	if _, again := h.m.Update(uitest.Key("enter")); again != nil {
 		t.Error("a second Enter started another call")

@@ -70,6 +70,22 @@ func (h *harness) logIn(email string) {
 	}
 }
 
+// submitLogIn types email and password into the log-in form and presses
+// Enter without running the call it starts, which it returns: the test
+// decides what happens while the call is in flight.
+func (h *harness) submitLogIn(email, password string) tea.Cmd {
+	h.t.Helper()
+	h.Press("l")
+	h.Type(email)
+	h.Press("tab")
+	h.Type(password)
+	_, call := h.m.Update(uitest.Key("enter"))
+	if call == nil {
+		h.t.Fatal("no call started")
+	}
+	return call
+}
+
 // code is the newest code of that kind mailed to addr.
 func code(t *testing.T, env *portaltest.Env, addr, kind string) string {
 	t.Helper()

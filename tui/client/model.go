@@ -30,22 +30,12 @@ type deps struct {
 	sess  ui.Session
 	st    *ui.Styles
 	p     text.Printer
-	route *route
+	route *ui.Route
 }
-
-// route carries where a screen asked to go to the model within the same
-// Update, instead of through a command's goroutine: the next screen is
-// then in place before the next key is read, so keys typed right after a
-// step (Enter, then the first words of a form) reach the screen it opens,
-// in order, never the one it left.
-type route struct{ next []tea.Msg }
 
 // goTo asks the model to act on msg (open a screen, go back, log in) as
-// soon as the screen's Update returns.
-func (d *deps) goTo(msg tea.Msg) tea.Cmd {
-	d.route.next = append(d.route.next, msg)
-	return nil
-}
+// soon as the screen's Update returns (see ui.Route).
+func (d *deps) goTo(msg tea.Msg) tea.Cmd { return d.route.Go(msg) }
 
 // bind makes a binding whose help shows the catalog's keyLabel and desc.
 func (d *deps) bind(keyLabel, desc string, keys ...string) key.Binding {
@@ -72,11 +62,16 @@ type Model struct {
 	actor   portal.Actor
 	client  *store.Client // nil until logged in
 	langSrc langSource
-	list    *requestList // the list of requests to go back to, or nil
-	width   int
-	height  int
-	help    help.Model
-	quit    key.Binding
+	// startLang and startSrc are the session's language before anyone
+	// logged in; log out returns to them, so the next client's language is
+	// never the last one's.
+	startLang text.Lang
+	startSrc  langSource
+	list      *requestList // the list of requests to go back to, or nil
+	width     int
+	height    int
+	help      help.Model
+	quit      key.Binding
 }
 
 var _ tea.Model = (*Model)(nil)
@@ -89,7 +84,7 @@ func New(svc *portal.Service, sess ui.Session, inviteToken string) *Model {
 	st := ui.NewStyles(sess.Renderer)
 	guest := portal.Guest(sess.RemoteAddr, sess.ID)
 	m := &Model{
-		d:      &deps{svc: svc, sess: sess, st: st, route: &route{}},
+		d:      &deps{svc: svc, sess: sess, st: st, route: &ui.Route{}},
 		guest:  guest,
 		actor:  guest,
 		width:  defaultWidth,
@@ -102,6 +97,7 @@ func New(svc *portal.Service, sess ui.Session, inviteToken string) *Model {
 		lang, src = l, langLocale
 	}
 	m.setLang(lang, src)
+	m.startLang, m.startSrc = lang, src
 	if inviteToken != "" {
 		m.cur = newInvite(m.d, guest, inviteToken)
 	} else {
@@ -128,72 +124,67 @@ func (m *Model) Init() tea.Cmd { return m.cur.Init() }
 // Update handles what belongs to the session as a whole (size, Ctrl+C,
 // moving between screens) and hands everything else to the current screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	return m, m.d.route.Follow(m.update, m.update(msg))
+}
+
+// update acts on one message; where it leads a screen to ask to go is
+// for the route, never done here, so that it happens in order.
+func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.resize()
-		return m, nil
+		return nil
 	case tea.KeyMsg:
 		if !msg.Paste && key.Matches(msg, m.quit) {
-			return m, tea.Quit
+			return tea.Quit
 		}
 		if m.onMenu() {
 			if first, rest, ok := ui.SplitBurst(msg); ok {
-				_, cmd := m.Update(first)
-				return m, tea.Sequence(cmd, rest)
+				cmd := m.update(first)
+				m.d.goTo(rest) // after what the first key caused
+				return cmd
 			}
 		}
 	case openMsg:
-		return m, m.open(msg.to)
+		return m.open(msg.to)
 	case backMsg:
 		if m.client != nil {
-			return m, m.show(newHome(m.d, m.actor, m.client, ""))
+			return m.show(newHome(m.d, m.actor, m.client, ""))
 		}
-		return m, m.show(newWelcome(m.d, ""))
+		return m.show(newWelcome(m.d, ""))
 	case welcomeMsg:
-		return m, m.show(newWelcome(m.d, msg.notice))
+		return m.show(newWelcome(m.d, msg.notice))
 	case loggedInMsg:
-		return m, m.logIn(msg.client, msg.notice)
+		return m.logIn(msg.client, msg.notice)
 	case verifyMsg:
-		return m, m.show(newVerify(m.d, m.guest, strings.TrimSpace(msg.email), msg.notice))
+		return m.show(newVerify(m.d, m.guest, strings.TrimSpace(msg.email), msg.notice))
 	case resetMsg:
-		return m, m.show(newReset(m.d, m.guest, strings.TrimSpace(msg.email)))
+		return m.show(newReset(m.d, m.guest, strings.TrimSpace(msg.email)))
 	case langMsg:
-		return m, m.chooseLang(msg)
+		return m.chooseLang(msg)
 	case langSavedMsg:
 		if m.client != nil && msg.client.ID == m.client.ID {
 			m.client = msg.client
 		}
-		return m, nil
+		return nil
 	case homeMsg:
 		if m.client == nil {
-			return m, nil
+			return nil
 		}
 		if msg.client != nil {
 			m.client = msg.client
 		}
-		return m, m.show(newHome(m.d, m.actor, m.client, msg.notice))
+		return m.show(newHome(m.d, m.actor, m.client, msg.notice))
 	case typeMsg, reviewMsg, editMsg, requestMsg, listMsg, noteMsg:
 		if m.client == nil {
-			return m, nil
+			return nil
 		}
-		return m, m.request(msg)
+		return m.request(msg)
 	}
 	cmd := m.cur.Update(msg)
 	m.fitHeight()
-	return m, m.followRoute(cmd)
-}
-
-// followRoute acts on where the screen asked to go, now.
-func (m *Model) followRoute(cmd tea.Cmd) tea.Cmd {
-	cmds := []tea.Cmd{cmd}
-	for len(m.d.route.next) > 0 {
-		next := m.d.route.next[0]
-		m.d.route.next = m.d.route.next[1:]
-		_, c := m.Update(next)
-		cmds = append(cmds, c)
-	}
-	return tea.Batch(cmds...)
+	return cmd
 }
 
 // request moves between the screens of requests. The list is kept while
@@ -346,6 +337,7 @@ func (m *Model) chooseLang(msg langMsg) tea.Cmd {
 func (m *Model) logOut() tea.Cmd {
 	a, ctx, svc := m.actor, m.d.sess.Context, m.d.svc
 	m.client, m.actor, m.list = nil, m.guest, nil
+	m.setLang(m.startLang, m.startSrc)
 	record := func() tea.Msg {
 		svc.LogOut(ctx, a)
 		return nil

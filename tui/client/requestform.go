@@ -86,7 +86,9 @@ func (s *requestForm) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	if r, ok := s.result(s, msg); ok {
-		defer s.replay()
+		// Keys typed during the check are not for the review: an Enter
+		// there sends the request, which the person must have seen first.
+		s.held = nil
 		cmd, clean := s.checked(r)
 		if clean {
 			return s.d.goTo(reviewMsg{form: s})

@@ -19,6 +19,17 @@ import (
 
 // openForm logs in and opens the form of the first kind of request,
 // Contract review (see contractFields).
+// atRequestForm is Ann, logged in with the two kinds of request of
+// addTypes, on a new Contract review.
+func atRequestForm(t *testing.T) (*portaltest.Env, *store.Client, *harness, *requestForm) {
+	t.Helper()
+	env, _ := newClockEnv(t)
+	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
+	addTypes(t, env)
+	h := newHarness(t, env, "")
+	return env, ann, h, openForm(t, h)
+}
+
 func openForm(t *testing.T, h *harness) *requestForm {
 	t.Helper()
 	h.logIn(annEmail)
@@ -33,11 +44,7 @@ func openForm(t *testing.T, h *harness) *requestForm {
 }
 
 func TestSubmitRequest(t *testing.T) {
-	env, _ := newClockEnv(t)
-	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
-	addTypes(t, env)
-	h := newHarness(t, env, "")
-	openForm(t, h)
+	env, ann, h, _ := atRequestForm(t)
 	h.RequireView("New request: Contract review", "Subject *", "Urgency *", "Fields marked * are required.", "YYYY-MM-DD, optional")
 
 	h.Fill("Lease for the shop") // Enter: on to Details
@@ -90,11 +97,7 @@ func TestSubmitRequest(t *testing.T) {
 }
 
 func TestRequestFormKeys(t *testing.T) {
-	env, _ := newClockEnv(t)
-	env.AddActiveClient(t, annEmail, "Ann Smith")
-	addTypes(t, env)
-	h := newHarness(t, env, "")
-	f := openForm(t, h)
+	_, _, h, f := atRequestForm(t)
 
 	// Ctrl+S reviews from any field; Esc on the review keeps what was typed.
 	h.Type("Lease")
@@ -280,11 +283,7 @@ func editType(t *testing.T, env *portaltest.Env, rt *store.RequestType, specs ..
 }
 
 func TestRequestFormCleansWhatIsTyped(t *testing.T) {
-	env, _ := newClockEnv(t)
-	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
-	addTypes(t, env)
-	h := newHarness(t, env, "")
-	openForm(t, h)
+	env, ann, h, _ := atRequestForm(t)
 	h.Paste("\x1b[31mLease\x1b]0;title\x07 \u202efor\u200b the shop\x9b2J")
 	h.press("tab")
 	h.Paste("One\r\nTwo\rThree\tfour\x1b[2J\xff")
@@ -1007,11 +1006,7 @@ func TestRequestFormShowsEveryProblemAtOnce(t *testing.T) {
 // The check runs off the Update loop with the spinner's line; keys other
 // than Esc wait for it, and Esc gives it up, so its answer is dropped.
 func TestRequestFormCheckRunsInTheBackground(t *testing.T) {
-	env, _ := newClockEnv(t)
-	env.AddActiveClient(t, annEmail, "Ann Smith")
-	addTypes(t, env)
-	h := newHarness(t, env, "")
-	f := openForm(t, h)
+	_, _, h, f := atRequestForm(t)
 	h.Type("Lease")
 	h.press("tab", "tab", "tab", "right")
 

@@ -234,10 +234,11 @@ type formScreen struct {
 	// the catalog.
 	asking  bool
 	discard string
-	// held are the keys typed while a call ran: once its outcome has been
-	// acted on, they go, in order, to whichever screen is then shown (the
-	// next one, or this one again with its errors), so typing ahead loses
-	// nothing.
+	// held are the keys typed while a call ran: once a call that went
+	// through has been acted on, they go, in order, to the screen it led
+	// to, so typing ahead loses nothing. After a refusal they are dropped:
+	// they were typed for what was to follow, and an Enter among them
+	// would send the refused form again.
 	held []tea.Msg
 }
 
@@ -355,10 +356,11 @@ type call func(ctx context.Context) (*store.Client, error)
 // complete form starts the call that submit makes from the form's values.
 func (f *formScreen) handle(owner screen, msg tea.Msg, submit func(form *ui.Form) call, done func(c *store.Client) tea.Cmd) tea.Cmd {
 	if r, ok := f.result(owner, msg); ok {
-		defer f.replay()
 		if r.err != nil {
+			f.held = nil
 			return f.fail(r.err)
 		}
+		defer f.replay()
 		return done(r.client)
 	}
 	ev, cmd := f.update(msg)

@@ -31,7 +31,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/anmitsu/go-shlex"
+	"github.com/kballard/go-shellquote"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -68,7 +68,7 @@ func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
 // (an apostrophe in "Don't", say) is refused with a clear message rather
 // than dropped, which would change what was meant.
 func RunLine(ctx context.Context, svc *portal.Service, actor portal.Actor, line string, stdin io.Reader, stdout, stderr io.Writer) int {
-	args, err := shlex.Split(line, true)
+	args, err := shellquote.Split(line)
 	if err != nil {
 		fmt.Fprintln(stderr, svc.Catalog().Printer(text.English).T("cmd.error.open_quote"))
 		return ExitUsage

@@ -829,3 +829,27 @@ func TestRunLineRefusesAnOpenQuote(t *testing.T) {
 		}
 	}
 }
+
+// TestRunLineKeepsEmptyWords: an empty quoted word is a word, as in a
+// shell, so a flag given "" takes it rather than swallowing the next one.
+func TestRunLineKeepsEmptyWords(t *testing.T) {
+	env := portaltest.New(t)
+	var out, errOut strings.Builder
+	line := `types add Contract review --field 'A: text' --description "" --field 'B: date'`
+	if code := commands.RunLine(context.Background(), env.Service, admin(), line, strings.NewReader(""), &out, &errOut); code != commands.ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	types, err := env.Service.RequestTypes(context.Background(), admin())
+	if err != nil || len(types) != 1 {
+		t.Fatalf("types %+v, %v", types, err)
+	}
+	fields, _ := portal.TypeFields(types[0])
+	if types[0].Name != "Contract review" || types[0].Description != "" || len(fields) != 2 {
+		t.Fatalf("stored %q / %q with %d fields", types[0].Name, types[0].Description, len(fields))
+	}
+	// Bytes that are not UTF-8 reach the checks as they came, and are refused.
+	errOut.Reset()
+	if code := commands.RunLine(context.Background(), env.Service, admin(), "types add Bad\xffname --field 'A: text'", strings.NewReader(""), &out, &errOut); code != commands.ExitFailed {
+		t.Fatalf("invalid UTF-8: exit %d: %s", code, errOut.String())
+	}
+}
