@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
 )
 
@@ -110,5 +112,40 @@ func TestRequestEventsKeepsTheLatest(t *testing.T) {
 	}
 	if strings.Join(bodies, ",") != "2,3,4" {
 		t.Fatalf("last 3 visible events = %v, want 2,3,4", bodies)
+	}
+}
+
+// TestMigration0003OnAnExistingDatabase upgrades a database made by the
+// previous release (migrations up to 0002, with mail in its outbox): the
+// old mail reads back unchanged, and requests work.
+func TestMigration0003OnAnExistingDatabase(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	old := gormigrate.New(s.db.WithContext(ctx), gormigrate.DefaultOptions, migrations())
+	if err := old.MigrateTo("0002_client_search"); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if err := s.db.Exec(`INSERT INTO outbox_messages (kind, to_addr, subject, body, state, next_attempt_at, attempts, last_error, created_at)
+		VALUES ('invitation', 'a@x.com', 'Hi', 'body', 'queued', ?, 0, '', ?)`, now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := s.ClaimMail(ctx, now.Add(time.Second), time.Minute, 10)
+	if err != nil || len(claimed) != 1 || claimed[0].Body != "body" || claimed[0].RequestID != nil {
+		t.Fatalf("old mail after the upgrade: %+v, %v", claimed, err)
+	}
+	rt := &RequestType{Name: "T", Fields: "[]", CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateRequestType(ctx, rt); err != nil {
+		t.Fatal(err)
+	}
+	if types, err := s.ListRequestTypes(ctx, true); err != nil || len(types) != 1 {
+		t.Fatalf("types after the upgrade: %+v, %v", types, err)
 	}
 }
