@@ -190,8 +190,14 @@ func (s *Service) RequestType(ctx context.Context, a Actor, id uint64) (*store.R
 	} else if _, err := s.activeClient(ctx, a); err != nil {
 		return nil, err
 	}
+	return s.requestType(ctx, id, a.IsStaff())
+}
+
+// requestType finds request type id for an actor already checked: a
+// disabled one only for staff.
+func (s *Service) requestType(ctx context.Context, id uint64, staff bool) (*store.RequestType, error) {
 	t, err := s.store.RequestTypeByID(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && t.Disabled && !a.IsStaff()) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && t.Disabled && !staff) {
 		return nil, refuse(FieldTypeName, "error.type.not_found", id)
 	}
 	return t, err

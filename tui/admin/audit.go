@@ -198,17 +198,7 @@ func (a *audit) View() string {
 		}
 		top = append(top, st.Subtle.Render(p.T("admin.audit.filters", show(a.q.Actor), show(a.q.Action), show(a.q.Subject))))
 	}
-	var body string
-	switch {
-	case a.err != "":
-		body = st.Error.Render("! " + a.err)
-	case !a.loaded:
-		body = st.Subtle.Render(p.T("admin.loading"))
-	case len(a.events) == 0:
-		body = st.Subtle.Render(p.T("admin.audit.empty"))
-	default:
-		body = a.grid.view()
-	}
+	body := a.grid.body(a.d, a.err, a.loaded, p.T("admin.audit.empty"))
 	return ui.Lines(append(top, body)...)
 }
 

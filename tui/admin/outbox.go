@@ -226,17 +226,7 @@ func (o *outbox) View() string {
 		state = p.T("admin.mail." + s)
 	}
 	top := st.Subtle.Render(p.T("admin.outbox.intro", state, int(outboxEvery/time.Second)))
-	var body string
-	switch {
-	case o.err != "":
-		body = st.Error.Render("! " + o.err)
-	case !o.loaded:
-		body = st.Subtle.Render(p.T("admin.loading"))
-	case len(o.msgs) == 0:
-		body = st.Subtle.Render(p.T("admin.outbox.empty"))
-	default:
-		body = o.grid.view()
-	}
+	body := o.grid.body(o.d, o.err, o.loaded, p.T("admin.outbox.empty"))
 	return ui.Lines(top, body, o.status.view(st, o.w))
 }
 

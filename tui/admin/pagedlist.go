@@ -277,14 +277,5 @@ func (l *pagedList[R, K]) next() tea.Cmd {
 
 // view is the table, or what stands in for it.
 func (l *pagedList[R, K]) view(empty string) string {
-	st := l.d.st
-	switch {
-	case l.err != "":
-		return st.Error.Render("! " + l.err)
-	case !l.loaded:
-		return st.Subtle.Render(l.d.p.T("admin.loading"))
-	case l.grid.len() == 0:
-		return st.Subtle.Render(empty)
-	}
-	return l.grid.view()
+	return l.grid.body(l.d, l.err, l.loaded, empty)
 }

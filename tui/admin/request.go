@@ -177,25 +177,7 @@ func (s *requestDetail) update(msg tea.Msg) tea.Cmd {
 }
 
 // scroll moves the history; it reports whether the key was a move.
-func (s *requestDetail) scroll(msg tea.KeyMsg) bool {
-	switch msg.String() {
-	case "up", "k":
-		s.vp.ScrollUp(1)
-	case "down", "j":
-		s.vp.ScrollDown(1)
-	case "pgup":
-		s.vp.PageUp()
-	case "pgdown", " ":
-		s.vp.PageDown()
-	case "home":
-		s.vp.GotoTop()
-	case "end":
-		s.vp.GotoBottom()
-	default:
-		return false
-	}
-	return true
-}
+func (s *requestDetail) scroll(msg tea.KeyMsg) bool { return ui.ScrollKey(&s.vp, msg) }
 
 // statuses are the status chooser's items: the statuses the request may
 // move to, each under its fixed key (statusKey), in the order of the keys.

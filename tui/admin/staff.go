@@ -126,15 +126,7 @@ func (s *staffTab) rebuild() {
 
 func (s *staffTab) View() string {
 	st, p := s.d.st, s.d.p
-	var body string
-	switch {
-	case s.err != "":
-		body = st.Error.Render("! " + s.err)
-	case !s.loaded:
-		body = st.Subtle.Render(p.T("admin.loading"))
-	default:
-		body = s.grid.view()
-	}
+	body := s.grid.body(s.d, s.err, s.loaded, "")
 	foot := s.status.view(st, s.w)
 	switch {
 	case s.confirm != nil:

@@ -137,3 +137,18 @@ func (g *grid) fitTimes(w int, cols ...int) bool {
 	}
 	return short
 }
+
+// body is the table, or what stands in for it: the error of the last load,
+// that it is loading, or empty when it has no rows ("" draws the empty
+// table, headers and all).
+func (g *grid) body(d *deps, err string, loaded bool, empty string) string {
+	switch {
+	case err != "":
+		return d.st.Error.Render("! " + err)
+	case !loaded:
+		return d.st.Subtle.Render(d.p.T("admin.loading"))
+	case empty != "" && g.len() == 0:
+		return d.st.Subtle.Render(empty)
+	}
+	return g.view()
+}

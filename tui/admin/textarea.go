@@ -58,6 +58,7 @@ func (t *textArea) update(msg tea.KeyMsg) (tea.Cmd, string) {
 	}
 	var cmd tea.Cmd
 	*t.ta, cmd = t.ta.Update(msg)
+	ui.SettleTextArea(t.ta)
 	return cmd, ""
 }
 
@@ -73,4 +74,5 @@ func (t *textArea) setValue(s string) { t.ta.SetValue(text.SanitizeMultiline(s))
 func (t *textArea) setSize(w, h int) {
 	t.ta.SetWidth(max(4, w))
 	t.ta.SetHeight(max(3, h))
+	ui.SettleTextArea(t.ta)
 }

@@ -215,17 +215,7 @@ func (s *typesScreen) rebuild() {
 
 func (s *typesScreen) View() string {
 	st, p := s.d.st, s.d.p
-	var body string
-	switch {
-	case s.err != "":
-		body = st.Error.Render("! " + s.err)
-	case !s.loaded:
-		body = st.Subtle.Render(p.T("admin.loading"))
-	case len(s.types) == 0:
-		body = st.Subtle.Render(p.T("admin.types.empty"))
-	default:
-		body = s.grid.view()
-	}
+	body := s.grid.body(s.d, s.err, s.loaded, p.T("admin.types.empty"))
 	foot := s.status.view(st, s.w)
 	switch {
 	case s.confirm != nil:

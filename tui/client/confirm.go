@@ -167,25 +167,7 @@ func (s *scroller) setHeight(h int) {
 }
 
 // update moves the page; it reports whether the key was a move.
-func (s *scroller) update(km tea.KeyMsg) bool {
-	switch km.String() {
-	case "up", "k":
-		s.vp.ScrollUp(1)
-	case "down", "j":
-		s.vp.ScrollDown(1)
-	case "pgup":
-		s.vp.PageUp()
-	case "pgdown", " ":
-		s.vp.PageDown()
-	case "home":
-		s.vp.GotoTop()
-	case "end":
-		s.vp.GotoBottom()
-	default:
-		return false
-	}
-	return true
-}
+func (s *scroller) update(km tea.KeyMsg) bool { return ui.ScrollKey(&s.vp, km) }
 
 // scrolls reports whether the text is taller than the room it has.
 func (s *scroller) scrolls() bool { return s.vp.TotalLineCount() > s.vp.Height }

@@ -49,7 +49,6 @@ func (s *note) Update(msg tea.Msg) tea.Cmd {
 		}
 		return s.d.goTo(requestMsg{id: s.id})
 	}
-	defer s.keepCursorInSight()
 	svc, a, id := s.d.svc, s.actor, s.id
 	return s.handle(s, msg, func(f *ui.Form) call {
 		body := f.Value(portal.FieldNote)
@@ -66,7 +65,6 @@ func (s *note) View() string {
 
 func (s *note) SetWidth(w int) {
 	s.formScreen.SetWidth(w)
-	s.keepCursorInSight() // the lines wrap anew
 }
 
 func (s *note) Keys() []key.Binding {

@@ -217,7 +217,6 @@ func (s *requestForm) follow() {
 		s.offset = 0
 		return
 	}
-	s.keepCursorInSight()
 	lines, start := s.page()
 	top, bottom := s.form.FocusSpan()
 	top, bottom = start+top, start+bottom

@@ -275,22 +275,6 @@ func (f *formScreen) fail(err error) tea.Cmd {
 	return nil
 }
 
-// settleMsg changes nothing: keepCursorInSight hands it to the form so
-// that its text area scrolls again.
-type settleMsg struct{}
-
-// keepCursorInSight scrolls the focused text area to the line of its
-// cursor after any change (an edit, a paste, a new width). The area does
-// scroll in its Update, but against the lines it drew last (it lays its
-// lines out only when drawn), so after a paste of many lines it stopped
-// short and showed lines from the middle. Drawing the form, then handing
-// the area a message that changes nothing, scrolls it again against the
-// lines it holds now. It runs in Update, never in View.
-func (f *formScreen) keepCursorInSight() {
-	f.form.View()
-	f.form.Update(settleMsg{})
-}
-
 // leave gives up on the running call (see Model.switchTo).
 func (f *formScreen) leave() {
 	f.stop()

@@ -206,6 +206,7 @@ func (f *Form) updateFocused(msg tea.Msg) tea.Cmd {
 	switch {
 	case fd.area != nil:
 		*fd.area, cmd = fd.area.Update(msg)
+		SettleTextArea(fd.area)
 	case fd.isChoice():
 		if km, ok := msg.(tea.KeyMsg); ok {
 			fd.choose(km)
@@ -380,6 +381,7 @@ func (f *Form) layout() {
 		f.fields[i].input.Width = w
 		if a := f.fields[i].area; a != nil {
 			a.SetWidth(aw)
+			SettleTextArea(a) // its lines wrap anew
 		}
 	}
 }

@@ -186,3 +186,17 @@ func (f *Form) choiceView(fd *formField, w int) string {
 	}
 	return line
 }
+
+// settle changes nothing; SettleTextArea hands it to a text area.
+type settle struct{}
+
+// SettleTextArea scrolls a text area to its cursor's line against the
+// lines it holds now. bubbles' text area scrolls in its Update, but against
+// the lines it laid out when last drawn, so after a paste of many lines, or
+// a new width, it stopped short and showed lines from the middle. Drawing
+// it, then handing it a message that changes nothing, scrolls it again.
+// Call it from Update or a size change, never from View.
+func SettleTextArea(ta *textarea.Model) {
+	ta.View()
+	*ta, _ = ta.Update(settle{})
+}
