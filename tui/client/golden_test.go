@@ -105,7 +105,7 @@ func runGolden(t *testing.T, m *Model, steps []goldenStep) {
 			tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 		}
 		for _, k := range s.keys {
-			tm.Send(keyMsg(k))
+			tm.Send(uitest.Key(k))
 		}
 		if s.waitFor != "" {
 			want := []byte(s.waitFor)
@@ -113,7 +113,7 @@ func runGolden(t *testing.T, m *Model, steps []goldenStep) {
 				teatest.WithDuration(5*time.Second))
 		}
 	}
-	tm.Send(keyMsg("ctrl+c"))
+	tm.Send(uitest.Key("ctrl+c"))
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
 	teatest.RequireEqualOutput(t, []byte(final.View()))
 }

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/store"
@@ -78,26 +76,11 @@ func myRequests(t *testing.T, env *portaltest.Env, c *store.Client) []store.Requ
 	return rs
 }
 
-// keyMsg is uitest.Key with the keys the request screens add.
-func keyMsg(name string) tea.KeyMsg {
-	switch name {
-	case "ctrl+s":
-		return tea.KeyMsg{Type: tea.KeyCtrlS}
-	case "left":
-		return tea.KeyMsg{Type: tea.KeyLeft}
-	case "right":
-		return tea.KeyMsg{Type: tea.KeyRight}
-	case "space":
-		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
-	}
-	return uitest.Key(name)
-}
-
 // press sends keys named as keyMsg names them.
 func (h *harness) press(names ...string) {
 	h.t.Helper()
 	for _, n := range names {
-		h.Send(keyMsg(n))
+		h.Send(uitest.Key(n))
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/uitest"
 )
 
 // openForm logs in and opens the form of the first kind of request,
@@ -803,7 +804,7 @@ func TestEscWhileANoteIsSent(t *testing.T) {
 			h.press("m", "enter", "n")
 			n := h.m.cur.(*note)
 			h.Type("Please call me")
-			_, send := h.m.Update(keyMsg("ctrl+s")) // the call is in flight
+			_, send := h.m.Update(uitest.Key("ctrl+s")) // the call is in flight
 			h.press("esc")
 			if h.m.cur != n || !n.busy() {
 				t.Fatalf("the first esc while sending left or gave up (busy %v):\n%s", n.busy(), h.View())
@@ -1010,7 +1011,7 @@ func TestRequestFormCheckRunsInTheBackground(t *testing.T) {
 	h.Type("Lease")
 	h.press("tab", "tab", "tab", "right")
 
-	_, check := h.m.Update(keyMsg("ctrl+s"))
+	_, check := h.m.Update(uitest.Key("ctrl+s"))
 	if h.m.cur != f || !f.busy() {
 		t.Fatalf("the check did not start in the background (busy %v):\n%s", f.busy(), h.View())
 	}
@@ -1025,7 +1026,7 @@ func TestRequestFormCheckRunsInTheBackground(t *testing.T) {
 	}
 
 	h.press("esc") // back to the form, and check again, but give it up
-	_, check = h.m.Update(keyMsg("ctrl+s"))
+	_, check = h.m.Update(uitest.Key("ctrl+s"))
 	h.press("esc")
 	if h.m.cur != f || f.busy() {
 		t.Fatalf("esc did not give the check up (busy %v):\n%s", f.busy(), h.View())

@@ -5,6 +5,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/tui/uitest"
 )
 
 // TestKeysTypedDuringALogInReachTheNextScreens: keys typed while the log
@@ -15,9 +16,9 @@ func TestKeysTypedDuringALogInReachTheNextScreens(t *testing.T) {
 	env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
 	call := h.submitLogIn(annEmail, portaltest.StrongPassword)
-	h.m.Update(keyMsg("p"))
-	h.m.Update(keyMsg("a"))
-	h.m.Update(keyMsg("b"))
+	h.m.Update(uitest.Key("p"))
+	h.m.Update(uitest.Key("a"))
+	h.m.Update(uitest.Key("b"))
 	h.Run(call)
 	pw, ok := h.m.cur.(*password)
 	if !ok {
@@ -35,7 +36,7 @@ func TestEnterTypedDuringARefusedLogInIsDropped(t *testing.T) {
 	c := env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
 	call := h.submitLogIn(annEmail, "wrong-password-1")
-	h.m.Update(keyMsg("enter")) // held
+	h.m.Update(uitest.Key("enter")) // held
 	h.Run(call)
 	got, err := env.Store.ClientByID(t.Context(), c.ID)
 	if err != nil {
@@ -56,8 +57,8 @@ func TestEnterTypedDuringTheCheckNeverSkipsTheReview(t *testing.T) {
 	h.press("tab")
 	h.Fill("2026-12-31")
 	h.press("h")
-	_, check := h.m.Update(keyMsg("enter"))
-	h.m.Update(keyMsg("enter")) // a second Enter, held
+	_, check := h.m.Update(uitest.Key("enter"))
+	h.m.Update(uitest.Key("enter")) // a second Enter, held
 	h.Run(check)
 	if n := len(myRequests(t, env, ann)); n != 0 {
 		t.Fatalf("%d request(s) sent without the review ever being shown; on %T", n, h.m.cur)
