@@ -77,11 +77,13 @@ func newRequests(d *deps) *requests {
 
 func (r *requests) Init() tea.Cmd { return nil }
 
-// Show loads the queue and the types and starts the refresh timer.
+// Show loads the types, then the queue, and starts the refresh timer. The
+// types come first so that the type filter (t) works as soon as the queue
+// shows: a t pressed before they arrived did nothing.
 func (r *requests) Show() tea.Cmd {
 	r.shown = true
 	r.seq++
-	return tea.Batch(r.list.refresh(), r.loadTypes(), r.tick())
+	return tea.Batch(tea.Sequence(r.loadTypes(), r.list.refresh()), r.tick())
 }
 
 // Hide stops the refresh: the tick in flight finds seq moved and ends.
