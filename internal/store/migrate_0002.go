@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
@@ -22,11 +23,13 @@ import (
 //     other scripts, and searchWords keeps them too), so
 //     "ann.smith@acme-legal.com" is the words ann, smith, acme, legal, com;
 //     it folds case and drops diacritics ("Zoë" is found by "zoe").
-//     On PostgreSQL the same contract maps to a generated tsvector column
-//     (to_tsvector('simple', unaccent(name_norm||' '||company_norm||' '||
-//     translate(email_norm,'.@_-+','     ')))) with a GIN index, queried
-//     with to_tsquery('simple', 'smi:* & acme:*') and ordered by id: the
-//     store's query has the same shape (match, id > cursor, order by id).
+//     On PostgreSQL it is a GIN index over the expression
+//     portal_search_doc(name_norm, company_norm, email_norm): a tsvector
+//     of the same words (ASCII punctuation made spaces first, so that the
+//     text search parser sees no e-mail addresses, host names or paths,
+//     only words; diacritics dropped by unaccent), queried with
+//     'smi':* & 'acme':* and walked in id order from the cursor. An
+//     expression index, not a column: SELECT * stays the model's columns.
 //   - idx_clients_status_email (status, email_norm) replaces the index on
 //     status alone: "status = ? AND email_norm > ? ORDER BY email_norm" is
 //     then one index range, however rare or common the status.
@@ -37,12 +40,15 @@ func migration0002() *gormigrate.Migration {
 	return &gormigrate.Migration{
 		ID: "0002_client_search",
 		Migrate: func(tx *gorm.DB) error {
-			if name := tx.Dialector.Name(); name != "sqlite" {
-				return fmt.Errorf("migration 0002: %s is not supported yet", name)
+			if tx.Dialector.Name() == "postgres" {
+				return execAll(tx, postgresSearchUp)
 			}
 			return execAll(tx, sqliteSearchUp)
 		},
 		Rollback: func(tx *gorm.DB) error {
+			if tx.Dialector.Name() == "postgres" {
+				return execAll(tx, postgresSearchDown)
+			}
 			return execAll(tx, sqliteSearchDown)
 		},
 	}
@@ -92,6 +98,42 @@ var sqliteSearchDown = []string{
 	`DROP TRIGGER IF EXISTS clients_search_delete`,
 	`DROP TRIGGER IF EXISTS clients_search_insert`,
 	`DROP TABLE IF EXISTS client_search`,
+	`CREATE INDEX IF NOT EXISTS idx_clients_status ON clients(status)`,
+	`CREATE INDEX IF NOT EXISTS idx_clients_name_norm ON clients(name_norm)`,
+	`CREATE INDEX IF NOT EXISTS idx_clients_company_norm ON clients(company_norm)`,
+	`DROP INDEX IF EXISTS idx_clients_status_email`,
+}
+
+// searchPunctuation is every ASCII punctuation character, and a few common
+// others, each made a space before PostgreSQL's parser reads a client's
+// words (see migration0002).
+const searchPunctuation = `!"#$%&'()*+,-./:;<=>?@[\]^_{|}~` + "`" + "‘’“”«»–—…·"
+
+var postgresSearchUp = []string{
+	// unaccent is a trusted extension (PostgreSQL 13 on): the database's
+	// owner may create it. Its function is only STABLE (it reads a
+	// dictionary that could change), so an index needs an IMMUTABLE
+	// wrapper naming the dictionary and schema, as its documentation says.
+	`CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public`,
+	`CREATE FUNCTION portal_unaccent(text) RETURNS text
+		LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+		RETURN public.unaccent('public.unaccent'::regdictionary, $1)`,
+	`CREATE FUNCTION portal_search_doc(name text, company text, email text) RETURNS tsvector
+		LANGUAGE sql IMMUTABLE PARALLEL SAFE
+		RETURN to_tsvector('simple'::regconfig, public.portal_unaccent(translate(
+			coalesce(name, '') || ' ' || coalesce(company, '') || ' ' || coalesce(email, ''),
+			'` + strings.ReplaceAll(searchPunctuation, "'", "''") + `', '` + strings.Repeat(" ", len([]rune(searchPunctuation))) + `')))`,
+	`CREATE INDEX idx_clients_search ON clients USING gin (public.portal_search_doc(name_norm, company_norm, email_norm))`,
+	`CREATE INDEX idx_clients_status_email ON clients(status, email_norm)`,
+	`DROP INDEX IF EXISTS idx_clients_status`,
+	`DROP INDEX IF EXISTS idx_clients_name_norm`,
+	`DROP INDEX IF EXISTS idx_clients_company_norm`,
+}
+
+var postgresSearchDown = []string{
+	`DROP INDEX IF EXISTS idx_clients_search`,
+	`DROP FUNCTION IF EXISTS portal_search_doc(text, text, text)`,
+	`DROP FUNCTION IF EXISTS portal_unaccent(text)`,
 	`CREATE INDEX IF NOT EXISTS idx_clients_status ON clients(status)`,
 	`CREATE INDEX IF NOT EXISTS idx_clients_name_norm ON clients(name_norm)`,
 	`CREATE INDEX IF NOT EXISTS idx_clients_company_norm ON clients(company_norm)`,

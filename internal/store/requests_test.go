@@ -3,13 +3,14 @@ package store
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
+
+	"github.com/clientportal/portal/internal/store/dbtest"
 )
 
 // TestRequestListsUseIndexes reads SQLite's plan for every list of
@@ -17,6 +18,7 @@ import (
 // temporary b-tree, so a page costs the same with a million requests.
 func TestRequestListsUseIndexes(t *testing.T) {
 	s := openTest(t)
+	sqliteOnly(t, s)
 	ctx := context.Background()
 	before := &Request{ID: 10}
 	tests := []struct {
@@ -120,7 +122,7 @@ func TestRequestEventsKeepsTheLatest(t *testing.T) {
 // old mail reads back unchanged, and requests work.
 func TestMigration0003OnAnExistingDatabase(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "portal.db"))
+	s, err := Open(ctx, dbtest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -71,6 +70,22 @@ func ftsMatch(words []string, status string) string {
 	return b.String()
 }
 
+// tsQuery is ftsMatch for PostgreSQL: every word a required prefix.
+// Words hold no quote or backslash (searchWords keeps letters, digits and
+// marks), so none is read as query syntax.
+func tsQuery(words []string) string {
+	var b strings.Builder
+	for i, w := range words {
+		if i > 0 {
+			b.WriteString(" & ")
+		}
+		b.WriteByte('\'')
+		b.WriteString(w)
+		b.WriteString("':*")
+	}
+	return b.String()
+}
+
 // searchClients is ListClients with a search: the full-text index is walked
 // in rowid (client ID) order from the cursor, each hit joined to its client
 // by primary key, and the walk stops after limit rows. The status filter is
@@ -95,9 +110,19 @@ func (s *Store) searchClients(ctx context.Context, q ClientQuery, limit int) ([]
 		after = ids[0]
 	}
 	var out []Client
-	err := s.with(ctx).Raw(`SELECT clients.* FROM client_search CROSS JOIN clients ON clients.id = client_search.rowid
+	var err error
+	if s.dialect == "postgres" {
+		db := s.with(ctx).Where("public.portal_search_doc(name_norm, company_norm, email_norm) @@ to_tsquery('simple', public.portal_unaccent(?))", tsQuery(words)).
+			Where("id > ?", after)
+		if q.Status != "" {
+			db = db.Where("status = ?", q.Status)
+		}
+		err = db.Order("id").Limit(limit).Find(&out).Error
+	} else {
+		err = s.with(ctx).Raw(`SELECT clients.* FROM client_search CROSS JOIN clients ON clients.id = client_search.rowid
 		WHERE client_search MATCH ? AND client_search.rowid > ?
 		ORDER BY client_search.rowid LIMIT ?`, ftsMatch(words, q.Status), after, limit).Scan(&out).Error
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list clients: %w", err)
 	}
@@ -126,6 +151,26 @@ var insertClientsSQL, insertNewClientsSQL = func() (string, string) {
 	// "WHERE true" keeps the upsert clause from being read as a join
 	// constraint, as SQLite's documentation asks.
 	q := "INSERT INTO clients (" + clientCols + ") SELECT " + strings.Join(sel, ", ") + " FROM jsonb_each(?) WHERE true ORDER BY key"
+	return q + " RETURNING id, email_norm",
+		q + " ON CONFLICT (email_norm) DO NOTHING RETURNING id, email_norm"
+}()
+
+// insertClientsPostgres is insertClientsSQL for PostgreSQL, which needs
+// the JSON's text cast to each column's type.
+var insertClientsPostgres, insertNewClientsPostgres = func() (string, string) {
+	var sel []string
+	for i, col := range strings.Split(clientCols, ",") {
+		cast := ""
+		switch col = strings.TrimSpace(col); {
+		case col == "failed_logins":
+			cast = "::bigint"
+		case strings.HasSuffix(col, "_at") || strings.HasSuffix(col, "_until"):
+			cast = "::timestamptz"
+		}
+		sel = append(sel, fmt.Sprintf("(value->>%d)%s", i, cast))
+	}
+	q := "INSERT INTO clients (" + clientCols + ") SELECT " + strings.Join(sel, ", ") +
+		" FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS rows(value, key) ORDER BY key"
 	return q + " RETURNING id, email_norm",
 		q + " ON CONFLICT (email_norm) DO NOTHING RETURNING id, email_norm"
 }()
@@ -165,7 +210,12 @@ func (s *Store) createClients(ctx context.Context, cs []Client, skipKnown bool) 
 		return 0, nil
 	}
 	query := insertClientsSQL
-	if skipKnown {
+	switch {
+	case s.dialect == "postgres" && skipKnown:
+		query = insertNewClientsPostgres
+	case s.dialect == "postgres":
+		query = insertClientsPostgres
+	case skipKnown:
 		query = insertNewClientsSQL
 	}
 	added := 0
@@ -201,7 +251,7 @@ func (s *Store) createClients(ctx context.Context, cs []Client, skipKnown bool) 
 		ids := make(map[string]uint64, min(len(cs), clientsPerInsert))
 		for lo := 0; lo < len(order); lo += clientsPerInsert {
 			chunk := order[lo:min(lo+clientsPerInsert, len(order))]
-			buf = appendClientsJSON(buf[:0], cs, chunk)
+			buf = appendClientsJSON(buf[:0], cs, chunk, tx.timeResolution())
 			clear(ids)
 			if err := queryIDs(ctx, stmt, string(buf), ids); err != nil {
 				return tx.translate(err)
@@ -255,8 +305,9 @@ func queryIDs(ctx context.Context, stmt *sql.Stmt, rowsJSON string, ids map[stri
 }
 
 // appendClientsJSON writes the clients cs[i] for i in which as a JSON
-// array of arrays in clientCols' order.
-func appendClientsJSON(b []byte, cs []Client, which []int) []byte {
+// array of arrays in clientCols' order, times cut to resolution as the
+// driver would.
+func appendClientsJSON(b []byte, cs []Client, which []int, resolution time.Duration) []byte {
 	b = append(b, '[')
 	for n, i := range which {
 		c := &cs[i]
@@ -276,7 +327,7 @@ func appendClientsJSON(b []byte, cs []Client, which []int) []byte {
 				continue
 			}
 			b = append(b, '"')
-			b = t.AppendFormat(b, sqliteTime)
+			b = t.Truncate(resolution).AppendFormat(b, sqliteTime)
 			b = append(b, '"')
 		}
 		b = append(b, ']')
@@ -311,7 +362,10 @@ func appendJSONString(b []byte, s string) []byte {
 // gorm.ErrDuplicatedKey), as gorm does for its own statements.
 func (s *Store) translate(err error) error {
 	if t, ok := s.db.Dialector.(gorm.ErrorTranslator); ok {
-		if te := t.Translate(err); te != nil && !errors.Is(te, err) {
+		// PostgreSQL's translation wraps the driver's error too: only
+		// an unchanged error means nothing was translated.
+		if te := t.Translate(err); te != nil && te != err {
+
 			return te
 		}
 	}

@@ -6,8 +6,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/go-gormigrate/gormigrate/v2"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
@@ -41,7 +44,7 @@ type Store struct {
 // call Migrate.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, fmt.Errorf("open database: PostgreSQL is not supported by this build yet")
+		return openPostgres(ctx, dsn)
 	}
 	return openSQLite(ctx, dsn)
 }
@@ -137,11 +140,64 @@ func (s *Store) Migrate(ctx context.Context) error {
 }
 
 // Tx runs fn in one transaction: everything fn does through tx is committed
-// together or not at all.
+// together or not at all, as if no other transaction ran at the same time.
+//
+// SQLite gets that by taking the write lock at the start (immediate
+// transactions). PostgreSQL runs the transaction SERIALIZABLE and, when it
+// reports a conflict with a concurrent one (or a deadlock), rolls back and
+// runs fn again, a few times: fn must change nothing outside tx but what
+// it may safely redo (its results, overwritten by the last run). Called
+// on a Store made by Tx, fn runs in a savepoint of that transaction and is
+// never retried on its own.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
-		return fn(&Store{db: db, dialect: s.dialect})
-	})
+	run := func() error {
+		return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+			return fn(&Store{db: db, dialect: s.dialect})
+		}, s.txOptions())
+	}
+	if s.dialect != "postgres" || s.inTx() {
+		return run()
+	}
+	for attempt := 1; ; attempt++ {
+		err := run()
+		if err == nil || !retryable(err) || attempt == maxTxAttempts {
+			return err
+		}
+		// Jittered and growing, so that the transactions that collided
+		// do not collide again.
+		wait := time.Duration(attempt) * time.Duration(1+rand.IntN(5)) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// maxTxAttempts bounds the runs of one transaction on PostgreSQL.
+const maxTxAttempts = 10
+
+func (s *Store) txOptions() *sql.TxOptions {
+	if s.dialect == "postgres" && !s.inTx() {
+		return &sql.TxOptions{Isolation: sql.LevelSerializable}
+	}
+	return nil
+}
+
+// retryable reports a PostgreSQL serialization failure or deadlock: the
+// transaction did nothing and may run again.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
+}
+
+// timeResolution is how finely the database keeps times: PostgreSQL
+// keeps microseconds (pgx truncates), SQLite the text Go writes.
+func (s *Store) timeResolution() time.Duration {
+	if s.dialect == "postgres" {
+		return time.Microsecond
+	}
+	return time.Nanosecond
 }
 
 // Ping checks that the database answers.

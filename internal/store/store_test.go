@@ -10,13 +10,17 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/clientportal/portal/internal/store/dbtest"
 )
 
-// openTest opens a fresh, migrated SQLite store in a temp directory.
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// openTest opens a fresh, migrated store on the run's database.
 func openTest(t *testing.T) *Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "portal.db"))
+	s, err := Open(ctx, dbtest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,11 +31,23 @@ func openTest(t *testing.T) *Store {
 	return s
 }
 
+// sqliteOnly skips what is SQLite's own (pragmas, its query planner's
+// output) on the PostgreSQL run.
+func sqliteOnly(t *testing.T, s *Store) {
+	t.Helper()
+	if s.Dialect() != "sqlite" {
+		t.Skip("checks SQLite's own settings: runs on the SQLite run")
+	}
+}
+
 func TestMigrateTwiceAndPragmas(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("second migrate: %v", err)
+	}
+	if s.Dialect() != "sqlite" {
+		return
 	}
 	var mode string
 	s.db.Raw("PRAGMA journal_mode").Scan(&mode)
@@ -173,6 +189,7 @@ func TestClaimMailLeases(t *testing.T) {
 
 func TestPragmasOnEveryConnectionAndPrivateFile(t *testing.T) {
 	s := openTest(t)
+	sqliteOnly(t, s)
 	ctx := context.Background()
 	sqlDB, _ := s.db.DB()
 	// Hold several connections at once so the pool opens more than one.

@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Pool is how the portal holds its PostgreSQL connections. Each instance
+// has its own pool, so the server's max_connections must cover every
+// instance's MaxConns plus what operators and backups use.
+type Pool struct {
+	// MaxConns caps open connections. Sessions use one only for the few
+	// milliseconds of a call; hashing passwords, not the database, bounds
+	// how many logins run at once.
+	MaxConns int
+	// MaxConnIdleTime closes connections unused that long, giving the
+	// server back what a quiet night does not need.
+	MaxConnIdleTime time.Duration
+	// MaxConnLifetime replaces connections after that long, so that a
+	// failover or a load balancer in front of PostgreSQL is followed.
+	MaxConnLifetime time.Duration
+}
+
+// DefaultPool is the pool unless the URL says otherwise.
+func DefaultPool() Pool {
+	return Pool{MaxConns: 20, MaxConnIdleTime: 5 * time.Minute, MaxConnLifetime: time.Hour}
+}
+
+// Server-side limits set on every connection unless the URL sets them: no
+// statement may hold a connection and its locks for ever, and a transaction
+// left open by a stuck caller is ended by the server.
+var defaultRuntimeParams = map[string]string{
+	"application_name":                    "portal",
+	"statement_timeout":                   "30s",
+	"lock_timeout":                        "10s",
+	"idle_in_transaction_session_timeout": "60s",
+}
+
+// parsePostgresURL splits the portal's own pool settings (pool_max_conns,
+// pool_max_conn_idle_time, pool_max_conn_lifetime; the names pgxpool uses)
+// from a postgres:// URL, and gives the rest to pgx.
+func parsePostgresURL(dsn string) (*pgx.ConnConfig, Pool, error) {
+	pool := DefaultPool()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, pool, fmt.Errorf("not a URL")
+	}
+	q := u.Query()
+	if v := q.Get("pool_max_conns"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return nil, pool, fmt.Errorf("pool_max_conns=%q: want a number from 1 to 10000", v)
+		}
+		pool.MaxConns = n
+	}
+	for name, d := range map[string]*time.Duration{
+		"pool_max_conn_idle_time": &pool.MaxConnIdleTime,
+		"pool_max_conn_lifetime":  &pool.MaxConnLifetime,
+	} {
+		if v := q.Get(name); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil || t <= 0 {
+				return nil, pool, fmt.Errorf("%s=%q: want a duration such as 5m", name, v)
+			}
+			*d = t
+		}
+		q.Del(name)
+	}
+	q.Del("pool_max_conns")
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", "10")
+	}
+	u.RawQuery = q.Encode()
+	cfg, err := pgx.ParseConfig(u.String())
+	if err != nil {
+		return nil, pool, err
+	}
+	for k, v := range defaultRuntimeParams {
+		if _, ok := cfg.RuntimeParams[k]; !ok {
+			cfg.RuntimeParams[k] = v
+		}
+	}
+	return cfg, pool, nil
+}
+
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	cfg, pool, err := parsePostgresURL(dsn)
+	if err != nil {
+		// pgx's errors quote the URL, password included.
+		return nil, fmt.Errorf("open database %s: %v", redactURL(dsn), redactErr(err, dsn))
+	}
+	sqlDB := stdlib.OpenDB(*cfg)
+	sqlDB.SetMaxOpenConns(pool.MaxConns)
+	sqlDB.SetMaxIdleConns(pool.MaxConns)
+	sqlDB.SetConnMaxIdleTime(pool.MaxConnIdleTime)
+	sqlDB.SetConnMaxLifetime(pool.MaxConnLifetime)
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
+		TranslateError: true,
+		Logger:         logger.Discard,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open database %s: %w", redactURL(dsn), err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open database %s: %v", redactURL(dsn), redactErr(err, dsn))
+	}
+	return &Store{db: db, dialect: "postgres"}, nil
+}
+
+// redactURL is dsn without its password, for messages and logs.
+func redactURL(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(a postgres URL that does not parse)"
+	}
+	return u.Redacted()
+}
+
+// redactErr is err's text with the password of dsn masked.
+func redactErr(err error, dsn string) string {
+	msg := err.Error()
+	if u, perr := url.Parse(dsn); perr == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx")
+		}
+	}
+	return msg
+}
