@@ -29,6 +29,8 @@ import (
 	"github.com/charmbracelet/wish/activeterm"
 	"github.com/charmbracelet/wish/bubbletea"
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/clientportal/portal/internal/store/dbtest"
 )
 
 // floorBanner is the floor's first line: its first frame has arrived once
@@ -39,12 +41,13 @@ const floorBanner = "Floor ready"
 const loadChildEnv = "PORTAL_LOAD_CHILD"
 
 // TestMain runs the floor server instead of the tests when the load
-// benchmark starts this binary as its floor.
+// benchmark starts this binary as its floor; otherwise the suite, on
+// SQLite and on PostgreSQL.
 func TestMain(m *testing.M) {
 	if os.Getenv(loadChildEnv) == "floor" {
 		os.Exit(runFloor(os.Getenv("PORTAL_LOAD_HOSTKEY")))
 	}
-	os.Exit(m.Run())
+	dbtest.Main(m)
 }
 
 // runFloor serves the floor on 127.0.0.1:0, prints the address as its first

@@ -27,6 +27,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/clientportal/portal/internal/config"
+	"github.com/clientportal/portal/internal/store/dbtest"
 )
 
 // portalServer is a whole portal (the same serve the binary runs) on a
@@ -75,7 +76,8 @@ func startPortal(t testing.TB, args ...string) *portalServer {
 	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 	cfg := config.Bind(fs, func(string) string { return "" })
 	all := append([]string{"--listen", "127.0.0.1:0", "--data", ps.dataDir, "--host-keys", ps.keyDir,
-		"--initial-admin-key", adminLine, "--public-addr", "127.0.0.1:2222"}, args...)
+		"--initial-admin-key", adminLine, "--public-addr", "127.0.0.1:2222"}, dbFlags(t)...)
+	all = append(all, args...)
 	if err := fs.Parse(all); err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +113,17 @@ func startPortal(t testing.TB, args ...string) *portalServer {
 	}
 	t.Cleanup(ps.stop)
 	return ps
+}
+
+// dbFlags points a portal at a fresh database of the run: none on SQLite
+// (the portal's own file in --data), --db on PostgreSQL. A later --db in
+// a test's own flags wins.
+func dbFlags(t testing.TB) []string {
+	t.Helper()
+	if dbtest.Backend() == dbtest.SQLite {
+		return nil
+	}
+	return []string{"--db", dbtest.DSN(t)}
 }
 
 func (ps *portalServer) port() string {

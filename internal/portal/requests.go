@@ -379,6 +379,11 @@ func (s *Service) AssignRequest(ctx context.Context, a Actor, id uint64, name st
 			return err
 		}
 		if name != "" {
+			// No staff name is invalid UTF-8 (PostgreSQL would not
+			// even take it in a query).
+			if !utf8.ValidString(name) {
+				return refuse(FieldAssignee, "error.staff.not_found", name)
+			}
 			if n, err := tx.CountStaffNamed(ctx, name); err != nil {
 				return err
 			} else if n == 0 {

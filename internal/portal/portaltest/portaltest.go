@@ -1,10 +1,10 @@
-// Package portaltest builds a real portal.Service on a temporary SQLite
-// database for the tests of the packages above it (TUI, commands, server).
+// Package portaltest builds a real portal.Service on a fresh database (the
+// run's, from dbtest: SQLite, or PostgreSQL) for the tests of the packages
+// above it (TUI, commands, server).
 package portaltest
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +12,7 @@ import (
 	"github.com/clientportal/portal/internal/auth"
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/store/dbtest"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -32,12 +33,12 @@ func FastParams() auth.Params {
 	return p
 }
 
-// New makes an Env whose database lives in t.TempDir().
+// New makes an Env on a fresh database of the run (see dbtest).
 func New(t testing.TB, opts ...portal.Option) *Env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := store.Open(ctx, filepath.Join(dir, "portal.db"))
+	st, err := store.Open(ctx, dbtest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,4 +165,14 @@ func (e *Env) AddRequestType(t testing.TB, name string, fields ...string) *store
 // ClientActor is client c logged in from a test address.
 func ClientActor(c *store.Client) portal.Actor {
 	return portal.Guest("192.0.2.7:4000", "test-session").AsClient(c)
+}
+
+// InvalidUTF8 is invalid UTF-8 for a test to write straight into the store,
+// as data from an old version might hold: on SQLite, which stores any
+// bytes. PostgreSQL refuses invalid UTF-8 on write, so there it is empty.
+func (e *Env) InvalidUTF8() string {
+	if e.Store.Dialect() == "postgres" {
+		return ""
+	}
+	return "\xff\xfe"
 }

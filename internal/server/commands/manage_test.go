@@ -371,7 +371,7 @@ func TestShowEscapes(t *testing.T) {
 	now := time.Now()
 	c := &store.Client{
 		Email: "evil@example.com", Name: "Eve\x1b]0;owned\x07\x1b[2J\u009b31m\u202eliam",
-		Company: "Co\x1b[31m\r\nrm -rf", Phone: "\xff\xfe", Lang: "en\x1b[2J", Status: store.StatusActive, CreatedAt: now, UpdatedAt: now,
+		Company: "Co\x1b[31m\r\nrm -rf", Phone: "+1" + env.InvalidUTF8(), Lang: "en\x1b[2J", Status: store.StatusActive, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := env.Store.CreateClient(context.Background(), c); err != nil {
 		t.Fatal(err)
