@@ -59,7 +59,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	}
 	defer a.Close()
 	svc := a.service
-	if err := svc.RecoverAfterRestart(ctx); err != nil {
+	if err := svc.StartInstance(ctx); err != nil {
 		return err
 	}
 	if n, err := svc.RegisterInitialAdmins(ctx, cfg.InitialAdminKeys); err != nil {
@@ -91,17 +91,24 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		return fmt.Errorf("--listen %s: %w", cfg.Listen, err)
 	}
 	log.Info("portal listening", "addr", ln.Addr().String(), "url", svc.PortalURL(),
-		"host_key", srv.HostKeyFingerprint(), "mail", mailTarget(cfg))
+		"host_key", srv.HostKeyFingerprint(), "mail", mailTarget(cfg),
+		"database", a.store.Dialect(), "instance", svc.Instance())
 	if ready != nil {
 		ready(ln.Addr())
 	}
 
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		_ = a.worker.Run(bg)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := svc.RunInstance(bg); err != nil {
+			log.Error("instance: stopped keeping in step with the others", "err", err)
+		}
 	}()
 	go func() {
 		defer wg.Done()

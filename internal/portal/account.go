@@ -38,6 +38,9 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{PasswordHash: &hash}); err != nil {
 			return err
 		}
+		if err := s.tellSessionEnd(ctx, tx, c.ID, a.SessionID); err != nil {
+			return err
+		}
 		if err := s.queueMail(ctx, tx, MailPasswordSet, c, c.Name, now.Format(mailTimeLayout), a.sourceHost()); err != nil {
 			return err
 		}

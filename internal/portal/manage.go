@@ -120,6 +120,9 @@ func (s *Service) DisableClient(ctx context.Context, a Actor, email string) erro
 		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{Status: &disabled}); err != nil {
 			return err
 		}
+		if err := s.tellSessionEnd(ctx, tx, c.ID, ""); err != nil {
+			return err
+		}
 		if err := tx.RevokeOpenInvitations(ctx, c.ID, s.clock()); err != nil {
 			return err
 		}
@@ -169,8 +172,9 @@ func (s *Service) EnableClient(ctx context.Context, a Actor, email string) error
 	return nil
 }
 
-// EndSessions ends every live session of the client and returns how many
-// there were. Any staff member.
+// EndSessions ends every live session of the client: those on this
+// instance at once (it returns how many), those on others within a second.
+// Any staff member.
 func (s *Service) EndSessions(ctx context.Context, a Actor, email string) (int, error) {
 	if err := s.requireStaff(ctx, a); err != nil {
 		return 0, err
@@ -179,11 +183,15 @@ func (s *Service) EndSessions(ctx context.Context, a Actor, email string) (int, 
 	if err != nil {
 		return 0, err
 	}
-	n := s.sessions.End(c.ID, "")
-	if err := s.auditNow(ctx, a, "client.end_sessions", c.EmailNorm, fmt.Sprintf("sessions ended: %d", n)); err != nil {
-		return n, err
+	if err := s.tx(ctx, func(tx *store.Store) error {
+		if err := s.tellSessionEnd(ctx, tx, c.ID, ""); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "client.end_sessions", c.EmailNorm, "")
+	}); err != nil {
+		return 0, fmt.Errorf("end sessions of %q: %w", email, err)
 	}
-	return n, nil
+	return s.sessions.End(c.ID, ""), nil
 }
 
 // ApproveSignUp lets a sign-up waiting for approval in, and mails the

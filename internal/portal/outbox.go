@@ -30,15 +30,18 @@ func (s *Service) ListOutbox(ctx context.Context, a Actor, q store.OutboxQuery) 
 }
 
 // MailQueue is the outbox as the mail worker sees it.
-func (s *Service) MailQueue() mail.Queue { return outboxQueue{st: s.store, from: s.cfg.MailFrom} }
+func (s *Service) MailQueue() mail.Queue {
+	return outboxQueue{st: s.store, from: s.cfg.MailFrom, owner: s.instance}
+}
 
 type outboxQueue struct {
-	st   *store.Store
-	from string
+	st    *store.Store
+	from  string
+	owner string // this instance, which holds the leases it takes
 }
 
 func (q outboxQueue) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]mail.Queued, error) {
-	rows, err := q.st.ClaimMail(ctx, now, lease, limit)
+	rows, err := q.st.ClaimMail(ctx, q.owner, now, lease, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -58,11 +61,6 @@ func (q outboxQueue) MarkSent(ctx context.Context, id uint64, at time.Time) erro
 
 func (q outboxQueue) MarkFailed(ctx context.Context, id uint64, attempts int, next time.Time, lastErr string) error {
 	return q.st.MarkMailFailed(ctx, id, attempts, next, lastErr)
-}
-
-// RecoverAfterRestart prepares the outbox of a freshly started server.
-func (s *Service) RecoverAfterRestart(ctx context.Context) error {
-	return s.store.RecoverMailAfterRestart(ctx)
 }
 
 // Maintain forgets what is no longer needed (old per-address counters).

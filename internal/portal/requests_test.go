@@ -199,7 +199,7 @@ func TestRequestNoticesAreBatchedPerMinute(t *testing.T) {
 	// it is being sent waits a minute from now, not from when it was due.
 	clock.add(5 * time.Minute)
 	claimedAt := clock.now()
-	if _, err := env.Store.ClaimMail(ctx, claimedAt, time.Minute, 10); err != nil {
+	if _, err := env.Store.ClaimMail(ctx, "test", claimedAt, time.Minute, 10); err != nil {
 		t.Fatal(err)
 	}
 	clock.add(time.Second)

@@ -85,6 +85,9 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, passw
 		if err := tx.RevokeOpenInvitations(ctx, c.ID, now); err != nil {
 			return err
 		}
+		if err := s.tellSessionEnd(ctx, tx, c.ID, a.SessionID); err != nil {
+			return err
+		}
 		if err := s.queueMail(ctx, tx, MailPasswordReset, c.Client, c.Name, now.Format(mailTimeLayout), a.sourceHost()); err != nil {
 			return err
 		}

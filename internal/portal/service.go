@@ -43,6 +43,7 @@ type Service struct {
 	log      *slog.Logger
 	sessions *Sessions
 	wakeMail func()
+	instance string // this process among those sharing the database
 }
 
 // Option changes a Service made by New.
@@ -76,12 +77,13 @@ func New(st *store.Store, hasher *auth.Hasher, catalog *text.Catalog, cfg Config
 		cfg:      cfg,
 		now:      time.Now,
 		log:      slog.New(slog.DiscardHandler),
-		sessions: NewSessions(),
 		wakeMail: func() {},
+		instance: newInstanceID(),
 	}
 	for _, o := range opts {
 		o(s)
 	}
+	s.sessions = NewSessions(s.clock)
 	return s
 }
 

@@ -3,26 +3,29 @@ package portal
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Sessions tracks which live SSH sessions belong to which client, so that a
 // password reset or a disable can end them at once.
 type Sessions struct {
 	mu   sync.Mutex
+	now  func() time.Time
 	byID map[string]boundSession
 }
 
 type boundSession struct {
 	clientID uint64
+	at       time.Time // when it was bound
 	end      func()
 	// forget stops the AfterFunc that unbinds the session when its context
 	// ends, so binding again does not pile them up.
 	forget func() bool
 }
 
-// NewSessions makes an empty registry.
-func NewSessions() *Sessions {
-	return &Sessions{byID: map[string]boundSession{}}
+// NewSessions makes an empty registry whose clock is now.
+func NewSessions(now func() time.Time) *Sessions {
+	return &Sessions{now: now, byID: map[string]boundSession{}}
 }
 
 // Bind records that session id is client clientID's; end ends it. Binding
@@ -35,7 +38,7 @@ func (r *Sessions) Bind(ctx context.Context, clientID uint64, id string, end fun
 		old.forget()
 	}
 	stop := context.AfterFunc(ctx, func() { r.Unbind(clientID, id) })
-	r.byID[id] = boundSession{clientID: clientID, end: end, forget: stop}
+	r.byID[id] = boundSession{clientID: clientID, at: r.now(), end: end, forget: stop}
 }
 
 // Unbind forgets session id of the client (after log out).
@@ -51,10 +54,17 @@ func (r *Sessions) Unbind(clientID uint64, id string) {
 // End ends every live session of the client but the one named except, and
 // returns how many it ended.
 func (r *Sessions) End(clientID uint64, except string) int {
+	return r.EndBefore(clientID, except, time.Time{})
+}
+
+// EndBefore is End for the sessions bound before at (all of them when at
+// is zero): an end told by another instance must not end a session that
+// logged in afresh after it.
+func (r *Sessions) EndBefore(clientID uint64, except string, at time.Time) int {
 	r.mu.Lock()
 	var ends []func()
 	for id, b := range r.byID {
-		if b.clientID == clientID && id != except {
+		if b.clientID == clientID && id != except && (at.IsZero() || b.at.Before(at)) {
 			ends = append(ends, b.end)
 			b.forget()
 			delete(r.byID, id)

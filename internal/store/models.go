@@ -144,6 +144,7 @@ type OutboxMessage struct {
 	State         string    `gorm:"size:16;not null;index:idx_outbox_due,priority:1"`
 	NextAttemptAt time.Time `gorm:"not null;index:idx_outbox_due,priority:2"`
 	LeaseUntil    *time.Time
+	LeaseOwner    string    `gorm:"size:64;not null;default:''"` // the instance holding the lease (migration 0004)
 	Attempts      int       `gorm:"not null;default:0"`
 	LastError     string    `gorm:"size:1000;not null;default:''"`
 	CreatedAt     time.Time `gorm:"not null"`
@@ -189,4 +190,22 @@ type Attempt struct {
 	Kind string    `gorm:"size:16;not null;index:idx_attempts_kind_addr_at,priority:1"`
 	Addr string    `gorm:"size:100;not null;index:idx_attempts_kind_addr_at,priority:2"`
 	At   time.Time `gorm:"not null;index:idx_attempts_kind_addr_at,priority:3;index"`
+}
+
+// Instance is a running portal's heartbeat (migration 0004).
+type Instance struct {
+	ID        string    `gorm:"primaryKey;size:64"`
+	StartedAt time.Time `gorm:"not null"`
+	SeenAt    time.Time `gorm:"not null;index"`
+}
+
+// SessionEnd asks every instance but Origin (which ended its own at once)
+// to end the client's live sessions that began before At, but the one
+// named ExceptSession (migration 0004).
+type SessionEnd struct {
+	ID            uint64    `gorm:"primaryKey"`
+	ClientID      uint64    `gorm:"not null"`
+	ExceptSession string    `gorm:"size:128;not null;default:''"`
+	Origin        string    `gorm:"size:64;not null;default:''"`
+	At            time.Time `gorm:"not null;index"`
 }

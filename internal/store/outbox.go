@@ -22,14 +22,17 @@ func (s *Store) EnqueueMail(ctx context.Context, m *OutboxMessage) error {
 }
 
 // ClaimMail leases up to limit queued messages that are due at now and not
-// leased by another worker. Each claimed row gets lease_until = now+lease,
-// so a worker that dies mid-send leaves its messages to be claimed again
-// once the lease is over (at least once delivery). On PostgreSQL the rows
-// are locked with SKIP LOCKED so instances never claim the same message; on
-// SQLite the immediate transaction serializes claimers.
-func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error) {
+// leased by another worker, for instance owner. Each claimed row gets
+// lease_until = now+lease, so a worker that dies mid-send leaves its
+// messages to be claimed again once the lease is over, or as soon as its
+// instance is known to be gone (ReleaseOrphanedMail): at least once
+// delivery. On PostgreSQL the rows are locked with SKIP LOCKED, so
+// instances claiming at once each take other messages rather than wait;
+// on SQLite the immediate transaction serializes claimers.
+func (s *Store) ClaimMail(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error) {
 	var claimed []OutboxMessage
 	err := s.Tx(ctx, func(tx *Store) error {
+		claimed = nil
 		q := tx.with(ctx).
 			Where("state = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)", MailQueued, now, now).
 			Order("next_attempt_at, id").Limit(limit)
@@ -47,7 +50,8 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duratio
 			ids[i] = m.ID
 		}
 		until := now.Add(lease)
-		return tx.with(ctx).Model(&OutboxMessage{}).Where("id IN ?", ids).Update("lease_until", until).Error
+		return tx.with(ctx).Model(&OutboxMessage{}).Where("id IN ?", ids).
+			Updates(map[string]any{"lease_until": until, "lease_owner": owner}).Error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim mail: %w", err)
@@ -60,7 +64,7 @@ func (s *Store) MarkMailSent(ctx context.Context, id uint64, at time.Time) error
 	// The body goes once the mail is out: it holds invitation tokens and
 	// codes, which must not outlive their delivery in the database.
 	err := s.with(ctx).Model(&OutboxMessage{}).Where("id = ?", id).Updates(map[string]any{
-		"state": MailSent, "sent_at": at, "lease_until": nil, "attempts": clause.Expr{SQL: "attempts + 1"}, "body": "",
+		"state": MailSent, "sent_at": at, "lease_until": nil, "lease_owner": "", "attempts": clause.Expr{SQL: "attempts + 1"}, "body": "",
 	}).Error
 	if err != nil {
 		return fmt.Errorf("mark mail %d sent: %w", id, err)
@@ -71,7 +75,7 @@ func (s *Store) MarkMailSent(ctx context.Context, id uint64, at time.Time) error
 // MarkMailFailed records a failed attempt. A zero next means the failure is
 // permanent and the message is not tried again.
 func (s *Store) MarkMailFailed(ctx context.Context, id uint64, attempts int, next time.Time, lastErr string) error {
-	cols := map[string]any{"attempts": attempts, "last_error": truncate(lastErr, 1000), "lease_until": nil}
+	cols := map[string]any{"attempts": attempts, "last_error": truncate(lastErr, 1000), "lease_until": nil, "lease_owner": ""}
 	if next.IsZero() {
 		cols["state"] = MailFailed
 		cols["body"] = "" // never sent again: its secrets go, as for a sent one
@@ -146,23 +150,4 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
-}
-
-// RecoverMailAfterRestart releases the leases a previous process left on
-// messages it was sending when it died. Only on SQLite, which one process
-// serves: its leases can belong to no one alive, and waiting them out would
-// hold a confirmed invitation back for minutes. A message cut off mid-send
-// may go out twice, which at-least-once delivery allows (the embedded
-// mailer rewrites the same file). On PostgreSQL other instances may hold
-// live leases, so they are left to expire.
-func (s *Store) RecoverMailAfterRestart(ctx context.Context) error {
-	if s.dialect != "sqlite" {
-		return nil
-	}
-	err := s.with(ctx).Model(&OutboxMessage{}).Where("state = ? AND lease_until IS NOT NULL", MailQueued).
-		Update("lease_until", nil).Error
-	if err != nil {
-		return fmt.Errorf("release mail leases: %w", err)
-	}
-	return nil
 }

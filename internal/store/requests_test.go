@@ -139,7 +139,7 @@ func TestMigration0003OnAnExistingDatabase(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	claimed, err := s.ClaimMail(ctx, now.Add(time.Second), time.Minute, 10)
+	claimed, err := s.ClaimMail(ctx, "test", now.Add(time.Second), time.Minute, 10)
 	if err != nil || len(claimed) != 1 || claimed[0].Body != "body" || claimed[0].RequestID != nil {
 		t.Fatalf("old mail after the upgrade: %+v, %v", claimed, err)
 	}

@@ -170,18 +170,18 @@ func TestClaimMailLeases(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.ClaimMail(ctx, now, time.Minute, 2)
+	got, err := s.ClaimMail(ctx, "test", now, time.Minute, 2)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("first claim = %d, %v; want 2", len(got), err)
 	}
-	again, err := s.ClaimMail(ctx, now, time.Minute, 10)
+	again, err := s.ClaimMail(ctx, "test", now, time.Minute, 10)
 	if err != nil || len(again) != 1 {
 		t.Fatalf("second claim = %d, %v; want the 1 unleased", len(again), err)
 	}
 	if err := s.MarkMailSent(ctx, got[0].ID, now); err != nil {
 		t.Fatal(err)
 	}
-	later, err := s.ClaimMail(ctx, now.Add(2*time.Minute), time.Minute, 10)
+	later, err := s.ClaimMail(ctx, "test", now.Add(2*time.Minute), time.Minute, 10)
 	if err != nil || len(later) != 2 {
 		t.Fatalf("claim after lease = %d, %v; want the 2 unsent", len(later), err)
 	}

@@ -22,6 +22,7 @@ type Env struct {
 	Store   *store.Store
 	Catalog *text.Catalog
 	Dir     string
+	DSN     string // the database, for another instance on it
 }
 
 // FastParams are argon2id parameters far below production's, so that suites
@@ -38,14 +39,31 @@ func New(t testing.TB, opts ...portal.Option) *Env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := store.Open(ctx, dbtest.DSN(t))
+	dsn := dbtest.DSN(t)
+	e := open(t, dsn, opts...)
+	if err := e.Store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.Dir = dir
+	return e
+}
+
+// Another is a second instance of the portal on e's database, as another
+// server sharing it would be: its own connections and its own Service.
+func (e *Env) Another(t testing.TB, opts ...portal.Option) *Env {
+	t.Helper()
+	other := open(t, e.DSN, opts...)
+	other.Dir = t.TempDir()
+	return other
+}
+
+func open(t testing.TB, dsn string, opts ...portal.Option) *Env {
+	t.Helper()
+	st, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	cat, err := text.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +74,7 @@ func New(t testing.TB, opts ...portal.Option) *Env {
 		MailFrom:   "portal@example.com",
 		TeamEmail:  TeamEmail,
 	}, opts...)
-	return &Env{Service: svc, Store: st, Catalog: cat, Dir: dir}
+	return &Env{Service: svc, Store: st, Catalog: cat, DSN: dsn}
 }
 
 // TeamEmail is the legal team's address in every Env.

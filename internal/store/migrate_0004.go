@@ -1,0 +1,57 @@
+package store
+
+import (
+	"time"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+)
+
+// The tables of migration 0004 as they were then.
+type v4Instance struct {
+	ID        string    `gorm:"primaryKey;size:64"`
+	StartedAt time.Time `gorm:"not null"`
+	SeenAt    time.Time `gorm:"not null;index"`
+}
+type v4SessionEnd struct {
+	ID            uint64    `gorm:"primaryKey"`
+	ClientID      uint64    `gorm:"not null"`
+	ExceptSession string    `gorm:"size:128;not null;default:''"`
+	Origin        string    `gorm:"size:64;not null;default:''"`
+	At            time.Time `gorm:"not null;index"`
+}
+type v4OutboxOwner struct {
+	LeaseOwner string `gorm:"size:64;not null;default:''"`
+}
+
+func (v4Instance) TableName() string    { return "instances" }
+func (v4SessionEnd) TableName() string  { return "session_ends" }
+func (v4OutboxOwner) TableName() string { return "outbox_messages" }
+
+// migration0004 lets several instances share one database:
+//
+//   - instances: each running portal's heartbeat. An instance not seen for
+//     a few seconds is gone, and the mail it had leased is handed back at
+//     once rather than when the lease runs out.
+//   - session_ends: "end the live sessions of this client" told to every
+//     instance (a disable, a reset or a password change on one must end
+//     the client's sessions on all); each instance reads the new rows
+//     every second.
+//   - outbox_messages.lease_owner: which instance holds a message's lease.
+func migration0004() *gormigrate.Migration {
+	return &gormigrate.Migration{
+		ID: "0004_instances",
+		Migrate: func(tx *gorm.DB) error {
+			if err := tx.AutoMigrate(&v4Instance{}, &v4SessionEnd{}); err != nil {
+				return err
+			}
+			return tx.Migrator().AddColumn(&v4OutboxOwner{}, "LeaseOwner")
+		},
+		Rollback: func(tx *gorm.DB) error {
+			if err := tx.Migrator().DropColumn(&v4OutboxOwner{}, "LeaseOwner"); err != nil {
+				return err
+			}
+			return tx.Migrator().DropTable(&v4SessionEnd{}, &v4Instance{})
+		},
+	}
+}
