@@ -38,6 +38,7 @@ type portalServer struct {
 	keyDir   string
 	admin    gossh.Signer
 	adminKey string // the admin's private key file (OpenSSH format), for ssh -i
+	db       string // the --db URL on PostgreSQL; empty on SQLite (the file in dataDir)
 	stop     func()
 }
 
@@ -75,8 +76,12 @@ func startPortal(t testing.TB, args ...string) *portalServer {
 
 	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 	cfg := config.Bind(fs, func(string) string { return "" })
-	all := append([]string{"--listen", "127.0.0.1:0", "--data", ps.dataDir, "--host-keys", ps.keyDir,
-		"--initial-admin-key", adminLine, "--public-addr", "127.0.0.1:2222"}, dbFlags(t)...)
+	all := []string{"--listen", "127.0.0.1:0", "--data", ps.dataDir, "--host-keys", ps.keyDir,
+		"--initial-admin-key", adminLine, "--public-addr", "127.0.0.1:2222"}
+	if dbtest.Backend() == dbtest.Postgres {
+		ps.db = dbtest.DSN(t)
+		all = append(all, "--db", ps.db)
+	}
 	all = append(all, args...)
 	if err := fs.Parse(all); err != nil {
 		t.Fatal(err)
@@ -113,17 +118,6 @@ func startPortal(t testing.TB, args ...string) *portalServer {
 	}
 	t.Cleanup(ps.stop)
 	return ps
-}
-
-// dbFlags points a portal at a fresh database of the run: none on SQLite
-// (the portal's own file in --data), --db on PostgreSQL. A later --db in
-// a test's own flags wins.
-func dbFlags(t testing.TB) []string {
-	t.Helper()
-	if dbtest.Backend() == dbtest.SQLite {
-		return nil
-	}
-	return []string{"--db", dbtest.DSN(t)}
 }
 
 func (ps *portalServer) port() string {

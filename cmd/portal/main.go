@@ -51,6 +51,7 @@ func newRootCommand(getenv func(string) string) *cobra.Command {
 		newServeCommand(getenv),
 		newStaffCommand(getenv),
 		newMigrateCommand(getenv),
+		newCheckCommand(getenv),
 		newVersionCommand(),
 	)
 	return root

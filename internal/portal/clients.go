@@ -26,11 +26,14 @@ func (s *Service) AddClient(ctx context.Context, a Actor, in NewClient) (*store.
 		return nil, err
 	}
 	now := s.clock()
-	c := &store.Client{
-		Email: p.Email, Name: p.Name, Company: p.Company, Phone: p.Phone,
-		Lang: lang, Status: store.StatusInvited, CreatedAt: now, UpdatedAt: now,
-	}
+	var c *store.Client
 	err = s.tx(ctx, func(tx *store.Store) error {
+		// Made afresh in each run: a retried transaction must not insert
+		// the ID a rolled-back run was given.
+		c = &store.Client{
+			Email: p.Email, Name: p.Name, Company: p.Company, Phone: p.Phone,
+			Lang: lang, Status: store.StatusInvited, CreatedAt: now, UpdatedAt: now,
+		}
 		if existing, err := tx.ClientByEmail(ctx, p.Email); err == nil {
 			return refuse(FieldEmail, "error.client.exists", existing.Name, existing.Email, existing.Status)
 		} else if !errors.Is(err, store.ErrNotFound) {

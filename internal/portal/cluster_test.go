@@ -2,8 +2,19 @@ package portal_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/clientportal/portal/internal/mail"
+	"github.com/clientportal/portal/internal/store"
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
@@ -89,4 +100,163 @@ func TestEndingSessionsReachesEveryInstance(t *testing.T) {
 		default:
 		}
 	}
+}
+
+// runMail runs a mail worker for e until the test ends, delivering into a
+// directory of its own, and returns that directory.
+func runMail(t *testing.T, e *portaltest.Env) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "mail")
+	sender, err := mail.NewDirSender(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := mail.NewWorker(e.Service.MailQueue(), sender, slog.New(slog.DiscardHandler), mail.WorkerOptions{Poll: 50 * time.Millisecond, Batch: 5})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = w.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return dir
+}
+
+// TestTwoInstancesUnderConcurrentWork: two instances on one database, 50
+// clients signing up, verifying and logging in at once across them (each
+// step on the instance the last one was not), the same email signed up on
+// both at once, and two staff adding the same client at once on each:
+// every account exactly once, every step's write kept, and every mail sent
+// once, by one of the two mail workers.
+func TestTwoInstancesUnderConcurrentWork(t *testing.T) {
+	a := portaltest.New(t)
+	b := a.Another(t)
+	envs := []*portaltest.Env{a, b}
+	runInstance(t, a)
+	runInstance(t, b)
+	mailDirs := []string{runMail(t, a), runMail(t, b)}
+	ctx := context.Background()
+	if err := a.Service.SetSignUp(ctx, a.Admin(), true); err != nil {
+		t.Fatal(err)
+	}
+
+	const clients = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*clients)
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			email := fmt.Sprintf("client%02d@example.com", i)
+			who := portal.Guest(fmt.Sprintf("10.1.%d.1:1", i), fmt.Sprintf("s%d", i))
+			first, other := envs[i%2], envs[(i+1)%2]
+			in := portal.SignUpInput{Profile: portal.Profile{Name: fmt.Sprintf("Client %d", i), Email: email}, Password: strong, Repeat: strong}
+			if err := first.Service.SignUp(ctx, who, in); err != nil {
+				errs <- fmt.Errorf("sign up %s: %w", email, err)
+				return
+			}
+			code := portaltest.CodeIn(t, other.LastMail(t, email, portal.MailVerifyCode).Body)
+			if _, err := other.Service.VerifyEmail(ctx, who, email, code); err != nil {
+				errs <- fmt.Errorf("verify %s: %w", email, err)
+				return
+			}
+			if _, err := first.Service.LogIn(ctx, who, email, strong); err != nil {
+				errs <- fmt.Errorf("log in %s: %w", email, err)
+			}
+		}()
+	}
+	// The same email signed up on both instances at once, and the same
+	// client added by a staff member on each at once.
+	const pairs = 10
+	added := make([]atomic.Int32, pairs)
+	for i := range pairs {
+		for j, e := range envs {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				in := portal.SignUpInput{Profile: portal.Profile{Name: "Twin", Email: fmt.Sprintf("twin%d@example.com", i)}, Password: strong, Repeat: strong}
+				if err := e.Service.SignUp(ctx, portal.Guest(fmt.Sprintf("10.2.%d.%d:1", i, j), "t"), in); err != nil {
+					errs <- fmt.Errorf("twin sign-up %d on %d: %w", i, j, err)
+				}
+			}()
+			go func() {
+				defer wg.Done()
+				_, err := e.Service.AddClient(ctx, portal.System(fmt.Sprintf("staff-%d", j)), portal.NewClient{Name: "Added", Email: fmt.Sprintf("added%d@example.com", i)})
+				switch {
+				case err == nil:
+					added[i].Add(1)
+				case portal.AsError(err) == nil:
+					errs <- fmt.Errorf("add client %d on %d: %w", i, j, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for i := range pairs {
+		if n := added[i].Load(); n != 1 {
+			t.Errorf("added%d@example.com was added %d times by two staff at once, want 1", i, n)
+		}
+	}
+
+	// Every account once, in the state its last step left it.
+	all, err := a.Store.ListClients(ctx, store.ClientQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != clients+2*pairs {
+		t.Fatalf("%d accounts, want %d", len(all), clients+2*pairs)
+	}
+	for _, c := range all {
+		want := store.StatusActive
+		switch {
+		case strings.HasPrefix(c.Email, "twin"):
+			want = store.StatusPending
+		case strings.HasPrefix(c.Email, "added"):
+			want = store.StatusInvited
+		}
+		if c.Status != want || (want == store.StatusActive && c.LastLoginAt == nil) {
+			t.Errorf("%s: status %s, last log in %v; want %s", c.Email, c.Status, c.LastLoginAt, want)
+		}
+	}
+
+	// Every mail once: queued until both workers drain the outbox, then
+	// each message's file in exactly one of the two mail directories.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		queued, err := a.Store.ListMail(ctx, store.OutboxQuery{State: store.MailQueued, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(queued) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d mails still queued after 30 s", len(queued))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	sent, err := a.Store.ListMail(ctx, store.OutboxQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A verification code each (50), a code and an "already signed up"
+	// notice per twin pair, an invitation per added client.
+	if want := clients + 3*pairs; len(sent) != want {
+		t.Errorf("%d mails in the outbox, want %d", len(sent), want)
+	}
+	perWorker := make([]int, len(mailDirs))
+	for _, m := range sent {
+		found := 0
+		for w, dir := range mailDirs {
+			if _, err := os.Stat(filepath.Join(dir, mail.FileName(strconv.FormatUint(m.ID, 10)))); err == nil {
+				found++
+				perWorker[w]++
+			}
+		}
+		if m.State != store.MailSent || found != 1 {
+			t.Errorf("mail %d (%s to %s): state %s, delivered by %d workers; want sent by 1", m.ID, m.Kind, m.ToAddr, m.State, found)
+		}
+	}
+	t.Logf("mails delivered per instance: %v", perWorker)
 }

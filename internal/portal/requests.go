@@ -143,11 +143,12 @@ func (s *Service) SubmitRequest(ctx context.Context, a Actor, typeID uint64, val
 		return nil, fmt.Errorf("submit request: %w", err)
 	}
 	now := s.clock()
-	r := &store.Request{
-		ClientID: c.ID, TypeID: t.ID, TypeName: t.Name, Summary: summarize(stored), Fields: string(raw),
-		Status: store.RequestNew, CreatedAt: now, UpdatedAt: now, ClientUpdatedAt: now, ClientSeenAt: now,
-	}
+	var r *store.Request
 	err = s.tx(ctx, func(tx *store.Store) error {
+		r = &store.Request{ // afresh in each run of a retried transaction
+			ClientID: c.ID, TypeID: t.ID, TypeName: t.Name, Summary: summarize(stored), Fields: string(raw),
+			Status: store.RequestNew, CreatedAt: now, UpdatedAt: now, ClientUpdatedAt: now, ClientSeenAt: now,
+		}
 		if err := tx.CreateRequest(ctx, r); err != nil {
 			return err
 		}

@@ -217,8 +217,10 @@ func (s *Service) AddRequestType(ctx context.Context, a Actor, in TypeInput) (*s
 		return nil, fmt.Errorf("add request type %q: %w", in.Name, err)
 	}
 	now := s.clock()
-	t := &store.RequestType{Name: in.Name, Description: in.Description, Fields: string(fields), CreatedAt: now, UpdatedAt: now}
+	var t *store.RequestType
 	err = s.tx(ctx, func(tx *store.Store) error {
+		// Afresh in each run of a retried transaction.
+		t = &store.RequestType{Name: in.Name, Description: in.Description, Fields: string(fields), CreatedAt: now, UpdatedAt: now}
 		if err := tx.CreateRequestType(ctx, t); err != nil {
 			if errors.Is(err, store.ErrDuplicate) {
 				return refuse(FieldTypeName, "error.type.exists", in.Name)

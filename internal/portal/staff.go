@@ -82,14 +82,16 @@ func (s *Service) AddStaff(ctx context.Context, a Actor, name, role, authorizedK
 	if err != nil {
 		return nil, err
 	}
-	st := &store.Staff{
-		Name:        name,
-		Role:        role,
-		PublicKey:   strings.TrimSpace(string(gossh.MarshalAuthorizedKey(key))),
-		Fingerprint: gossh.FingerprintSHA256(key),
-		CreatedAt:   s.clock(),
-	}
+	now := s.clock()
+	var st *store.Staff
 	err = s.tx(ctx, func(tx *store.Store) error {
+		st = &store.Staff{ // afresh in each run of a retried transaction
+			Name:        name,
+			Role:        role,
+			PublicKey:   strings.TrimSpace(string(gossh.MarshalAuthorizedKey(key))),
+			Fingerprint: gossh.FingerprintSHA256(key),
+			CreatedAt:   now,
+		}
 		if err := tx.CreateStaff(ctx, st); err != nil {
 			if errors.Is(err, store.ErrDuplicate) {
 				return refuse(FieldKey, "error.staff.key_exists", st.Fingerprint)

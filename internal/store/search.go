@@ -233,6 +233,7 @@ func (s *Store) createClients(ctx context.Context, cs []Client, skipKnown bool) 
 		}
 	}
 	insert := func(tx *Store) error {
+		added = 0 // a retried transaction counts again
 		stmt, err := tx.db.Statement.ConnPool.PrepareContext(ctx, query)
 		if err != nil {
 			return err

@@ -164,9 +164,9 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		if err == nil || !retryable(err) || attempt == maxTxAttempts {
 			return err
 		}
-		// Jittered and growing, so that the transactions that collided
-		// do not collide again.
-		wait := time.Duration(attempt) * time.Duration(1+rand.IntN(5)) * time.Millisecond
+		// Exponential with full jitter, so that the transactions that
+		// collided spread out rather than collide again.
+		wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
 		select {
 		case <-ctx.Done():
 			return err
@@ -176,7 +176,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 }
 
 // maxTxAttempts bounds the runs of one transaction on PostgreSQL.
-const maxTxAttempts = 10
+const maxTxAttempts = 40
 
 func (s *Store) txOptions() *sql.TxOptions {
 	if s.dialect == "postgres" && !s.inTx() {

@@ -1,0 +1,61 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Health is what an operator or a load balancer checks of the database.
+type Health struct {
+	Dialect string
+	// Pending names the migrations this build knows and the database has
+	// not had: an instance of this build would apply them at start.
+	Pending []string
+	// Instances are those seen since the time Health was asked about.
+	Instances  []Instance
+	MailQueued int64
+	MailFailed int64
+	// OldestDue is when the longest-waiting queued mail was due, if any.
+	OldestDue *time.Time
+}
+
+// Health reads the database's state without changing it: which migrations
+// are pending, the instances seen since aliveSince, and the outbox.
+func (s *Store) Health(ctx context.Context, aliveSince time.Time) (*Health, error) {
+	h := &Health{Dialect: s.dialect}
+	var applied []string
+	if s.db.Migrator().HasTable("migrations") {
+		if err := s.with(ctx).Table("migrations").Pluck("id", &applied).Error; err != nil {
+			return nil, fmt.Errorf("read migrations: %w", err)
+		}
+	}
+	for _, m := range migrations() {
+		if !slices.Contains(applied, m.ID) {
+			h.Pending = append(h.Pending, m.ID)
+		}
+	}
+	if len(h.Pending) > 0 {
+		return h, nil // the tables below may not be there yet
+	}
+	if err := s.with(ctx).Where("seen_at >= ?", aliveSince).Order("id").Find(&h.Instances).Error; err != nil {
+		return nil, fmt.Errorf("read instances: %w", err)
+	}
+	q := s.with(ctx).Model(&OutboxMessage{})
+	if err := q.Where("state = ?", MailQueued).Count(&h.MailQueued).Error; err != nil {
+		return nil, fmt.Errorf("count queued mail: %w", err)
+	}
+	if err := s.with(ctx).Model(&OutboxMessage{}).Where("state = ?", MailFailed).Count(&h.MailFailed).Error; err != nil {
+		return nil, fmt.Errorf("count failed mail: %w", err)
+	}
+	if h.MailQueued > 0 {
+		var oldest OutboxMessage
+		err := s.with(ctx).Where("state = ?", MailQueued).Order("next_attempt_at, id").Take(&oldest).Error
+		if err != nil {
+			return nil, fmt.Errorf("read oldest queued mail: %w", err)
+		}
+		h.OldestDue = &oldest.NextAttemptAt
+	}
+	return h, nil
+}
