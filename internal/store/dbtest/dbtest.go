@@ -5,7 +5,9 @@
 //
 // A package whose suite must hold on both databases calls Main from its
 // TestMain: the whole suite runs once on SQLite and once on PostgreSQL.
-// PORTAL_TEST_DB=sqlite or =postgres runs one of them only. Without
+// PORTAL_TEST_DB=sqlite or =postgres runs one of them only;
+// PORTAL_TEST_PG_BIN names the directory of initdb and postgres when they
+// are neither on PATH nor in /usr/lib/postgresql/*/bin. Without
 // PostgreSQL installed, the PostgreSQL run's tests skip with the reason,
 // except in CI (CI=true), where they fail.
 package dbtest
@@ -100,13 +102,21 @@ func DSN(t testing.TB) string {
 	if Backend() == SQLite {
 		return filepath.Join(t.TempDir(), "portal.db")
 	}
-	return PostgresDSN(t)
+	return postgresDSN(t)
 }
 
-// PostgresDSN returns a new, empty PostgreSQL database whatever the run's
-// database, for tests of PostgreSQL itself. It skips t when the server
-// could not start (fails in CI).
+// PostgresDSN returns a new, empty PostgreSQL database, for tests of what
+// only PostgreSQL serves (several instances on one database). It skips t
+// on the SQLite run, and when the server could not start (fails in CI).
 func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	if Backend() != Postgres {
+		t.Skip("PostgreSQL only: runs in the suite's PostgreSQL run")
+	}
+	return postgresDSN(t)
+}
+
+func postgresDSN(t testing.TB) string {
 	t.Helper()
 	server := os.Getenv(envServer)
 	if server == "" {

@@ -158,9 +158,16 @@ func (s *Server) Stop() {
 	_ = os.RemoveAll(s.dir)
 }
 
-// findBinary looks for a PostgreSQL program on PATH, then where Debian and
-// others install them.
+// findBinary looks for a PostgreSQL program in $PORTAL_TEST_PG_BIN when
+// set, else on PATH, then where Debian and others install them.
 func findBinary(name string) (string, error) {
+	if dir := os.Getenv("PORTAL_TEST_PG_BIN"); dir != "" {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("%s is not in PORTAL_TEST_PG_BIN=%s", name, dir)
+		}
+		return p, nil
+	}
 	if p, err := exec.LookPath(name); err == nil {
 		return p, nil
 	}
