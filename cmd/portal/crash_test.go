@@ -15,6 +15,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/clientportal/portal/internal/store/dbtest"
 )
 
 // buildPortal compiles the real binary once per test.
@@ -64,6 +66,18 @@ func runBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
 	return nil, ""
 }
 
+// runDB are the flags that give a server under root its data and the run's
+// database: the SQLite file in root/data, or a fresh PostgreSQL database
+// (with root/data for the mail).
+func runDB(t *testing.T, root string) []string {
+	t.Helper()
+	args := []string{"--data", filepath.Join(root, "data")}
+	if dbtest.Backend() == dbtest.Postgres {
+		args = append(args, "--db", dbtest.DSN(t))
+	}
+	return args
+}
+
 // TestKill9LosesNothingConfirmed adds clients through the staff command,
 // kills the server with SIGKILL right after the last confirmation, and
 // checks after a restart that every confirmed client is there and every
@@ -76,7 +90,8 @@ func TestKill9LosesNothingConfirmed(t *testing.T) {
 	root := t.TempDir()
 	signer, _ := newSigner(t, root, "admin")
 	adminLine := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey())))
-	common := []string{"--data", filepath.Join(root, "data"), "--host-keys", filepath.Join(root, "keys"), "--initial-admin-key", adminLine}
+	db := runDB(t, root)
+	common := append([]string{"--host-keys", filepath.Join(root, "keys"), "--initial-admin-key", adminLine}, db...)
 
 	cmd, addr := runBinary(t, bin, common...)
 	ps := &portalServer{addr: addr, dataDir: filepath.Join(root, "data")}
@@ -105,7 +120,9 @@ func TestKill9LosesNothingConfirmed(t *testing.T) {
 	if len(clients) != n {
 		t.Fatalf("after kill -9: %d clients, want %d", len(clients), n)
 	}
-	deadline := time.Now().Add(20 * time.Second)
+	// On PostgreSQL, the mail the killed server had leased waits until
+	// the new one sees it gone (10 s without a heartbeat).
+	deadline := time.Now().Add(40 * time.Second)
 	for {
 		perAddr := map[string]int{}
 		for _, m := range ps.mails(t) {
@@ -125,7 +142,7 @@ func TestKill9LosesNothingConfirmed(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	// The database opens cleanly for the offline commands too.
-	check := exec.CommandContext(context.Background(), bin, "staff", "list", "--data", filepath.Join(root, "data"))
+	check := exec.CommandContext(context.Background(), bin, append([]string{"staff", "list"}, db...)...)
 	if out, err := check.CombinedOutput(); err != nil || !strings.Contains(string(out), "admin") {
 		t.Fatalf("staff list after crash: %v\n%s", err, out)
 	}
@@ -143,8 +160,8 @@ func TestKill9KeepsConfirmedRequestWork(t *testing.T) {
 	root := t.TempDir()
 	signer, _ := newSigner(t, root, "admin")
 	adminLine := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey())))
-	common := []string{"--data", filepath.Join(root, "data"), "--host-keys", filepath.Join(root, "keys"),
-		"--initial-admin-key", adminLine, "--team-email", "legal@example.com"}
+	common := append([]string{"--host-keys", filepath.Join(root, "keys"),
+		"--initial-admin-key", adminLine, "--team-email", "legal@example.com"}, runDB(t, root)...)
 	run := func(ps *portalServer, args ...string) string {
 		t.Helper()
 		out, errOut, code := ps.staff(t, signer, "", args...)
