@@ -131,14 +131,30 @@ func migrations() []*gormigrate.Migration {
 	}
 }
 
-// Migrate brings the schema up to date. It is safe to run at every start.
+// Migrate brings the schema up to date. It is safe to run at every start,
+// and by several instances starting at once: the whole of it is one
+// transaction (both databases change their schema transactionally), which
+// on SQLite holds the write lock from its start and on PostgreSQL first
+// takes an advisory lock, so the instances migrate one after the other
+// and the later ones find nothing left to do.
 func (s *Store) Migrate(ctx context.Context) error {
-	m := gormigrate.New(s.db.WithContext(ctx), gormigrate.DefaultOptions, migrations())
-	if err := m.Migrate(); err != nil {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.dialect == "postgres" {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLockKey).Error; err != nil {
+				return err
+			}
+		}
+		return gormigrate.New(tx, gormigrate.DefaultOptions, migrations()).Migrate()
+	})
+	if err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}
 	return nil
 }
+
+// migrateLockKey is the advisory lock that serializes migrations on
+// PostgreSQL ("portal" in ASCII).
+const migrateLockKey = 0x706f7274616c
 
 // Tx runs fn in one transaction: everything fn does through tx is committed
 // together or not at all, as if no other transaction ran at the same time.

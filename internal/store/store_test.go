@@ -286,3 +286,36 @@ func TestCountAttemptUnderConcurrency(t *testing.T) {
 		t.Fatalf("%d of 60 concurrent attempts counted within a limit of 30", under.Load())
 	}
 }
+
+// TestMigrateFromSeveralInstancesAtOnce: instances starting together on a
+// new database each migrate; one does the work, the others find it done.
+func TestMigrateFromSeveralInstancesAtOnce(t *testing.T) {
+	dsn := dbtest.DSN(t)
+	ctx := context.Background()
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			s, err := Open(ctx, dsn)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			errs <- s.Migrate(ctx)
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	s, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h, err := s.Health(ctx, time.Now())
+	if err != nil || len(h.Pending) != 0 {
+		t.Fatalf("after migrating at once: pending %v, %v", h.Pending, err)
+	}
+}
