@@ -32,6 +32,7 @@ import (
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/store/dbtest"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -159,6 +160,19 @@ func seededDB(b *testing.B) string {
 	b.Helper()
 	seedOnce.Do(func() {
 		n := benchSize()
+		if dbtest.Backend() == dbtest.Postgres {
+			// Not cached: the throwaway server lives as long as this
+			// process, and the database with it.
+			start := time.Now()
+			seedPath, seedErr = dbtest.NewPostgresDatabase()
+			if seedErr == nil {
+				seedErr = seedStore(seedPath, n)
+			}
+			if seedErr == nil {
+				fmt.Fprintf(os.Stderr, "seeded %d clients into PostgreSQL in %v\n", n, time.Since(start).Round(time.Millisecond))
+			}
+			return
+		}
 		seedPath = filepath.Join(os.TempDir(), fmt.Sprintf("portal-bench-%s-%d.db", benchSeedVersion, n))
 		if _, err := os.Stat(seedPath); err == nil && os.Getenv("PORTAL_BENCH_RESEED") == "" {
 			return
@@ -183,7 +197,30 @@ func seed(path string, n int) error {
 	for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm", path + "-wal", path + "-shm"} {
 		_ = os.Remove(p)
 	}
+	if err := seedStore(tmp, n); err != nil {
+		return err
+	}
+	// Fold the WAL into the file so the rename carries everything.
 	st, err := store.Open(ctx, tmp)
+	if err != nil {
+		return err
+	}
+	if err := st.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{tmp + "-wal", tmp + "-shm"} {
+		if _, err := os.Stat(p); err == nil {
+			return fmt.Errorf("seed: %s left behind", p)
+		}
+	}
+	return os.Rename(tmp, path)
+}
+
+// seedStore fills the database at dsn with n clients, one in ten with an
+// invitation, and n requests.
+func seedStore(dsn string, n int) error {
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
@@ -225,23 +262,7 @@ func seed(path string, n int) error {
 	if err := seedRequests(ctx, st, n); err != nil {
 		return err
 	}
-	if err := st.Close(); err != nil {
-		return err
-	}
-	// Fold the WAL into the file so the rename carries everything.
-	st, err = store.Open(ctx, tmp)
-	if err != nil {
-		return err
-	}
-	if err := st.Close(); err != nil {
-		return err
-	}
-	for _, p := range []string{tmp + "-wal", tmp + "-shm"} {
-		if _, err := os.Stat(p); err == nil {
-			return fmt.Errorf("seed: %s left behind", p)
-		}
-	}
-	return os.Rename(tmp, path)
+	return st.Close()
 }
 
 // benchAssignees are the staff names seeded requests are assigned to

@@ -118,11 +118,14 @@ var postgresSearchUp = []string{
 	`CREATE FUNCTION portal_unaccent(text) RETURNS text
 		LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 		RETURN public.unaccent('public.unaccent'::regdictionary, $1)`,
+	// PL/pgSQL, which the planner never inlines: an SQL function would be
+	// inlined into a query's WHERE but kept whole in the index's
+	// definition, and the two would no longer match.
 	`CREATE FUNCTION portal_search_doc(name text, company text, email text) RETURNS tsvector
-		LANGUAGE sql IMMUTABLE PARALLEL SAFE
-		RETURN to_tsvector('simple'::regconfig, public.portal_unaccent(translate(
+		LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+		AS $$ BEGIN RETURN to_tsvector('simple'::regconfig, public.portal_unaccent(translate(
 			coalesce(name, '') || ' ' || coalesce(company, '') || ' ' || coalesce(email, ''),
-			'` + strings.ReplaceAll(searchPunctuation, "'", "''") + `', '` + strings.Repeat(" ", len([]rune(searchPunctuation))) + `')))`,
+			'` + strings.ReplaceAll(searchPunctuation, "'", "''") + `', '` + strings.Repeat(" ", len([]rune(searchPunctuation))) + `'))); END $$`,
 	`CREATE INDEX idx_clients_search ON clients USING gin (public.portal_search_doc(name_norm, company_norm, email_norm))`,
 	`CREATE INDEX idx_clients_status_email ON clients(status, email_norm)`,
 	`DROP INDEX IF EXISTS idx_clients_status`,

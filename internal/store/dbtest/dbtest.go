@@ -141,6 +141,18 @@ func postgresDSN(t testing.TB) string {
 	return dsn
 }
 
+// NewPostgresDatabase makes a database on the run's PostgreSQL server that
+// lives as long as the server (this test binary), for benchmarks that
+// seed one database for many runs. It fails when no server runs.
+func NewPostgresDatabase() (string, error) {
+	server := os.Getenv(envServer)
+	if server == "" {
+		return "", fmt.Errorf("no PostgreSQL server runs: %s", os.Getenv(envServerMissing))
+	}
+	dsn, _, err := createDatabase(context.Background(), server)
+	return dsn, err
+}
+
 // createDatabase makes a database with a random name on the server and
 // returns its URL and the function that drops it.
 func createDatabase(ctx context.Context, server string) (string, func() error, error) {
