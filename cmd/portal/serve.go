@@ -106,9 +106,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	}()
 	go func() {
 		defer wg.Done()
-		if err := svc.RunInstance(bg); err != nil {
-			log.Error("instance: stopped keeping in step with the others", "err", err)
-		}
+		svc.RunInstance(bg)
 	}()
 	go func() {
 		defer wg.Done()

@@ -62,7 +62,14 @@ func (s *Service) StartInstance(ctx context.Context) error {
 	if err := s.store.StartInstance(ctx, s.instance, s.clock()); err != nil {
 		return err
 	}
-	s.releaseOrphanedMail(ctx)
+	// Ends recorded from now on are this instance's to act on, even those
+	// recorded before RunInstance begins.
+	last, err := s.store.LastSessionEndID(ctx)
+	if err != nil {
+		return err
+	}
+	s.sessionEndsRead.Store(last)
+	s.sweepGoneInstances(ctx)
 	return nil
 }
 
@@ -71,11 +78,9 @@ func (s *Service) StartInstance(ctx context.Context) error {
 // end, says every few seconds that it is alive, and hands back the mail
 // leased by instances that went silent (died mid-send). When ctx ends it
 // signs the instance off, handing back the mail it still holds.
-func (s *Service) RunInstance(ctx context.Context) error {
-	last, err := s.store.LastSessionEndID(ctx)
-	if err != nil {
-		return err
-	}
+// Call StartInstance first.
+func (s *Service) RunInstance(ctx context.Context) {
+	last := s.sessionEndsRead.Load()
 	defer func() {
 		// The server's context is over: a short one of its own, so a
 		// clean stop hands its mail back at once.
@@ -91,7 +96,7 @@ func (s *Service) RunInstance(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-poll.C:
 		}
 		last = s.applySessionEnds(ctx, last)
@@ -101,7 +106,7 @@ func (s *Service) RunInstance(ctx context.Context) error {
 			if err := s.store.Heartbeat(ctx, s.instance, now); err != nil {
 				s.log.Warn("instance: heartbeat failed", "err", err)
 			}
-			s.releaseOrphanedMail(ctx)
+			s.sweepGoneInstances(ctx)
 		}
 		if now.Sub(lastPrune) >= time.Minute {
 			lastPrune = now
@@ -138,14 +143,45 @@ func (s *Service) applySessionEnds(ctx context.Context, last uint64) uint64 {
 	}
 }
 
-func (s *Service) releaseOrphanedMail(ctx context.Context) {
+func (s *Service) sweepGoneInstances(ctx context.Context) {
 	now := s.clock()
-	n, err := s.store.ReleaseOrphanedMail(ctx, now.Add(-instanceGoneAfter), now.Add(-instancesKept))
+	n, err := s.store.SweepGoneInstances(ctx, now.Add(-instanceGoneAfter), now.Add(-instancesKept))
 	switch {
 	case err != nil && ctx.Err() == nil:
-		s.log.Warn("instance: could not hand back orphaned mail", "err", err)
+		s.log.Warn("instance: could not clear up after gone instances", "err", err)
 	case n > 0:
 		s.log.Info("mail left by a gone instance handed back", "messages", n)
 		s.wakeMail()
+	}
+}
+
+// liveSessions counts the client's live sessions on every instance.
+func (s *Service) liveSessions(ctx context.Context, clientID uint64) (int, error) {
+	return s.store.CountLiveSessions(ctx, clientID, s.clock().Add(-instanceGoneAfter))
+}
+
+// sessionRecorder keeps the database's list of live sessions for the
+// Sessions of one Service. A failure is logged: the session goes on, and
+// the count other instances see may be off until the session ends.
+type sessionRecorder struct{ s *Service }
+
+// recordTimeout bounds one write of the list, which must not hold up a
+// log in or a log out for long.
+const recordTimeout = 5 * time.Second
+
+func (r sessionRecorder) SessionBound(id string, clientID uint64, at time.Time) {
+	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+	defer cancel()
+	err := r.s.store.AddLiveSession(ctx, &store.LiveSession{ID: id, ClientID: clientID, Instance: r.s.instance, StartedAt: at})
+	if err != nil {
+		r.s.log.Warn("could not record a live session", "client_id", clientID, "err", err)
+	}
+}
+
+func (r sessionRecorder) SessionGone(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+	defer cancel()
+	if err := r.s.store.RemoveLiveSession(ctx, id); err != nil {
+		r.s.log.Warn("could not forget a live session", "err", err)
 	}
 }

@@ -77,7 +77,11 @@ func (s *Service) ClientDetails(ctx context.Context, a Actor, email string) (*Cl
 	if err != nil {
 		return nil, err
 	}
-	d := &ClientDetail{Client: *c, Events: events, LiveSessions: s.sessions.Count(c.ID)}
+	live, err := s.liveSessions(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	d := &ClientDetail{Client: *c, Events: events, LiveSessions: live}
 	now := s.clock()
 	for _, inv := range invs {
 		d.Invitations = append(d.Invitations, InvitationView{Invitation: inv, State: inv.State(now)})
@@ -172,9 +176,9 @@ func (s *Service) EnableClient(ctx context.Context, a Actor, email string) error
 	return nil
 }
 
-// EndSessions ends every live session of the client: those on this
-// instance at once (it returns how many), those on others within a second.
-// Any staff member.
+// EndSessions ends every live session of the client, and returns how many
+// there were: those on this instance at once, those on others within a
+// second. Any staff member.
 func (s *Service) EndSessions(ctx context.Context, a Actor, email string) (int, error) {
 	if err := s.requireStaff(ctx, a); err != nil {
 		return 0, err
@@ -183,15 +187,20 @@ func (s *Service) EndSessions(ctx context.Context, a Actor, email string) (int, 
 	if err != nil {
 		return 0, err
 	}
+	live, err := s.liveSessions(ctx, c.ID)
+	if err != nil {
+		return 0, fmt.Errorf("end sessions of %q: %w", email, err)
+	}
 	if err := s.tx(ctx, func(tx *store.Store) error {
 		if err := s.tellSessionEnd(ctx, tx, c.ID, ""); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "client.end_sessions", c.EmailNorm, "")
+		return s.audit(ctx, tx, a, "client.end_sessions", c.EmailNorm, fmt.Sprintf("sessions ended: %d", live))
 	}); err != nil {
 		return 0, fmt.Errorf("end sessions of %q: %w", email, err)
 	}
-	return s.sessions.End(c.ID, ""), nil
+	s.sessions.End(c.ID, "")
+	return live, nil
 }
 
 // ApproveSignUp lets a sign-up waiting for approval in, and mails the

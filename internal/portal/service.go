@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/clientportal/portal/internal/auth"
@@ -44,6 +45,9 @@ type Service struct {
 	sessions *Sessions
 	wakeMail func()
 	instance string // this process among those sharing the database
+	// sessionEndsRead is the last session end StartInstance found, where
+	// RunInstance starts reading.
+	sessionEndsRead atomic.Uint64
 }
 
 // Option changes a Service made by New.
@@ -83,7 +87,7 @@ func New(st *store.Store, hasher *auth.Hasher, catalog *text.Catalog, cfg Config
 	for _, o := range opts {
 		o(s)
 	}
-	s.sessions = NewSessions(s.clock)
+	s.sessions = NewSessions(s.clock, sessionRecorder{s})
 	return s
 }
 

@@ -7,7 +7,7 @@ import (
 )
 
 func TestSessionsEndOthersAndForgetEnded(t *testing.T) {
-	r := NewSessions(time.Now)
+	r := NewSessions(time.Now, nil)
 	ctxA, cancelA := context.WithCancel(context.Background())
 	ctxB, cancelB := context.WithCancel(context.Background())
 	defer cancelB()

@@ -17,6 +17,9 @@ func (s *Store) StartInstance(ctx context.Context, id string, now time.Time) err
 			if err := tx.with(ctx).Where("id <> ?", id).Delete(&Instance{}).Error; err != nil {
 				return err
 			}
+			if err := tx.with(ctx).Where("instance <> ?", id).Delete(&LiveSession{}).Error; err != nil {
+				return err
+			}
 		}
 		return tx.upsertInstance(ctx, &Instance{ID: id, StartedAt: now, SeenAt: now})
 	})
@@ -41,11 +44,14 @@ func (s *Store) upsertInstance(ctx context.Context, in *Instance) error {
 	}).Create(in).Error
 }
 
-// StopInstance forgets instance id at a clean shutdown, handing back the
-// mail it still holds.
+// StopInstance forgets instance id at a clean shutdown, with its live
+// sessions, handing back the mail it still holds.
 func (s *Store) StopInstance(ctx context.Context, id string) error {
 	err := s.Tx(ctx, func(tx *Store) error {
 		if err := tx.with(ctx).Delete(&Instance{ID: id}).Error; err != nil {
+			return err
+		}
+		if err := tx.with(ctx).Where("instance = ?", id).Delete(&LiveSession{}).Error; err != nil {
 			return err
 		}
 		return tx.with(ctx).Model(&OutboxMessage{}).Where("state = ? AND lease_owner = ?", MailQueued, id).
@@ -57,10 +63,11 @@ func (s *Store) StopInstance(ctx context.Context, id string) error {
 	return nil
 }
 
-// ReleaseOrphanedMail hands back the leased mail of instances not seen
-// since aliveSince (they died mid-send), and forgets instances not seen
-// since forgetBefore. It returns how many messages it handed back.
-func (s *Store) ReleaseOrphanedMail(ctx context.Context, aliveSince, forgetBefore time.Time) (int64, error) {
+// SweepGoneInstances clears up after the instances not seen since
+// aliveSince (they died): it hands back the mail they had leased, maybe
+// mid-send, and forgets their live sessions; and it forgets instances not
+// seen since forgetBefore. It returns how many messages it handed back.
+func (s *Store) SweepGoneInstances(ctx context.Context, aliveSince, forgetBefore time.Time) (int64, error) {
 	var n int64
 	err := s.Tx(ctx, func(tx *Store) error {
 		alive := tx.with(ctx).Model(&Instance{}).Select("id").Where("seen_at >= ?", aliveSince)
@@ -71,12 +78,48 @@ func (s *Store) ReleaseOrphanedMail(ctx context.Context, aliveSince, forgetBefor
 			return res.Error
 		}
 		n = res.RowsAffected
+		if err := tx.with(ctx).Where("instance NOT IN (?)", alive).Delete(&LiveSession{}).Error; err != nil {
+			return err
+		}
 		return tx.with(ctx).Where("seen_at < ?", forgetBefore).Delete(&Instance{}).Error
 	})
 	if err != nil {
-		return 0, fmt.Errorf("release orphaned mail: %w", err)
+		return 0, fmt.Errorf("sweep gone instances: %w", err)
 	}
 	return n, nil
+}
+
+// AddLiveSession records a client's live session (again, after a second
+// log in on the same session).
+func (s *Store) AddLiveSession(ctx context.Context, ls *LiveSession) error {
+	err := s.with(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"client_id", "instance", "started_at"}),
+	}).Create(ls).Error
+	if err != nil {
+		return fmt.Errorf("record live session of client %d: %w", ls.ClientID, err)
+	}
+	return nil
+}
+
+// RemoveLiveSession forgets a session that ended or logged out.
+func (s *Store) RemoveLiveSession(ctx context.Context, id string) error {
+	if err := s.with(ctx).Where("id = ?", id).Delete(&LiveSession{}).Error; err != nil {
+		return fmt.Errorf("forget live session: %w", err)
+	}
+	return nil
+}
+
+// CountLiveSessions counts the client's live sessions on the instances
+// seen since aliveSince.
+func (s *Store) CountLiveSessions(ctx context.Context, clientID uint64, aliveSince time.Time) (int, error) {
+	var n int64
+	alive := s.with(ctx).Model(&Instance{}).Select("id").Where("seen_at >= ?", aliveSince)
+	err := s.with(ctx).Model(&LiveSession{}).Where("client_id = ? AND instance IN (?)", clientID, alive).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count live sessions of client %d: %w", clientID, err)
+	}
+	return int(n), nil
 }
 
 // AddSessionEnd asks every instance to end a client's sessions. Call it in

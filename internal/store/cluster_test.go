@@ -32,7 +32,7 @@ func TestOrphanedMailGoesBackOnlyFromGoneInstances(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n, err := s.ReleaseOrphanedMail(ctx, later.Add(-10*time.Second), t0.Add(-time.Hour))
+	n, err := s.SweepGoneInstances(ctx, later.Add(-10*time.Second), t0.Add(-time.Hour))
 	if err != nil || n != 1 {
 		t.Fatalf("released %d, %v; want the dead instance's 1", n, err)
 	}
@@ -48,7 +48,7 @@ func TestOrphanedMailGoesBackOnlyFromGoneInstances(t *testing.T) {
 		t.Fatalf("claimable after a clean stop: %d, %v; want 1", len(got), err)
 	}
 	// Gone long enough, an instance is forgotten.
-	if _, err := s.ReleaseOrphanedMail(ctx, later, later); err != nil {
+	if _, err := s.SweepGoneInstances(ctx, later, later); err != nil {
 		t.Fatal(err)
 	}
 	var left []Instance
@@ -76,7 +76,7 @@ func TestStartInstanceOnSQLiteForgetsTheDead(t *testing.T) {
 	if err := s.StartInstance(ctx, "after", now.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.ReleaseOrphanedMail(ctx, now.Add(-time.Minute), now.Add(-time.Hour))
+	n, err := s.SweepGoneInstances(ctx, now.Add(-time.Minute), now.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

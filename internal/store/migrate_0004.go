@@ -20,12 +20,19 @@ type v4SessionEnd struct {
 	Origin        string    `gorm:"size:64;not null;default:''"`
 	At            time.Time `gorm:"not null;index"`
 }
+type v4LiveSession struct {
+	ID        string    `gorm:"primaryKey;size:128"`
+	ClientID  uint64    `gorm:"not null;index"`
+	Instance  string    `gorm:"size:64;not null;index"`
+	StartedAt time.Time `gorm:"not null"`
+}
 type v4OutboxOwner struct {
 	LeaseOwner string `gorm:"size:64;not null;default:''"`
 }
 
 func (v4Instance) TableName() string    { return "instances" }
 func (v4SessionEnd) TableName() string  { return "session_ends" }
+func (v4LiveSession) TableName() string { return "live_sessions" }
 func (v4OutboxOwner) TableName() string { return "outbox_messages" }
 
 // migration0004 lets several instances share one database:
@@ -37,12 +44,14 @@ func (v4OutboxOwner) TableName() string { return "outbox_messages" }
 //     instance (a disable, a reset or a password change on one must end
 //     the client's sessions on all); each instance reads the new rows
 //     every second.
+//   - live_sessions: the clients' live sessions on every instance, so that
+//     any instance can count them; an instance's go with it.
 //   - outbox_messages.lease_owner: which instance holds a message's lease.
 func migration0004() *gormigrate.Migration {
 	return &gormigrate.Migration{
 		ID: "0004_instances",
 		Migrate: func(tx *gorm.DB) error {
-			if err := tx.AutoMigrate(&v4Instance{}, &v4SessionEnd{}); err != nil {
+			if err := tx.AutoMigrate(&v4Instance{}, &v4SessionEnd{}, &v4LiveSession{}); err != nil {
 				return err
 			}
 			return tx.Migrator().AddColumn(&v4OutboxOwner{}, "LeaseOwner")
@@ -51,7 +60,7 @@ func migration0004() *gormigrate.Migration {
 			if err := tx.Migrator().DropColumn(&v4OutboxOwner{}, "LeaseOwner"); err != nil {
 				return err
 			}
-			return tx.Migrator().DropTable(&v4SessionEnd{}, &v4Instance{})
+			return tx.Migrator().DropTable(&v4LiveSession{}, &v4SessionEnd{}, &v4Instance{})
 		},
 	}
 }

@@ -209,3 +209,12 @@ type SessionEnd struct {
 	Origin        string    `gorm:"size:64;not null;default:''"`
 	At            time.Time `gorm:"not null;index"`
 }
+
+// LiveSession is a client's live SSH session on an instance (migration
+// 0004).
+type LiveSession struct {
+	ID        string    `gorm:"primaryKey;size:128"`
+	ClientID  uint64    `gorm:"not null;index"`
+	Instance  string    `gorm:"size:64;not null;index"`
+	StartedAt time.Time `gorm:"not null"`
+}

@@ -25,7 +25,7 @@ func (s *Store) EnqueueMail(ctx context.Context, m *OutboxMessage) error {
 // leased by another worker, for instance owner. Each claimed row gets
 // lease_until = now+lease, so a worker that dies mid-send leaves its
 // messages to be claimed again once the lease is over, or as soon as its
-// instance is known to be gone (ReleaseOrphanedMail): at least once
+// instance is known to be gone (SweepGoneInstances): at least once
 // delivery. On PostgreSQL the rows are locked with SKIP LOCKED, so
 // instances claiming at once each take other messages rather than wait;
 // on SQLite the immediate transaction serializes claimers.

@@ -44,6 +44,12 @@ func New(t testing.TB, opts ...portal.Option) *Env {
 	if err := e.Store.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Recorded as a running instance, as serve does, so that its live
+	// sessions count (its heartbeat is the test's to run, if it needs
+	// more than the first seconds).
+	if err := e.Service.StartInstance(ctx); err != nil {
+		t.Fatal(err)
+	}
 	e.Dir = dir
 	return e
 }

@@ -110,13 +110,23 @@ func DSN(t testing.TB) string {
 // on the SQLite run, and when the server could not start (fails in CI).
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
-	if Backend() != Postgres {
-		t.Skip("PostgreSQL only: runs in the suite's PostgreSQL run")
-	}
+	RequirePostgres(t)
 	return postgresDSN(t)
 }
 
-func postgresDSN(t testing.TB) string {
+// RequirePostgres skips t unless it runs in the PostgreSQL run with a
+// server up; without one, in CI, it fails t instead.
+func RequirePostgres(t testing.TB) {
+	t.Helper()
+	if Backend() != Postgres {
+		t.Skip("PostgreSQL only: runs in the suite's PostgreSQL run")
+	}
+	requireServer(t)
+}
+
+// requireServer returns the server's URL, skipping t when there is none
+// (failing it in CI).
+func requireServer(t testing.TB) string {
 	t.Helper()
 	server := os.Getenv(envServer)
 	if server == "" {
@@ -129,6 +139,12 @@ func postgresDSN(t testing.TB) string {
 		}
 		t.Skipf("PostgreSQL: %s: skipping", reason)
 	}
+	return server
+}
+
+func postgresDSN(t testing.TB) string {
+	t.Helper()
+	server := requireServer(t)
 	dsn, drop, err := createDatabase(context.Background(), server)
 	if err != nil {
 		t.Fatal(err)
