@@ -3,7 +3,6 @@ package portal_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/store/dbtest"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -25,7 +25,7 @@ import (
 func BenchmarkLoginsAtOnce(b *testing.B) {
 	const n = 50
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "portal.db"))
+	st, err := store.Open(ctx, dbtest.DSN(b))
 	if err != nil {
 		b.Fatal(err)
 	}

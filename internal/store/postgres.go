@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -117,7 +118,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open database %s: %v", redactURL(dsn), redactErr(err, dsn))
 	}
-	return &Store{db: db, dialect: "postgres"}, nil
+	return &Store{db: db, dialect: "postgres", retries: new(atomic.Uint64)}, nil
 }
 
 // redactURL is dsn without its password, for messages and logs.

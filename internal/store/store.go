@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -37,6 +38,7 @@ var (
 type Store struct {
 	db      *gorm.DB
 	dialect string
+	retries *atomic.Uint64 // transactions run again after a conflict, shared with Tx's stores
 }
 
 // Open connects to dsn: a postgres:// URL, or otherwise a SQLite file path.
@@ -107,7 +109,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &Store{db: db, dialect: "sqlite"}, nil
+	return &Store{db: db, dialect: "sqlite", retries: new(atomic.Uint64)}, nil
 }
 
 // Close releases the connections.
@@ -169,7 +171,7 @@ const migrateLockKey = 0x706f7274616c
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	run := func() error {
 		return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
-			return fn(&Store{db: db, dialect: s.dialect})
+			return fn(&Store{db: db, dialect: s.dialect, retries: s.retries})
 		}, s.txOptions())
 	}
 	if s.dialect != "postgres" || s.inTx() {
@@ -180,6 +182,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		if err == nil || !retryable(err) || attempt == maxTxAttempts {
 			return err
 		}
+		s.retries.Add(1)
 		// Exponential with full jitter, so that the transactions that
 		// collided spread out rather than collide again.
 		wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
@@ -190,6 +193,12 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		}
 	}
 }
+
+// TxRetries is how many times a transaction was run again after a
+// conflict with a concurrent one, since the store was opened (always 0 on
+// SQLite). Many retries mean contention: a figure for benchmarks and
+// operators.
+func (s *Store) TxRetries() uint64 { return s.retries.Load() }
 
 // maxTxAttempts bounds the runs of one transaction on PostgreSQL.
 const maxTxAttempts = 40
