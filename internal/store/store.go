@@ -142,6 +142,14 @@ func migrations() []*gormigrate.Migration {
 func (s *Store) Migrate(ctx context.Context) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.dialect == "postgres" {
+			// A migration may build an index over millions of rows, and
+			// an instance waits for another's migration: neither is
+			// held to the per-statement limits of normal work.
+			for _, q := range []string{"SET LOCAL statement_timeout = 0", "SET LOCAL lock_timeout = 0"} {
+				if err := tx.Exec(q).Error; err != nil {
+					return err
+				}
+			}
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLockKey).Error; err != nil {
 				return err
 			}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/clientportal/portal/internal/store/dbtest"
 )
 
@@ -317,5 +319,44 @@ func TestMigrateFromSeveralInstancesAtOnce(t *testing.T) {
 	h, err := s.Health(ctx, time.Now())
 	if err != nil || len(h.Pending) != 0 {
 		t.Fatalf("after migrating at once: pending %v, %v", h.Pending, err)
+	}
+}
+
+// TestMigrateWaitsPastTheLockTimeout: an instance starting while another
+// migrates waits for it, however long, rather than failing on the
+// lock_timeout that normal work has.
+func TestMigrateWaitsPastTheLockTimeout(t *testing.T) {
+	dsn := dbtest.PostgresDSN(t) + "&lock_timeout=100ms" // the URL has a query already
+	ctx := context.Background()
+	holder, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	locked := make(chan struct{})
+	release := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- holder.db.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLockKey).Error; err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+	time.AfterFunc(500*time.Millisecond, func() { close(release) })
+	s, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("migrate while another instance held the lock for 500 ms: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
