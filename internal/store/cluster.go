@@ -63,6 +63,13 @@ func (s *Store) StopInstance(ctx context.Context, id string) error {
 	return nil
 }
 
+// leasedByGone selects the mail leased by an instance not in a subquery of
+// those alive: only queued mail has a lease (sending or failing for good
+// clears it). Its terms are idx_outbox_leased's, whose rows are only the
+// messages being sent; a term on the state would lead the planners to the
+// index of the whole queue.
+const leasedByGone = "lease_until IS NOT NULL AND lease_owner NOT IN (?)"
+
 // SweepGoneInstances clears up after the instances not seen since
 // aliveSince (they died): it hands back the mail they had leased, maybe
 // mid-send, and forgets their live sessions; and it forgets instances not
@@ -71,8 +78,7 @@ func (s *Store) SweepGoneInstances(ctx context.Context, aliveSince, forgetBefore
 	var n int64
 	err := s.Tx(ctx, func(tx *Store) error {
 		alive := tx.with(ctx).Model(&Instance{}).Select("id").Where("seen_at >= ?", aliveSince)
-		res := tx.with(ctx).Model(&OutboxMessage{}).
-			Where("state = ? AND lease_until IS NOT NULL AND lease_owner NOT IN (?)", MailQueued, alive).
+		res := tx.with(ctx).Model(&OutboxMessage{}).Where(leasedByGone, alive).
 			Updates(map[string]any{"lease_until": nil, "lease_owner": ""})
 		if res.Error != nil {
 			return res.Error

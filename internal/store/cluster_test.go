@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -115,5 +116,18 @@ func TestSessionEndsInOrder(t *testing.T) {
 	}
 	if last, err := s.LastSessionEndID(ctx); err != nil || last != ends[0].ID {
 		t.Fatalf("last = %d, %v", last, err)
+	}
+}
+
+// TestSweepReadsOnlyLeasedMail: looking for the mail of gone instances
+// reads the index of leased messages, not the queue, which may hold
+// thousands while a mail server is down.
+func TestSweepReadsOnlyLeasedMail(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	alive := s.with(ctx).Model(&Instance{}).Select("id").Where("seen_at >= ?", time.Now())
+	plan := explain(t, s, s.with(ctx).Model(&OutboxMessage{}).Where(leasedByGone, alive))
+	if !strings.Contains(plan, "idx_outbox_leased") {
+		t.Fatalf("plan:\n%s", plan)
 	}
 }

@@ -27,7 +27,7 @@ type v4LiveSession struct {
 	StartedAt time.Time `gorm:"not null"`
 }
 type v4OutboxOwner struct {
-	LeaseOwner string `gorm:"size:64;not null;default:''"`
+	LeaseOwner string `gorm:"size:64;not null;default:'';index:idx_outbox_leased,where:lease_until IS NOT NULL"`
 }
 
 func (v4Instance) TableName() string    { return "instances" }
@@ -46,7 +46,10 @@ func (v4OutboxOwner) TableName() string { return "outbox_messages" }
 //     every second.
 //   - live_sessions: the clients' live sessions on every instance, so that
 //     any instance can count them; an instance's go with it.
-//   - outbox_messages.lease_owner: which instance holds a message's lease.
+//   - outbox_messages.lease_owner: which instance holds a message's lease,
+//     indexed over the leased messages only (the few being sent), so that
+//     looking for a gone instance's costs nothing however long the queue
+//     grows while a mail server is down.
 func migration0004() *gormigrate.Migration {
 	return &gormigrate.Migration{
 		ID: "0004_instances",
@@ -54,9 +57,15 @@ func migration0004() *gormigrate.Migration {
 			if err := tx.AutoMigrate(&v4Instance{}, &v4SessionEnd{}, &v4LiveSession{}); err != nil {
 				return err
 			}
-			return tx.Migrator().AddColumn(&v4OutboxOwner{}, "LeaseOwner")
+			if err := tx.Migrator().AddColumn(&v4OutboxOwner{}, "LeaseOwner"); err != nil {
+				return err
+			}
+			return tx.Migrator().CreateIndex(&v4OutboxOwner{}, "idx_outbox_leased")
 		},
 		Rollback: func(tx *gorm.DB) error {
+			if err := tx.Migrator().DropIndex(&v4OutboxOwner{}, "idx_outbox_leased"); err != nil {
+				return err
+			}
 			if err := tx.Migrator().DropColumn(&v4OutboxOwner{}, "LeaseOwner"); err != nil {
 				return err
 			}

@@ -144,7 +144,7 @@ type OutboxMessage struct {
 	State         string    `gorm:"size:16;not null;index:idx_outbox_due,priority:1"`
 	NextAttemptAt time.Time `gorm:"not null;index:idx_outbox_due,priority:2"`
 	LeaseUntil    *time.Time
-	LeaseOwner    string    `gorm:"size:64;not null;default:''"` // the instance holding the lease (migration 0004)
+	LeaseOwner    string    `gorm:"size:64;not null;default:'';index:idx_outbox_leased,where:lease_until IS NOT NULL"` // the instance holding the lease (migration 0004)
 	Attempts      int       `gorm:"not null;default:0"`
 	LastError     string    `gorm:"size:1000;not null;default:''"`
 	CreatedAt     time.Time `gorm:"not null"`
