@@ -23,13 +23,16 @@ import (
 //     other scripts, and searchWords keeps them too), so
 //     "ann.smith@acme-legal.com" is the words ann, smith, acme, legal, com;
 //     it folds case and drops diacritics ("Zoë" is found by "zoe").
-//     On PostgreSQL it is a GIN index over the expression
-//     portal_search_doc(name_norm, company_norm, email_norm): a tsvector
-//     of the same words (ASCII punctuation made spaces first, so that the
-//     text search parser sees no e-mail addresses, host names or paths,
-//     only words; diacritics dropped by unaccent), queried with
-//     'smi':* & 'acme':* and walked in id order from the cursor. An
-//     expression index, not a column: SELECT * stays the model's columns.
+//     On PostgreSQL it is a stored tsvector column, search, computed from
+//     the same columns by portal_search_doc (ASCII punctuation made spaces
+//     first, so that the text search parser sees no e-mail addresses, host
+//     names or paths, only words; diacritics dropped by unaccent; and each
+//     word's first 1 to 3 characters as lexemes of their own, as FTS5's
+//     prefix indexes), with a GIN index; queried with portal_search_query
+//     and walked in id order from the cursor. The planner chooses between
+//     the GIN index (a rare word) and the id order (a common one, whose
+//     first page is near the start). The store asks for the model's
+//     columns by name on PostgreSQL, so lists never carry this one.
 //   - idx_clients_status_email (status, email_norm) replaces the index on
 //     status alone: "status = ? AND email_norm > ? ORDER BY email_norm" is
 //     then one index range, however rare or common the status.
@@ -118,15 +121,43 @@ var postgresSearchUp = []string{
 	`CREATE FUNCTION portal_unaccent(text) RETURNS text
 		LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 		RETURN public.unaccent('public.unaccent'::regdictionary, $1)`,
-	// PL/pgSQL, which the planner never inlines: an SQL function would be
-	// inlined into a query's WHERE but kept whole in the index's
-	// definition, and the two would no longer match.
+	// A client's words as lexemes, and as FTS5's prefix indexes do, the
+	// first 1, 2 and 3 characters of each marked with a "~" (which no
+	// word holds: it is punctuation): a search for "sm" is then one
+	// posting list, not the union of every word's that starts so.
 	`CREATE FUNCTION portal_search_doc(name text, company text, email text) RETURNS tsvector
 		LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-		AS $$ BEGIN RETURN to_tsvector('simple'::regconfig, public.portal_unaccent(translate(
-			coalesce(name, '') || ' ' || coalesce(company, '') || ' ' || coalesce(email, ''),
-			'` + strings.ReplaceAll(searchPunctuation, "'", "''") + `', '` + strings.Repeat(" ", len([]rune(searchPunctuation))) + `'))); END $$`,
-	`CREATE INDEX idx_clients_search ON clients USING gin (public.portal_search_doc(name_norm, company_norm, email_norm))`,
+		AS $$
+		DECLARE
+			words text[] := tsvector_to_array(to_tsvector('simple'::regconfig, public.portal_unaccent(translate(
+				coalesce(name, '') || ' ' || coalesce(company, '') || ' ' || coalesce(email, ''),
+				'` + strings.ReplaceAll(searchPunctuation, "'", "''") + `', '` + strings.Repeat(" ", len([]rune(searchPunctuation))) + `'))));
+			lexemes text[] := words;
+			w text;
+		BEGIN
+			FOREACH w IN ARRAY words LOOP
+				FOR k IN 1..least(3, char_length(w)) LOOP
+					lexemes := lexemes || (left(w, k) || '~');
+				END LOOP;
+			END LOOP;
+			RETURN array_to_tsvector(lexemes);
+		END $$`,
+	// The query for searchWords' words: a word of up to 3 characters is
+	// its prefix lexeme, a longer one a prefix match; all required.
+	// Quotes and backslashes that unaccent could bring are dropped, so
+	// each word stays one quoted lexeme. IMMUTABLE: with the words given,
+	// the planner computes it once and reads its statistics.
+	`CREATE FUNCTION portal_search_query(words text[]) RETURNS tsquery
+		LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+		RETURN (SELECT string_agg(CASE WHEN char_length(u) <= 3 THEN '''' || u || '~''' ELSE '''' || u || ''':*' END, ' & ')::tsquery
+			FROM (SELECT translate(lower(public.portal_unaccent(w)), '''\', '') AS u FROM unnest(words) AS w) AS cleaned
+			WHERE u <> '')`,
+	// Stored, not an expression index: a walk of the clients in id order
+	// (the best plan for a common word, which fills a page at once) then
+	// tests each row's lexemes rather than computing them.
+	`ALTER TABLE clients ADD COLUMN search tsvector
+		GENERATED ALWAYS AS (public.portal_search_doc(name_norm, company_norm, email_norm)) STORED`,
+	`CREATE INDEX idx_clients_search ON clients USING gin (search)`,
 	`CREATE INDEX idx_clients_status_email ON clients(status, email_norm)`,
 	`DROP INDEX IF EXISTS idx_clients_status`,
 	`DROP INDEX IF EXISTS idx_clients_name_norm`,
@@ -135,6 +166,8 @@ var postgresSearchUp = []string{
 
 var postgresSearchDown = []string{
 	`DROP INDEX IF EXISTS idx_clients_search`,
+	`ALTER TABLE clients DROP COLUMN IF EXISTS search`,
+	`DROP FUNCTION IF EXISTS portal_search_query(text[])`,
 	`DROP FUNCTION IF EXISTS portal_search_doc(text, text, text)`,
 	`DROP FUNCTION IF EXISTS portal_unaccent(text)`,
 	`CREATE INDEX IF NOT EXISTS idx_clients_status ON clients(status)`,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -107,6 +108,9 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	sqlDB.SetConnMaxLifetime(pool.MaxConnLifetime)
 	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
 		TranslateError: true,
+		// Columns by name, never "*": clients have a search column
+		// (migration 0002) that no model holds.
+		QueryFields: true,
 		Logger:         logger.Discard,
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 	})
@@ -139,4 +143,29 @@ func redactErr(err error, dsn string) string {
 		}
 	}
 	return msg
+}
+
+// textArray is a []string bound as one PostgreSQL text[] parameter (gorm
+// would spread a plain slice into a list of parameters).
+type textArray []string
+
+// Value writes the array's text form, every element quoted.
+func (a textArray) Value() (driver.Value, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, s := range a {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		for _, r := range s {
+			if r == '"' || r == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String(), nil
 }

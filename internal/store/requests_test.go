@@ -85,7 +85,7 @@ func TestClientSearchUsesItsIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := s.with(ctx).Model(&Client{}).
-		Where("public.portal_search_doc(name_norm, company_norm, email_norm) @@ to_tsquery('simple', public.portal_unaccent(?))", tsQuery([]string{"smi", "acme"})).
+		Where("search @@ public.portal_search_query(?)", textArray{"smi", "acme"}).
 		Where("id > ?", 0).Order("id").Limit(50)
 	if plan := explain(t, s, db); !strings.Contains(plan, "idx_clients_search") {
 		t.Fatalf("plan:\n%s", plan)
@@ -206,10 +206,11 @@ func TestMigration0003OnAnExistingDatabase(t *testing.T) {
 func explainPostgres(t *testing.T, s *Store, query string, vars []any) string {
 	t.Helper()
 	off := []string{"enable_seqscan", "enable_sort", "enable_bitmapscan"}
-	if strings.Contains(query, "portal_search_doc") {
+	if strings.Contains(query, "portal_search_query") {
 		// A GIN index is read by bitmap scans only, and its matches
-		// sorted by id: only the full scan is priced out.
-		off = []string{"enable_seqscan"}
+		// sorted by id; the walk in id order, which the planner rightly
+		// takes for a common word, is priced out with the full scan.
+		off = []string{"enable_seqscan", "enable_indexscan"}
 	}
 	var lines []string
 	err := s.db.Transaction(func(tx *gorm.DB) error {

@@ -70,22 +70,6 @@ func ftsMatch(words []string, status string) string {
 	return b.String()
 }
 
-// tsQuery is ftsMatch for PostgreSQL: every word a required prefix.
-// Words hold no quote or backslash (searchWords keeps letters, digits and
-// marks), so none is read as query syntax.
-func tsQuery(words []string) string {
-	var b strings.Builder
-	for i, w := range words {
-		if i > 0 {
-			b.WriteString(" & ")
-		}
-		b.WriteByte('\'')
-		b.WriteString(w)
-		b.WriteString("':*")
-	}
-	return b.String()
-}
-
 // searchClients is ListClients with a search: the full-text index is walked
 // in rowid (client ID) order from the cursor, each hit joined to its client
 // by primary key, and the walk stops after limit rows. The status filter is
@@ -112,8 +96,7 @@ func (s *Store) searchClients(ctx context.Context, q ClientQuery, limit int) ([]
 	var out []Client
 	var err error
 	if s.dialect == "postgres" {
-		db := s.with(ctx).Where("public.portal_search_doc(name_norm, company_norm, email_norm) @@ to_tsquery('simple', public.portal_unaccent(?))", tsQuery(words)).
-			Where("id > ?", after)
+		db := s.with(ctx).Where("search @@ public.portal_search_query(?)", textArray(words)).Where("id > ?", after)
 		if q.Status != "" {
 			db = db.Where("status = ?", q.Status)
 		}
