@@ -111,8 +111,8 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		// Columns by name, never "*": clients have a search column
 		// (migration 0002) that no model holds.
 		QueryFields: true,
-		Logger:         logger.Discard,
-		NowFunc:        func() time.Time { return time.Now().UTC() },
+		Logger:      logger.Discard,
+		NowFunc:     func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
 		_ = sqlDB.Close()
