@@ -49,6 +49,8 @@ func TestCheckTellsAHealthyPortalFromAnUnhealthyOne(t *testing.T) {
 	}{
 		{"no database", []string{"check", "--data", filepath.Join(t.TempDir(), "none")}, "database   FAIL no SQLite database at"},
 		{"unreachable PostgreSQL", []string{"check", "--db", "postgres://portal:secret@" + closed + "/portal", "--timeout", "2s"}, "database   FAIL"},
+		{"password as a parameter", []string{"check", "--db", "postgres://portal@" + closed + "/portal?password=secret&sslpassword=secret", "--timeout", "2s"}, "database   FAIL"},
+		{"bad pool setting", []string{"check", "--db", "postgres://portal:secret@" + closed + "/portal?pool_max_conns=many"}, "pool_max_conns"},
 		{"closed SSH port", append([]string{"check", "--ssh", closed}, ps.dbArgs(t)...), "ssh        FAIL"},
 		{"bad timeout", []string{"check", "--timeout", "0s"}, "--timeout: must be more than 0"},
 	} {
@@ -57,6 +59,10 @@ func TestCheckTellsAHealthyPortalFromAnUnhealthyOne(t *testing.T) {
 			if code != 1 || !strings.Contains(out+errOut, tt.want) {
 				t.Fatalf("exit %d, want 1 and %q:\n%s%s", code, tt.want, out, errOut)
 			}
+			if strings.Contains(out+errOut, "secret") {
+				t.Errorf("the password of the URL was shown:\n%s%s", out, errOut)
+			}
+			out, errOut, _ = runCLI(t, nil, append(tt.args, "--json")...)
 			if strings.Contains(out+errOut, "secret") {
 				t.Errorf("the password of the URL was shown:\n%s%s", out, errOut)
 			}

@@ -125,22 +125,52 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	return &Store{db: db, dialect: "postgres", retries: new(atomic.Uint64)}, nil
 }
 
-// redactURL is dsn without its password, for messages and logs.
+// secretParams are the URL parameters pgx reads secrets from.
+var secretParams = []string{"password", "sslpassword"}
+
+// urlSecrets are the secrets a postgres URL holds: its password, in the
+// user part or as a parameter.
+func urlSecrets(dsn string) []string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		out = append(out, pw, url.PathEscape(pw), url.QueryEscape(pw))
+	}
+	for _, k := range secretParams {
+		for _, v := range u.Query()[k] {
+			if v != "" {
+				out = append(out, v, url.QueryEscape(v))
+			}
+		}
+	}
+	return out
+}
+
+// redactURL is dsn without its secrets, for messages and logs.
 func redactURL(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "(a postgres URL that does not parse)"
 	}
+	q := u.Query()
+	for _, k := range secretParams {
+		if q.Has(k) {
+			q.Set(k, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
 	return u.Redacted()
 }
 
-// redactErr is err's text with the password of dsn masked.
+// redactErr is err's text with the secrets of dsn masked: pgx quotes the
+// URL in some of its errors.
 func redactErr(err error, dsn string) string {
 	msg := err.Error()
-	if u, perr := url.Parse(dsn); perr == nil && u.User != nil {
-		if pw, ok := u.User.Password(); ok && pw != "" {
-			msg = strings.ReplaceAll(msg, pw, "xxxxx")
-		}
+	for _, secret := range urlSecrets(dsn) {
+		msg = strings.ReplaceAll(msg, secret, "xxxxx")
 	}
 	return msg
 }
