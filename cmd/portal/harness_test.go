@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -78,7 +79,9 @@ func startPortal(t testing.TB, args ...string) *portalServer {
 	cfg := config.Bind(fs, func(string) string { return "" })
 	all := []string{"--listen", "127.0.0.1:0", "--data", ps.dataDir, "--host-keys", ps.keyDir,
 		"--initial-admin-key", adminLine, "--public-addr", "127.0.0.1:2222"}
-	if dbtest.Backend() == dbtest.Postgres {
+	if i := slices.Index(args, "--db"); i >= 0 && i+1 < len(args) {
+		ps.db = args[i+1] // the test's own database
+	} else if dbtest.Backend() == dbtest.Postgres {
 		ps.db = dbtest.DSN(t)
 		all = append(all, "--db", ps.db)
 	}

@@ -2,6 +2,8 @@ package dbtest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -20,11 +22,12 @@ import (
 // data in a temporary directory. It trades durability for speed (no fsync):
 // it lives as long as one test binary.
 type Server struct {
-	URL     string // the "postgres" database, as the superuser "postgres"
-	Version string
-	dir     string
-	cmd     *exec.Cmd
-	exited  chan struct{}
+	URL      string // the "postgres" database, as the superuser "postgres"
+	Version  string
+	password string
+	dir      string
+	cmd      *exec.Cmd
+	exited   chan struct{}
 }
 
 // StartServer runs initdb and postgres. initdb refuses to run as root, so
@@ -44,9 +47,10 @@ func StartServer() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	removeStale()
 	// Under the shared temporary directory, not a test's: the server's
 	// user must be able to reach it.
-	dir, err := os.MkdirTemp("", "portal-pg-")
+	dir, err := os.MkdirTemp("", tempPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -57,8 +61,26 @@ func StartServer() (*Server, error) {
 			return nil, err
 		}
 	}
+	// A password, not trust: the server listens on 127.0.0.1, where any
+	// local user could otherwise connect as its superuser.
+	var pw [16]byte
+	_, _ = rand.Read(pw[:])
+	s.password = hex.EncodeToString(pw[:])
+	pwFile := filepath.Join(dir, "pwfile")
+	if err := os.WriteFile(pwFile, []byte(s.password+"\n"), 0o600); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	if cred != nil {
+		if err := os.Chown(pwFile, int(cred.Uid), int(cred.Gid)); err != nil {
+			s.Stop()
+			return nil, err
+		}
+	}
 	data := filepath.Join(dir, "data")
-	out, err := command(cred, initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync").CombinedOutput()
+	out, err := command(cred, initdb, "-D", data, "-U", "postgres", "--auth=scram-sha-256", "--pwfile="+pwFile,
+		"-E", "UTF8", "--locale=C", "--no-sync").CombinedOutput()
+	_ = os.Remove(pwFile)
 	if err != nil {
 		s.Stop()
 		return nil, fmt.Errorf("initdb: %v: %s", err, lastLines(string(out), 5))
@@ -106,7 +128,7 @@ func (s *Server) start(cred *syscall.Credential, postgres, data string, port int
 	}
 	s.cmd, s.exited = cmd, make(chan struct{})
 	go func() { _ = cmd.Wait(); close(s.exited) }()
-	s.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+	s.URL = fmt.Sprintf("postgres://postgres:%s@127.0.0.1:%d/postgres?sslmode=disable", s.password, port)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
@@ -156,6 +178,30 @@ func (s *Server) kill() {
 func (s *Server) Stop() {
 	s.kill()
 	_ = os.RemoveAll(s.dir)
+}
+
+// tempPrefix names the servers' directories in the temporary directory.
+const tempPrefix = "portal-pg-"
+
+// removeStale removes the directories of servers whose test binary was
+// killed: its server went with it (Pdeathsig), its files stayed. A server
+// still running has its postmaster.pid naming a live process.
+func removeStale() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempPrefix+"*"))
+	for _, dir := range dirs {
+		info, err := os.Stat(dir)
+		if err != nil || time.Since(info.ModTime()) < time.Minute {
+			continue // maybe a server another binary is starting now
+		}
+		pidFile, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid"))
+		if err == nil {
+			first, _, _ := strings.Cut(string(pidFile), "\n")
+			if pid, err := strconv.Atoi(strings.TrimSpace(first)); err == nil && syscall.Kill(pid, 0) == nil {
+				continue
+			}
+		}
+		_ = os.RemoveAll(dir)
+	}
 }
 
 // findBinary looks for a PostgreSQL program in $PORTAL_TEST_PG_BIN when
