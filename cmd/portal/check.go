@@ -15,13 +15,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clientportal/portal/internal/config"
+	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
-
-// checkInstanceAlive is how recently an instance must have beaten to be
-// listed as alive (it beats every 2 s).
-const checkInstanceAlive = 10 * time.Second
 
 // checkReport is what `portal check` found, as --json prints it.
 type checkReport struct {
@@ -118,7 +115,7 @@ func checkDatabase(ctx context.Context, r *checkReport, dsn string, timeout time
 		return
 	}
 	defer st.Close()
-	h, err := st.Health(ctx, time.Now().UTC().Add(-checkInstanceAlive))
+	h, err := st.Health(ctx, portal.InstanceGoneAfter)
 	if err != nil {
 		r.Database.Detail = text.Sanitize(err.Error())
 		return

@@ -126,6 +126,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	}
 	stopBackground()
 	wg.Wait()
+	// After the worker: a message it was still sending must not be handed
+	// to another instance.
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	svc.StopInstance(stopCtx)
+	cancel()
 	if errors.Is(err, ssh.ErrServerClosed) {
 		err = nil
 	}

@@ -38,7 +38,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{PasswordHash: &hash}); err != nil {
 			return err
 		}
-		if err := s.tellSessionEnd(ctx, tx, c.ID, a.SessionID); err != nil {
+		if err := s.tellSessionEnd(ctx, tx, c.ID, a.SessionID, credentialOf(hash)); err != nil {
 			return err
 		}
 		if err := s.queueMail(ctx, tx, MailPasswordSet, c, c.Name, now.Format(mailTimeLayout), a.sourceHost()); err != nil {
@@ -49,7 +49,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 	if err != nil {
 		return fmt.Errorf("change password: %w", err)
 	}
-	s.sessions.End(c.ID, a.SessionID)
+	s.sessions.End(c.ID, a.SessionID, credentialOf(hash))
 	return nil
 }
 

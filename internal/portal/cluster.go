@@ -15,10 +15,17 @@ import (
 const (
 	sessionEndPoll    = time.Second      // how soon an end told by another instance is acted on
 	heartbeatInterval = 2 * time.Second  // how often an instance says it is alive
-	instanceGoneAfter = 10 * time.Second // silence after which its leased mail is handed back
+	heartbeatTimeout  = 5 * time.Second  // how long one heartbeat may wait for the database
 	sessionEndsKept   = 10 * time.Minute // long past the slowest poll
 	instancesKept     = 24 * time.Hour   // how long a gone instance is remembered
 )
+
+// InstanceGoneAfter is the silence after which an instance is taken for
+// gone: its leased mail is handed to the others (which may then send a
+// message it was sending), and its sessions leave the counts. Fifteen
+// missed heartbeats: long past a database merely slow for a while, short
+// enough that a crash delays a confirmed mail by half a minute at most.
+const InstanceGoneAfter = 30 * time.Second
 
 // newInstanceID names this process among the instances sharing the
 // database: the host name, for operators, and random bytes, since one
@@ -46,11 +53,18 @@ func newInstanceID() string {
 // database.
 func (s *Service) Instance() string { return s.instance }
 
-// tellSessionEnd asks the other instances, in tx, to end the client's
-// live sessions but except within a second. The caller ends this
-// instance's own once tx commits (s.sessions.End).
-func (s *Service) tellSessionEnd(ctx context.Context, tx *store.Store, clientID uint64, except string) error {
-	return tx.AddSessionEnd(ctx, &store.SessionEnd{ClientID: clientID, ExceptSession: except, Origin: s.instance, At: s.clock()})
+// tellSessionEnd asks the other instances, in tx, to end within a second
+// the client's live sessions but except and, when keep is set, those
+// logged in with that credential (see Sessions.End). The caller ends this
+// instance's own once tx commits.
+func (s *Service) tellSessionEnd(ctx context.Context, tx *store.Store, clientID uint64, except, keep string) error {
+	return tx.AddSessionEnd(ctx, &store.SessionEnd{ClientID: clientID, ExceptSession: except, KeepCredential: keep, Origin: s.instance, At: s.clock()})
+}
+
+// BindSession records that the SSH session id is client c's, logged in
+// just now; end ends it. See Sessions.Bind.
+func (s *Service) BindSession(ctx context.Context, c *store.Client, id string, end func()) {
+	s.sessions.Bind(ctx, c, id, end)
 }
 
 // StartInstance records this instance among those sharing the database,
@@ -59,7 +73,7 @@ func (s *Service) tellSessionEnd(ctx context.Context, tx *store.Store, clientID 
 // before this one are gone at once, so the mail a killed server was
 // sending goes out now.
 func (s *Service) StartInstance(ctx context.Context) error {
-	if err := s.store.StartInstance(ctx, s.instance, s.clock()); err != nil {
+	if err := s.store.StartInstance(ctx, s.instance); err != nil {
 		return err
 	}
 	// Ends recorded from now on are this instance's to act on, even those
@@ -75,24 +89,21 @@ func (s *Service) StartInstance(ctx context.Context) error {
 
 // RunInstance keeps this instance in step with the others sharing the
 // database until ctx ends: it ends the sessions other instances ask to
-// end, says every few seconds that it is alive, and hands back the mail
-// leased by instances that went silent (died mid-send). When ctx ends it
-// signs the instance off, handing back the mail it still holds.
-// Call StartInstance first.
+// end, and, on a loop of its own so that nothing else delays it, says
+// every two seconds that it is alive and hands back the mail leased by
+// instances gone silent. Call StartInstance first, and StopInstance once
+// it and the mail worker have returned.
 func (s *Service) RunInstance(ctx context.Context) {
-	last := s.sessionEndsRead.Load()
-	defer func() {
-		// The server's context is over: a short one of its own, so a
-		// clean stop hands its mail back at once.
-		stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := s.store.StopInstance(stop, s.instance); err != nil {
-			s.log.Warn("instance: could not sign off; its mail is handed back when it is seen gone", "err", err)
-		}
+	beats := make(chan struct{})
+	go func() {
+		defer close(beats)
+		s.beat(ctx)
 	}()
+	defer func() { <-beats }()
+	last := s.sessionEndsRead.Load()
 	poll := time.NewTicker(sessionEndPoll)
 	defer poll.Stop()
-	lastBeat, lastPrune := s.clock(), s.clock()
+	lastPrune := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -100,20 +111,43 @@ func (s *Service) RunInstance(ctx context.Context) {
 		case <-poll.C:
 		}
 		last = s.applySessionEnds(ctx, last)
-		now := s.clock()
-		if now.Sub(lastBeat) >= heartbeatInterval {
-			lastBeat = now
-			if err := s.store.Heartbeat(ctx, s.instance, now); err != nil {
-				s.log.Warn("instance: heartbeat failed", "err", err)
-			}
-			s.sweepGoneInstances(ctx)
-		}
-		if now.Sub(lastPrune) >= time.Minute {
-			lastPrune = now
-			if err := s.store.PruneSessionEnds(ctx, now.Add(-sessionEndsKept)); err != nil {
+		if time.Since(lastPrune) >= time.Minute {
+			lastPrune = time.Now()
+			if err := s.store.PruneSessionEnds(ctx, s.clock().Add(-sessionEndsKept)); err != nil && ctx.Err() == nil {
 				s.log.Warn("instance: could not prune session ends", "err", err)
 			}
 		}
+	}
+}
+
+// beat says every two seconds that this instance is alive, each time
+// within heartbeatTimeout, and sweeps up after gone instances, until ctx
+// ends.
+func (s *Service) beat(ctx context.Context) {
+	t := time.NewTicker(heartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		beatCtx, cancel := context.WithTimeout(ctx, heartbeatTimeout)
+		if err := s.store.Heartbeat(beatCtx, s.instance); err != nil && ctx.Err() == nil {
+			s.log.Warn("instance: heartbeat failed", "err", err)
+		}
+		s.sweepGoneInstances(beatCtx)
+		cancel()
+	}
+}
+
+// StopInstance signs this instance off at a clean shutdown, handing back
+// the mail it still holds and forgetting its live sessions. Call it once
+// RunInstance and the mail worker have returned: a message the worker was
+// still sending must not go to another instance.
+func (s *Service) StopInstance(ctx context.Context) {
+	if err := s.store.StopInstance(ctx, s.instance); err != nil {
+		s.log.Warn("instance: could not sign off; its mail is handed back when it is seen gone", "err", err)
 	}
 }
 
@@ -133,7 +167,7 @@ func (s *Service) applySessionEnds(ctx context.Context, last uint64) uint64 {
 			if e.Origin == s.instance {
 				continue // ended here when it was recorded
 			}
-			if n := s.sessions.EndBefore(e.ClientID, e.ExceptSession, e.At); n > 0 {
+			if n := s.sessions.End(e.ClientID, e.ExceptSession, e.KeepCredential); n > 0 {
 				s.log.Info("sessions ended by another instance", "client_id", e.ClientID, "ended", n, "by", e.Origin)
 			}
 		}
@@ -144,8 +178,7 @@ func (s *Service) applySessionEnds(ctx context.Context, last uint64) uint64 {
 }
 
 func (s *Service) sweepGoneInstances(ctx context.Context) {
-	now := s.clock()
-	n, err := s.store.SweepGoneInstances(ctx, now.Add(-instanceGoneAfter), now.Add(-instancesKept))
+	n, err := s.store.SweepGoneInstances(ctx, InstanceGoneAfter, instancesKept)
 	switch {
 	case err != nil && ctx.Err() == nil:
 		s.log.Warn("instance: could not clear up after gone instances", "err", err)
@@ -157,7 +190,7 @@ func (s *Service) sweepGoneInstances(ctx context.Context) {
 
 // liveSessions counts the client's live sessions on every instance.
 func (s *Service) liveSessions(ctx context.Context, clientID uint64) (int, error) {
-	return s.store.CountLiveSessions(ctx, clientID, s.clock().Add(-instanceGoneAfter))
+	return s.store.CountLiveSessions(ctx, clientID, InstanceGoneAfter)
 }
 
 // sessionRecorder keeps the database's list of live sessions for the

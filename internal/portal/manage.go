@@ -124,7 +124,7 @@ func (s *Service) DisableClient(ctx context.Context, a Actor, email string) erro
 		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{Status: &disabled}); err != nil {
 			return err
 		}
-		if err := s.tellSessionEnd(ctx, tx, c.ID, ""); err != nil {
+		if err := s.tellSessionEnd(ctx, tx, c.ID, "", ""); err != nil {
 			return err
 		}
 		if err := tx.RevokeOpenInvitations(ctx, c.ID, s.clock()); err != nil {
@@ -135,7 +135,7 @@ func (s *Service) DisableClient(ctx context.Context, a Actor, email string) erro
 	if err != nil {
 		return fmt.Errorf("disable client %q: %w", email, err)
 	}
-	s.sessions.End(id, "")
+	s.sessions.End(id, "", "")
 	return nil
 }
 
@@ -192,14 +192,14 @@ func (s *Service) EndSessions(ctx context.Context, a Actor, email string) (int, 
 		return 0, fmt.Errorf("end sessions of %q: %w", email, err)
 	}
 	if err := s.tx(ctx, func(tx *store.Store) error {
-		if err := s.tellSessionEnd(ctx, tx, c.ID, ""); err != nil {
+		if err := s.tellSessionEnd(ctx, tx, c.ID, "", ""); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, "client.end_sessions", c.EmailNorm, fmt.Sprintf("sessions ended: %d", live))
 	}); err != nil {
 		return 0, fmt.Errorf("end sessions of %q: %w", email, err)
 	}
-	s.sessions.End(c.ID, "")
+	s.sessions.End(c.ID, "", "")
 	return live, nil
 }
 

@@ -144,7 +144,7 @@ func TestDisableEndsSessionsAndEnableReinvites(t *testing.T) {
 	ended := false
 	sessCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	env.Service.Sessions().Bind(sessCtx, ann.ID, "s1", func() { ended = true })
+	env.BindSession(t, sessCtx, ann, "s1", func() { ended = true })
 	if err := env.Service.DisableClient(ctx, env.Admin(), "ann@x.com"); err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func (q outboxQueue) MarkSent(ctx context.Context, id uint64, at time.Time) erro
 }
 
 func (q outboxQueue) MarkFailed(ctx context.Context, id uint64, attempts int, next time.Time, lastErr string) error {
-	return q.st.MarkMailFailed(ctx, id, attempts, next, lastErr)
+	return q.st.MarkMailFailed(ctx, q.owner, id, attempts, next, lastErr)
 }
 
 // Maintain forgets what is no longer needed (old per-address counters).

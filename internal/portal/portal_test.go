@@ -329,7 +329,7 @@ func TestResetEndsSessionsAndMailsNotice(t *testing.T) {
 	ended := make(chan string, 2)
 	sessCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	env.Service.Sessions().Bind(sessCtx, ann.ID, "laptop", func() { ended <- "laptop" })
+	env.BindSession(t, sessCtx, ann, "laptop", func() { ended <- "laptop" })
 	// Unknown email: the same answer, no mail.
 	if err := env.Service.RequestReset(ctx, guest("1.1.1.1:1"), "nobody@x.com"); err != nil {
 		t.Fatal(err)

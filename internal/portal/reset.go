@@ -85,7 +85,7 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, passw
 		if err := tx.RevokeOpenInvitations(ctx, c.ID, now); err != nil {
 			return err
 		}
-		if err := s.tellSessionEnd(ctx, tx, c.ID, a.SessionID); err != nil {
+		if err := s.tellSessionEnd(ctx, tx, c.ID, a.SessionID, credentialOf(hash)); err != nil {
 			return err
 		}
 		if err := s.queueMail(ctx, tx, MailPasswordReset, c.Client, c.Name, now.Format(mailTimeLayout), a.sourceHost()); err != nil {
@@ -96,7 +96,7 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, passw
 	if err != nil {
 		return nil, fmt.Errorf("reset password: %w", err)
 	}
-	ended := s.sessions.End(c.ID, a.SessionID)
+	ended := s.sessions.End(c.ID, a.SessionID, credentialOf(hash))
 	s.log.Info("password reset", "client", c.EmailNorm, "sessions_ended", ended)
 	c.Status, c.PasswordHash, c.LastLoginAt, c.FailedLogins, c.LockedUntil = store.StatusActive, hash, &now, 0, nil
 	return c.Client, nil

@@ -2,8 +2,12 @@ package portal
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"sync"
 	"time"
+
+	"github.com/clientportal/portal/internal/store"
 )
 
 // Sessions tracks which live SSH sessions belong to which client, so that a
@@ -13,26 +17,24 @@ import (
 type Sessions struct {
 	mu   sync.Mutex
 	now  func() time.Time
-	rec  Recorder
 	byID map[string]boundSession
+	rec  *recordQueue
 }
 
 // Recorder keeps the database's list of live sessions in step with a
-// Sessions. Its calls must not fail the session: they log what fails.
+// Sessions. Its calls are made one at a time, in order, off the caller's
+// path; they log what fails rather than fail the session.
 type Recorder interface {
 	SessionBound(id string, clientID uint64, at time.Time)
 	SessionGone(id string)
 }
 
-type noRecorder struct{}
-
-func (noRecorder) SessionBound(string, uint64, time.Time) {}
-func (noRecorder) SessionGone(string)                     {}
-
 type boundSession struct {
 	clientID uint64
-	at       time.Time // when it was bound
-	end      func()
+	// credential names the password the session logged in with (see
+	// Credential): a password change ends the sessions of other ones.
+	credential string
+	end        func()
 	// forget stops the AfterFunc that unbinds the session when its context
 	// ends, so binding again does not pile them up.
 	forget func() bool
@@ -41,68 +43,66 @@ type boundSession struct {
 // NewSessions makes an empty registry whose clock is now, telling rec
 // (when not nil) of each session bound and gone.
 func NewSessions(now func() time.Time, rec Recorder) *Sessions {
-	if rec == nil {
-		rec = noRecorder{}
-	}
-	return &Sessions{now: now, rec: rec, byID: map[string]boundSession{}}
+	return &Sessions{now: now, byID: map[string]boundSession{}, rec: &recordQueue{rec: rec}}
 }
 
-// Bind records that session id is client clientID's; end ends it. Binding
-// a session again replaces its earlier binding. The binding goes away by
-// itself when ctx (the SSH session's) ends.
-func (r *Sessions) Bind(ctx context.Context, clientID uint64, id string, end func()) {
-	at := r.now()
-	// Recorded before the binding can go: a session whose context ends
-	// at once is recorded, then forgotten, in that order.
-	r.rec.SessionBound(id, clientID, at)
+// Credential names the password a client logs in with, without revealing
+// anything of it: a session bound with one is kept by a password change
+// that leads to it, and ended by one that leads elsewhere.
+func Credential(c *store.Client) string { return credentialOf(c.PasswordHash) }
+
+func credentialOf(passwordHash string) string {
+	sum := sha256.Sum256([]byte(passwordHash))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Bind records that session id is client c's, logged in with c's current
+// password; end ends it. Binding a session again replaces its earlier
+// binding. The binding goes away by itself when ctx (the SSH session's)
+// ends.
+func (r *Sessions) Bind(ctx context.Context, c *store.Client, id string, end func()) {
+	clientID := c.ID
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if old, ok := r.byID[id]; ok {
 		old.forget()
 	}
+	// Queued before the AfterFunc can queue the session's removal.
+	r.rec.bound(id, clientID, r.now())
 	stop := context.AfterFunc(ctx, func() { r.Unbind(clientID, id) })
-	r.byID[id] = boundSession{clientID: clientID, at: at, end: end, forget: stop}
+	r.byID[id] = boundSession{clientID: clientID, credential: Credential(c), end: end, forget: stop}
 }
 
 // Unbind forgets session id of the client (after log out).
 func (r *Sessions) Unbind(clientID uint64, id string) {
 	r.mu.Lock()
-	b, ok := r.byID[id]
-	if ok && b.clientID == clientID {
+	defer r.mu.Unlock()
+	if b, ok := r.byID[id]; ok && b.clientID == clientID {
 		b.forget()
 		delete(r.byID, id)
-	}
-	r.mu.Unlock()
-	if ok && b.clientID == clientID {
-		r.rec.SessionGone(id)
+		r.rec.gone(id)
 	}
 }
 
-// End ends every live session of the client but the one named except, and
-// returns how many it ended.
-func (r *Sessions) End(clientID uint64, except string) int {
-	return r.EndBefore(clientID, except, time.Time{})
-}
-
-// EndBefore is End for the sessions bound before at (all of them when at
-// is zero): an end told by another instance must not end a session that
-// logged in afresh after it.
-func (r *Sessions) EndBefore(clientID uint64, except string, at time.Time) int {
+// End ends the client's live sessions but the one named except and, when
+// keep is not empty, those logged in with the credential keep (a session
+// begun with the new password after a change). It returns how many it
+// ended.
+func (r *Sessions) End(clientID uint64, except, keep string) int {
 	r.mu.Lock()
 	var ends []func()
-	var gone []string
 	for id, b := range r.byID {
-		if b.clientID == clientID && id != except && (at.IsZero() || b.at.Before(at)) {
-			ends = append(ends, b.end)
-			gone = append(gone, id)
-			b.forget()
-			delete(r.byID, id)
+		if b.clientID != clientID || id == except || (keep != "" && b.credential == keep) {
+			continue
 		}
+		ends = append(ends, b.end)
+		b.forget()
+		delete(r.byID, id)
+		r.rec.gone(id)
 	}
 	r.mu.Unlock()
 	// Called outside the lock: an end function may take time or re-enter.
-	for i, end := range ends {
-		r.rec.SessionGone(gone[i])
+	for _, end := range ends {
 		end()
 	}
 	return len(ends)
@@ -119,4 +119,50 @@ func (r *Sessions) Count(clientID uint64) int {
 		}
 	}
 	return n
+}
+
+// recordQueue hands a Recorder its calls in the order they were made, from
+// one goroutine that runs while there are calls waiting, so that neither a
+// log in nor the end of a session waits on the database.
+type recordQueue struct {
+	rec     Recorder
+	mu      sync.Mutex
+	ops     []func()
+	running bool
+}
+
+func (q *recordQueue) bound(id string, clientID uint64, at time.Time) {
+	q.push(func() { q.rec.SessionBound(id, clientID, at) })
+}
+
+func (q *recordQueue) gone(id string) {
+	q.push(func() { q.rec.SessionGone(id) })
+}
+
+func (q *recordQueue) push(op func()) {
+	if q.rec == nil {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.ops = append(q.ops, op)
+	if !q.running {
+		q.running = true
+		go q.drain()
+	}
+}
+
+func (q *recordQueue) drain() {
+	for {
+		q.mu.Lock()
+		if len(q.ops) == 0 {
+			q.running = false
+			q.mu.Unlock()
+			return
+		}
+		op := q.ops[0]
+		q.ops = q.ops[1:]
+		q.mu.Unlock()
+		op()
+	}
 }

@@ -7,54 +7,88 @@ import (
 	"time"
 )
 
+// silence makes instance id last heard from ago: as if it had stopped
+// beating then.
+func silence(t *testing.T, s *Store, id string, ago time.Duration) {
+	t.Helper()
+	now, err := s.clock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Model(&Instance{}).Where("id = ?", id).Update("seen_at", now.Add(-ago)).Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestOrphanedMailGoesBackOnlyFromGoneInstances: mail leased by an
 // instance that stopped beating is handed back; mail leased by a live one
-// is not; a clean stop hands back its own at once.
+// is not; a clean stop hands back its own at once; an instance long gone
+// is forgotten with its live sessions, and a silent one's sessions leave
+// the counts until it beats again.
 func TestOrphanedMailGoesBackOnlyFromGoneInstances(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
-	t0 := time.Now().UTC().Truncate(time.Second)
+	t0 := time.Now().UTC()
 	for _, to := range []string{"a@x.com", "b@x.com", "c@x.com"} {
 		if err := s.EnqueueMail(ctx, &OutboxMessage{Kind: "k", ToAddr: to, Subject: "s", Body: "b", CreatedAt: t0}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, id := range []string{"alive", "dead", "stopping"} {
-		if err := s.Heartbeat(ctx, id, t0); err != nil {
+		if err := s.Heartbeat(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := s.ClaimMail(ctx, id, t0, time.Hour, 1); err != nil || len(got) != 1 {
 			t.Fatalf("%s claims: %v %v", id, got, err)
 		}
-	}
-	later := t0.Add(30 * time.Second)
-	for _, id := range []string{"alive", "stopping"} {
-		if err := s.Heartbeat(ctx, id, later); err != nil {
+		if err := s.AddLiveSession(ctx, &LiveSession{ID: "session-on-" + id, ClientID: 7, Instance: id, StartedAt: t0}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	n, err := s.SweepGoneInstances(ctx, later.Add(-10*time.Second), t0.Add(-time.Hour))
+	if n, err := s.CountLiveSessions(ctx, 7, time.Minute); err != nil || n != 3 {
+		t.Fatalf("live sessions = %d, %v; want 3", n, err)
+	}
+	silence(t, s, "dead", 2*time.Minute)
+	n, err := s.SweepGoneInstances(ctx, time.Minute, time.Hour)
 	if err != nil || n != 1 {
 		t.Fatalf("released %d, %v; want the dead instance's 1", n, err)
 	}
-	got, err := s.ClaimMail(ctx, "alive", later, time.Hour, 10)
+	if n, err := s.CountLiveSessions(ctx, 7, time.Minute); err != nil || n != 2 {
+		t.Fatalf("live sessions with one instance silent = %d, %v; want 2", n, err)
+	}
+	got, err := s.ClaimMail(ctx, "alive", t0, time.Hour, 10)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("claimable after the release: %d, %v; want 1", len(got), err)
 	}
 	if err := s.StopInstance(ctx, "stopping"); err != nil {
 		t.Fatal(err)
 	}
-	got, err = s.ClaimMail(ctx, "alive", later, time.Hour, 10)
+	got, err = s.ClaimMail(ctx, "alive", t0, time.Hour, 10)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("claimable after a clean stop: %d, %v; want 1", len(got), err)
 	}
-	// Gone long enough, an instance is forgotten.
-	if _, err := s.SweepGoneInstances(ctx, later, later); err != nil {
+	if n, err := s.CountLiveSessions(ctx, 7, time.Minute); err != nil || n != 1 {
+		t.Fatalf("live sessions after a clean stop = %d, %v; want 1", n, err)
+	}
+	// The silent one beats again: its session counts again.
+	if err := s.Heartbeat(ctx, "dead"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.CountLiveSessions(ctx, 7, time.Minute); err != nil || n != 2 {
+		t.Fatalf("live sessions once it beats again = %d, %v; want 2", n, err)
+	}
+	// Gone long enough, an instance is forgotten, with its sessions.
+	silence(t, s, "dead", 2*time.Hour)
+	if _, err := s.SweepGoneInstances(ctx, time.Minute, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	var left []Instance
 	if err := s.db.Find(&left).Error; err != nil || len(left) != 1 || left[0].ID != "alive" {
 		t.Fatalf("instances left: %+v %v", left, err)
+	}
+	var sessions []LiveSession
+	if err := s.db.Find(&sessions).Error; err != nil || len(sessions) != 1 || sessions[0].Instance != "alive" {
+		t.Fatalf("live sessions left: %+v %v", sessions, err)
 	}
 }
 
@@ -68,16 +102,16 @@ func TestStartInstanceOnSQLiteForgetsTheDead(t *testing.T) {
 	if err := s.EnqueueMail(ctx, &OutboxMessage{Kind: "k", ToAddr: "a@x.com", Subject: "s", Body: "b", CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.StartInstance(ctx, "before", now); err != nil {
+	if err := s.StartInstance(ctx, "before"); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.ClaimMail(ctx, "before", now, time.Hour, 1); err != nil || len(got) != 1 {
 		t.Fatalf("claim: %v %v", got, err)
 	}
-	if err := s.StartInstance(ctx, "after", now.Add(time.Second)); err != nil {
+	if err := s.StartInstance(ctx, "after"); err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.SweepGoneInstances(ctx, now.Add(-time.Minute), now.Add(-time.Hour))
+	n, err := s.SweepGoneInstances(ctx, time.Minute, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,5 +163,52 @@ func TestSweepReadsOnlyLeasedMail(t *testing.T) {
 	plan := explain(t, s, s.with(ctx).Model(&OutboxMessage{}).Where(leasedByGone, alive))
 	if !strings.Contains(plan, "idx_outbox_leased") {
 		t.Fatalf("plan:\n%s", plan)
+	}
+}
+
+// TestStaleOwnerCannotUndoTheNewOne: an instance taken for gone that comes
+// back and records its failed attempt leaves alone the message another
+// instance now holds, or has sent.
+func TestStaleOwnerCannotUndoTheNewOne(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	if err := s.EnqueueMail(ctx, &OutboxMessage{Kind: "k", ToAddr: "a@x.com", Subject: "s", Body: "b", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"slow", "other"} {
+		if err := s.Heartbeat(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ClaimMail(ctx, "slow", now, time.Hour, 1)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("claim: %v %v", got, err)
+	}
+	silence(t, s, "slow", 2*time.Minute)
+	if n, err := s.SweepGoneInstances(ctx, time.Minute, time.Hour); err != nil || n != 1 {
+		t.Fatalf("sweep: %d %v", n, err)
+	}
+	if got, err := s.ClaimMail(ctx, "other", now, time.Hour, 1); err != nil || len(got) != 1 {
+		t.Fatalf("the other claims: %v %v", got, err)
+	}
+	if err := s.MarkMailFailed(ctx, "slow", got[0].ID, 5, time.Time{}, "550 gave up"); err != nil {
+		t.Fatal(err)
+	}
+	var m OutboxMessage
+	if err := s.db.First(&m, got[0].ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if m.State != MailQueued || m.LeaseOwner != "other" || m.Body != "b" || m.Attempts != 0 {
+		t.Fatalf("after the stale owner's failure: %+v", m)
+	}
+	if err := s.MarkMailSent(ctx, m.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkMailFailed(ctx, "slow", m.ID, 5, now.Add(time.Minute), "451 later"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.First(&m, m.ID).Error; err != nil || m.State != MailSent {
+		t.Fatalf("a sent mail marked failed by a stale owner: %+v %v", m, err)
 	}
 }

@@ -13,7 +13,7 @@ type Health struct {
 	// Pending names the migrations this build knows and the database has
 	// not had: an instance of this build would apply them at start.
 	Pending []string
-	// Instances are those seen since the time Health was asked about.
+	// Instances are those heard from lately.
 	Instances  []Instance
 	MailQueued int64
 	MailFailed int64
@@ -22,11 +22,11 @@ type Health struct {
 }
 
 // Health reads the database's state without changing it: which migrations
-// are pending, the instances seen since aliveSince, and the outbox.
-func (s *Store) Health(ctx context.Context, aliveSince time.Time) (*Health, error) {
+// are pending, the instances heard from within goneAfter, and the outbox.
+func (s *Store) Health(ctx context.Context, goneAfter time.Duration) (*Health, error) {
 	h := &Health{Dialect: s.dialect}
 	var applied []string
-	if s.db.Migrator().HasTable("migrations") {
+	if s.with(ctx).Migrator().HasTable("migrations") {
 		if err := s.with(ctx).Table("migrations").Pluck("id", &applied).Error; err != nil {
 			return nil, fmt.Errorf("read migrations: %w", err)
 		}
@@ -39,7 +39,11 @@ func (s *Store) Health(ctx context.Context, aliveSince time.Time) (*Health, erro
 	if len(h.Pending) > 0 {
 		return h, nil // the tables below may not be there yet
 	}
-	if err := s.with(ctx).Where("seen_at >= ?", aliveSince).Order("id").Find(&h.Instances).Error; err != nil {
+	now, err := s.clock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.with(ctx).Where("seen_at >= ?", now.Add(-goneAfter)).Order("id").Find(&h.Instances).Error; err != nil {
 		return nil, fmt.Errorf("read instances: %w", err)
 	}
 	q := s.with(ctx).Model(&OutboxMessage{})

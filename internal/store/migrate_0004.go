@@ -14,11 +14,12 @@ type v4Instance struct {
 	SeenAt    time.Time `gorm:"not null;index"`
 }
 type v4SessionEnd struct {
-	ID            uint64    `gorm:"primaryKey"`
-	ClientID      uint64    `gorm:"not null"`
-	ExceptSession string    `gorm:"size:128;not null;default:''"`
-	Origin        string    `gorm:"size:64;not null;default:''"`
-	At            time.Time `gorm:"not null;index"`
+	ID             uint64    `gorm:"primaryKey"`
+	ClientID       uint64    `gorm:"not null"`
+	ExceptSession  string    `gorm:"size:128;not null;default:''"`
+	KeepCredential string    `gorm:"size:32;not null;default:''"`
+	Origin         string    `gorm:"size:64;not null;default:''"`
+	At             time.Time `gorm:"not null;index"`
 }
 type v4LiveSession struct {
 	ID        string    `gorm:"primaryKey;size:128"`

@@ -200,14 +200,15 @@ type Instance struct {
 }
 
 // SessionEnd asks every instance but Origin (which ended its own at once)
-// to end the client's live sessions that began before At, but the one
-// named ExceptSession (migration 0004).
+// to end the client's live sessions but the one named ExceptSession and
+// those logged in with KeepCredential, when set (migration 0004).
 type SessionEnd struct {
-	ID            uint64    `gorm:"primaryKey"`
-	ClientID      uint64    `gorm:"not null"`
-	ExceptSession string    `gorm:"size:128;not null;default:''"`
-	Origin        string    `gorm:"size:64;not null;default:''"`
-	At            time.Time `gorm:"not null;index"`
+	ID             uint64    `gorm:"primaryKey"`
+	ClientID       uint64    `gorm:"not null"`
+	ExceptSession  string    `gorm:"size:128;not null;default:''"`
+	KeepCredential string    `gorm:"size:32;not null;default:''"`
+	Origin         string    `gorm:"size:64;not null;default:''"`
+	At             time.Time `gorm:"not null;index"`
 }
 
 // LiveSession is a client's live SSH session on an instance (migration

@@ -72,9 +72,12 @@ func (s *Store) MarkMailSent(ctx context.Context, id uint64, at time.Time) error
 	return nil
 }
 
-// MarkMailFailed records a failed attempt. A zero next means the failure is
-// permanent and the message is not tried again.
-func (s *Store) MarkMailFailed(ctx context.Context, id uint64, attempts int, next time.Time, lastErr string) error {
+// MarkMailFailed records a failed attempt of instance owner (whose lease
+// it was). A zero next means the failure is permanent and the message is
+// not tried again. When another instance holds the message by now (owner
+// was taken for gone, and its lease handed on), the record is left out:
+// the message is that instance's, whose own outcome counts.
+func (s *Store) MarkMailFailed(ctx context.Context, owner string, id uint64, attempts int, next time.Time, lastErr string) error {
 	cols := map[string]any{"attempts": attempts, "last_error": truncate(lastErr, 1000), "lease_until": nil, "lease_owner": ""}
 	if next.IsZero() {
 		cols["state"] = MailFailed
@@ -82,7 +85,9 @@ func (s *Store) MarkMailFailed(ctx context.Context, id uint64, attempts int, nex
 	} else {
 		cols["next_attempt_at"] = next
 	}
-	if err := s.with(ctx).Model(&OutboxMessage{}).Where("id = ?", id).Updates(cols).Error; err != nil {
+	err := s.with(ctx).Model(&OutboxMessage{}).Where("id = ? AND state = ? AND lease_owner IN (?, '')", id, MailQueued, owner).
+		Updates(cols).Error
+	if err != nil {
 		return fmt.Errorf("mark mail %d failed: %w", id, err)
 	}
 	return nil

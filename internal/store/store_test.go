@@ -316,7 +316,7 @@ func TestMigrateFromSeveralInstancesAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	h, err := s.Health(ctx, time.Now())
+	h, err := s.Health(ctx, time.Minute)
 	if err != nil || len(h.Pending) != 0 {
 		t.Fatalf("after migrating at once: pending %v, %v", h.Pending, err)
 	}

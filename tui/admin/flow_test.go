@@ -101,10 +101,10 @@ func TestResendDisableEnableEndSessions(t *testing.T) {
 
 	c := client(t, env, "ann@example.com")
 	var ended atomic.Int32
-	env.Service.Sessions().Bind(context.Background(), c.ID, "s1", func() { ended.Add(1) })
+	env.BindSession(t, context.Background(), c, "s1", func() { ended.Add(1) })
 	h.Press("x")
 	h.RequireView("ended: 1.")
-	env.Service.Sessions().Bind(context.Background(), c.ID, "s2", func() { ended.Add(1) })
+	env.BindSession(t, context.Background(), c, "s2", func() { ended.Add(1) })
 	h.Press("d")
 	h.RequireView("Disable ann@example.com and end their sessions? y/n")
 	h.Press("y")
@@ -336,7 +336,7 @@ func TestRoles(t *testing.T) {
 		{name: "end sessions", do: func(h *harness) {
 			// The client has one live session, bound as a log in binds it.
 			c := client(t, h.env, "ann@example.com")
-			h.env.Service.Sessions().Bind(context.Background(), c.ID, "ann-laptop", func() { h.ended++ })
+			h.env.BindSession(t, context.Background(), c, "ann-laptop", func() { h.ended++ })
 			h.Press("enter", "x")
 		}, admin: "ended: 1.",
 			changed: func(t *testing.T, h *harness) bool { return h.ended == 1 }},

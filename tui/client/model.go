@@ -285,7 +285,7 @@ func (m *Model) logIn(c *store.Client, notice string) tea.Cmd {
 	if end == nil {
 		end = func() {}
 	}
-	m.d.svc.Sessions().Bind(m.d.sess.Context, c.ID, m.d.sess.ID, end)
+	m.d.svc.BindSession(m.d.sess.Context, c, m.d.sess.ID, end)
 	var save tea.Cmd
 	switch {
 	case m.langSrc == langChosen || (c.Lang == "" && m.langSrc == langLocale):

@@ -200,3 +200,31 @@ func (e *Env) InvalidUTF8() string {
 	}
 	return "\xff\xfe"
 }
+
+// BindSession binds a live session of c as a log in does, and waits until
+// the database counts it (it hears of sessions a moment later).
+func (e *Env) BindSession(t testing.TB, ctx context.Context, c *store.Client, id string, end func()) {
+	t.Helper()
+	e.Service.BindSession(ctx, c, id, end)
+	e.WaitSessionsRecorded(t, c.ID)
+}
+
+// WaitSessionsRecorded waits until the database counts as many live
+// sessions of the client as this instance holds.
+func (e *Env) WaitSessionsRecorded(t testing.TB, clientID uint64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, err := e.Store.CountLiveSessions(context.Background(), clientID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := e.Service.Sessions().Count(clientID); n == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the database counts %d live sessions of client %d, this instance %d", n, clientID, e.Service.Sessions().Count(clientID))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -650,14 +650,14 @@ func TestOutboxList(t *testing.T) {
 		t.Fatal(err)
 	}
 	ivy := env.LastMail(t, "ivy@example.com", portal.MailInvitation)
-	if err := env.Store.MarkMailFailed(ctx, ivy.ID, 2, time.Time{}, "550 \x1b[31mno such user\u009b"); err != nil {
+	if err := env.Store.MarkMailFailed(ctx, "", ivy.ID, 2, time.Time{}, "550 \x1b[31mno such user\u009b"); err != nil {
 		t.Fatal(err)
 	}
 	if err := env.Service.ResendInvitation(ctx, env.Admin(), "ivy@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	retry := env.LastMail(t, "ivy@example.com", portal.MailInvitation)
-	if err := env.Store.MarkMailFailed(ctx, retry.ID, 1, sentAt, "451 try later"); err != nil {
+	if err := env.Store.MarkMailFailed(ctx, "", retry.ID, 1, sentAt, "451 try later"); err != nil {
 		t.Fatal(err)
 	}
 

@@ -213,7 +213,7 @@ func TestOutboxRetry(t *testing.T) {
 	ctx := context.Background()
 	m := env.LastMail(t, "ivy@example.com", portal.MailInvitation)
 	later := time.Now().Add(6 * time.Hour)
-	if err := env.Store.MarkMailFailed(ctx, m.ID, 3, later, "451 try later"); err != nil {
+	if err := env.Store.MarkMailFailed(ctx, "", m.ID, 3, later, "451 try later"); err != nil {
 		t.Fatal(err)
 	}
 	id := strconv.FormatUint(m.ID, 10)

@@ -73,7 +73,7 @@ func bindSession(t *testing.T, env *portaltest.Env, email string) *bool {
 	ended := new(bool)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	env.Service.Sessions().Bind(ctx, c.ID, "session-"+email, func() { *ended = true })
+	env.BindSession(t, ctx, c, "session-"+email, func() { *ended = true })
 	return ended
 }
 
@@ -160,7 +160,7 @@ func TestWritesPerRole(t *testing.T) {
 			func(t *testing.T, env *portaltest.Env) check {
 				m := env.LastMail(t, "ivy@example.com", portal.MailInvitation)
 				later := time.Now().Add(time.Hour)
-				if err := env.Store.MarkMailFailed(context.Background(), m.ID, 1, later, "451 try later"); err != nil {
+				if err := env.Store.MarkMailFailed(context.Background(), "", m.ID, 1, later, "451 try later"); err != nil {
 					t.Fatal(err)
 				}
 				return func() bool {
