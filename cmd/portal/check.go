@@ -98,8 +98,7 @@ func runCheck(ctx context.Context, dsn, sshAddr string, timeout time.Duration) *
 
 func checkDatabase(ctx context.Context, r *checkReport, dsn string, timeout time.Duration) {
 	r.Schema.Detail = "not checked"
-	isSQLite := !strings.Contains(dsn, "://")
-	if isSQLite {
+	if !store.IsPostgres(dsn) {
 		// Opening would create an empty database: a check must not.
 		if _, err := os.Stat(dsn); err != nil {
 			r.Database.Detail = fmt.Sprintf("no SQLite database at %s (a server creates it at its first start)", dsn)
@@ -126,6 +125,9 @@ func checkDatabase(ctx context.Context, r *checkReport, dsn string, timeout time
 		return
 	}
 	r.Schema = checkPart{OK: true, Detail: "up to date"}
+	if len(h.Unknown) > 0 {
+		r.Schema.Detail = fmt.Sprintf("up to date, and has migrations of a newer build: %s", text.Sanitize(strings.Join(h.Unknown, ", ")))
+	}
 	for _, in := range h.Instances {
 		r.Instances = append(r.Instances, text.Sanitize(in.ID))
 	}

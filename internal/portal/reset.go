@@ -73,6 +73,14 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, passw
 		} else if err != nil {
 			return err
 		}
+		// Again in the transaction: staff may have disabled the client
+		// while the password was being hashed, and the reset must not
+		// undo that.
+		if current, err := tx.ClientByID(ctx, c.ID); err != nil {
+			return err
+		} else if !canReset(current) {
+			return refuse(FieldCode, "error.code.wrong")
+		}
 		// The code proves the address: an invited or pending client
 		// becomes active, and an open invitation is no longer needed.
 		active, zero := store.StatusActive, 0

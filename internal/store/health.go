@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/go-gormigrate/gormigrate/v2"
 )
 
 // Health is what an operator or a load balancer checks of the database.
@@ -13,6 +15,10 @@ type Health struct {
 	// Pending names the migrations this build knows and the database has
 	// not had: an instance of this build would apply them at start.
 	Pending []string
+	// Unknown names the migrations the database has had and this build
+	// does not know: a newer build's. Migrations add, so an older
+	// instance still works beside a newer one during an upgrade.
+	Unknown []string
 	// Instances are those heard from lately.
 	Instances  []Instance
 	MailQueued int64
@@ -31,9 +37,15 @@ func (s *Store) Health(ctx context.Context, goneAfter time.Duration) (*Health, e
 			return nil, fmt.Errorf("read migrations: %w", err)
 		}
 	}
-	for _, m := range migrations() {
+	known := migrations()
+	for _, m := range known {
 		if !slices.Contains(applied, m.ID) {
 			h.Pending = append(h.Pending, m.ID)
+		}
+	}
+	for _, id := range applied {
+		if !slices.ContainsFunc(known, func(m *gormigrate.Migration) bool { return m.ID == id }) {
+			h.Unknown = append(h.Unknown, id)
 		}
 	}
 	if len(h.Pending) > 0 {

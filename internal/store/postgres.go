@@ -41,11 +41,13 @@ func DefaultPool() Pool {
 // Server-side limits set on every connection unless the URL sets them: no
 // statement may hold a connection and its locks for ever, and a transaction
 // left open by a stuck caller is ended by the server.
-var defaultRuntimeParams = map[string]string{
-	"application_name":                    "portal",
-	"statement_timeout":                   "30s",
-	"lock_timeout":                        "10s",
-	"idle_in_transaction_session_timeout": "60s",
+func defaultRuntimeParams() map[string]string {
+	return map[string]string{
+		"application_name":                    "portal",
+		"statement_timeout":                   "30s",
+		"lock_timeout":                        "10s",
+		"idle_in_transaction_session_timeout": "60s",
+	}
 }
 
 // parsePostgresURL splits the portal's own pool settings (pool_max_conns,
@@ -87,7 +89,7 @@ func parsePostgresURL(dsn string) (*pgx.ConnConfig, Pool, error) {
 	if err != nil {
 		return nil, pool, err
 	}
-	for k, v := range defaultRuntimeParams {
+	for k, v := range defaultRuntimeParams() {
 		if _, ok := cfg.RuntimeParams[k]; !ok {
 			cfg.RuntimeParams[k] = v
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -345,11 +346,15 @@ func appendJSONString(b []byte, s string) []byte {
 // translate maps a driver error to gorm's (a unique violation to
 // gorm.ErrDuplicatedKey), as gorm does for its own statements.
 func (s *Store) translate(err error) error {
-	if t, ok := s.db.Dialector.(gorm.ErrorTranslator); ok {
-		// PostgreSQL's translation wraps the driver's error too: only
-		// an unchanged error means nothing was translated.
-		if te := t.Translate(err); te != nil && te != err {
-
+	t, ok := s.db.Dialector.(gorm.ErrorTranslator)
+	if !ok {
+		return err
+	}
+	// PostgreSQL's translation wraps the driver's error too, so asking
+	// whether it is err says nothing: ask whether it is one of gorm's.
+	te := t.Translate(err)
+	for _, known := range []error{gorm.ErrDuplicatedKey, gorm.ErrForeignKeyViolated, gorm.ErrCheckConstraintViolated} {
+		if errors.Is(te, known) {
 			return te
 		}
 	}

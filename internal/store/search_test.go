@@ -225,8 +225,9 @@ func TestCreateClientsStoresWhatCreateClientDoes(t *testing.T) {
 	}
 }
 
-// TestSearchOtherScripts: words with combining marks (Devanagari, Tamil)
-// and CJK are found like any other, and hostile query syntax is only text.
+// TestSearchOtherScripts: words with combining marks (Devanagari, Tamil),
+// CJK and letters that lose their accents as an apostrophe are found like
+// any other, and hostile query syntax is only text.
 func TestSearchOtherScripts(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
@@ -235,6 +236,8 @@ func TestSearchOtherScripts(t *testing.T) {
 		{Email: "priya@x.in", Name: "प्रिया शर्मा", Status: StatusActive},
 		{Email: "kumar@x.in", Name: "குமார் தமிழ்", Status: StatusActive},
 		{Email: "yamada@x.jp", Name: "山田 太郎", Company: "東京法律", Status: StatusActive},
+		// Letters that unaccent makes an apostrophe of.
+		{Email: "obrien@x.ie", Name: "Seán Oʼbrien", Company: "ŉa Co", Status: StatusActive},
 	} {
 		c.CreatedAt, c.UpdatedAt = now, now
 		if err := s.CreateClient(ctx, &c); err != nil {
@@ -249,6 +252,10 @@ func TestSearchOtherScripts(t *testing.T) {
 		{"शर", []string{"priya@x.in"}},
 		{"தமிழ்", []string{"kumar@x.in"}},
 		{"山田", []string{"yamada@x.jp"}},
+		{"Oʼbrien", []string{"obrien@x.ie"}},
+		{"oʼbr", []string{"obrien@x.ie"}},
+		{"sean", []string{"obrien@x.ie"}},
+		{"ŉa", []string{"obrien@x.ie"}},
 		{`"NEAR(a b) OR * ^x :`, nil},
 		{"a b c d e f g h", nil},
 	}

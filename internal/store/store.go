@@ -45,10 +45,15 @@ type Store struct {
 // The SQLite file's directory is created if missing. Migrations are not run;
 // call Migrate.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if IsPostgres(dsn) {
 		return openPostgres(ctx, dsn)
 	}
 	return openSQLite(ctx, dsn)
+}
+
+// IsPostgres tells a PostgreSQL URL from a SQLite path.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 func openSQLite(ctx context.Context, path string) (*Store, error) {
