@@ -212,3 +212,42 @@ func TestStaleOwnerCannotUndoTheNewOne(t *testing.T) {
 		t.Fatalf("a sent mail marked failed by a stale owner: %+v %v", m, err)
 	}
 }
+
+// TestSessionEndsBecomeVisibleInOrder: while one transaction that ended
+// sessions is still open, a later one cannot commit its end first; a
+// reader going by ID would otherwise move past the earlier one for good.
+func TestSessionEndsBecomeVisibleInOrder(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	firstAdded := make(chan struct{})
+	commitFirst := make(chan struct{})
+	firstDone := make(chan error, 1)
+	go func() {
+		firstDone <- s.Tx(ctx, func(tx *Store) error {
+			if err := tx.AddSessionEnd(ctx, &SessionEnd{ClientID: 1, At: time.Now().UTC()}); err != nil {
+				return err
+			}
+			close(firstAdded)
+			<-commitFirst
+			return nil
+		})
+	}()
+	<-firstAdded
+	secondDone := make(chan error, 1)
+	go func() { secondDone <- s.AddSessionEnd(ctx, &SessionEnd{ClientID: 2, At: time.Now().UTC()}) }()
+	time.Sleep(300 * time.Millisecond)
+	if ends, err := s.SessionEndsAfter(ctx, 0, 10); err != nil || len(ends) != 0 {
+		t.Fatalf("while the first end is uncommitted a reader sees %+v (%v); a later end committed first", ends, err)
+	}
+	close(commitFirst)
+	if err := <-firstDone; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-secondDone; err != nil {
+		t.Fatal(err)
+	}
+	ends, err := s.SessionEndsAfter(ctx, 0, 10)
+	if err != nil || len(ends) != 2 || ends[0].ClientID != 1 || ends[1].ClientID != 2 {
+		t.Fatalf("ends: %+v %v; want client 1's, then client 2's", ends, err)
+	}
+}
