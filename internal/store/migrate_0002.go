@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
@@ -107,10 +106,12 @@ var sqliteSearchDown = []string{
 	`DROP INDEX IF EXISTS idx_clients_status_email`,
 }
 
-// searchPunctuation is every ASCII punctuation character, and a few common
-// others, each made a space before PostgreSQL's parser reads a client's
-// words (see migration0002).
-const searchPunctuation = `!"#$%&'()*+,-./:;<=>?@[\]^_{|}~` + "`" + "‘’“”«»–—…·"
+// searchPunctuation matches every ASCII punctuation character, and a few
+// common others, each made a space before PostgreSQL's parser reads a
+// client's words (see migration0002). A regular expression, not
+// translate(), which walks its list of characters for each character of
+// the text: six times slower, and a third of the cost of a bulk insert.
+const searchPunctuation = "[!-/:-@[-`{-~‘’“”«»–—…·]"
 
 var postgresSearchUp = []string{
 	// unaccent is a trusted extension (PostgreSQL 13 on): the database's
@@ -121,6 +122,14 @@ var postgresSearchUp = []string{
 	`CREATE FUNCTION portal_unaccent(text) RETURNS text
 		LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 		RETURN public.unaccent('public.unaccent'::regdictionary, $1)`,
+	// The text a client's document and a search's words are both read
+	// from: diacritics dropped, then ASCII punctuation (and what unaccent
+	// may make of a letter: an apostrophe, say) made spaces, so that the
+	// text search parser sees no e-mail addresses, host names or paths,
+	// only words.
+	`CREATE FUNCTION portal_search_text(t text) RETURNS text
+		LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+		RETURN regexp_replace(public.portal_unaccent(t), '` + searchPunctuation + `', ' ', 'g')`,
 	// A client's words as lexemes, and as FTS5's prefix indexes do, the
 	// first 1, 2 and 3 characters of each marked with a "~" (which no
 	// word holds: it is punctuation): a search for "sm" is then one
@@ -129,9 +138,8 @@ var postgresSearchUp = []string{
 		LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 		AS $$
 		DECLARE
-			words text[] := tsvector_to_array(to_tsvector('simple'::regconfig, public.portal_unaccent(translate(
-				coalesce(name, '') || ' ' || coalesce(company, '') || ' ' || coalesce(email, ''),
-				'` + strings.ReplaceAll(searchPunctuation, "'", "''") + `', '` + strings.Repeat(" ", len([]rune(searchPunctuation))) + `'))));
+			words text[] := tsvector_to_array(to_tsvector('simple'::regconfig,
+				public.portal_search_text(coalesce(name, '') || ' ' || coalesce(company, '') || ' ' || coalesce(email, ''))));
 			lexemes text[] := words;
 			w text;
 		BEGIN
@@ -142,16 +150,17 @@ var postgresSearchUp = []string{
 			END LOOP;
 			RETURN array_to_tsvector(lexemes);
 		END $$`,
-	// The query for searchWords' words: a word of up to 3 characters is
-	// its prefix lexeme, a longer one a prefix match; all required.
-	// Quotes and backslashes that unaccent could bring are dropped, so
-	// each word stays one quoted lexeme. IMMUTABLE: with the words given,
-	// the planner computes it once and reads its statistics.
+	// The query for searchWords' words, read by the same parser as the
+	// documents: a lexeme of up to 3 characters is its prefix lexeme, a
+	// longer one a prefix match; all required. No lexeme holds a quote
+	// (portal_search_text made them spaces), so quoting is safe.
+	// IMMUTABLE: with the words given, the planner computes it once and
+	// reads its statistics.
 	`CREATE FUNCTION portal_search_query(words text[]) RETURNS tsquery
 		LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
-		RETURN (SELECT string_agg(CASE WHEN char_length(u) <= 3 THEN '''' || u || '~''' ELSE '''' || u || ''':*' END, ' & ')::tsquery
-			FROM (SELECT translate(lower(public.portal_unaccent(w)), '''\', '') AS u FROM unnest(words) AS w) AS cleaned
-			WHERE u <> '')`,
+		RETURN (SELECT string_agg(CASE WHEN char_length(l) <= 3 THEN '''' || l || '~''' ELSE '''' || l || ''':*' END, ' & ')::tsquery
+			FROM unnest(tsvector_to_array(to_tsvector('simple'::regconfig,
+				public.portal_search_text(array_to_string(words, ' '))))) AS l)`,
 	// Stored, not an expression index: a walk of the clients in id order
 	// (the best plan for a common word, which fills a page at once) then
 	// tests each row's lexemes rather than computing them.
@@ -169,6 +178,7 @@ var postgresSearchDown = []string{
 	`ALTER TABLE clients DROP COLUMN IF EXISTS search`,
 	`DROP FUNCTION IF EXISTS portal_search_query(text[])`,
 	`DROP FUNCTION IF EXISTS portal_search_doc(text, text, text)`,
+	`DROP FUNCTION IF EXISTS portal_search_text(text)`,
 	`DROP FUNCTION IF EXISTS portal_unaccent(text)`,
 	`CREATE INDEX IF NOT EXISTS idx_clients_status ON clients(status)`,
 	`CREATE INDEX IF NOT EXISTS idx_clients_name_norm ON clients(name_norm)`,
