@@ -35,6 +35,16 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 	}
 	now := s.clock()
 	err = s.tx(ctx, func(tx *store.Store) error {
+		// Checked against the hash read before the (slow) verify: a reset
+		// or another change in between must not be overwritten by a
+		// password that no longer is the current one.
+		current, err := tx.ClientByID(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if current.PasswordHash != c.PasswordHash || current.Status != store.StatusActive {
+			return refuse(FieldCurrent, "error.password.current_wrong")
+		}
 		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{PasswordHash: &hash}); err != nil {
 			return err
 		}

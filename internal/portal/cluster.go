@@ -146,6 +146,11 @@ func (s *Service) beat(ctx context.Context) {
 // RunInstance and the mail worker have returned: a message the worker was
 // still sending must not go to another instance.
 func (s *Service) StopInstance(ctx context.Context) {
+	// First what the sessions that just ended still have to tell the
+	// database, or a late "bound" would outlive the sign-off.
+	if err := s.sessions.Close(ctx); err != nil {
+		s.log.Warn("instance: live sessions not all recorded at shutdown", "err", err)
+	}
 	if err := s.store.StopInstance(ctx, s.instance); err != nil {
 		s.log.Warn("instance: could not sign off; its mail is handed back when it is seen gone", "err", err)
 	}
@@ -164,9 +169,9 @@ func (s *Service) applySessionEnds(ctx context.Context, last uint64) uint64 {
 		}
 		for _, e := range ends {
 			last = e.ID
-			if e.Origin == s.instance {
-				continue // ended here when it was recorded
-			}
+			// Ours too: the origin ends its sessions after the commit,
+			// which a crash or a lost reply may have cut short; ending
+			// twice ends nothing more.
 			if n := s.sessions.End(e.ClientID, e.ExceptSession, e.KeepCredential); n > 0 {
 				s.log.Info("sessions ended by another instance", "client_id", e.ClientID, "ended", n, "by", e.Origin)
 			}
@@ -202,12 +207,25 @@ type sessionRecorder struct{ s *Service }
 // log in or a log out for long.
 const recordTimeout = 5 * time.Second
 
-func (r sessionRecorder) SessionBound(id string, clientID uint64, at time.Time) {
+func (r sessionRecorder) SessionBound(id string, clientID uint64, credential string, at time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
 	err := r.s.store.AddLiveSession(ctx, &store.LiveSession{ID: id, ClientID: clientID, Instance: r.s.instance, StartedAt: at})
 	if err != nil {
 		r.s.log.Warn("could not record a live session", "client_id", clientID, "err", err)
+	}
+	// A disable or a password change that committed between the log in
+	// and now was told to the instances before this session was bound,
+	// so none of them ended it: it ends here. One that commits later
+	// finds it bound.
+	c, err := r.s.store.ClientByID(ctx, clientID)
+	if err != nil {
+		r.s.log.Warn("could not check a new session's client", "client_id", clientID, "err", err)
+		return
+	}
+	if c.Status != store.StatusActive || Credential(c) != credential {
+		r.s.log.Info("a session that logged in as its client was disabled or changed password ended", "client_id", clientID)
+		r.s.sessions.EndOne(id, credential)
 	}
 }
 

@@ -314,3 +314,54 @@ func deliveredOrQueued(t *testing.T, e *portaltest.Env, mailDirs []string, addr,
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestALogInOvertakenByAChangeEnds: a log in whose password was checked
+// just before a disable or a reset committed is bound after every
+// instance was told to end the client's sessions; it must end all the
+// same.
+func TestALogInOvertakenByAChangeEnds(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		change func(email string)
+	}{
+		{"disabled", func(email string) {
+			if err := env.Service.DisableClient(ctx, env.Admin(), email); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"password reset", func(email string) {
+			who := portal.Guest("10.0.0.8:1", "resetter")
+			if err := env.Service.RequestReset(ctx, who, email); err != nil {
+				t.Fatal(err)
+			}
+			code := portaltest.CodeIn(t, env.LastMail(t, email, portal.MailResetCode).Body)
+			if _, err := env.Service.ResetPassword(ctx, who, email, code, strong+"new", strong+"new"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			email := strings.ReplaceAll(tc.name, " ", "") + "@example.com"
+			seen := env.AddActiveClient(t, email, "Late")
+			tc.change(email) // commits after the log in read the client
+			ended := make(chan struct{})
+			env.Service.BindSession(ctx, seen, "late-"+tc.name, func() { close(ended) })
+			select {
+			case <-ended:
+			case <-time.After(10 * time.Second):
+				t.Fatal("a session logged in before the change outlived it")
+			}
+		})
+	}
+	// A session bound with the current state is kept.
+	kept := env.AddActiveClient(t, "kept@example.com", "Kept")
+	ended := make(chan struct{})
+	env.BindSession(t, ctx, kept, "kept", func() { close(ended) })
+	select {
+	case <-ended:
+		t.Fatal("a session of an active client with its current password was ended")
+	case <-time.After(200 * time.Millisecond):
+	}
+}

@@ -87,14 +87,21 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		}
 	}
 	err = s.tx(ctx, func(tx *store.Store) error {
-		ok, err := tx.RecordLogin(ctx, c.ID, now, newHash)
+		ok, err := tx.RecordLogin(ctx, c.ID, c.PasswordHash, now, newHash)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			// Disabled (or otherwise changed) while the password was being
+			// Disabled, or the password changed, while it was being
 			// checked: the newer decision wins.
-			return refuse("", "error.login.disabled")
+			current, err := tx.ClientByID(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			if current.Status == store.StatusDisabled {
+				return refuse("", "error.login.disabled")
+			}
+			return refuse("", "error.login.failed")
 		}
 		return s.audit(ctx, tx, a.AsClient(c), "login.success", c.EmailNorm, "")
 	})

@@ -22,10 +22,11 @@ type Sessions struct {
 }
 
 // Recorder keeps the database's list of live sessions in step with a
-// Sessions. Its calls are made one at a time, in order, off the caller's
-// path; they log what fails rather than fail the session.
+// Sessions. Its calls are made one at a time, off the caller's path, each
+// session's in order (a session bound and gone before its turn is not
+// told at all); they log what fails rather than fail the session.
 type Recorder interface {
-	SessionBound(id string, clientID uint64, at time.Time)
+	SessionBound(id string, clientID uint64, credential string, at time.Time)
 	SessionGone(id string)
 }
 
@@ -67,10 +68,33 @@ func (r *Sessions) Bind(ctx context.Context, c *store.Client, id string, end fun
 	if old, ok := r.byID[id]; ok {
 		old.forget()
 	}
+	credential := Credential(c)
 	// Queued before the AfterFunc can queue the session's removal.
-	r.rec.bound(id, clientID, r.now())
+	r.rec.bound(id, clientID, credential, r.now())
 	stop := context.AfterFunc(ctx, func() { r.Unbind(clientID, id) })
-	r.byID[id] = boundSession{clientID: clientID, credential: Credential(c), end: end, forget: stop}
+	r.byID[id] = boundSession{clientID: clientID, credential: credential, end: end, forget: stop}
+}
+
+// EndOne ends session id if it is still bound with credential: a session
+// whose log in turned out stale (see sessionRecorder).
+func (r *Sessions) EndOne(id, credential string) {
+	r.mu.Lock()
+	b, ok := r.byID[id]
+	if !ok || b.credential != credential {
+		r.mu.Unlock()
+		return
+	}
+	b.forget()
+	delete(r.byID, id)
+	r.rec.gone(id)
+	r.mu.Unlock()
+	b.end()
+}
+
+// Close waits until the database has heard of every session bound and gone
+// so far, or ctx ends: at shutdown, before the instance signs off.
+func (r *Sessions) Close(ctx context.Context) error {
+	return r.rec.wait(ctx)
 }
 
 // Unbind forgets session id of the client (after log out).
@@ -121,48 +145,80 @@ func (r *Sessions) Count(clientID uint64) int {
 	return n
 }
 
-// recordQueue hands a Recorder its calls in the order they were made, from
-// one goroutine that runs while there are calls waiting, so that neither a
-// log in nor the end of a session waits on the database.
+// recordQueue hands a Recorder its calls from one goroutine that runs
+// while there are calls waiting, so that neither a log in nor the end of a
+// session waits on the database. It keeps the last state asked for each
+// session, in the order sessions were first asked about: a session bound
+// and gone before its turn costs one delete, and a slow database does not
+// grow the backlog beyond one entry per session.
 type recordQueue struct {
 	rec     Recorder
 	mu      sync.Mutex
-	ops     []func()
+	order   []string          // session IDs, in the order first queued
+	latest  map[string]func() // the last call asked for each queued ID
 	running bool
+	idle    chan struct{} // closed when the drain stops; nil while none ran
 }
 
-func (q *recordQueue) bound(id string, clientID uint64, at time.Time) {
-	q.push(func() { q.rec.SessionBound(id, clientID, at) })
+func (q *recordQueue) bound(id string, clientID uint64, credential string, at time.Time) {
+	q.push(id, func() { q.rec.SessionBound(id, clientID, credential, at) })
 }
 
 func (q *recordQueue) gone(id string) {
-	q.push(func() { q.rec.SessionGone(id) })
+	q.push(id, func() { q.rec.SessionGone(id) })
 }
 
-func (q *recordQueue) push(op func()) {
+func (q *recordQueue) push(id string, op func()) {
 	if q.rec == nil {
 		return
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.ops = append(q.ops, op)
+	if q.latest == nil {
+		q.latest = map[string]func(){}
+	}
+	if _, queued := q.latest[id]; !queued {
+		q.order = append(q.order, id)
+	}
+	q.latest[id] = op
 	if !q.running {
 		q.running = true
-		go q.drain()
+		q.idle = make(chan struct{})
+		go q.drain(q.idle)
 	}
 }
 
-func (q *recordQueue) drain() {
+func (q *recordQueue) drain(idle chan struct{}) {
 	for {
 		q.mu.Lock()
-		if len(q.ops) == 0 {
+		if len(q.order) == 0 {
 			q.running = false
+			close(idle)
 			q.mu.Unlock()
 			return
 		}
-		op := q.ops[0]
-		q.ops = q.ops[1:]
+		id := q.order[0]
+		q.order = q.order[1:]
+		op := q.latest[id]
+		delete(q.latest, id)
 		q.mu.Unlock()
 		op()
+	}
+}
+
+// wait returns once the queue is empty and no call runs, or ctx ends.
+func (q *recordQueue) wait(ctx context.Context) error {
+	for {
+		q.mu.Lock()
+		running, idle := q.running, q.idle
+		q.mu.Unlock()
+		if !running {
+			return nil
+		}
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }

@@ -202,16 +202,19 @@ func (s *Store) KnownEmails(ctx context.Context, emails []string) (map[string]bo
 	return out, nil
 }
 
-// RecordLogin records a successful log in of an active client: the failure
-// count and lock cleared, the time, and a new hash when given. It reports
-// false when the client is no longer active (disabled a moment ago), so
-// that the log in is refused rather than outliving the disable.
-func (s *Store) RecordLogin(ctx context.Context, id uint64, at time.Time, newHash *string) (bool, error) {
+// RecordLogin records a successful log in of an active client whose
+// password hash is still verifiedHash, the one the password was checked
+// against: the failure count and lock cleared, the time, and a new hash
+// when given. It reports false when the client is no longer active
+// (disabled a moment ago) or its password changed meanwhile (a reset), so
+// that the log in is refused rather than outliving the change, and a
+// rehash never writes back the old password over the new.
+func (s *Store) RecordLogin(ctx context.Context, id uint64, verifiedHash string, at time.Time, newHash *string) (bool, error) {
 	cols := map[string]any{"failed_logins": 0, "locked_until": nil, "last_login_at": at}
 	if newHash != nil {
 		cols["password_hash"] = *newHash
 	}
-	res := s.with(ctx).Model(&Client{}).Where("id = ? AND status = ?", id, StatusActive).Updates(cols)
+	res := s.with(ctx).Model(&Client{}).Where("id = ? AND status = ? AND password_hash = ?", id, StatusActive, verifiedHash).Updates(cols)
 	if res.Error != nil {
 		return false, fmt.Errorf("record log in: %w", res.Error)
 	}

@@ -139,6 +139,7 @@ func (s *Store) SweepGoneInstances(ctx context.Context, goneAfter, forgetAfter t
 // writer at a time already.
 func (s *Store) AddSessionEnd(ctx context.Context, e *SessionEnd) error {
 	add := func(tx *Store) error {
+		e.ID = 0 // a retried transaction must not insert a rolled-back run's ID
 		if tx.dialect == "postgres" {
 			if err := tx.with(ctx).Exec("SELECT pg_advisory_xact_lock(?)", sessionEndsLockKey).Error; err != nil {
 				return err

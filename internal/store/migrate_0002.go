@@ -114,12 +114,14 @@ var sqliteSearchDown = []string{
 const searchPunctuation = "[!-/:-@[-`{-~‘’“”«»–—…·]"
 
 var postgresSearchUp = []string{
-	// unaccent is a trusted extension (PostgreSQL 13 on): the database's
-	// owner may create it. Its function is only STABLE (it reads a
+	// Everything in the public schema, named with it where used: a schema
+	// named after the portal's user, first on the search path, must not
+	// catch the functions. unaccent is a trusted extension (PostgreSQL 13
+	// on): the database's owner may create it. Its function is only STABLE (it reads a
 	// dictionary that could change), so an index needs an IMMUTABLE
 	// wrapper naming the dictionary and schema, as its documentation says.
 	`CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public`,
-	`CREATE FUNCTION portal_unaccent(text) RETURNS text
+	`CREATE FUNCTION public.portal_unaccent(text) RETURNS text
 		LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 		RETURN public.unaccent('public.unaccent'::regdictionary, $1)`,
 	// The text a client's document and a search's words are both read
@@ -127,14 +129,14 @@ var postgresSearchUp = []string{
 	// may make of a letter: an apostrophe, say) made spaces, so that the
 	// text search parser sees no e-mail addresses, host names or paths,
 	// only words.
-	`CREATE FUNCTION portal_search_text(t text) RETURNS text
+	`CREATE FUNCTION public.portal_search_text(t text) RETURNS text
 		LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 		RETURN regexp_replace(public.portal_unaccent(t), '` + searchPunctuation + `', ' ', 'g')`,
 	// A client's words as lexemes, and as FTS5's prefix indexes do, the
 	// first 1, 2 and 3 characters of each marked with a "~" (which no
 	// word holds: it is punctuation): a search for "sm" is then one
 	// posting list, not the union of every word's that starts so.
-	`CREATE FUNCTION portal_search_doc(name text, company text, email text) RETURNS tsvector
+	`CREATE FUNCTION public.portal_search_doc(name text, company text, email text) RETURNS tsvector
 		LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 		AS $$
 		DECLARE
@@ -156,7 +158,7 @@ var postgresSearchUp = []string{
 	// (portal_search_text made them spaces), so quoting is safe.
 	// IMMUTABLE: with the words given, the planner computes it once and
 	// reads its statistics.
-	`CREATE FUNCTION portal_search_query(words text[]) RETURNS tsquery
+	`CREATE FUNCTION public.portal_search_query(words text[]) RETURNS tsquery
 		LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 		RETURN (SELECT string_agg(CASE WHEN char_length(l) <= 3 THEN '''' || l || '~''' ELSE '''' || l || ''':*' END, ' & ')::tsquery
 			FROM unnest(tsvector_to_array(to_tsvector('simple'::regconfig,
@@ -176,10 +178,10 @@ var postgresSearchUp = []string{
 var postgresSearchDown = []string{
 	`DROP INDEX IF EXISTS idx_clients_search`,
 	`ALTER TABLE clients DROP COLUMN IF EXISTS search`,
-	`DROP FUNCTION IF EXISTS portal_search_query(text[])`,
-	`DROP FUNCTION IF EXISTS portal_search_doc(text, text, text)`,
-	`DROP FUNCTION IF EXISTS portal_search_text(text)`,
-	`DROP FUNCTION IF EXISTS portal_unaccent(text)`,
+	`DROP FUNCTION IF EXISTS public.portal_search_query(text[])`,
+	`DROP FUNCTION IF EXISTS public.portal_search_doc(text, text, text)`,
+	`DROP FUNCTION IF EXISTS public.portal_search_text(text)`,
+	`DROP FUNCTION IF EXISTS public.portal_unaccent(text)`,
 	`CREATE INDEX IF NOT EXISTS idx_clients_status ON clients(status)`,
 	`CREATE INDEX IF NOT EXISTS idx_clients_name_norm ON clients(name_norm)`,
 	`CREATE INDEX IF NOT EXISTS idx_clients_company_norm ON clients(company_norm)`,

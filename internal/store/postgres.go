@@ -41,9 +41,17 @@ func DefaultPool() Pool {
 // Server-side limits set on every connection unless the URL sets them: no
 // statement may hold a connection and its locks for ever, and a transaction
 // left open by a stuck caller is ended by the server.
+//
+// plan_cache_mode: pgx prepares each statement once per connection, and
+// PostgreSQL would switch a prepared statement to a generic plan after
+// five runs; the portal's queries want the plan for their values (a
+// search's words, which the planner folds into a constant query and
+// weighs by their statistics; a rare status against a common one).
+// Planning them costs a fraction of a millisecond.
 func defaultRuntimeParams() map[string]string {
 	return map[string]string{
 		"application_name":                    "portal",
+		"plan_cache_mode":                     "force_custom_plan",
 		"statement_timeout":                   "30s",
 		"lock_timeout":                        "10s",
 		"idle_in_transaction_session_timeout": "60s",

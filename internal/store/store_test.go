@@ -360,3 +360,31 @@ func TestMigrateWaitsPastTheLockTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRecordLoginOnlyWithTheCheckedPassword: a log in whose password was
+// checked against a hash that has changed since (a reset) is not recorded,
+// and its rehash never writes the old password back.
+func TestRecordLoginOnlyWithTheCheckedPassword(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	c := &Client{Email: "a@x.com", Name: "A", Status: StatusActive, PasswordHash: "old", CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	reset := "new"
+	if err := s.UpdateClient(ctx, c.ID, ClientUpdate{PasswordHash: &reset}); err != nil {
+		t.Fatal(err)
+	}
+	rehash := "old-rehashed"
+	if ok, err := s.RecordLogin(ctx, c.ID, "old", now, &rehash); err != nil || ok {
+		t.Fatalf("record a log in checked against the old hash = %v, %v; want refused", ok, err)
+	}
+	got, err := s.ClientByID(ctx, c.ID)
+	if err != nil || got.PasswordHash != "new" || got.LastLoginAt != nil {
+		t.Fatalf("after the refused record: %+v %v", got, err)
+	}
+	if ok, err := s.RecordLogin(ctx, c.ID, "new", now, nil); err != nil || !ok {
+		t.Fatalf("record a log in with the current hash = %v, %v", ok, err)
+	}
+}
