@@ -334,8 +334,14 @@ func TestRoles(t *testing.T) {
 		{name: "resend", do: func(h *harness) { h.Press("enter", "r") }, admin: "A new invitation",
 			changed: func(t *testing.T, h *harness) bool { return len(h.env.Mails(t, "ann@example.com")) == 2 }},
 		{name: "end sessions", do: func(h *harness) {
-			// The client has one live session, bound as a log in binds it.
+			// The client accepted the invitation and has one live
+			// session, bound as a log in binds it.
 			c := client(t, h.env, "ann@example.com")
+			active, hash := store.StatusActive, "accepted"
+			if err := h.env.Store.UpdateClient(context.Background(), c.ID, store.ClientUpdate{Status: &active, PasswordHash: &hash}); err != nil {
+				t.Fatal(err)
+			}
+			c = client(t, h.env, "ann@example.com")
 			h.env.BindSession(t, context.Background(), c, "ann-laptop", func() { h.ended++ })
 			h.Press("enter", "x")
 		}, admin: "ended: 1.",
