@@ -48,9 +48,19 @@ func (s *Store) StartInstance(ctx context.Context, id string) error {
 	return nil
 }
 
-// Heartbeat tells the other instances that instance id is alive now.
+// liveness is s on the heartbeat's own connection when it has one
+// (PostgreSQL): the heartbeat and the sweep never wait for the pool.
+func (s *Store) liveness() *Store {
+	if s.beat == nil {
+		return s
+	}
+	return &Store{db: s.beat, dialect: s.dialect, retries: s.retries}
+}
+
+// Heartbeat tells the other instances that instance id is alive now, on a
+// connection of its own.
 func (s *Store) Heartbeat(ctx context.Context, id string) error {
-	if err := s.upsertInstance(ctx, id); err != nil {
+	if err := s.liveness().upsertInstance(ctx, id); err != nil {
 		return fmt.Errorf("heartbeat of %s: %w", id, err)
 	}
 	return nil
@@ -101,7 +111,7 @@ const leasedByGone = "lease_until IS NOT NULL AND lease_owner NOT IN (?)"
 // handed back.
 func (s *Store) SweepGoneInstances(ctx context.Context, goneAfter, forgetAfter time.Duration) (int64, error) {
 	var n int64
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.liveness().Tx(ctx, func(tx *Store) error {
 		now, err := tx.clock(ctx)
 		if err != nil {
 			return err

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/clientportal/portal/internal/store/dbtest"
 )
 
 // silence makes instance id last heard from ago: as if it had stopped
@@ -249,5 +251,40 @@ func TestSessionEndsBecomeVisibleInOrder(t *testing.T) {
 	ends, err := s.SessionEndsAfter(ctx, 0, 10)
 	if err != nil || len(ends) != 2 || ends[0].ClientID != 1 || ends[1].ClientID != 2 {
 		t.Fatalf("ends: %+v %v; want client 1's, then client 2's", ends, err)
+	}
+}
+
+// TestHeartbeatWhileThePoolIsBusy: with every connection of the pool
+// taken, an instance still says it is alive, and sweeps: a busy instance
+// must not look gone to the others.
+func TestHeartbeatWhileThePoolIsBusy(t *testing.T) {
+	dsn := dbtest.PostgresDSN(t) + "&pool_max_conns=2"
+	ctx := context.Background()
+	s, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		conn, err := sqlDB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+	}
+	beatCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := s.Heartbeat(beatCtx, "busy"); err != nil {
+		t.Fatalf("heartbeat with the pool taken: %v", err)
+	}
+	if _, err := s.SweepGoneInstances(beatCtx, time.Minute, time.Hour); err != nil {
+		t.Fatalf("sweep with the pool taken: %v", err)
 	}
 }

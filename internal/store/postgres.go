@@ -111,28 +111,44 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		// pgx's errors quote the URL, password included.
 		return nil, fmt.Errorf("open database %s: %v", redactURL(dsn), redactErr(err, dsn))
 	}
-	sqlDB := stdlib.OpenDB(*cfg)
-	sqlDB.SetMaxOpenConns(pool.MaxConns)
-	sqlDB.SetMaxIdleConns(pool.MaxConns)
-	sqlDB.SetConnMaxIdleTime(pool.MaxConnIdleTime)
-	sqlDB.SetConnMaxLifetime(pool.MaxConnLifetime)
-	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
-		TranslateError: true,
-		// Columns by name, never "*": clients have a search column
-		// (migration 0002) that no model holds.
-		QueryFields: true,
-		Logger:      logger.Discard,
-		NowFunc:     func() time.Time { return time.Now().UTC() },
-	})
+	open := func(maxConns int) (*gorm.DB, error) {
+		sqlDB := stdlib.OpenDB(*cfg)
+		sqlDB.SetMaxOpenConns(maxConns)
+		sqlDB.SetMaxIdleConns(maxConns)
+		sqlDB.SetConnMaxIdleTime(pool.MaxConnIdleTime)
+		sqlDB.SetConnMaxLifetime(pool.MaxConnLifetime)
+		db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
+			TranslateError: true,
+			// Columns by name, never "*": clients have a search column
+			// (migration 0002) that no model holds.
+			QueryFields: true,
+			Logger:      logger.Discard,
+			NowFunc:     func() time.Time { return time.Now().UTC() },
+		})
+		if err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("open database %s: %w", redactURL(dsn), err)
+		}
+		if err := sqlDB.PingContext(ctx); err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("open database %s: %v", redactURL(dsn), redactErr(err, dsn))
+		}
+		return db, nil
+	}
+	db, err := open(pool.MaxConns)
 	if err != nil {
-		_ = sqlDB.Close()
-		return nil, fmt.Errorf("open database %s: %w", redactURL(dsn), err)
+		return nil, err
 	}
-	if err := sqlDB.PingContext(ctx); err != nil {
-		_ = sqlDB.Close()
-		return nil, fmt.Errorf("open database %s: %v", redactURL(dsn), redactErr(err, dsn))
+	// One connection of its own for the heartbeat, so that a pool busy
+	// for a while does not make a live instance look gone to the others.
+	beat, err := open(1)
+	if err != nil {
+		if sqlDB, err := db.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+		return nil, err
 	}
-	return &Store{db: db, dialect: "postgres", retries: new(atomic.Uint64)}, nil
+	return &Store{db: db, beat: beat, dialect: "postgres", retries: new(atomic.Uint64)}, nil
 }
 
 // secretParams are the URL parameters pgx reads secrets from.

@@ -37,6 +37,7 @@ var (
 // that transaction.
 type Store struct {
 	db      *gorm.DB
+	beat    *gorm.DB // PostgreSQL: the heartbeat's own connection (see liveness)
 	dialect string
 	retries *atomic.Uint64 // transactions run again after a conflict, shared with Tx's stores
 }
@@ -119,11 +120,19 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 
 // Close releases the connections.
 func (s *Store) Close() error {
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return err
+	for _, db := range []*gorm.DB{s.beat, s.db} {
+		if db == nil {
+			continue
+		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return err
+		}
+		if err := sqlDB.Close(); err != nil {
+			return err
+		}
 	}
-	return sqlDB.Close()
+	return nil
 }
 
 // Dialect names the database: "sqlite" or "postgres".
