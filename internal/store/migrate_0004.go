@@ -38,9 +38,9 @@ func (v4OutboxOwner) TableName() string { return "outbox_messages" }
 
 // migration0004 lets several instances share one database:
 //
-//   - instances: each running portal's heartbeat. An instance not seen for
-//     a few seconds is gone, and the mail it had leased is handed back at
-//     once rather than when the lease runs out.
+//   - instances: each running portal's heartbeat. An instance silent for
+//     half a minute (portal.InstanceGoneAfter) is gone, and the mail it had
+//     leased is handed back then rather than when the lease runs out.
 //   - session_ends: "end the live sessions of this client" told to every
 //     instance (a disable, a reset or a password change on one must end
 //     the client's sessions on all); each instance reads the new rows
