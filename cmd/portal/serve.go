@@ -99,7 +99,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		_ = a.worker.Run(bg)
@@ -107,10 +107,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	go func() {
 		defer wg.Done()
 		svc.RunInstance(bg)
-	}()
-	go func() {
-		defer wg.Done()
-		maintain(bg, svc, log)
 	}()
 
 	serveErr := make(chan error, 1)
@@ -166,22 +162,6 @@ func routes(svc *portal.Service, log *slog.Logger) server.Routes {
 			}
 			return admin.New(svc, sess, portal.StaffActor(st, sess.RemoteAddr))
 		},
-	}
-}
-
-// maintain runs the periodic clean-up until ctx ends.
-func maintain(ctx context.Context, svc *portal.Service, log *slog.Logger) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := svc.Maintain(ctx); err != nil {
-				log.Warn("maintenance", "err", err)
-			}
-		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/clientportal/portal/internal/store"
@@ -16,6 +17,7 @@ const (
 	sessionEndPoll    = time.Second      // how soon an end told by another instance is acted on
 	heartbeatInterval = 2 * time.Second  // how often an instance says it is alive
 	heartbeatTimeout  = 5 * time.Second  // how long one heartbeat may wait for the database
+	maintainInterval  = 10 * time.Minute // how often old counters and session ends are forgotten
 	sessionEndsKept   = 10 * time.Minute // long past the slowest poll
 	instancesKept     = 24 * time.Hour   // how long a gone instance is remembered
 )
@@ -89,56 +91,54 @@ func (s *Service) StartInstance(ctx context.Context) error {
 
 // RunInstance keeps this instance in step with the others sharing the
 // database until ctx ends: it ends the sessions other instances ask to
-// end, and, on a loop of its own so that nothing else delays it, says
-// every two seconds that it is alive and hands back the mail leased by
-// instances gone silent. Call StartInstance first, and StopInstance once
-// it and the mail worker have returned.
+// end; on a loop of its own, so that nothing else delays it, it says every
+// two seconds that it is alive and hands back the mail leased by instances
+// gone silent; and every few minutes it forgets what is no longer needed
+// (Maintain). Call StartInstance first, and StopInstance once it and the
+// mail worker have returned.
 func (s *Service) RunInstance(ctx context.Context) {
-	beats := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
 	go func() {
-		defer close(beats)
-		s.beat(ctx)
+		defer wg.Done()
+		every(ctx, heartbeatInterval, func() { s.beat(ctx) })
 	}()
-	defer func() { <-beats }()
-	last := s.sessionEndsRead.Load()
-	poll := time.NewTicker(sessionEndPoll)
-	defer poll.Stop()
-	lastPrune := time.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-poll.C:
-		}
-		last = s.applySessionEnds(ctx, last)
-		if time.Since(lastPrune) >= time.Minute {
-			lastPrune = time.Now()
-			if err := s.store.PruneSessionEnds(ctx, s.clock().Add(-sessionEndsKept)); err != nil && ctx.Err() == nil {
-				s.log.Warn("instance: could not prune session ends", "err", err)
+	go func() {
+		defer wg.Done()
+		every(ctx, maintainInterval, func() {
+			if err := s.Maintain(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("maintenance", "err", err)
 			}
-		}
-	}
+		})
+	}()
+	last := s.sessionEndsRead.Load()
+	every(ctx, sessionEndPoll, func() { last = s.applySessionEnds(ctx, last) })
+	wg.Wait()
 }
 
-// beat says every two seconds that this instance is alive, each time
-// within heartbeatTimeout, and sweeps up after gone instances, until ctx
-// ends.
-func (s *Service) beat(ctx context.Context) {
-	t := time.NewTicker(heartbeatInterval)
+// every calls fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			fn()
 		}
-		beatCtx, cancel := context.WithTimeout(ctx, heartbeatTimeout)
-		if err := s.store.Heartbeat(beatCtx, s.instance); err != nil && ctx.Err() == nil {
-			s.log.Warn("instance: heartbeat failed", "err", err)
-		}
-		s.sweepGoneInstances(beatCtx)
-		cancel()
 	}
+}
+
+// beat says that this instance is alive, within heartbeatTimeout, and
+// sweeps up after gone instances.
+func (s *Service) beat(ctx context.Context) {
+	beatCtx, cancel := context.WithTimeout(ctx, heartbeatTimeout)
+	defer cancel()
+	if err := s.store.Heartbeat(beatCtx, s.instance); err != nil && ctx.Err() == nil {
+		s.log.Warn("instance: heartbeat failed", "err", err)
+	}
+	s.sweepGoneInstances(beatCtx)
 }
 
 // StopInstance signs this instance off at a clean shutdown, handing back

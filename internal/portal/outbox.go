@@ -63,8 +63,12 @@ func (q outboxQueue) MarkFailed(ctx context.Context, id uint64, attempts int, ne
 	return q.st.MarkMailFailed(ctx, q.owner, id, attempts, next, lastErr)
 }
 
-// Maintain forgets what is no longer needed (old per-address counters).
-// The server runs it every few minutes.
+// Maintain forgets what is no longer needed: per-address counters older
+// than a day, and session ends every instance has read. RunInstance runs
+// it every few minutes.
 func (s *Service) Maintain(ctx context.Context) error {
-	return s.store.PruneAttempts(ctx, s.clock().Add(-24*time.Hour))
+	if err := s.store.PruneAttempts(ctx, s.clock().Add(-24*time.Hour)); err != nil {
+		return err
+	}
+	return s.store.PruneSessionEnds(ctx, s.clock().Add(-sessionEndsKept))
 }
