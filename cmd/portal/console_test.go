@@ -65,11 +65,7 @@ func TestConsoleOverSSH(t *testing.T) {
 func TestConsoleWorksARequestOverSSH(t *testing.T) {
 	ps := startPortal(t)
 	ps.admin1(t, "types", "add", "Advice", "--field", "Question: text, required")
-	ps.admin1(t, "clients", "add", "--email", "ann@example.com", "--name", "Ann Smith")
-	ann := ps.openTerminal(t, "invite-"+inviteToken(t, ps.waitMail(t, "ann@example.com", subjInvitation, 0).Body))
-	ann.waitFor("Welcome, Ann Smith")
-	ann.fill(firstPassword, firstPassword)
-	ann.waitFor("Hello, Ann Smith")
+	ann := ps.invitedClient(t, "ann@example.com", "Ann Smith")
 	ann.send("n")
 	ann.waitFor("Advice")
 	ann.send("\r")

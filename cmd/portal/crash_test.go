@@ -181,10 +181,7 @@ func TestKill9KeepsConfirmedRequestWork(t *testing.T) {
 	ps := &portalServer{addr: addr, dataDir: filepath.Join(root, "data")}
 	run(ps, "types", "add", "Advice", "--field", "Question: text, required")
 	run(ps, "clients", "add", "--email", "ann@example.com", "--name", "Ann Smith")
-	ann := ps.openTerminal(t, "invite-"+inviteToken(t, ps.waitMail(t, "ann@example.com", subjInvitation, 0).Body))
-	ann.waitFor("Welcome, Ann Smith")
-	ann.fill(firstPassword, firstPassword)
-	ann.waitFor("Hello, Ann Smith")
+	ann := ps.acceptInvitation(t, inviteToken(t, ps.waitMail(t, "ann@example.com", subjInvitation, 0).Body), "Ann Smith")
 	ann.send("n")
 	ann.waitFor("Advice")
 	ann.send("\r")

@@ -42,17 +42,8 @@ func TestClientJourney(t *testing.T) {
 		t.Fatalf("invitation lacks the ready command:\n%s", invitation.Body)
 	}
 
-	invited := ps.openTerminal(t, "invite-"+token)
-	invited.waitFor("Welcome, Ann Smith")
-	invited.fill(firstPassword, firstPassword)
-	invited.waitFor("Hello, Ann Smith")
-
-	laptop := ps.openTerminal(t, "ann")
-	laptop.waitFor("Accept invitation")
-	laptop.send("l")
-	laptop.waitFor("Log in with the email")
-	laptop.fill("ann@example.com", firstPassword)
-	laptop.waitFor("Hello, Ann Smith")
+	invited := ps.acceptInvitation(t, token, "Ann Smith")
+	laptop := ps.logIn(t, "ann@example.com", "Ann Smith")
 
 	phone := ps.openTerminal(t, "ann")
 	phone.waitFor("Forgot password")
@@ -175,10 +166,7 @@ func TestSessionsLeaveNothingBehind(t *testing.T) {
 	ps := startPortal(t)
 	ps.admin1(t, "clients", "add", "--email", "gil@example.com", "--name", "Gil")
 	token := inviteToken(t, ps.waitMail(t, "gil@example.com", subjInvitation, 0).Body)
-	setup := ps.openTerminal(t, "invite-"+token)
-	setup.waitFor("Welcome, Gil")
-	setup.fill(firstPassword, firstPassword)
-	setup.waitFor("Hello, Gil")
+	setup := ps.acceptInvitation(t, token, "Gil")
 	setup.send("q")
 	setup.ended()
 

@@ -434,3 +434,35 @@ func requireTool(t testing.TB, name string) string {
 }
 
 func ansiFree(s string) string { return ansi.Strip(s) }
+
+// acceptInvitation opens the invitation's ready command for the client
+// named name, sets firstPassword and waits for the home screen.
+func (ps *portalServer) acceptInvitation(t testing.TB, token, name string) *terminal {
+	t.Helper()
+	tm := ps.openTerminal(t, "invite-"+token)
+	tm.waitFor("Welcome, " + name)
+	tm.fill(firstPassword, firstPassword)
+	tm.waitFor("Hello, " + name)
+	return tm
+}
+
+// invitedClient adds a client by the staff command and accepts the
+// invitation mailed to them: a client at home, with firstPassword.
+func (ps *portalServer) invitedClient(t testing.TB, email, name string) *terminal {
+	t.Helper()
+	ps.admin1(t, "clients", "add", "--email", email, "--name", name)
+	return ps.acceptInvitation(t, inviteToken(t, ps.waitMail(t, email, subjInvitation, 0).Body), name)
+}
+
+// logIn logs in with email and firstPassword from the welcome screen of a
+// new session, and waits for the home screen of the client named name.
+func (ps *portalServer) logIn(t testing.TB, email, name string) *terminal {
+	t.Helper()
+	tm := ps.openTerminal(t, strings.SplitN(email, "@", 2)[0])
+	tm.waitFor("Accept invitation")
+	tm.send("l")
+	tm.waitFor("Log in with the email")
+	tm.fill(email, firstPassword)
+	tm.waitFor("Hello, " + name)
+	return tm
+}

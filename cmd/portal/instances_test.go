@@ -76,17 +76,8 @@ func TestTwoInstancesShareOnePostgreSQL(t *testing.T) {
 		t.Fatalf("a client added on A is not listed on B:\n%s", out)
 	}
 	token := inviteToken(t, waitMailFrom(t, both, "ann@example.com", subjInvitation).Body)
-	onB := b.openTerminal(t, "invite-"+token)
-	onB.waitFor("Welcome, Ann Smith")
-	onB.fill(firstPassword, firstPassword)
-	onB.waitFor("Hello, Ann Smith")
-
-	onA := a.openTerminal(t, "ann")
-	onA.waitFor("Accept invitation")
-	onA.send("l")
-	onA.waitFor("Log in with the email")
-	onA.fill("ann@example.com", firstPassword)
-	onA.waitFor("Hello, Ann Smith")
+	onB := b.acceptInvitation(t, token, "Ann Smith")
+	onA := a.logIn(t, "ann@example.com", "Ann Smith")
 
 	b.admin1(t, "signup", "on")
 	guest := a.openTerminal(t, "guest")
