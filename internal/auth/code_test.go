@@ -99,6 +99,9 @@ func FuzzNormalizeCode(f *testing.F) {
 			if got != "" {
 				t.Fatalf("refused %q but returned %q", in, got)
 			}
+			if FormatCode(in) != in {
+				t.Fatalf("FormatCode changed refused input %q to %q", in, FormatCode(in))
+			}
 			return
 		}
 		if len(in) > maxCodeInput {
@@ -116,8 +119,24 @@ func FuzzNormalizeCode(f *testing.F) {
 		if again, ok := NormalizeCode(got); !ok || again != got {
 			t.Fatalf("NormalizeCode(%q) = %q, %v; not idempotent", got, again, ok)
 		}
-		if back, ok := NormalizeCode(FormatCode(got)); !ok || back != got {
+		formatted := FormatCode(got)
+		if len(formatted) != CodeLen+1 || formatted[CodeLen/2] != '-' || formatted != got[:CodeLen/2]+"-"+got[CodeLen/2:] {
+			t.Fatalf("FormatCode(%q) = %q, want XXXX-XXXX", got, formatted)
+		}
+		if back, ok := NormalizeCode(formatted); !ok || back != got {
 			t.Fatalf("FormatCode(%q) does not read back: %q, %v", got, back, ok)
+		}
+		if FormatCode(in) != formatted {
+			t.Fatalf("FormatCode(%q) = %q, want %q", in, FormatCode(in), formatted)
+		}
+		// Case never matters, and exactly CodeLen symbols were typed.
+		for _, v := range []string{strings.ToLower(in), strings.ToUpper(in)} {
+			if again, ok := NormalizeCode(v); len(v) <= maxCodeInput && (!ok || again != got) {
+				t.Fatalf("NormalizeCode(%q) = %q, %v; want %q as for %q", v, again, ok, got, in)
+			}
+		}
+		if typed := strings.Replace(strings.TrimSpace(in), "-", "", 1); len(typed) != CodeLen {
+			t.Fatalf("NormalizeCode(%q) accepted %d symbols", in, len(typed))
 		}
 	})
 }

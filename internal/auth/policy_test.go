@@ -135,22 +135,40 @@ func FuzzCheckPassword(f *testing.F) {
 	reasons := []PolicyReason{ReasonInvalid, ReasonTooShort, ReasonTooLong, ReasonTooSimilar, ReasonTooCommon}
 	f.Fuzz(func(t *testing.T, pw, email, name string) {
 		err := CheckPassword(pw, email, name)
+		// What the policy counts, measured here independently.
+		valid := utf8.ValidString(pw) && !strings.ContainsFunc(pw, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) })
+		n := -1
+		if valid && len(pw) <= maxPolicyBytes {
+			n = utf8.RuneCountInString(norm.NFKC.String(pw))
+		}
 		if err == nil {
 			// Anything accepted satisfies the hard rules.
-			n := utf8.RuneCountInString(norm.NFKC.String(pw))
-			if !utf8.ValidString(pw) || hasControl(pw) || n < MinPasswordLen || n > MaxPasswordLen {
+			if !valid || n < MinPasswordLen || n > MaxPasswordLen {
 				t.Fatalf("accepted %q (%d code points after NFKC)", pw, n)
 			}
-			return
+		} else {
+			var pe *PolicyError
+			if !errors.As(err, &pe) || !slices.Contains(reasons, pe.Reason) {
+				t.Fatalf("CheckPassword(%q) = %v, not a known *PolicyError", pw, err)
+			}
+			// The reason is the first rule broken, in the documented order.
+			var want PolicyReason
+			switch {
+			case !valid:
+				want = ReasonInvalid
+			case n < 0 || n > MaxPasswordLen:
+				want = ReasonTooLong
+			case n < MinPasswordLen:
+				want = ReasonTooShort
+			}
+			if want != "" && pe.Reason != want {
+				t.Fatalf("CheckPassword(%q) = %s, want %s (%d code points)", pw, pe.Reason, want, n)
+			}
+			if want == "" && pe.Reason != ReasonTooSimilar && pe.Reason != ReasonTooCommon {
+				t.Fatalf("CheckPassword(%q) = %s for a well-formed password of %d code points", pw, pe.Reason, n)
+			}
 		}
-		var pe *PolicyError
-		if !errors.As(err, &pe) || !slices.Contains(reasons, pe.Reason) {
-			t.Fatalf("CheckPassword(%q) = %v, not a known *PolicyError", pw, err)
-		}
-		if !utf8.ValidString(pw) && pe.Reason != ReasonInvalid {
-			t.Fatalf("invalid UTF-8 %q gave %s", pw, pe.Reason)
-		}
-		if err2 := CheckPassword(pw, email, name); err2 == nil || err2.(*PolicyError).Reason != pe.Reason {
+		if err2 := CheckPassword(pw, email, name); (err == nil) != (err2 == nil) || (err != nil && err2.(*PolicyError).Reason != err.(*PolicyError).Reason) {
 			t.Fatalf("not deterministic for %q: %v then %v", pw, err, err2)
 		}
 	})

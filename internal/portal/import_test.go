@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
 )
 
 func TestImportClients(t *testing.T) {
@@ -71,19 +74,110 @@ func TestImportClients(t *testing.T) {
 }
 
 func FuzzImportClients(f *testing.F) {
-	for _, s := range []string{"email,name\na@x.com,A", "\"unclosed,\n", "a@x.com,\"q\"\"q\",c,d,e", "\xff\xfe,\x00"} {
+	for _, s := range []string{"email,name\na@x.com,A", "\"unclosed,\n", "a@x.com,\"q\"\"q\",c,d,e", "\xff\xfe,\x00",
+		"b@x.com,B\nB@X.com,Again\nnot-an-email,C\n\nc@x.com,Mal\x1b[31m", "d@x.com,\u202eevil,Co,+1 555 0100"} {
 		f.Add(s)
 	}
 	env := portaltest.New(f)
+	ctx := context.Background()
+	cat := env.Catalog.Printer("en")
+	// Rows are found by ID: those after the last seen. The ID also moves
+	// for a known email the insert skipped, so the window covers the
+	// duplicates since.
+	var last uint64
+	gap := 0
 	f.Fuzz(func(t *testing.T, csv string) {
-		rep, err := env.Service.ImportClients(context.Background(), env.Admin(), strings.NewReader(csv), portal.ImportOptions{})
+		rep, err := env.Service.ImportClients(ctx, env.Admin(), strings.NewReader(csv), portal.ImportOptions{})
 		if err != nil {
 			t.Fatalf("import must report bad input, not fail: %v", err)
 		}
-		if rep.Added+rep.Duplicates+rep.Failed > rep.Lines {
-			t.Fatalf("report counts more outcomes than lines: %+v", rep)
+		// Every record has exactly one outcome, and every refusal is
+		// reported once, on an existing line, in order, with a message.
+		if rep.Added+rep.Duplicates+rep.Failed != rep.Lines || len(rep.Errors)+rep.MoreErrors != rep.Failed {
+			t.Fatalf("report does not add up: %+v", rep)
+		}
+		lines := strings.Count(csv, "\n") + 1
+		prev := 0
+		for _, e := range rep.Errors {
+			if e.Line <= prev || e.Line > lines {
+				t.Fatalf("error on line %d after line %d, of %d lines", e.Line, prev, lines)
+			}
+			prev = e.Line
+			if msg := portal.Message(cat, e.Err); portal.AsError(e.Err) == nil || strings.HasPrefix(msg, "[") || strings.ContainsRune(msg, 0x1b) {
+				t.Fatalf("line %d: %v shown as %q", e.Line, e.Err, msg)
+			}
+		}
+		if want, ok := importBadLines(csv); ok && rep.MoreErrors == 0 {
+			var got []int
+			for _, e := range rep.Errors {
+				got = append(got, e.Line)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("refused lines %v, want %v", got, want)
+			}
+		}
+		// What was stored passes the add-client form's checks unchanged.
+		gap += rep.Duplicates
+		window := rep.Added + gap
+		ids := make([]uint64, window)
+		for i := range ids {
+			ids[i] = last + uint64(i) + 1
+		}
+		added, err := env.Store.ClientsByID(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(added) != rep.Added {
+			t.Fatalf("%d clients stored, report says %d (last %d)", len(added), rep.Added, last)
+		}
+		for id, c := range added {
+			last, gap = max(last, id), rep.Duplicates
+			p := portal.Profile{Email: c.Email, Name: c.Name, Company: c.Company, Phone: c.Phone}
+			for _, v := range []string{p.Email, p.Name, p.Company, p.Phone} {
+				if !utf8.ValidString(v) || text.Sanitize(v) != v {
+					t.Fatalf("stored %+v: %q has a control character or invalid UTF-8", p, v)
+				}
+			}
+			if got, err := portal.CheckProfile(p, true); err != nil || got != p {
+				t.Fatalf("stored %+v, which the form refuses or changes: %+v, %v", p, got, err)
+			}
 		}
 	})
+}
+
+// importBadLines is, for a CSV without quotes or carriage returns (each
+// line is then one record), the lines an import must refuse: the
+// add-client form refuses them, or they are too long. ok is false for
+// other input.
+func importBadLines(csv string) (bad []int, ok bool) {
+	if strings.ContainsAny(csv, "\"\r") {
+		return nil, false
+	}
+	first := true
+	for i, line := range strings.Split(csv, "\n") {
+		if len(line) >= portal.MaxImportLine {
+			return nil, false
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		rec := strings.Split(line, ",")
+		if first && strings.EqualFold(strings.TrimSpace(strings.TrimPrefix(rec[0], "\ufeff")), "email") {
+			first = false
+			continue // a header
+		}
+		first = false
+		if len(rec) < 2 || len(rec) > 4 {
+			bad = append(bad, i+1)
+			continue
+		}
+		rec = append(rec, "", "")
+		p := portal.Profile{Email: strings.TrimPrefix(rec[0], "\ufeff"), Name: rec[1], Company: rec[2], Phone: rec[3]}
+		if _, err := portal.CheckProfile(p, true); err != nil {
+			bad = append(bad, i+1)
+		}
+	}
+	return bad, true
 }
 
 // TestImportStrayQuoteAndCancel: a quote inside a field belongs to it and

@@ -46,23 +46,76 @@ func TestSanitize(t *testing.T) {
 }
 
 func FuzzSanitize(f *testing.F) {
-	for _, s := range []string{"", "plain", "\x1b[31m", "\u009b", "\xff\xfe", "a\u202eb", "\r\n"} {
+	for _, s := range []string{"", "plain", "\x1b[31m", "\u009b", "\xff\xfe", "a\u202eb", "\r\n", "Zoë 山田", "a\tb\n"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		out := Sanitize(s)
-		if !utf8.ValidString(out) {
-			t.Fatalf("invalid UTF-8 out of %q", s)
-		}
-		for _, r := range out {
-			if unsafeRune(r) {
-				t.Fatalf("unsafe rune %U left in %q", r, out)
+		out, multi := Sanitize(s), SanitizeMultiline(s)
+		for _, o := range []struct {
+			name, out string
+			newlines  bool
+		}{{"Sanitize", out, false}, {"SanitizeMultiline", multi, true}} {
+			if !utf8.ValidString(o.out) {
+				t.Fatalf("%s(%q): invalid UTF-8 %q", o.name, s, o.out)
+			}
+			for _, r := range o.out {
+				if r == '\n' && o.newlines {
+					continue
+				}
+				if fuzzUnsafe(r) {
+					t.Fatalf("%s(%q) = %q: unsafe rune %U left", o.name, s, o.out, r)
+				}
+			}
+			// Each input byte yields at most U+FFFD (3 bytes).
+			if len(o.out) > 3*len(s) {
+				t.Fatalf("%s(%q) grew to %d bytes", o.name, s, len(o.out))
 			}
 		}
-		if Sanitize(out) != out {
+		if want := fuzzSanitizeModel(s, false); out != want {
+			t.Fatalf("Sanitize(%q) = %q, want %q", s, out, want)
+		}
+		if want := fuzzSanitizeModel(s, true); multi != want {
+			t.Fatalf("SanitizeMultiline(%q) = %q, want %q", s, multi, want)
+		}
+		if Sanitize(out) != out || SanitizeMultiline(multi) != multi {
 			t.Fatalf("not idempotent on %q", s)
 		}
+		// Line breaks are all that tells the two apart.
+		if got := strings.ReplaceAll(multi, "\n", ""); got != out {
+			t.Fatalf("SanitizeMultiline(%q) without newlines = %q, Sanitize = %q", s, got, out)
+		}
+		// Printable text is shown exactly as written.
+		if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r == '\t' || fuzzUnsafe(r) }) && out != s {
+			t.Fatalf("printable %q changed to %q", s, out)
+		}
 	})
+}
+
+// fuzzUnsafe lists, independently of unsafeRune, what must never reach a
+// terminal from data: C0, DEL, C1, and the bidi and zero-width controls.
+func fuzzUnsafe(r rune) bool {
+	if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+		return true
+	}
+	return strings.ContainsRune("\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff", r)
+}
+
+// fuzzSanitizeModel is what Sanitize promises, rune by rune: invalid bytes
+// become U+FFFD, a tab a space, a newline stays where asked, and every
+// unsafe rune goes.
+func fuzzSanitizeModel(s string, keepNewlines bool) string {
+	var b strings.Builder
+	for _, r := range s { // ranging yields U+FFFD for each invalid byte
+		switch {
+		case r == '\n' && keepNewlines:
+			b.WriteRune(r)
+		case r == '\t':
+			b.WriteByte(' ')
+		case !fuzzUnsafe(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 func TestCatalogEveryKeyDefinedInEnglish(t *testing.T) {
