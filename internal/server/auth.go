@@ -59,7 +59,9 @@ func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
 		PublicKeyCallback: func(conn gossh.ConnMetadata, key gossh.PublicKey) (*gossh.Permissions, error) {
 			return s.publicKeyCallback(ctx, conn, key)
 		},
-		VerifiedPublicKeyCallback:   s.verifiedPublicKeyCallback,
+		VerifiedPublicKeyCallback: func(conn gossh.ConnMetadata, key gossh.PublicKey, perms *gossh.Permissions, algo string) (*gossh.Permissions, error) {
+			return s.verifiedPublicKeyCallback(ctx, conn, key, perms, algo)
+		},
 		KeyboardInteractiveCallback: s.keyboardInteractiveCallback,
 		// charmbracelet/ssh turns NoClientAuth on because none of its own
 		// handlers is set; this refuses the "none" method again.
@@ -75,24 +77,26 @@ func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
 	}
 }
 
-// publicKeyCallback runs for every key offered, signed or not: it only says
-// whether the key may be used for this user name, never who the client is.
-func (s *Server) publicKeyCallback(ctx context.Context, conn gossh.ConnMetadata, key gossh.PublicKey) (perms *gossh.Permissions, err error) {
+// publicKeyCallback runs for every key offered, signed or not, and accepts
+// every one. It answers the offer of a key without a signature too (a
+// "query"), so refusing unknown keys here would tell anyone holding a
+// public key, which is no secret, whether it is a staff key: the staff key
+// check waits for the signature, in verifiedPublicKeyCallback.
+func (s *Server) publicKeyCallback(_ context.Context, conn gossh.ConnMetadata, _ gossh.PublicKey) (perms *gossh.Permissions, err error) {
 	defer s.recoverAuth("publickey", conn, &perms, &err)
-	if conn.User() == s.cfg.StaffUser {
-		// ctx is the connection's: it ends when the connection does.
-		if !s.routes.StaffKeyKnown(ctx, key) {
-			return nil, errDenied
-		}
-	}
 	return &gossh.Permissions{}, nil
 }
 
 // verifiedPublicKeyCallback runs only once the client has signed with key:
-// it records the key, and the user name it signed for, in the Permissions
-// the connection keeps.
-func (s *Server) verifiedPublicKeyCallback(conn gossh.ConnMetadata, key gossh.PublicKey, _ *gossh.Permissions, _ string) (perms *gossh.Permissions, err error) {
+// on the staff user name it refuses a key that is not a staff key, with
+// the refusal of any failed attempt; it records the key, and the user name
+// it signed for, in the Permissions the connection keeps.
+func (s *Server) verifiedPublicKeyCallback(ctx context.Context, conn gossh.ConnMetadata, key gossh.PublicKey, _ *gossh.Permissions, _ string) (perms *gossh.Permissions, err error) {
 	defer s.recoverAuth("publickey-verified", conn, &perms, &err)
+	// ctx is the connection's: it ends when the connection does.
+	if conn.User() == s.cfg.StaffUser && !s.routes.StaffKeyKnown(ctx, key) {
+		return nil, errDenied
+	}
 	encoded := base64.StdEncoding.EncodeToString(key.Marshal())
 	return &gossh.Permissions{Extensions: map[string]string{
 		extVerifiedKey:  encoded,

@@ -12,6 +12,21 @@ import (
 // every one it is sent.
 const maxEnvRequests = 64
 
+// maxEnvRequestBytes caps one "env" request: the variables a terminal
+// sends (LANG, LC_*, COLORTERM, NO_COLOR) are short, and the library keeps
+// and copies each one for the whole session.
+const maxEnvRequestBytes = 1024
+
+// Caps on an "exec" request's command line. charmbracelet/ssh splits it
+// again on every Command() call, in time quadratic in a word's length (a
+// 100 KiB word took seconds). Staff notes may be passed as words (up to
+// 5,000 characters); a client's command is only ever refused, so any
+// length will do for its message.
+const (
+	maxStaffCommandBytes  = 32 << 10
+	maxClientCommandBytes = 1 << 10
+)
+
 type connInfoKey struct{}
 
 // connInfo is what the server keeps per connection, in its ssh.Context.
@@ -42,14 +57,19 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, nc goss
 		_ = nc.Reject(gossh.Prohibited, "one session per connection")
 		return
 	}
-	ssh.DefaultSessionHandler(srv, conn, filteredChannel{NewChannel: nc, s: s}, ctx)
+	maxCommand := maxClientCommandBytes
+	if conn.User() == s.cfg.StaffUser { // the name it authenticated as, not the first tried
+		maxCommand = maxStaffCommandBytes
+	}
+	ssh.DefaultSessionHandler(srv, conn, filteredChannel{NewChannel: nc, s: s, maxCommand: maxCommand}, ctx)
 }
 
 // filteredChannel hands the library a request stream without the requests
 // the portal refuses.
 type filteredChannel struct {
 	gossh.NewChannel
-	s *Server
+	s          *Server
+	maxCommand int
 }
 
 func (f filteredChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
@@ -58,11 +78,11 @@ func (f filteredChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) 
 		return ch, in, err //nolint:wrapcheck // the library only checks it is non-nil
 	}
 	out := make(chan *gossh.Request)
-	go f.s.filterRequests(in, out)
+	go f.s.filterRequests(in, out, f.maxCommand)
 	return ch, out, nil
 }
 
-func (s *Server) filterRequests(in <-chan *gossh.Request, out chan<- *gossh.Request) {
+func (s *Server) filterRequests(in <-chan *gossh.Request, out chan<- *gossh.Request, maxCommand int) {
 	defer close(out)
 	defer s.recoverGoroutine("channel requests")
 	env := 0
@@ -71,8 +91,13 @@ func (s *Server) filterRequests(in <-chan *gossh.Request, out chan<- *gossh.Requ
 		case "auth-agent-req@openssh.com", "x11-req":
 			_ = req.Reply(false, nil)
 			continue
+		case "exec":
+			if len(req.Payload) > maxCommand {
+				_ = req.Reply(false, nil)
+				continue
+			}
 		case "env":
-			if env++; env > maxEnvRequests {
+			if env++; env > maxEnvRequests || len(req.Payload) > maxEnvRequestBytes {
 				_ = req.Reply(false, nil)
 				continue
 			}

@@ -8,8 +8,6 @@ import (
 
 	"github.com/charmbracelet/ssh"
 	gossh "golang.org/x/crypto/ssh"
-
-	"github.com/clientportal/portal/internal/text"
 )
 
 const ()
@@ -18,6 +16,10 @@ const ()
 // logged with its stack, the session gets one line and exit status 1.
 func (s *Server) recoverMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
+		// Taken now: Pty() copies the window the library rewrites, unlocked,
+		// on every resize, and resizes may be arriving when the session ends.
+		_, windows, hasPty := sess.Pty()
+		defer drainWindows(windows, hasPty) // last, even after a panic
 		defer func() {
 			if r := recover(); r != nil {
 				s.log.Error("panic in ssh session", "session", sessionID(sess), "user", logUser(sess.User()),
@@ -26,6 +28,20 @@ func (s *Server) recoverMiddleware(next ssh.Handler) ssh.Handler {
 			}
 		}()
 		next(sess)
+	}
+}
+
+// drainWindows reads the session's window changes until the library closes
+// their channel. It holds one and then blocks its request loop on the next,
+// and with it the connection's whole read loop: a client resizing after its
+// program ended (or one that never had a program: refused, a command) would
+// keep the connection and its goroutines forever.
+func drainWindows(windows <-chan ssh.Window, hasPty bool) {
+	if hasPty && windows != nil {
+		go func() {
+			for range windows { //nolint:revive // only to unblock the library
+			}
+		}()
 	}
 }
 
@@ -43,7 +59,7 @@ func (s *Server) loggingMiddleware(next ssh.Handler) ssh.Handler {
 		}
 		if cmd := sess.Command(); len(cmd) > 0 {
 			// Only the command's name: its arguments may hold personal data.
-			attrs = append(attrs, "command", text.Sanitize(cmd[0]))
+			attrs = append(attrs, "command", logUser(cmd[0])) // cut like a user name
 		}
 		_, _, pty := sess.Pty()
 		attrs = append(attrs, "pty", pty)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -117,6 +118,14 @@ func (s *Server) startTimers(ls *liveSession, keys *keyReader) (stop func()) {
 	}
 }
 
+// A client may claim any size up to 2^32-1 each way; screens sized from it
+// (padding to the width, a page of list rows per line of height) would
+// then take the server's memory and time. No real terminal is larger.
+const (
+	maxWindowCols = 1024
+	maxWindowRows = 512
+)
+
 // forwardWindows tells the program the terminal's size: first the size in
 // the pty request (the library queues it), then every change.
 func (s *Server) forwardWindows(ctx context.Context, p *tea.Program, windows <-chan ssh.Window) {
@@ -129,7 +138,7 @@ func (s *Server) forwardWindows(ctx context.Context, p *tea.Program, windows <-c
 			if !ok {
 				return
 			}
-			p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+			p.Send(tea.WindowSizeMsg{Width: min(w.Width, maxWindowCols), Height: min(w.Height, maxWindowRows)})
 		}
 	}
 }
@@ -146,10 +155,33 @@ func dropSuspend(_ tea.Model, msg tea.Msg) tea.Msg {
 // keyReader is the program's input: it remembers when the client last sent
 // anything, so idleness is measured by keystrokes and not by what the server
 // writes.
+//
+// It also bounds what Bubble Tea's input loop buffers. That loop keeps
+// unparsed input and reads more, without limit and re-scanning it all each
+// time, while a bracketed paste has no end marker yet or while a read
+// filled its whole buffer and ends in a run of letters: one client sending
+// letters, or a paste it never ends, would take the server's memory and a
+// core. So reads never fill the caller's buffer (cut before a trailing
+// escape sequence, kept for the next read), and a paste's content past
+// maxPasteBytes is dropped, its end marker sent in its place.
 type keyReader struct {
 	r    io.Reader
 	last atomic.Int64
+
+	buf     [1024]byte
+	pending []byte // read from the client, not yet given to the program
+	inPaste bool
+	pasted  int // content bytes of the current paste passed on
+	start   int // bytes of pasteStart matched so far
+	end     int // bytes of pasteEnd matched so far
 }
+
+const (
+	pasteStart = "\x1b[200~"
+	pasteEnd   = "\x1b[201~"
+	// maxPasteBytes is well above every field's character limit.
+	maxPasteBytes = 64 << 10
+)
 
 func newKeyReader(r io.Reader) *keyReader {
 	k := &keyReader{r: r}
@@ -158,11 +190,71 @@ func newKeyReader(r io.Reader) *keyReader {
 }
 
 func (k *keyReader) Read(p []byte) (int, error) {
-	n, err := k.r.Read(p)
-	if n > 0 {
-		k.last.Store(time.Now().UnixNano())
+	for len(k.pending) == 0 {
+		n, err := k.r.Read(k.buf[:])
+		if n > 0 {
+			k.last.Store(time.Now().UnixNano())
+			k.pending = k.capPastes(k.buf[:n])
+		}
+		if err != nil && len(k.pending) == 0 {
+			return 0, err //nolint:wrapcheck // io.EOF must reach Bubble Tea as is
+		}
 	}
-	return n, err //nolint:wrapcheck // io.EOF must reach Bubble Tea as is
+	limit := len(p)
+	if limit > 1 {
+		limit-- // a full buffer makes Bubble Tea wait for more
+	}
+	chunk := k.pending[:min(limit, len(k.pending))]
+	if len(chunk) < len(k.pending) {
+		// More follows at once: do not cut an escape sequence in two.
+		if i := bytes.LastIndexByte(chunk, 0x1b); i > 0 && len(chunk)-i < 32 {
+			chunk = chunk[:i]
+		}
+	}
+	n := copy(p, chunk)
+	k.pending = k.pending[n:]
+	return n, nil
+}
+
+// capPastes passes b on, except paste content past maxPasteBytes; the
+// markers are matched across reads.
+func (k *keyReader) capPastes(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for _, c := range b {
+		if !k.inPaste {
+			out = append(out, c)
+			k.start = advance(pasteStart, k.start, c)
+			if k.start == len(pasteStart) {
+				k.inPaste, k.pasted, k.start, k.end = true, 0, 0, 0
+			}
+			continue
+		}
+		k.end = advance(pasteEnd, k.end, c)
+		done := k.end == len(pasteEnd)
+		if k.pasted < maxPasteBytes {
+			out = append(out, c)
+			if k.pasted++; k.pasted == maxPasteBytes && !done {
+				out = append(out, pasteEnd...) // ends it for the program
+			}
+		} // else dropped, the real end marker too: the program has one
+		if done {
+			k.inPaste = false
+		}
+	}
+	return out
+}
+
+// advance is how much of marker is matched after c, having matched i; the
+// markers' first byte occurs in them only once.
+func advance(marker string, i int, c byte) int {
+	switch {
+	case c == marker[i]:
+		return i + 1
+	case c == marker[0]:
+		return 1
+	default:
+		return 0
+	}
 }
 
 func (k *keyReader) lastKey() time.Time { return time.Unix(0, k.last.Load()) }

@@ -392,7 +392,7 @@ func (s *typeForm) key(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	var cmd tea.Cmd
-	*in, cmd = in.Update(msg)
+	*in, cmd = ui.UpdateLineInput(*in, msg)
 	s.afterEdit(field, before != in.Value(), "")
 	return cmd
 }

@@ -115,6 +115,21 @@ func newInput(st *Styles, fd Field) textinput.Model {
 	return in
 }
 
+// UpdateLineInput is in.Update without bubbles v1.0.0's panic: deleting
+// the word forward (alt+d, alt+delete) with the cursor on the last
+// character indexes past the end and kills the session.
+func UpdateLineInput(in textinput.Model, msg tea.Msg) (textinput.Model, tea.Cmd) {
+	if km, ok := msg.(tea.KeyMsg); ok && key.Matches(km, in.KeyMap.DeleteWordForward) {
+		runes := []rune(in.Value())
+		if pos := in.Position(); pos == len(runes)-1 {
+			in.SetValue(string(runes[:pos]))
+			in.CursorEnd()
+			return in, nil
+		}
+	}
+	return in.Update(msg)
+}
+
 // NewLineInput makes a one-line text input drawn as every form's inputs
 // are, for a screen that lays its fields out itself. Keys reach it cleaned
 // by CleanKey, as in a Form.
@@ -212,7 +227,7 @@ func (f *Form) updateFocused(msg tea.Msg) tea.Cmd {
 			fd.choose(km)
 		}
 	default:
-		fd.input, cmd = fd.input.Update(msg)
+		fd.input, cmd = UpdateLineInput(fd.input, msg)
 	}
 	if fd.value() != before {
 		// The person is fixing what the error was about: it no longer

@@ -211,7 +211,7 @@ func (r *runner) report(args []string, err error) int {
 	}
 	r.log.Error("command failed", "command", commandName(args), "actor", r.actor.Name,
 		"err", text.Sanitize(err.Error()))
-	fmt.Fprintln(r.stderr, r.p.T("common.error.internal"))
+	fmt.Fprintln(r.stderr, r.p.T(portal.InternalKey(err)))
 	return ExitFailed
 }
 
