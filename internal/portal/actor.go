@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 
 	"github.com/clientportal/portal/internal/store"
 )
@@ -68,6 +69,26 @@ func (a Actor) sourceHost() string {
 		return a.RemoteAddr
 	}
 	return host
+}
+
+// limitHost is what the per-address limits count: the host, except that an
+// IPv6 host counts as its /64. A subscriber is given a whole /64 and may
+// take a new address in it for every try, which would make a limit per
+// IPv6 address no limit at all.
+func (a Actor) limitHost() string {
+	host := a.sourceHost()
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if ip = ip.Unmap(); ip.Is4() {
+		return ip.String()
+	}
+	block, err := ip.WithZone("").Prefix(64)
+	if err != nil {
+		return host
+	}
+	return block.String()
 }
 
 // requireStaff refuses anyone but staff. A staff actor who came with a key

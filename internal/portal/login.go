@@ -112,11 +112,12 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 	return c, nil
 }
 
-// limitAddress counts one attempt of kind from the actor's host and
-// refuses past auth.AddressLimit per auth.AddressWindow. The count lives in
-// the database, so every instance sees the same one.
+// limitAddress counts one attempt of kind from the actor's host (an IPv6
+// /64 counting as one host) and refuses past auth.AddressLimit per
+// auth.AddressWindow. The count lives in the database, so every instance
+// sees the same one.
 func (s *Service) limitAddress(ctx context.Context, a Actor, kind string) error {
-	host := a.sourceHost()
+	host := a.limitHost()
 	if host == "" {
 		return nil
 	}

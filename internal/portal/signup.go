@@ -141,14 +141,17 @@ func (s *Service) VerifyEmail(ctx context.Context, a Actor, email, code string) 
 }
 
 // ResendCode mails a new sign-up verification code when the account is
-// still pending; like the sign-up form, it answers the same either way.
+// still pending; like the sign-up form, it answers the same either way,
+// and at the same time.
 func (s *Service) ResendCode(ctx context.Context, a Actor, email string) error {
+	start := time.Now()
 	if _, err := s.signUpOpen(ctx); err != nil {
 		return err
 	}
 	if err := s.limitAddress(ctx, a, store.AttemptMailer); err != nil {
 		return err
 	}
+	defer answerNoSooner(ctx, start, mailAnswerTime)
 	c, err := s.store.ClientByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
