@@ -21,6 +21,8 @@ import (
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/server"
 	"github.com/clientportal/portal/internal/server/commands"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/admin"
 	"github.com/clientportal/portal/tui/client"
 	"github.com/clientportal/portal/tui/ui"
@@ -138,6 +140,12 @@ func routes(svc *portal.Service, log *slog.Logger) server.Routes {
 	return server.Routes{
 		StaffKeyKnown: func(ctx context.Context, key gossh.PublicKey) bool {
 			_, err := svc.StaffByKey(ctx, key)
+			if err != nil && !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
+				// Refused all the same (fail closed), but staff see only
+				// "permission denied": the log must say why.
+				log.Error("staff key check failed: staff are refused until the database answers",
+					"err", text.Sanitize(err.Error()))
+			}
 			return err == nil
 		},
 		StaffCommand: func(s ssh.Session, key gossh.PublicKey) int {

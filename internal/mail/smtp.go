@@ -163,7 +163,15 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 // good over it would lose them all; they wait, with backoff, for an admin
 // to fix --smtp. go-mail reports a failed AUTH while dialling, and that path
 // never reaches here, but a server may still answer MAIL FROM with 530.
+// Any refusal of MAIL FROM stays temporary for the same reason: it refuses
+// our sender (--mail-from, or the relay's rules for us), the same for every
+// message, so failing them for good would lose the whole queue to one
+// misconfiguration.
 func classify(err error) error {
+	var se *gomail.SendError
+	if errors.As(err, &se) && se.Reason == gomail.ErrSMTPMailFrom {
+		return err
+	}
 	code := replyCode(err)
 	if code >= 500 && code < 600 && code != 530 && code != 534 && code != 535 && code != 538 {
 		return Permanent(err)

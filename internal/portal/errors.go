@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -72,7 +73,17 @@ func Message(p text.Printer, err error) string {
 		}
 		return p.T(pe.Key, args...)
 	}
-	return p.T("common.error.internal")
+	return p.T(InternalKey(err))
+}
+
+// InternalKey is the catalog key for a failure that is not a refusal: the
+// disk being full says so, since only freeing space helps; anything else
+// is the generic "something went wrong".
+func InternalKey(err error) string {
+	if store.IsStorageFull(err) {
+		return "common.error.storage_full"
+	}
+	return "common.error.internal"
 }
 
 // FieldOf names the form field err belongs to, or "".
