@@ -43,8 +43,22 @@ func TestConsoleOverSSH(t *testing.T) {
 	con.send("\r")
 	con.waitFor(`Search: "dora"`)
 
-	con.send("\r")
-	con.waitFor("Invitations")
+	// Enter opens a row only once the rows of the new search are in (it
+	// does nothing on the rows of the search before): press it until the
+	// client's page shows.
+	for i := 0; ; i++ {
+		con.send("\r")
+		if con.appears("Invitations", time.Second) {
+			break
+		}
+		if i == 15 {
+			con.waitFor("Invitations")
+		}
+	}
+	if !strings.Contains(con.screenText(), "dora@example.com") {
+		t.Fatalf("Enter opened another client than the one searched for:\n%s", con.screenText())
+	}
+	con.mark = con.out.Len()
 	con.send("r")
 	con.waitFor("A new invitation to dora@example.com is queued")
 	second := ps.waitMail(t, "dora@example.com", subjInvitation, 1)

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	charmlog "github.com/charmbracelet/log"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/pflag"
 	gossh "golang.org/x/crypto/ssh"
@@ -70,6 +71,24 @@ func newSigner(t testing.TB, dir, name string) (gossh.Signer, string) {
 // own data, host key and listen settings) until the test ends.
 func startPortal(t testing.TB, args ...string) *portalServer {
 	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return startPortalWithLog(t, log, args...)
+}
+
+// startPortalLogged is startPortal with the server's log written to w in
+// the binary's own format (debug level included), for tests that check
+// what reaches the log.
+func startPortalLogged(t testing.TB, w io.Writer, args ...string) *portalServer {
+	t.Helper()
+	h := charmlog.NewWithOptions(w, charmlog.Options{ReportTimestamp: true, TimeFormat: time.DateTime, Level: charmlog.DebugLevel})
+	return startPortalWithLog(t, slog.New(h), args...)
+}
+
+func startPortalWithLog(t testing.TB, log *slog.Logger, args ...string) *portalServer {
+	t.Helper()
 	root := t.TempDir()
 	ps := &portalServer{dataDir: filepath.Join(root, "data"), keyDir: filepath.Join(root, "hostkeys")}
 	ps.admin, ps.adminKey = newSigner(t, root, "admin_ed25519")
@@ -95,10 +114,6 @@ func startPortal(t testing.TB, args ...string) *portalServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
 	go func() { done <- serve(ctx, cfg, log, func(a net.Addr) { ready <- a }) }()
 	select {
 	case a := <-ready:
@@ -277,6 +292,17 @@ func (tm *terminal) waitFor(text string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	tm.t.Fatalf("waited for %q; screen since mark:\n%s", text, tm.screenText())
+}
+
+// appears reports whether text appears after the mark within d, leaving
+// the mark where it is.
+func (tm *terminal) appears(text string, d time.Duration) bool {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if strings.Contains(tm.screenText(), text) {
+			return true
+		}
+	}
+	return false
 }
 
 // send types keys; Enter is "\r", Tab "\t".

@@ -53,6 +53,7 @@ type pagedList[R any, K comparable] struct {
 	cancel  context.CancelFunc
 	loading bool
 	loaded  bool // rows (or an error) arrived
+	stale   bool // the rows shown answer an earlier query: no key acts on them
 	keep    K    // on a refresh, the row to keep the cursor on
 	want    K    // the row to put the cursor on when it shows up
 	err     string
@@ -74,6 +75,7 @@ func (l *pagedList[R, K]) reload() tea.Cmd {
 	var zero K
 	l.starts = []K{zero}
 	l.keep = zero
+	l.stale = true
 	return l.fetch(0, l.size, true)
 }
 
@@ -108,7 +110,7 @@ func (l *pagedList[R, K]) apply(msg listPageMsg[R]) {
 	if msg.gen != l.gen {
 		return
 	}
-	l.loading, l.cancel = false, nil
+	l.loading, l.cancel, l.stale = false, nil, false
 	if msg.err != nil {
 		l.fail(msg.err)
 		return
@@ -236,7 +238,7 @@ func (l *pagedList[R, K]) rebuild() {
 func (l *pagedList[R, K]) selected() (R, bool) {
 	rs := l.rows()
 	i := l.grid.cursor()
-	if i < 0 || i >= len(rs) {
+	if l.stale || i < 0 || i >= len(rs) {
 		var none R
 		return none, false
 	}
