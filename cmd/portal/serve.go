@@ -19,6 +19,7 @@ import (
 
 	"github.com/clientportal/portal/internal/config"
 	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/profiling"
 	"github.com/clientportal/portal/internal/server"
 	"github.com/clientportal/portal/internal/server/commands"
 	"github.com/clientportal/portal/internal/store"
@@ -92,6 +93,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	if err != nil {
 		return fmt.Errorf("--listen %s: %w", cfg.Listen, err)
 	}
+	var profLn net.Listener
+	if cfg.Pprof != "" {
+		if profLn, err = profiling.Listen(cfg.Pprof); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("--pprof %s: %w", cfg.Pprof, err)
+		}
+		log.Info("profiler listening", "pprof", profLn.Addr().String())
+	}
 	log.Info("portal listening", "addr", ln.Addr().String(), "url", svc.PortalURL(),
 		"host_key", srv.HostKeyFingerprint(), "mail", mailTarget(cfg),
 		"database", a.store.Dialect(), "instance", svc.Instance())
@@ -101,6 +110,15 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
+	if profLn != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := profiling.Serve(bg, profLn); err != nil {
+				log.Error("profiler stopped", "err", err)
+			}
+		}()
+	}
 	wg.Add(2)
 	go func() {
 		defer wg.Done()

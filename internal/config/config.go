@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/clientportal/portal/internal/mail"
+	"github.com/clientportal/portal/internal/profiling"
 )
 
 // Config is every setting of the server.
@@ -33,6 +34,7 @@ type Config struct {
 	InviteTTL             time.Duration
 	IdleTimeout           time.Duration
 	MaxSessionsPerAddress int
+	Pprof                 string
 
 	fs       *pflag.FlagSet
 	getenv   func(string) string
@@ -57,6 +59,7 @@ var (
 	inviteTTLSetting   = setting{"invite-ttl", "PORTAL_INVITE_TTL", "how long an invitation stays valid"}
 	idleSetting        = setting{"idle-timeout", "PORTAL_IDLE_TIMEOUT", "end a session after this long without a keystroke"}
 	maxSessionsSetting = setting{"max-sessions-per-address", "PORTAL_MAX_SESSIONS_PER_ADDRESS", "live sessions from one source address; 0 means no limit"}
+	pprofSetting       = setting{"pprof", "PORTAL_PPROF", "serve Go's profiler (net/http/pprof) on this loopback address, like 127.0.0.1:6060; empty: off"}
 )
 
 // Bind registers the serve flags on fs with their built-in defaults. The
@@ -84,8 +87,9 @@ func Bind(fs *pflag.FlagSet, getenv func(string) string) *Config {
 	dur(&c.InviteTTL, inviteTTLSetting, 24*time.Hour)
 	dur(&c.IdleTimeout, idleSetting, 15*time.Minute)
 	fs.IntVar(&c.MaxSessionsPerAddress, maxSessionsSetting.flag, 50, maxSessionsSetting.usage+" ($"+maxSessionsSetting.env+")")
+	str(&c.Pprof, pprofSetting, "")
 	c.settings = []setting{listenSetting, dataSetting, dbSetting, hostKeysSetting, publicAddrSetting, adminKeysSetting,
-		smtpSetting, mailFromSetting, teamEmailSetting, inviteTTLSetting, idleSetting, maxSessionsSetting}
+		smtpSetting, mailFromSetting, teamEmailSetting, inviteTTLSetting, idleSetting, maxSessionsSetting, pprofSetting}
 	return c
 }
 
@@ -214,6 +218,11 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxSessionsPerAddress < 0 {
 		return bad(maxSessionsSetting, "must be 0 (no limit) or more")
+	}
+	if c.Pprof != "" {
+		if err := profiling.CheckAddr(c.Pprof); err != nil {
+			return bad(pprofSetting, "%v", err)
+		}
 	}
 	return nil
 }

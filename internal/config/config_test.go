@@ -63,6 +63,9 @@ func TestBadValuesNameTheFlag(t *testing.T) {
 		{"negative sessions", nil, []string{"--max-sessions-per-address", "-1"}, "--max-sessions-per-address"},
 		{"env duration", map[string]string{"PORTAL_INVITE_TTL": "tomorrow"}, nil, "$PORTAL_INVITE_TTL"},
 		{"env number", map[string]string{"PORTAL_MAX_SESSIONS_PER_ADDRESS": "many"}, nil, "$PORTAL_MAX_SESSIONS_PER_ADDRESS"},
+		{"pprof on every interface", nil, []string{"--pprof", ":6060"}, "--pprof"},
+		{"pprof on a public address", nil, []string{"--pprof", "10.1.2.3:6060"}, "--pprof"},
+		{"pprof without port", map[string]string{"PORTAL_PPROF": "127.0.0.1"}, nil, "--pprof"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -130,6 +130,21 @@ func TestAbuseHalfHandshakes(t *testing.T) {
 	var conns []held
 	for a := range addrs {
 		local := fmt.Sprintf("127.0.1.%d", a+1)
+		if a == 1 {
+			// The 11th from a full address is closed at once, with
+			// nothing said. Tried right after the address filled up: on
+			// a loaded machine opening all 1,000 can outlast the
+			// deadline, which frees the first address's connections.
+			over, err := abuseDialFrom("127.0.1.1", h.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = over.SetReadDeadline(time.Now().Add(deadline / 2))
+			if n, err := over.Read(make([]byte, 64)); n != 0 || err == nil || isTimeout(err) {
+				t.Errorf("11th connection from a full address: read %d bytes, err %v; want closed at once", n, err)
+			}
+			over.Close()
+		}
 		for i := range perAddr {
 			conn, err := abuseDialFrom(local, h.addr)
 			if err != nil {
@@ -152,17 +167,6 @@ func TestAbuseHalfHandshakes(t *testing.T) {
 	opened := time.Now()
 	t.Logf("%d half-open connections from %d addresses; goroutines %d -> %d; heap %s -> %s",
 		len(conns), addrs, base, runtime.NumGoroutine(), abuseMiB(heapBefore), abuseMiB(abuseHeap()))
-
-	// The 11th from a full address is closed at once, with nothing said.
-	over, err := abuseDialFrom("127.0.1.1", h.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = over.SetReadDeadline(time.Now().Add(deadline / 2))
-	if n, err := over.Read(make([]byte, 64)); n != 0 || err == nil || isTimeout(err) {
-		t.Errorf("11th connection from a full address: read %d bytes, err %v; want closed at once", n, err)
-	}
-	over.Close()
 
 	// Someone else is served meanwhile, before the deadline frees anything.
 	real, err := h.abuseSSHFrom(t, "127.0.0.2", "alice")
