@@ -103,18 +103,18 @@ func TestReportJudgesTargetsAgainstTheFloor(t *testing.T) {
 		met[tg.Name] = tg.Met
 	}
 	for name, want := range map[string]bool{
-		"portal cooperative: failures":                            true,
-		"portal cooperative: first frame p50 vs floor":            true,
-		"portal cooperative: memory per idle session vs floor":    true,
-		"portal cooperative: goroutines left after close":         true,
-		"portal silent: failures":                                 false,
-		"portal silent: first frame p99 at 500 sessions":          false,
-		"portal silent: first frame p50 vs floor":                 false,
-		"portal silent: memory per idle session vs floor":         false,
-		"portal silent: idle CPU per 1,000 sessions vs floor":     false,
-		"portal silent: goroutines left after close":              false,
-		"silent terminal: first frame p50 vs cooperative":         false,
-		"portal cooperative: idle CPU per 1,000 sessions vs floor": true,
+		"portal cooperative: failures":                                                        true,
+		"portal cooperative: first frame p50 vs floor":                                        true,
+		"portal cooperative: memory per idle session vs floor":                                true,
+		"portal cooperative: goroutines left after close":                                     true,
+		"portal silent: failures":                                                             false,
+		"portal silent: first frame p99 at 500 sessions":                                      false,
+		"portal silent: first frame p50 vs floor":                                             false,
+		"portal silent: memory per idle session vs floor":                                     false,
+		"portal silent: idle CPU per 1,000 sessions vs floor":                                 false,
+		"portal silent: goroutines left after close":                                          false,
+		"silent terminal: first frame p50 vs cooperative":                                     false,
+		"portal cooperative: idle CPU per 1,000 sessions vs floor":                            true,
 		"portal silent: Go memory a second round of sessions leaves, share of what they held": false,
 	} {
 		got, ok := met[name]
