@@ -51,6 +51,14 @@ type Model struct {
 	height  int
 	help    help.Model
 	keys    globalKeys
+	// sized is the screen last told its size, and the size: layout runs
+	// after every message, and resizing a table re-renders all its rows.
+	sized screenSize
+}
+
+type screenSize struct {
+	s    screen
+	w, h int
 }
 
 type globalKeys struct {
@@ -254,7 +262,10 @@ func (m *Model) layout() {
 	if m.job != nil {
 		h--
 	}
-	m.current().SetSize(w, max(3, h))
+	if to := (screenSize{m.current(), w, max(3, h)}); to != m.sized {
+		m.sized = to
+		to.s.SetSize(to.w, to.h)
+	}
 }
 
 func (m *Model) View() string {

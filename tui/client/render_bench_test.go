@@ -1,0 +1,290 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/uitest"
+)
+
+// benchSizes are the terminals every screen is drawn for: the smallest the
+// portal is designed for, and a large one.
+var benchSizes = []struct {
+	name string
+	w, h int
+}{{"80x24", 80, 24}, {"200x60", 200, 60}}
+
+const (
+	benchAnn   = "ann@example.com"
+	benchCarol = "carol@example.com"
+	benchBob   = "bob@example.com"
+)
+
+// benchStaff is the legal team writing in the benchmark's threads.
+var benchStaff = portal.System("staff")
+
+// benchScreen is a screen a client can reach: how to get there from a new
+// session, and a text that shows it got there.
+type benchScreen struct {
+	name  string
+	token bool                   // start from carol's invitation link
+	steps func(d *uitest.Driver) // from the first screen
+	want  string
+}
+
+// benchClientScreens are the screens of the client's program, each as a
+// person reaches it.
+func benchClientScreens() []benchScreen {
+	pw := portaltest.StrongPassword
+	logIn := func(d *uitest.Driver) {
+		d.Press("l")
+		d.Fill(benchAnn, pw)
+	}
+	then := func(keys ...string) func(*uitest.Driver) {
+		return func(d *uitest.Driver) { logIn(d); d.Press(keys...) }
+	}
+	form := func(d *uitest.Driver) {
+		logIn(d)
+		d.Press("n", "enter") // the first kind: Contract review
+	}
+	return []benchScreen{
+		{name: "welcome", steps: func(*uitest.Driver) {}, want: "Sign up"},
+		{name: "login", steps: func(d *uitest.Driver) { d.Press("l") }, want: "Log in with"},
+		{name: "signup", steps: func(d *uitest.Driver) { d.Press("s") }, want: "Tell us who"},
+		{name: "verify", steps: func(d *uitest.Driver) {
+			d.Press("s")
+			d.Fill("Bob Stone", benchBob, "", "", pw, pw)
+		}, want: "Confirm your email"},
+		{name: "forgot", steps: func(d *uitest.Driver) { d.Press("f") }, want: "Type the email"},
+		{name: "reset", steps: func(d *uitest.Driver) {
+			d.Press("f")
+			d.Fill(benchAnn)
+		}, want: "If an account"},
+		{name: "invite", steps: func(d *uitest.Driver) { d.Press("i") }, want: "Invitation code"},
+		{name: "invite_set_password", token: true, steps: func(*uitest.Driver) {}, want: "Carol Diaz"},
+		{name: "home", steps: logIn, want: "Hello, Ann"},
+		{name: "password", steps: then("p"), want: "current password"},
+		{name: "profile", steps: then("e"), want: "Edit profile"},
+		{name: "language", steps: then("g"), want: "Choose the language"},
+		{name: "request_types", steps: then("n"), want: "Document request"},
+		{name: "request_form", steps: form, want: "New request: Contract"},
+		{name: "request_review", steps: func(d *uitest.Driver) {
+			form(d)
+			d.Type("Lease for the shop")
+			d.Press("enter")
+			d.Type("The lease runs five years.")
+			d.Press("enter")
+			d.Type("Is a doubling of the rent usual?")
+			d.Press("tab")
+			d.Type("2026-12-31")
+			d.Press("enter", "right", "right", "right", "enter")
+		}, want: "Check your request"},
+		{name: "my_requests", steps: then("m"), want: "Updated (UTC)"},
+		// The newest request is the one with the long thread (see
+		// benchPortal), at the top of the list.
+		{name: "request_thread", steps: then("m", "enter"), want: "Lease for the shop"},
+		{name: "note", steps: then("m", "enter", "n"), want: "Note on request"},
+	}
+}
+
+// BenchmarkView times the client program's View on every screen a client
+// can reach, at 80x24 and 200x60, with the colours an xterm-256color
+// terminal gets. Each screen is reached by keys, as a person would, on a
+// portal with data (benchPortal); View is then drawn a few times before the
+// timing starts, so that what is timed is the frame a session redraws while
+// the screen stays, not the first one.
+func BenchmarkView(b *testing.B) {
+	env := benchPortal(b)
+	for _, sc := range benchClientScreens() {
+		b.Run(sc.name, func(b *testing.B) {
+			token := ""
+			if sc.token {
+				token = benchInvite(b, env)
+			}
+			d, m := benchSession(b, env, token)
+			sc.steps(d)
+			if v := ansi.Strip(m.View()); !strings.Contains(v, sc.want) {
+				b.Fatalf("%s: the view lacks %q:\n%s", sc.name, sc.want, v)
+			}
+			for _, sz := range benchSizes {
+				b.Run(sz.name, func(b *testing.B) {
+					d.T = b
+					d.Send(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
+					benchFrames(b, m)
+				})
+			}
+		})
+	}
+}
+
+// benchFrames times m.View on a steady screen and reports the frame's size.
+func benchFrames(b *testing.B, m tea.Model) {
+	for range 3 {
+		_ = m.View()
+	}
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		size = len(m.View())
+	}
+	b.ReportMetric(float64(size), "B/frame")
+}
+
+// BenchmarkKeystroke times what a person feels when typing: Update with
+// one key on a text field, then View of the frame that shows it. Keys
+// alternate between a letter and Backspace, so the field stays the same
+// length however long the run; each op is one key. The command Update
+// returns is not run: the program runs commands in goroutines of their own,
+// off the path from the key to the frame.
+func BenchmarkKeystroke(b *testing.B) {
+	env := benchPortal(b)
+	fields := []struct {
+		name  string
+		steps func(d *uitest.Driver)
+		want  string
+	}{
+		// The email field of the log-in form, half typed.
+		{"login_email", func(d *uitest.Driver) {
+			d.Press("l")
+			d.Type("ann.smith@exam")
+		}, "Log in with"},
+		// The note on a request: a multi-line text area with two paragraphs
+		// in it already.
+		{"note", func(d *uitest.Driver) {
+			d.Press("l")
+			d.Fill(benchAnn, portaltest.StrongPassword)
+			d.Press("m", "enter", "n")
+			d.Type("Thank you for the draft. I read it twice and have two questions.")
+			d.Press("enter")
+			d.Type("First, the break clause: can we leave after three years without paying the rest")
+		}, "Note on request"},
+	}
+	for _, f := range fields {
+		b.Run(f.name, func(b *testing.B) {
+			d, m := benchSession(b, env, "")
+			f.steps(d)
+			if v := ansi.Strip(m.View()); !strings.Contains(v, f.want) {
+				b.Fatalf("%s: the view lacks %q:\n%s", f.name, f.want, v)
+			}
+			for _, sz := range benchSizes {
+				b.Run(sz.name, func(b *testing.B) {
+					d.T = b
+					d.Send(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
+					benchKeys(b, m)
+				})
+			}
+		})
+	}
+}
+
+// benchKeys times Update of one key and View, alternating a letter and
+// Backspace.
+func benchKeys(b *testing.B, m tea.Model) {
+	keys := []tea.KeyMsg{{Type: tea.KeyRunes, Runes: []rune{'e'}}, {Type: tea.KeyBackspace}}
+	before := ansi.Strip(m.View())
+	for i := range 4 {
+		m.Update(keys[i%2])
+		_ = m.View()
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		m.Update(keys[i%2])
+		_ = m.View()
+		i++
+	}
+	if i%2 == 1 {
+		m.Update(keys[1])
+	}
+	// The keys went to the field: it is back as it was.
+	if after := ansi.Strip(m.View()); after != before {
+		b.Fatalf("the screen changed after typing and erasing:\n%s\nthen:\n%s", before, after)
+	}
+}
+
+// benchSession is a new client session on env's portal, with an
+// xterm-256color terminal's colours, driven as the server's program would.
+func benchSession(b *testing.B, env *portaltest.Env, token string) (*uitest.Driver, *Model) {
+	b.Helper()
+	sess, _, _ := uitest.Session(b, "ann", "192.0.2.10:50000")
+	r := lipgloss.NewRenderer(io.Discard, termenv.WithProfile(termenv.ANSI256))
+	r.SetColorProfile(termenv.ANSI256)
+	r.SetHasDarkBackground(true)
+	sess.Renderer = r
+	m := New(env.Service, sess, token)
+	d := &uitest.Driver{T: b, Model: m,
+		// A spinner's tick asks for the next: it would turn forever.
+		Drop: func(msg tea.Msg) bool { _, ok := msg.(spinner.TickMsg); return ok },
+	}
+	d.Run(m.Init())
+	d.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	return d, m
+}
+
+// benchPortal is a portal with sign-up open and Ann, an active client with
+// a dozen requests of two kinds; the newest has a long thread: forty
+// notes between her and the legal team, some of several lines, and a
+// change of status.
+func benchPortal(b *testing.B) *portaltest.Env {
+	b.Helper()
+	ctx := context.Background()
+	env := portaltest.New(b)
+	benchMust(b, env.Service.SetSignUp(ctx, env.Admin(), true))
+	ann := env.AddActiveClient(b, benchAnn, "Ann Smith")
+	as := portaltest.ClientActor(ann)
+	contract := env.AddRequestType(b, "Contract review", "Subject: text, required", "Details: multiline",
+		"Deadline: date", "Urgency: choice(Low | Normal | High), required")
+	docs := env.AddRequestType(b, "Document request", "Documents: multiline, required")
+	submit := func(rt *store.RequestType, values ...string) *store.Request {
+		r, err := env.Service.SubmitRequest(ctx, as, rt.ID, values)
+		benchMust(b, err)
+		return r
+	}
+	for i := range 11 {
+		if i%2 == 0 {
+			submit(docs, fmt.Sprintf("Certificate %d\nPassport\nProof of address", i))
+			continue
+		}
+		r := submit(contract, fmt.Sprintf("Supplier agreement %d", i), "Twelve pages, signed by them already.", "", "Normal")
+		benchMust(b, env.Service.SetRequestStatus(ctx, benchStaff, r.ID, store.RequestInProgress))
+	}
+	lease := submit(contract, "Lease for the shop",
+		"The lease runs five years.\nThe rent doubles in year three; is that usual?", "2026-12-31", "High")
+	benchMust(b, env.Service.SetRequestStatus(ctx, benchStaff, lease.ID, store.RequestInProgress))
+	for i := range 40 {
+		by, text := benchStaff, fmt.Sprintf("We have read clause %d. It is usual for a shop lease, but the notice period is short; "+
+			"we will ask the landlord's lawyer to extend it to six months.", i+1)
+		if i%2 == 1 {
+			by, text = as, fmt.Sprintf("Thank you. About clause %d:\nthe shop is closed in August, can the notice period skip it?", i)
+		}
+		benchMust(b, env.Service.AddNote(ctx, by, lease.ID, text, false))
+	}
+	return env
+}
+
+// benchInvite invites Carol and returns the token of her invitation link.
+func benchInvite(b *testing.B, env *portaltest.Env) string {
+	b.Helper()
+	_, err := env.Service.AddClient(context.Background(), env.Admin(), portal.NewClient{Email: benchCarol, Name: "Carol Diaz", Company: "Diaz & Sons"})
+	benchMust(b, err)
+	return portaltest.TokenIn(b, env.LastMail(b, benchCarol, portal.MailInvitation).Body)
+}
+
+func benchMust(b *testing.B, err error) {
+	b.Helper()
+	if err != nil {
+		b.Fatal(err)
+	}
+}
