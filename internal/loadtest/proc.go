@@ -30,24 +30,47 @@ func rss(pid int) (int64, error) {
 	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
 }
 
-// cpuTicks is the process's utime+stime in clock ticks.
-func cpuTicks(pid int) (int64, error) {
+// procStat is the fields of /proc/PID/stat after the command name, whose
+// parentheses may hold spaces: index 0 is field 3 (state).
+func procStat(pid int) ([]string, error) {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, fmt.Errorf("read CPU time: %w", err)
+		return nil, fmt.Errorf("read /proc/%d/stat: %w", pid, err)
 	}
 	s := string(raw)
-	// After the command name in parentheses: utime is field 14, stime 15.
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, s)
+		return nil, fmt.Errorf("/proc/%d/stat: %q", pid, s)
+	}
+	return f, nil
+}
+
+// cpuTicks is the process's utime+stime (fields 14 and 15) in clock ticks.
+func cpuTicks(pid int) (int64, error) {
+	f, err := procStat(pid)
+	if err != nil {
+		return 0, err
 	}
 	u, err1 := strconv.ParseInt(f[11], 10, 64)
 	st, err2 := strconv.ParseInt(f[12], 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, s)
+		return 0, fmt.Errorf("/proc/%d/stat: utime %q, stime %q", pid, f[11], f[12])
 	}
 	return u + st, nil
+}
+
+// minorFaults is the process's minor page faults (field 10): each is a
+// page the kernel had to map in, as when new memory is first touched.
+func minorFaults(pid int) (int64, error) {
+	f, err := procStat(pid)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(f[7], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: minflt %q", pid, f[7])
+	}
+	return n, nil
 }
 
 // clockTick is CLK_TCK from getconf, or Linux's usual 100.

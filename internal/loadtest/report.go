@@ -120,6 +120,18 @@ func (r Report) WriteTable(w io.Writer) error {
 	q("first byte ms p50/p99/max", func(x Result) Quantiles { return x.FirstByte })
 	q("first frame ms p50/p99/max", func(x Result) Quantiles { return x.FirstFrame })
 	q("log in ms p50/p99/max", func(x Result) Quantiles { return x.Login })
+	row("server CPU ms per log in", func(x Result) string {
+		if x.Logins == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.0f", x.LoginCPU)
+	})
+	row("page faults per log in", func(x Result) string {
+		if x.Logins == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.0f", x.LoginPageFaults)
+	})
 	row("failures", func(x Result) string {
 		if x.Failures == 0 {
 			return "0"

@@ -57,9 +57,10 @@ type Options struct {
 
 	// ProfileDir, when set, receives the server's heap profiles (after a
 	// collection) before the ramp, while the sessions are held and after
-	// they close, and its goroutine profile after they close, named
-	// SERVER-TERMINAL-{before,idle,after}.heap and …-after.goroutine, for
-	// go tool pprof -base.
+	// they close, its goroutine profile after they close, and a CPU
+	// profile of the first 3 s of the log ins, named
+	// SERVER-TERMINAL-{before,idle,after,after2}.heap, …-after.goroutine
+	// and …-logins.cpu, for go tool pprof (-base).
 	ProfileDir string
 
 	// Logins run all at once while the sessions are held, each from its
@@ -108,6 +109,11 @@ type Result struct {
 	FirstFrame Quantiles `json:"first_frame_ms"`
 	Login      Quantiles `json:"login_ms"`
 	Logins     int       `json:"logins"`
+	// LoginPageFaults is the server's minor page faults per log in.
+	LoginPageFaults float64 `json:"login_page_faults"`
+	// LoginCPU is the server's CPU time per log in, in ms: connecting,
+	// the form, hashing and the home screen.
+	LoginCPU float64 `json:"login_cpu_ms"`
 
 	Failures     int            `json:"failures"`
 	FailureKinds map[string]int `json:"failure_kinds,omitempty"`
@@ -277,7 +283,27 @@ func Run(ctx context.Context, srv Server, opt Options) (Result, error) {
 	window := time.Since(t0)
 
 	if len(opt.Logins) > 0 {
+		cpuProfiled := make(chan struct{})
+		if prof != nil && opt.ProfileDir != "" {
+			// The log ins are where the CPU goes: a profile of their first
+			// seconds shows where.
+			go func() {
+				defer close(cpuProfiled)
+				_ = prof.save(ctx, "/debug/pprof/profile?seconds=3", filepath.Join(opt.ProfileDir, srv.Name+"-"+res.Terminal+"-logins.cpu"))
+			}()
+		} else {
+			close(cpuProfiled)
+		}
+		f0, _ := minorFaults(srv.PID)
+		c0, _ := cpuTicks(srv.PID)
 		lat, peak, fails := runLogins(ctx, srv, opt)
+		if f1, err := minorFaults(srv.PID); err == nil {
+			res.LoginPageFaults = float64(f1-f0) / float64(len(opt.Logins))
+		}
+		if c1, err := cpuTicks(srv.PID); err == nil {
+			res.LoginCPU = float64(c1-c0) * 1000 / float64(tick) / float64(len(opt.Logins))
+		}
+		<-cpuProfiled
 		res.Logins = len(opt.Logins)
 		res.Login = quantiles(lat)
 		res.RSSLoginPeak = peak
