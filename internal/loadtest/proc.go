@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -71,6 +72,15 @@ func minorFaults(pid int) (int64, error) {
 		return 0, fmt.Errorf("/proc/%d/stat: minflt %q", pid, f[7])
 	}
 	return n, nil
+}
+
+// ownCPU is this process's user and system CPU time.
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // clockTick is CLK_TCK from getconf, or Linux's usual 100.

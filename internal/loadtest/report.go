@@ -126,6 +126,12 @@ func (r Report) WriteTable(w io.Writer) error {
 		}
 		return fmt.Sprintf("%.0f", x.LoginCPU)
 	})
+	row("load client CPU ms per log in", func(x Result) string {
+		if x.Logins == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.0f", x.LoginClientCPU)
+	})
 	row("page faults per log in", func(x Result) string {
 		if x.Logins == 0 {
 			return "-"

@@ -114,6 +114,9 @@ type Result struct {
 	// LoginCPU is the server's CPU time per log in, in ms: connecting,
 	// the form, hashing and the home screen.
 	LoginCPU float64 `json:"login_cpu_ms"`
+	// LoginClientCPU is this load client's own CPU time per log in, in
+	// ms: on the same machine it competes with the server for the cores.
+	LoginClientCPU float64 `json:"login_client_cpu_ms"`
 
 	Failures     int            `json:"failures"`
 	FailureKinds map[string]int `json:"failure_kinds,omitempty"`
@@ -296,7 +299,9 @@ func Run(ctx context.Context, srv Server, opt Options) (Result, error) {
 		}
 		f0, _ := minorFaults(srv.PID)
 		c0, _ := cpuTicks(srv.PID)
+		own0 := ownCPU()
 		lat, peak, fails := runLogins(ctx, srv, opt)
+		res.LoginClientCPU = (ownCPU() - own0).Seconds() * 1000 / float64(len(opt.Logins))
 		if f1, err := minorFaults(srv.PID); err == nil {
 			res.LoginPageFaults = float64(f1-f0) / float64(len(opt.Logins))
 		}

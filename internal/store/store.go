@@ -57,6 +57,9 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// sqliteBusyTimeout bounds how long a write waits for another to finish.
+const sqliteBusyTimeout = 10 * time.Second
+
 func openSQLite(ctx context.Context, path string) (*Store, error) {
 	// The driver reads "?" as the start of its options, and "#" and "%"
 	// have meanings in a file: URI: a path holding them would open some
@@ -85,7 +88,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	// The pragmas are in the DSN so that every pooled connection has them.
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(FULL)")
 	// Statement journals and sorts in memory, not temp files; a page cache
@@ -96,16 +99,17 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	q.Add("_pragma", "cache_size(-65536)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
-	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+	sqlDB, err := sql.Open(sqlite.DriverName, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	db, err := gorm.Open(&sqlite.Dialector{DSN: dsn, Conn: newWriteGate(sqlDB, sqliteBusyTimeout)}, &gorm.Config{
 		TranslateError: true,
 		Logger:         logger.Discard,
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
+		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	sqlDB.SetMaxOpenConns(8)
@@ -144,6 +148,7 @@ func migrations() []*gormigrate.Migration {
 		migration0002(),
 		migration0003(),
 		migration0004(),
+		migration0005(),
 	}
 }
 
