@@ -140,20 +140,25 @@ var insertClientsSQL, insertNewClientsSQL = func() (string, string) {
 }()
 
 // insertClientsPostgres is insertClientsSQL for PostgreSQL, which needs
-// the JSON's text cast to each column's type.
+// the JSON's text cast to each column's type. Each row ends with its
+// search document, or null for the trigger to compute it (see
+// searchHelper).
 var insertClientsPostgres, insertNewClientsPostgres = func() (string, string) {
+	cols := clientCols + ", search"
 	var sel []string
-	for i, col := range strings.Split(clientCols, ",") {
+	for i, col := range strings.Split(cols, ",") {
 		cast := ""
 		switch col = strings.TrimSpace(col); {
 		case col == "failed_logins":
 			cast = "::bigint"
 		case strings.HasSuffix(col, "_at") || strings.HasSuffix(col, "_until"):
 			cast = "::timestamptz"
+		case col == "search":
+			cast = "::tsvector"
 		}
 		sel = append(sel, fmt.Sprintf("(value->>%d)%s", i, cast))
 	}
-	q := "INSERT INTO clients (" + clientCols + ") SELECT " + strings.Join(sel, ", ") +
+	q := "INSERT INTO clients (" + cols + ") SELECT " + strings.Join(sel, ", ") +
 		" FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS rows(value, key) ORDER BY key"
 	return q + " RETURNING id, email_norm",
 		q + " ON CONFLICT (email_norm) DO NOTHING RETURNING id, email_norm"
@@ -232,13 +237,29 @@ func (s *Store) createClients(ctx context.Context, cs []Client, skipKnown bool) 
 			order[i] = i
 		}
 		slices.SortFunc(order, func(a, b int) int { return strings.Compare(cs[a].EmailNorm, cs[b].EmailNorm) })
-		var buf []byte
+		pg := tx.dialect == "postgres"
+		withHelper := pg && len(cs) >= searchHelperMin
+		chunks := insertChunks(order, clientsPerInsert, withHelper)
+		var helper *searchHelper
+		if withHelper {
+			pool, _ := tx.db.Config.ConnPool.(*sql.DB) // the pool, not the transaction
+			helper = startSearchHelper(ctx, pool, cs, chunks)
+			defer helper.close()
+			if helper.cleans {
+				// The helper cleans the GIN pending list: this
+				// transaction lets the list grow rather than clean it
+				// itself at every 4 MB.
+				if _, err := tx.db.Statement.ConnPool.ExecContext(ctx, "SELECT set_config('gin_pending_list_limit', $1, true)", searchPendingLimit); err != nil {
+					return err
+				}
+			}
+		}
+		jsons, stop := buildChunksJSON(cs, chunks, tx.timeResolution(), pg, helper)
+		defer stop()
 		ids := make(map[string]uint64, min(len(cs), clientsPerInsert))
-		for lo := 0; lo < len(order); lo += clientsPerInsert {
-			chunk := order[lo:min(lo+clientsPerInsert, len(order))]
-			buf = appendClientsJSON(buf[:0], cs, chunk, tx.timeResolution())
+		for _, chunk := range chunks {
 			clear(ids)
-			if err := queryIDs(ctx, stmt, string(buf), ids); err != nil {
+			if err := queryIDs(ctx, stmt, <-jsons, ids); err != nil {
 				return tx.translate(err)
 			}
 			for _, i := range chunk {
@@ -270,6 +291,36 @@ func (s *Store) createClients(ctx context.Context, cs []Client, skipKnown bool) 
 	return added, nil
 }
 
+// buildChunksJSON writes each chunk's rows as appendClientsJSON does, in a
+// goroutine one chunk ahead of the inserts, so that this work (and the
+// wait for a chunk's search documents) hides behind the database's work on
+// the chunk before. stop ends the goroutine and waits for it.
+func buildChunksJSON(cs []Client, chunks [][]int, resolution time.Duration, search bool, helper *searchHelper) (<-chan string, func()) {
+	out := make(chan string, 1)
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var buf []byte
+		for k, chunk := range chunks {
+			docs, ok := helper.chunkDocs(k, quit)
+			if !ok {
+				return
+			}
+			buf = appendClientsJSON(buf[:0], cs, chunk, resolution, search, docs)
+			select {
+			case out <- string(buf):
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return out, func() {
+		close(quit)
+		<-done
+	}
+}
+
 // queryIDs runs the insert and collects the (email_norm, id) pairs it
 // returns.
 func queryIDs(ctx context.Context, stmt *sql.Stmt, rowsJSON string, ids map[string]uint64) error {
@@ -291,8 +342,9 @@ func queryIDs(ctx context.Context, stmt *sql.Stmt, rowsJSON string, ids map[stri
 
 // appendClientsJSON writes the clients cs[i] for i in which as a JSON
 // array of arrays in clientCols' order, times cut to resolution as the
-// driver would.
-func appendClientsJSON(b []byte, cs []Client, which []int, resolution time.Duration) []byte {
+// driver would. With search, each row ends with its search document:
+// docs[n] for which[n], or null when docs is nil.
+func appendClientsJSON(b []byte, cs []Client, which []int, resolution time.Duration, search bool, docs []string) []byte {
 	b = append(b, '[')
 	for n, i := range which {
 		c := &cs[i]
@@ -314,6 +366,14 @@ func appendClientsJSON(b []byte, cs []Client, which []int, resolution time.Durat
 			b = append(b, '"')
 			b = t.Truncate(resolution).AppendFormat(b, sqliteTime)
 			b = append(b, '"')
+		}
+		if search {
+			b = append(b, ',')
+			if docs == nil {
+				b = append(b, "null"...)
+			} else {
+				b = appendJSONString(b, docs[n])
+			}
 		}
 		b = append(b, ']')
 	}

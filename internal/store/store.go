@@ -148,6 +148,7 @@ func migrations() []*gormigrate.Migration {
 		migration0002(),
 		migration0003(),
 		migration0004(),
+		migration0005(),
 	}
 }
 
