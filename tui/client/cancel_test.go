@@ -13,41 +13,32 @@ import (
 	"github.com/clientportal/portal/tui/uitest"
 )
 
-// holdDatabase takes every connection of the store's pool until the test
-// ends, so that any portal call waits for one and its context is its only
-// way out. Transactions are immediate: one holds the write lock, and the
-// others each hold a connection while they wait for that lock.
+// holdDatabase holds the store's write turn until the test ends: one
+// transaction is open, so any call that writes waits, and its context is
+// its only way out. (Reads do not wait for a writer: SQLite's WAL lets
+// them run beside it, and the store's writers queue without holding a
+// connection readers need.)
 func holdDatabase(t *testing.T, env *portaltest.Env) {
 	t.Helper()
-	const poolSize = 8 // store.Open's SetMaxOpenConns
 	release := make(chan struct{})
-	entered := make(chan struct{}, poolSize)
-	done := make(chan struct{}, poolSize)
-	hold := func() {
-		defer func() { done <- struct{}{} }()
+	entered := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
 		_ = env.Store.Tx(context.Background(), func(*store.Store) error {
-			entered <- struct{}{}
+			close(entered)
 			<-release
 			return nil
 		})
-	}
-	go hold()
+	}()
 	select {
 	case <-entered:
 	case <-time.After(5 * time.Second):
 		t.Fatal("could not take the write lock")
 	}
-	for range poolSize - 1 {
-		go hold()
-	}
-	// The waiters have no signal of their own for "waiting"; the test
-	// below fails, rather than passes, if they are not in place yet.
-	time.Sleep(300 * time.Millisecond)
 	t.Cleanup(func() {
 		close(release)
-		for range poolSize {
-			<-done
-		}
+		<-done
 	})
 }
 
@@ -62,36 +53,41 @@ func TestCancelledSessionEndsCalls(t *testing.T) {
 	welcome := newWelcome(h.m.d, "").Init()
 
 	holdDatabase(t, env)
-	msgs := make(chan tea.Msg, 2)
-	go func() { msgs <- runAll(submit) }()
-	go func() { msgs <- welcome() }()
-
-	// Both calls wait on the database; neither may answer yet.
+	// The welcome screen's check only reads: it answers while a write is
+	// held.
 	select {
-	case msg := <-msgs:
-		t.Fatalf("a call returned while the database was held: %#v", msg)
-	case <-time.After(100 * time.Millisecond):
+	case msg := <-runAsync(welcome):
+		if m, ok := msg.(signUpStateMsg); !ok || m.on {
+			t.Fatalf("welcome's check answered %#v, want sign-up off", msg)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("a read waited for the write turn")
+	}
+
+	// The log in writes (it counts the attempt): it waits, and may not
+	// answer yet.
+	login := runAsync(func() tea.Msg { return runAll(submit) })
+	select {
+	case msg := <-login:
+		t.Fatalf("the log in returned while the database was held: %#v", msg)
+	case <-time.After(300 * time.Millisecond):
 	}
 	h.cancel() // the SSH session ends
-	for range 2 {
-		select {
-		case msg := <-msgs:
-			switch msg := msg.(type) {
-			case doneMsg:
-				if !errors.Is(msg.err, context.Canceled) {
-					t.Errorf("log in ended with %v, want context.Canceled", msg.err)
-				}
-			case signUpStateMsg:
-				if msg.on {
-					t.Error("sign-up shown after a failed check")
-				}
-			default:
-				t.Errorf("unexpected %#v", msg)
-			}
-		case <-time.After(2 * time.Second):
-			t.Fatal("a call kept waiting after the session ended")
+	select {
+	case msg := <-login:
+		done, ok := msg.(doneMsg)
+		if !ok || !errors.Is(done.err, context.Canceled) {
+			t.Errorf("log in ended with %#v, want context.Canceled", msg)
 		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the log in kept waiting after the session ended")
 	}
+}
+
+func runAsync(cmd tea.Cmd) <-chan tea.Msg {
+	out := make(chan tea.Msg, 1)
+	go func() { out <- cmd() }()
+	return out
 }
 
 // runAll runs cmd, and the commands of a batch, and returns the first
