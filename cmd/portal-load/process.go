@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/clientportal/portal/internal/loadtest"
+	"github.com/clientportal/portal/internal/text"
 )
 
 // process is a server started for a run.
@@ -51,7 +52,9 @@ func startServer(ctx context.Context, name string, cmd *exec.Cmd) (*process, err
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
-			l := sc.Text()
+			// Shown on this terminal: a server's log may quote what its
+			// clients sent.
+			l := text.Sanitize(sc.Text())
 			p.mu.Lock()
 			if p.Addr == "" || p.Pprof == "" {
 				if m := addrWord.FindStringSubmatch(l); m != nil {

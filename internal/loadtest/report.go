@@ -120,24 +120,17 @@ func (r Report) WriteTable(w io.Writer) error {
 	q("first byte ms p50/p99/max", func(x Result) Quantiles { return x.FirstByte })
 	q("first frame ms p50/p99/max", func(x Result) Quantiles { return x.FirstFrame })
 	q("log in ms p50/p99/max", func(x Result) Quantiles { return x.Login })
-	row("server CPU ms per log in", func(x Result) string {
-		if x.Logins == 0 {
-			return "-"
-		}
-		return fmt.Sprintf("%.0f", x.LoginCPU)
-	})
-	row("load client CPU ms per log in", func(x Result) string {
-		if x.Logins == 0 {
-			return "-"
-		}
-		return fmt.Sprintf("%.0f", x.LoginClientCPU)
-	})
-	row("page faults per log in", func(x Result) string {
-		if x.Logins == 0 {
-			return "-"
-		}
-		return fmt.Sprintf("%.0f", x.LoginPageFaults)
-	})
+	perLogin := func(name string, get func(Result) float64) {
+		row(name, func(x Result) string {
+			if x.Logins == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.0f", get(x))
+		})
+	}
+	perLogin("server CPU ms per log in", func(x Result) float64 { return x.LoginCPU })
+	perLogin("load client CPU ms per log in", func(x Result) float64 { return x.LoginClientCPU })
+	perLogin("page faults per log in", func(x Result) float64 { return x.LoginPageFaults })
 	row("failures", func(x Result) string {
 		if x.Failures == 0 {
 			return "0"
