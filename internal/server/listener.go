@@ -34,10 +34,12 @@ type limiter struct {
 	maxSessions int
 	draining    atomic.Bool
 
-	mu       sync.Mutex
-	unauth   map[string]int
-	sessions map[string]int
-	conns    map[*trackedConn]struct{}
+	mu        sync.Mutex
+	closed    bool // no connection is admitted any more
+	unauth    map[string]int
+	sessions  map[string]int
+	conns     map[*trackedConn]struct{}
+	idleWaits []chan struct{} // closed when conns becomes empty
 }
 
 func newLimiter(maxUnauth, maxSessions int) *limiter {
@@ -50,16 +52,23 @@ func newLimiter(maxUnauth, maxSessions int) *limiter {
 	}
 }
 
-// admit counts a new connection from ip, or refuses it.
-func (l *limiter) admit(c *trackedConn) bool {
+// errTooManyUnauthenticated refuses one connection; net.ErrClosed (after
+// stopAdmitting) refuses all that follow.
+var errTooManyUnauthenticated = errors.New("too many unauthenticated connections")
+
+// admit counts a new connection from ip, or says why it is refused.
+func (l *limiter) admit(c *trackedConn) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.closed {
+		return net.ErrClosed
+	}
 	if l.maxUnauth > 0 && l.unauth[c.ip] >= l.maxUnauth {
-		return false
+		return errTooManyUnauthenticated
 	}
 	l.unauth[c.ip]++
 	l.conns[c] = struct{}{}
-	return true
+	return nil
 }
 
 func (l *limiter) leaveHandshake(ip string) {
@@ -72,6 +81,33 @@ func (l *limiter) forget(c *trackedConn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.conns, c)
+	if len(l.conns) == 0 {
+		for _, w := range l.idleWaits {
+			close(w)
+		}
+		l.idleWaits = nil
+	}
+}
+
+// stopAdmitting refuses every connection from now on, so that once idle
+// says the count is empty it stays empty.
+func (l *limiter) stopAdmitting() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+}
+
+// idle is closed once no admitted connection is open.
+func (l *limiter) idle() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w := make(chan struct{})
+	if len(l.conns) == 0 {
+		close(w)
+		return w
+	}
+	l.idleWaits = append(l.idleWaits, w)
+	return w
 }
 
 // acquireSession counts a live session from ip, or refuses it.
@@ -95,17 +131,29 @@ func (l *limiter) releaseSession(ip string) {
 // every connection that has no running session.
 func (l *limiter) drain() {
 	l.draining.Store(true)
-	l.mu.Lock()
-	conns := make([]*trackedConn, 0, len(l.conns))
-	for c := range l.conns {
-		conns = append(conns, c)
-	}
-	l.mu.Unlock()
-	for _, c := range conns {
+	for _, c := range l.snapshot() {
 		if c.state() != stateSession {
 			_ = c.Close()
 		}
 	}
+}
+
+// closeAll closes every admitted connection, sessions included.
+func (l *limiter) closeAll() {
+	l.draining.Store(true)
+	for _, c := range l.snapshot() {
+		_ = c.Close()
+	}
+}
+
+func (l *limiter) snapshot() []*trackedConn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	conns := make([]*trackedConn, 0, len(l.conns))
+	for c := range l.conns {
+		conns = append(conns, c)
+	}
+	return conns
 }
 
 func decrement(m map[string]int, key string) {
@@ -132,9 +180,12 @@ func (ln *limitedListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		c := &trackedConn{Conn: conn, limits: ln.limits, ip: hostOf(conn.RemoteAddr())}
-		if !ln.limits.admit(c) {
-			ln.log.Warn("too many unauthenticated connections", "remote", conn.RemoteAddr().String())
+		if err := ln.limits.admit(c); err != nil {
 			_ = conn.Close()
+			if errors.Is(err, net.ErrClosed) {
+				return nil, err
+			}
+			ln.log.Warn(err.Error(), "remote", conn.RemoteAddr().String())
 			continue
 		}
 		c.handshakeDeadline = time.Now().Add(ln.handshake)

@@ -97,6 +97,7 @@ type Server struct {
 
 	mu   sync.Mutex
 	addr net.Addr
+	ln   net.Listener // the wrapped listener Serve accepts on
 	live map[*liveSession]struct{}
 }
 
@@ -208,12 +209,18 @@ func (s *Server) ListenAndServe() error {
 
 // Serve serves SSH on ln until Shutdown or Close, when it returns nil.
 func (s *Server) Serve(ln net.Listener) error {
-	s.mu.Lock()
-	s.addr = ln.Addr()
-	s.mu.Unlock()
 	wrapped := &limitedListener{Listener: ln, limits: s.limits, handshake: s.cfg.HandshakeTimeout, log: s.log}
+	s.mu.Lock()
+	if s.shuttingDown.Load() {
+		s.mu.Unlock()
+		_ = ln.Close()
+		return nil
+	}
+	s.addr = ln.Addr()
+	s.ln = wrapped
+	s.mu.Unlock()
 	err := s.srv.Serve(wrapped)
-	if errors.Is(err, ssh.ErrServerClosed) {
+	if errors.Is(err, ssh.ErrServerClosed) || (s.shuttingDown.Load() && errors.Is(err, net.ErrClosed)) {
 		return nil
 	}
 	if err != nil {
@@ -237,11 +244,14 @@ func (s *Server) HostKeyFingerprint() string {
 // Shutdown stops accepting connections, ends every program (so each client's
 // terminal is restored), and waits for connections to close. If ctx ends
 // first, it closes everything at once and returns ctx's error.
+//
+// It waits on its own count of connections rather than calling the
+// library's Shutdown: that one waits on a sync.WaitGroup that a connection
+// finishing its handshake at the same moment adds to, which the race
+// detector rightly reports (an Add from zero concurrent with a Wait).
+// Every connection enters the count in Accept, before the library sees it.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.shuttingDown.Store(true)
-	s.limits.draining.Store(true)
-	done := make(chan error, 1)
-	go func() { done <- s.srv.Shutdown(ctx) }()
+	s.stopAccepting()
 
 	s.mu.Lock()
 	live := make([]*liveSession, 0, len(s.live))
@@ -256,19 +266,40 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	// would only hold Shutdown up.
 	s.limits.drain()
 
-	err := <-done
-	if err == nil {
-		return nil
+	select {
+	case <-s.limits.idle():
+		return s.closeLibrary()
+	case <-ctx.Done():
+		if err := s.closeLibrary(); err != nil {
+			return errors.Join(fmt.Errorf("server: shutdown: %w", ctx.Err()), err)
+		}
+		return fmt.Errorf("server: shutdown: %w", ctx.Err())
 	}
-	if cerr := s.srv.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
-		return errors.Join(fmt.Errorf("server: shutdown: %w", err), fmt.Errorf("server: close: %w", cerr))
-	}
-	return fmt.Errorf("server: shutdown: %w", err)
 }
 
 // Close closes the listener and every connection at once.
 func (s *Server) Close() error {
+	s.stopAccepting()
+	s.limits.closeAll()
+	return s.closeLibrary()
+}
+
+// stopAccepting marks the server as shutting down and closes its listener,
+// so Serve returns and no connection is accepted from here on.
+func (s *Server) stopAccepting() {
+	s.mu.Lock()
 	s.shuttingDown.Store(true)
+	ln := s.ln
+	s.mu.Unlock()
+	s.limits.stopAdmitting()
+	if ln != nil {
+		_ = ln.Close()
+	}
+}
+
+// closeLibrary closes what charmbracelet/ssh still holds: its connections
+// past the handshake (none after a clean drain) and its done channel.
+func (s *Server) closeLibrary() error {
 	if err := s.srv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("server: close: %w", err)
 	}

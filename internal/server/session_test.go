@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -419,6 +421,58 @@ func TestShutdownRestoresTerminals(t *testing.T) {
 	}
 }
 
+// Shutdown while clients are mid-handshake: each connection either gets in
+// before the drain (and is ended by it) or is refused; Shutdown returns in
+// time, and under -race nothing races (charmbracelet/ssh's own Shutdown
+// did, when a handshake finished as it began to wait).
+func TestShutdownWhileClientsConnect(t *testing.T) {
+	h := newHarness(t, nil)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var connected atomic.Int64
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c, err := h.dial("alice", gossh.PublicKeys(newSigner(t)))
+				if err != nil {
+					continue
+				}
+				connected.Add(1)
+				if sess, err := c.NewSession(); err == nil {
+					_ = sess.Run("hello")
+				}
+				c.Close()
+			}
+		}()
+	}
+	for deadline := time.Now().Add(10 * time.Second); connected.Load() < 20; {
+		if time.Now().After(deadline) {
+			close(stop)
+			wg.Wait()
+			t.Fatalf("only %d clients got in before the deadline", connected.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := h.srv.Shutdown(ctx)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("shutdown with clients connecting: %v", err)
+	}
+	if _, err := h.dial("alice", gossh.PublicKeys(newSigner(t))); err == nil {
+		t.Error("dial after shutdown worked")
+	}
+}
+
 func TestGoroutinesReturnAfterSessions(t *testing.T) {
 	h := newHarness(t, nil)
 	session := func(abrupt bool) {
@@ -551,16 +605,55 @@ func TestLogUserHidesInvitationTokens(t *testing.T) {
 func TestLimiterWithoutUnauthenticatedLimit(t *testing.T) {
 	l := newLimiter(-1, 0)
 	for i := 0; i < 100; i++ {
-		if !l.admit(&trackedConn{ip: "127.0.0.1"}) {
-			t.Fatalf("connection %d refused with no limit", i+1)
+		if err := l.admit(&trackedConn{ip: "127.0.0.1"}); err != nil {
+			t.Fatalf("connection %d refused with no limit: %v", i+1, err)
 		}
 	}
 	l = newLimiter(2, 0)
-	if !l.admit(&trackedConn{ip: "10.0.0.1"}) || !l.admit(&trackedConn{ip: "10.0.0.1"}) || l.admit(&trackedConn{ip: "10.0.0.1"}) {
-		t.Fatal("a limit of 2 must admit 2 and refuse the third")
+	for i := 0; i < 2; i++ {
+		if err := l.admit(&trackedConn{ip: "10.0.0.1"}); err != nil {
+			t.Fatalf("a limit of 2 refused connection %d: %v", i+1, err)
+		}
 	}
-	if !l.admit(&trackedConn{ip: "10.0.0.2"}) {
-		t.Fatal("another address has its own count")
+	if err := l.admit(&trackedConn{ip: "10.0.0.1"}); !errors.Is(err, errTooManyUnauthenticated) {
+		t.Fatalf("a limit of 2 must refuse the third, got %v", err)
+	}
+	if err := l.admit(&trackedConn{ip: "10.0.0.2"}); err != nil {
+		t.Fatalf("another address has its own count, got %v", err)
+	}
+}
+
+// After stopAdmitting nothing gets in, and idle is closed once the last
+// admitted connection is gone: Shutdown relies on both.
+func TestLimiterIdleAfterStop(t *testing.T) {
+	l := newLimiter(0, 0)
+	a, b := &trackedConn{ip: "10.0.0.1"}, &trackedConn{ip: "10.0.0.2"}
+	for _, c := range []*trackedConn{a, b} {
+		if err := l.admit(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.stopAdmitting()
+	if err := l.admit(&trackedConn{ip: "10.0.0.3"}); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("admit after stopAdmitting = %v, want net.ErrClosed", err)
+	}
+	idle := l.idle()
+	l.forget(a)
+	select {
+	case <-idle:
+		t.Fatal("idle with a connection still open")
+	default:
+	}
+	l.forget(b)
+	select {
+	case <-idle:
+	case <-time.After(5 * time.Second):
+		t.Fatal("idle not closed once every connection is gone")
+	}
+	select {
+	case <-l.idle():
+	default:
+		t.Fatal("idle on an empty limiter must be closed at once")
 	}
 }
 
