@@ -90,8 +90,10 @@ func (l *limiter) forget(c *trackedConn) {
 }
 
 // stopAdmitting refuses every connection from now on, so that once idle
-// says the count is empty it stays empty.
+// says the count is empty it stays empty, and shortens the linger of
+// sessions that end from now on.
 func (l *limiter) stopAdmitting() {
+	l.draining.Store(true)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
