@@ -218,7 +218,9 @@ func isTimeout(err error) bool {
 // connections from one address keep a real user from that address out
 // until the deadline frees them, while another address is served.
 func TestAbuseSameAddressWaits(t *testing.T) {
-	const deadline = time.Second
+	// Long enough that a loaded machine opens the ten connections and tries
+	// the eleventh well inside it.
+	const deadline = 2 * time.Second
 	h := newHarness(t, func(c *Config, _ *Routes) { c.HandshakeTimeout = deadline })
 	for range DefaultMaxUnauthenticatedPerAddress {
 		r := dialRaw(t, h.addr)
