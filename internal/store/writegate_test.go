@@ -71,7 +71,10 @@ func TestWriteGateBoundsTheWaitAndLetsReadsThrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := newWriteGate(sqlDB, 200*time.Millisecond)
+	// A read that waited for the turn would take the whole bound: one
+	// second keeps the two apart on a loaded machine.
+	const bound = time.Second
+	g := newWriteGate(sqlDB, bound)
 	held, err := g.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +86,7 @@ func TestWriteGateBoundsTheWaitAndLetsReadsThrough(t *testing.T) {
 	if err := g.QueryRowContext(ctx, "SELECT count(*) FROM clients").Scan(&n); err != nil {
 		t.Fatalf("read while a write is open: %v", err)
 	}
-	if d := time.Since(start); d > 100*time.Millisecond {
+	if d := time.Since(start); d > bound/2 {
 		t.Fatalf("a read waited %s for the write turn", d)
 	}
 
@@ -92,7 +95,7 @@ func TestWriteGateBoundsTheWaitAndLetsReadsThrough(t *testing.T) {
 	if !errors.Is(err, errWriteTurn) {
 		t.Fatalf("second writer: %v, want the write turn refused", err)
 	}
-	if d := time.Since(start); d < 200*time.Millisecond {
+	if d := time.Since(start); d < bound {
 		t.Fatalf("gave up after %s, before the bound", d)
 	}
 	if _, err := g.BeginTx(ctx, nil); !errors.Is(err, errWriteTurn) {
