@@ -270,6 +270,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-s.limits.idle():
 		return s.closeLibrary()
 	case <-ctx.Done():
+		s.limits.closeAll()
 		if err := s.closeLibrary(); err != nil {
 			return errors.Join(fmt.Errorf("server: shutdown: %w", ctx.Err()), err)
 		}

@@ -423,6 +423,33 @@ func TestShutdownRestoresTerminals(t *testing.T) {
 	}
 }
 
+// When Shutdown's context ends before the connections have closed, it
+// closes them itself and says so.
+func TestShutdownPastItsDeadlineClosesConnections(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.mustDial(t, "alice")
+	tm := openTerminal(t, c)
+	tm.waitFor(t, "hello alice")
+	idle := h.mustDial(t, "bob") // connected, no session yet
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := h.srv.Shutdown(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Shutdown with its context ended = %v, want context.Canceled", err)
+	}
+	select {
+	case <-tm.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the session's connection is still open after Shutdown gave up")
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- idle.Wait() }()
+	select {
+	case <-waited:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a connection without a session is still open after Shutdown gave up")
+	}
+}
+
 // Shutdown while clients are mid-handshake: each connection either gets in
 // before the drain (and is ended by it) or is refused; Shutdown returns in
 // time, and under -race nothing races (charmbracelet/ssh's own Shutdown
