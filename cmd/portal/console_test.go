@@ -84,6 +84,7 @@ func TestConsoleWorksARequestOverSSH(t *testing.T) {
 	ann.waitFor("Advice")
 	ann.send("\r")
 	ann.fill("May I sublet the shop?")
+	ann.waitFor("Check your request") // keys while it checks are not for the review
 	ann.send("\r")
 	ann.waitFor("Your request #1 was sent")
 
