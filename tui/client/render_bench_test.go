@@ -160,6 +160,20 @@ func BenchmarkKeystroke(b *testing.B) {
 			d.Press("l")
 			d.Type("ann.smith@exam")
 		}, "Log in with"},
+		// The date field of a request form whose other fields hold the most
+		// they take, pasted: every frame draws the full text area.
+		{"request_form_full", func(d *uitest.Driver) {
+			d.Press("l")
+			d.Fill(benchAnn, portaltest.StrongPassword)
+			d.Press("n", "enter")
+			d.Paste(strings.Repeat("A", 64<<10))
+			d.Press("enter")
+			d.Paste(strings.Repeat("B", 64<<10))
+			d.Press("enter")
+			d.Paste(strings.Repeat("C ", 32<<10))
+			d.Press("tab")
+			d.Type("2026-12-3")
+		}, "New request: Contract"},
 		// The note on a request: a multi-line text area with two paragraphs
 		// in it already.
 		{"note", func(d *uitest.Driver) {

@@ -67,6 +67,23 @@ type formField struct {
 	area   *textarea.Model // Multiline fields only
 	choice int             // index in Choices, -1 for none; Choices fields only
 	err    string
+
+	// blurredArea is the last drawing of the text area while it had no
+	// focus. Drawing a full area costs milliseconds, and a form is drawn
+	// several times per key typed in another field.
+	blurredArea struct {
+		key   areaViewKey
+		lines []string
+	}
+}
+
+// areaViewKey is what a text area's drawing depends on while it has no
+// focus (its styles are set once, when it is made).
+type areaViewKey struct {
+	value         string
+	width, height int
+	line          int
+	info          textarea.LineInfo
 }
 
 func (fd *formField) isChoice() bool { return len(fd.Choices) > 0 }

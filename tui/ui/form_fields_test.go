@@ -232,3 +232,54 @@ func TestTextAreaGoesUnderALongLabel(t *testing.T) {
 		t.Errorf("one-line inputs left beside their labels:\n%s", f.View())
 	}
 }
+
+// A text area without focus is drawn from its last drawing until something
+// it shows changes: after each change the form looks exactly as a form
+// brought to the same state and drawn once.
+func TestBlurredTextAreaRedrawsWhatChanged(t *testing.T) {
+	long := strings.Repeat("word ", 40)
+	tests := []struct {
+		name   string
+		change func(f *Form)
+	}{
+		{"value set", func(f *Form) { f.SetValue("details", "a new value") }},
+		{"long value set", func(f *Form) { f.SetValue("details", long) }},
+		{"narrower", func(f *Form) { f.SetWidth(40) }},
+		{"wider", func(f *Form) { f.SetWidth(120) }},
+		{"reset", func(f *Form) { f.Reset() }},
+		{"typed in, then left", func(f *Form) {
+			f.Focus("details")
+			typeText(f, "more")
+			f.Update(press("enter"))
+			typeText(f, "lines")
+			f.Focus("subject")
+		}},
+		{"cursor moved, then left", func(f *Form) {
+			f.Focus("details")
+			f.Update(press("up"))
+			f.Update(press("up"))
+			f.Focus("subject")
+		}},
+	}
+	start := func(f *Form) {
+		f.SetWidth(80)
+		f.SetValue("details", "first\nsecond\nthird\nfourth")
+		f.Focus("subject")
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			drawn := NewForm(stylesFor(termenv.ANSI256), printer(t), kindFields()...)
+			start(drawn)
+			_ = drawn.View() // the drawing the form may keep
+			tt.change(drawn)
+
+			fresh := NewForm(stylesFor(termenv.ANSI256), printer(t), kindFields()...)
+			start(fresh)
+			tt.change(fresh)
+
+			if got, want := drawn.View(), fresh.View(); got != want {
+				t.Errorf("after %s the form shows\n%s\nwant\n%s", tt.name, got, want)
+			}
+		})
+	}
+}

@@ -77,7 +77,7 @@ func (f *Form) viewLines() (lines []string, focusTop, focusBottom int) {
 func (f *Form) inputLines(fd *formField, indent int) []string {
 	switch {
 	case fd.area != nil:
-		return strings.Split(fd.area.View(), "\n")
+		return fd.areaLines()
 	case fd.isChoice():
 		return []string{f.choiceView(fd, max(1, f.width-indent))}
 	}
@@ -95,4 +95,20 @@ func (f *Form) errorLines(msg string, indent int) []string {
 		out[i] = pad + f.st.Error.Render(l)
 	}
 	return out
+}
+
+// areaLines draws the field's text area. A focused area is drawn afresh
+// every time; one without focus only when something it shows has changed.
+func (fd *formField) areaLines() []string {
+	a := fd.area
+	if a.Focused() {
+		fd.blurredArea.lines = nil
+		return strings.Split(a.View(), "\n")
+	}
+	key := areaViewKey{value: a.Value(), width: a.Width(), height: a.Height(), line: a.Line(), info: a.LineInfo()}
+	if fd.blurredArea.lines == nil || fd.blurredArea.key != key {
+		fd.blurredArea.key = key
+		fd.blurredArea.lines = strings.Split(a.View(), "\n")
+	}
+	return fd.blurredArea.lines
 }
