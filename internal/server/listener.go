@@ -32,10 +32,13 @@ const (
 type limiter struct {
 	maxUnauth   int
 	maxSessions int
-	draining    atomic.Bool
+	// draining is set once by stopAdmitting: no connection is admitted
+	// any more, and sessions that end linger briefly. It is set under mu,
+	// so admit, which reads it under mu, never counts a connection that
+	// a snapshot taken after stopAdmitting misses.
+	draining atomic.Bool
 
 	mu        sync.Mutex
-	closed    bool // no connection is admitted any more
 	unauth    map[string]int
 	sessions  map[string]int
 	conns     map[*trackedConn]struct{}
@@ -60,7 +63,7 @@ var errTooManyUnauthenticated = errors.New("too many unauthenticated connections
 func (l *limiter) admit(c *trackedConn) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed {
+	if l.draining.Load() {
 		return net.ErrClosed
 	}
 	if l.maxUnauth > 0 && l.unauth[c.ip] >= l.maxUnauth {
@@ -93,10 +96,9 @@ func (l *limiter) forget(c *trackedConn) {
 // says the count is empty it stays empty, and shortens the linger of
 // sessions that end from now on.
 func (l *limiter) stopAdmitting() {
-	l.draining.Store(true)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.closed = true
+	l.draining.Store(true)
 }
 
 // idle is closed once no admitted connection is open.
@@ -129,10 +131,8 @@ func (l *limiter) releaseSession(ip string) {
 	decrement(l.sessions, ip)
 }
 
-// drain shortens the linger of sessions that end from now on and closes
-// every connection that has no running session.
+// drain closes every connection that has no running session.
 func (l *limiter) drain() {
-	l.draining.Store(true)
 	for _, c := range l.snapshot() {
 		if c.state() != stateSession {
 			_ = c.Close()
@@ -142,7 +142,6 @@ func (l *limiter) drain() {
 
 // closeAll closes every admitted connection, sessions included.
 func (l *limiter) closeAll() {
-	l.draining.Store(true)
 	for _, c := range l.snapshot() {
 		_ = c.Close()
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
@@ -65,6 +66,20 @@ func execAll(tx *gorm.DB, stmts []string) error {
 	return nil
 }
 
+// The indexes on clients(status), (name_norm) and (company_norm): 0002
+// drops them, and 0005 again (see there why they came back).
+var dropUnusedClientIndexes = []string{
+	`DROP INDEX IF EXISTS idx_clients_status`,
+	`DROP INDEX IF EXISTS idx_clients_name_norm`,
+	`DROP INDEX IF EXISTS idx_clients_company_norm`,
+}
+
+var recreateUnusedClientIndexes = []string{
+	`CREATE INDEX IF NOT EXISTS idx_clients_status ON clients(status)`,
+	`CREATE INDEX IF NOT EXISTS idx_clients_name_norm ON clients(name_norm)`,
+	`CREATE INDEX IF NOT EXISTS idx_clients_company_norm ON clients(company_norm)`,
+}
+
 // The FTS5 row of a client, as the triggers insert and delete it.
 const (
 	ftsCols   = "rowid, name_norm, company_norm, email_norm, status"
@@ -74,7 +89,7 @@ const (
 	ftsDelete = "INSERT INTO client_search(client_search, " + ftsCols + ") VALUES ('delete', " + ftsOld + ");"
 )
 
-var sqliteSearchUp = []string{
+var sqliteSearchUp = slices.Concat([]string{
 	// detail=column: no word positions (no phrase queries are made), but
 	// column filters, so that words typed never match the status column.
 	`CREATE VIRTUAL TABLE client_search USING fts5(
@@ -90,21 +105,16 @@ var sqliteSearchUp = []string{
 		BEGIN ` + ftsDelete + ` ` + ftsInsert + ` END`,
 	`INSERT INTO client_search(client_search) VALUES ('rebuild')`,
 	`CREATE INDEX idx_clients_status_email ON clients(status, email_norm)`,
-	`DROP INDEX IF EXISTS idx_clients_status`,
-	`DROP INDEX IF EXISTS idx_clients_name_norm`,
-	`DROP INDEX IF EXISTS idx_clients_company_norm`,
-}
+}, dropUnusedClientIndexes)
 
-var sqliteSearchDown = []string{
+var sqliteSearchDown = slices.Concat([]string{
 	`DROP TRIGGER IF EXISTS clients_search_update`,
 	`DROP TRIGGER IF EXISTS clients_search_delete`,
 	`DROP TRIGGER IF EXISTS clients_search_insert`,
 	`DROP TABLE IF EXISTS client_search`,
-	`CREATE INDEX IF NOT EXISTS idx_clients_status ON clients(status)`,
-	`CREATE INDEX IF NOT EXISTS idx_clients_name_norm ON clients(name_norm)`,
-	`CREATE INDEX IF NOT EXISTS idx_clients_company_norm ON clients(company_norm)`,
+}, recreateUnusedClientIndexes, []string{
 	`DROP INDEX IF EXISTS idx_clients_status_email`,
-}
+})
 
 // searchPunctuation matches every ASCII punctuation character, and a few
 // common others, each made a space before PostgreSQL's parser reads a
@@ -113,7 +123,7 @@ var sqliteSearchDown = []string{
 // the text: six times slower, and a third of the cost of a bulk insert.
 const searchPunctuation = "[!-/:-@[-`{-~‘’“”«»–—…·]"
 
-var postgresSearchUp = []string{
+var postgresSearchUp = slices.Concat([]string{
 	// Everything in the public schema, named with it where used: a schema
 	// named after the portal's user, first on the search path, must not
 	// catch the functions. unaccent is a trusted extension (PostgreSQL 13
@@ -170,20 +180,15 @@ var postgresSearchUp = []string{
 		GENERATED ALWAYS AS (public.portal_search_doc(name_norm, company_norm, email_norm)) STORED`,
 	`CREATE INDEX idx_clients_search ON clients USING gin (search)`,
 	`CREATE INDEX idx_clients_status_email ON clients(status, email_norm)`,
-	`DROP INDEX IF EXISTS idx_clients_status`,
-	`DROP INDEX IF EXISTS idx_clients_name_norm`,
-	`DROP INDEX IF EXISTS idx_clients_company_norm`,
-}
+}, dropUnusedClientIndexes)
 
-var postgresSearchDown = []string{
+var postgresSearchDown = slices.Concat([]string{
 	`DROP INDEX IF EXISTS idx_clients_search`,
 	`ALTER TABLE clients DROP COLUMN IF EXISTS search`,
 	`DROP FUNCTION IF EXISTS public.portal_search_query(text[])`,
 	`DROP FUNCTION IF EXISTS public.portal_search_doc(text, text, text)`,
 	`DROP FUNCTION IF EXISTS public.portal_search_text(text)`,
 	`DROP FUNCTION IF EXISTS public.portal_unaccent(text)`,
-	`CREATE INDEX IF NOT EXISTS idx_clients_status ON clients(status)`,
-	`CREATE INDEX IF NOT EXISTS idx_clients_name_norm ON clients(name_norm)`,
-	`CREATE INDEX IF NOT EXISTS idx_clients_company_norm ON clients(company_norm)`,
+}, recreateUnusedClientIndexes, []string{
 	`DROP INDEX IF EXISTS idx_clients_status_email`,
-}
+})

@@ -48,18 +48,6 @@ func migration0005() *gormigrate.Migration {
 	}
 }
 
-var dropUnusedClientIndexes = []string{
-	`DROP INDEX IF EXISTS idx_clients_status`,
-	`DROP INDEX IF EXISTS idx_clients_name_norm`,
-	`DROP INDEX IF EXISTS idx_clients_company_norm`,
-}
-
-var recreateUnusedClientIndexes = []string{
-	`CREATE INDEX IF NOT EXISTS idx_clients_status ON clients(status)`,
-	`CREATE INDEX IF NOT EXISTS idx_clients_name_norm ON clients(name_norm)`,
-	`CREATE INDEX IF NOT EXISTS idx_clients_company_norm ON clients(company_norm)`,
-}
-
 var postgresSearchTriggerUp = []string{
 	`ALTER TABLE clients ALTER COLUMN search DROP EXPRESSION`,
 	`CREATE FUNCTION public.portal_search_fill() RETURNS trigger

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -39,7 +40,7 @@ type searchHelper struct {
 
 // Tuning of the helper, measured with `clients import` of 1,000,000 rows
 // (BENCHMARKS.md, "On PostgreSQL").
-var (
+const (
 	// searchHelperMin is the fewest rows worth a second connection.
 	searchHelperMin = 2000
 	// searchFirstChunk is the first chunk's rows, whose documents the
@@ -100,7 +101,7 @@ func startSearchHelper(ctx context.Context, pool *sql.DB, cs []Client, chunks []
 	// caller knows whether to leave the cleaning to the helper. A pool
 	// with none free would make the inserts wait: do without.
 	var conn *sql.Conn
-	err := fmt.Errorf("no pool")
+	err := errors.New("no pool")
 	if pool != nil {
 		wait, cancel := context.WithTimeout(ctx, searchConnWait)
 		conn, err = pool.Conn(wait)
