@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"runtime"
@@ -20,6 +22,7 @@ type app struct {
 	store   *store.Store
 	service *portal.Service
 	worker  *mail.Worker
+	sender  mail.Sender
 }
 
 // openApp opens the database (running migrations), the catalog and the
@@ -46,7 +49,7 @@ func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 		_ = st.Close()
 		return nil, err
 	}
-	a := &app{store: st}
+	a := &app{store: st, sender: sender}
 	// The worker needs the service's queue and the service wakes the
 	// worker: the closure breaks the cycle.
 	a.service = portal.New(st, auth.NewHasher(auth.DefaultParams(), runtime.NumCPU()), catalog, portal.Config{
@@ -75,4 +78,12 @@ func newSender(cfg *config.Config) (mail.Sender, error) {
 	return s, nil
 }
 
-func (a *app) Close() error { return a.store.Close() }
+// Close ends what the mailer keeps open (an SMTP relay's idle
+// connections), then the database.
+func (a *app) Close() error {
+	var senderErr error
+	if c, ok := a.sender.(io.Closer); ok {
+		senderErr = c.Close()
+	}
+	return errors.Join(senderErr, a.store.Close())
+}

@@ -20,8 +20,9 @@ const DefaultSMTPTimeout = 30 * time.Second
 type SMTPOption func(*smtpOptions)
 
 type smtpOptions struct {
-	tlsConfig *tls.Config
-	timeout   time.Duration
+	tlsConfig   *tls.Config
+	timeout     time.Duration
+	idleTimeout time.Duration
 }
 
 // WithTLSConfig sets the TLS configuration (e.g. the roots to trust). Its
@@ -36,12 +37,20 @@ func WithTimeout(d time.Duration) SMTPOption {
 	return func(o *smtpOptions) { o.timeout = d }
 }
 
-// SMTPSender relays messages to an SMTP server, one connection per message.
-// It is safe for concurrent use.
+// WithIdleTimeout sets how long a connection with nothing to send stays
+// open for the next message (default DefaultIdleTimeout).
+func WithIdleTimeout(d time.Duration) SMTPOption {
+	return func(o *smtpOptions) { o.idleTimeout = d }
+}
+
+// SMTPSender relays messages to an SMTP server, reusing a connection for
+// the next message while it is fresh (see DefaultIdleTimeout). It is safe
+// for concurrent use; Close ends the connections it keeps open.
 type SMTPSender struct {
 	cfg       SMTPConfig
 	tlsConfig *tls.Config
 	client    *gomail.Client
+	pool      *connPool
 }
 
 // NewSMTPSender returns a sender for an smtp:// or smtps:// URL (see
@@ -52,12 +61,12 @@ func NewSMTPSender(rawURL string, opts ...SMTPOption) (*SMTPSender, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := smtpOptions{timeout: DefaultSMTPTimeout}
+	o := smtpOptions{timeout: DefaultSMTPTimeout, idleTimeout: DefaultIdleTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if o.timeout <= 0 {
-		return nil, errors.New("smtp sender: timeout must be positive")
+	if o.timeout <= 0 || o.idleTimeout <= 0 {
+		return nil, errors.New("smtp sender: timeouts must be positive")
 	}
 	var tlsConf *tls.Config
 	if o.tlsConfig != nil {
@@ -77,8 +86,11 @@ func NewSMTPSender(rawURL string, opts ...SMTPOption) (*SMTPSender, error) {
 		gomail.WithDialContextFunc(s.dial),
 		gomail.WithTimeout(o.timeout),
 		gomail.WithTLSConfig(tlsConf),
-		// One message per fresh connection: the NOOP before it and the RSET
-		// after it would only cost round trips.
+		// No NOOP before a message: a reused connection that went stale
+		// fails at MAIL FROM, and Send then takes a fresh one, which costs
+		// a round trip only when needed. No RSET after it: a message
+		// accepted at the end of DATA ends its transaction (RFC 5321 4.1.4),
+		// and a failed one ends its connection.
 		gomail.WithoutNoop(),
 		gomail.WithoutRset(),
 	}
@@ -106,16 +118,25 @@ func NewSMTPSender(rawURL string, opts ...SMTPOption) (*SMTPSender, error) {
 		return nil, fmt.Errorf("smtp sender for %s: %w", cfg.Redacted(), err)
 	}
 	s.client = client
+	s.pool = &connPool{client: client, idleTimeout: o.idleTimeout}
 	return s, nil
 }
 
 // Config is the parsed URL the sender uses.
 func (s *SMTPSender) Config() SMTPConfig { return s.cfg }
 
-// Send delivers m over a new connection. Cancelling ctx closes the
-// connection, aborting the transaction; if the server had already accepted
-// the message, Send reports success, so the caller never resends a message
-// that was acknowledged.
+// Close ends the idle connections (QUIT, bounded by a short wait) and
+// makes every connection end after its message from then on. Sends still
+// work after Close.
+func (s *SMTPSender) Close() error {
+	s.pool.close()
+	return nil
+}
+
+// Send delivers m, on an idle connection when there is one. Cancelling ctx
+// closes the connection, aborting the transaction; if the server had
+// already accepted the message, Send reports success, so the caller never
+// resends a message that was acknowledged.
 func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	msg, err := compose(m)
 	if err != nil {
@@ -124,33 +145,49 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("smtp send %s: %w", m.ID, err)
 	}
-	// go-mail honours ctx only while dialling; closing the connection is
-	// how a cancel reaches the handshake or a transaction in progress.
-	slot := &connSlot{}
-	stop := context.AfterFunc(ctx, slot.close)
-	defer stop()
-	conn, err := s.client.DialToSMTPClientWithContext(context.WithValue(ctx, connSlotKey{}, slot))
+	if c := s.pool.take(); c != nil {
+		sendErr := s.sendOn(ctx, c, msg)
+		if sendErr == nil || msg.IsDelivered() || ctx.Err() != nil || !staleConn(sendErr) {
+			return sendResult(m, msg, sendErr)
+		}
+		// Nothing of the message reached the relay: try once more on a
+		// fresh connection, whose failure is the message's answer.
+	}
+	c, err := s.open(ctx)
 	if err != nil {
 		// Everything before MAIL FROM concerns the connection, TLS or our
 		// credentials, never this message: retry later.
-		if ctx.Err() != nil {
-			err = errors.Join(ctx.Err(), err)
-		}
-		slot.close()
 		return fmt.Errorf("smtp send %s: connect to %s: %w", m.ID, s.cfg.Addr(), err)
 	}
-	sendErr := s.client.SendWithSMTPClient(conn, msg)
-	cancelled := !stop()
-	if !cancelled {
-		// The message is through (or refused); a failed QUIT changes neither.
-		_ = s.client.CloseWithSMTPClient(conn)
+	return sendResult(m, msg, s.sendOn(ctx, c, msg))
+}
+
+// sendOn sends msg on c, then keeps c for the next message if it went
+// through, or ends c if anything failed.
+func (s *SMTPSender) sendOn(ctx context.Context, c *smtpConn, msg *gomail.Msg) error {
+	// go-mail honours ctx only while dialling; closing the connection is
+	// how a cancel reaches a transaction in progress.
+	stop := context.AfterFunc(ctx, c.slot.close)
+	sendErr := s.client.SendWithSMTPClient(c.client, msg)
+	if !stop() {
+		c.slot.close()
+		return errors.Join(ctx.Err(), sendErr)
 	}
-	slot.close()
-	if sendErr == nil || msg.IsDelivered() {
+	if sendErr == nil {
+		c.sent++
+		s.pool.put(c)
 		return nil
 	}
-	if cancelled {
-		sendErr = errors.Join(ctx.Err(), sendErr)
+	// The message is through (or refused); a failed QUIT changes neither.
+	_ = s.client.CloseWithSMTPClient(c.client)
+	c.slot.close()
+	return sendErr
+}
+
+// sendResult is Send's answer for a send that ended with sendErr.
+func sendResult(m Message, msg *gomail.Msg, sendErr error) error {
+	if sendErr == nil || msg.IsDelivered() {
+		return nil
 	}
 	return classify(fmt.Errorf("smtp send %s: %w", m.ID, sendErr))
 }

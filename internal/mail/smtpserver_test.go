@@ -77,12 +77,17 @@ type testServer struct {
 	user     string   // empty: no AUTH offered
 	pass     string
 
-	mu      sync.Mutex
-	addr    string
-	srv     *smtp.Server
-	ln      net.Listener
-	msgs    []received
-	rcptErr error // reply to every RCPT TO when set
+	mu       sync.Mutex
+	addr     string
+	srv      *smtp.Server
+	ln       net.Listener
+	msgs     []received
+	rcptErr  error         // reply to every RCPT TO when set
+	mailErr  error         // reply to every MAIL FROM when set
+	perConn  int           // when > 0: 421 to MAIL FROM after this many messages on a connection
+	dataHold chan struct{} // when set: DATA waits until it is closed
+	opened   int           // connections ever opened
+	open     int           // connections open now
 }
 
 func startTestServer(t testing.TB, ts *testServer) *testServer {
@@ -100,6 +105,8 @@ func (ts *testServer) up(addr string) {
 	if err != nil {
 		ts.t.Fatal(err)
 	}
+	// Counted on TCP: go-smtp starts a new session after STARTTLS.
+	l = &countingListener{Listener: l, ts: ts}
 	if ts.implicit {
 		l = tls.NewListener(l, ts.tls.server)
 	}
@@ -148,6 +155,19 @@ func (ts *testServer) setRcptErr(err error) {
 	ts.mu.Unlock()
 }
 
+func (ts *testServer) set(f func(ts *testServer)) {
+	ts.mu.Lock()
+	f(ts)
+	ts.mu.Unlock()
+}
+
+// conns reports the connections ever opened and those open now.
+func (ts *testServer) conns() (opened, open int) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.opened, ts.open
+}
+
 func (ts *testServer) received() []received {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
@@ -176,6 +196,7 @@ type testSession struct {
 	authed bool
 	from   string
 	to     []string
+	sent   int // messages accepted on this connection
 }
 
 func (s *testSession) AuthMechanisms() []string {
@@ -202,6 +223,15 @@ func (s *testSession) Mail(from string, _ *smtp.MailOptions) error {
 	if s.ts.user != "" && !s.authed {
 		return smtp.ErrAuthRequired
 	}
+	s.ts.mu.Lock()
+	err, perConn := s.ts.mailErr, s.ts.perConn
+	s.ts.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if perConn > 0 && s.sent >= perConn {
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "too many messages on this connection"}
+	}
 	s.from = from
 	return nil
 }
@@ -225,12 +255,53 @@ func (s *testSession) Data(r io.Reader) error {
 	if len(s.to) != 1 {
 		return errors.New("test server: want exactly one recipient")
 	}
+	s.ts.mu.Lock()
+	hold := s.ts.dataHold
+	s.ts.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
 	_, isTLS := s.conn.TLSConnectionState()
 	s.ts.mu.Lock()
 	s.ts.msgs = append(s.ts.msgs, received{From: s.from, To: s.to[0], Data: b, TLS: isTLS, Authed: s.authed})
 	s.ts.mu.Unlock()
+	s.sent++
 	return nil
 }
 
 func (s *testSession) Reset()        { s.from, s.to = "", nil }
 func (s *testSession) Logout() error { return nil }
+
+// countingListener counts the connections the server accepts and those
+// still open.
+type countingListener struct {
+	net.Listener
+	ts *testServer
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.ts.mu.Lock()
+	l.ts.opened++
+	l.ts.open++
+	l.ts.mu.Unlock()
+	return &countedConn{Conn: c, ts: l.ts}, nil
+}
+
+type countedConn struct {
+	net.Conn
+	ts   *testServer
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() {
+		c.ts.mu.Lock()
+		c.ts.open--
+		c.ts.mu.Unlock()
+	})
+	return c.Conn.Close()
+}

@@ -43,7 +43,7 @@ const outboxBurst = 2000
 // outbox by ImportClients with Invite (the store's own outbox on the run's
 // database), then delivered by mail.NewWorker with its production options
 // (WorkerOptions{}: 50 claimed at a time, 8 sends at once) over
-// mail.NewSMTPSender, one connection per mail, to an SMTP server
+// mail.NewSMTPSender, which keeps its connections for the next mail, to an SMTP server
 // (go-smtp) in this process on 127.0.0.1. The timer covers delivery only:
 // from the worker's start to the last mail recorded as sent. Every mail
 // must reach the server exactly once and none stay queued or fail.
@@ -52,7 +52,7 @@ const outboxBurst = 2000
 //     on the same host is configured with.
 //   - starttls: smtp://127.0.0.1:PORT, the default of --smtp: each
 //     connection upgrades with STARTTLS (a self-signed P-256 certificate
-//     the sender is told to trust) before sending.
+//     the sender is told to trust) before its first mail.
 func BenchmarkOutboxSMTP(b *testing.B) {
 	for _, tc := range []struct {
 		name     string
