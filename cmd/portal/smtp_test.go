@@ -127,7 +127,7 @@ func TestInvitationOverSMTP(t *testing.T) {
 		t.Errorf("three invitations, one after another, took %d connections, want 1", opened)
 	}
 	ps.stop()
-	deadline = time.Now().Add(2 * time.Second) // far less than the 15 s idle timeout
+	deadline = time.Now().Add(5 * time.Second) // well under the 15 s idle timeout
 	for _, open := sink.conns(); open != 0; _, open = sink.conns() {
 		if time.Now().After(deadline) {
 			t.Fatalf("the portal stopped and left %d SMTP connections open", open)
