@@ -179,6 +179,8 @@ func (s *SMTPSender) sendOn(ctx context.Context, c *smtpConn, msg *gomail.Msg) e
 		return nil
 	}
 	// The message is through (or refused); a failed QUIT changes neither.
+	// Not pool.quit: within this send's own deadline, so that after a
+	// timeout the QUIT fails at once instead of waiting again.
 	_ = s.client.CloseWithSMTPClient(c.client)
 	c.slot.close()
 	return sendErr

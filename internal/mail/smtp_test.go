@@ -12,30 +12,46 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-func TestSMTPSenderDelivers(t *testing.T) {
-	tlsConf := newTestTLS(t)
-	tests := []struct {
-		name       string
-		server     *testServer
-		wantTLS    bool
-		wantAuthed bool
-	}{
-		{"starttls with auth", &testServer{tls: &tlsConf, user: "portal", pass: "p@ss wörd"}, true, true},
-		{"implicit tls with auth", &testServer{tls: &tlsConf, implicit: true, user: "portal", pass: "s3cret"}, true, true},
+// relayKind is one way of reaching a relay, with what every message sent
+// that way must show on arrival.
+type relayKind struct {
+	name       string
+	server     *testServer
+	wantTLS    bool
+	wantAuthed bool
+}
+
+// relayKinds are the three ways --smtp reaches a relay, each with a fresh
+// server to start. The first password has characters a URL must escape.
+func relayKinds(tlsConf *testTLS) []relayKind {
+	return []relayKind{
+		{"starttls with auth", &testServer{tls: tlsConf, user: "portal", pass: "p@ss wörd"}, true, true},
+		{"implicit tls with auth", &testServer{tls: tlsConf, implicit: true, user: "portal", pass: "s3cret"}, true, true},
 		{"plain relay", &testServer{}, false, false},
 	}
-	for _, tt := range tests {
+}
+
+// startRelay starts rk's server and a sender for it, as --smtp would.
+func startRelay(t *testing.T, tlsConf testTLS, rk relayKind) (*testServer, *SMTPSender) {
+	t.Helper()
+	ts := startTestServer(t, rk.server)
+	raw := ts.url()
+	if ts.user != "" {
+		raw = strings.Replace(raw, ts.pass, urlEscape(ts.pass), 1)
+	}
+	s, err := NewSMTPSender(raw, WithTLSConfig(tlsConf.client), WithTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return ts, s
+}
+
+func TestSMTPSenderDelivers(t *testing.T) {
+	tlsConf := newTestTLS(t)
+	for _, tt := range relayKinds(&tlsConf) {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := startTestServer(t, tt.server)
-			raw := ts.url()
-			if ts.user != "" {
-				// The password has characters a URL must escape.
-				raw = strings.Replace(raw, ts.pass, urlEscape(ts.pass), 1)
-			}
-			s, err := NewSMTPSender(raw, WithTLSConfig(tlsConf.client), WithTimeout(5*time.Second))
-			if err != nil {
-				t.Fatal(err)
-			}
+			ts, s := startRelay(t, tlsConf, tt)
 			m := sampleMessage("42")
 			if err := s.Send(context.Background(), m); err != nil {
 				t.Fatal(err)
@@ -84,15 +100,14 @@ func TestSMTPSenderErrors(t *testing.T) {
 	tests := []struct {
 		name      string
 		server    *testServer // nil: nothing listening
-		rcptErr   error
 		badPass   bool
 		noTrust   bool
 		permanent bool
 		wantText  string
 	}{
 		{name: "connection refused", wantText: "connect"},
-		{name: "550 on RCPT", server: &testServer{tls: &tlsConf}, rcptErr: &smtp.SMTPError{Code: 550, Message: "no such user"}, permanent: true, wantText: "550"},
-		{name: "451 on RCPT", server: &testServer{tls: &tlsConf}, rcptErr: &smtp.SMTPError{Code: 451, Message: "try later"}, wantText: "451"},
+		{name: "550 on RCPT", server: &testServer{tls: &tlsConf, rcptErr: &smtp.SMTPError{Code: 550, Message: "no such user"}}, permanent: true, wantText: "550"},
+		{name: "451 on RCPT", server: &testServer{tls: &tlsConf, rcptErr: &smtp.SMTPError{Code: 451, Message: "try later"}}, wantText: "451"},
 		// A wrong password is the relay's configuration, not the message's
 		// fault: temporary, so mail waits for an admin to fix --smtp.
 		{name: "535 wrong password", server: &testServer{tls: &tlsConf, user: "portal", pass: "right"}, badPass: true, wantText: "535"},
@@ -104,7 +119,6 @@ func TestSMTPSenderErrors(t *testing.T) {
 			raw := "smtp://127.0.0.1:" + itoa(deadPort)
 			if tt.server != nil {
 				ts := startTestServer(t, tt.server)
-				ts.setRcptErr(tt.rcptErr)
 				raw = "smtp://127.0.0.1:" + ts.port() // always demand STARTTLS
 				if tt.server.user != "" {
 					pass := tt.server.pass

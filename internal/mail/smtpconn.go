@@ -3,6 +3,7 @@ package mail
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -85,18 +86,12 @@ func (p *connPool) put(c *smtpConn) {
 // expire closes c if it is still idle in the pool.
 func (p *connPool) expire(c *smtpConn) {
 	p.mu.Lock()
-	i := -1
-	for j, ic := range p.idle {
-		if ic == c {
-			i = j
-			break
-		}
-	}
+	i := slices.Index(p.idle, c)
 	if i < 0 {
 		p.mu.Unlock()
 		return
 	}
-	p.idle = append(p.idle[:i], p.idle[i+1:]...)
+	p.idle = slices.Delete(p.idle, i, i+1)
 	p.mu.Unlock()
 	p.quit(c)
 }

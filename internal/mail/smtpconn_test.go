@@ -43,23 +43,9 @@ func sendN(t *testing.T, s *SMTPSender, prefix string, n int) {
 // kept on the reused connections.
 func TestSMTPSenderReusesConnections(t *testing.T) {
 	tlsConf := newTestTLS(t)
-	tests := []struct {
-		name             string
-		server           *testServer
-		wantTLS, wantAut bool
-	}{
-		{"starttls with auth", &testServer{tls: &tlsConf, user: "portal", pass: "s3cret"}, true, true},
-		{"implicit tls with auth", &testServer{tls: &tlsConf, implicit: true, user: "portal", pass: "s3cret"}, true, true},
-		{"plain relay", &testServer{}, false, false},
-	}
-	for _, tt := range tests {
+	for _, tt := range relayKinds(&tlsConf) {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := startTestServer(t, tt.server)
-			s, err := NewSMTPSender(ts.url(), WithTLSConfig(tlsConf.client), WithTimeout(5*time.Second))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			ts, s := startRelay(t, tlsConf, tt)
 
 			sendN(t, s, "seq-", 20)
 			if opened, _ := ts.conns(); opened != 1 {
@@ -93,8 +79,8 @@ func TestSMTPSenderReusesConnections(t *testing.T) {
 			}
 			ids := make(map[string]bool)
 			for _, r := range got {
-				if r.TLS != tt.wantTLS || r.Authed != tt.wantAut {
-					t.Fatalf("a message went with tls=%v authed=%v, want %v %v", r.TLS, r.Authed, tt.wantTLS, tt.wantAut)
+				if r.TLS != tt.wantTLS || r.Authed != tt.wantAuthed {
+					t.Fatalf("a message went with tls=%v authed=%v, want %v %v", r.TLS, r.Authed, tt.wantTLS, tt.wantAuthed)
 				}
 				ids[parseMessage(t, r.Data).MessageID] = true
 			}

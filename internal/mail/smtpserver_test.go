@@ -149,12 +149,7 @@ func (ts *testServer) port() string {
 	return p
 }
 
-func (ts *testServer) setRcptErr(err error) {
-	ts.mu.Lock()
-	ts.rcptErr = err
-	ts.mu.Unlock()
-}
-
+// set changes the server's behaviour while it runs.
 func (ts *testServer) set(f func(ts *testServer)) {
 	ts.mu.Lock()
 	f(ts)

@@ -275,8 +275,7 @@ func TestWorkerSMTPOutage(t *testing.T) {
 
 func TestWorkerPermanentFailures(t *testing.T) {
 	tlsConf := newTestTLS(t)
-	ts := startTestServer(t, &testServer{tls: &tlsConf})
-	ts.setRcptErr(&smtp.SMTPError{Code: 550, Message: "mailbox unavailable"})
+	ts := startTestServer(t, &testServer{tls: &tlsConf, rcptErr: &smtp.SMTPError{Code: 550, Message: "mailbox unavailable"}})
 	s, err := NewSMTPSender(ts.url(), WithTLSConfig(tlsConf.client))
 	if err != nil {
 		t.Fatal(err)
