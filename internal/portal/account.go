@@ -4,27 +4,47 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/clientportal/portal/internal/auth"
 	"github.com/clientportal/portal/internal/store"
 )
 
 // ChangePassword sets a logged-in client's new password after checking the
 // current one. It mails a notice and ends the client's other sessions.
 func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password, repeat string) error {
-	c, err := s.Client(ctx, a)
+	c, err := s.activeClient(ctx, a)
 	if err != nil {
 		return fmt.Errorf("change password: %w", err)
 	}
 	if current == "" {
 		return refuse(FieldCurrent, "error.password.required")
 	}
+	// A wrong current password is a guess like a wrong password at log in
+	// (someone at a terminal left open): the same address limit, the same
+	// count and lock on the account.
+	wrong := refuse(FieldCurrent, "error.password.current_wrong")
+	if err := s.limitAddress(ctx, a, store.AttemptLogin); err != nil {
+		return err
+	}
+	try, err := s.store.ReserveLoginTry(ctx, c.ID, s.clock(), auth.LoginDelay)
+	if err != nil {
+		return fmt.Errorf("change password: %w", err)
+	}
+	if !try.Allowed {
+		_ = s.hasher.VerifyDummy(ctx, current)
+		_ = s.auditNow(ctx, a, "password.change_refused", c.EmailNorm, "account locked")
+		return wrong
+	}
 	ok, _, err := s.hasher.Verify(ctx, c.PasswordHash, current)
 	if err != nil {
 		return fmt.Errorf("change password: %w", err)
 	}
 	if !ok {
-		_ = s.auditNow(ctx, a, "password.change_refused", c.EmailNorm, "wrong current password")
-		return refuse(FieldCurrent, "error.password.current_wrong")
+		if err := s.countFailure(ctx, a, c, try, "password.change_refused", "wrong current password"); err != nil {
+			return fmt.Errorf("change password: %w", err)
+		}
+		return wrong
 	}
 	if err := validNewPassword(password, repeat, c.Email, c.Name); err != nil {
 		return err
@@ -42,10 +62,11 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 		if err != nil {
 			return err
 		}
-		if current.PasswordHash != c.PasswordHash || current.Status != store.StatusActive {
-			return refuse(FieldCurrent, "error.password.current_wrong")
+		if current.PasswordHash != c.PasswordHash || current.Status != store.StatusActive || lockedBySomeoneElse(current, try, now) {
+			return wrong
 		}
-		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{PasswordHash: &hash}); err != nil {
+		zero, unlocked := 0, (*time.Time)(nil)
+		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{PasswordHash: &hash, FailedLogins: &zero, LockedUntil: &unlocked}); err != nil {
 			return err
 		}
 		if err := s.tellSessionEnd(ctx, tx, c.ID, a.SessionID, credentialOf(hash)); err != nil {
@@ -64,9 +85,10 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 }
 
 // UpdateProfile changes a logged-in client's name, company and phone (the
-// email is the account's key and changes only through staff).
+// email is the account's key and changes only through staff). Only an
+// active client may: a session that outlived a disable changes nothing.
 func (s *Service) UpdateProfile(ctx context.Context, a Actor, in Profile) (*store.Client, error) {
-	c, err := s.Client(ctx, a)
+	c, err := s.activeClient(ctx, a)
 	if err != nil {
 		return nil, fmt.Errorf("update profile: %w", err)
 	}

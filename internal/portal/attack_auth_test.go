@@ -180,3 +180,160 @@ func TestAuthAttackSprayFromOneIPv6Block(t *testing.T) {
 		t.Fatalf("an IPv4 address written as IPv6: %v", err)
 	}
 }
+
+// wrongPasswordChecks counts the failed log ins whose password was really
+// checked (not refused on a lock) on the account.
+func wrongPasswordChecks(t *testing.T, env *portaltest.Env, email, action string) int {
+	t.Helper()
+	events, err := env.Store.ListAudit(context.Background(), store.AuditQuery{Action: action, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range events {
+		if e.Subject == email && strings.HasPrefix(e.Detail, "wrong") {
+			n++
+		}
+	}
+	return n
+}
+
+// TestAuthAttackParallelBurstGetsFiveGuesses: the audit's attack. Twenty
+// sessions from twenty addresses send wrong passwords at once; then the
+// right one comes. No more than five of the burst are checked, the
+// account is locked, the owner gets one mail, and the right password does
+// not open the account during the lock.
+func TestAuthAttackParallelBurstGetsFiveGuesses(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	env.AddActiveClient(t, "ann@x.com", "Ann")
+	const burst = 19
+	start := make(chan struct{})
+	errs := make(chan error, burst)
+	for i := range burst {
+		go func() {
+			<-start
+			_, err := env.Service.LogIn(ctx, guest(fmt.Sprintf("127.0.%d.%d:4000", i/200, 2+i%200)), "ann@x.com", fmt.Sprintf("wrong guess number %d", i))
+			errs <- err
+		}()
+	}
+	close(start)
+	for range burst {
+		if err := <-errs; refusalKey(t, err) != "error.login.failed" {
+			t.Fatalf("a wrong guess of the burst: %v", err)
+		}
+	}
+	if _, err := env.Service.LogIn(ctx, guest("127.0.9.9:4000"), "ann@x.com", strong); refusalKey(t, err) != "error.login.failed" {
+		t.Fatalf("right password after a burst of %d wrong ones: %v; want refused by the lock", burst, err)
+	}
+	if n := wrongPasswordChecks(t, env, "ann@x.com", "login.failure"); n != 5 {
+		t.Fatalf("%d of %d parallel guesses were checked; want 5", n, burst)
+	}
+	if n := len(authAtkLocks(t, env, "ann@x.com")); n != 1 {
+		t.Fatalf("%d lock mails for one burst; want 1", n)
+	}
+}
+
+// TestAuthAttackParallelBurstWithTheRightPassword: the right password is in
+// the burst. Whatever order the database sees them in, the owner gets at
+// most one lock mail, and the right password opens the account only if it
+// did so before the lock: checked before the lock and finished after, it
+// opens nothing. Without it, at most five are checked; with it, the
+// success starts the count again (five in a row), so at most four before
+// it and five after.
+func TestAuthAttackParallelBurstWithTheRightPassword(t *testing.T) {
+	for round := range 4 {
+		env := portaltest.New(t)
+		ctx := context.Background()
+		email := fmt.Sprintf("ann%d@x.com", round)
+		env.AddActiveClient(t, email, "Ann")
+		const burst = 20
+		start := make(chan struct{})
+		type result struct {
+			right bool
+			err   error
+		}
+		results := make(chan result, burst)
+		for i := range burst {
+			go func() {
+				<-start
+				pw, right := fmt.Sprintf("wrong guess number %d", i), i == burst/2
+				if right {
+					pw = strong
+				}
+				_, err := env.Service.LogIn(ctx, guest(fmt.Sprintf("127.1.%d.%d:4000", round, 2+i)), email, pw)
+				results <- result{right, err}
+			}()
+		}
+		close(start)
+		opened := false
+		for range burst {
+			r := <-results
+			if r.right && r.err == nil {
+				opened = true
+			} else if refusalKey(t, r.err) != "error.login.failed" {
+				t.Fatalf("round %d: %v", round, r.err)
+			}
+		}
+		wrong := wrongPasswordChecks(t, env, email, "login.failure")
+		locks := len(authAtkLocks(t, env, email))
+		if locks > 1 || (!opened && wrong > 5) || (opened && wrong > 9) {
+			t.Fatalf("round %d: right password opened=%v, %d wrong guesses checked, %d lock mails", round, opened, wrong, locks)
+		}
+		if opened {
+			success := auditIDs(t, env, "login.success", email)
+			lockout := auditIDs(t, env, "login.lockout", email)
+			if len(success) != 1 || (len(lockout) == 1 && lockout[0] < success[0]) {
+				t.Fatalf("round %d: the right password opened a locked account (log in audit %v, lockout %v)", round, success, lockout)
+			}
+		}
+		t.Logf("round %d: right password opened=%v, %d wrong guesses checked, %d lock mails", round, opened, wrong, locks)
+	}
+}
+
+// auditIDs are the ids of the audit events of action on subject.
+func auditIDs(t *testing.T, env *portaltest.Env, action, subject string) []uint64 {
+	t.Helper()
+	events, err := env.Store.ListAudit(context.Background(), store.AuditQuery{Action: action, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []uint64
+	for _, e := range events {
+		if e.Subject == subject {
+			ids = append(ids, e.ID)
+		}
+	}
+	return ids
+}
+
+// TestAuthAttackChangePasswordGuesses: a session left open is a way to
+// guess the password too: wrong current passwords count with failed log
+// ins. After five the account is locked (one mail), the right current
+// password is refused during the lock, and log in is refused as well.
+func TestAuthAttackChangePasswordGuesses(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	c := env.AddActiveClient(t, "ann@x.com", "Ann")
+	a := portaltest.ClientActor(c)
+	a.RemoteAddr = "127.0.0.7:5000"
+	next := "another long passphrase for ann"
+	for i := range 12 {
+		err := env.Service.ChangePassword(ctx, a, fmt.Sprintf("wrong current %d", i), next, next)
+		if refusalKey(t, err) != "error.password.current_wrong" {
+			t.Fatalf("wrong current password %d: %v", i, err)
+		}
+	}
+	if n := wrongPasswordChecks(t, env, "ann@x.com", "password.change_refused"); n != 5 {
+		t.Fatalf("%d wrong current passwords were checked; want 5", n)
+	}
+	if n := len(authAtkLocks(t, env, "ann@x.com")); n != 1 {
+		t.Fatalf("%d lock mails; want 1", n)
+	}
+	if err := env.Service.ChangePassword(ctx, a, strong, next, next); refusalKey(t, err) != "error.password.current_wrong" {
+		t.Fatalf("right current password during the lock: %v", err)
+	}
+	if _, err := env.Service.LogIn(ctx, guest("127.0.0.8:1"), "ann@x.com", strong); refusalKey(t, err) != "error.login.failed" {
+		t.Fatalf("log in during a lock from change-password guesses: %v", err)
+	}
+}

@@ -41,7 +41,14 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		_ = s.hasher.VerifyDummy(ctx, password)
 		return nil, s.loginFailed(ctx, a, store.NormalizeEmail(email), "unknown account")
 	}
-	if c.LockedUntil != nil && now.Before(*c.LockedUntil) {
+	// The attempt is counted as a failure before the password is checked,
+	// in one step with the check that the account is not locked: of a
+	// burst of parallel guesses, no more than the limit get checked.
+	try, err := s.store.ReserveLoginTry(ctx, c.ID, now, auth.LoginDelay)
+	if err != nil {
+		return nil, fmt.Errorf("log in %q: %w", email, err)
+	}
+	if !try.Allowed {
 		// While locked the password is not even checked, and the answer is
 		// the usual one: were the right password told apart here, a
 		// guesser would learn it during the lock and use it after. The
@@ -56,7 +63,10 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		return nil, fmt.Errorf("log in %q: %w", email, err)
 	}
 	if !ok {
-		return nil, s.countFailure(ctx, a, c, now)
+		if err := s.countFailure(ctx, a, c, try, "login.failure", "wrong password"); err != nil {
+			return nil, err
+		}
+		return nil, refuse("", "error.login.failed")
 	}
 	switch {
 	case c.Status == store.StatusDisabled:
@@ -87,13 +97,14 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		}
 	}
 	err = s.tx(ctx, func(tx *store.Store) error {
-		ok, err := tx.RecordLogin(ctx, c.ID, c.PasswordHash, now, newHash)
+		ok, err := tx.RecordLogin(ctx, c.ID, c.PasswordHash, try, now, newHash)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			// Disabled, or the password changed, while it was being
-			// checked: the newer decision wins.
+			// Disabled, the password changed, or another guess in flight
+			// locked the account, while it was being checked: the newer
+			// decision wins, and a lock answers like a wrong password.
 			current, err := tx.ClientByID(ctx, c.ID)
 			if err != nil {
 				return err
@@ -109,6 +120,12 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		return nil, fmt.Errorf("log in %q: %w", email, err)
 	}
 	c.LastLoginAt, c.FailedLogins, c.LockedUntil = &now, 0, nil
+	if newHash != nil {
+		// The session is bound to the credential it holds now: with the
+		// old hash, the recorder would take the rehash for a password
+		// change and end the session it just began.
+		c.PasswordHash = *newHash
+	}
 	return c, nil
 }
 
@@ -135,36 +152,37 @@ func (s *Service) limitAddress(ctx context.Context, a Actor, kind string) error 
 	return nil
 }
 
-// countFailure adds a failure to the account and locks it once there were
-// auth.MaxFailuresBeforeLockout in a row.
-func (s *Service) countFailure(ctx context.Context, a Actor, c *store.Client, now time.Time) error {
+// countFailure records a failed check of the password of account c, whose
+// attempt try had already counted it: the audit line, and, when try was the
+// attempt that took the lock, the lock's audit line and the one mail to the
+// owner. Each lock is taken by exactly one reservation, so a burst past the
+// limit mails once. action names the audit line of the failure itself.
+func (s *Service) countFailure(ctx context.Context, a Actor, c *store.Client, try store.LoginTry, action, detail string) error {
 	err := s.tx(ctx, func(tx *store.Store) error {
-		n, err := tx.RecordLoginFailure(ctx, c.ID)
-		if err != nil {
+		if err := s.audit(ctx, tx, a, action, c.EmailNorm, detail); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, a, "login.failure", c.EmailNorm, "wrong password"); err != nil {
-			return err
-		}
-		delay := auth.LoginDelay(n)
-		if delay <= 0 {
+		if try.LockedUntil == nil {
 			return nil
 		}
-		until := now.Add(delay)
-		lock := &until
-		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{LockedUntil: &lock}); err != nil {
-			return err
-		}
+		until := *try.LockedUntil
 		// The lock is told to the owner, never to whoever is typing.
-		if err := s.queueMail(ctx, tx, MailAccountLocked, c, c.Name, n, until.Format(mailTimeLayout), s.ConnectCommand("")); err != nil {
+		if err := s.queueMail(ctx, tx, MailAccountLocked, c, c.Name, try.N, until.Format(mailTimeLayout), s.ConnectCommand("")); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "login.lockout", c.EmailNorm, fmt.Sprintf("%d failures in a row, locked for %s", n, delay))
+		return s.audit(ctx, tx, a, "login.lockout", c.EmailNorm, fmt.Sprintf("%d failures in a row, locked for %s", try.N, auth.LoginDelay(try.N)))
 	})
 	if err != nil {
-		return fmt.Errorf("log in %q: %w", c.EmailNorm, err)
+		return fmt.Errorf("count a failed password of %q: %w", c.EmailNorm, err)
 	}
-	return refuse("", "error.login.failed")
+	return nil
+}
+
+// lockedBySomeoneElse reports whether account c, read again inside the
+// transaction that would act on a right password, is locked by an attempt
+// other than try: a guess in flight beside it reached the limit first.
+func lockedBySomeoneElse(c *store.Client, try store.LoginTry, now time.Time) bool {
+	return c.LockedUntil != nil && now.Before(*c.LockedUntil) && c.FailedLogins != try.N
 }
 
 func (s *Service) loginFailed(ctx context.Context, a Actor, subject, detail string) error {

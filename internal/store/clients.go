@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // NormalizeEmail is the form an email is compared in: trimmed and
@@ -105,20 +103,51 @@ func (s *Store) UpdateClient(ctx context.Context, id uint64, u ClientUpdate) err
 	return nil
 }
 
-// RecordLoginFailure adds one to the client's consecutive failures and
-// returns the new count. It is one UPDATE, so two instances counting at
-// once lose nothing.
-func (s *Store) RecordLoginFailure(ctx context.Context, id uint64) (int, error) {
-	err := s.with(ctx).Model(&Client{}).Where("id = ?", id).
-		Update("failed_logins", gorm.Expr("failed_logins + 1")).Error
+// LoginTry is one log in attempt reserved on an account before its
+// password is checked.
+type LoginTry struct {
+	// Allowed is false while the account is locked: the attempt must not
+	// be checked at all.
+	Allowed bool
+	// N is the attempt's place among the failures in a row, this one
+	// counted as a failure until it proves right.
+	N int
+	// LockedUntil is the lock this attempt's reservation began, when it
+	// was the one that reached the limit; nil otherwise.
+	LockedUntil *time.Time
+}
+
+// ReserveLoginTry counts a log in attempt on client id as a failure before
+// its password is checked, in one transaction: a locked account (locked
+// until after now) reserves nothing, and the attempt that reaches the
+// limit takes the lock (now + lockFor(N), when that is positive) in the
+// same step. Since counting and checking are one step, a burst of parallel
+// guesses gets no more checks between them than the limit allows; a
+// success clears the count through RecordLogin.
+func (s *Store) ReserveLoginTry(ctx context.Context, id uint64, now time.Time, lockFor func(n int) time.Duration) (LoginTry, error) {
+	var try LoginTry
+	err := s.Tx(ctx, func(tx *Store) error {
+		try = LoginTry{}
+		var c Client
+		if err := tx.with(ctx).Select("id", "failed_logins", "locked_until").Take(&c, id).Error; err != nil {
+			return notFound(err)
+		}
+		if c.LockedUntil != nil && now.Before(*c.LockedUntil) {
+			return nil
+		}
+		try.Allowed, try.N = true, c.FailedLogins+1
+		cols := map[string]any{"failed_logins": try.N}
+		if d := lockFor(try.N); d > 0 {
+			until := now.Add(d)
+			try.LockedUntil = &until
+			cols["locked_until"] = until
+		}
+		return tx.with(ctx).Model(&Client{}).Where("id = ?", id).Updates(cols).Error
+	})
 	if err != nil {
-		return 0, fmt.Errorf("record login failure: %w", err)
+		return LoginTry{}, fmt.Errorf("reserve log in try: %w", err)
 	}
-	var n int
-	if err := s.with(ctx).Model(&Client{}).Where("id = ?", id).Select("failed_logins").Scan(&n).Error; err != nil {
-		return 0, fmt.Errorf("record login failure: %w", err)
-	}
-	return n, nil
+	return try, nil
 }
 
 // ClientQuery selects a page of clients.
@@ -204,17 +233,22 @@ func (s *Store) KnownEmails(ctx context.Context, emails []string) (map[string]bo
 
 // RecordLogin records a successful log in of an active client whose
 // password hash is still verifiedHash, the one the password was checked
-// against: the failure count and lock cleared, the time, and a new hash
-// when given. It reports false when the client is no longer active
-// (disabled a moment ago) or its password changed meanwhile (a reset), so
-// that the log in is refused rather than outliving the change, and a
-// rehash never writes back the old password over the new.
-func (s *Store) RecordLogin(ctx context.Context, id uint64, verifiedHash string, at time.Time, newHash *string) (bool, error) {
+// against, by the attempt that ReserveLoginTry counted as try: the failure
+// count and lock cleared, the time, and a new hash when given. It reports
+// false, and changes nothing, when the client is no longer active (disabled
+// a moment ago), its password changed meanwhile (a reset), or the account
+// is locked by any attempt but this one (another guess in flight reached
+// the limit first): a locked account never opens, and a rehash never
+// writes back the old password over the new.
+func (s *Store) RecordLogin(ctx context.Context, id uint64, verifiedHash string, try LoginTry, at time.Time, newHash *string) (bool, error) {
 	cols := map[string]any{"failed_logins": 0, "locked_until": nil, "last_login_at": at}
 	if newHash != nil {
 		cols["password_hash"] = *newHash
 	}
-	res := s.with(ctx).Model(&Client{}).Where("id = ? AND status = ? AND password_hash = ?", id, StatusActive, verifiedHash).Updates(cols)
+	res := s.with(ctx).Model(&Client{}).
+		Where("id = ? AND status = ? AND password_hash = ?", id, StatusActive, verifiedHash).
+		Where("locked_until IS NULL OR locked_until <= ? OR failed_logins = ?", at, try.N).
+		Updates(cols)
 	if res.Error != nil {
 		return false, fmt.Errorf("record log in: %w", res.Error)
 	}

@@ -377,14 +377,78 @@ func TestRecordLoginOnlyWithTheCheckedPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	rehash := "old-rehashed"
-	if ok, err := s.RecordLogin(ctx, c.ID, "old", now, &rehash); err != nil || ok {
+	if ok, err := s.RecordLogin(ctx, c.ID, "old", LoginTry{Allowed: true, N: 1}, now, &rehash); err != nil || ok {
 		t.Fatalf("record a log in checked against the old hash = %v, %v; want refused", ok, err)
 	}
 	got, err := s.ClientByID(ctx, c.ID)
 	if err != nil || got.PasswordHash != "new" || got.LastLoginAt != nil {
 		t.Fatalf("after the refused record: %+v %v", got, err)
 	}
-	if ok, err := s.RecordLogin(ctx, c.ID, "new", now, nil); err != nil || !ok {
+	if ok, err := s.RecordLogin(ctx, c.ID, "new", LoginTry{Allowed: true, N: 1}, now, nil); err != nil || !ok {
 		t.Fatalf("record a log in with the current hash = %v, %v", ok, err)
+	}
+}
+
+// TestReserveLoginTryIsTheLimit: parallel reservations on one account get
+// exactly the limit between them before the lock, the one that reaches it
+// holds the lock, and a log in checked by an earlier reservation cannot
+// open the locked account, while the one that took the lock may.
+func TestReserveLoginTryIsTheLimit(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	c := &Client{Email: "a@x.com", Name: "A", Status: StatusActive, PasswordHash: "h", CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	const limit = 5
+	lockFor := func(n int) time.Duration {
+		if n < limit {
+			return 0
+		}
+		return 15 * time.Minute
+	}
+	const parallel = 40
+	tries := make([]LoginTry, parallel)
+	var wg sync.WaitGroup
+	for i := range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			try, err := s.ReserveLoginTry(ctx, c.ID, now, lockFor)
+			if err != nil {
+				t.Error(err)
+			}
+			tries[i] = try
+		}()
+	}
+	wg.Wait()
+	allowed, locks := 0, 0
+	var first, last LoginTry
+	for _, try := range tries {
+		if !try.Allowed {
+			continue
+		}
+		allowed++
+		if try.LockedUntil != nil {
+			locks++
+			last = try
+		}
+		if try.N == 1 {
+			first = try
+		}
+	}
+	if allowed != limit || locks != 1 || last.N != limit {
+		t.Fatalf("%d parallel reservations: %d allowed, %d took the lock (N=%d); want %d allowed and one lock at N=%d", parallel, allowed, locks, last.N, limit, limit)
+	}
+	if ok, err := s.RecordLogin(ctx, c.ID, "h", first, now, nil); err != nil || ok {
+		t.Fatalf("a log in reserved before the lock, recorded after it = %v, %v; want refused", ok, err)
+	}
+	if ok, err := s.RecordLogin(ctx, c.ID, "h", last, now, nil); err != nil || !ok {
+		t.Fatalf("the log in whose own reservation took the lock = %v, %v; want recorded", ok, err)
+	}
+	got, err := s.ClientByID(ctx, c.ID)
+	if err != nil || got.FailedLogins != 0 || got.LockedUntil != nil {
+		t.Fatalf("after the success: %+v %v; want the count and lock cleared", got, err)
 	}
 }
