@@ -110,10 +110,8 @@ func genClient(i int) benchClient {
 	switch p := r.IntN(100); {
 	case p < 55:
 		c.status = store.StatusActive
-	case p < 85:
-		c.status = store.StatusInvited
 	case p < 90:
-		c.status = store.StatusPending
+		c.status = store.StatusInvited
 	case p < 93:
 		c.status = store.StatusAwaiting
 	case p < 98:

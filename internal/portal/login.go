@@ -10,13 +10,6 @@ import (
 	"github.com/clientportal/portal/internal/store"
 )
 
-// Refusal keys the client TUI acts on, beyond showing them.
-const (
-	// KeyLoginPending: the password was right but the email is not
-	// verified yet; a new code was mailed and the TUI asks for it.
-	KeyLoginPending = "error.login.pending"
-)
-
 // LogIn checks a client's email and password. A wrong email and a wrong
 // password get the same refusal after the same work (an argon2 verify
 // either way). A locked or disabled account says so only once the password
@@ -76,19 +69,6 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		return nil, refuse("", "error.login.awaiting")
 	case c.Status == store.StatusRejected:
 		return nil, refuse("", "error.login.rejected")
-	case c.Status == store.StatusPending:
-		if _, err := s.signUpOpen(ctx); err != nil {
-			return nil, err
-		}
-		if s.codeSentRecently(ctx, c, store.CodeVerify) {
-			return nil, refuse("", KeyLoginPending)
-		}
-		if err := s.tx(ctx, func(tx *store.Store) error {
-			return s.newCode(ctx, tx, c, store.CodeVerify, MailVerifyCode)
-		}); err != nil {
-			return nil, fmt.Errorf("log in %q: %w", email, err)
-		}
-		return nil, refuse("", KeyLoginPending)
 	}
 	var newHash *string
 	if rehash {
@@ -132,24 +112,45 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 // limitAddress counts one attempt of kind from the actor's host (an IPv6
 // /64 counting as one host) and refuses past auth.AddressLimit per
 // auth.AddressWindow. The count lives in the database, so every instance
-// sees the same one.
+// sees the same one; in front of it, buckets in memory per host and per
+// session refuse a flood before it reaches the database, and a refused
+// attempt writes nothing (its audit line is written once a window).
 func (s *Service) limitAddress(ctx context.Context, a Actor, kind string) error {
 	host := a.limitHost()
+	now := s.clock()
+	limited := refuse("", "error.rate_limited", int(auth.AddressWindow/time.Minute))
+	if host != "" {
+		if ok, _ := s.hostBuckets.allow(kind+" "+host, now); !ok {
+			s.noteRateLimited(ctx, a, kind, host, now)
+			return limited
+		}
+	}
+	if a.SessionID != "" {
+		if ok, _ := s.sessionBuckets.allow(kind+" "+a.SessionID, now); !ok {
+			return refuse("", "error.slow_down")
+		}
+	}
 	if host == "" {
 		return nil
 	}
-	now := s.clock()
-	n, err := s.store.CountAttempt(ctx, kind, host, now, now.Add(-auth.AddressWindow))
+	_, taken, err := s.store.TakeAttempt(ctx, kind, host, now, now.Add(-auth.AddressWindow), auth.AddressLimit)
 	if err != nil {
 		return fmt.Errorf("limit %s attempts: %w", kind, err)
 	}
-	if n > auth.AddressLimit {
-		if n == auth.AddressLimit+1 {
-			_ = s.auditNow(ctx, a, kind+".rate_limited", "", host)
-		}
-		return refuse("", "error.rate_limited", int(auth.AddressWindow/time.Minute))
+	if !taken {
+		s.noteRateLimited(ctx, a, kind, host, now)
+		return limited
 	}
 	return nil
+}
+
+// noteRateLimited audits that host went past the limit of kind, once a
+// window on this instance, so that a flood writes one line, not a line a
+// try.
+func (s *Service) noteRateLimited(ctx context.Context, a Actor, kind, host string, now time.Time) {
+	if ok, _ := s.rateNotes.allow(kind+" "+host, now); ok {
+		_ = s.auditNow(ctx, a, kind+".rate_limited", "", host)
+	}
 }
 
 // countFailure records a failed check of the password of account c, whose

@@ -29,20 +29,33 @@ const (
 // same in every language of the catalog.
 const mailTimeLayout = "2006-01-02 15:04 UTC"
 
+// recipient is who a mail goes to: an address, the language to write in
+// ("" for English), and the client it is about, when there is one.
+type recipient struct {
+	addr     string
+	lang     string
+	clientID *uint64
+}
+
 // queueMail composes a mail in the client's language and queues it through
 // st, the action's transaction.
 func (s *Service) queueMail(ctx context.Context, st *store.Store, kind string, c *store.Client, args ...any) error {
-	p := s.catalog.Printer(text.Lang(c.Lang))
+	return s.queueMailTo(ctx, st, recipient{addr: c.Email, lang: c.Lang, clientID: &c.ID}, kind, args...)
+}
+
+// queueMailTo composes a mail in to's language and queues it through st.
+func (s *Service) queueMailTo(ctx context.Context, st *store.Store, to recipient, kind string, args ...any) error {
+	p := s.catalog.Printer(text.Lang(to.lang))
 	m := &store.OutboxMessage{
 		Kind:      kind,
-		ClientID:  &c.ID,
-		ToAddr:    c.Email,
+		ClientID:  to.clientID,
+		ToAddr:    to.addr,
 		Subject:   p.T("mail."+kind+".subject", args...),
 		Body:      p.T("mail."+kind+".body", args...) + "\n\n" + p.T("mail.signature", s.PortalURL()),
 		CreatedAt: s.clock(),
 	}
 	if err := st.EnqueueMail(ctx, m); err != nil {
-		return fmt.Errorf("queue %s mail to %q: %w", kind, c.EmailNorm, err)
+		return fmt.Errorf("queue %s mail to %q: %w", kind, store.NormalizeEmail(to.addr), err)
 	}
 	return nil
 }

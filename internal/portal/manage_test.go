@@ -101,11 +101,12 @@ func awaitingSignUp(t *testing.T, env *portaltest.Env, email string) {
 		t.Fatal(err)
 	}
 	in := portal.SignUpInput{Profile: portal.Profile{Name: "Wanda", Email: email}, Password: strong, Repeat: strong}
-	if err := env.Service.SignUp(ctx, guest("4.4.4.4:1"), in); err != nil {
+	ticket, err := env.Service.SignUp(ctx, guest("4.4.4.4:1"), in)
+	if err != nil {
 		t.Fatal(err)
 	}
 	code := portaltest.CodeIn(t, env.LastMail(t, email, portal.MailVerifyCode).Body)
-	if _, err := env.Service.VerifyEmail(ctx, guest("4.4.4.4:1"), email, code); refusalKey(t, err) != portal.KeyAwaitingApproval {
+	if _, err := env.Service.VerifyEmail(ctx, guest("4.4.4.4:1"), ticket, code); refusalKey(t, err) != portal.KeyAwaitingApproval {
 		t.Fatalf("verify in approval mode: %v", err)
 	}
 	env.LastMail(t, email, portal.MailSignUpReceived)

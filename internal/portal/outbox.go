@@ -64,10 +64,14 @@ func (q outboxQueue) MarkFailed(ctx context.Context, id uint64, attempts int, ne
 }
 
 // Maintain forgets what is no longer needed: per-address counters older
-// than a day, and session ends every instance has read. RunInstance runs
+// than a day, sign-ups that ended or expired (with the password hashes
+// they held), and session ends every instance has read. RunInstance runs
 // it every few minutes.
 func (s *Service) Maintain(ctx context.Context) error {
 	if err := s.store.PruneAttempts(ctx, s.clock().Add(-24*time.Hour)); err != nil {
+		return err
+	}
+	if err := s.store.PruneSignUps(ctx, s.clock()); err != nil {
 		return err
 	}
 	return s.store.PruneSessionEnds(ctx, s.clock().Add(-sessionEndsKept))

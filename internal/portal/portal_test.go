@@ -257,39 +257,207 @@ func TestSignUpFlow(t *testing.T) {
 	env := portaltest.New(t)
 	ctx := context.Background()
 	in := portal.SignUpInput{Profile: portal.Profile{Name: "Bob Brown", Email: "bob@x.com"}, Password: strong, Repeat: strong}
-	if err := env.Service.SignUp(ctx, guest("1.1.1.1:1"), in); refusalKey(t, err) != "error.signup.off" {
+	if _, err := env.Service.SignUp(ctx, guest("1.1.1.1:1"), in); refusalKey(t, err) != "error.signup.off" {
 		t.Fatalf("sign-up while off: %v", err)
 	}
 	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Service.SignUp(ctx, guest("1.1.1.1:1"), in); err != nil {
+	ticket, err := env.Service.SignUp(ctx, guest("1.1.1.1:1"), in)
+	if err != nil {
 		t.Fatal(err)
 	}
-	code := portaltest.CodeIn(t, env.LastMail(t, "bob@x.com", portal.MailVerifyCode).Body)
-	// Logging in before verifying says so; within a minute of the last
-	// code it mails no other, so the first code still works.
-	if _, err := env.Service.LogIn(ctx, guest("1.1.1.1:1"), "bob@x.com", strong); refusalKey(t, err) != portal.KeyLoginPending {
-		t.Fatalf("log in while pending: %v", err)
+	mail := env.LastMail(t, "bob@x.com", portal.MailVerifyCode)
+	code := portaltest.CodeIn(t, mail.Body)
+	if strings.Contains(mail.Body, "Bob") || strings.Contains(mail.Subject, "Bob") {
+		t.Fatalf("the code mail to an address not yet verified holds the typed name:\n%s", mail.Body)
 	}
-	if n := len(env.Mails(t, "bob@x.com")); n != 1 {
-		t.Fatalf("%d mails after log in while pending, want 1", n)
+	// No account exists before the code is entered: log in reads as for
+	// any unknown email.
+	if _, err := env.Service.LogIn(ctx, guest("1.1.1.1:1"), "bob@x.com", strong); refusalKey(t, err) != "error.login.failed" {
+		t.Fatalf("log in before verifying: %v", err)
 	}
-	if _, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), "bob@x.com", "ZZZZ-ZZZ1"); refusalKey(t, err) != "error.code.wrong" {
+	if _, err := env.Store.ClientByEmail(ctx, "bob@x.com"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an unverified sign-up made an account: %v", err)
+	}
+	if _, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), ticket, "ZZZZ-ZZZ1"); refusalKey(t, err) != "error.code.wrong" {
 		t.Fatalf("wrong code: %v", err)
 	}
-	c, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), "bob@x.com", strings.ToLower(strings.ReplaceAll(code, "-", "")))
-	if err != nil || c.Status != store.StatusActive {
+	if _, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), "another ticket", code); refusalKey(t, err) != "error.code.wrong" {
+		t.Fatalf("the right code for another ticket: %v", err)
+	}
+	c, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), ticket, strings.ToLower(strings.ReplaceAll(code, "-", "")))
+	if err != nil || c.Status != store.StatusActive || c.Name != "Bob Brown" {
 		t.Fatalf("verify: %v %v", c, err)
+	}
+	if _, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), ticket, code); refusalKey(t, err) != "error.code.wrong" {
+		t.Fatalf("the code a second time: %v", err)
 	}
 	// Signing up again with the same email: same answer, a notice, nothing overwritten.
 	again := portal.SignUpInput{Profile: portal.Profile{Name: "Mallory", Email: "BOB@x.com"}, Password: strong + " other", Repeat: strong + " other"}
-	if err := env.Service.SignUp(ctx, guest("6.6.6.6:1"), again); err != nil {
+	if _, err := env.Service.SignUp(ctx, guest("6.6.6.6:1"), again); err != nil {
 		t.Fatalf("existing email must answer the same: %v", err)
 	}
 	env.LastMail(t, "bob@x.com", portal.MailSignUpExists)
 	if _, err := env.Service.LogIn(ctx, guest("1.1.1.1:1"), "bob@x.com", strong); err != nil {
 		t.Fatalf("original password must still work: %v", err)
+	}
+}
+
+// TestSignUpPreHijack: the audit's attack. An attacker signs up first
+// with the victim's address and a password of theirs; the victim signs up
+// later, gets a code and enters it. The account the victim then uses has
+// the victim's password and profile, and the attacker's password opens
+// nothing; the attacker's attempt, its code never seen, can't be finished.
+func TestSignUpPreHijack(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
+		t.Fatal(err)
+	}
+	attackerPw := "the attacker's chosen passphrase"
+	evil := portal.SignUpInput{Profile: portal.Profile{Name: "Mallory", Email: "victim@x.com"}, Password: attackerPw, Repeat: attackerPw}
+	attackerTicket, err := env.Service.SignUp(ctx, guest("127.0.0.66:1"), evil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A new code for the attacker's attempt goes to the victim's inbox,
+	// never to the attacker.
+	env.LastMail(t, "victim@x.com", portal.MailVerifyCode)
+	in := portal.SignUpInput{Profile: portal.Profile{Name: "Vic Tim", Email: "victim@x.com"}, Password: strong, Repeat: strong}
+	ticket, err := env.Service.SignUp(ctx, guest("127.0.0.2:1"), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := portaltest.CodeIn(t, env.LastMail(t, "victim@x.com", portal.MailVerifyCode).Body)
+	c, err := env.Service.VerifyEmail(ctx, guest("127.0.0.2:1"), ticket, code)
+	if err != nil || c.Name != "Vic Tim" {
+		t.Fatalf("the victim verifies: %v %v", c, err)
+	}
+	if _, err := env.Service.LogIn(ctx, guest("127.0.0.66:1"), "victim@x.com", attackerPw); refusalKey(t, err) != "error.login.failed" {
+		t.Fatalf("the attacker's password on the victim's account: %v", err)
+	}
+	if _, err := env.Service.LogIn(ctx, guest("127.0.0.2:1"), "victim@x.com", strong); err != nil {
+		t.Fatalf("the victim's own password: %v", err)
+	}
+	// The victim's code for the attacker's attempt: that attempt ended
+	// when the victim's was verified.
+	if _, err := env.Service.VerifyEmail(ctx, guest("127.0.0.66:1"), attackerTicket, code); refusalKey(t, err) != "error.code.wrong" {
+		t.Fatalf("the attacker's attempt after the victim verified: %v", err)
+	}
+}
+
+// TestSignUpIsNoOracle: before, a right password on a pending sign-up
+// answered "not confirmed" while an existing account answered "wrong". Now
+// the answers to log in are the same for an address with a waiting
+// sign-up, one with an account (wrong password) and one with nothing.
+func TestSignUpIsNoOracle(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	env.AddActiveClient(t, "ann@x.com", "Ann")
+	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
+		t.Fatal(err)
+	}
+	pw := "a passphrase chosen by the prober"
+	if _, err := env.Service.SignUp(ctx, guest("127.0.0.3:1"), portal.SignUpInput{Profile: portal.Profile{Name: "P", Email: "probe@x.com"}, Password: pw, Repeat: pw}); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for i, email := range []string{"probe@x.com", "ann@x.com", "nobody@x.com"} {
+		_, err := env.Service.LogIn(ctx, guest(fmt.Sprintf("127.0.1.%d:1", i)), email, pw)
+		keys = append(keys, refusalKey(t, err))
+	}
+	if keys[0] != keys[1] || keys[1] != keys[2] || keys[0] != "error.login.failed" {
+		t.Fatalf("log in answers: waiting sign-up %q, account %q, nothing %q; want all error.login.failed", keys[0], keys[1], keys[2])
+	}
+}
+
+// TestSignUpExpiresAndStaffRemoves: a sign-up's code stops working when
+// the sign-up is a day old, and when staff remove it.
+func TestSignUpExpiresAndStaffRemoves(t *testing.T) {
+	clk := newClock()
+	env := portaltest.New(t, portal.WithClock(clk.now))
+	ctx := context.Background()
+	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
+		t.Fatal(err)
+	}
+	in := portal.SignUpInput{Profile: portal.Profile{Name: "Bob", Email: "bob@x.com"}, Password: strong, Repeat: strong}
+	first, err := env.Service.SignUp(ctx, guest("127.0.0.4:1"), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := env.Service.SignUp(ctx, guest("127.0.0.5:1"), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := portaltest.CodeIn(t, env.LastMail(t, "bob@x.com", portal.MailVerifyCode).Body)
+	pending, err := env.Service.PendingSignUps(ctx, env.Admin(), 0, 10)
+	if err != nil || len(pending) != 2 || pending[0].Email != "bob@x.com" {
+		t.Fatalf("pending sign-ups: %+v %v", pending, err)
+	}
+	if _, err := env.Service.PendingSignUps(ctx, guest("127.0.0.4:1"), 0, 10); !errors.Is(err, portal.ErrForbidden) {
+		t.Fatalf("a guest lists sign-ups: %v", err)
+	}
+	if err := env.Service.RemoveSignUp(ctx, env.Admin(), pending[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Service.VerifyEmail(ctx, guest("127.0.0.5:1"), second, code); refusalKey(t, err) != "error.code.wrong" {
+		t.Fatalf("a removed sign-up's code: %v", err)
+	}
+	if err := env.Service.RemoveSignUp(ctx, env.Admin(), pending[0].ID); refusalKey(t, err) != "error.signup.not_found" {
+		t.Fatalf("removing it again: %v", err)
+	}
+	// The first attempt's code is asked for again a day later: gone.
+	clk.add(portal.SignUpTTL + time.Minute)
+	if err := env.Service.ResendCode(ctx, guest("127.0.0.4:1"), first); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(env.Mails(t, "bob@x.com")); n != 2 {
+		t.Fatalf("%d mails; a new code for an expired sign-up must mail none", n)
+	}
+	if err := env.Service.Maintain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if pending, err := env.Service.PendingSignUps(ctx, env.Admin(), 0, 10); err != nil || len(pending) != 0 {
+		t.Fatalf("after a day: %+v %v", pending, err)
+	}
+}
+
+// TestResendCodeOncePerMinute: a burst of requests for a new code, in
+// parallel, mails one; a minute later, one more.
+func TestResendCodeOncePerMinute(t *testing.T) {
+	clk := newClock()
+	env := portaltest.New(t, portal.WithClock(clk.now))
+	ctx := context.Background()
+	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
+		t.Fatal(err)
+	}
+	in := portal.SignUpInput{Profile: portal.Profile{Name: "Bob", Email: "bob@x.com"}, Password: strong, Repeat: strong}
+	ticket, err := env.Service.SignUp(ctx, guest("127.0.0.4:1"), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	burst := func() {
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := env.Service.ResendCode(ctx, guest(fmt.Sprintf("127.0.2.%d:1", i+1)), ticket); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	burst()
+	if n := len(env.Mails(t, "bob@x.com")); n != 1 {
+		t.Fatalf("%d code mails within the first minute; want 1", n)
+	}
+	clk.add(61 * time.Second)
+	burst()
+	if n := len(env.Mails(t, "bob@x.com")); n != 2 {
+		t.Fatalf("%d code mails after a minute and a second burst; want 2", n)
 	}
 }
 
@@ -459,8 +627,9 @@ func TestCodeStepRevealsNoAccount(t *testing.T) {
 		_, err := env.Service.ResetPassword(ctx, guest("2.2.2.2:1"), email, "ZZZZ-ZZZZ", "ann smith ann smith ann smith", "ann smith ann smith ann smith")
 		keys = append(keys, refusalKey(t, err))
 		in := portal.SignUpInput{Profile: portal.Profile{Name: "Someone", Email: email}, Password: newPw, Repeat: newPw}
-		keys = append(keys, fmt.Sprint(env.Service.SignUp(ctx, guest("2.2.2.2:1"), in)))
-		_, err = env.Service.VerifyEmail(ctx, guest("2.2.2.2:1"), email, "ZZZZ-ZZZZ")
+		ticket, err := env.Service.SignUp(ctx, guest("2.2.2.2:1"), in)
+		keys = append(keys, fmt.Sprint(err), fmt.Sprint(len(ticket)))
+		_, err = env.Service.VerifyEmail(ctx, guest("2.2.2.2:1"), ticket, "ZZZZ-ZZZZ")
 		keys = append(keys, refusalKey(t, err))
 		return keys
 	}
@@ -471,7 +640,7 @@ func TestCodeStepRevealsNoAccount(t *testing.T) {
 }
 
 // TestSignUpOffStopsEveryStep: turning sign-up off stops sign-ups already
-// under way, at the code and on log in.
+// under way, at the code and at a new code.
 func TestSignUpOffStopsEveryStep(t *testing.T) {
 	env := portaltest.New(t)
 	ctx := context.Background()
@@ -479,21 +648,19 @@ func TestSignUpOffStopsEveryStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := portal.SignUpInput{Profile: portal.Profile{Name: "Bob", Email: "bob@x.com"}, Password: strong, Repeat: strong}
-	if err := env.Service.SignUp(ctx, guest("1.1.1.1:1"), in); err != nil {
+	ticket, err := env.Service.SignUp(ctx, guest("1.1.1.1:1"), in)
+	if err != nil {
 		t.Fatal(err)
 	}
 	code := portaltest.CodeIn(t, env.LastMail(t, "bob@x.com", portal.MailVerifyCode).Body)
 	if err := env.Service.SetSignUp(ctx, env.Admin(), false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), "bob@x.com", code); refusalKey(t, err) != "error.signup.off" {
+	if _, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), ticket, code); refusalKey(t, err) != "error.signup.off" {
 		t.Fatalf("verify while off: %v", err)
 	}
-	if err := env.Service.ResendCode(ctx, guest("1.1.1.1:1"), "bob@x.com"); refusalKey(t, err) != "error.signup.off" {
+	if err := env.Service.ResendCode(ctx, guest("1.1.1.1:1"), ticket); refusalKey(t, err) != "error.signup.off" {
 		t.Fatalf("resend while off: %v", err)
-	}
-	if _, err := env.Service.LogIn(ctx, guest("1.1.1.1:1"), "bob@x.com", strong); refusalKey(t, err) != "error.signup.off" {
-		t.Fatalf("pending log in while off: %v", err)
 	}
 }
 
@@ -509,7 +676,7 @@ func TestNoMailFlood(t *testing.T) {
 	pw := "a brand new passphrase for anyone"
 	for i := 0; i < 5; i++ {
 		in := portal.SignUpInput{Profile: portal.Profile{Name: "X", Email: "ann@x.com"}, Password: pw, Repeat: pw}
-		if err := env.Service.SignUp(ctx, guest("3.3.3.3:1"), in); err != nil {
+		if _, err := env.Service.SignUp(ctx, guest("3.3.3.3:1"), in); err != nil {
 			t.Fatal(err)
 		}
 		if err := env.Service.RequestReset(ctx, guest("3.3.3.3:1"), "ann@x.com"); err != nil {

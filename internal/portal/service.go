@@ -44,6 +44,10 @@ type Service struct {
 	log      *slog.Logger
 	sessions *Sessions
 	wakeMail func()
+	// hostBuckets and sessionBuckets refuse floods of limited attempts in
+	// memory, before the shared count (limitAddress); rateNotes keeps a
+	// flood's audit line to one a window.
+	hostBuckets, sessionBuckets, rateNotes *throttle
 	instance string // this process among those sharing the database
 	// sessionEndsRead is the last session end StartInstance found, where
 	// RunInstance starts reading.
@@ -83,6 +87,12 @@ func New(st *store.Store, hasher *auth.Hasher, catalog *text.Catalog, cfg Config
 		log:      slog.New(slog.DiscardHandler),
 		wakeMail: func() {},
 		instance: newInstanceID(),
+		// The host's bucket holds what the shared limit allows, refilled
+		// at its pace; a session's allows the same burst, then one try a
+		// second, which no person typing reaches.
+		hostBuckets:    newThrottle(auth.AddressLimit, auth.AddressWindow/auth.AddressLimit),
+		sessionBuckets: newThrottle(auth.AddressLimit, time.Second),
+		rateNotes:      newThrottle(1, auth.AddressWindow),
 	}
 	for _, o := range opts {
 		o(s)

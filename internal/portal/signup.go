@@ -18,32 +18,53 @@ type SignUpInput struct {
 	Repeat   string
 }
 
-// SignUp creates a pending account and mails a verification code. With an
-// email that already has an account it mails that address a notice instead
-// and answers exactly the same, so the form reveals no account and
-// overwrites none. Refused whenever sign-up is off, whatever the path.
-func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) error {
+// SignUpTTL is how long a sign-up waits for its code to be entered; then
+// it is gone, and the person signs up again.
+const SignUpTTL = 24 * time.Hour
+
+// SignUpTicket names one sign-up attempt to the session that made it: the
+// code it mails is checked, and a new one sent, only for that attempt.
+// It is a random token, stored only as its SHA-256, and never shown.
+type SignUpTicket string
+
+// SignUp records a sign-up attempt and mails its verification code. The
+// typed profile and password wait with that code and become an account
+// only when it is entered (VerifyEmail), so no sign-up decides the
+// password of an account someone else verifies, and an unverified one
+// holds no email. With an email that already has an account it mails
+// that address a notice instead and answers exactly the same (a ticket
+// that matches nothing), so the form reveals no account and overwrites
+// none. Refused whenever sign-up is off, whatever the path.
+func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) (SignUpTicket, error) {
 	if _, err := s.signUpOpen(ctx); err != nil {
-		return err
+		return "", err
 	}
 	p, err := validProfile(in.Profile, true)
 	if err != nil {
-		return err
+		return "", err
 	}
 	lang, err := s.validLang(in.Lang)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := validNewPassword(in.Password, in.Repeat, p.Email, p.Name); err != nil {
-		return err
+		return "", err
 	}
 	if err := s.limitAddress(ctx, a, store.AttemptMailer); err != nil {
-		return err
+		return "", err
+	}
+	ticket, err := auth.NewToken()
+	if err != nil {
+		return "", fmt.Errorf("sign up: %w", err)
+	}
+	code, err := auth.NewCode()
+	if err != nil {
+		return "", fmt.Errorf("sign up: %w", err)
 	}
 	// Hashed on both paths so that both take the same time.
 	hash, err := s.hasher.Hash(ctx, in.Password)
 	if err != nil {
-		return fmt.Errorf("sign up %q: %w", p.Email, err)
+		return "", fmt.Errorf("sign up %q: %w", p.Email, err)
 	}
 	now := s.clock()
 	err = s.tx(ctx, func(tx *store.Store) error {
@@ -63,27 +84,33 @@ func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) error {
 		if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		c := &store.Client{
-			Email: p.Email, Name: p.Name, Company: p.Company, Phone: p.Phone, Lang: lang,
-			Status: store.StatusPending, PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
+		u := &store.SignUp{
+			TicketHash: auth.HashSecret(string(ticket)),
+			Email:      p.Email, Name: p.Name, Company: p.Company, Phone: p.Phone, Lang: lang,
+			PasswordHash: hash, CodeHash: auth.HashSecret(code),
+			CodeSentAt: now, CodeExpiresAt: now.Add(auth.CodeTTL),
+			CreatedAt: now, ExpiresAt: now.Add(SignUpTTL),
 		}
-		if err := tx.CreateClient(ctx, c); err != nil {
+		if err := tx.CreateSignUp(ctx, u); err != nil {
 			return err
 		}
-		if err := s.newCode(ctx, tx, c, store.CodeVerify, MailVerifyCode); err != nil {
+		if err := s.queueSignUpCode(ctx, tx, u, code); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "signup", c.EmailNorm, "verification code mailed")
+		return s.audit(ctx, tx, a, "signup", u.EmailNorm, "verification code mailed")
 	})
-	if errors.Is(err, store.ErrDuplicate) {
-		// Someone signed up with this email at this very moment: answer as
-		// for any existing account.
-		return nil
-	}
 	if err != nil {
-		return fmt.Errorf("sign up %q: %w", p.Email, err)
+		return "", fmt.Errorf("sign up %q: %w", p.Email, err)
 	}
-	return nil
+	return SignUpTicket(ticket), nil
+}
+
+// queueSignUpCode mails the code of sign-up u to its address. The address
+// is not verified yet, so the mail holds nothing the person typed (a name
+// could carry someone else's words to a stranger's inbox): only the code.
+func (s *Service) queueSignUpCode(ctx context.Context, st *store.Store, u *store.SignUp, code string) error {
+	return s.queueMailTo(ctx, st, recipient{addr: u.Email, lang: u.Lang}, MailVerifyCode,
+		auth.FormatCode(code), int(auth.CodeTTL/time.Minute))
 }
 
 // KeyAwaitingApproval answers a verified sign-up while sign-up needs
@@ -91,44 +118,74 @@ func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) error {
 // when they decide.
 const KeyAwaitingApproval = "notice.signup.awaiting"
 
-// VerifyEmail checks the code mailed at sign-up; the account is then
-// active and the returned client logged in, or, while sign-up needs
-// approval, waiting for staff (a KeyAwaitingApproval refusal).
-func (s *Service) VerifyEmail(ctx context.Context, a Actor, email, code string) (*store.Client, error) {
+// VerifyEmail checks the code mailed for the sign-up attempt ticket. The
+// account is then made from what that attempt holds, and is active with
+// the returned client logged in or, while sign-up needs approval, waiting
+// for staff (a KeyAwaitingApproval refusal). A wrong, used up or expired
+// code, and a ticket that matches nothing, all read the same.
+func (s *Service) VerifyEmail(ctx context.Context, a Actor, ticket SignUpTicket, typed string) (*store.Client, error) {
 	mode, err := s.signUpOpen(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.checkCode(ctx, a, email, code, store.CodeVerify, func(c *store.Client) bool {
-		return c.Status == store.StatusPending
-	})
+	code, err := validCode(typed)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.limitAddress(ctx, a, store.AttemptCode); err != nil {
+		return nil, err
+	}
 	now := s.clock()
+	wrong := refuse(FieldCode, "error.code.wrong")
+	u, err := s.store.SignUpByTicket(ctx, auth.HashSecret(string(ticket)), now)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("verify email: %w", err)
+	}
+	var id uint64 // 0 matches no sign-up: the unknown path does the same work
+	if u != nil {
+		id = u.ID
+	}
+	spent, err := s.store.SpendSignUpTry(ctx, id, now, auth.CodeMaxTries)
+	if err != nil {
+		return nil, fmt.Errorf("verify email: %w", err)
+	}
+	if !spent || !auth.EqualHash(u.CodeHash, auth.HashSecret(code)) {
+		subject := ""
+		if u != nil {
+			subject = u.EmailNorm
+		}
+		_ = s.auditNow(ctx, a, "code.wrong", subject, store.CodeVerify)
+		return nil, wrong
+	}
 	status, login := store.StatusActive, &now
 	if mode == store.SignUpApproval {
 		status, login = store.StatusAwaiting, nil
 	}
+	c := &store.Client{
+		Email: u.Email, Name: u.Name, Company: u.Company, Phone: u.Phone, Lang: u.Lang,
+		Status: status, PasswordHash: u.PasswordHash, LastLoginAt: login, CreatedAt: now, UpdatedAt: now,
+	}
 	err = s.tx(ctx, func(tx *store.Store) error {
-		if err := tx.UseCode(ctx, c.codeID, now); errors.Is(err, store.ErrConflict) {
-			return refuse(FieldCode, "error.code.wrong")
+		if err := tx.FinishSignUp(ctx, u.ID, u.EmailNorm, now); errors.Is(err, store.ErrConflict) {
+			return wrong
 		} else if err != nil {
 			return err
 		}
-		u := store.ClientUpdate{Status: &status}
-		if login != nil {
-			u.LastLoginAt = login
-		}
-		if err := tx.UpdateClient(ctx, c.ID, u); err != nil {
+		if err := tx.CreateClient(ctx, c); errors.Is(err, store.ErrDuplicate) {
+			// An account for the address was made meanwhile (staff added
+			// it, or another sign-up was verified first). The code proved
+			// this person holds the address, so telling them is safe;
+			// nothing of theirs replaces what the account has.
+			return refuse("", "error.signup.account_exists")
+		} else if err != nil {
 			return err
 		}
 		if status == store.StatusAwaiting {
-			if err := s.queueMail(ctx, tx, MailSignUpReceived, c.Client, c.Name); err != nil {
+			if err := s.queueMail(ctx, tx, MailSignUpReceived, c, c.Name); err != nil {
 				return err
 			}
 		}
-		return s.audit(ctx, tx, a.AsClient(c.Client), "email.verify", c.EmailNorm, status)
+		return s.audit(ctx, tx, a.AsClient(c), "email.verify", c.EmailNorm, status)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("verify email: %w", err)
@@ -136,14 +193,14 @@ func (s *Service) VerifyEmail(ctx context.Context, a Actor, email, code string) 
 	if status == store.StatusAwaiting {
 		return nil, refuse("", KeyAwaitingApproval)
 	}
-	c.Status, c.LastLoginAt = status, login
-	return c.Client, nil
+	return c, nil
 }
 
-// ResendCode mails a new sign-up verification code when the account is
-// still pending; like the sign-up form, it answers the same either way,
-// and at the same time.
-func (s *Service) ResendCode(ctx context.Context, a Actor, email string) error {
+// ResendCode mails a new code for the sign-up attempt ticket, at most one
+// a minute (the check is part of the change, so a burst makes one); like
+// the sign-up form, it answers the same whatever the ticket, and at the
+// same time.
+func (s *Service) ResendCode(ctx context.Context, a Actor, ticket SignUpTicket) error {
 	start := time.Now()
 	if _, err := s.signUpOpen(ctx); err != nil {
 		return err
@@ -152,22 +209,93 @@ func (s *Service) ResendCode(ctx context.Context, a Actor, email string) error {
 		return err
 	}
 	defer answerNoSooner(ctx, start, mailAnswerTime)
-	c, err := s.store.ClientByEmail(ctx, email)
+	now := s.clock()
+	u, err := s.store.SignUpByTicket(ctx, auth.HashSecret(string(ticket)), now)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("resend code: %w", err)
 	}
-	if c.Status != store.StatusPending || s.codeSentRecently(ctx, c, store.CodeVerify) {
+	if now.Sub(u.CodeSentAt) < time.Minute {
+		// Seen without a write; the UPDATE below checks it again.
 		return nil
 	}
+	code, err := auth.NewCode()
+	if err != nil {
+		return fmt.Errorf("resend code: %w", err)
+	}
 	return s.tx(ctx, func(tx *store.Store) error {
-		if err := s.newCode(ctx, tx, c, store.CodeVerify, MailVerifyCode); err != nil {
+		ok, err := tx.ReplaceSignUpCode(ctx, u.ID, auth.HashSecret(code), now, now.Add(-time.Minute), now.Add(auth.CodeTTL))
+		if err != nil || !ok {
 			return err
 		}
-		return s.audit(ctx, tx, a, "signup.code_resent", c.EmailNorm, "")
+		if err := s.queueSignUpCode(ctx, tx, u, code); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "signup.code_resent", u.EmailNorm, "")
 	})
+}
+
+// PendingSignUp is a sign-up waiting for its code, as staff see it: no
+// password hash, no code.
+type PendingSignUp struct {
+	ID                   uint64
+	Email, Name          string
+	Company, Phone, Lang string
+	CreatedAt, ExpiresAt time.Time
+}
+
+// PendingSignUps lists the sign-ups waiting for their code, newest first,
+// a page after the one ending at before (0 for the first). Staff only.
+func (s *Service) PendingSignUps(ctx context.Context, a Actor, before uint64, limit int) ([]PendingSignUp, error) {
+	if err := s.requireStaff(ctx, a); err != nil {
+		return nil, err
+	}
+	rows, err := s.store.ListSignUps(ctx, store.SignUpQuery{Before: before, Limit: limit}, s.clock())
+	if err != nil {
+		return nil, fmt.Errorf("pending sign-ups: %w", err)
+	}
+	out := make([]PendingSignUp, len(rows))
+	for i, u := range rows {
+		out[i] = PendingSignUp{ID: u.ID, Email: u.Email, Name: u.Name, Company: u.Company, Phone: u.Phone, Lang: u.Lang, CreatedAt: u.CreatedAt, ExpiresAt: u.ExpiresAt}
+	}
+	return out, nil
+}
+
+// RemoveSignUp ends a sign-up still waiting for its code: its code stops
+// working and what it held is forgotten. Staff only, audited.
+func (s *Service) RemoveSignUp(ctx context.Context, a Actor, id uint64) error {
+	if err := s.requireStaff(ctx, a); err != nil {
+		return err
+	}
+	err := s.tx(ctx, func(tx *store.Store) error {
+		u, err := tx.RemoveSignUp(ctx, id, s.clock())
+		if errors.Is(err, store.ErrNotFound) {
+			return refuse("", "error.signup.not_found", id)
+		}
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "signup.remove", u.EmailNorm, fmt.Sprintf("sign-up %d", id))
+	})
+	if err != nil {
+		return fmt.Errorf("remove sign-up %d: %w", id, err)
+	}
+	return nil
+}
+
+// validCode reads a typed code, refusing one that can't be a code before
+// anything is counted or looked up.
+func validCode(typed string) (string, error) {
+	code, ok := auth.NormalizeCode(typed)
+	if !ok {
+		if strings.TrimSpace(typed) == "" {
+			return "", refuse(FieldCode, "error.code.required")
+		}
+		return "", refuse(FieldCode, "error.code.invalid")
+	}
+	return code, nil
 }
 
 // codedClient is a client whose live code matched, and that code's id.
@@ -183,12 +311,9 @@ type codedClient struct {
 // is wrong, used up or expired, and both paths do the same database work:
 // the code step tells nothing about who has an account.
 func (s *Service) checkCode(ctx context.Context, a Actor, email, typed, purpose string, eligible func(*store.Client) bool) (*codedClient, error) {
-	code, ok := auth.NormalizeCode(typed)
-	if !ok {
-		if strings.TrimSpace(typed) == "" {
-			return nil, refuse(FieldCode, "error.code.required")
-		}
-		return nil, refuse(FieldCode, "error.code.invalid")
+	code, err := validCode(typed)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.limitAddress(ctx, a, store.AttemptCode); err != nil {
 		return nil, err

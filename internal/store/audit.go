@@ -58,22 +58,41 @@ func (s *Store) ListAudit(ctx context.Context, q AuditQuery) ([]AuditEvent, erro
 	return out, nil
 }
 
-// CountAttempt records one attempt of kind from addr at now and returns how
-// many there were since since, this one included. Recording first and
-// counting after, in one transaction, keeps concurrent attempts from all
-// slipping under the limit together.
-func (s *Store) CountAttempt(ctx context.Context, kind, addr string, now, since time.Time) (int64, error) {
-	var n int64
-	err := s.Tx(ctx, func(tx *Store) error {
-		if err := tx.with(ctx).Create(&Attempt{Kind: kind, Addr: addr, At: now}).Error; err != nil {
+// TakeAttempt records one attempt of kind from addr at now if fewer than
+// limit were made since since, and reports whether it did, with the count
+// of attempts in the window then (this one included when taken). A refused
+// attempt writes nothing: it is seen by a read, outside any transaction, so
+// a flood past the limit costs no write and holds no write lock. An attempt
+// under the limit counts again inside the transaction that records it
+// (SQLite's one writer, PostgreSQL's serializable retry), so parallel
+// attempts never take more than limit between them.
+func (s *Store) TakeAttempt(ctx context.Context, kind, addr string, now, since time.Time, limit int64) (int64, bool, error) {
+	count := func(st *Store) (int64, error) {
+		var n int64
+		err := st.with(ctx).Model(&Attempt{}).Where("kind = ? AND addr = ? AND at >= ?", kind, addr, since).Count(&n).Error
+		return n, err
+	}
+	n, err := count(s)
+	if err != nil {
+		return 0, false, fmt.Errorf("count %s attempts: %w", kind, err)
+	}
+	if n >= limit {
+		return n, false, nil
+	}
+	taken := false
+	err = s.Tx(ctx, func(tx *Store) error {
+		var err error
+		if n, err = count(tx); err != nil || n >= limit {
+			taken = false
 			return err
 		}
-		return tx.with(ctx).Model(&Attempt{}).Where("kind = ? AND addr = ? AND at >= ?", kind, addr, since).Count(&n).Error
+		taken, n = true, n+1
+		return tx.with(ctx).Create(&Attempt{Kind: kind, Addr: addr, At: now}).Error
 	})
 	if err != nil {
-		return 0, fmt.Errorf("count %s attempt: %w", kind, err)
+		return 0, false, fmt.Errorf("take %s attempt: %w", kind, err)
 	}
-	return n, nil
+	return n, taken, nil
 }
 
 // PruneAttempts forgets attempts older than before.

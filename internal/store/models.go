@@ -5,8 +5,9 @@ import "time"
 // Client statuses.
 const (
 	StatusInvited  = "invited"  // added by staff, invitation not yet accepted
-	StatusPending  = "pending"  // signed up, email not yet verified
 	StatusAwaiting = "awaiting" // signed up and verified, waiting for staff to approve
+	// A sign-up not verified yet is no client at all: it waits in
+	// sign_ups (SignUp) until its code is entered.
 	StatusActive   = "active"   // can log in
 	StatusDisabled = "disabled" // refused at log in; sessions ended
 	StatusRejected = "rejected" // a sign-up staff turned down
@@ -14,7 +15,7 @@ const (
 
 // ClientStatuses lists the statuses in the order people think of them.
 func ClientStatuses() []string {
-	return []string{StatusInvited, StatusPending, StatusAwaiting, StatusActive, StatusDisabled, StatusRejected}
+	return []string{StatusInvited, StatusAwaiting, StatusActive, StatusDisabled, StatusRejected}
 }
 
 // Client is a person or company the firm serves. EmailNorm is the email

@@ -92,7 +92,7 @@ func TestSearchFindsWordPrefixesAndStaysInStep(t *testing.T) {
 	if err := s.UpdateClient(ctx, cs[2].ID, ClientUpdate{Status: &disabled}); err != nil {
 		t.Fatal(err)
 	}
-	one := &Client{Email: "eve@smithfield.net", Name: "Eve Stone", Status: StatusPending, CreatedAt: now, UpdatedAt: now}
+	one := &Client{Email: "eve@smithfield.net", Name: "Eve Stone", Status: StatusAwaiting, CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateClient(ctx, one); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestSearchFindsWordPrefixesAndStaysInStep(t *testing.T) {
 		{ClientQuery{Search: "black"}, []string{"ann.smith@gmail.com"}},
 		{ClientQuery{Search: "smith", Status: StatusDisabled}, []string{"jo@x.com", "zoe@example.org"}},
 		{ClientQuery{Search: "smith", Status: StatusActive}, []string{"ann.smith@gmail.com"}},
-		{ClientQuery{Search: "stone", Status: StatusPending}, []string{"eve@smithfield.net"}},
+		{ClientQuery{Search: "stone", Status: StatusAwaiting}, []string{"eve@smithfield.net"}},
 	} {
 		if got := search(tt.q); !slices.Equal(got, tt.want) {
 			t.Errorf("after updates %+v: got %v, want %v", tt.q, got, tt.want)

@@ -268,7 +268,9 @@ func TestSpendCodeTryNeverPastMax(t *testing.T) {
 	}
 }
 
-func TestCountAttemptUnderConcurrency(t *testing.T) {
+// TestTakeAttemptUnderConcurrency: 60 parallel attempts against a limit
+// of 30 take exactly 30, and the 30 refused wrote nothing.
+func TestTakeAttemptUnderConcurrency(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
@@ -278,14 +280,22 @@ func TestCountAttemptUnderConcurrency(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if n, err := s.CountAttempt(ctx, AttemptLogin, "10.0.0.1", now, now.Add(-time.Minute)); err == nil && n <= 30 {
+			n, taken, err := s.TakeAttempt(ctx, AttemptLogin, "10.0.0.1", now, now.Add(-time.Minute), 30)
+			if err != nil {
+				t.Error(err)
+			}
+			if taken && n <= 30 {
 				under.Add(1)
 			}
 		}()
 	}
 	wg.Wait()
 	if under.Load() != 30 {
-		t.Fatalf("%d of 60 concurrent attempts counted within a limit of 30", under.Load())
+		t.Fatalf("%d of 60 concurrent attempts taken within a limit of 30", under.Load())
+	}
+	var rows int64
+	if err := s.db.Model(&Attempt{}).Count(&rows).Error; err != nil || rows != 30 {
+		t.Fatalf("%d attempt rows (%v); the refused attempts must write none", rows, err)
 	}
 }
 

@@ -30,13 +30,6 @@ func newLogin(d *deps, a portal.Actor) *login {
 func (s *login) Init() tea.Cmd { return nil }
 
 func (s *login) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := msg.(doneMsg); ok && isPending(r.err) {
-		if r, ok := s.result(s, r); ok {
-			// Right password, unconfirmed email: the portal mailed a new
-			// code, so ask for it rather than show a dead end.
-			return s.d.goTo(verifyMsg{email: s.form.Value(portal.FieldEmail), notice: portal.Message(s.d.p, r.err)})
-		}
-	}
 	svc, a := s.d.svc, s.actor
 	return s.handle(s, msg, func(f *ui.Form) call {
 		email, password := f.Value(portal.FieldEmail), f.Value(portal.FieldPassword)
@@ -44,11 +37,6 @@ func (s *login) Update(msg tea.Msg) tea.Cmd {
 	}, func(c *store.Client) tea.Cmd {
 		return s.d.goTo(loggedInMsg{client: c})
 	})
-}
-
-func isPending(err error) bool {
-	pe := portal.AsError(err)
-	return pe != nil && pe.Key == portal.KeyLoginPending
 }
 
 func (s *login) View() string {

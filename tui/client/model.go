@@ -158,7 +158,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case loggedInMsg:
 		return m.logIn(msg.client, msg.notice)
 	case verifyMsg:
-		return m.show(newVerify(m.d, m.guest, strings.TrimSpace(msg.email), msg.notice))
+		return m.show(newVerify(m.d, m.guest, msg.ticket, strings.TrimSpace(msg.email)))
 	case resetMsg:
 		return m.show(newReset(m.d, m.guest, strings.TrimSpace(msg.email)))
 	case langMsg:

@@ -55,8 +55,12 @@ type (
 		client *store.Client
 		notice string
 	}
-	// verifyMsg asks for the code mailed to email to confirm it.
-	verifyMsg struct{ email, notice string }
+	// verifyMsg asks for the code that sign-up attempt ticket mailed to
+	// email.
+	verifyMsg struct {
+		ticket portal.SignUpTicket
+		email  string
+	}
 	// welcomeMsg goes back to the welcome screen with something to say.
 	welcomeMsg struct{ notice string }
 	// resetMsg asks for the reset code mailed to email and a new password.
@@ -258,12 +262,6 @@ func newFormScreen(d *deps, fields ...ui.Field) formScreen {
 	return formScreen{runner: newRunner(d), form: ui.NewForm(d.st, d.p, fields...)}
 }
 
-// start runs call for owner off the Update loop (see runner.run).
-func (f *formScreen) start(owner screen, c call) tea.Cmd {
-	f.form.ClearErrors()
-	return f.run(owner, func(ctx context.Context) (any, error) { return c(ctx) })
-}
-
 // fail shows err beside the field it names (or under the form) and moves
 // the focus there, so the person can fix it at once.
 func (f *formScreen) fail(err error) tea.Cmd {
@@ -339,13 +337,22 @@ type call func(ctx context.Context) (*store.Client, error)
 // refusal beside the field or goes on with done; Esc goes back; Enter on a
 // complete form starts the call that submit makes from the form's values.
 func (f *formScreen) handle(owner screen, msg tea.Msg, submit func(form *ui.Form) call, done func(c *store.Client) tea.Cmd) tea.Cmd {
+	return f.handleCall(owner, msg, func(form *ui.Form) func(ctx context.Context) (any, error) {
+		c := submit(form)
+		return func(ctx context.Context) (any, error) { return c(ctx) }
+	}, func(r doneMsg) tea.Cmd { return done(r.client) })
+}
+
+// handleCall is handle for a call whose answer is not a client: done gets
+// the whole outcome.
+func (f *formScreen) handleCall(owner screen, msg tea.Msg, submit func(form *ui.Form) func(ctx context.Context) (any, error), done func(r doneMsg) tea.Cmd) tea.Cmd {
 	if r, ok := f.result(owner, msg); ok {
 		if r.err != nil {
 			f.held = nil
 			return f.fail(r.err)
 		}
 		defer f.replay()
-		return done(r.client)
+		return done(r)
 	}
 	ev, cmd := f.update(msg)
 	switch ev {
@@ -356,7 +363,7 @@ func (f *formScreen) handle(owner screen, msg tea.Msg, submit func(form *ui.Form
 		if f.form.MissingRequired(f.d.p) {
 			return nil
 		}
-		return f.start(owner, submit(f.form))
+		return f.run(owner, submit(f.form))
 	}
 	return cmd
 }

@@ -6,7 +6,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -35,7 +34,7 @@ func (s *signUp) Init() tea.Cmd { return nil }
 
 func (s *signUp) Update(msg tea.Msg) tea.Cmd {
 	svc, a := s.d.svc, s.actor
-	return s.handle(s, msg, func(f *ui.Form) call {
+	return s.handleCall(s, msg, func(f *ui.Form) func(ctx context.Context) (any, error) {
 		in := portal.SignUpInput{
 			Profile: portal.Profile{
 				Name:    f.Value(portal.FieldName),
@@ -49,11 +48,12 @@ func (s *signUp) Update(msg tea.Msg) tea.Cmd {
 			Password: f.Value(portal.FieldPassword),
 			Repeat:   f.Value(portal.FieldRepeat),
 		}
-		return func(ctx context.Context) (*store.Client, error) { return nil, svc.SignUp(ctx, a, in) }
-	}, func(*store.Client) tea.Cmd {
+		return func(ctx context.Context) (any, error) { return svc.SignUp(ctx, a, in) }
+	}, func(r doneMsg) tea.Cmd {
 		// The same answer whether the email was new or not: the portal
 		// mailed a code, or a notice to an existing account.
-		return s.d.goTo(verifyMsg{email: s.form.Value(portal.FieldEmail)})
+		ticket, _ := r.val.(portal.SignUpTicket)
+		return s.d.goTo(verifyMsg{ticket: ticket, email: s.form.Value(portal.FieldEmail)})
 	})
 }
 

@@ -16,28 +16,31 @@ import (
 // is never longer, and a longer paste is certainly not one.
 const codeCharLimit = 16
 
-// resentMsg: a new code was asked for (the portal says nothing more, so
-// that the answer reveals no account).
-type resentMsg struct{ owner *verify }
+// resent is the answer of a call for a new code (the portal says nothing
+// more, so that the answer reveals no account).
+type resent struct{}
 
-// verify asks for the code mailed to confirm a new account's email.
+// verify asks for the code mailed to confirm a new account's email. The
+// code, and a new one, are for the one sign-up attempt this session made
+// (ticket).
 type verify struct {
 	formScreen
 	actor  portal.Actor
+	ticket portal.SignUpTicket
 	email  string
 	notice string
 	resend key.Binding
 }
 
-func newVerify(d *deps, a portal.Actor, email, notice string) *verify {
+func newVerify(d *deps, a portal.Actor, ticket portal.SignUpTicket, email string) *verify {
 	p := d.p
 	return &verify{
 		formScreen: newFormScreen(d,
 			ui.Field{Key: portal.FieldCode, Label: p.T("client.field.code"), Placeholder: p.T("client.placeholder.code"), CharLimit: codeCharLimit},
 		),
 		actor:  a,
+		ticket: ticket,
 		email:  email,
-		notice: notice,
 		resend: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp(p.T("client.key.ctrl_r"), p.T("client.help.resend"))),
 	}
 }
@@ -45,34 +48,38 @@ func newVerify(d *deps, a portal.Actor, email, notice string) *verify {
 func (s *verify) Init() tea.Cmd { return nil }
 
 func (s *verify) Update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case resentMsg:
-		if msg.owner == s {
-			s.notice = s.d.p.T("client.verify.resent", text.Sanitize(s.email))
+	if km, ok := msg.(tea.KeyMsg); ok && !km.Paste && key.Matches(km, s.resend) {
+		// A new code is asked for through the screen's one call, like a
+		// sent form: while it runs, or any other call, further ctrl+r are
+		// dropped rather than held for later, so a held-down key makes
+		// one call, not one per repeat.
+		if s.busy() {
+			return nil
 		}
-		return nil
-	case tea.KeyMsg:
-		if !msg.Paste && !s.busy() && key.Matches(msg, s.resend) {
-			svc, a, ctx, email := s.d.svc, s.actor, s.d.sess.Context, s.email
-			return func() tea.Msg {
-				if err := svc.ResendCode(ctx, a, email); err != nil {
-					return nil
-				}
-				return resentMsg{owner: s}
+		svc, a, ticket := s.d.svc, s.actor, s.ticket
+		s.form.ClearErrors()
+		return s.run(s, func(ctx context.Context) (any, error) { return resent{}, svc.ResendCode(ctx, a, ticket) })
+	}
+	if r, ok := msg.(doneMsg); ok {
+		if _, isResend := r.val.(resent); isResend && r.err == nil {
+			if _, ok := s.result(s, r); ok {
+				s.notice = s.d.p.T("client.verify.resent", text.Sanitize(s.email))
+				s.replay()
+				return nil
+			}
+		}
+		if isAwaiting(r.err) {
+			if r, ok := s.result(s, r); ok {
+				// Verified, but the firm approves new accounts first:
+				// nothing more to do here until the approval mail comes.
+				return s.d.goTo(welcomeMsg{notice: portal.Message(s.d.p, r.err)})
 			}
 		}
 	}
-	if r, ok := msg.(doneMsg); ok && isAwaiting(r.err) {
-		if r, ok := s.result(s, r); ok {
-			// Verified, but the firm approves new accounts first: nothing
-			// more to do here until the approval mail comes.
-			return s.d.goTo(welcomeMsg{notice: portal.Message(s.d.p, r.err)})
-		}
-	}
-	svc, a, email := s.d.svc, s.actor, s.email
+	svc, a, ticket := s.d.svc, s.actor, s.ticket
 	return s.handle(s, msg, func(f *ui.Form) call {
 		code := f.Value(portal.FieldCode)
-		return func(ctx context.Context) (*store.Client, error) { return svc.VerifyEmail(ctx, a, email, code) }
+		return func(ctx context.Context) (*store.Client, error) { return svc.VerifyEmail(ctx, a, ticket, code) }
 	}, func(c *store.Client) tea.Cmd {
 		return s.d.goTo(loggedInMsg{client: c})
 	})

@@ -383,7 +383,7 @@ func TestClientsListFilters(t *testing.T) {
 			noRaw(t, "stderr", r.err)
 			if tt.code != 0 {
 				oneLine(t, r.err)
-				if !strings.Contains(r.err, "--status: unknown status; use one of: invited, pending, awaiting, active, disabled, rejected.") {
+				if !strings.Contains(r.err, "--status: unknown status; use one of: invited, awaiting, active, disabled, rejected.") {
 					t.Errorf("stderr %q", r.err)
 				}
 				return

@@ -3,11 +3,13 @@ package commands
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
 )
 
 func (r *runner) urlCmd() *cobra.Command {
@@ -53,6 +55,23 @@ func (r *runner) signupCmd() *cobra.Command {
 	pending.Flags().BoolVar(&asJSON, "json", false, r.p.T("cmd.flag.json"))
 	pending.Flags().IntVar(&limit, "limit", 0, r.p.T("cmd.flag.limit"))
 
+	var unverifiedJSON bool
+	unverified := r.leaf("unverified [--json]", "cmd.signup.unverified.short", r.noArgs(),
+		func(cmd *cobra.Command, _ []string) error { return r.listUnverified(cmd, unverifiedJSON) })
+	unverified.Flags().BoolVar(&unverifiedJSON, "json", false, r.p.T("cmd.flag.json"))
+	remove := r.idFirst(r.leaf("remove ID", "cmd.signup.remove.short", r.exactArgs("ID"),
+		func(cmd *cobra.Command, args []string) error {
+			id, err := r.parseID("cmd.error.signup_id", "ID", args[0])
+			if err != nil {
+				return err
+			}
+			if err := r.svc.RemoveSignUp(cmd.Context(), r.actor, id); err != nil {
+				return r.failed(err, nil)
+			}
+			_, err = fmt.Fprintln(r.out, r.p.T("cmd.signup.removed", id))
+			return err
+		}), "cmd.error.signup_id")
+
 	decide := func(use, shortKey, doneKey string, do func(context.Context, portal.Actor, string) error) *cobra.Command {
 		return r.clientAction(use, shortKey, func(cmd *cobra.Command, email string) (string, error) {
 			if err := do(cmd.Context(), r.actor, email); err != nil {
@@ -61,7 +80,7 @@ func (r *runner) signupCmd() *cobra.Command {
 			return r.p.T(doneKey, echo(email)), nil
 		})
 	}
-	return r.group("signup", "cmd.signup.short", status, on, off, pending,
+	return r.group("signup", "cmd.signup.short", status, on, off, pending, unverified, remove,
 		decide("approve EMAIL", "cmd.signup.approve.short", "cmd.signup.approved", r.svc.ApproveSignUp),
 		decide("reject EMAIL", "cmd.signup.reject.short", "cmd.signup.rejected", r.svc.RejectSignUp))
 }
@@ -87,4 +106,26 @@ func (r *runner) printSignUp(cmd *cobra.Command) error {
 	}
 	_, err = fmt.Fprintln(r.out, word)
 	return err
+}
+
+// listUnverified writes the sign-ups still waiting for their code, newest
+// first: id, email, name, made, expires.
+func (r *runner) listUnverified(cmd *cobra.Command, asJSON bool) error {
+	err := pager[portal.PendingSignUp, uint64]{
+		fetch: func(ctx context.Context, before uint64, limit int) ([]portal.PendingSignUp, error) {
+			return r.svc.PendingSignUps(ctx, r.actor, before, limit)
+		},
+		next: func(last *portal.PendingSignUp) uint64 { return last.ID },
+		json: func(u *portal.PendingSignUp) any {
+			return map[string]any{
+				"id": u.ID, "email": text.Sanitize(u.Email), "name": text.Sanitize(u.Name),
+				"company": text.Sanitize(u.Company), "phone": text.Sanitize(u.Phone),
+				"created_at": stamp(u.CreatedAt), "expires_at": stamp(u.ExpiresAt),
+			}
+		},
+		row: func(u *portal.PendingSignUp) []string {
+			return []string{strconv.FormatUint(u.ID, 10), text.Sanitize(u.Email), text.Sanitize(u.Name), stamp(u.CreatedAt), r.p.T("cmd.signup.expires", stamp(u.ExpiresAt))}
+		},
+	}.write(cmd.Context(), r.out, 0, 0, asJSON)
+	return r.failed(err, nil)
 }
