@@ -52,7 +52,7 @@ func BenchmarkSignUpJourneysAtOnce(b *testing.B) {
 				l.time(func() {
 					in := portal.SignUpInput{Profile: portal.Profile{Name: "Client", Email: email}, Password: strong, Repeat: strong}
 					ticket, err := first.Service.SignUp(ctx, who, in)
-			if err != nil {
+					if err != nil {
 						b.Error(err)
 						return
 					}

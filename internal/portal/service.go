@@ -48,7 +48,7 @@ type Service struct {
 	// memory, before the shared count (limitAddress); rateNotes keeps a
 	// flood's audit line to one a window.
 	hostBuckets, sessionBuckets, rateNotes *throttle
-	instance string // this process among those sharing the database
+	instance                               string // this process among those sharing the database
 	// sessionEndsRead is the last session end StartInstance found, where
 	// RunInstance starts reading.
 	sessionEndsRead atomic.Uint64
