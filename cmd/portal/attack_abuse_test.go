@@ -337,3 +337,49 @@ func TestAbuseSessionsPerAddressPortal(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestAbuseResendFloodPortal: the audit's stall. 20 KB of ctrl+r on the
+// sign-up code screen once started a call (and a write) per key, and every
+// other log in waited 14-16 s behind them. Now ctrl+r makes one call at a
+// time and drops repeats: another client's log in meanwhile answers as
+// usual, the flood mails no more than the one code a minute allows, and
+// the flooded screen still answers.
+func TestAbuseResendFloodPortal(t *testing.T) {
+	ps := startPortal(t)
+	ps.invitedClient(t, "ann@example.com", "Ann Smith")
+	ps.admin1(t, "signup", "on")
+	flood := ps.openTerminal(t, "bob")
+	flood.waitFor("Sign up")
+	flood.send("s")
+	flood.waitFor("Tell us who you are")
+	flood.fill("Bob Brown", "bob@example.com", "", "", secondPassword, secondPassword)
+	flood.waitFor("We sent a code to bob@example.com")
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.WriteString(flood.in, strings.Repeat("\x12", 20_000))
+		done <- err
+	}()
+	start := time.Now()
+	ps.logIn(t, "ann@example.com", "Ann Smith")
+	took := time.Since(start)
+	if err := <-done; err != nil {
+		t.Fatalf("flood: %v", err)
+	}
+	// Well above a log in's time on a loaded machine, well below the
+	// 14 s the flood used to cost.
+	if took > 5*time.Second {
+		t.Fatalf("a log in beside a flood of ctrl+r took %v", took)
+	}
+	flood.fill(mailCode(t, ps.waitMail(t, "bob@example.com", subjVerify, 0).Body))
+	flood.waitFor("Hello, Bob Brown")
+	codes := 0
+	for _, m := range ps.mails(t) {
+		if strings.EqualFold(m.To, "bob@example.com") && strings.Contains(m.Subject, subjVerify) {
+			codes++
+		}
+	}
+	if codes != 1 {
+		t.Fatalf("%d code mails after a flood of ctrl+r within the minute; want 1", codes)
+	}
+	t.Logf("a log in beside 20,000 ctrl+r took %v; %d code mail", took.Round(time.Millisecond), codes)
+}

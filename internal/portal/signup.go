@@ -18,6 +18,10 @@ type SignUpInput struct {
 	Repeat   string
 }
 
+// CodeInterval is the least time between two codes mailed for one sign-up
+// or one reset: asking sooner mails nothing.
+const CodeInterval = time.Minute
+
 // SignUpTTL is how long a sign-up waits for its code to be entered; then
 // it is gone, and the person signs up again.
 const SignUpTTL = 24 * time.Hour
@@ -217,7 +221,7 @@ func (s *Service) ResendCode(ctx context.Context, a Actor, ticket SignUpTicket) 
 	if err != nil {
 		return fmt.Errorf("resend code: %w", err)
 	}
-	if now.Sub(u.CodeSentAt) < time.Minute {
+	if now.Sub(u.CodeSentAt) < CodeInterval {
 		// Seen without a write; the UPDATE below checks it again.
 		return nil
 	}
@@ -226,7 +230,7 @@ func (s *Service) ResendCode(ctx context.Context, a Actor, ticket SignUpTicket) 
 		return fmt.Errorf("resend code: %w", err)
 	}
 	return s.tx(ctx, func(tx *store.Store) error {
-		ok, err := tx.ReplaceSignUpCode(ctx, u.ID, auth.HashSecret(code), now, now.Add(-time.Minute), now.Add(auth.CodeTTL))
+		ok, err := tx.ReplaceSignUpCode(ctx, u.ID, auth.HashSecret(code), now, now.Add(-CodeInterval), now.Add(auth.CodeTTL))
 		if err != nil || !ok {
 			return err
 		}
@@ -350,7 +354,7 @@ func (s *Service) checkCode(ctx context.Context, a Actor, email, typed, purpose 
 // per purpose per minute, counting codes already used up.
 func (s *Service) codeSentRecently(ctx context.Context, c *store.Client, purpose string) bool {
 	at, err := s.store.LatestCodeAt(ctx, c.ID, purpose)
-	return err != nil || s.clock().Sub(at) < time.Minute
+	return err != nil || s.clock().Sub(at) < CodeInterval
 }
 
 // signUpOpen returns the sign-up mode, refusing while sign-up is off: every

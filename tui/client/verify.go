@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -30,6 +31,9 @@ type verify struct {
 	email  string
 	notice string
 	resend key.Binding
+	// nextCode is when a new code can be asked for: the portal mails none
+	// sooner, so ctrl+r before then says when rather than calling it.
+	nextCode time.Time
 }
 
 func newVerify(d *deps, a portal.Actor, ticket portal.SignUpTicket, email string) *verify {
@@ -38,10 +42,11 @@ func newVerify(d *deps, a portal.Actor, ticket portal.SignUpTicket, email string
 		formScreen: newFormScreen(d,
 			ui.Field{Key: portal.FieldCode, Label: p.T("client.field.code"), Placeholder: p.T("client.placeholder.code"), CharLimit: codeCharLimit},
 		),
-		actor:  a,
-		ticket: ticket,
-		email:  email,
-		resend: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp(p.T("client.key.ctrl_r"), p.T("client.help.resend"))),
+		actor:    a,
+		ticket:   ticket,
+		email:    email,
+		resend:   key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp(p.T("client.key.ctrl_r"), p.T("client.help.resend"))),
+		nextCode: time.Now().Add(portal.CodeInterval),
 	}
 }
 
@@ -51,11 +56,17 @@ func (s *verify) Update(msg tea.Msg) tea.Cmd {
 	if km, ok := msg.(tea.KeyMsg); ok && !km.Paste && key.Matches(km, s.resend) {
 		// A new code is asked for through the screen's one call, like a
 		// sent form: while it runs, or any other call, further ctrl+r are
-		// dropped rather than held for later, so a held-down key makes
-		// one call, not one per repeat.
+		// dropped rather than held for later, and so are those before a
+		// new code can be sent: a held-down key makes one call a minute
+		// at most, not one per repeat.
 		if s.busy() {
 			return nil
 		}
+		if wait := time.Until(s.nextCode); wait > 0 {
+			s.notice = s.d.p.T("client.verify.wait", int(wait.Round(time.Second)/time.Second))
+			return nil
+		}
+		s.nextCode = time.Now().Add(portal.CodeInterval)
 		svc, a, ticket := s.d.svc, s.actor, s.ticket
 		s.form.ClearErrors()
 		return s.run(s, func(ctx context.Context) (any, error) { return resent{}, svc.ResendCode(ctx, a, ticket) })
