@@ -1,6 +1,6 @@
 package portal_test
 
-// Authentication attacks that need an injected clock (issue 6, item 1);
+// Authentication attacks that need an injected clock (issue 6, item 1; issue 14, items 1 and 9);
 // the rest of the suite runs over SSH in cmd/portal/attack_auth_test.go.
 
 import (
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientportal/portal/internal/auth"
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/store"
@@ -335,5 +336,46 @@ func TestAuthAttackChangePasswordGuesses(t *testing.T) {
 	}
 	if _, err := env.Service.LogIn(ctx, guest("127.0.0.8:1"), "ann@x.com", strong); refusalKey(t, err) != "error.login.failed" {
 		t.Fatalf("log in during a lock from change-password guesses: %v", err)
+	}
+}
+
+// TestLogInAfterRehashKeepsTheSession: once the argon2 parameters are
+// raised, a client's first log in stores a new hash. The client it returns
+// holds that new hash, so the session bound with it is not taken for one
+// whose password changed, and lives on.
+func TestLogInAfterRehashKeepsTheSession(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	c := env.AddActiveClient(t, "ann@x.com", "Ann")
+	weaker := portaltest.FastParams()
+	weaker.Memory = 512
+	old, err := auth.NewHasher(weaker, 1).Hash(ctx, strong)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Store.UpdateClient(ctx, c.ID, store.ClientUpdate{PasswordHash: &old}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := env.Service.LogIn(ctx, guest("127.0.0.9:1"), "ann@x.com", strong)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := env.Store.ClientByID(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.PasswordHash == old {
+		t.Fatal("the log in did not rehash: the test needs weaker parameters than the service's")
+	}
+	if got.PasswordHash != stored.PasswordHash || portal.Credential(got) != portal.Credential(stored) {
+		t.Fatalf("log in returned the old hash after a rehash: the session would be bound to a credential that no longer is the account's")
+	}
+	ended := make(chan struct{})
+	env.BindSession(t, ctx, got, "sess-rehash", func() { close(ended) })
+	env.WaitSessionsRecorded(t, c.ID)
+	select {
+	case <-ended:
+		t.Fatal("the session of the log in that rehashed was ended")
+	default:
 	}
 }
