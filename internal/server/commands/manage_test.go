@@ -3,6 +3,7 @@ package commands_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -401,5 +402,56 @@ func TestShowEscapes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSignUpUnverifiedAndRemove: staff see the sign-ups still waiting for
+// their code (no password, no code), and remove one, after which its code
+// no longer works; bad IDs are refused with one line.
+func TestSignUpUnverifiedAndRemove(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
+		t.Fatal(err)
+	}
+	pw := portaltest.StrongPassword
+	ticket, err := env.Service.SignUp(ctx, portal.Guest("10.9.9.9:1", "s"), portal.SignUpInput{Profile: portal.Profile{Name: "Eve Red", Email: "eve@example.com"}, Password: pw, Repeat: pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := portaltest.CodeIn(t, env.LastMail(t, "eve@example.com", portal.MailVerifyCode).Body)
+	r := run(t, env, support(), "", "signup", "unverified", "--json")
+	var got []struct {
+		ID    uint64
+		Email string
+		Name  string
+	}
+	if err := json.Unmarshal([]byte(r.out), &got); err != nil || r.code != 0 || len(got) != 1 || got[0].Email != "eve@example.com" {
+		t.Fatalf("unverified: %v code %d %q %q", err, r.code, r.out, r.err)
+	}
+	noRaw(t, "stdout", r.out)
+	if strings.Contains(r.out, "argon2") || strings.Contains(r.out, "password") {
+		t.Fatalf("the listing shows secrets: %q", r.out)
+	}
+	for _, bad := range []string{"0", "-1", "x", "99999999999999999999", "\x1b[2J"} {
+		r := run(t, env, support(), "", "signup", "remove", bad)
+		if r.code == 0 {
+			t.Fatalf("remove %q: exit 0", bad)
+		}
+		oneLine(t, r.err)
+		noRaw(t, "stderr", r.err)
+	}
+	if r := run(t, env, support(), "", "signup", "remove", "424242"); r.code == 0 || !strings.Contains(r.err, "No sign-up 424242 is waiting") {
+		t.Fatalf("remove an unknown id: code %d %q", r.code, r.err)
+	}
+	id := fmt.Sprint(got[0].ID)
+	if r := run(t, env, support(), "", "signup", "remove", id); r.code != 0 || !strings.Contains(r.out, "Removed sign-up "+id) {
+		t.Fatalf("remove: code %d %q %q", r.code, r.out, r.err)
+	}
+	if _, err := env.Service.VerifyEmail(ctx, portal.Guest("10.9.9.9:1", "s"), ticket, code); portal.AsError(err) == nil || portal.AsError(err).Key != "error.code.wrong" {
+		t.Fatalf("the removed sign-up's code: %v", err)
+	}
+	if r := run(t, env, support(), "", "signup", "unverified"); r.code != 0 || r.out != "" {
+		t.Fatalf("after the remove: %q", r.out)
 	}
 }
