@@ -133,9 +133,9 @@ func answerNoSooner(ctx context.Context, start time.Time, d time.Duration) {
 
 // canReset tells whether a client may reset a password: active clients,
 // and invited ones (the code proves the address, as the invitation would).
-// Not a sign-up still pending, awaiting approval or rejected: a reset would
-// make it active past the verification or the staff's decision; not a
-// disabled client either.
+// Not a sign-up awaiting approval or rejected: a reset would make it
+// active past the staff's decision; not a disabled client either. (A
+// sign-up whose code was not entered is no client at all.)
 func canReset(c *store.Client) bool {
 	return c.Status == store.StatusActive || c.Status == store.StatusInvited
 }
