@@ -2,8 +2,10 @@ package portal
 
 import (
 	"errors"
+	"fmt"
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/clientportal/portal/internal/auth"
@@ -38,6 +40,35 @@ func cleanText(field, s string, max int, required bool) (string, error) {
 	return s, nil
 }
 
+// cleanProfileText is cleanText for the fields that say who a client is,
+// shown in the console's lists and in mails: it also refuses a code point
+// that would not show (text.Invisible: Hangul fillers, soft hyphens, word
+// joiners, tag characters, a joiner or variation selector where no script
+// or emoji needs one), so that no client looks blank or like another.
+func cleanProfileText(field, s string, max int, required bool) (string, error) {
+	s, err := cleanText(field, s, max, required)
+	if err != nil {
+		return "", err
+	}
+	if r, ok := text.Invisible(s); ok {
+		return "", refuse(field, "error.field.invisible", fmt.Sprintf("U+%04X", r))
+	}
+	return s, nil
+}
+
+// validName is a client's name: profile text with at least one letter, so
+// that a name of symbols, digits or marks alone does not pass for one.
+func validName(s string) (string, error) {
+	s, err := cleanProfileText(FieldName, s, MaxNameLen, true)
+	if err != nil {
+		return "", err
+	}
+	if !strings.ContainsFunc(s, unicode.IsLetter) {
+		return "", refuse(FieldName, "error.name.no_letter")
+	}
+	return s, nil
+}
+
 // validEmail checks an email address and returns it trimmed. Display names,
 // comments and anything net/mail would rewrite are refused: the address is
 // used as typed.
@@ -68,7 +99,7 @@ func validEmail(s string) (string, error) {
 }
 
 func validPhone(s string) (string, error) {
-	s, err := cleanText(FieldPhone, s, MaxPhoneLen, false)
+	s, err := cleanProfileText(FieldPhone, s, MaxPhoneLen, false)
 	if err != nil || s == "" {
 		return s, err
 	}
@@ -103,7 +134,7 @@ type Profile struct {
 // refusal is returned, in form order.
 func validProfile(p Profile, needEmail bool) (Profile, error) {
 	var err error
-	if p.Name, err = cleanText(FieldName, p.Name, MaxNameLen, true); err != nil {
+	if p.Name, err = validName(p.Name); err != nil {
 		return p, err
 	}
 	if needEmail {
@@ -111,7 +142,7 @@ func validProfile(p Profile, needEmail bool) (Profile, error) {
 			return p, err
 		}
 	}
-	if p.Company, err = cleanText(FieldCompany, p.Company, MaxCompanyLen, false); err != nil {
+	if p.Company, err = cleanProfileText(FieldCompany, p.Company, MaxCompanyLen, false); err != nil {
 		return p, err
 	}
 	if p.Phone, err = validPhone(p.Phone); err != nil {
