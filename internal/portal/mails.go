@@ -36,7 +36,7 @@ func (s *Service) queueMail(ctx context.Context, st *store.Store, kind string, c
 	m := &store.OutboxMessage{
 		Kind:      kind,
 		ClientID:  &c.ID,
-		ToAddr:    c.Email,
+		ToAddr:    mailTo(c),
 		Subject:   p.T("mail."+kind+".subject", args...),
 		Body:      p.T("mail."+kind+".body", args...) + "\n\n" + p.T("mail.signature", s.PortalURL()),
 		CreatedAt: s.clock(),
@@ -45,6 +45,14 @@ func (s *Service) queueMail(ctx context.Context, st *store.Store, kind string, c
 		return fmt.Errorf("queue %s mail to %q: %w", kind, c.EmailNorm, err)
 	}
 	return nil
+}
+
+// mailTo is the address a client's mail goes to: the stored email in the
+// normalized form it is compared in, so that a row stored before that
+// form (say with a Kelvin sign, whose key is a plain k) is mailed at the
+// address that its key names, not at a lookalike.
+func mailTo(c *store.Client) string {
+	return store.NormalizeEmail(c.Email)
 }
 
 // newInvitation stores a fresh invitation for c (revoking any open one) and

@@ -3,19 +3,19 @@ package portal
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/clientportal/portal/internal/auth"
+	"github.com/clientportal/portal/internal/emailaddr"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
 
 // Field length limits, in characters.
 const (
-	MaxEmailLen   = 254
+	MaxEmailLen   = emailaddr.MaxLen
 	MaxNameLen    = 200
 	MaxCompanyLen = 200
 	MaxPhoneLen   = 40
@@ -69,33 +69,21 @@ func validName(s string) (string, error) {
 	return s, nil
 }
 
-// validEmail checks an email address and returns it trimmed. Display names,
-// comments and anything net/mail would rewrite are refused: the address is
-// used as typed.
+// validEmail checks an email address and returns it in the one form it is
+// stored, compared and mailed in (emailaddr.Normalize: trimmed, NFKC, an
+// ASCII local part and a domain in lower case). Display names, comments,
+// quotes and anything net/mail would rewrite are refused.
 func validEmail(s string) (string, error) {
-	if len(s) > 4*MaxEmailLen {
+	out, err := emailaddr.Normalize(s)
+	switch {
+	case errors.Is(err, emailaddr.ErrEmpty):
+		return "", refuse(FieldEmail, "error.email.required")
+	case errors.Is(err, emailaddr.ErrLocalNotASCII):
+		return "", refuse(FieldEmail, "error.email.local_ascii")
+	case err != nil:
 		return "", refuse(FieldEmail, "error.email.invalid")
 	}
-	s, err := cleanText(FieldEmail, s, MaxEmailLen, true)
-	if err != nil {
-		if pe := AsError(err); pe != nil && pe.Key == "error.field.required" {
-			return "", refuse(FieldEmail, "error.email.required")
-		}
-		return "", refuse(FieldEmail, "error.email.invalid")
-	}
-	addr, err := mail.ParseAddress(s)
-	if err != nil || addr.Address != s || addr.Name != "" || strings.ContainsAny(s, " \"<>()[]\\,;:") {
-		return "", refuse(FieldEmail, "error.email.invalid")
-	}
-	at := strings.LastIndexByte(s, '@')
-	if at < 1 || at == len(s)-1 {
-		return "", refuse(FieldEmail, "error.email.invalid")
-	}
-	domain := s[at+1:]
-	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
-		return "", refuse(FieldEmail, "error.email.invalid")
-	}
-	return s, nil
+	return out, nil
 }
 
 func validPhone(s string) (string, error) {

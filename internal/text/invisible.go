@@ -55,6 +55,11 @@ func Invisible(s string) (r rune, ok bool) {
 	return 0, false
 }
 
+// DefaultIgnorable reports whether r has Unicode's Default_Ignorable_Code_Point
+// property: a code point that, where it is not supported, is drawn as
+// nothing at all.
+func DefaultIgnorable(r rune) bool { return defaultIgnorable(r) }
+
 // defaultIgnorable is Unicode's derived Default_Ignorable_Code_Point:
 // Other_Default_Ignorable_Code_Point, format characters and variation
 // selectors, less white space, the interlinear annotation and Egyptian
