@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"runtime"
+	"sync"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/text/unicode/norm"
@@ -15,30 +18,74 @@ import (
 // irrelevant because the comparison result is discarded.
 const dummyPassword = "portal dummy password for timing equalisation"
 
+// ErrBusy is returned instead of a hash when the pool will not take the
+// work: the owner already has as many hashes queued or running as it may,
+// or the wait for a slot went past the queue timeout. Callers answer with
+// "the portal is busy; try again in a moment".
+var ErrBusy = errors.New("auth: the hashing pool is busy")
+
+// Limits bound what one owner may put in the hashing pool, so that one
+// session or one address hammering the log in cannot fill the queue and
+// keep everybody else's hash waiting behind its own.
+type Limits struct {
+	// PerSession is how many hashes one session may have queued or
+	// running at once; 0 means no limit.
+	PerSession int
+	// PerHost is the same for one source host (the caller's host key, an
+	// IPv6 /64 counting as one); 0 means no limit.
+	PerHost int
+	// QueueTimeout is how long an owned hash waits for a slot before it
+	// gets ErrBusy; 0 means it waits as long as its context lets it.
+	QueueTimeout time.Duration
+}
+
+// DefaultLimits are the portal's: a session types one password at a time,
+// a household or an office behind one address rarely logs in more than
+// four at once, and a person waits about 10 s before trying again anyway.
+func DefaultLimits() Limits {
+	return Limits{PerSession: 1, PerHost: 4, QueueTimeout: 10 * time.Second}
+}
+
 // Hasher hashes and verifies passwords with argon2id. Each hash holds
 // Params.Memory KiB for its duration, so a Hasher admits at most a fixed
-// number at once and makes the rest wait: memory stays bounded under a
-// login storm. A Hasher is safe for concurrent use.
+// number at once and makes the rest wait in arrival order: memory stays
+// bounded under a login storm. A hash whose context names its owner (see
+// WithHashOwner) is also held to the Limits of its session and its host.
+// A Hasher is safe for concurrent use.
 type Hasher struct {
 	params Params
+	limits Limits
 	sem    chan struct{}
 	dummy  string
 	// derive is argon2.IDKey; tests swap it to observe concurrency.
 	derive func(password, salt []byte, p Params) []byte
+
+	mu       sync.Mutex
+	sessions map[string]int // hashes queued or running, by session
+	hosts    map[string]int // hashes queued or running, by host
 }
 
 // NewHasher returns a Hasher using p for new hashes that runs at most
-// concurrency hashes at once (runtime.NumCPU() when concurrency <= 0).
-// It panics if p fails Validate: parameters are configuration, and a
-// server must not start with unusable ones.
+// concurrency hashes at once (runtime.NumCPU() when concurrency <= 0),
+// with DefaultLimits for owned hashes. It panics if p fails Validate:
+// parameters are configuration, and a server must not start with unusable
+// ones.
 func NewHasher(p Params, concurrency int) *Hasher {
+	return NewHasherLimits(p, concurrency, DefaultLimits())
+}
+
+// NewHasherLimits is NewHasher with the given per-owner limits.
+func NewHasherLimits(p Params, concurrency int, l Limits) *Hasher {
 	if err := p.Validate(); err != nil {
 		panic(fmt.Sprintf("auth.NewHasher: %v", err))
 	}
 	if concurrency <= 0 {
 		concurrency = runtime.NumCPU()
 	}
-	h := &Hasher{params: p, sem: make(chan struct{}, concurrency), derive: idKey}
+	h := &Hasher{
+		params: p, limits: l, sem: make(chan struct{}, concurrency), derive: idKey,
+		sessions: map[string]int{}, hosts: map[string]int{},
+	}
 	h.dummy = h.hash([]byte(dummyPassword))
 	return h
 }
@@ -50,17 +97,109 @@ func idKey(password, salt []byte, p Params) []byte {
 // Params returns the parameters used for new hashes.
 func (h *Hasher) Params() Params { return h.params }
 
+// Limits returns the per-owner limits.
+func (h *Hasher) Limits() Limits { return h.limits }
+
+// hashOwner is who asks for a hash: the SSH session and the source host.
+type hashOwner struct{ session, host string }
+
+type hashOwnerKey struct{}
+
+// WithHashOwner returns ctx marked with who is hashing: session is the SSH
+// session's id and host the source address's host key (the same string the
+// per-address limits use). Hash, Verify and VerifyDummy with such a
+// context count against that session's and that host's Limits and give up
+// with ErrBusy after the queue timeout; either may be "" to leave that
+// bound out. Without an owner only the pool's size applies.
+func WithHashOwner(ctx context.Context, session, host string) context.Context {
+	return context.WithValue(ctx, hashOwnerKey{}, hashOwner{session: session, host: host})
+}
+
+func ownerOf(ctx context.Context) (hashOwner, bool) {
+	o, ok := ctx.Value(hashOwnerKey{}).(hashOwner)
+	return o, ok
+}
+
+// enter counts one more hash for o, or refuses it when o is at a limit.
+// The count covers the wait as well as the hash: an owner's queued hashes
+// are what would keep the others waiting.
+func (h *Hasher) enter(o hashOwner) (leave func(), err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if o.session != "" && h.limits.PerSession > 0 && h.sessions[o.session] >= h.limits.PerSession {
+		return nil, fmt.Errorf("%w: session has %d hashes in the pool", ErrBusy, h.sessions[o.session])
+	}
+	if o.host != "" && h.limits.PerHost > 0 && h.hosts[o.host] >= h.limits.PerHost {
+		return nil, fmt.Errorf("%w: host has %d hashes in the pool", ErrBusy, h.hosts[o.host])
+	}
+	if o.session != "" {
+		h.sessions[o.session]++
+	}
+	if o.host != "" {
+		h.hosts[o.host]++
+	}
+	return func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		// Entries go when they reach zero, so the maps hold only owners
+		// with work in the pool, not every session ever seen.
+		if o.session != "" {
+			if h.sessions[o.session]--; h.sessions[o.session] == 0 {
+				delete(h.sessions, o.session)
+			}
+		}
+		if o.host != "" {
+			if h.hosts[o.host]--; h.hosts[o.host] == 0 {
+				delete(h.hosts, o.host)
+			}
+		}
+	}, nil
+}
+
+// inPool reports how many hashes a session and a host have queued or
+// running, for tests.
+func (h *Hasher) inPool(session, host string) (int, int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.sessions[session], h.hosts[host]
+}
+
 // acquire waits for a hashing slot. A context that is already done never
-// starts a hash, even when a slot is free.
+// starts a hash, even when a slot is free. Waiters get slots in the order
+// they came: a channel's blocked senders are served first in, first out,
+// and a freed slot goes to the first of them, never to a newcomer.
 func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	o, owned := ownerOf(ctx)
+	if !owned {
+		select {
+		case h.sem <- struct{}{}:
+			return func() { <-h.sem }, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	leave, err := h.enter(o)
+	if err != nil {
+		return nil, err
+	}
+	var timeout <-chan time.Time
+	if h.limits.QueueTimeout > 0 {
+		t := time.NewTimer(h.limits.QueueTimeout)
+		defer t.Stop()
+		timeout = t.C
+	}
 	select {
 	case h.sem <- struct{}{}:
-		return func() { <-h.sem }, nil
+		return func() { <-h.sem; leave() }, nil
 	case <-ctx.Done():
+		leave()
 		return nil, ctx.Err()
+	case <-timeout:
+		leave()
+		return nil, fmt.Errorf("%w: no hashing slot within %s", ErrBusy, h.limits.QueueTimeout)
 	}
 }
 

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"runtime"
 	"strings"
@@ -422,5 +423,177 @@ func BenchmarkVerify(b *testing.B) {
 		if ok, _, err := h.Verify(ctx, enc, "correct horse battery staple"); !ok || err != nil {
 			b.Fatal(ok, err)
 		}
+	}
+}
+
+// TestOwnerLimits: with the only slot held, an owner's hashes beyond its
+// session's and its host's limits are refused at once with ErrBusy, the
+// admitted ones wait, and every count returns to zero afterwards.
+func TestOwnerLimits(t *testing.T) {
+	tests := []struct {
+		name     string
+		owner    func(i int) (session, host string)
+		admitted int
+	}{
+		{"one session", func(int) (string, string) { return "s1", "192.0.2.1" }, 1},
+		{"one host, many sessions", func(i int) (string, string) { return fmt.Sprint("s", i), "192.0.2.1" }, 4},
+		{"many hosts, one session each", func(i int) (string, string) { return fmt.Sprint("s", i), fmt.Sprint("192.0.2.", i) }, 10},
+		{"session only", func(int) (string, string) { return "s1", "" }, 1},
+		{"host only", func(int) (string, string) { return "", "192.0.2.1" }, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := NewHasherLimits(cheap(), 1, Limits{PerSession: 1, PerHost: 4, QueueTimeout: time.Minute})
+			release, err := h.acquire(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The deadline only ends a wait that should never have begun.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			const n = 10
+			errs := make(chan error, n)
+			for i := range n {
+				session, host := tt.owner(i)
+				go func() {
+					errs <- h.VerifyDummy(WithHashOwner(ctx, session, host), "pw")
+				}()
+			}
+			// The refused ones answer while the slot is still held: they
+			// never queue.
+			for range n - tt.admitted {
+				if err := <-errs; !errors.Is(err, ErrBusy) {
+					t.Fatalf("err = %v, want ErrBusy", err)
+				}
+			}
+			release()
+			for range tt.admitted {
+				if err := <-errs; err != nil {
+					t.Fatalf("admitted hash: %v", err)
+				}
+			}
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			if len(h.sessions) != 0 || len(h.hosts) != 0 {
+				t.Fatalf("counts left behind: sessions %v, hosts %v", h.sessions, h.hosts)
+			}
+		})
+	}
+}
+
+// TestQueueTimeout: an owned hash that finds no slot within the queue
+// timeout gets ErrBusy and runs nothing; one without an owner keeps
+// waiting on its own context, as before.
+func TestQueueTimeout(t *testing.T) {
+	h := NewHasherLimits(cheap(), 1, Limits{PerSession: 1, PerHost: 4, QueueTimeout: 50 * time.Millisecond})
+	c := &counting{}
+	c.install(h)
+	release, err := h.acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	start := time.Now()
+	backstop, cancelBackstop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelBackstop()
+	_, err = h.Hash(WithHashOwner(backstop, "s1", "192.0.2.1"), "pw")
+	if !errors.Is(err, ErrBusy) {
+		t.Fatalf("Hash waiting past the queue timeout: err = %v, want ErrBusy", err)
+	}
+	if waited := time.Since(start); waited < 40*time.Millisecond {
+		t.Errorf("ErrBusy after %v, before the 50 ms queue timeout", waited)
+	}
+	if s, hs := h.inPool("s1", "192.0.2.1"); s != 0 || hs != 0 {
+		t.Errorf("after the timeout the owner still counts %d/%d hashes", s, hs)
+	}
+	// Without an owner, only the caller's context ends the wait.
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := h.Hash(ctx, "pw"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("ownerless Hash: err = %v, want DeadlineExceeded (no queue timeout)", err)
+	}
+	if len(c.calls) != 0 {
+		t.Fatalf("%d hashes ran while the only slot was held", len(c.calls))
+	}
+}
+
+// TestHammeringHostWaitsItsTurn: sixteen sessions of one host try to log
+// in as fast as they can through a one-slot pool. Another host's log in,
+// arriving in the middle, waits for at most the hammering host's share of
+// the queue (PerHost hashes), not for everything it keeps sending.
+func TestHammeringHostWaitsItsTurn(t *testing.T) {
+	const perHost = 4
+	h := NewHasherLimits(cheap(), 1, Limits{PerSession: 1, PerHost: perHost, QueueTimeout: time.Minute})
+	var (
+		mu        sync.Mutex
+		hammered  int // hashes of the hammering host that have started
+		atOther   = -1
+		peakHost  int
+		otherDone = make(chan struct{})
+	)
+	real := h.derive
+	h.derive = func(pw, salt []byte, p Params) []byte {
+		mu.Lock()
+		if string(pw) == "other" {
+			atOther = hammered
+		} else {
+			hammered++
+		}
+		_, n := h.inPool("", "198.51.100.7")
+		peakHost = max(peakHost, n)
+		mu.Unlock()
+		time.Sleep(2 * time.Millisecond) // long enough for the queue to fill behind it
+		return real(pw, salt, p)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 16 {
+		ctx := WithHashOwner(context.Background(), fmt.Sprint("hammer-", i), "198.51.100.7")
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := h.VerifyDummy(ctx, "hammer"); err != nil && !errors.Is(err, ErrBusy) {
+					t.Error(err)
+					return
+				}
+				runtime.Gosched()
+			}
+		})
+	}
+	// Let the hammering fill the queue, then arrive.
+	for {
+		mu.Lock()
+		n := hammered
+		mu.Unlock()
+		if n >= 2*perHost {
+			break
+		}
+		runtime.Gosched()
+	}
+	mu.Lock()
+	before := hammered
+	mu.Unlock()
+	go func() {
+		defer close(otherDone)
+		if err := h.VerifyDummy(WithHashOwner(context.Background(), "other", "203.0.113.9"), "other"); err != nil {
+			t.Error(err)
+		}
+	}()
+	<-otherDone
+	close(stop)
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	// At most perHost of the hammering host's hashes were queued or
+	// running when the other arrived; all it sends later queues behind.
+	if ahead := atOther - before; ahead > perHost {
+		t.Errorf("the other host waited behind %d hashes of the hammering host, want at most %d", ahead, perHost)
+	}
+	if peakHost > perHost {
+		t.Errorf("the hammering host had %d hashes in the pool, limit %d", peakHost, perHost)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/clientportal/portal/internal/auth"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
@@ -77,11 +78,16 @@ func Message(p text.Printer, err error) string {
 }
 
 // InternalKey is the catalog key for a failure that is not a refusal: the
-// disk being full says so, since only freeing space helps; anything else
-// is the generic "something went wrong".
+// disk being full says so, since only freeing space helps; a hashing pool
+// that would not take the password (auth.ErrBusy) says to try again soon,
+// since nothing is wrong but the load; anything else is the generic
+// "something went wrong".
 func InternalKey(err error) string {
 	if store.IsStorageFull(err) {
 		return "common.error.storage_full"
+	}
+	if errors.Is(err, auth.ErrBusy) {
+		return "common.error.busy"
 	}
 	return "common.error.internal"
 }

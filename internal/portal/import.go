@@ -153,7 +153,7 @@ func (s *Service) importClients(ctx context.Context, a Actor, r io.Reader, opts 
 			fail(line, err)
 			continue
 		}
-		norm := store.NormalizeEmail(row.Email)
+		norm := row.Email // validProfile gave it in the normalized form
 		if seen[norm] {
 			rep.Duplicates++
 			continue

@@ -40,7 +40,7 @@ type recipient struct {
 // queueMail composes a mail in the client's language and queues it through
 // st, the action's transaction.
 func (s *Service) queueMail(ctx context.Context, st *store.Store, kind string, c *store.Client, args ...any) error {
-	return s.queueMailTo(ctx, st, recipient{addr: c.Email, lang: c.Lang, clientID: &c.ID}, kind, args...)
+	return s.queueMailTo(ctx, st, recipient{addr: mailTo(c), lang: c.Lang, clientID: &c.ID}, kind, args...)
 }
 
 // queueMailTo composes a mail in to's language and queues it through st.
@@ -58,6 +58,14 @@ func (s *Service) queueMailTo(ctx context.Context, st *store.Store, to recipient
 		return fmt.Errorf("queue %s mail to %q: %w", kind, store.NormalizeEmail(to.addr), err)
 	}
 	return nil
+}
+
+// mailTo is the address a client's mail goes to: the stored email in the
+// normalized form it is compared in, so that a row stored before that
+// form (say with a Kelvin sign, whose key is a plain k) is mailed at the
+// address that its key names, not at a lookalike.
+func mailTo(c *store.Client) string {
+	return store.NormalizeEmail(c.Email)
 }
 
 // newInvitation stores a fresh invitation for c (revoking any open one) and

@@ -36,7 +36,7 @@ type audience struct {
 // noticeClient tells the client of a change the legal team made.
 func (s *Service) noticeClient(ctx context.Context, tx *store.Store, r *store.Request, c *store.Client, e *store.RequestEvent) error {
 	return s.notice(ctx, tx, audience{
-		kind: MailRequestUpdate, to: c.Email, client: &c.ID, lang: text.Lang(c.Lang), items: "mail.request_update.",
+		kind: MailRequestUpdate, to: mailTo(c), client: &c.ID, lang: text.Lang(c.Lang), items: "mail.request_update.",
 		tells: func(e store.RequestEvent) bool {
 			return e.AuthorKind != store.ActorClient && (e.Kind == store.EventStatus || e.Kind == store.EventNote)
 		},

@@ -85,10 +85,14 @@ func TestAddClientQueuesInvitationAndRefusesDuplicate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Status != store.StatusInvited || c.Email != "Ann@Example.com" {
+	// Stored, compared and mailed in one form: trimmed, lower case.
+	if c.Status != store.StatusInvited || c.Email != "ann@example.com" || c.EmailNorm != "ann@example.com" {
 		t.Fatalf("client = %+v", c)
 	}
-	mail := env.LastMail(t, "Ann@Example.com", portal.MailInvitation)
+	mail := env.LastMail(t, "ann@example.com", portal.MailInvitation)
+	if mail.ToAddr != "ann@example.com" {
+		t.Errorf("invitation mailed to %q, want ann@example.com", mail.ToAddr)
+	}
 	for _, want := range []string{"Hello Ann Smith", "ssh -t -p 2222 invite-", "@portal.example.com", "ssh://portal.example.com:2222"} {
 		if !strings.Contains(mail.Body, want) {
 			t.Errorf("invitation mail lacks %q:\n%s", want, mail.Body)

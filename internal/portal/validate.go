@@ -2,18 +2,20 @@ package portal
 
 import (
 	"errors"
-	"net/mail"
+	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/clientportal/portal/internal/auth"
+	"github.com/clientportal/portal/internal/emailaddr"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
 
 // Field length limits, in characters.
 const (
-	MaxEmailLen   = 254
+	MaxEmailLen   = emailaddr.MaxLen
 	MaxNameLen    = 200
 	MaxCompanyLen = 200
 	MaxPhoneLen   = 40
@@ -38,37 +40,54 @@ func cleanText(field, s string, max int, required bool) (string, error) {
 	return s, nil
 }
 
-// validEmail checks an email address and returns it trimmed. Display names,
-// comments and anything net/mail would rewrite are refused: the address is
-// used as typed.
-func validEmail(s string) (string, error) {
-	if len(s) > 4*MaxEmailLen {
-		return "", refuse(FieldEmail, "error.email.invalid")
-	}
-	s, err := cleanText(FieldEmail, s, MaxEmailLen, true)
+// cleanProfileText is cleanText for the fields that say who a client is,
+// shown in the console's lists and in mails: it also refuses a code point
+// that would not show (text.Invisible: Hangul fillers, soft hyphens, word
+// joiners, tag characters, a joiner or variation selector where no script
+// or emoji needs one), so that no client looks blank or like another.
+func cleanProfileText(field, s string, max int, required bool) (string, error) {
+	s, err := cleanText(field, s, max, required)
 	if err != nil {
-		if pe := AsError(err); pe != nil && pe.Key == "error.field.required" {
-			return "", refuse(FieldEmail, "error.email.required")
-		}
-		return "", refuse(FieldEmail, "error.email.invalid")
+		return "", err
 	}
-	addr, err := mail.ParseAddress(s)
-	if err != nil || addr.Address != s || addr.Name != "" || strings.ContainsAny(s, " \"<>()[]\\,;:") {
-		return "", refuse(FieldEmail, "error.email.invalid")
-	}
-	at := strings.LastIndexByte(s, '@')
-	if at < 1 || at == len(s)-1 {
-		return "", refuse(FieldEmail, "error.email.invalid")
-	}
-	domain := s[at+1:]
-	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
-		return "", refuse(FieldEmail, "error.email.invalid")
+	if r, ok := text.Invisible(s); ok {
+		return "", refuse(field, "error.field.invisible", fmt.Sprintf("U+%04X", r))
 	}
 	return s, nil
 }
 
+// validName is a client's name: profile text with at least one letter, so
+// that a name of symbols, digits or marks alone does not pass for one.
+func validName(s string) (string, error) {
+	s, err := cleanProfileText(FieldName, s, MaxNameLen, true)
+	if err != nil {
+		return "", err
+	}
+	if !strings.ContainsFunc(s, unicode.IsLetter) {
+		return "", refuse(FieldName, "error.name.no_letter")
+	}
+	return s, nil
+}
+
+// validEmail checks an email address and returns it in the one form it is
+// stored, compared and mailed in (emailaddr.Normalize: trimmed, NFKC, an
+// ASCII local part and a domain in lower case). Display names, comments,
+// quotes and anything net/mail would rewrite are refused.
+func validEmail(s string) (string, error) {
+	out, err := emailaddr.Normalize(s)
+	switch {
+	case errors.Is(err, emailaddr.ErrEmpty):
+		return "", refuse(FieldEmail, "error.email.required")
+	case errors.Is(err, emailaddr.ErrLocalNotASCII):
+		return "", refuse(FieldEmail, "error.email.local_ascii")
+	case err != nil:
+		return "", refuse(FieldEmail, "error.email.invalid")
+	}
+	return out, nil
+}
+
 func validPhone(s string) (string, error) {
-	s, err := cleanText(FieldPhone, s, MaxPhoneLen, false)
+	s, err := cleanProfileText(FieldPhone, s, MaxPhoneLen, false)
 	if err != nil || s == "" {
 		return s, err
 	}
@@ -103,7 +122,7 @@ type Profile struct {
 // refusal is returned, in form order.
 func validProfile(p Profile, needEmail bool) (Profile, error) {
 	var err error
-	if p.Name, err = cleanText(FieldName, p.Name, MaxNameLen, true); err != nil {
+	if p.Name, err = validName(p.Name); err != nil {
 		return p, err
 	}
 	if needEmail {
@@ -111,7 +130,7 @@ func validProfile(p Profile, needEmail bool) (Profile, error) {
 			return p, err
 		}
 	}
-	if p.Company, err = cleanText(FieldCompany, p.Company, MaxCompanyLen, false); err != nil {
+	if p.Company, err = cleanProfileText(FieldCompany, p.Company, MaxCompanyLen, false); err != nil {
 		return p, err
 	}
 	if p.Phone, err = validPhone(p.Phone); err != nil {

@@ -5,12 +5,24 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/clientportal/portal/internal/emailaddr"
 )
 
-// NormalizeEmail is the form an email is compared in: trimmed and
-// lower-cased. Domain parts are case-insensitive, and in practice so are
-// local parts: two clients differing only by case would be one person.
+// NormalizeEmail is the form an email is stored, compared and mailed in:
+// emailaddr.Normalize's (trimmed, NFKC, an ASCII local part in lower
+// case, a lower-case domain), the one the portal validates addresses into.
+// Two clients differing only by case, by a Kelvin sign or by fullwidth
+// letters would be one person.
+//
+// Input that is no address in that form gets the key every email had
+// before it (trimmed, lower case): no such address can be stored any
+// more, so the key finds only a row stored before, such as one whose
+// local part is outside ASCII, which staff can still show and disable.
 func NormalizeEmail(email string) string {
+	if n, err := emailaddr.Normalize(email); err == nil {
+		return n
+	}
 	return strings.ToLower(strings.TrimSpace(email))
 }
 

@@ -7,8 +7,8 @@ import (
 
 // Sanitize makes a user-supplied string harmless to show on a terminal or in
 // a log: invalid UTF-8 becomes U+FFFD, and C0 controls, DEL, C1 controls and
-// the bidirectional and zero-width controls that can disguise text are
-// dropped. Newlines are dropped too; use SanitizeMultiline where a text may
+// the bidirectional controls and zero-width space that can disguise text
+// are dropped; the joiners ZWNJ and ZWJ are kept. Newlines are dropped too; use SanitizeMultiline where a text may
 // keep its line breaks.
 func Sanitize(s string) string {
 	return sanitize(s, false)
@@ -75,7 +75,9 @@ func unsafeRune(r rune) bool {
 		return true
 	case r >= 0x80 && r <= 0x9f: // C1, including the 8-bit CSI U+009B
 		return true
-	case r >= 0x200b && r <= 0x200f: // zero-width space/joiners, LRM, RLM
+	case r == 0x200b, r == 0x200e, r == 0x200f: // zero-width space, LRM, RLM
+		// U+200C and U+200D (ZWNJ, ZWJ) stay: they reorder nothing, and
+		// Persian and Indic names and emoji sequences (👩‍⚖️) need them.
 		return true
 	case r >= 0x202a && r <= 0x202e: // bidi embeddings and overrides
 		return true

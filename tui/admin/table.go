@@ -6,6 +6,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/table"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -111,7 +112,21 @@ func (g *grid) update(msg tea.KeyMsg) bool {
 
 // setRows replaces the rows; the cursor stays in range, and on the first
 // row when rows come to an empty table (bubbles leaves it at -1).
+//
+// Each cell is cut to its column here, by the width lipgloss pads and
+// frames with (x/ansi, per grapheme cluster): bubbles cuts with
+// go-runewidth, which counts an emoji with U+FE0F (❤️, ⚖️) as one column
+// where lipgloss counts two, so a cell it thought fit lost its last
+// column, and with it the "…" that shows the cut.
 func (g *grid) setRows(rows []table.Row) {
+	cols := g.tbl.Columns()
+	for _, row := range rows {
+		for i := range min(len(row), len(cols)) {
+			if w := cols[i].Width; w > 0 && ansi.StringWidth(row[i]) > w {
+				row[i] = ansi.Truncate(row[i], w, "…")
+			}
+		}
+	}
 	g.tbl.SetRows(rows)
 	if g.tbl.Cursor() < 0 && len(rows) > 0 {
 		g.tbl.SetCursor(0)

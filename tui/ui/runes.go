@@ -8,8 +8,9 @@ import (
 
 // CleanRunes applies text.Sanitize's rules to typed or pasted runes before
 // they reach a field: runes that are not valid code points become U+FFFD,
-// a tab becomes a space, and C0, DEL, C1, bidi and zero-width controls (so
-// also the ESC that starts an escape sequence) are dropped. Going through
+// a tab becomes a space, and C0, DEL, C1, bidi controls and the zero-width
+// space (so also the ESC that starts an escape sequence) are dropped; the
+// joiners ZWNJ and ZWJ stay, names need them. Going through
 // Sanitize itself keeps one definition of "safe" for the whole portal.
 func CleanRunes(rs []rune) []rune {
 	if len(rs) == 0 {

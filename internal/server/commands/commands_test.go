@@ -103,7 +103,7 @@ func TestHappyPathsAdmin(t *testing.T) {
 		{"url", []string{"url"}, []string{"ssh://portal.example.com:2222\n"}},
 		{"signup status", []string{"signup", "status"}, []string{"off\n"}},
 		{"clients list", []string{"clients", "list"}, []string{"ada@example.com", "Ada Active", "active", "ivy@example.com", "Acme", "invited"}},
-		{"clients add", []string{"clients", "add", "--email", "Bob@Example.com", "--name", "Bob", "--company", "Bob & Co", "--phone", "+1 555 010 0199"}, []string{"Added Bob@Example.com; invitation queued.\n"}},
+		{"clients add", []string{"clients", "add", "--email", "Bob@Example.com", "--name", "Bob", "--company", "Bob & Co", "--phone", "+1 555 010 0199"}, []string{"Added bob@example.com; invitation queued.\n"}},
 		{"invites resend", []string{"invites", "resend", "IVY@example.com"}, []string{"New invitation queued for IVY@example.com"}},
 		{"outbox list", []string{"outbox", "list"}, []string{"ivy@example.com", "invitation", "queued", "attempts: 0", "next try "}},
 		{"staff list", []string{"staff", "list"}, []string{"ann", "admin", "sam", "support", "SHA256:"}},
