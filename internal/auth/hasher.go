@@ -19,8 +19,8 @@ import (
 const dummyPassword = "portal dummy password for timing equalisation"
 
 // ErrBusy is returned instead of a hash when the pool will not take the
-// work: the owner already has as many hashes queued or running as it may,
-// or the wait for a slot went past the queue timeout. Callers answer with
+// work: the session already has a hash queued or running, or the wait for
+// a slot went past the queue timeout. Callers answer with
 // "the portal is busy; try again in a moment".
 var ErrBusy = errors.New("auth: the hashing pool is busy")
 
@@ -31,8 +31,12 @@ type Limits struct {
 	// PerSession is how many hashes one session may have queued or
 	// running at once; 0 means no limit.
 	PerSession int
-	// PerHost is the same for one source host (the caller's host key, an
-	// IPv6 /64 counting as one); 0 means no limit.
+	// PerHost is how many hashes of one source host (the caller's host
+	// key, an IPv6 /64 counting as one) may be in the pool's queue or
+	// running at once; the host's further hashes wait in a line of their
+	// own, behind nobody else's, so an office behind one address still
+	// logs in, and a host sending many cannot keep the others waiting. 0
+	// means no limit.
 	PerHost int
 	// QueueTimeout is how long an owned hash waits for a slot before it
 	// gets ErrBusy; 0 means it waits as long as its context lets it.
@@ -61,8 +65,16 @@ type Hasher struct {
 	derive func(password, salt []byte, p Params) []byte
 
 	mu       sync.Mutex
-	sessions map[string]int // hashes queued or running, by session
-	hosts    map[string]int // hashes queued or running, by host
+	sessions map[string]int       // hashes waiting, queued or running, by session
+	hosts    map[string]*hostLine // each host's line, while it has hashes
+}
+
+// hostLine admits a host's hashes to the pool PerHost at a time; users
+// counts those holding or waiting for one of its slots, so that the line
+// goes when the last leaves.
+type hostLine struct {
+	slots chan struct{}
+	users int
 }
 
 // NewHasher returns a Hasher using p for new hashes that runs at most
@@ -84,7 +96,7 @@ func NewHasherLimits(p Params, concurrency int, l Limits) *Hasher {
 	}
 	h := &Hasher{
 		params: p, limits: l, sem: make(chan struct{}, concurrency), derive: idKey,
-		sessions: map[string]int{}, hosts: map[string]int{},
+		sessions: map[string]int{}, hosts: map[string]*hostLine{},
 	}
 	h.dummy = h.hash([]byte(dummyPassword))
 	return h
@@ -120,25 +132,26 @@ func ownerOf(ctx context.Context) (hashOwner, bool) {
 	return o, ok
 }
 
-// enter counts one more hash for o, or refuses it when o is at a limit.
-// The count covers the wait as well as the hash: an owner's queued hashes
-// are what would keep the others waiting.
-func (h *Hasher) enter(o hashOwner) (leave func(), err error) {
+// enter counts one more hash for o, refusing it when o's session already
+// has as many as it may, and returns o's host line (nil for no host
+// limit) with leave, which undoes the count.
+func (h *Hasher) enter(o hashOwner) (line *hostLine, leave func(), err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if o.session != "" && h.limits.PerSession > 0 && h.sessions[o.session] >= h.limits.PerSession {
-		return nil, fmt.Errorf("%w: session has %d hashes in the pool", ErrBusy, h.sessions[o.session])
-	}
-	if o.host != "" && h.limits.PerHost > 0 && h.hosts[o.host] >= h.limits.PerHost {
-		return nil, fmt.Errorf("%w: host has %d hashes in the pool", ErrBusy, h.hosts[o.host])
+		return nil, nil, fmt.Errorf("%w: session has %d hashes in the pool", ErrBusy, h.sessions[o.session])
 	}
 	if o.session != "" {
 		h.sessions[o.session]++
 	}
-	if o.host != "" {
-		h.hosts[o.host]++
+	if o.host != "" && h.limits.PerHost > 0 {
+		if line = h.hosts[o.host]; line == nil {
+			line = &hostLine{slots: make(chan struct{}, h.limits.PerHost)}
+			h.hosts[o.host] = line
+		}
+		line.users++
 	}
-	return func() {
+	return line, func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		// Entries go when they reach zero, so the maps hold only owners
@@ -148,20 +161,41 @@ func (h *Hasher) enter(o hashOwner) (leave func(), err error) {
 				delete(h.sessions, o.session)
 			}
 		}
-		if o.host != "" {
-			if h.hosts[o.host]--; h.hosts[o.host] == 0 {
+		if line != nil {
+			if line.users--; line.users == 0 {
 				delete(h.hosts, o.host)
 			}
 		}
 	}, nil
 }
 
-// inPool reports how many hashes a session and a host have queued or
-// running, for tests.
+// inPool reports how many hashes a session has waiting, queued or running,
+// and how many of a host's are in the pool's queue or running (those in
+// its own line not counted), for tests.
 func (h *Hasher) inPool(session, host string) (int, int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.sessions[session], h.hosts[host]
+	n := 0
+	if line := h.hosts[host]; line != nil {
+		n = len(line.slots)
+	}
+	return h.sessions[session], n
+}
+
+type heldSlotKey struct{}
+
+// Hold takes a hashing slot, under the same limits as a hash, for the
+// hashes that follow on the returned context: Hash, Verify and VerifyDummy
+// with it use the slot held rather than queue again, until release. A
+// caller that must do something irreversible before its hash (count a log
+// in attempt against the lockout) takes the slot first, so that a pool too
+// busy to take it refuses before anything was counted.
+func (h *Hasher) Hold(ctx context.Context) (held context.Context, release func(), err error) {
+	release, err = h.acquire(ctx)
+	if err != nil {
+		return ctx, nil, fmt.Errorf("auth: hold a hashing slot: %w", err)
+	}
+	return context.WithValue(ctx, heldSlotKey{}, h), release, nil
 }
 
 // acquire waits for a hashing slot. A context that is already done never
@@ -172,6 +206,9 @@ func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if held, _ := ctx.Value(heldSlotKey{}).(*Hasher); held == h {
+		return func() {}, nil
+	}
 	o, owned := ownerOf(ctx)
 	if !owned {
 		select {
@@ -181,7 +218,7 @@ func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
 			return nil, ctx.Err()
 		}
 	}
-	leave, err := h.enter(o)
+	line, leave, err := h.enter(o)
 	if err != nil {
 		return nil, err
 	}
@@ -191,15 +228,33 @@ func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
 		defer t.Stop()
 		timeout = t.C
 	}
+	busy := fmt.Errorf("%w: no hashing slot within %s", ErrBusy, h.limits.QueueTimeout)
+	// First a place among the host's PerHost, then a slot of the pool,
+	// both within the one queue timeout.
+	leaveLine := func() {}
+	if line != nil {
+		select {
+		case line.slots <- struct{}{}:
+			leaveLine = func() { <-line.slots }
+		case <-ctx.Done():
+			leave()
+			return nil, ctx.Err()
+		case <-timeout:
+			leave()
+			return nil, busy
+		}
+	}
 	select {
 	case h.sem <- struct{}{}:
-		return func() { <-h.sem; leave() }, nil
+		return func() { <-h.sem; leaveLine(); leave() }, nil
 	case <-ctx.Done():
+		leaveLine()
 		leave()
 		return nil, ctx.Err()
 	case <-timeout:
+		leaveLine()
 		leave()
-		return nil, fmt.Errorf("%w: no hashing slot within %s", ErrBusy, h.limits.QueueTimeout)
+		return nil, busy
 	}
 }
 

@@ -426,20 +426,23 @@ func BenchmarkVerify(b *testing.B) {
 	}
 }
 
-// TestOwnerLimits: with the only slot held, an owner's hashes beyond its
-// session's and its host's limits are refused at once with ErrBusy, the
-// admitted ones wait, and every count returns to zero afterwards.
+// TestOwnerLimits: with the only slot held, a session's hashes beyond its
+// limit are refused at once with ErrBusy; a host's beyond its limit wait
+// in their own line, never more than PerHost of them in the pool's queue,
+// and all finish once the slot is free; every count returns to zero.
 func TestOwnerLimits(t *testing.T) {
 	tests := []struct {
-		name     string
-		owner    func(i int) (session, host string)
-		admitted int
+		name        string
+		owner       func(i int) (session, host string)
+		refused     int // at once, with ErrBusy
+		hostQueued  int // of host 192.0.2.1, in the pool's queue while the slot is held
+		checkedHost bool
 	}{
-		{"one session", func(int) (string, string) { return "s1", "192.0.2.1" }, 1},
-		{"one host, many sessions", func(i int) (string, string) { return fmt.Sprint("s", i), "192.0.2.1" }, 4},
-		{"many hosts, one session each", func(i int) (string, string) { return fmt.Sprint("s", i), fmt.Sprint("192.0.2.", i) }, 10},
-		{"session only", func(int) (string, string) { return "s1", "" }, 1},
-		{"host only", func(int) (string, string) { return "", "192.0.2.1" }, 4},
+		{"one session", func(int) (string, string) { return "s1", "192.0.2.1" }, 9, 1, true},
+		{"one host, many sessions", func(i int) (string, string) { return fmt.Sprint("s", i), "192.0.2.1" }, 0, 4, true},
+		{"many hosts, one session each", func(i int) (string, string) { return fmt.Sprint("s", i), fmt.Sprint("192.0.2.", i) }, 0, 1, true},
+		{"session only", func(int) (string, string) { return "s1", "" }, 9, 0, false},
+		{"host only", func(int) (string, string) { return "", "192.0.2.1" }, 0, 4, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -461,13 +464,29 @@ func TestOwnerLimits(t *testing.T) {
 			}
 			// The refused ones answer while the slot is still held: they
 			// never queue.
-			for range n - tt.admitted {
+			for range tt.refused {
 				if err := <-errs; !errors.Is(err, ErrBusy) {
 					t.Fatalf("err = %v, want ErrBusy", err)
 				}
 			}
+			if tt.checkedHost {
+				// The host's hashes take their places in the pool's
+				// queue as they arrive; wait for as many as it may have,
+				// then none more may come while the slot is held.
+				deadline := time.Now().Add(5 * time.Second)
+				q := 0
+				for ; q < tt.hostQueued && time.Now().Before(deadline); runtime.Gosched() {
+					_, q = h.inPool("", "192.0.2.1")
+				}
+				for range 1000 {
+					runtime.Gosched()
+				}
+				if _, q = h.inPool("", "192.0.2.1"); q != tt.hostQueued {
+					t.Fatalf("host 192.0.2.1 has %d hashes in the pool's queue, want %d", q, tt.hostQueued)
+				}
+			}
 			release()
-			for range tt.admitted {
+			for range n - tt.refused {
 				if err := <-errs; err != nil {
 					t.Fatalf("admitted hash: %v", err)
 				}
@@ -595,5 +614,39 @@ func TestHammeringHostWaitsItsTurn(t *testing.T) {
 	}
 	if peakHost > perHost {
 		t.Errorf("the hammering host had %d hashes in the pool, limit %d", peakHost, perHost)
+	}
+}
+
+// TestHoldCoversTheHashesAfter: the slot Hold takes serves the hashes on
+// its context (a session limited to one still verifies and rehashes), a
+// second Hold by the same session is refused while the first holds, and
+// release frees the slot for others.
+func TestHoldCoversTheHashesAfter(t *testing.T) {
+	h := NewHasherLimits(cheap(), 1, Limits{PerSession: 1, PerHost: 4, QueueTimeout: time.Minute})
+	owned := WithHashOwner(context.Background(), "s1", "192.0.2.1")
+	held, release, err := h.Hold(owned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := h.Hash(held, "pw")
+	if err != nil {
+		t.Fatalf("hash on the held slot: %v", err)
+	}
+	if ok, _, err := h.Verify(held, enc, "pw"); err != nil || !ok {
+		t.Fatalf("verify on the held slot: %v %v", ok, err)
+	}
+	if _, _, err := h.Hold(owned); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a second hold by the same session: %v, want ErrBusy", err)
+	}
+	other := NewHasherLimits(cheap(), 1, DefaultLimits())
+	if _, err := other.Hash(held, "pw"); err != nil {
+		t.Fatalf("another hasher on a context held by this one: %v", err)
+	}
+	release()
+	if s, hst := h.inPool("s1", "192.0.2.1"); s != 0 || hst != 0 {
+		t.Fatalf("after release: %d session, %d host hashes in the pool", s, hst)
+	}
+	if _, err := h.Hash(owned, "pw"); err != nil {
+		t.Fatalf("after release: %v", err)
 	}
 }

@@ -27,6 +27,11 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 	if err := s.limitAddress(ctx, a, store.AttemptLogin); err != nil {
 		return err
 	}
+	ctx, release, err := s.holdHashing(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer release()
 	try, err := s.store.ReserveLoginTry(ctx, c.ID, s.clock(), auth.LoginDelay)
 	if err != nil {
 		return fmt.Errorf("change password: %w", err)

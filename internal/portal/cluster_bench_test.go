@@ -46,7 +46,7 @@ func BenchmarkSignUpJourneysAtOnce(b *testing.B) {
 			go func() {
 				defer wg.Done()
 				email := fmt.Sprintf("c%d-%d@example.com", it, i)
-				who := portal.Guest(fmt.Sprintf("10.%d.%d.1:1", it%250, i), "s")
+				who := portal.Guest(fmt.Sprintf("10.%d.%d.1:1", it%250, i), fmt.Sprintf("s%d-%d", it, i))
 				first, other := envs[i%len(envs)], envs[(i+1)%len(envs)]
 				var l latencies
 				l.time(func() {

@@ -205,7 +205,7 @@ func TestTwoInstancesUnderConcurrentWork(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				in := portal.SignUpInput{Profile: portal.Profile{Name: "Twin", Email: fmt.Sprintf("twin%d@example.com", i)}, Password: strong, Repeat: strong}
-				if _, err := e.Service.SignUp(ctx, portal.Guest(fmt.Sprintf("10.2.%d.%d:1", i, j), "t"), in); err != nil {
+				if _, err := e.Service.SignUp(ctx, portal.Guest(fmt.Sprintf("10.2.%d.%d:1", i, j), fmt.Sprintf("t%d-%d", i, j)), in); err != nil {
 					errs <- fmt.Errorf("twin sign-up %d on %d: %w", i, j, err)
 				}
 			}()

@@ -63,6 +63,11 @@ func (s *Service) AcceptInvitation(ctx context.Context, a Actor, token, password
 	if err := validNewPassword(password, repeat, c.Email, c.Name); err != nil {
 		return nil, fmt.Errorf("accept invitation: %w", err)
 	}
+	ctx, release, err := s.holdHashing(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
 		return nil, fmt.Errorf("accept invitation: %w", err)

@@ -26,6 +26,13 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 	if password == "" {
 		return nil, refuse(FieldPassword, "error.password.required")
 	}
+	// The hashing slot is taken before the attempt is counted: a pool too
+	// busy for this session or host answers so, and counts nothing.
+	ctx, release, err := s.holdHashing(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	c, err := s.store.ClientByEmail(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("log in %q: %w", email, err)
@@ -196,4 +203,20 @@ func (s *Service) loginFailed(ctx context.Context, a Actor, subject, detail stri
 // auditNow writes one audit event outside any other transaction.
 func (s *Service) auditNow(ctx context.Context, a Actor, action, subject, detail string) error {
 	return s.audit(ctx, s.store, a, action, subject, detail)
+}
+
+// holdHashing takes a hashing slot for a's password work, held by the
+// returned context until release: the pool bounds each session and each
+// host (auth.WithHashOwner), and a pool too busy to take it answers
+// "busy, try again" as a refusal, before the caller has counted or spent
+// anything.
+func (s *Service) holdHashing(ctx context.Context, a Actor) (context.Context, func(), error) {
+	held, release, err := s.hasher.Hold(auth.WithHashOwner(ctx, a.SessionID, a.limitHost()))
+	if errors.Is(err, auth.ErrBusy) {
+		return ctx, nil, refuse("", "common.error.busy")
+	}
+	if err != nil {
+		return ctx, nil, err
+	}
+	return held, release, nil
 }

@@ -84,7 +84,7 @@ func BenchmarkLoginsAtOnce(b *testing.B) {
 				defer wg.Done()
 				<-start
 				t := time.Now()
-				_, err := svc.LogIn(ctx, portal.Guest(fmt.Sprintf("10.8.%d.%d:1", it, i), "s"), fmt.Sprintf("c%02d@example.com", i), portaltest.StrongPassword)
+				_, err := svc.LogIn(ctx, portal.Guest(fmt.Sprintf("10.8.%d.%d:1", it, i), fmt.Sprintf("s%d-%d", it, i)), fmt.Sprintf("c%02d@example.com", i), portaltest.StrongPassword)
 				d := time.Since(t)
 				if err != nil {
 					b.Errorf("log in %d: %v", i, err)

@@ -57,6 +57,11 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, passw
 	if err := validNewPassword(password, repeat, email, ""); err != nil {
 		return nil, err
 	}
+	ctx, release, err := s.holdHashing(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	c, err := s.checkCode(ctx, a, email, code, store.CodeReset, canReset)
 	if err != nil {
 		return nil, err

@@ -66,6 +66,11 @@ func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) (SignUpTi
 		return "", fmt.Errorf("sign up: %w", err)
 	}
 	// Hashed on both paths so that both take the same time.
+	ctx, release, err := s.holdHashing(ctx, a)
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	hash, err := s.hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return "", fmt.Errorf("sign up %q: %w", p.Email, err)

@@ -125,7 +125,7 @@ func TestGolden(t *testing.T) {
 		{name: "clients", steps: []goldenStep{listed}},
 		{name: "clients_support", actor: supportActor, steps: []goldenStep{listed}},
 		{name: "clients_search", steps: []goldenStep{listed, {keys: []string{"/"}, typed: "car", waitFor: "Search"}}},
-		{name: "clients_filter", steps: []goldenStep{listed, {keys: []string{"s", "s", "s"}, waitFor: "Dan Brown"}}},
+		{name: "clients_filter", steps: []goldenStep{listed, {keys: []string{"s", "s"}, waitFor: "Dan Brown"}}},
 		{name: "detail", steps: []goldenStep{listed, {keys: []string{"down", "enter"}, waitFor: "Recent events"}}},
 		{name: "detail_confirm", steps: []goldenStep{listed, {keys: []string{"enter"}, waitFor: "Recent events"}, {keys: []string{"d"}, waitFor: "y/n"}}},
 		{name: "url", steps: []goldenStep{listed, {keys: []string{"u"}, waitFor: "Clients connect with"}}},
