@@ -149,6 +149,7 @@ func migrations() []*gormigrate.Migration {
 		migration0003(),
 		migration0004(),
 		migration0005(),
+		migration0006(),
 	}
 }
 
