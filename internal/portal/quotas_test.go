@@ -296,3 +296,60 @@ func TestRefusedQuotaNeedsNoWrite(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestTeamNoticesAreOnePerClient: what one client does within a minute,
+// on however many requests, is one mail to the legal team listing it all;
+// another client's is another mail; after a mail went out the next waits
+// a minute.
+func TestTeamNoticesAreOnePerClient(t *testing.T) {
+	ctx := context.Background()
+	env, clock, ann, rt := quotaEnv(t)
+	svc := env.Service
+	bob := portaltest.ClientActor(env.AddActiveClient(t, "bob@x.com", "Bob Jones"))
+	var ids []uint64
+	for i := 0; i < 5; i++ {
+		r, err := svc.SubmitRequest(ctx, ann, rt.ID, []string{"Question"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+		clock.add(5 * time.Second)
+	}
+	for _, id := range ids[:3] {
+		if err := svc.AddNote(ctx, ann, id, "More.", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.SubmitRequest(ctx, bob, rt.ID, []string{"Mine"}); err != nil {
+		t.Fatal(err)
+	}
+	team := env.Mails(t, portaltest.TeamEmail)
+	if len(team) != 2 {
+		t.Fatalf("%d team mails, want one for Ann and one for Bob", len(team))
+	}
+	m := team[0]
+	if m.Subject != "5 requests from Ann Smith have news" || strings.Count(m.Body, "\n- ") != 8 ||
+		strings.Count(m.Body, "submitted.") != 5 || strings.Count(m.Body, "a new note from the client on request #") != 3 ||
+		!strings.Contains(m.Body, "requests list --client ann@x.com") || strings.Contains(m.Body, "More.") {
+		t.Fatalf("Ann's team mail:\n%s\n%s", m.Subject, m.Body)
+	}
+	if b := team[1]; !strings.Contains(b.Subject, "from Bob Jones") || !strings.Contains(b.Body, "requests show 6") {
+		t.Fatalf("Bob's team mail:\n%s\n%s", b.Subject, b.Body)
+	}
+
+	// Claimed: the next change waits a minute from then.
+	claimedAt := clock.now()
+	if _, err := env.Store.ClaimMail(ctx, "test", claimedAt, time.Minute, 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.AddNote(ctx, ann, ids[4], "Later.", false); err != nil {
+		t.Fatal(err)
+	}
+	team = env.Mails(t, portaltest.TeamEmail)
+	if len(team) != 3 {
+		t.Fatalf("%d team mails, want 3", len(team))
+	}
+	if gap := team[2].NextAttemptAt.Sub(claimedAt); gap < portal.NoticeSpacing || strings.Count(team[2].Body, "\n- ") != 1 {
+		t.Fatalf("next notice due %s after the claim, body:\n%s", gap, team[2].Body)
+	}
+}
