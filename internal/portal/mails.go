@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/clientportal/portal/internal/auth"
@@ -29,9 +30,56 @@ const (
 // same in every language of the catalog.
 const mailTimeLayout = "2006-01-02 15:04 UTC"
 
+// MaxSecurityMailsPerDay caps the security mails (see isSecurityMail) one
+// address gets in a day. Anyone can have them sent to any address (a
+// sign-up, a forgot password, wrong passwords), so without a cap the
+// portal is a way to flood a mailbox, and its sender's reputation with it.
+// Ten is more than a person locked out and retrying uses in a day.
+const MaxSecurityMailsPerDay = 10
+
+// securityMailWindow is the "day" of MaxSecurityMailsPerDay, a sliding one.
+const securityMailWindow = 24 * time.Hour
+
+// securityMailKinds are the mails a stranger can have sent to an address:
+// codes, lock notices, reset notices and sign-up-exists notices.
+func securityMailKinds() []string {
+	return []string{MailVerifyCode, MailResetCode, MailAccountLocked, MailPasswordReset, MailSignUpExists}
+}
+
+func isSecurityMail(kind string) bool { return slices.Contains(securityMailKinds(), kind) }
+
+// queueSecurityMail queues a security mail as queueMail does, unless the
+// recipient's normalized address got MaxSecurityMailsPerDay of them in the
+// last day; it reports whether it queued. The count is read in st, the
+// action's transaction, so parallel actions cannot all pass on one count
+// (SQLite runs one write transaction at a time, PostgreSQL's serializable
+// ones are retried when they overlap). A mail left out changes nothing the
+// caller answers: the screen must not tell whether a mail went.
+func (s *Service) queueSecurityMail(ctx context.Context, st *store.Store, kind string, c *store.Client, args ...any) (bool, error) {
+	n, err := st.CountSecurityMail(ctx, c.Email, securityMailKinds(), s.clock().Add(-securityMailWindow))
+	if err != nil {
+		return false, fmt.Errorf("queue %s mail to %q: %w", kind, c.EmailNorm, err)
+	}
+	if n >= MaxSecurityMailsPerDay {
+		s.log.InfoContext(ctx, "security mail left out: the address had its day's",
+			"kind", kind, "client_id", c.ID, "max", MaxSecurityMailsPerDay)
+		return false, nil
+	}
+	return true, s.composeAndQueue(ctx, st, kind, c, args...)
+}
+
 // queueMail composes a mail in the client's language and queues it through
-// st, the action's transaction.
+// st, the action's transaction. A security mail goes through
+// queueSecurityMail's cap.
 func (s *Service) queueMail(ctx context.Context, st *store.Store, kind string, c *store.Client, args ...any) error {
+	if isSecurityMail(kind) {
+		_, err := s.queueSecurityMail(ctx, st, kind, c, args...)
+		return err
+	}
+	return s.composeAndQueue(ctx, st, kind, c, args...)
+}
+
+func (s *Service) composeAndQueue(ctx context.Context, st *store.Store, kind string, c *store.Client, args ...any) error {
 	p := s.catalog.Printer(text.Lang(c.Lang))
 	m := &store.OutboxMessage{
 		Kind:      kind,
