@@ -32,6 +32,24 @@ const (
 	quotaWindow = time.Hour
 )
 
+// Quotas are the limits a Service holds clients to: the constants above,
+// unless WithQuotas gives others (tests that build large fixtures).
+type Quotas struct {
+	OpenRequests, RequestsPerHour, NotesPerRequestPerHour int64
+	StoredBytes                                           int64
+}
+
+// DefaultQuotas are the constants above.
+func DefaultQuotas() Quotas {
+	return Quotas{
+		OpenRequests: MaxOpenRequests, RequestsPerHour: MaxRequestsPerHour,
+		NotesPerRequestPerHour: MaxNotesPerRequestPerHour, StoredBytes: MaxStoredBytes,
+	}
+}
+
+// WithQuotas replaces DefaultQuotas.
+func WithQuotas(q Quotas) Option { return func(s *Service) { s.quotas = q } }
+
 // Refusal keys of the quotas.
 const (
 	KeyQuotaOpenRequests = "error.quota.open_requests"
@@ -50,14 +68,15 @@ func (s *Service) checkRequestQuota(ctx context.Context, st *store.Store, c *sto
 	if err != nil {
 		return err
 	}
+	q := s.quotas
 	switch {
-	case u.OpenRequests >= MaxOpenRequests:
-		return s.quotaRefused(ctx, c, "open requests", refuse("", KeyQuotaOpenRequests, MaxOpenRequests))
-	case u.RecentRequests >= MaxRequestsPerHour:
+	case u.OpenRequests >= q.OpenRequests:
+		return s.quotaRefused(ctx, c, "open requests", refuse("", KeyQuotaOpenRequests, q.OpenRequests))
+	case u.RecentRequests >= q.RequestsPerHour:
 		return s.quotaRefused(ctx, c, "requests an hour",
-			refuse("", KeyQuotaRequestsHour, MaxRequestsPerHour, minutesUntil(now, u.OldestRecent.Add(quotaWindow))))
-	case u.StoredBytes+size > MaxStoredBytes:
-		return s.quotaRefused(ctx, c, "bytes stored", refuse("", KeyQuotaStorage, MaxStoredBytes>>20))
+			refuse("", KeyQuotaRequestsHour, q.RequestsPerHour, minutesUntil(now, u.OldestRecent.Add(quotaWindow))))
+	case u.StoredBytes+size > q.StoredBytes:
+		return s.quotaRefused(ctx, c, "bytes stored", refuse("", KeyQuotaStorage, q.StoredBytes>>20))
 	}
 	return nil
 }
@@ -70,16 +89,16 @@ func (s *Service) checkNoteQuota(ctx context.Context, st *store.Store, c *store.
 	if err != nil {
 		return err
 	}
-	if n >= MaxNotesPerRequestPerHour {
+	if n >= s.quotas.NotesPerRequestPerHour {
 		return s.quotaRefused(ctx, c, "notes an hour",
-			refuse(FieldNote, KeyQuotaNotesHour, MaxNotesPerRequestPerHour, minutesUntil(now, first.Add(quotaWindow)), id))
+			refuse(FieldNote, KeyQuotaNotesHour, s.quotas.NotesPerRequestPerHour, minutesUntil(now, first.Add(quotaWindow)), id))
 	}
 	u, err := st.ClientUsage(ctx, c.ID, now)
 	if err != nil {
 		return err
 	}
-	if u.StoredBytes+size > MaxStoredBytes {
-		return s.quotaRefused(ctx, c, "bytes stored", refuse(FieldNote, KeyQuotaStorage, MaxStoredBytes>>20))
+	if u.StoredBytes+size > s.quotas.StoredBytes {
+		return s.quotaRefused(ctx, c, "bytes stored", refuse(FieldNote, KeyQuotaStorage, s.quotas.StoredBytes>>20))
 	}
 	return nil
 }

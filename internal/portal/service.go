@@ -44,6 +44,7 @@ type Service struct {
 	log      *slog.Logger
 	sessions *Sessions
 	wakeMail func()
+	quotas   Quotas
 	instance string // this process among those sharing the database
 	// sessionEndsRead is the last session end StartInstance found, where
 	// RunInstance starts reading.
@@ -82,6 +83,7 @@ func New(st *store.Store, hasher *auth.Hasher, catalog *text.Catalog, cfg Config
 		now:      time.Now,
 		log:      slog.New(slog.DiscardHandler),
 		wakeMail: func() {},
+		quotas:   DefaultQuotas(),
 		instance: newInstanceID(),
 	}
 	for _, o := range opts {

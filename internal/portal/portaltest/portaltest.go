@@ -83,6 +83,13 @@ func open(t testing.TB, dsn string, opts ...portal.Option) *Env {
 	return &Env{Service: svc, Store: st, Catalog: cat, DSN: dsn}
 }
 
+// RoomyQuotas is an option for tests that build fixtures larger than a
+// client may make in an hour (a list of a hundred requests): quotas
+// nothing reaches. The quotas themselves are tested with the real ones.
+func RoomyQuotas() portal.Option {
+	return portal.WithQuotas(portal.Quotas{OpenRequests: 1 << 30, RequestsPerHour: 1 << 30, NotesPerRequestPerHour: 1 << 30, StoredBytes: 1 << 40})
+}
+
 // TeamEmail is the legal team's address in every Env.
 const TeamEmail = "legal@example.com"
 
