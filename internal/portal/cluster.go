@@ -207,24 +207,25 @@ type sessionRecorder struct{ s *Service }
 // log in or a log out for long.
 const recordTimeout = 5 * time.Second
 
-func (r sessionRecorder) SessionBound(id string, clientID uint64, credential string, at time.Time) {
+func (r sessionRecorder) SessionBound(id string, clientID uint64, credential string, gen int64, at time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
 	err := r.s.store.AddLiveSession(ctx, &store.LiveSession{ID: id, ClientID: clientID, Instance: r.s.instance, StartedAt: at})
 	if err != nil {
 		r.s.log.Warn("could not record a live session", "client_id", clientID, "err", err)
 	}
-	// A disable or a password change that committed between the log in
-	// and now was told to the instances before this session was bound,
-	// so none of them ended it: it ends here. One that commits later
-	// finds it bound.
+	// A disable, a password change or an "end this client's sessions"
+	// (which raises SessionsGen) that committed between the log in and
+	// now was told to the instances before this session was bound, so
+	// none of them ended it: it ends here. One that commits later finds
+	// it bound.
 	c, err := r.s.store.ClientByID(ctx, clientID)
 	if err != nil {
 		r.s.log.Warn("could not check a new session's client", "client_id", clientID, "err", err)
 		return
 	}
-	if c.Status != store.StatusActive || Credential(c) != credential {
-		r.s.log.Info("a session that logged in as its client was disabled or changed password ended", "client_id", clientID)
+	if c.Status != store.StatusActive || Credential(c) != credential || c.SessionsGen != gen {
+		r.s.log.Info("a session that logged in as its client was disabled, changed password or had its sessions ended, ended", "client_id", clientID)
 		r.s.sessions.EndOne(id, credential)
 	}
 }

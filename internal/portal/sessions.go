@@ -26,7 +26,8 @@ type Sessions struct {
 // session's in order (a session bound and gone before its turn is not
 // told at all); they log what fails rather than fail the session.
 type Recorder interface {
-	SessionBound(id string, clientID uint64, credential string, at time.Time)
+	// SessionBound: gen is the client's SessionsGen as the log in read it.
+	SessionBound(id string, clientID uint64, credential string, gen int64, at time.Time)
 	SessionGone(id string)
 }
 
@@ -58,7 +59,7 @@ func credentialOf(passwordHash string) string {
 }
 
 // Bind records that session id is client c's, logged in with c's current
-// password; end ends it. Binding a session again replaces its earlier
+// password and c's SessionsGen (c as the log in read it); end ends it. Binding a session again replaces its earlier
 // binding. The binding goes away by itself when ctx (the SSH session's)
 // ends.
 func (r *Sessions) Bind(ctx context.Context, c *store.Client, id string, end func()) {
@@ -70,7 +71,7 @@ func (r *Sessions) Bind(ctx context.Context, c *store.Client, id string, end fun
 	}
 	credential := Credential(c)
 	// Queued before the AfterFunc can queue the session's removal.
-	r.rec.bound(id, clientID, credential, r.now())
+	r.rec.bound(id, clientID, credential, c.SessionsGen, r.now())
 	stop := context.AfterFunc(ctx, func() { r.Unbind(clientID, id) })
 	r.byID[id] = boundSession{clientID: clientID, credential: credential, end: end, forget: stop}
 }
@@ -160,8 +161,8 @@ type recordQueue struct {
 	idle    chan struct{} // closed when the drain stops; nil while none ran
 }
 
-func (q *recordQueue) bound(id string, clientID uint64, credential string, at time.Time) {
-	q.push(id, func() { q.rec.SessionBound(id, clientID, credential, at) })
+func (q *recordQueue) bound(id string, clientID uint64, credential string, gen int64, at time.Time) {
+	q.push(id, func() { q.rec.SessionBound(id, clientID, credential, gen, at) })
 }
 
 func (q *recordQueue) gone(id string) {

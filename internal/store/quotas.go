@@ -121,3 +121,14 @@ func (s *Store) CountSecurityMail(ctx context.Context, to string, kinds []string
 	}
 	return n, nil
 }
+
+// RaiseSessionsGen adds one to client id's SessionsGen: every session
+// logged in before is to end (see portal's sessionRecorder).
+func (s *Store) RaiseSessionsGen(ctx context.Context, id uint64) error {
+	err := s.with(ctx).Model(&Client{}).Where("id = ?", id).
+		UpdateColumn("sessions_gen", clause.Expr{SQL: "sessions_gen + 1"}).Error
+	if err != nil {
+		return fmt.Errorf("end sessions of client %d: %w", id, err)
+	}
+	return nil
+}
