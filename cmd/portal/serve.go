@@ -174,7 +174,12 @@ func routes(svc *portal.Service, log *slog.Logger) server.Routes {
 				return 1
 			}
 			actor := portal.StaffActor(st, s.RemoteAddr().String())
-			return commands.RunLine(commands.WithLogger(s.Context(), log), svc, actor, s.RawCommand(), s, s, s.Stderr())
+			// Removing the key ends a command still running (an import)
+			// as it ends a console.
+			ctx, cancel := context.WithCancel(s.Context())
+			defer cancel()
+			svc.BindStaffSession(ctx, actor, "command-"+s.Context().SessionID(), func() { cancel(); _ = s.Close() })
+			return commands.RunLine(commands.WithLogger(ctx, log), svc, actor, s.RawCommand(), s, s, s.Stderr())
 		},
 		Client: func(sess ui.Session, inviteToken string) tea.Model {
 			return client.New(svc, sess, inviteToken)
@@ -186,7 +191,11 @@ func routes(svc *portal.Service, log *slog.Logger) server.Routes {
 				// the command list, which refuses the same way.
 				return nil
 			}
-			return admin.New(svc, sess, portal.StaffActor(st, sess.RemoteAddr))
+			actor := portal.StaffActor(st, sess.RemoteAddr)
+			if sess.End != nil {
+				svc.BindStaffSession(sess.Context, actor, sess.ID, sess.End)
+			}
+			return admin.New(svc, sess, actor)
 		},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -67,6 +68,31 @@ func (s *Service) tellSessionEnd(ctx context.Context, tx *store.Store, clientID 
 // just now; end ends it. See Sessions.Bind.
 func (s *Service) BindSession(ctx context.Context, c *store.Client, id string, end func()) {
 	s.sessions.Bind(ctx, c, id, end)
+}
+
+// BindStaffSession records that the SSH session id (a console or a
+// command) is staff member a's, so that removing a's key or a ends it;
+// end ends it. The key is looked up once bound: one removed between the
+// server's look and the binding was removed before anyone could end this
+// session, so it ends here (a removal that commits later finds it bound).
+func (s *Service) BindStaffSession(ctx context.Context, a Actor, id string, end func()) {
+	if a.Kind != store.ActorStaff || a.Key == "" {
+		return
+	}
+	s.sessions.BindStaff(ctx, a.Key, id, end)
+	if _, err := s.currentRole(ctx, a); errors.Is(err, ErrForbidden) {
+		s.log.Info("a staff session whose key was removed as it began ended", "staff", a.Name)
+		s.sessions.EndStaff(a.Key)
+	} else if err != nil && ctx.Err() == nil {
+		s.log.Warn("could not check a new staff session's key", "staff", a.Name, "err", err)
+	}
+}
+
+// tellStaffSessionEnd asks the other instances, in tx, to end the sessions
+// of the staff key with that fingerprint; the caller ends this instance's
+// once tx commits.
+func (s *Service) tellStaffSessionEnd(ctx context.Context, tx *store.Store, fingerprint string) error {
+	return tx.AddSessionEnd(ctx, &store.SessionEnd{StaffKey: fingerprint, Origin: s.instance, At: s.clock()})
 }
 
 // StartInstance records this instance among those sharing the database,
@@ -172,6 +198,12 @@ func (s *Service) applySessionEnds(ctx context.Context, last uint64) uint64 {
 			// Ours too: the origin ends its sessions after the commit,
 			// which a crash or a lost reply may have cut short; ending
 			// twice ends nothing more.
+			if e.StaffKey != "" {
+				if n := s.sessions.EndStaff(e.StaffKey); n > 0 {
+					s.log.Info("staff sessions ended by another instance", "ended", n, "by", e.Origin)
+				}
+				continue
+			}
 			if n := s.sessions.End(e.ClientID, e.ExceptSession, e.KeepCredential); n > 0 {
 				s.log.Info("sessions ended by another instance", "client_id", e.ClientID, "ended", n, "by", e.Origin)
 			}

@@ -109,6 +109,9 @@ func (s *Service) importClients(ctx context.Context, a Actor, r io.Reader, opts 
 			return nil
 		}
 		added, dups, err := s.importBatch(ctx, a, batch, opts.Invite)
+		if errors.Is(err, ErrForbidden) {
+			return refuse("", "error.import.revoked", rep.Added)
+		}
 		if err != nil {
 			return err
 		}
@@ -211,6 +214,14 @@ func (s *Service) importBatch(ctx context.Context, a Actor, batch []importRow, i
 		}
 	}
 	err := s.tx(ctx, func(tx *store.Store) error {
+		// An import runs for minutes: a key removed (or made support)
+		// meanwhile commits no further batch. Checked in the batch's
+		// transaction, so no batch commits after the removal did.
+		if role, err := s.currentRoleIn(ctx, tx, a); err != nil {
+			return err
+		} else if role != store.RoleAdmin {
+			return ErrForbidden
+		}
 		n, err := tx.CreateNewClients(ctx, rows)
 		if err != nil {
 			return err
