@@ -62,6 +62,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	}
 	defer a.Close()
 	svc := a.service
+	if err := os.MkdirAll(cfg.ImportDir, 0o700); err != nil {
+		// Only the console's import needs it, and it says where files go.
+		log.Warn("could not make the import folder", "import_dir", cfg.ImportDir, "err", err)
+	}
 	if err := svc.StartInstance(ctx); err != nil {
 		return err
 	}

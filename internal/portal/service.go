@@ -32,6 +32,9 @@ type Config struct {
 	TeamEmail string
 	// StaffUser is the SSH user name staff connect as.
 	StaffUser string
+	// ImportDir is the only folder OpenImportFile reads from; "" lets
+	// the console import no file.
+	ImportDir string
 }
 
 // Service runs the portal's actions. One Service serves every session.
