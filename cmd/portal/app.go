@@ -58,6 +58,7 @@ func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 		MailFrom:   cfg.MailFrom,
 		TeamEmail:  cfg.TeamEmail,
 		StaffUser:  staffUser,
+		ImportDir:  cfg.ImportDir,
 	}, portal.WithLogger(log), portal.WithMailWake(func() { a.worker.Wake() }))
 	a.worker = mail.NewWorker(a.service.MailQueue(), sender, log, mail.WorkerOptions{})
 	return a, nil

@@ -855,3 +855,51 @@ func TestAuthAttackRemovedStaffKey(t *testing.T) {
 	tm.waitFor("Accept invitation")
 	_ = tm.c.Close()
 }
+
+// TestAuthAttackRemovedStaffKeyEndsItsSessions: removing a staff member
+// ends the console and the command (an import still reading its input)
+// they had open with their key, not only their next action.
+func TestAuthAttackRemovedStaffKeyEndsItsSessions(t *testing.T) {
+	ps := startPortal(t)
+	sam, _ := newSigner(t, t.TempDir(), "sam")
+	line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(sam.PublicKey())))
+	ps.admin1(t, "staff", "add", "--name", "sam", "--role", "admin", "--key", line)
+	con := ps.openConsole(t, sam, 100, 30)
+	con.waitFor("Clients")
+
+	c, err := ps.dial(t, "portal-admin", gossh.PublicKeys(sam))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := s.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	s.Stderr = &stderr
+	if err := s.Start("clients import"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stdin.Write([]byte("email,name\nann@example.com,Ann Smith\n")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Wait() }()
+
+	ps.admin1(t, "staff", "remove", "sam")
+	con.waitFor("Session ended")
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("an import still reading its input goes on after its key was removed")
+	}
+	// Its input was never closed: the import did not commit its batch.
+	if out := ps.admin1(t, "clients", "list"); strings.Contains(out, "ann@example.com") {
+		t.Fatalf("the import of a removed key committed:\n%s", out)
+	}
+}

@@ -62,6 +62,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	}
 	defer a.Close()
 	svc := a.service
+	if err := os.MkdirAll(cfg.ImportDir, 0o700); err != nil {
+		// Only the console's import needs it, and it says where files go.
+		log.Warn("could not make the import folder", "import_dir", cfg.ImportDir, "err", err)
+	}
 	if err := svc.StartInstance(ctx); err != nil {
 		return err
 	}
@@ -174,7 +178,12 @@ func routes(svc *portal.Service, log *slog.Logger) server.Routes {
 				return 1
 			}
 			actor := portal.StaffActor(st, s.RemoteAddr().String())
-			return commands.RunLine(commands.WithLogger(s.Context(), log), svc, actor, s.RawCommand(), s, s, s.Stderr())
+			// Removing the key ends a command still running (an import)
+			// as it ends a console.
+			ctx, cancel := context.WithCancel(s.Context())
+			defer cancel()
+			svc.BindStaffSession(ctx, actor, "command-"+s.Context().SessionID(), func() { cancel(); _ = s.Close() })
+			return commands.RunLine(commands.WithLogger(ctx, log), svc, actor, s.RawCommand(), s, s, s.Stderr())
 		},
 		Client: func(sess ui.Session, inviteToken string) tea.Model {
 			return client.New(svc, sess, inviteToken)
@@ -186,7 +195,11 @@ func routes(svc *portal.Service, log *slog.Logger) server.Routes {
 				// the command list, which refuses the same way.
 				return nil
 			}
-			return admin.New(svc, sess, portal.StaffActor(st, sess.RemoteAddr))
+			actor := portal.StaffActor(st, sess.RemoteAddr)
+			if sess.End != nil {
+				svc.BindStaffSession(sess.Context, actor, sess.ID, sess.End)
+			}
+			return admin.New(svc, sess, actor)
 		},
 	}
 }

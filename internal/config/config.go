@@ -35,6 +35,9 @@ type Config struct {
 	IdleTimeout           time.Duration
 	MaxSessionsPerAddress int
 	Pprof                 string
+	// ImportDir is the only folder the console's import reads files from
+	// (default: DATA/import).
+	ImportDir string
 
 	fs       *pflag.FlagSet
 	getenv   func(string) string
@@ -60,6 +63,7 @@ var (
 	idleSetting        = setting{"idle-timeout", "PORTAL_IDLE_TIMEOUT", "end a session after this long without a keystroke"}
 	maxSessionsSetting = setting{"max-sessions-per-address", "PORTAL_MAX_SESSIONS_PER_ADDRESS", "live sessions from one source address; 0 means no limit"}
 	pprofSetting       = setting{"pprof", "PORTAL_PPROF", "serve Go's profiler (net/http/pprof) on this loopback address, like 127.0.0.1:6060; empty: off"}
+	importDirSetting   = setting{"import-dir", "PORTAL_IMPORT_DIR", "the only folder the console's client import reads CSV files from (default: DATA/import)"}
 )
 
 // Bind registers the serve flags on fs with their built-in defaults. The
@@ -88,8 +92,10 @@ func Bind(fs *pflag.FlagSet, getenv func(string) string) *Config {
 	dur(&c.IdleTimeout, idleSetting, 15*time.Minute)
 	fs.IntVar(&c.MaxSessionsPerAddress, maxSessionsSetting.flag, 50, maxSessionsSetting.usage+" ($"+maxSessionsSetting.env+")")
 	str(&c.Pprof, pprofSetting, "")
+	str(&c.ImportDir, importDirSetting, "")
 	c.settings = []setting{listenSetting, dataSetting, dbSetting, hostKeysSetting, publicAddrSetting, adminKeysSetting,
-		smtpSetting, mailFromSetting, teamEmailSetting, inviteTTLSetting, idleSetting, maxSessionsSetting, pprofSetting}
+		smtpSetting, mailFromSetting, teamEmailSetting, inviteTTLSetting, idleSetting, maxSessionsSetting, pprofSetting,
+		importDirSetting}
 	return c
 }
 
@@ -186,6 +192,13 @@ func (c *Config) Validate() error {
 	}
 	if strings.TrimSpace(c.HostKeys) == "" {
 		return bad(hostKeysSetting, "must not be empty")
+	}
+	if strings.TrimSpace(c.ImportDir) == "" {
+		c.ImportDir = filepath.Join(c.Data, "import")
+	}
+	if abs, err := filepath.Abs(c.ImportDir); err == nil {
+		// Absolute, so that the refusal naming it says where it is.
+		c.ImportDir = abs
 	}
 	if c.PublicAddr == "" {
 		if host == "" || host == "0.0.0.0" || host == "::" {

@@ -95,3 +95,37 @@ func TestEnvironmentNeverShownInHelpAndLosesToFlags(t *testing.T) {
 		t.Fatalf("config = %+v", c)
 	}
 }
+
+// TestImportDir: the console's import folder is DATA/import unless
+// --import-dir or PORTAL_IMPORT_DIR names another, always made absolute so
+// that a refusal can say where it is.
+func TestImportDir(t *testing.T) {
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"default", nil, nil, abs(filepath.Join("data", "import"))},
+		{"under --data", nil, []string{"--data", "/srv/portal"}, "/srv/portal/import"},
+		{"environment", map[string]string{"PORTAL_IMPORT_DIR": "/srv/csv"}, nil, "/srv/csv"},
+		{"flag wins", map[string]string{"PORTAL_IMPORT_DIR": "/srv/csv"}, []string{"--import-dir", "drop"}, abs("drop")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parse(t, tt.env, tt.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.ImportDir != tt.want {
+				t.Fatalf("import folder %q, want %q", c.ImportDir, tt.want)
+			}
+		})
+	}
+}

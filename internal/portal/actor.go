@@ -111,6 +111,12 @@ func (s *Service) requireAdmin(ctx context.Context, a Actor) error {
 }
 
 func (s *Service) currentRole(ctx context.Context, a Actor) (string, error) {
+	return s.currentRoleIn(ctx, s.store, a)
+}
+
+// currentRoleIn is currentRole read through st: a transaction that must
+// commit only while the actor still has the role.
+func (s *Service) currentRoleIn(ctx context.Context, st *store.Store, a Actor) (string, error) {
 	if !a.IsStaff() {
 		return "", ErrForbidden
 	}
@@ -119,12 +125,12 @@ func (s *Service) currentRole(ctx context.Context, a Actor) (string, error) {
 		// check again.
 		return a.Role, nil
 	}
-	st, err := s.store.StaffByFingerprint(ctx, a.Key)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && st.Name != a.Name) {
+	staff, err := st.StaffByFingerprint(ctx, a.Key)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && staff.Name != a.Name) {
 		return "", ErrForbidden
 	}
 	if err != nil {
 		return "", fmt.Errorf("check staff key: %w", err)
 	}
-	return st.Role, nil
+	return staff.Role, nil
 }

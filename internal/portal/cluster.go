@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -67,6 +68,31 @@ func (s *Service) tellSessionEnd(ctx context.Context, tx *store.Store, clientID 
 // just now; end ends it. See Sessions.Bind.
 func (s *Service) BindSession(ctx context.Context, c *store.Client, id string, end func()) {
 	s.sessions.Bind(ctx, c, id, end)
+}
+
+// BindStaffSession records that the SSH session id (a console or a
+// command) is staff member a's, so that removing a's key or a ends it;
+// end ends it. The key is looked up once bound: one removed between the
+// server's look and the binding was removed before anyone could end this
+// session, so it ends here (a removal that commits later finds it bound).
+func (s *Service) BindStaffSession(ctx context.Context, a Actor, id string, end func()) {
+	if a.Kind != store.ActorStaff || a.Key == "" {
+		return
+	}
+	s.sessions.BindStaff(ctx, a.Key, id, end)
+	if _, err := s.currentRole(ctx, a); errors.Is(err, ErrForbidden) {
+		s.log.Info("a staff session whose key was removed as it began ended", "staff", a.Name)
+		s.sessions.EndStaff(a.Key)
+	} else if err != nil && ctx.Err() == nil {
+		s.log.Warn("could not check a new staff session's key", "staff", a.Name, "err", err)
+	}
+}
+
+// tellStaffSessionEnd asks the other instances, in tx, to end the sessions
+// of the staff key with that fingerprint; the caller ends this instance's
+// once tx commits.
+func (s *Service) tellStaffSessionEnd(ctx context.Context, tx *store.Store, fingerprint string) error {
+	return tx.AddSessionEnd(ctx, &store.SessionEnd{StaffKey: fingerprint, Origin: s.instance, At: s.clock()})
 }
 
 // StartInstance records this instance among those sharing the database,
@@ -172,6 +198,12 @@ func (s *Service) applySessionEnds(ctx context.Context, last uint64) uint64 {
 			// Ours too: the origin ends its sessions after the commit,
 			// which a crash or a lost reply may have cut short; ending
 			// twice ends nothing more.
+			if e.StaffKey != "" {
+				if n := s.sessions.EndStaff(e.StaffKey); n > 0 {
+					s.log.Info("staff sessions ended by another instance", "ended", n, "by", e.Origin)
+				}
+				continue
+			}
 			if n := s.sessions.End(e.ClientID, e.ExceptSession, e.KeepCredential); n > 0 {
 				s.log.Info("sessions ended by another instance", "client_id", e.ClientID, "ended", n, "by", e.Origin)
 			}
@@ -207,24 +239,25 @@ type sessionRecorder struct{ s *Service }
 // log in or a log out for long.
 const recordTimeout = 5 * time.Second
 
-func (r sessionRecorder) SessionBound(id string, clientID uint64, credential string, at time.Time) {
+func (r sessionRecorder) SessionBound(id string, clientID uint64, credential string, gen int64, at time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
 	err := r.s.store.AddLiveSession(ctx, &store.LiveSession{ID: id, ClientID: clientID, Instance: r.s.instance, StartedAt: at})
 	if err != nil {
 		r.s.log.Warn("could not record a live session", "client_id", clientID, "err", err)
 	}
-	// A disable or a password change that committed between the log in
-	// and now was told to the instances before this session was bound,
-	// so none of them ended it: it ends here. One that commits later
-	// finds it bound.
+	// A disable, a password change or an "end this client's sessions"
+	// (which raises SessionsGen) that committed between the log in and
+	// now was told to the instances before this session was bound, so
+	// none of them ended it: it ends here. One that commits later finds
+	// it bound.
 	c, err := r.s.store.ClientByID(ctx, clientID)
 	if err != nil {
 		r.s.log.Warn("could not check a new session's client", "client_id", clientID, "err", err)
 		return
 	}
-	if c.Status != store.StatusActive || Credential(c) != credential {
-		r.s.log.Info("a session that logged in as its client was disabled or changed password ended", "client_id", clientID)
+	if c.Status != store.StatusActive || Credential(c) != credential || c.SessionsGen != gen {
+		r.s.log.Info("a session that logged in as its client was disabled, changed password or had its sessions ended, ended", "client_id", clientID)
 		r.s.sessions.EndOne(id, credential)
 	}
 }

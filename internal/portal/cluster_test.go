@@ -346,6 +346,14 @@ func TestALogInOvertakenByAChangeEnds(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		// `clients end-sessions` between RecordLogin and the binding: it
+		// found no session to end, and changed neither status nor
+		// password.
+		{"sessions ended", func(email string) {
+			if _, err := env.Service.EndSessions(ctx, env.Admin(), email); err != nil {
+				t.Fatal(err)
+			}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			email := strings.ReplaceAll(tc.name, " ", "") + "@example.com"

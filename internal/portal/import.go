@@ -109,6 +109,9 @@ func (s *Service) importClients(ctx context.Context, a Actor, r io.Reader, opts 
 			return nil
 		}
 		added, dups, err := s.importBatch(ctx, a, batch, opts.Invite)
+		if errors.Is(err, ErrForbidden) {
+			return refuse("", "error.import.revoked", rep.Added)
+		}
 		if err != nil {
 			return err
 		}
@@ -211,6 +214,14 @@ func (s *Service) importBatch(ctx context.Context, a Actor, batch []importRow, i
 		}
 	}
 	err := s.tx(ctx, func(tx *store.Store) error {
+		// An import runs for minutes: a key removed (or made support)
+		// meanwhile commits no further batch. Checked in the batch's
+		// transaction, so no batch commits after the removal did.
+		if role, err := s.currentRoleIn(ctx, tx, a); err != nil {
+			return err
+		} else if role != store.RoleAdmin {
+			return ErrForbidden
+		}
 		n, err := tx.CreateNewClients(ctx, rows)
 		if err != nil {
 			return err
@@ -360,11 +371,18 @@ type ImportFile struct {
 	Size int64
 }
 
-// OpenImportFile opens a CSV file on the server's disk for an import.
-// Admins only, checked before the path is even looked at (so the console is
-// no way for others to learn which files exist). Only a regular file of at
-// most MaxImportFile bytes is opened, and without blocking: a FIFO or a
-// device could otherwise hang the import for good.
+// ImportDir is the folder the console's import reads files from.
+func (s *Service) ImportDir() string { return s.cfg.ImportDir }
+
+// OpenImportFile opens a CSV file of the import folder (Config.ImportDir)
+// for an import. Admins only, checked before the path is even looked at
+// (so the console is no way for others to learn which files exist). The
+// path is a name in that folder, or a path into it; anything that leads
+// elsewhere (.., an absolute path outside, a symbolic link pointing out) is
+// refused, so the console cannot read whatever the server's user can.
+// Only a regular file of at most MaxImportFile bytes is opened, and
+// without blocking: a FIFO or a device could otherwise hang the import for
+// good.
 func (s *Service) OpenImportFile(ctx context.Context, a Actor, path string) (*ImportFile, error) {
 	if err := s.requireAdmin(ctx, a); err != nil {
 		return nil, err
@@ -373,10 +391,39 @@ func (s *Service) OpenImportFile(ctx context.Context, a Actor, path string) (*Im
 	if path == "" {
 		return nil, refuse("path", "error.field.required")
 	}
-	fi, err := os.Stat(path)
+	dir := s.cfg.ImportDir
+	if dir == "" {
+		return nil, refuse("path", "error.import.no_dir", "--import-dir")
+	}
+	outside := refuse("path", "error.import.outside_dir", dir)
+	rel := path
+	if filepath.IsAbs(path) {
+		r, err := filepath.Rel(dir, path)
+		if err != nil {
+			return nil, outside
+		}
+		rel = r
+	}
+	if !filepath.IsLocal(rel) {
+		return nil, outside
+	}
+	rel = filepath.Clean(rel) // lexically, staying inside: a/../b is b
+	// os.Root resolves every step inside dir: a symbolic link (or a
+	// folder swapped for one meanwhile) that leads out fails there.
+	root, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, refuse("path", "error.import.no_dir", dir)
+	}
+	if err != nil {
+		return nil, refuse("path", "error.import.unreadable")
+	}
+	defer func() { _ = root.Close() }()
+	fi, err := root.Stat(rel)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, refuse("path", "error.import.not_found")
+	case err != nil && escapes(dir, rel):
+		return nil, outside
 	case err != nil:
 		return nil, refuse("path", "error.import.unreadable")
 	case !fi.Mode().IsRegular():
@@ -384,17 +431,36 @@ func (s *Service) OpenImportFile(ctx context.Context, a Actor, path string) (*Im
 	case fi.Size() > MaxImportFile:
 		return nil, refuse("path", "error.import.too_big", MaxImportFile>>20)
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
+		if escapes(dir, rel) {
+			return nil, outside
+		}
 		return nil, refuse("path", "error.import.unreadable")
 	}
 	if fi, err = f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		_ = f.Close() // swapped for something else since the first look
 		return nil, refuse("path", "error.import.not_regular")
 	}
-	if err := s.auditNow(ctx, a, "client.import_file", "", path); err != nil {
+	full := filepath.Join(dir, rel)
+	if err := s.auditNow(ctx, a, "client.import_file", "", full); err != nil {
 		_ = f.Close()
 		return nil, err
 	}
-	return &ImportFile{ReadCloser: f, Name: filepath.Base(path), Size: fi.Size()}, nil
+	return &ImportFile{ReadCloser: f, Name: filepath.Base(full), Size: fi.Size()}, nil
+}
+
+// escapes reports whether rel, inside dir, resolves outside it: what
+// os.Root refused, told apart from other failures for the message.
+func escapes(dir, rel string) bool {
+	real, err := filepath.EvalSymlinks(filepath.Join(dir, rel))
+	if err != nil {
+		return false
+	}
+	base, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return false
+	}
+	r, err := filepath.Rel(base, real)
+	return err != nil || !filepath.IsLocal(r)
 }

@@ -223,7 +223,7 @@ func TestImportStrayQuoteAndCancel(t *testing.T) {
 func TestOpenImportFile(t *testing.T) {
 	env := portaltest.New(t)
 	ctx := context.Background()
-	dir := t.TempDir()
+	dir := env.ImportDir
 	good := filepath.Join(dir, "clients.csv")
 	if err := os.WriteFile(good, []byte("a@x.com,A\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -238,9 +238,9 @@ func TestOpenImportFile(t *testing.T) {
 	}
 	tests := []struct{ path, key string }{
 		{filepath.Join(dir, "missing.csv"), "error.import.not_found"},
+		{"missing.csv", "error.import.not_found"},
 		{dir, "error.import.not_regular"},
 		{fifo, "error.import.not_regular"},
-		{"/dev/zero", "error.import.not_regular"},
 		{"  ", "error.field.required"},
 	}
 	for _, tt := range tests {
@@ -249,9 +249,48 @@ func TestOpenImportFile(t *testing.T) {
 			t.Errorf("%s: %v, want %s", tt.path, err, tt.key)
 		}
 	}
-	f, err := env.Service.OpenImportFile(ctx, env.Admin(), good)
-	if err != nil || f.Name != "clients.csv" || f.Size != 10 {
-		t.Fatalf("good file: %+v, %v", f, err)
+	for _, path := range []string{good, "clients.csv", "./sub/../clients.csv"} {
+		f, err := env.Service.OpenImportFile(ctx, env.Admin(), path)
+		if err != nil || f.Name != "clients.csv" || f.Size != 10 {
+			t.Fatalf("%s: %+v, %v", path, f, err)
+		}
+		_ = f.Close()
 	}
-	_ = f.Close()
+}
+
+// TestOpenImportFileStaysInTheImportFolder: the console's import reads
+// the import folder only; every way out of it is refused with a message
+// saying where files must be, and the file outside is never opened.
+func TestOpenImportFileStaysInTheImportFolder(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	dir := env.ImportDir
+	secret := filepath.Join(filepath.Dir(dir), "portal.db")
+	if err := os.WriteFile(secret, []byte("a@x.com,Secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(secret, filepath.Join(dir, "link.csv")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Dir(dir), filepath.Join(dir, "up")); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{
+		secret, "../portal.db", "sub/../../portal.db", "/etc/passwd", "/dev/zero",
+		"link.csv", filepath.Join(dir, "link.csv"), "up/portal.db",
+	} {
+		f, err := env.Service.OpenImportFile(ctx, env.Admin(), path)
+		if err == nil {
+			_ = f.Close()
+			t.Errorf("%s: opened a file outside the import folder", path)
+			continue
+		}
+		if refusalKey(t, err) != "error.import.outside_dir" {
+			t.Errorf("%s: %v, want error.import.outside_dir", path, err)
+			continue
+		}
+		if msg := portal.Message(env.Catalog.Printer("en"), err); !strings.Contains(msg, "must be in "+dir) {
+			t.Errorf("%s: the refusal %q does not say where files go", path, msg)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/clientportal/portal/internal/auth"
@@ -37,14 +38,50 @@ type recipient struct {
 	clientID *uint64
 }
 
-// queueMail composes a mail in the client's language and queues it through
-// st, the action's transaction.
-func (s *Service) queueMail(ctx context.Context, st *store.Store, kind string, c *store.Client, args ...any) error {
-	return s.queueMailTo(ctx, st, recipient{addr: mailTo(c), lang: c.Lang, clientID: &c.ID}, kind, args...)
+// MaxSecurityMailsPerDay caps the security mails (see isSecurityMail) one
+// address gets in a day. Anyone can have them sent to any address (a
+// sign-up, a forgot password, wrong passwords), so without a cap the
+// portal is a way to flood a mailbox, and its sender's reputation with it.
+// Ten is more than a person locked out and retrying uses in a day.
+const MaxSecurityMailsPerDay = 10
+
+// securityMailWindow is the "day" of MaxSecurityMailsPerDay, a sliding one.
+const securityMailWindow = 24 * time.Hour
+
+// securityMailKinds are the mails a stranger can have sent to an address:
+// codes, lock notices, reset notices and sign-up-exists notices.
+func securityMailKinds() []string {
+	return []string{MailVerifyCode, MailResetCode, MailAccountLocked, MailPasswordReset, MailSignUpExists}
 }
 
-// queueMailTo composes a mail in to's language and queues it through st.
-func (s *Service) queueMailTo(ctx context.Context, st *store.Store, to recipient, kind string, args ...any) error {
+func isSecurityMail(kind string) bool { return slices.Contains(securityMailKinds(), kind) }
+
+// queueMail composes a mail in the client's language and queues it through
+// st, the action's transaction (see queueMailTo).
+func (s *Service) queueMail(ctx context.Context, st *store.Store, kind string, c *store.Client, args ...any) error {
+	_, err := s.queueMailTo(ctx, st, recipient{addr: mailTo(c), lang: c.Lang, clientID: &c.ID}, kind, args...)
+	return err
+}
+
+// queueMailTo composes a mail in to's language and queues it through st,
+// and reports whether it did. A security mail is left out when the
+// recipient's normalized address got MaxSecurityMailsPerDay of them in the
+// last day. The count is read in st, the action's transaction, so parallel
+// actions cannot all pass on one count (SQLite runs one write transaction
+// at a time, PostgreSQL's serializable ones are retried when they
+// overlap). A mail left out changes nothing the caller answers: the screen
+// must not tell whether a mail went.
+func (s *Service) queueMailTo(ctx context.Context, st *store.Store, to recipient, kind string, args ...any) (bool, error) {
+	if isSecurityMail(kind) {
+		n, err := st.CountSecurityMail(ctx, to.addr, securityMailKinds(), s.clock().Add(-securityMailWindow))
+		if err != nil {
+			return false, fmt.Errorf("queue %s mail to %q: %w", kind, store.NormalizeEmail(to.addr), err)
+		}
+		if n >= MaxSecurityMailsPerDay {
+			s.log.InfoContext(ctx, "security mail left out: the address had its day's", "kind", kind, "max", MaxSecurityMailsPerDay)
+			return false, nil
+		}
+	}
 	p := s.catalog.Printer(text.Lang(to.lang))
 	m := &store.OutboxMessage{
 		Kind:      kind,
@@ -55,9 +92,9 @@ func (s *Service) queueMailTo(ctx context.Context, st *store.Store, to recipient
 		CreatedAt: s.clock(),
 	}
 	if err := st.EnqueueMail(ctx, m); err != nil {
-		return fmt.Errorf("queue %s mail to %q: %w", kind, store.NormalizeEmail(to.addr), err)
+		return false, fmt.Errorf("queue %s mail to %q: %w", kind, store.NormalizeEmail(to.addr), err)
 	}
-	return nil
+	return true, nil
 }
 
 // mailTo is the address a client's mail goes to: the stored email in the

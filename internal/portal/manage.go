@@ -192,6 +192,12 @@ func (s *Service) EndSessions(ctx context.Context, a Actor, email string) (int, 
 		return 0, fmt.Errorf("end sessions of %q: %w", email, err)
 	}
 	if err := s.tx(ctx, func(tx *store.Store) error {
+		// A log in that read the client before this commits binds its
+		// session after the ends below were acted on: the new number
+		// tells it that it is too late (see sessionRecorder).
+		if err := tx.RaiseSessionsGen(ctx, c.ID); err != nil {
+			return err
+		}
 		if err := s.tellSessionEnd(ctx, tx, c.ID, "", ""); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +32,13 @@ type audience struct {
 	tells func(e store.RequestEvent) bool
 	// items are the catalog keys of the lines that tell events, by kind.
 	items string
+	// perClient: one mail tells of every request of the client, not of
+	// one request (the legal team's notices).
+	perClient bool
 }
+
+// maxNoticeItems caps the lines of one notice; the rest are counted.
+const maxNoticeItems = 50
 
 // noticeClient tells the client of a change the legal team made.
 func (s *Service) noticeClient(ctx context.Context, tx *store.Store, r *store.Request, c *store.Client, e *store.RequestEvent) error {
@@ -44,26 +51,36 @@ func (s *Service) noticeClient(ctx context.Context, tx *store.Store, r *store.Re
 }
 
 // noticeTeam tells the legal team of a new request or a client's note. Its
-// mail is in English, like the console.
+// mail is in English, like the console. It is one mail a client, not a
+// request: a client filing forty requests in a minute is one mail that
+// lists them, not forty.
 func (s *Service) noticeTeam(ctx context.Context, tx *store.Store, r *store.Request, c *store.Client, e *store.RequestEvent) error {
 	if s.cfg.TeamEmail == "" {
 		return nil
 	}
 	return s.notice(ctx, tx, audience{
-		kind: MailRequestTeam, to: s.cfg.TeamEmail, lang: text.English, items: "admin.mail.request_team.",
-		tells: func(e store.RequestEvent) bool { return e.AuthorKind == store.ActorClient },
+		kind: MailRequestTeam, to: s.cfg.TeamEmail, client: &c.ID, lang: text.English, items: "admin.mail.client_team.",
+		tells:     func(e store.RequestEvent) bool { return e.AuthorKind == store.ActorClient },
+		perClient: true,
 	}, r, c, e)
 }
 
 // notice queues the mail that tells to of event e, in the action's
-// transaction. While the last notice about the same request to the same
-// reader still waits in the outbox unclaimed, e is added to it; otherwise a
-// new one is queued, due NoticeSpacing after the last one went out (or
-// from now, when it is going out at this moment). So a reader gets at most
-// one mail per request per minute, and every change is in one of them.
+// transaction. While the last notice about the same request (or, per
+// client, the same client) to the same reader still waits in the outbox
+// unclaimed, e is added to it; otherwise a new one is queued, due
+// NoticeSpacing after the last one went out (or from now, when it is
+// going out at this moment). So a reader gets at most one mail per request
+// (per client) per minute, and every change is in one of them.
 func (s *Service) notice(ctx context.Context, tx *store.Store, to audience, r *store.Request, c *store.Client, e *store.RequestEvent) error {
 	now := s.clock()
-	last, err := tx.LatestNotice(ctx, r.ID, to.kind, to.to)
+	var last *store.OutboxMessage
+	var err error
+	if to.perClient {
+		last, err = tx.LatestClientNotice(ctx, c.ID, to.kind, to.to)
+	} else {
+		last, err = tx.LatestNotice(ctx, r.ID, to.kind, to.to)
+	}
 	if err != nil {
 		return err
 	}
@@ -106,6 +123,9 @@ func (s *Service) notice(ctx context.Context, tx *store.Store, to audience, r *s
 // that is news to its reader. It never quotes what anyone wrote (a note,
 // a field): mail is not where a client's matters are read.
 func (s *Service) composeNotice(ctx context.Context, tx *store.Store, to audience, r *store.Request, c *store.Client, from uint64) (subject, body string, err error) {
+	if to.perClient {
+		return s.composeClientNotice(ctx, tx, to, c, from)
+	}
 	events, err := tx.RequestEvents(ctx, store.EventQuery{RequestID: r.ID, FromID: from})
 	if err != nil {
 		return "", "", err
@@ -124,13 +144,56 @@ func (s *Service) composeNotice(ctx context.Context, tx *store.Store, to audienc
 		}
 	}
 	list := strings.Join(items, "\n")
-	if to.kind == MailRequestTeam {
-		subject = p.T("admin.mail.request_team.subject", r.ID, r.TypeName, c.Name)
-		body = p.T("admin.mail.request_team.body", c.Name, c.Email, r.ID, r.TypeName, list,
-			s.ConnectCommand(s.cfg.StaffUser)+fmt.Sprintf(" requests show %d", r.ID))
-	} else {
-		subject = p.T("mail.request_update.subject", r.ID, r.TypeName)
-		body = p.T("mail.request_update.body", c.Name, r.ID, r.TypeName, list, s.ConnectCommand(""))
+	subject = p.T("mail.request_update.subject", r.ID, r.TypeName)
+	body = p.T("mail.request_update.body", c.Name, r.ID, r.TypeName, list, s.ConnectCommand(""))
+	return subject, body + "\n\n" + p.T("mail.signature", s.PortalURL()), nil
+}
+
+// composeClientNotice writes the notice of every change to any of c's
+// requests since event from that is news to its reader, a line each (at
+// most maxNoticeItems, then how many more), quoting nothing anyone wrote.
+func (s *Service) composeClientNotice(ctx context.Context, tx *store.Store, to audience, c *store.Client, from uint64) (subject, body string, err error) {
+	// Events the reader is not told of are read too: a few more than the
+	// cap leave room for them, and the count of the rest is a floor.
+	events, err := tx.ClientEvents(ctx, c.ID, from, 4*maxNoticeItems)
+	if err != nil {
+		return "", "", err
 	}
+	p := s.catalog.Printer(to.lang)
+	var items []string
+	var requests []uint64
+	var typeName string
+	more := 0
+	for _, e := range events {
+		if !to.tells(e.RequestEvent) {
+			continue
+		}
+		if !slices.Contains(requests, e.RequestID) {
+			requests = append(requests, e.RequestID)
+			typeName = e.TypeName
+		}
+		if len(items) == maxNoticeItems {
+			more++
+			continue
+		}
+		status := ""
+		if e.Kind == store.EventStatus {
+			status = p.T("request.status." + e.Status)
+		}
+		items = append(items, p.T(to.items+e.Kind, e.At.UTC().Format(mailTimeLayout), status, e.RequestID, e.TypeName))
+	}
+	if more > 0 {
+		items = append(items, p.T(to.items+"more", more))
+	}
+	list := strings.Join(items, "\n")
+	cmd := s.ConnectCommand(s.cfg.StaffUser)
+	if len(requests) == 1 {
+		subject = p.T("admin.mail.request_team.subject", requests[0], typeName, c.Name)
+		cmd += fmt.Sprintf(" requests show %d", requests[0])
+	} else {
+		subject = p.T(to.items+"subject", c.Name, len(requests))
+		cmd += " requests list --client " + c.EmailNorm
+	}
+	body = p.T(to.items+"body", c.Name, c.Email, list, cmd)
 	return subject, body + "\n\n" + p.T("mail.signature", s.PortalURL()), nil
 }

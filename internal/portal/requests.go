@@ -42,7 +42,18 @@ func RequestFieldName(i int) string { return fmt.Sprintf("field%d", i) }
 // activeClient is the logged-in client behind a, refused unless active: a
 // session that outlived a disable must not keep acting.
 func (s *Service) activeClient(ctx context.Context, a Actor) (*store.Client, error) {
-	c, err := s.Client(ctx, a)
+	return s.activeClientIn(ctx, s.store, a)
+}
+
+// activeClientIn is activeClient read through st: inside a transaction,
+// the transaction itself, so that it needs no second pooled connection
+// (transactions waiting for a row while each needs one more connection
+// would wait for each other for good once the pool is taken).
+func (s *Service) activeClientIn(ctx context.Context, st *store.Store, a Actor) (*store.Client, error) {
+	if a.Kind != store.ActorClient {
+		return nil, ErrForbidden
+	}
+	c, err := st.ClientByID(ctx, a.ClientID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != store.StatusActive) {
 		return nil, ErrForbidden
 	}
@@ -144,7 +155,11 @@ func (s *Service) SubmitRequest(ctx context.Context, a Actor, typeID uint64, val
 	}
 	now := s.clock()
 	var r *store.Request
-	err = s.tx(ctx, func(tx *store.Store) error {
+	quota := func(st *store.Store) error { return s.checkRequestQuota(ctx, st, c, int64(len(raw)), now) }
+	err = s.withinQuota(ctx, quota, func(tx *store.Store) error {
+		if err := s.recheckQuota(ctx, tx, c.ID, quota); err != nil {
+			return err
+		}
 		r = &store.Request{ // afresh in each run of a retried transaction
 			ClientID: c.ID, TypeID: t.ID, TypeName: t.Name, Summary: summarize(stored), Fields: string(raw),
 			Status: store.RequestNew, CreatedAt: now, UpdatedAt: now, ClientUpdatedAt: now, ClientSeenAt: now,
@@ -289,7 +304,7 @@ func (s *Service) requestFor(ctx context.Context, st *store.Store, a Actor, id u
 			return nil, nil, err
 		}
 	} else {
-		c, err := s.activeClient(ctx, a)
+		c, err := s.activeClientIn(ctx, st, a)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -420,12 +435,18 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id uint64, body string, 
 	if internal && !a.IsStaff() {
 		return ErrForbidden
 	}
-	err = s.tx(ctx, func(tx *store.Store) error {
+	now := s.clock()
+	var quota func(st *store.Store) error
+	add := func(tx *store.Store) error {
 		r, c, err := s.requestFor(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
-		now := s.clock()
+		if quota != nil {
+			if err := s.recheckQuota(ctx, tx, c.ID, quota); err != nil {
+				return err
+			}
+		}
 		u := store.RequestUpdate{UpdatedAt: &now}
 		if !internal {
 			u.ClientUpdatedAt = &now
@@ -460,7 +481,19 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id uint64, body string, 
 			return err
 		}
 		return s.audit(ctx, tx, a, "request.note", c.EmailNorm, detail)
-	})
+	}
+	if a.IsStaff() {
+		// The legal team's notes have no quota: the quotas keep one
+		// client from flooding the team, not the team from answering.
+		err = s.tx(ctx, add)
+	} else {
+		c, cerr := s.activeClient(ctx, a)
+		if cerr != nil {
+			return cerr
+		}
+		quota = func(st *store.Store) error { return s.checkNoteQuota(ctx, st, c, id, int64(len(body)), now) }
+		err = s.withinQuota(ctx, quota, add)
+	}
 	if err != nil {
 		return fmt.Errorf("add note to request %d: %w", id, err)
 	}

@@ -32,6 +32,9 @@ type Config struct {
 	TeamEmail string
 	// StaffUser is the SSH user name staff connect as.
 	StaffUser string
+	// ImportDir is the only folder OpenImportFile reads from; "" lets
+	// the console import no file.
+	ImportDir string
 }
 
 // Service runs the portal's actions. One Service serves every session.
@@ -48,6 +51,7 @@ type Service struct {
 	// memory, before the shared count (limitAddress); rateNotes keeps a
 	// flood's audit line to one a window.
 	hostBuckets, sessionBuckets, rateNotes *throttle
+	quotas                                 Quotas
 	instance                               string // this process among those sharing the database
 	// sessionEndsRead is the last session end StartInstance found, where
 	// RunInstance starts reading.
@@ -86,6 +90,7 @@ func New(st *store.Store, hasher *auth.Hasher, catalog *text.Catalog, cfg Config
 		now:      time.Now,
 		log:      slog.New(slog.DiscardHandler),
 		wakeMail: func() {},
+		quotas:   DefaultQuotas(),
 		instance: newInstanceID(),
 		// The host's bucket holds what the shared limit allows, refilled
 		// at its pace; a session's allows the same burst, then one try a

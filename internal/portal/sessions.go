@@ -26,12 +26,16 @@ type Sessions struct {
 // session's in order (a session bound and gone before its turn is not
 // told at all); they log what fails rather than fail the session.
 type Recorder interface {
-	SessionBound(id string, clientID uint64, credential string, at time.Time)
+	// SessionBound: gen is the client's SessionsGen as the log in read it.
+	SessionBound(id string, clientID uint64, credential string, gen int64, at time.Time)
 	SessionGone(id string)
 }
 
 type boundSession struct {
 	clientID uint64
+	// staffKey is the SHA256 fingerprint of the key a staff session
+	// connected with (clientID 0); removing the key ends the session.
+	staffKey string
 	// credential names the password the session logged in with (see
 	// Credential): a password change ends the sessions of other ones.
 	credential string
@@ -58,7 +62,7 @@ func credentialOf(passwordHash string) string {
 }
 
 // Bind records that session id is client c's, logged in with c's current
-// password; end ends it. Binding a session again replaces its earlier
+// password and c's SessionsGen (c as the log in read it); end ends it. Binding a session again replaces its earlier
 // binding. The binding goes away by itself when ctx (the SSH session's)
 // ends.
 func (r *Sessions) Bind(ctx context.Context, c *store.Client, id string, end func()) {
@@ -70,9 +74,53 @@ func (r *Sessions) Bind(ctx context.Context, c *store.Client, id string, end fun
 	}
 	credential := Credential(c)
 	// Queued before the AfterFunc can queue the session's removal.
-	r.rec.bound(id, clientID, credential, r.now())
+	r.rec.bound(id, clientID, credential, c.SessionsGen, r.now())
 	stop := context.AfterFunc(ctx, func() { r.Unbind(clientID, id) })
 	r.byID[id] = boundSession{clientID: clientID, credential: credential, end: end, forget: stop}
+}
+
+// BindStaff records that session id is a staff member's, connected with
+// the key of that SHA256 fingerprint; end ends it. Removing the key (or its
+// owner) ends it (EndStaff). Staff sessions stay out of the database's
+// list, which counts clients' sessions. The binding goes away by itself
+// when ctx ends.
+func (r *Sessions) BindStaff(ctx context.Context, fingerprint, id string, end func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old, ok := r.byID[id]; ok {
+		old.forget()
+	}
+	stop := context.AfterFunc(ctx, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if b, ok := r.byID[id]; ok && b.staffKey == fingerprint {
+			delete(r.byID, id)
+		}
+	})
+	r.byID[id] = boundSession{staffKey: fingerprint, end: end, forget: stop}
+}
+
+// EndStaff ends the live sessions of the staff key with that fingerprint,
+// and returns how many it ended.
+func (r *Sessions) EndStaff(fingerprint string) int {
+	if fingerprint == "" {
+		return 0
+	}
+	r.mu.Lock()
+	var ends []func()
+	for id, b := range r.byID {
+		if b.staffKey != fingerprint {
+			continue
+		}
+		ends = append(ends, b.end)
+		b.forget()
+		delete(r.byID, id)
+	}
+	r.mu.Unlock()
+	for _, end := range ends {
+		end()
+	}
+	return len(ends)
 }
 
 // EndOne ends session id if it is still bound with credential: a session
@@ -160,8 +208,8 @@ type recordQueue struct {
 	idle    chan struct{} // closed when the drain stops; nil while none ran
 }
 
-func (q *recordQueue) bound(id string, clientID uint64, credential string, at time.Time) {
-	q.push(id, func() { q.rec.SessionBound(id, clientID, credential, at) })
+func (q *recordQueue) bound(id string, clientID uint64, credential string, gen int64, at time.Time) {
+	q.push(id, func() { q.rec.SessionBound(id, clientID, credential, gen, at) })
 }
 
 func (q *recordQueue) gone(id string) {

@@ -64,10 +64,10 @@ type recorded struct {
 	ops []string
 }
 
-func (r *recorded) SessionBound(id string, _ uint64, _ string, _ time.Time) { r.add("+" + id) }
-func (r *recorded) SessionGone(id string)                                   { r.add("-" + id) }
-func (r *recorded) add(op string)                                           { r.mu.Lock(); r.ops = append(r.ops, op); r.mu.Unlock() }
-func (r *recorded) get() []string                                           { r.mu.Lock(); defer r.mu.Unlock(); return slices.Clone(r.ops) }
+func (r *recorded) SessionBound(id string, _ uint64, _ string, _ int64, _ time.Time) { r.add("+" + id) }
+func (r *recorded) SessionGone(id string)                                            { r.add("-" + id) }
+func (r *recorded) add(op string)                                                    { r.mu.Lock(); r.ops = append(r.ops, op); r.mu.Unlock() }
+func (r *recorded) get() []string                                                    { r.mu.Lock(); defer r.mu.Unlock(); return slices.Clone(r.ops) }
 
 // TestSessionsRecordInOrder: the database ends up knowing every session
 // gone, and never hears of one bound after it heard of it gone: for a
@@ -125,7 +125,7 @@ type slowRecorder struct {
 	once    sync.Once
 }
 
-func (r *slowRecorder) SessionBound(id string, c uint64, cred string, at time.Time) {
+func (r *slowRecorder) SessionBound(id string, c uint64, cred string, gen int64, at time.Time) {
 	r.once.Do(func() { <-r.release })
-	r.recorded.SessionBound(id, c, cred, at)
+	r.recorded.SessionBound(id, c, cred, gen, at)
 }

@@ -118,8 +118,9 @@ func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) (SignUpTi
 // is not verified yet, so the mail holds nothing the person typed (a name
 // could carry someone else's words to a stranger's inbox): only the code.
 func (s *Service) queueSignUpCode(ctx context.Context, st *store.Store, u *store.SignUp, code string) error {
-	return s.queueMailTo(ctx, st, recipient{addr: u.Email, lang: u.Lang}, MailVerifyCode,
+	_, err := s.queueMailTo(ctx, st, recipient{addr: u.Email, lang: u.Lang}, MailVerifyCode,
 		auth.FormatCode(code), int(auth.CodeTTL/time.Minute))
+	return err
 }
 
 // KeyAwaitingApproval answers a verified sign-up while sign-up needs

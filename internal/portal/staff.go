@@ -117,7 +117,9 @@ func (s *Service) RemoveStaff(ctx context.Context, a Actor, name string) error {
 		// middle of its work: another admin does it.
 		return refuse(FieldStaffName, "error.staff.self")
 	}
+	var keys []string
 	err := s.tx(ctx, func(tx *store.Store) error {
+		keys = nil
 		others, err := tx.CountAdminNames(ctx, name)
 		if err != nil {
 			return err
@@ -129,6 +131,15 @@ func (s *Service) RemoveStaff(ctx context.Context, a Actor, name string) error {
 		if all > 0 && others == 0 {
 			return refuse(FieldStaffName, "error.staff.last_admin")
 		}
+		staff, err := tx.ListStaff(ctx)
+		if err != nil {
+			return err
+		}
+		for _, st := range staff {
+			if st.Name == name {
+				keys = append(keys, st.Fingerprint)
+			}
+		}
 		n, err := tx.DeleteStaffByName(ctx, name)
 		if err != nil {
 			return err
@@ -136,10 +147,20 @@ func (s *Service) RemoveStaff(ctx context.Context, a Actor, name string) error {
 		if n == 0 {
 			return refuse(FieldStaffName, "error.staff.not_found", name)
 		}
+		// Their consoles and commands still open end too, on every
+		// instance: a removed member keeps nothing running.
+		for _, k := range keys {
+			if err := s.tellStaffSessionEnd(ctx, tx, k); err != nil {
+				return err
+			}
+		}
 		return s.audit(ctx, tx, a, "staff.remove", name, fmt.Sprintf("keys removed: %d", n))
 	})
 	if err != nil {
 		return fmt.Errorf("remove staff %q: %w", name, err)
+	}
+	for _, k := range keys {
+		s.sessions.EndStaff(k)
 	}
 	return nil
 }
@@ -175,11 +196,15 @@ func (s *Service) RemoveStaffKey(ctx context.Context, a Actor, fingerprint strin
 		if _, err := tx.DeleteStaffKey(ctx, fingerprint); err != nil {
 			return err
 		}
+		if err := s.tellStaffSessionEnd(ctx, tx, fingerprint); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, a, "staff.remove_key", st.Name, fingerprint)
 	})
 	if err != nil {
 		return fmt.Errorf("remove staff key %s: %w", fingerprint, err)
 	}
+	s.sessions.EndStaff(fingerprint)
 	return nil
 }
 

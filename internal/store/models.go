@@ -44,6 +44,11 @@ type Client struct {
 	LastLoginAt  *time.Time
 	CreatedAt    time.Time `gorm:"not null"`
 	UpdatedAt    time.Time `gorm:"not null"`
+
+	// SessionsGen goes up by one at each "end this client's sessions"
+	// (migration 0007): a session bound with an older number was logged
+	// in before that call, and is ended when it is bound.
+	SessionsGen int64 `gorm:"not null;default:0"`
 }
 
 // Invitation is a single-use token that lets an invited client set a
@@ -148,13 +153,18 @@ type OutboxMessage struct {
 	LeaseOwner    string    `gorm:"size:64;not null;default:'';index:idx_outbox_leased,where:lease_until IS NOT NULL"` // the instance holding the lease (migration 0004)
 	Attempts      int       `gorm:"not null;default:0"`
 	LastError     string    `gorm:"size:1000;not null;default:''"`
-	CreatedAt     time.Time `gorm:"not null"`
+	CreatedAt     time.Time `gorm:"not null;index:idx_outbox_to_norm,priority:2"`
 	SentAt        *time.Time
 	// A request's notice mail is amended with each change until it is
 	// claimed: RequestID names the request, RequestEventID the first of
 	// the request's events the mail tells of (migration 0003).
 	RequestID      *uint64 `gorm:"index:idx_outbox_request"`
 	RequestEventID *uint64
+
+	// ToNorm is ToAddr normalized (NormalizeEmail), filled by EnqueueMail:
+	// what the daily cap on security mails counts by, with CreatedAt
+	// (migration 0007).
+	ToNorm string `gorm:"size:320;not null;default:'';index:idx_outbox_to_norm,priority:1"`
 }
 
 // Actor kinds in the audit log.
@@ -210,6 +220,10 @@ type SessionEnd struct {
 	KeepCredential string    `gorm:"size:32;not null;default:''"`
 	Origin         string    `gorm:"size:64;not null;default:''"`
 	At             time.Time `gorm:"not null;index"`
+
+	// StaffKey, when set, asks instead to end the sessions of that staff
+	// key (its SHA256 fingerprint), ClientID being 0 (migration 0007).
+	StaffKey string `gorm:"size:100;not null;default:''"`
 }
 
 // LiveSession is a client's live SSH session on an instance (migration

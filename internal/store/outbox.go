@@ -12,6 +12,7 @@ import (
 // action that causes the mail, so that both happen or neither does.
 func (s *Store) EnqueueMail(ctx context.Context, m *OutboxMessage) error {
 	m.State = MailQueued
+	m.ToNorm = NormalizeEmail(m.ToAddr)
 	if m.NextAttemptAt.IsZero() {
 		m.NextAttemptAt = m.CreatedAt
 	}

@@ -320,3 +320,44 @@ func pageSize(n, max int) int {
 	}
 	return n
 }
+
+// LatestClientNotice finds the newest notice mail of kind about any
+// request of a client to one address, whatever its state, or nil: the
+// legal team's notices are one a client, not one a request. On PostgreSQL,
+// inside a transaction, the row stays locked until it ends.
+func (s *Store) LatestClientNotice(ctx context.Context, clientID uint64, kind, to string) (*OutboxMessage, error) {
+	var out []OutboxMessage
+	q := s.with(ctx).Where("client_id = ? AND kind = ? AND to_addr = ?", clientID, kind, to).Order("id DESC").Limit(1)
+	if s.dialect == "postgres" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("find latest notice about client %d: %w", clientID, err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return &out[0], nil
+}
+
+// ClientEvent is an event of one of a client's requests, with the
+// request's type.
+type ClientEvent struct {
+	RequestEvent
+	TypeName string
+}
+
+// ClientEvents lists the visible events of every request of a client with
+// this ID or a later one, oldest first, at most limit of them.
+func (s *Store) ClientEvents(ctx context.Context, clientID, fromID uint64, limit int) ([]ClientEvent, error) {
+	var out []ClientEvent
+	err := s.with(ctx).Model(&RequestEvent{}).
+		Select("request_events.*, requests.type_name").
+		Joins("JOIN requests ON requests.id = request_events.request_id").
+		Where("requests.client_id = ? AND request_events.id >= ? AND request_events.internal = ?", clientID, fromID, false).
+		Order("request_events.id").Limit(limit).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list events of client %d: %w", clientID, err)
+	}
+	return out, nil
+}

@@ -124,22 +124,34 @@ func TestResendDisableEnableEndSessions(t *testing.T) {
 func TestImportReportsBadLines(t *testing.T) {
 	env := newEnv(t)
 	addClients(t, env, [3]string{"ann@example.com", "Ann Smith", ""})
-	path := filepath.Join(t.TempDir(), "clients.csv")
+	path := filepath.Join(env.ImportDir, "clients.csv")
 	csv := "email,name,company,phone\nnew1@example.com,New One,,\nnot-an-email,Bad,,\nann@example.com,Ann Again,,\nnew2@example.com,New Two,Acme,+1 555 0100\nonly-one-column\n"
 	if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	outside := filepath.Join(t.TempDir(), "clients.csv")
+	if err := os.WriteFile(outside, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(env.ImportDir, "folder"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	h := newHarness(t, env, adminActor)
+	h.Send(tea.WindowSizeMsg{Width: 200, Height: 40}) // the folder's path on one line
 	h.Press("i")
-	h.Type(filepath.Join(t.TempDir(), "missing.csv"))
+	h.Type("missing.csv")
 	h.Press("enter")
 	h.RequireView("No such file on the server.")
 	h.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
-	h.Type(t.TempDir())
+	h.Type(outside)
+	h.Press("enter")
+	h.RequireView("Files to import must be in " + env.ImportDir + " on the server")
+	h.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	h.Type("folder")
 	h.Press("enter")
 	h.RequireView("not a regular file")
 	h.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
-	h.Type(path)
+	h.Type("clients.csv")
 	h.Press("ctrl+t", "enter")
 	h.RequireView("Import finished. Lines: 5; added: 2; already known: 1; refused: 2.", "line 3:", "line 6:")
 	env.LastMail(t, "new2@example.com", portal.MailInvitation)
@@ -307,7 +319,7 @@ func TestRoles(t *testing.T) {
 				return err == nil
 			}},
 		{name: "import", do: func(h *harness) {
-			path := filepath.Join(t.TempDir(), "c.csv")
+			path := filepath.Join(h.env.ImportDir, "c.csv")
 			_ = os.WriteFile(path, []byte("imp@example.com,Imp\n"), 0o600)
 			h.Press("i")
 			if strings.Contains(h.View(), "File on the server") {

@@ -216,7 +216,7 @@ func benchConsole(b *testing.B, env *portaltest.Env) (*uitest.Driver, *Model) {
 func benchConsolePortal(b *testing.B) *portaltest.Env {
 	b.Helper()
 	ctx := context.Background()
-	env := portaltest.New(b)
+	env := portaltest.New(b, portaltest.RoomyQuotas()) // more requests than an hour's
 	first := []string{"Olivia", "Liam", "Amélie", "Noah", "Zoë", "Seán", "Mia", "Lucas", "Chloé", "Ethan"}
 	last := []string{"Martin", "O'Brien", "Hartwell", "Nguyen", "Smith", "García", "Kowalski", "Dubois"}
 	company := []string{"Acme Ltd", "", "Hartwell & Sons", "Nguyen Imports", "", "Dubois SARL"}

@@ -226,7 +226,7 @@ func TestRequestQueueFilters(t *testing.T) {
 // TestRequestQueuePagingByKey: pages load by key as the cursor moves, and
 // only a few stay in memory.
 func TestRequestQueuePagingByKey(t *testing.T) {
-	env := newEnv(t)
+	env := portaltest.New(t, portal.WithClock(func() time.Time { return fixedNow }), portaltest.RoomyQuotas())
 	r, eve := requestFixture(t, env)
 	for i := range 10 {
 		submit(t, env, eve, r.TypeID, "Matter "+string(rune('A'+i)), "", "low")

@@ -254,7 +254,7 @@ func benchSession(b *testing.B, env *portaltest.Env, token string) (*uitest.Driv
 func benchPortal(b *testing.B) *portaltest.Env {
 	b.Helper()
 	ctx := context.Background()
-	env := portaltest.New(b)
+	env := portaltest.New(b, portaltest.RoomyQuotas()) // more requests than an hour's
 	benchMust(b, env.Service.SetSignUp(ctx, env.Admin(), true))
 	ann := env.AddActiveClient(b, benchAnn, "Ann Smith")
 	as := portaltest.ClientActor(ann)

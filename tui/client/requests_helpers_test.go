@@ -29,10 +29,10 @@ func (c *clock) add(d time.Duration) {
 }
 
 // newClockEnv is a portal whose clock starts at 2026-11-23 09:00 UTC.
-func newClockEnv(t *testing.T) (*portaltest.Env, *clock) {
+func newClockEnv(t *testing.T, opts ...portal.Option) (*portaltest.Env, *clock) {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	return portaltest.New(t, portal.WithClock(clk.now)), clk
+	return portaltest.New(t, append([]portal.Option{portal.WithClock(clk.now)}, opts...)...), clk
 }
 
 // staff is a member of the legal team acting in a test.

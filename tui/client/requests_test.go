@@ -443,7 +443,7 @@ func TestLongThreadScrolls(t *testing.T) {
 
 func TestListPagesAndFilter(t *testing.T) {
 	ctx := context.Background()
-	env, clk := newClockEnv(t)
+	env, clk := newClockEnv(t, portaltest.RoomyQuotas())
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
 	_, docs := addTypes(t, env)
 	const total = listPageSize + 7
@@ -621,7 +621,7 @@ func TestRequestScreensUseTheSessionRenderer(t *testing.T) {
 func TestListLoadsOnAfterARequestOpenedMidLoad(t *testing.T) {
 	for _, late := range []string{"on the page", "back on the list"} {
 		t.Run("answer "+late, func(t *testing.T) {
-			env, clk := newClockEnv(t)
+			env, clk := newClockEnv(t, portaltest.RoomyQuotas())
 			ann := env.AddActiveClient(t, annEmail, "Ann Smith")
 			_, docs := addTypes(t, env)
 			const total = 2*listPageSize + 20

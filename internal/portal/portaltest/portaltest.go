@@ -5,6 +5,8 @@ package portaltest
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +25,9 @@ type Env struct {
 	Catalog *text.Catalog
 	Dir     string
 	DSN     string // the database, for another instance on it
+	// ImportDir is the folder the console's import reads from (made,
+	// empty, in the test's temporary directory).
+	ImportDir string
 }
 
 // FastParams are argon2id parameters far below production's, so that suites
@@ -40,7 +45,7 @@ func New(t testing.TB, opts ...portal.Option) *Env {
 	ctx := context.Background()
 	dir := t.TempDir()
 	dsn := dbtest.DSN(t)
-	e := open(t, dsn, opts...)
+	e := open(t, dsn, filepath.Join(dir, "import"), opts...)
 	if err := e.Store.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -58,13 +63,17 @@ func New(t testing.TB, opts ...portal.Option) *Env {
 // server sharing it would be: its own connections and its own Service.
 func (e *Env) Another(t testing.TB, opts ...portal.Option) *Env {
 	t.Helper()
-	other := open(t, e.DSN, opts...)
-	other.Dir = t.TempDir()
+	dir := t.TempDir()
+	other := open(t, e.DSN, filepath.Join(dir, "import"), opts...)
+	other.Dir = dir
 	return other
 }
 
-func open(t testing.TB, dsn string, opts ...portal.Option) *Env {
+func open(t testing.TB, dsn, importDir string, opts ...portal.Option) *Env {
 	t.Helper()
+	if err := os.MkdirAll(importDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	st, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -79,8 +88,16 @@ func open(t testing.TB, dsn string, opts ...portal.Option) *Env {
 		InviteTTL:  24 * time.Hour,
 		MailFrom:   "portal@example.com",
 		TeamEmail:  TeamEmail,
+		ImportDir:  importDir,
 	}, opts...)
-	return &Env{Service: svc, Store: st, Catalog: cat, DSN: dsn}
+	return &Env{Service: svc, Store: st, Catalog: cat, DSN: dsn, ImportDir: importDir}
+}
+
+// RoomyQuotas is an option for tests that build fixtures larger than a
+// client may make in an hour (a list of a hundred requests): quotas
+// nothing reaches. The quotas themselves are tested with the real ones.
+func RoomyQuotas() portal.Option {
+	return portal.WithQuotas(portal.Quotas{OpenRequests: 1 << 30, RequestsPerHour: 1 << 30, NotesPerRequestPerHour: 1 << 30, StoredBytes: 1 << 40})
 }
 
 // TeamEmail is the legal team's address in every Env.
