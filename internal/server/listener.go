@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/clientportal/portal/internal/netaddr"
 )
 
 // lingerAfterSession is how long a connection may stay open once its only
@@ -27,8 +29,8 @@ const (
 	stateDone                       // its session has ended
 )
 
-// limiter counts connections per source IP: those without a session yet,
-// and live sessions.
+// limiter counts connections per source host (netaddr.LimitKey: an IPv6
+// /64 is one host): those without a session yet, and live sessions.
 type limiter struct {
 	maxUnauth   int
 	maxSessions int
@@ -180,7 +182,7 @@ func (ln *limitedListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		c := &trackedConn{Conn: conn, limits: ln.limits, ip: hostOf(conn.RemoteAddr())}
+		c := &trackedConn{Conn: conn, limits: ln.limits, ip: netaddr.LimitKeyOf(conn.RemoteAddr())}
 		if err := ln.limits.admit(c); err != nil {
 			_ = conn.Close()
 			if errors.Is(err, net.ErrClosed) {
@@ -196,17 +198,6 @@ func (ln *limitedListener) Accept() (net.Conn, error) {
 		}
 		return c, nil
 	}
-}
-
-func hostOf(addr net.Addr) string {
-	if tcp, ok := addr.(*net.TCPAddr); ok {
-		return tcp.IP.String()
-	}
-	host, _, err := net.SplitHostPort(addr.String())
-	if err != nil {
-		return addr.String()
-	}
-	return host
 }
 
 // trackedConn keeps its own deadlines under whatever charmbracelet/ssh asks
