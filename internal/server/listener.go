@@ -183,6 +183,7 @@ func (ln *limitedListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		c := &trackedConn{Conn: conn, limits: ln.limits, ip: netaddr.LimitKeyOf(conn.RemoteAddr())}
+		c.writes.w = conn
 		if err := ln.limits.admit(c); err != nil {
 			_ = conn.Close()
 			if errors.Is(err, net.ErrClosed) {
@@ -208,6 +209,9 @@ type trackedConn struct {
 	net.Conn
 	limits *limiter
 	ip     string
+	// writes times the writes to the socket: one waiting on a client that
+	// reads nothing counts for the session's output deadline.
+	writes writeClock
 
 	mu                sync.Mutex
 	st                connState
@@ -216,6 +220,8 @@ type trackedConn struct {
 	requested         time.Time // the last deadline the library asked for
 	closeOnce         sync.Once
 }
+
+func (c *trackedConn) Write(p []byte) (int, error) { return c.writes.Write(p) }
 
 func (c *trackedConn) state() connState {
 	c.mu.Lock()

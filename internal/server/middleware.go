@@ -3,14 +3,13 @@ package server
 import (
 	"fmt"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/ssh"
 	gossh "golang.org/x/crypto/ssh"
 )
-
-const ()
 
 // recoverMiddleware keeps a panic in any handler to its own session: it is
 // logged with its stack, the session gets one line and exit status 1.
@@ -111,7 +110,8 @@ func (s *Server) limitsMiddleware(next ssh.Handler) ssh.Handler {
 			fail(sess, s.p.T("server.too_many_sessions"))
 			return
 		}
-		defer s.limits.releaseSession(tc.ip)
+		info.releaseSlot = sync.OnceFunc(func() { s.limits.releaseSession(tc.ip) })
+		defer info.releaseSlot()
 		next(sess)
 	}
 }

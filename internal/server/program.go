@@ -30,12 +30,14 @@ func (s *Server) runProgram(ls *liveSession, mk func(ui.Session) tea.Model) bool
 		return false
 	}
 	keys := newKeyReader(sess)
+	out := &writeClock{w: sess}
+	ls.out = out
 	safe := &safeModel{inner: model, ls: ls}
 	// The emulated PTY's session is both input and output, as wish's
 	// MakeOptions does: its Write turns "\n" into "\r\n".
 	p := tea.NewProgram(safe,
 		tea.WithInput(keys),
-		tea.WithOutput(sess),
+		tea.WithOutput(out),
 		tea.WithAltScreen(),
 		tea.WithContext(ls.ctx),
 		tea.WithFilter(dropSuspend),
@@ -48,8 +50,8 @@ func (s *Server) runProgram(ls *liveSession, mk func(ui.Session) tea.Model) bool
 
 	stop := s.startTimers(ls, keys)
 	defer stop()
-	_, windows, _ := sess.Pty()
-	go s.forwardWindows(ls.ctx, p, windows)
+	pty, _, _ := sess.Pty()
+	go s.forwardWindows(ls.ctx, p, pty.Window, ls.windows)
 
 	_, err := p.Run()
 	stop()
@@ -82,28 +84,52 @@ func (s *Server) runProgram(ls *liveSession, mk func(ui.Session) tea.Model) bool
 }
 
 // startTimers ends the session after IdleTimeout without a keystroke and
-// after MaxSessionTime whatever happens. Timers rather than a goroutine: an
+// after MaxSessionTime whatever happens, and closes its connection once its
+// output has waited OutputTimeout for a client that does not read. Time
+// spent waiting on the client counts as idle: a client that types but
+// never reads is not using the session. Timers rather than a goroutine: an
 // idle session then costs no goroutine until a timer fires.
 func (s *Server) startTimers(ls *liveSession, keys *keyReader) (stop func()) {
 	var mu sync.Mutex
 	stopped := false
-	var idle *time.Timer
-	check := func() {
+	var idle, output *time.Timer
+	checkIdle := func() {
 		defer s.recoverGoroutine("idle timer")
 		mu.Lock()
 		defer mu.Unlock()
 		if stopped {
 			return
 		}
-		quiet := time.Since(keys.lastKey())
+		now := time.Now()
+		quiet := max(now.Sub(keys.lastKey()), ls.blockedFor(now))
 		if quiet >= s.cfg.IdleTimeout {
 			ls.endWith(endIdle)
 			return
 		}
 		idle.Reset(s.cfg.IdleTimeout - quiet)
 	}
+	checkOutput := func() {
+		defer s.recoverGoroutine("output deadline")
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
+		}
+		blocked := ls.blockedFor(time.Now())
+		if blocked >= s.cfg.OutputTimeout {
+			s.log.Warn("session output blocked, connection closed", "session", ls.id,
+				"remote", ls.sess.RemoteAddr().String(), "blocked", blocked.Round(time.Millisecond).String())
+			ls.endWith(endOutputBlocked)
+			// Nothing more reaches this client: ending the program would
+			// only wait on the same output.
+			ls.closeConn()
+			return
+		}
+		output.Reset(s.cfg.OutputTimeout - blocked)
+	}
 	mu.Lock()
-	idle = time.AfterFunc(s.cfg.IdleTimeout, check)
+	idle = time.AfterFunc(s.cfg.IdleTimeout, checkIdle)
+	output = time.AfterFunc(s.cfg.OutputTimeout, checkOutput)
 	maxTime := time.AfterFunc(s.cfg.MaxSessionTime, func() {
 		defer s.recoverGoroutine("session time limit")
 		ls.endWith(endMaxTime)
@@ -114,6 +140,7 @@ func (s *Server) startTimers(ls *liveSession, keys *keyReader) (stop func()) {
 		defer mu.Unlock()
 		stopped = true
 		idle.Stop()
+		output.Stop()
 		maxTime.Stop()
 	}
 }
@@ -127,18 +154,29 @@ const (
 )
 
 // forwardWindows tells the program the terminal's size: first the size in
-// the pty request (the library queues it), then every change.
-func (s *Server) forwardWindows(ctx context.Context, p *tea.Program, windows <-chan ssh.Window) {
+// the pty request, then the latest of the window changes the request loop
+// took (see filterRequests), whenever the program can take one. Only this
+// goroutine waits on the program, never the request loop, and sizes that
+// came while it waited are never drawn.
+func (s *Server) forwardWindows(ctx context.Context, p *tea.Program, initial ssh.Window, windows *windowState) {
 	defer s.recoverGoroutine("window changes")
+	cols, rows := initial.Width, initial.Height
+	if c, r, ok := windows.get(); ok {
+		cols, rows = c, r
+	}
+	cols, rows = min(cols, maxWindowCols), min(rows, maxWindowRows)
+	p.Send(tea.WindowSizeMsg{Width: cols, Height: rows})
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case w, ok := <-windows:
-			if !ok {
-				return
+		case <-windows.changed:
+			c, r, _ := windows.get()
+			if c == cols && r == rows {
+				continue
 			}
-			p.Send(tea.WindowSizeMsg{Width: min(w.Width, maxWindowCols), Height: min(w.Height, maxWindowRows)})
+			cols, rows = c, r
+			p.Send(tea.WindowSizeMsg{Width: cols, Height: rows})
 		}
 	}
 }
@@ -150,6 +188,46 @@ func dropSuspend(_ tea.Model, msg tea.Msg) tea.Msg {
 		return nil
 	}
 	return msg
+}
+
+// writeClock is a writer that knows since when a write has been waiting:
+// a session's output waits while the client's window is closed (it does
+// not read) or its socket is full. Writes may overlap; the clock runs from
+// the first of them until none is left.
+type writeClock struct {
+	w io.Writer
+
+	mu      sync.Mutex
+	writers int
+	since   time.Time
+}
+
+func (c *writeClock) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	if c.writers == 0 {
+		c.since = time.Now()
+	}
+	c.writers++
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.writers--
+		c.mu.Unlock()
+	}()
+	return c.w.Write(p) //nolint:wrapcheck // a pass-through
+}
+
+// blockedFor is how long writes have been waiting at now, 0 when none is.
+func (c *writeClock) blockedFor(now time.Time) time.Duration {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.writers == 0 {
+		return 0
+	}
+	return now.Sub(c.since)
 }
 
 // keyReader is the program's input: it remembers when the client last sent

@@ -30,6 +30,7 @@ const (
 	DefaultMaxSessionTime               = 12 * time.Hour
 	DefaultHandshakeTimeout             = 30 * time.Second
 	DefaultMaxUnauthenticatedPerAddress = 10
+	DefaultOutputTimeout                = 30 * time.Second
 )
 
 // Routes is what the server hands a connection to once the handshake is over.
@@ -70,6 +71,9 @@ type Config struct {
 	MaxSessionTime time.Duration
 	// HandshakeTimeout bounds the time from accept to the first session.
 	HandshakeTimeout time.Duration
+	// OutputTimeout closes a session's connection once its output has
+	// waited this long for a client that does not read.
+	OutputTimeout time.Duration
 	// MaxUnauthenticatedPerAddress bounds connections per source IP that
 	// have not reached a session yet; 0 takes the default, a negative
 	// number means no limit.
@@ -187,6 +191,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.HandshakeTimeout <= 0 {
 		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if cfg.OutputTimeout <= 0 {
+		cfg.OutputTimeout = DefaultOutputTimeout
 	}
 	if cfg.MaxUnauthenticatedPerAddress == 0 {
 		cfg.MaxUnauthenticatedPerAddress = DefaultMaxUnauthenticatedPerAddress
