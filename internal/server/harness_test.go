@@ -255,7 +255,11 @@ func (m *helloModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case "ctrl+z":
 			return m, tea.Suspend
 		default:
-			m.keys++
+			// A run of letters read at once is one message; a paste is one key.
+			m.keys += max(1, len(msg.Runes))
+			if msg.Paste {
+				m.keys -= max(1, len(msg.Runes)) - 1
+			}
 		}
 	}
 	return m, nil

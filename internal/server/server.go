@@ -74,6 +74,9 @@ type Config struct {
 	// OutputTimeout closes a session's connection once its output has
 	// waited this long for a client that does not read.
 	OutputTimeout time.Duration
+	// InputRate and InputBurst pace a session's keys, in bytes a second and
+	// bytes (a bracketed paste counts as one key); 0 takes the defaults.
+	InputRate, InputBurst int
 	// MaxUnauthenticatedPerAddress bounds connections per source IP that
 	// have not reached a session yet; 0 takes the default, a negative
 	// number means no limit.
@@ -191,6 +194,12 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.HandshakeTimeout <= 0 {
 		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if cfg.InputRate <= 0 {
+		cfg.InputRate = DefaultInputRate
+	}
+	if cfg.InputBurst <= 0 {
+		cfg.InputBurst = DefaultInputBurst
 	}
 	if cfg.OutputTimeout <= 0 {
 		cfg.OutputTimeout = DefaultOutputTimeout

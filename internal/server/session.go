@@ -26,6 +26,7 @@ const (
 	endShutdown                // the server is shutting down
 	endExternal                // ui.Session.End, e.g. after a password reset
 	endOutputBlocked           // the client read nothing for OutputTimeout
+	endInputFlood              // the client sent more than the input buffer holds
 )
 
 // liveSession is the server's handle on one routed SSH session: it ends the
@@ -193,6 +194,8 @@ func (ls *liveSession) endMessage() string {
 		return ls.s.p.T("server.shutting_down")
 	case endExternal:
 		return ls.s.p.T("server.ended")
+	case endInputFlood:
+		return ls.s.p.T("server.ended_input")
 	default:
 		return ""
 	}
