@@ -75,6 +75,9 @@ func newHarness(t testing.TB, mod func(*Config, *Routes)) *harness {
 		HostKeyDir:       t.TempDir(),
 		HandshakeTimeout: 5 * time.Second,
 		ConnectHint:      "ssh -t -p 2222 host",
+		// Tests open many handshakes at once; the global limit is tested
+		// on its own.
+		MaxStartups: Startups{Full: -1},
 	}
 	routes := testRoutes(staff.PublicKey())
 	if mod != nil {

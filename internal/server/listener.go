@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -34,23 +35,28 @@ const (
 type limiter struct {
 	maxUnauth   int
 	maxSessions int
+	startups    Startups // over all addresses
+	maxTotal    int      // live sessions over all addresses; 0 = no limit
 	// draining is set once by stopAdmitting: no connection is admitted
 	// any more, and sessions that end linger briefly. It is set under mu,
 	// so admit, which reads it under mu, never counts a connection that
 	// a snapshot taken after stopAdmitting misses.
 	draining atomic.Bool
 
-	mu        sync.Mutex
-	unauth    map[string]int
-	sessions  map[string]int
-	conns     map[*trackedConn]struct{}
-	idleWaits []chan struct{} // closed when conns becomes empty
+	mu          sync.Mutex
+	unauth      map[string]int
+	unauthTotal int
+	sessions    map[string]int
+	sessTotal   int
+	conns       map[*trackedConn]struct{}
+	idleWaits   []chan struct{} // closed when conns becomes empty
 }
 
 func newLimiter(maxUnauth, maxSessions int) *limiter {
 	return &limiter{
 		maxUnauth:   maxUnauth,
 		maxSessions: maxSessions,
+		startups:    Startups{Full: -1},
 		unauth:      make(map[string]int),
 		sessions:    make(map[string]int),
 		conns:       make(map[*trackedConn]struct{}),
@@ -59,7 +65,34 @@ func newLimiter(maxUnauth, maxSessions int) *limiter {
 
 // errTooManyUnauthenticated refuses one connection; net.ErrClosed (after
 // stopAdmitting) refuses all that follow.
-var errTooManyUnauthenticated = errors.New("too many unauthenticated connections")
+var (
+	errTooManyUnauthenticated = errors.New("too many unauthenticated connections")
+	errTooManyStartups        = errors.New("too many unauthenticated connections over all addresses (max-startups)")
+)
+
+// Startups is OpenSSH's MaxStartups start:rate:full: past Start
+// connections still in their handshake, over all addresses, a new one is
+// refused with probability Rate percent, rising linearly to 100% at Full.
+// Full < 0 means no limit.
+type Startups struct {
+	Start, Rate, Full int
+}
+
+// DefaultStartups is OpenSSH's default.
+var DefaultStartups = Startups{Start: 10, Rate: 30, Full: 100}
+
+// refusal is the chance, in percent, that a new connection is refused while
+// n are in their handshake (OpenSSH's drop_connection).
+func (st Startups) refusal(n int) int {
+	switch {
+	case st.Full < 0 || n < st.Start:
+		return 0
+	case n >= st.Full:
+		return 100
+	default:
+		return st.Rate + (100-st.Rate)*(n-st.Start)/(st.Full-st.Start)
+	}
+}
 
 // admit counts a new connection from ip, or says why it is refused.
 func (l *limiter) admit(c *trackedConn) error {
@@ -71,7 +104,11 @@ func (l *limiter) admit(c *trackedConn) error {
 	if l.maxUnauth > 0 && l.unauth[c.ip] >= l.maxUnauth {
 		return errTooManyUnauthenticated
 	}
+	if p := l.startups.refusal(l.unauthTotal); p >= 100 || (p > 0 && rand.IntN(100) < p) {
+		return errTooManyStartups
+	}
 	l.unauth[c.ip]++
+	l.unauthTotal++
 	l.conns[c] = struct{}{}
 	return nil
 }
@@ -80,6 +117,7 @@ func (l *limiter) leaveHandshake(ip string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	decrement(l.unauth, ip)
+	l.unauthTotal--
 }
 
 func (l *limiter) forget(c *trackedConn) {
@@ -116,21 +154,32 @@ func (l *limiter) idle() <-chan struct{} {
 	return w
 }
 
-// acquireSession counts a live session from ip, or refuses it.
-func (l *limiter) acquireSession(ip string) bool {
+// Why acquireSession refused a session.
+var (
+	errSessionsPerAddress = errors.New("too many sessions from one address")
+	errSessionsTotal      = errors.New("too many sessions over all addresses (max-sessions)")
+)
+
+// acquireSession counts a live session from ip, or says why it is refused.
+func (l *limiter) acquireSession(ip string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.maxSessions > 0 && l.sessions[ip] >= l.maxSessions {
-		return false
+		return errSessionsPerAddress
+	}
+	if l.maxTotal > 0 && l.sessTotal >= l.maxTotal {
+		return errSessionsTotal
 	}
 	l.sessions[ip]++
-	return true
+	l.sessTotal++
+	return nil
 }
 
 func (l *limiter) releaseSession(ip string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	decrement(l.sessions, ip)
+	l.sessTotal--
 }
 
 // drain closes every connection that has no running session.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -105,9 +106,13 @@ func (s *Server) limitsMiddleware(next ssh.Handler) ssh.Handler {
 			fail(sess, s.p.T("server.shutting_down"))
 			return
 		}
-		if !s.limits.acquireSession(tc.ip) {
-			s.log.Warn("too many sessions from one address", "remote", sess.RemoteAddr().String())
-			fail(sess, s.p.T("server.too_many_sessions"))
+		if err := s.limits.acquireSession(tc.ip); err != nil {
+			s.log.Warn(err.Error(), "remote", sess.RemoteAddr().String())
+			if errors.Is(err, errSessionsTotal) {
+				fail(sess, s.p.T("server.busy"))
+			} else {
+				fail(sess, s.p.T("server.too_many_sessions"))
+			}
 			return
 		}
 		info.releaseSlot = sync.OnceFunc(func() { s.limits.releaseSession(tc.ip) })

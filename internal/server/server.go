@@ -83,6 +83,12 @@ type Config struct {
 	MaxUnauthenticatedPerAddress int
 	// MaxSessionsPerAddress bounds live sessions per source IP; 0 = no limit.
 	MaxSessionsPerAddress int
+	// MaxStartups refuses connections past this many in their handshake
+	// over all addresses (see Startups); the zero value takes
+	// DefaultStartups, Full < 0 means no limit.
+	MaxStartups Startups
+	// MaxSessions bounds live sessions over all addresses; 0 = no limit.
+	MaxSessions int
 	// ConnectHint is how a client should connect, shown to sessions without a PTY.
 	ConnectHint string
 	// Catalog words the lines the server itself writes to a session; nil
@@ -132,12 +138,14 @@ func New(cfg Config, routes Routes, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: host key in %s: %w", cfg.HostKeyDir, err)
 	}
+	limits := newLimiter(cfg.MaxUnauthenticatedPerAddress, cfg.MaxSessionsPerAddress)
+	limits.startups, limits.maxTotal = cfg.MaxStartups, cfg.MaxSessions
 	s := &Server{
 		cfg:    cfg,
 		routes: routes,
 		log:    log,
 		signer: signer,
-		limits: newLimiter(cfg.MaxUnauthenticatedPerAddress, cfg.MaxSessionsPerAddress),
+		limits: limits,
 		p:      cfg.Catalog.Printer(text.English),
 		live:   make(map[*liveSession]struct{}),
 	}
@@ -209,6 +217,12 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.MaxSessionsPerAddress < 0 {
 		cfg.MaxSessionsPerAddress = 0
+	}
+	if cfg.MaxStartups == (Startups{}) {
+		cfg.MaxStartups = DefaultStartups
+	}
+	if cfg.MaxSessions < 0 {
+		cfg.MaxSessions = 0
 	}
 	return cfg
 }
