@@ -142,7 +142,7 @@ func runLoad(ctx context.Context, f runFlags, stdout, stderr interface{ Write([]
 				}
 			}
 			srv, err = startServer(ctx, "portal", exec.Command(f.portalBin, "serve",
-				"--listen", "127.0.0.1:0", "--pprof", "127.0.0.1:0", "--max-sessions-per-address", "0",
+				"--listen", "127.0.0.1:0", "--pprof", "127.0.0.1:0", "--max-sessions-per-address", "0", "--max-startups", "0",
 				"--data", filepath.Join(dir, "data"), "--host-keys", filepath.Join(dir, "hostkeys")))
 			if err != nil {
 				return err

@@ -224,11 +224,13 @@ func TestAbuseResizeStormPortal(t *testing.T) {
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 
-// TestAbuseKeyStormPortal sends 100,000 random keys and escape sequences
+// TestAbuseKeyStormPortal sends 20,000 random keys and escape sequences
 // as fast as possible to a client session: it survives and answers, and
-// another client's session is unaffected.
+// another client's session is unaffected. (20,000 keys, about 45 KB, fit
+// the session's 64 KiB input buffer and are taken at its pace; more at
+// once end the session, which internal/server's TestAbuseKeyStorm checks.)
 func TestAbuseKeyStormPortal(t *testing.T) {
-	n := 100_000
+	n := 20_000
 	if testing.Short() {
 		n = 10_000
 	}

@@ -36,6 +36,9 @@ func TestServeRefusesBadSettingsWithOneLine(t *testing.T) {
 		{"unknown flag", nil, []string{"serve", "--colour"}, "unknown flag"},
 		{"missing key file", nil, []string{"serve", "--listen", "127.0.0.1:0", "--data", filepath.Join(dir, "d1"), "--host-keys", filepath.Join(dir, "k1"), "--initial-admin-key", filepath.Join(dir, "nope.pub")}, "--initial-admin-key"},
 		{"smtp password not echoed", nil, []string{"serve", "--smtp", "ftp://u:hunter2@x"}, "--smtp"},
+		{"max-startups start above full", nil, []string{"serve", "--max-startups", "100:30:10"}, "--max-startups"},
+		{"bad env max-startups", map[string]string{"PORTAL_MAX_STARTUPS": "lots"}, []string{"serve"}, "--max-startups"},
+		{"max-sessions negative", nil, []string{"serve", "--max-sessions", "-1"}, "--max-sessions"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere, so the read-only case only means something for others
 		tests = append(tests, struct {

@@ -80,8 +80,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		// address, whose handshakes in flight would hit this one too.
 		unauth = -1
 	}
+	startups := server.Startups{Start: cfg.Startups.Start, Rate: cfg.Startups.Rate, Full: cfg.Startups.Full}
+	if cfg.Startups.Off {
+		startups = server.Startups{Full: -1}
+	}
 	srv, err := server.New(server.Config{
 		MaxUnauthenticatedPerAddress: unauth,
+		MaxStartups:                  startups,
+		MaxSessions:                  cfg.MaxSessions,
 		Listen:                       cfg.Listen,
 		HostKeyDir:                   cfg.HostKeys,
 		StaffUser:                    staffUser,

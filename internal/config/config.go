@@ -34,7 +34,12 @@ type Config struct {
 	InviteTTL             time.Duration
 	IdleTimeout           time.Duration
 	MaxSessionsPerAddress int
-	Pprof                 string
+	// MaxStartups is --max-startups as given ("start:rate:full"), and
+	// Startups its parsed form (Startups.Off when it is "0").
+	MaxStartups string
+	Startups    Startups
+	MaxSessions int
+	Pprof       string
 	// ImportDir is the only folder the console's import reads files from
 	// (default: DATA/import).
 	ImportDir string
@@ -62,6 +67,8 @@ var (
 	inviteTTLSetting   = setting{"invite-ttl", "PORTAL_INVITE_TTL", "how long an invitation stays valid"}
 	idleSetting        = setting{"idle-timeout", "PORTAL_IDLE_TIMEOUT", "end a session after this long without a keystroke"}
 	maxSessionsSetting = setting{"max-sessions-per-address", "PORTAL_MAX_SESSIONS_PER_ADDRESS", "live sessions from one source address; 0 means no limit"}
+	maxStartupsSetting = setting{"max-startups", "PORTAL_MAX_STARTUPS", "start:rate:full, as OpenSSH's MaxStartups: past start connections in their handshake over all addresses, refuse new ones with probability rate% rising to 100% at full; 0 means no limit"}
+	maxTotalSetting    = setting{"max-sessions", "PORTAL_MAX_SESSIONS", "live sessions over all addresses; 0 means no limit"}
 	pprofSetting       = setting{"pprof", "PORTAL_PPROF", "serve Go's profiler (net/http/pprof) on this loopback address, like 127.0.0.1:6060; empty: off"}
 	importDirSetting   = setting{"import-dir", "PORTAL_IMPORT_DIR", "the only folder the console's client import reads CSV files from (default: DATA/import)"}
 )
@@ -91,11 +98,13 @@ func Bind(fs *pflag.FlagSet, getenv func(string) string) *Config {
 	dur(&c.InviteTTL, inviteTTLSetting, 24*time.Hour)
 	dur(&c.IdleTimeout, idleSetting, 15*time.Minute)
 	fs.IntVar(&c.MaxSessionsPerAddress, maxSessionsSetting.flag, 50, maxSessionsSetting.usage+" ($"+maxSessionsSetting.env+")")
+	str(&c.MaxStartups, maxStartupsSetting, "10:30:100")
+	fs.IntVar(&c.MaxSessions, maxTotalSetting.flag, 10_000, maxTotalSetting.usage+" ($"+maxTotalSetting.env+")")
 	str(&c.Pprof, pprofSetting, "")
 	str(&c.ImportDir, importDirSetting, "")
 	c.settings = []setting{listenSetting, dataSetting, dbSetting, hostKeysSetting, publicAddrSetting, adminKeysSetting,
-		smtpSetting, mailFromSetting, teamEmailSetting, inviteTTLSetting, idleSetting, maxSessionsSetting, pprofSetting,
-		importDirSetting}
+		smtpSetting, mailFromSetting, teamEmailSetting, inviteTTLSetting, idleSetting, maxSessionsSetting,
+		maxStartupsSetting, maxTotalSetting, pprofSetting, importDirSetting}
 	return c
 }
 
@@ -131,7 +140,7 @@ func badValue(s setting, v string) string {
 	switch s {
 	case inviteTTLSetting, idleSetting:
 		return fmt.Sprintf("%q is not a duration (like 24h or 15m)", v)
-	case maxSessionsSetting:
+	case maxSessionsSetting, maxTotalSetting:
 		return fmt.Sprintf("%q is not a whole number", v)
 	}
 	return "not a valid value"
@@ -232,12 +241,69 @@ func (c *Config) Validate() error {
 	if c.MaxSessionsPerAddress < 0 {
 		return bad(maxSessionsSetting, "must be 0 (no limit) or more")
 	}
+	st, err := ParseStartups(c.MaxStartups)
+	if err != nil {
+		return bad(maxStartupsSetting, "%v", err)
+	}
+	c.Startups = st
+	if c.MaxSessions < 0 || c.MaxSessions > maxLimit {
+		return bad(maxTotalSetting, "%d is out of range (0 for no limit, up to %d)", c.MaxSessions, maxLimit)
+	}
 	if c.Pprof != "" {
 		if err := profiling.CheckAddr(c.Pprof); err != nil {
 			return bad(pprofSetting, "%v", err)
 		}
 	}
 	return nil
+}
+
+// maxLimit bounds the connection and session counts: past it a value is a
+// typo, not a plan (a million connections is far past one process).
+const maxLimit = 1_000_000
+
+// Startups is --max-startups parsed: OpenSSH's MaxStartups start:rate:full.
+type Startups struct {
+	Start, Rate, Full int
+	Off               bool // "0": no limit
+}
+
+// ParseStartups reads "start:rate:full", or one number N as OpenSSH does
+// (N:100:N), or "0" for no limit.
+func ParseStartups(v string) (Startups, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return Startups{}, fmt.Errorf("must not be empty (like 10:30:100, or 0 for no limit)")
+	}
+	if v == "0" {
+		return Startups{Off: true}, nil
+	}
+	parts := strings.Split(v, ":")
+	if len(parts) == 1 {
+		parts = []string{parts[0], "100", parts[0]}
+	}
+	if len(parts) != 3 {
+		return Startups{}, fmt.Errorf("%q is not start:rate:full (like 10:30:100)", v)
+	}
+	var n [3]int
+	for i, p := range parts {
+		x, err := strconv.Atoi(p)
+		if err != nil {
+			return Startups{}, fmt.Errorf("%q is not start:rate:full of whole numbers (like 10:30:100)", v)
+		}
+		n[i] = x
+	}
+	st := Startups{Start: n[0], Rate: n[1], Full: n[2]}
+	switch {
+	case st.Start < 1 || st.Full < 1:
+		return Startups{}, fmt.Errorf("%q: start and full must be at least 1 (or the whole value 0 for no limit)", v)
+	case st.Rate < 0 || st.Rate > 100:
+		return Startups{}, fmt.Errorf("%q: rate is a percentage, 0 to 100", v)
+	case st.Start > st.Full:
+		return Startups{}, fmt.Errorf("%q: start must not be above full", v)
+	case st.Full > maxLimit:
+		return Startups{}, fmt.Errorf("%q: full is out of range (up to %d)", v, maxLimit)
+	}
+	return st, nil
 }
 
 // DirWritable checks that dir can be created and written, so a read-only

@@ -63,6 +63,18 @@ func TestBadValuesNameTheFlag(t *testing.T) {
 		{"negative sessions", nil, []string{"--max-sessions-per-address", "-1"}, "--max-sessions-per-address"},
 		{"env duration", map[string]string{"PORTAL_INVITE_TTL": "tomorrow"}, nil, "$PORTAL_INVITE_TTL"},
 		{"env number", map[string]string{"PORTAL_MAX_SESSIONS_PER_ADDRESS": "many"}, nil, "$PORTAL_MAX_SESSIONS_PER_ADDRESS"},
+		{"max-startups empty", nil, []string{"--max-startups", ""}, "--max-startups"},
+		{"max-startups malformed", nil, []string{"--max-startups", "10:30"}, "--max-startups"},
+		{"max-startups words", nil, []string{"--max-startups", "ten:30:100"}, "--max-startups"},
+		{"max-startups start above full", nil, []string{"--max-startups", "50:30:10"}, "--max-startups"},
+		{"max-startups negative", nil, []string{"--max-startups", "-1:30:100"}, "--max-startups"},
+		{"max-startups rate", nil, []string{"--max-startups", "10:130:100"}, "--max-startups"},
+		{"max-startups huge", nil, []string{"--max-startups", "10:30:99999999999"}, "--max-startups"},
+		{"env max-startups", map[string]string{"PORTAL_MAX_STARTUPS": "1:2:3:4"}, nil, "--max-startups"},
+		{"max-sessions negative", nil, []string{"--max-sessions", "-5"}, "--max-sessions"},
+		{"max-sessions huge", nil, []string{"--max-sessions", "2000000"}, "--max-sessions"},
+		{"max-sessions malformed", nil, []string{"--max-sessions", "lots"}, "invalid argument"},
+		{"env max-sessions", map[string]string{"PORTAL_MAX_SESSIONS": "lots"}, nil, "$PORTAL_MAX_SESSIONS"},
 		{"pprof on every interface", nil, []string{"--pprof", ":6060"}, "--pprof"},
 		{"pprof on a public address", nil, []string{"--pprof", "10.1.2.3:6060"}, "--pprof"},
 		{"pprof without port", map[string]string{"PORTAL_PPROF": "127.0.0.1"}, nil, "--pprof"},
@@ -77,6 +89,38 @@ func TestBadValuesNameTheFlag(t *testing.T) {
 	}
 	if _, err := parse(t, nil, "--smtp", "smtp://user:hunter2@mail.example.com:587", "--listen", "nonsense"); err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("error leaks the SMTP password or is missing: %v", err)
+	}
+}
+
+func TestGlobalLimits(t *testing.T) {
+	c, err := parse(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Startups != (Startups{Start: 10, Rate: 30, Full: 100}) || c.MaxSessions != 10_000 {
+		t.Fatalf("defaults: startups %+v, max sessions %d", c.Startups, c.MaxSessions)
+	}
+	c, err = parse(t, map[string]string{"PORTAL_MAX_STARTUPS": "5:50:20", "PORTAL_MAX_SESSIONS": "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Startups != (Startups{Start: 5, Rate: 50, Full: 20}) || c.MaxSessions != 0 {
+		t.Fatalf("from environment: startups %+v, max sessions %d", c.Startups, c.MaxSessions)
+	}
+	tests := []struct {
+		in   string
+		want Startups
+	}{
+		{"0", Startups{Off: true}},
+		{"25", Startups{Start: 25, Rate: 100, Full: 25}},
+		{" 10:30:100 ", Startups{Start: 10, Rate: 30, Full: 100}},
+		{"1:0:1", Startups{Start: 1, Rate: 0, Full: 1}},
+	}
+	for _, tt := range tests {
+		got, err := ParseStartups(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseStartups(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+		}
 	}
 }
 

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 
+	"github.com/clientportal/portal/internal/netaddr"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -71,25 +71,9 @@ func (a Actor) sourceHost() string {
 	return host
 }
 
-// limitHost is what the per-address limits count: the host, except that an
-// IPv6 host counts as its /64. A subscriber is given a whole /64 and may
-// take a new address in it for every try, which would make a limit per
-// IPv6 address no limit at all.
-func (a Actor) limitHost() string {
-	host := a.sourceHost()
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	if ip = ip.Unmap(); ip.Is4() {
-		return ip.String()
-	}
-	block, err := ip.WithZone("").Prefix(64)
-	if err != nil {
-		return host
-	}
-	return block.String()
-}
+// limitHost is what the per-address limits count: the same key the SSH
+// listener's limits use (an IPv6 host counts as its /64).
+func (a Actor) limitHost() string { return netaddr.LimitKey(a.RemoteAddr) }
 
 // requireStaff refuses anyone but staff. A staff actor who came with a key
 // is checked against the database now, with the role it has now.

@@ -366,36 +366,52 @@ func abuseKeys(rng *rand.Rand, n int) []byte {
 	return b.Bytes()
 }
 
-// TestAbuseKeyStorm sends 100,000 random keys as fast as the connection
-// takes them: the session still answers and another one never noticed.
+// TestAbuseKeyStorm sends random keys as fast as the connection takes
+// them. A storm that fits the session's input buffer is taken (paced) and
+// the session still answers; 100,000 keys at once are more than the buffer
+// holds, so that session is ended with a line saying why. Another session
+// never noticed either.
 func TestAbuseKeyStorm(t *testing.T) {
-	h := newHarness(t, nil)
-	n := 100_000
-	if testing.Short() {
-		n = 20_000
-	}
+	// A fast pace, so that the storm that fits is taken in well under a
+	// second; pacing itself is TestInputIsPaced's.
+	h := newHarness(t, func(c *Config, _ *Routes) { c.InputRate = 256 << 10 })
 	other := openTerminal(t, h.mustDial(t, "bob"))
 	other.waitFor(t, "hello bob")
+
 	tm := openTerminal(t, h.mustDial(t, "alice"))
 	tm.waitFor(t, "hello alice")
-	storm := abuseKeys(rand.New(rand.NewPCG(3, 4)), n)
+	storm := abuseKeys(rand.New(rand.NewPCG(3, 4)), 20_000)
+	if len(storm) > maxBufferedInput-1024 {
+		t.Fatalf("the storm that should fit is %d bytes", len(storm))
+	}
 	start := time.Now()
 	tm.send(t, string(storm))
 	// A bracketed paste left open would swallow what follows as text.
 	tm.send(t, "\x1b[201~")
-	t.Logf("%d keys (%d bytes) written in %v", n, len(storm), time.Since(start).Round(time.Millisecond))
-
+	t.Logf("%d bytes of keys written in %v", len(storm), time.Since(start).Round(time.Millisecond))
 	// Still responsive: a resize is drawn and the quit key still quits.
 	if err := tm.sess.WindowChange(24, 77); err != nil {
 		t.Fatal(err)
 	}
 	tm.waitFor(t, "width=77")
-	other.send(t, "x")
-	other.waitFor(t, "keys=1")
 	tm.send(t, "q")
 	if got := tm.exit(t); got != 0 {
 		t.Errorf("storm session exit status %d, want 0", got)
 	}
+
+	flood := openTerminal(t, h.mustDial(t, "carol"))
+	flood.waitFor(t, "hello carol")
+	keys := abuseKeys(rand.New(rand.NewPCG(5, 6)), 100_000)
+	// The server stops reading once it ends the session: the write may fail.
+	go flood.in.Write(keys) //nolint:errcheck
+	flood.waitFor(t, "more input came at once than a session takes")
+	if got := flood.exit(t); got != 1 {
+		t.Errorf("flooded session exit status %d, want 1", got)
+	}
+	t.Logf("%d bytes of keys at once: session ended", len(keys))
+
+	other.send(t, "x")
+	other.waitFor(t, "keys=1")
 	other.send(t, "q")
 	other.exit(t)
 }
@@ -650,7 +666,9 @@ func abusePeakHeap(stop <-chan struct{}) <-chan uint64 {
 // TestAbuseInputFloods sends megabytes of input the way a paste arrives:
 // letters with nothing between them, and a bracketed paste that does not
 // end. Bubble Tea's input loop would keep all of it unparsed, re-scanning
-// it on every read; the session must stay responsive and the heap small.
+// it on every read. The paste is cut to its limit and the session goes on;
+// the letters pass the session's input buffer, so the session is ended with
+// a line saying why. Either way the heap stays small.
 func TestAbuseInputFloods(t *testing.T) {
 	size := 8 << 20
 	if testing.Short() {
@@ -660,9 +678,10 @@ func TestAbuseInputFloods(t *testing.T) {
 		name       string
 		head, tail string
 		fill       byte
+		ended      bool // the flood ends the session
 	}{
-		{"letters", "", "", 'a'},
-		{"unterminated paste", "\x1b[200~", "\x1b[201~", 'b'},
+		{"letters", "", "", 'a', true},
+		{"unterminated paste", "\x1b[200~", "\x1b[201~", 'b', false},
 	}
 	chunk := bytes.Repeat([]byte{0}, 32<<10)
 	h := newHarness(t, nil)
@@ -678,26 +697,34 @@ func TestAbuseInputFloods(t *testing.T) {
 			go func() {
 				written <- abuseFlood(tm.in, tt.head, tt.tail, tt.fill, size, chunk)
 			}()
-			select {
-			case err := <-written:
-				if err != nil {
-					t.Fatalf("write: %v", err)
+			if tt.ended {
+				tm.waitFor(t, "more input came at once than a session takes")
+				if got := tm.exit(t); got != 1 {
+					t.Errorf("exit status %d, want 1", got)
 				}
-			case <-time.After(30 * time.Second):
-				t.Fatalf("the server took only part of %d bytes in 30 s", size)
-			}
-			width := 70 + i
-			if err := tm.sess.WindowChange(24, width); err != nil {
-				t.Fatal(err)
-			}
-			tm.waitFor(t, fmt.Sprintf("width=%d", width))
-			tm.send(t, "q") // after everything sent, so it is read last
-			if got := tm.exit(t); got != 0 {
-				t.Errorf("exit status %d, want 0", got)
+				<-written // ends with the session, having written a part
+			} else {
+				select {
+				case err := <-written:
+					if err != nil {
+						t.Fatalf("write: %v", err)
+					}
+				case <-time.After(30 * time.Second):
+					t.Fatalf("the server took only part of %d bytes in 30 s", size)
+				}
+				width := 70 + i
+				if err := tm.sess.WindowChange(24, width); err != nil {
+					t.Fatal(err)
+				}
+				tm.waitFor(t, fmt.Sprintf("width=%d", width))
+				tm.send(t, "q") // after everything sent, so it is read last
+				if got := tm.exit(t); got != 0 {
+					t.Errorf("exit status %d, want 0", got)
+				}
 			}
 			close(stop)
 			top := <-peak
-			t.Logf("%d bytes taken and the session quit in %v; heap %s, peak %s",
+			t.Logf("%d bytes sent, session over in %v; heap %s, peak %s",
 				len(tt.head)+size+len(tt.tail), time.Since(start).Round(time.Millisecond), abuseMiB(before), abuseMiB(top))
 			if top > before+32<<20 {
 				t.Errorf("heap peaked at %s from %s", abuseMiB(top), abuseMiB(before))

@@ -33,10 +33,45 @@ type connInfoKey struct{}
 type connInfo struct {
 	conn     *trackedConn
 	channels atomic.Int32
+	// windows is the latest terminal size the client sent: there is one
+	// session channel per connection, so one size.
+	windows windowState
+	// releaseSlot gives back the session's place in the session limits;
+	// set by limitsMiddleware, safe to call more than once.
+	releaseSlot func()
+}
+
+// windowState is the latest window size a client sent, taken by the
+// channel's request loop without waiting on anyone. The session's program
+// reads it when it can; sizes in between are never drawn.
+type windowState struct {
+	// latest is cols<<32 | rows, clamped, with windowSet set once a
+	// window-change came; 0 before.
+	latest  atomic.Uint64
+	changed chan struct{} // one pending wake-up, never more
+}
+
+const windowSet = 1 << 63
+
+func (w *windowState) set(cols, rows uint32) {
+	w.latest.Store(windowSet | uint64(min(cols, maxWindowCols))<<32 | uint64(min(rows, maxWindowRows)))
+	select {
+	case w.changed <- struct{}{}:
+	default: // a wake-up is pending; it will read this size
+	}
+}
+
+// get is the latest size, and false when no window-change came yet.
+func (w *windowState) get() (cols, rows int, ok bool) {
+	v := w.latest.Load()
+	if v&windowSet == 0 {
+		return 0, 0, false
+	}
+	return int(v >> 32 & 0x7fffffff), int(v & 0xffffffff), true
 }
 
 func (s *Server) connCallback(ctx ssh.Context, conn net.Conn) net.Conn {
-	info := &connInfo{}
+	info := &connInfo{windows: windowState{changed: make(chan struct{}, 1)}}
 	if tc, ok := conn.(*trackedConn); ok {
 		info.conn = tc
 	}
@@ -61,15 +96,16 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, nc goss
 	if conn.User() == s.cfg.StaffUser { // the name it authenticated as, not the first tried
 		maxCommand = maxStaffCommandBytes
 	}
-	ssh.DefaultSessionHandler(srv, conn, filteredChannel{NewChannel: nc, s: s, maxCommand: maxCommand}, ctx)
+	ssh.DefaultSessionHandler(srv, conn, filteredChannel{NewChannel: nc, s: s, maxCommand: maxCommand, windows: &info.windows}, ctx)
 }
 
 // filteredChannel hands the library a request stream without the requests
-// the portal refuses.
+// the portal refuses, and without window changes, which it takes itself.
 type filteredChannel struct {
 	gossh.NewChannel
 	s          *Server
 	maxCommand int
+	windows    *windowState
 }
 
 func (f filteredChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
@@ -78,16 +114,34 @@ func (f filteredChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) 
 		return ch, in, err //nolint:wrapcheck // the library only checks it is non-nil
 	}
 	out := make(chan *gossh.Request)
-	go f.s.filterRequests(in, out, f.maxCommand)
+	go f.s.filterRequests(in, out, f.maxCommand, f.windows)
 	return ch, out, nil
 }
 
-func (s *Server) filterRequests(in <-chan *gossh.Request, out chan<- *gossh.Request, maxCommand int) {
+// filterRequests runs for the channel's whole life. It must never wait on
+// the session: x/crypto's connection loop, the only reader of the socket,
+// waits for it to take each request, so a request stuck behind the program
+// would leave the client's window adjustments and its close unread. The
+// library's own window-change handling does wait: it hands each size on a
+// channel of one that the program's side reads, and that side waits for
+// the program, which may wait for the client to read its output.
+func (s *Server) filterRequests(in <-chan *gossh.Request, out chan<- *gossh.Request, maxCommand int, windows *windowState) {
 	defer close(out)
 	defer s.recoverGoroutine("channel requests")
 	env := 0
+	pty := false
 	for req := range in {
 		switch req.Type {
+		case "window-change":
+			var w struct{ Cols, Rows, Width, Height uint32 }
+			ok := pty && gossh.Unmarshal(req.Payload, &w) == nil
+			if ok {
+				windows.set(w.Cols, w.Rows)
+			}
+			_ = req.Reply(ok, nil)
+			continue
+		case "pty-req":
+			pty = true // the library answers it; a refused one has no program
 		case "auth-agent-req@openssh.com", "x11-req":
 			_ = req.Reply(false, nil)
 			continue

@@ -60,6 +60,9 @@ func testRoutes(staff gossh.PublicKey) Routes {
 			return 0
 		},
 		Client: func(sess ui.Session, token string) tea.Model {
+			if strings.HasPrefix(sess.User, "fill") {
+				return &fillModel{}
+			}
 			return &helloModel{sess: sess, token: token}
 		},
 	}
@@ -72,6 +75,9 @@ func newHarness(t testing.TB, mod func(*Config, *Routes)) *harness {
 		HostKeyDir:       t.TempDir(),
 		HandshakeTimeout: 5 * time.Second,
 		ConnectHint:      "ssh -t -p 2222 host",
+		// Tests open many handshakes at once; the global limit is tested
+		// on its own.
+		MaxStartups: Startups{Full: -1},
 	}
 	routes := testRoutes(staff.PublicKey())
 	if mod != nil {
@@ -252,7 +258,11 @@ func (m *helloModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case "ctrl+z":
 			return m, tea.Suspend
 		default:
-			m.keys++
+			// A run of letters read at once is one message; a paste is one key.
+			m.keys += max(1, len(msg.Runes))
+			if msg.Paste {
+				m.keys -= max(1, len(msg.Runes)) - 1
+			}
 		}
 	}
 	return m, nil
@@ -261,6 +271,37 @@ func (m *helloModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *helloModel) View() string {
 	style := m.sess.Renderer.NewStyle().Bold(true)
 	return style.Render(fmt.Sprintf("hello %s token=%q keys=%d width=%d", m.sess.User, m.token, m.keys, m.width))
+}
+
+// fillModel fills its whole window and counts the sizes it is given, so
+// every resize draws a new full frame: with a large window a client that
+// does not read soon has the server's output waiting for window space.
+type fillModel struct {
+	sizes, keys, width, height int
+}
+
+func (m *fillModel) Init() tea.Cmd { return nil }
+
+func (m *fillModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.sizes++
+		m.width, m.height = msg.Width, msg.Height
+	case tea.KeyMsg:
+		m.keys++
+	}
+	return m, nil
+}
+
+func (m *fillModel) View() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "fill sizes=%d keys=%d", m.sizes, m.keys)
+	line := strings.Repeat("x", m.width)
+	for range max(m.height-1, 0) {
+		b.WriteString("\n")
+		b.WriteString(line)
+	}
+	return b.String()
 }
 
 // logCapture is a slog.Handler that keeps records for assertions.

@@ -3,10 +3,13 @@ package server
 import (
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/clientportal/portal/internal/netaddr"
 )
 
 // lingerAfterSession is how long a connection may stay open once its only
@@ -27,28 +30,33 @@ const (
 	stateDone                       // its session has ended
 )
 
-// limiter counts connections per source IP: those without a session yet,
-// and live sessions.
+// limiter counts connections per source host (netaddr.LimitKey: an IPv6
+// /64 is one host): those without a session yet, and live sessions.
 type limiter struct {
 	maxUnauth   int
 	maxSessions int
+	startups    Startups // over all addresses
+	maxTotal    int      // live sessions over all addresses; 0 = no limit
 	// draining is set once by stopAdmitting: no connection is admitted
 	// any more, and sessions that end linger briefly. It is set under mu,
 	// so admit, which reads it under mu, never counts a connection that
 	// a snapshot taken after stopAdmitting misses.
 	draining atomic.Bool
 
-	mu        sync.Mutex
-	unauth    map[string]int
-	sessions  map[string]int
-	conns     map[*trackedConn]struct{}
-	idleWaits []chan struct{} // closed when conns becomes empty
+	mu          sync.Mutex
+	unauth      map[string]int
+	unauthTotal int
+	sessions    map[string]int
+	sessTotal   int
+	conns       map[*trackedConn]struct{}
+	idleWaits   []chan struct{} // closed when conns becomes empty
 }
 
 func newLimiter(maxUnauth, maxSessions int) *limiter {
 	return &limiter{
 		maxUnauth:   maxUnauth,
 		maxSessions: maxSessions,
+		startups:    Startups{Full: -1},
 		unauth:      make(map[string]int),
 		sessions:    make(map[string]int),
 		conns:       make(map[*trackedConn]struct{}),
@@ -57,7 +65,34 @@ func newLimiter(maxUnauth, maxSessions int) *limiter {
 
 // errTooManyUnauthenticated refuses one connection; net.ErrClosed (after
 // stopAdmitting) refuses all that follow.
-var errTooManyUnauthenticated = errors.New("too many unauthenticated connections")
+var (
+	errTooManyUnauthenticated = errors.New("too many unauthenticated connections")
+	errTooManyStartups        = errors.New("too many unauthenticated connections over all addresses (max-startups)")
+)
+
+// Startups is OpenSSH's MaxStartups start:rate:full: past Start
+// connections still in their handshake, over all addresses, a new one is
+// refused with probability Rate percent, rising linearly to 100% at Full.
+// Full < 0 means no limit.
+type Startups struct {
+	Start, Rate, Full int
+}
+
+// DefaultStartups is OpenSSH's default.
+var DefaultStartups = Startups{Start: 10, Rate: 30, Full: 100}
+
+// refusal is the chance, in percent, that a new connection is refused while
+// n are in their handshake (OpenSSH's drop_connection).
+func (st Startups) refusal(n int) int {
+	switch {
+	case st.Full < 0 || n < st.Start:
+		return 0
+	case n >= st.Full:
+		return 100
+	default:
+		return st.Rate + (100-st.Rate)*(n-st.Start)/(st.Full-st.Start)
+	}
+}
 
 // admit counts a new connection from ip, or says why it is refused.
 func (l *limiter) admit(c *trackedConn) error {
@@ -69,7 +104,11 @@ func (l *limiter) admit(c *trackedConn) error {
 	if l.maxUnauth > 0 && l.unauth[c.ip] >= l.maxUnauth {
 		return errTooManyUnauthenticated
 	}
+	if p := l.startups.refusal(l.unauthTotal); p >= 100 || (p > 0 && rand.IntN(100) < p) {
+		return errTooManyStartups
+	}
 	l.unauth[c.ip]++
+	l.unauthTotal++
 	l.conns[c] = struct{}{}
 	return nil
 }
@@ -78,6 +117,7 @@ func (l *limiter) leaveHandshake(ip string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	decrement(l.unauth, ip)
+	l.unauthTotal--
 }
 
 func (l *limiter) forget(c *trackedConn) {
@@ -114,21 +154,32 @@ func (l *limiter) idle() <-chan struct{} {
 	return w
 }
 
-// acquireSession counts a live session from ip, or refuses it.
-func (l *limiter) acquireSession(ip string) bool {
+// Why acquireSession refused a session.
+var (
+	errSessionsPerAddress = errors.New("too many sessions from one address")
+	errSessionsTotal      = errors.New("too many sessions over all addresses (max-sessions)")
+)
+
+// acquireSession counts a live session from ip, or says why it is refused.
+func (l *limiter) acquireSession(ip string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.maxSessions > 0 && l.sessions[ip] >= l.maxSessions {
-		return false
+		return errSessionsPerAddress
+	}
+	if l.maxTotal > 0 && l.sessTotal >= l.maxTotal {
+		return errSessionsTotal
 	}
 	l.sessions[ip]++
-	return true
+	l.sessTotal++
+	return nil
 }
 
 func (l *limiter) releaseSession(ip string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	decrement(l.sessions, ip)
+	l.sessTotal--
 }
 
 // drain closes every connection that has no running session.
@@ -180,7 +231,8 @@ func (ln *limitedListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		c := &trackedConn{Conn: conn, limits: ln.limits, ip: hostOf(conn.RemoteAddr())}
+		c := &trackedConn{Conn: conn, limits: ln.limits, ip: netaddr.LimitKeyOf(conn.RemoteAddr())}
+		c.writes.w = conn
 		if err := ln.limits.admit(c); err != nil {
 			_ = conn.Close()
 			if errors.Is(err, net.ErrClosed) {
@@ -198,17 +250,6 @@ func (ln *limitedListener) Accept() (net.Conn, error) {
 	}
 }
 
-func hostOf(addr net.Addr) string {
-	if tcp, ok := addr.(*net.TCPAddr); ok {
-		return tcp.IP.String()
-	}
-	host, _, err := net.SplitHostPort(addr.String())
-	if err != nil {
-		return addr.String()
-	}
-	return host
-}
-
 // trackedConn keeps its own deadlines under whatever charmbracelet/ssh asks
 // for: the library sets the connection's deadline on every read and write
 // (to zero when it has no timeouts of its own), which would silently clear
@@ -217,6 +258,9 @@ type trackedConn struct {
 	net.Conn
 	limits *limiter
 	ip     string
+	// writes times the writes to the socket: one waiting on a client that
+	// reads nothing counts for the session's output deadline.
+	writes writeClock
 
 	mu                sync.Mutex
 	st                connState
@@ -225,6 +269,8 @@ type trackedConn struct {
 	requested         time.Time // the last deadline the library asked for
 	closeOnce         sync.Once
 }
+
+func (c *trackedConn) Write(p []byte) (int, error) { return c.writes.Write(p) }
 
 func (c *trackedConn) state() connState {
 	c.mu.Lock()

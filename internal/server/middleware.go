@@ -1,16 +1,16 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/ssh"
 	gossh "golang.org/x/crypto/ssh"
 )
-
-const ()
 
 // recoverMiddleware keeps a panic in any handler to its own session: it is
 // logged with its stack, the session gets one line and exit status 1.
@@ -106,12 +106,17 @@ func (s *Server) limitsMiddleware(next ssh.Handler) ssh.Handler {
 			fail(sess, s.p.T("server.shutting_down"))
 			return
 		}
-		if !s.limits.acquireSession(tc.ip) {
-			s.log.Warn("too many sessions from one address", "remote", sess.RemoteAddr().String())
-			fail(sess, s.p.T("server.too_many_sessions"))
+		if err := s.limits.acquireSession(tc.ip); err != nil {
+			s.log.Warn(err.Error(), "remote", sess.RemoteAddr().String())
+			if errors.Is(err, errSessionsTotal) {
+				fail(sess, s.p.T("server.busy"))
+			} else {
+				fail(sess, s.p.T("server.too_many_sessions"))
+			}
 			return
 		}
-		defer s.limits.releaseSession(tc.ip)
+		info.releaseSlot = sync.OnceFunc(func() { s.limits.releaseSession(tc.ip) })
+		defer info.releaseSlot()
 		next(sess)
 	}
 }

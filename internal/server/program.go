@@ -29,13 +29,19 @@ func (s *Server) runProgram(ls *liveSession, mk func(ui.Session) tea.Model) bool
 	if model == nil {
 		return false
 	}
-	keys := newKeyReader(sess)
+	keys := s.newKeyReader(sess, ls.ctx.Done(), func() {
+		s.log.Warn("session input past its buffer, session ended", "session", ls.id,
+			"remote", sess.RemoteAddr().String())
+		ls.endWith(endInputFlood)
+	})
+	out := &writeClock{w: sess}
+	ls.out = out
 	safe := &safeModel{inner: model, ls: ls}
 	// The emulated PTY's session is both input and output, as wish's
 	// MakeOptions does: its Write turns "\n" into "\r\n".
 	p := tea.NewProgram(safe,
 		tea.WithInput(keys),
-		tea.WithOutput(sess),
+		tea.WithOutput(out),
 		tea.WithAltScreen(),
 		tea.WithContext(ls.ctx),
 		tea.WithFilter(dropSuspend),
@@ -48,8 +54,8 @@ func (s *Server) runProgram(ls *liveSession, mk func(ui.Session) tea.Model) bool
 
 	stop := s.startTimers(ls, keys)
 	defer stop()
-	_, windows, _ := sess.Pty()
-	go s.forwardWindows(ls.ctx, p, windows)
+	pty, _, _ := sess.Pty()
+	go s.forwardWindows(ls.ctx, p, pty.Window, ls.windows)
 
 	_, err := p.Run()
 	stop()
@@ -82,28 +88,52 @@ func (s *Server) runProgram(ls *liveSession, mk func(ui.Session) tea.Model) bool
 }
 
 // startTimers ends the session after IdleTimeout without a keystroke and
-// after MaxSessionTime whatever happens. Timers rather than a goroutine: an
+// after MaxSessionTime whatever happens, and closes its connection once its
+// output has waited OutputTimeout for a client that does not read. Time
+// spent waiting on the client counts as idle: a client that types but
+// never reads is not using the session. Timers rather than a goroutine: an
 // idle session then costs no goroutine until a timer fires.
 func (s *Server) startTimers(ls *liveSession, keys *keyReader) (stop func()) {
 	var mu sync.Mutex
 	stopped := false
-	var idle *time.Timer
-	check := func() {
+	var idle, output *time.Timer
+	checkIdle := func() {
 		defer s.recoverGoroutine("idle timer")
 		mu.Lock()
 		defer mu.Unlock()
 		if stopped {
 			return
 		}
-		quiet := time.Since(keys.lastKey())
+		now := time.Now()
+		quiet := max(now.Sub(keys.lastKey()), ls.blockedFor(now))
 		if quiet >= s.cfg.IdleTimeout {
 			ls.endWith(endIdle)
 			return
 		}
 		idle.Reset(s.cfg.IdleTimeout - quiet)
 	}
+	checkOutput := func() {
+		defer s.recoverGoroutine("output deadline")
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
+		}
+		blocked := ls.blockedFor(time.Now())
+		if blocked >= s.cfg.OutputTimeout {
+			s.log.Warn("session output blocked, connection closed", "session", ls.id,
+				"remote", ls.sess.RemoteAddr().String(), "blocked", blocked.Round(time.Millisecond).String())
+			ls.endWith(endOutputBlocked)
+			// Nothing more reaches this client: ending the program would
+			// only wait on the same output.
+			ls.closeConn()
+			return
+		}
+		output.Reset(s.cfg.OutputTimeout - blocked)
+	}
 	mu.Lock()
-	idle = time.AfterFunc(s.cfg.IdleTimeout, check)
+	idle = time.AfterFunc(s.cfg.IdleTimeout, checkIdle)
+	output = time.AfterFunc(s.cfg.OutputTimeout, checkOutput)
 	maxTime := time.AfterFunc(s.cfg.MaxSessionTime, func() {
 		defer s.recoverGoroutine("session time limit")
 		ls.endWith(endMaxTime)
@@ -114,6 +144,7 @@ func (s *Server) startTimers(ls *liveSession, keys *keyReader) (stop func()) {
 		defer mu.Unlock()
 		stopped = true
 		idle.Stop()
+		output.Stop()
 		maxTime.Stop()
 	}
 }
@@ -127,18 +158,29 @@ const (
 )
 
 // forwardWindows tells the program the terminal's size: first the size in
-// the pty request (the library queues it), then every change.
-func (s *Server) forwardWindows(ctx context.Context, p *tea.Program, windows <-chan ssh.Window) {
+// the pty request, then the latest of the window changes the request loop
+// took (see filterRequests), whenever the program can take one. Only this
+// goroutine waits on the program, never the request loop, and sizes that
+// came while it waited are never drawn.
+func (s *Server) forwardWindows(ctx context.Context, p *tea.Program, initial ssh.Window, windows *windowState) {
 	defer s.recoverGoroutine("window changes")
+	cols, rows := initial.Width, initial.Height
+	if c, r, ok := windows.get(); ok {
+		cols, rows = c, r
+	}
+	cols, rows = min(cols, maxWindowCols), min(rows, maxWindowRows)
+	p.Send(tea.WindowSizeMsg{Width: cols, Height: rows})
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case w, ok := <-windows:
-			if !ok {
-				return
+		case <-windows.changed:
+			c, r, _ := windows.get()
+			if c == cols && r == rows {
+				continue
 			}
-			p.Send(tea.WindowSizeMsg{Width: min(w.Width, maxWindowCols), Height: min(w.Height, maxWindowRows)})
+			cols, rows = c, r
+			p.Send(tea.WindowSizeMsg{Width: cols, Height: rows})
 		}
 	}
 }
@@ -152,77 +194,256 @@ func dropSuspend(_ tea.Model, msg tea.Msg) tea.Msg {
 	return msg
 }
 
-// keyReader is the program's input: it remembers when the client last sent
-// anything, so idleness is measured by keystrokes and not by what the server
-// writes.
+// writeClock is a writer that knows since when a write has been waiting:
+// a session's output waits while the client's window is closed (it does
+// not read) or its socket is full. Writes may overlap; the clock runs from
+// the first of them until none is left.
+type writeClock struct {
+	w io.Writer
+
+	mu      sync.Mutex
+	writers int
+	since   time.Time
+}
+
+func (c *writeClock) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	if c.writers == 0 {
+		c.since = time.Now()
+	}
+	c.writers++
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.writers--
+		c.mu.Unlock()
+	}()
+	return c.w.Write(p) //nolint:wrapcheck // a pass-through
+}
+
+// blockedFor is how long writes have been waiting at now, 0 when none is.
+func (c *writeClock) blockedFor(now time.Time) time.Duration {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.writers == 0 {
+		return 0
+	}
+	return now.Sub(c.since)
+}
+
+// keyReader is the program's input. A pump reads the channel continuously
+// into at most maxBufferedInput bytes, so x/crypto never holds the 2 MiB a
+// channel window lets a client send while the program is busy or waiting
+// on its output; past that bound the session is ended. The program takes
+// the buffered bytes at a paced rate (a token bucket of inputBurst bytes
+// refilled at inputRate bytes a second), so a key flood, each key perhaps
+// a portal call, cannot take a core; a bracketed paste's content costs no
+// tokens, so a paste counts as one key.
 //
 // It also bounds what Bubble Tea's input loop buffers. That loop keeps
 // unparsed input and reads more, without limit and re-scanning it all each
 // time, while a bracketed paste has no end marker yet or while a read
-// filled its whole buffer and ends in a run of letters: one client sending
-// letters, or a paste it never ends, would take the server's memory and a
-// core. So reads never fill the caller's buffer (cut before a trailing
-// escape sequence, kept for the next read), and a paste's content past
-// maxPasteBytes is dropped, its end marker sent in its place.
+// filled its whole buffer and ends in a run of letters. So reads never fill
+// the caller's buffer and never cut an escape sequence in two, and a
+// paste's content past maxPasteBytes is dropped, its end marker sent in its
+// place. It remembers when the client last sent anything, so idleness is
+// measured by keystrokes and not by what the server writes.
 type keyReader struct {
-	r    io.Reader
-	last atomic.Int64
+	last     atomic.Int64
+	done     <-chan struct{} // the session's end
+	rate     float64         // tokens a second
+	burst    float64
+	overflow func() // called once when the buffer would pass its bound
 
-	buf     [1024]byte
-	pending []byte // read from the client, not yet given to the program
+	mu      sync.Mutex
+	segs    []inputSeg // read from the client, not yet given to the program
+	size    int        // bytes in segs
+	err     error      // why the pump stopped; returned once segs is empty
+	ready   chan struct{}
+	tokens  float64
+	refills time.Time
+
+	// The pump's paste state: markers are matched across reads.
 	inPaste bool
 	pasted  int // content bytes of the current paste passed on
 	start   int // bytes of pasteStart matched so far
 	end     int // bytes of pasteEnd matched so far
 }
 
+// inputSeg is a run of input bytes; free bytes are paste content, which
+// costs no tokens.
+type inputSeg struct {
+	b    []byte
+	free bool
+}
+
 const (
 	pasteStart = "\x1b[200~"
 	pasteEnd   = "\x1b[201~"
-	// maxPasteBytes is well above every field's character limit.
-	maxPasteBytes = 64 << 10
+	// maxPasteBytes is well above every field's character limit (16 KiB
+	// at most), and leaves room in the input buffer for keys around it.
+	maxPasteBytes = 48 << 10
+	// maxBufferedInput is what a session's input may hold that the
+	// program has not taken yet (SECURITY.md: 64 KiB).
+	maxBufferedInput = 64 << 10
+	// maxSequence is how far a read may overdraw the token bucket so as
+	// not to cut an escape sequence in two.
+	maxSequence = 32
+	// DefaultInputRate and DefaultInputBurst pace a session's keys: far
+	// above typing or a held key (a few hundred bytes a second), far below
+	// what a machine sends.
+	DefaultInputRate  = 4 << 10
+	DefaultInputBurst = 8 << 10
 )
 
-func newKeyReader(r io.Reader) *keyReader {
-	k := &keyReader{r: r}
+// errInputFlood ends the program's input once the buffer overflowed.
+var errInputFlood = errors.New("input past the session's buffer")
+
+// newKeyReader starts the pump on r; it ends when r does, or at the
+// overflow.
+func (s *Server) newKeyReader(r io.Reader, done <-chan struct{}, overflow func()) *keyReader {
+	k := &keyReader{
+		done:     done,
+		rate:     float64(s.cfg.InputRate),
+		burst:    float64(s.cfg.InputBurst),
+		overflow: overflow,
+		ready:    make(chan struct{}, 1),
+		tokens:   float64(s.cfg.InputBurst),
+		refills:  time.Now(),
+	}
 	k.last.Store(time.Now().UnixNano())
+	go func() {
+		defer s.recoverGoroutine("session input")
+		k.pump(r)
+	}()
 	return k
 }
 
-func (k *keyReader) Read(p []byte) (int, error) {
-	for len(k.pending) == 0 {
-		n, err := k.r.Read(k.buf[:])
+func (k *keyReader) pump(r io.Reader) {
+	buf := make([]byte, 4096)
+	for {
+		n, err := r.Read(buf)
 		if n > 0 {
 			k.last.Store(time.Now().UnixNano())
-			k.pending = k.capPastes(k.buf[:n])
+			k.mu.Lock()
+			k.capPastes(buf[:n])
+			full := k.size > maxBufferedInput
+			if full {
+				k.segs, k.size, k.err = nil, 0, errInputFlood
+			}
+			k.mu.Unlock()
+			k.wake()
+			if full {
+				k.overflow()
+				// Go on reading, into nothing: stopping would let x/crypto
+				// buffer a window's worth again until the connection closes.
+				_, _ = io.Copy(io.Discard, r)
+				return
+			}
 		}
-		if err != nil && len(k.pending) == 0 {
-			return 0, err //nolint:wrapcheck // io.EOF must reach Bubble Tea as is
+		if err != nil {
+			k.mu.Lock()
+			k.err = err
+			k.mu.Unlock()
+			k.wake()
+			return
 		}
 	}
-	limit := len(p)
-	if limit > 1 {
-		limit-- // a full buffer makes Bubble Tea wait for more
-	}
-	chunk := k.pending[:min(limit, len(k.pending))]
-	if len(chunk) < len(k.pending) {
-		// More follows at once: do not cut an escape sequence in two.
-		if i := bytes.LastIndexByte(chunk, 0x1b); i > 0 && len(chunk)-i < 32 {
-			chunk = chunk[:i]
-		}
-	}
-	n := copy(p, chunk)
-	k.pending = k.pending[n:]
-	return n, nil
 }
 
-// capPastes passes b on, except paste content past maxPasteBytes; the
-// markers are matched across reads.
-func (k *keyReader) capPastes(b []byte) []byte {
-	out := make([]byte, 0, len(b))
+func (k *keyReader) wake() {
+	select {
+	case k.ready <- struct{}{}:
+	default:
+	}
+}
+
+func (k *keyReader) Read(p []byte) (int, error) {
+	for {
+		k.mu.Lock()
+		if len(k.segs) == 0 {
+			err := k.err
+			k.mu.Unlock()
+			if err != nil {
+				return 0, err //nolint:wrapcheck // io.EOF must reach Bubble Tea as is
+			}
+			select {
+			case <-k.ready:
+			case <-k.done:
+				return 0, io.EOF
+			}
+			continue
+		}
+		seg := &k.segs[0]
+		limit := len(p)
+		if limit > 1 {
+			limit-- // a full buffer makes Bubble Tea wait for more
+		}
+		if !seg.free {
+			now := time.Now()
+			k.tokens = min(k.burst, k.tokens+now.Sub(k.refills).Seconds()*k.rate)
+			k.refills = now
+			if k.tokens < 1 {
+				wait := time.Duration((1 - k.tokens) / k.rate * float64(time.Second))
+				k.mu.Unlock()
+				if !k.sleep(wait) {
+					return 0, io.EOF
+				}
+				continue
+			}
+			limit = min(limit, int(k.tokens)+maxSequence)
+		}
+		chunk := seg.b[:min(limit, len(seg.b))]
+		if len(chunk) < k.size {
+			// More follows at once: do not cut an escape sequence in two.
+			if i := bytes.LastIndexByte(chunk, 0x1b); i > 0 && len(chunk)-i < maxSequence {
+				chunk = chunk[:i]
+			}
+		}
+		n := copy(p, chunk)
+		if !seg.free {
+			k.tokens -= float64(n)
+		}
+		if seg.b = seg.b[n:]; len(seg.b) == 0 {
+			k.segs[0] = inputSeg{}
+			k.segs = k.segs[1:]
+		}
+		k.size -= n
+		k.mu.Unlock()
+		return n, nil
+	}
+}
+
+// sleep waits d, or reports false if the session ends first.
+func (k *keyReader) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-k.done:
+		return false
+	}
+}
+
+// add appends c to the buffered input.
+func (k *keyReader) add(c byte, free bool) {
+	if n := len(k.segs); n > 0 && k.segs[n-1].free == free {
+		k.segs[n-1].b = append(k.segs[n-1].b, c)
+	} else {
+		k.segs = append(k.segs, inputSeg{b: []byte{c}, free: free})
+	}
+	k.size++
+}
+
+// capPastes buffers b, except paste content past maxPasteBytes.
+func (k *keyReader) capPastes(b []byte) {
 	for _, c := range b {
 		if !k.inPaste {
-			out = append(out, c)
+			k.add(c, false)
 			k.start = advance(pasteStart, k.start, c)
 			if k.start == len(pasteStart) {
 				k.inPaste, k.pasted, k.start, k.end = true, 0, 0, 0
@@ -232,16 +453,17 @@ func (k *keyReader) capPastes(b []byte) []byte {
 		k.end = advance(pasteEnd, k.end, c)
 		done := k.end == len(pasteEnd)
 		if k.pasted < maxPasteBytes {
-			out = append(out, c)
+			k.add(c, true)
 			if k.pasted++; k.pasted == maxPasteBytes && !done {
-				out = append(out, pasteEnd...) // ends it for the program
+				for i := range len(pasteEnd) { // ends it for the program
+					k.add(pasteEnd[i], true)
+				}
 			}
 		} // else dropped, the real end marker too: the program has one
 		if done {
 			k.inPaste = false
 		}
 	}
-	return out
 }
 
 // advance is how much of marker is matched after c, having matched i; the

@@ -30,6 +30,7 @@ const (
 	DefaultMaxSessionTime               = 12 * time.Hour
 	DefaultHandshakeTimeout             = 30 * time.Second
 	DefaultMaxUnauthenticatedPerAddress = 10
+	DefaultOutputTimeout                = 30 * time.Second
 )
 
 // Routes is what the server hands a connection to once the handshake is over.
@@ -70,12 +71,24 @@ type Config struct {
 	MaxSessionTime time.Duration
 	// HandshakeTimeout bounds the time from accept to the first session.
 	HandshakeTimeout time.Duration
+	// OutputTimeout closes a session's connection once its output has
+	// waited this long for a client that does not read.
+	OutputTimeout time.Duration
+	// InputRate and InputBurst pace a session's keys, in bytes a second and
+	// bytes (a bracketed paste counts as one key); 0 takes the defaults.
+	InputRate, InputBurst int
 	// MaxUnauthenticatedPerAddress bounds connections per source IP that
 	// have not reached a session yet; 0 takes the default, a negative
 	// number means no limit.
 	MaxUnauthenticatedPerAddress int
 	// MaxSessionsPerAddress bounds live sessions per source IP; 0 = no limit.
 	MaxSessionsPerAddress int
+	// MaxStartups refuses connections past this many in their handshake
+	// over all addresses (see Startups); the zero value takes
+	// DefaultStartups, Full < 0 means no limit.
+	MaxStartups Startups
+	// MaxSessions bounds live sessions over all addresses; 0 = no limit.
+	MaxSessions int
 	// ConnectHint is how a client should connect, shown to sessions without a PTY.
 	ConnectHint string
 	// Catalog words the lines the server itself writes to a session; nil
@@ -125,12 +138,14 @@ func New(cfg Config, routes Routes, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: host key in %s: %w", cfg.HostKeyDir, err)
 	}
+	limits := newLimiter(cfg.MaxUnauthenticatedPerAddress, cfg.MaxSessionsPerAddress)
+	limits.startups, limits.maxTotal = cfg.MaxStartups, cfg.MaxSessions
 	s := &Server{
 		cfg:    cfg,
 		routes: routes,
 		log:    log,
 		signer: signer,
-		limits: newLimiter(cfg.MaxUnauthenticatedPerAddress, cfg.MaxSessionsPerAddress),
+		limits: limits,
 		p:      cfg.Catalog.Printer(text.English),
 		live:   make(map[*liveSession]struct{}),
 	}
@@ -188,11 +203,26 @@ func withDefaults(cfg Config) Config {
 	if cfg.HandshakeTimeout <= 0 {
 		cfg.HandshakeTimeout = DefaultHandshakeTimeout
 	}
+	if cfg.InputRate <= 0 {
+		cfg.InputRate = DefaultInputRate
+	}
+	if cfg.InputBurst <= 0 {
+		cfg.InputBurst = DefaultInputBurst
+	}
+	if cfg.OutputTimeout <= 0 {
+		cfg.OutputTimeout = DefaultOutputTimeout
+	}
 	if cfg.MaxUnauthenticatedPerAddress == 0 {
 		cfg.MaxUnauthenticatedPerAddress = DefaultMaxUnauthenticatedPerAddress
 	}
 	if cfg.MaxSessionsPerAddress < 0 {
 		cfg.MaxSessionsPerAddress = 0
+	}
+	if cfg.MaxStartups == (Startups{}) {
+		cfg.MaxStartups = DefaultStartups
+	}
+	if cfg.MaxSessions < 0 {
+		cfg.MaxSessions = 0
 	}
 	return cfg
 }

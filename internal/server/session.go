@@ -20,11 +20,13 @@ const endGrace = 2 * time.Second
 type endReason int
 
 const (
-	endNone     endReason = iota
-	endIdle               // no keystroke for IdleTimeout
-	endMaxTime            // MaxSessionTime reached
-	endShutdown           // the server is shutting down
-	endExternal           // ui.Session.End, e.g. after a password reset
+	endNone          endReason = iota
+	endIdle                    // no keystroke for IdleTimeout
+	endMaxTime                 // MaxSessionTime reached
+	endShutdown                // the server is shutting down
+	endExternal                // ui.Session.End, e.g. after a password reset
+	endOutputBlocked           // the client read nothing for OutputTimeout
+	endInputFlood              // the client sent more than the input buffer holds
 )
 
 // liveSession is the server's handle on one routed SSH session: it ends the
@@ -40,6 +42,14 @@ type liveSession struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// conn is the session's connection (nil only for a connection from
+	// another listener, which is never served), windows the sizes its
+	// client sent, out the program's output once it runs.
+	conn        *trackedConn
+	windows     *windowState
+	out         *writeClock
+	releaseSlot func()
 
 	mu     sync.Mutex
 	reason endReason
@@ -57,6 +67,13 @@ func (s *Server) newLiveSession(sess ssh.Session, program bool) *liveSession {
 		ctx:     ctx,
 		cancel:  cancel,
 		done:    make(chan struct{}),
+	}
+	if info := connInfoOf(sess.Context()); info != nil {
+		ls.conn = info.conn
+		ls.windows = &info.windows
+		ls.releaseSlot = info.releaseSlot
+	} else {
+		ls.windows = &windowState{changed: make(chan struct{}, 1)}
 	}
 	if program {
 		ls.renderer = newRenderer(sess)
@@ -109,9 +126,33 @@ func (ls *liveSession) endWith(reason endReason) {
 		select {
 		case <-ls.done:
 		default:
-			_ = ls.sess.Close()
+			// The connection, not only the channel: closing a channel only
+			// sends a message, and a program still writing waits for window
+			// space from a client that never reads, for as long as the
+			// connection lives.
+			ls.closeConn()
 		}
 	})
+}
+
+// closeConn closes the session's connection, which ends every write and
+// read waiting on it.
+func (ls *liveSession) closeConn() {
+	if ls.conn != nil {
+		_ = ls.conn.Close()
+		return
+	}
+	_ = ls.sess.Close()
+}
+
+// blockedFor is how long the session's output, or its connection's
+// socket, has been waiting on the client at now.
+func (ls *liveSession) blockedFor(now time.Time) time.Duration {
+	var conn time.Duration
+	if ls.conn != nil {
+		conn = ls.conn.writes.blockedFor(now)
+	}
+	return max(ls.out.blockedFor(now), conn)
 }
 
 func (ls *liveSession) endReason() endReason {
@@ -124,7 +165,12 @@ func (ls *liveSession) endReason() endReason {
 // limit): before the exit status is sent, so that a client reconnecting the
 // moment its session ends is not refused by a session that is over.
 func (ls *liveSession) release() {
-	ls.untrack.Do(func() { ls.s.track(ls, false) })
+	ls.untrack.Do(func() {
+		ls.s.track(ls, false)
+		if ls.releaseSlot != nil {
+			ls.releaseSlot()
+		}
+	})
 }
 
 // finish releases the session; it runs when the handler is done with it.
@@ -148,6 +194,8 @@ func (ls *liveSession) endMessage() string {
 		return ls.s.p.T("server.shutting_down")
 	case endExternal:
 		return ls.s.p.T("server.ended")
+	case endInputFlood:
+		return ls.s.p.T("server.ended_input")
 	default:
 		return ""
 	}

@@ -151,6 +151,12 @@ func dialRaw(t *testing.T, addr string) *rawConn {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return watchRaw(t, conn)
+}
+
+// watchRaw collects what the server sends on conn until it closes.
+func watchRaw(t *testing.T, conn net.Conn) *rawConn {
+	t.Helper()
 	t.Cleanup(func() { conn.Close() })
 	r := &rawConn{conn: conn, closed: make(chan struct{})}
 	go func() {
