@@ -42,6 +42,14 @@ func refusalKey(t *testing.T, err error) string {
 
 func guest(addr string) portal.Actor { return portal.Guest(addr, "sess-"+addr) }
 
+// signUpOn lets clients sign up on env, without approval.
+func signUpOn(t *testing.T, env *portaltest.Env) {
+	t.Helper()
+	if err := env.Service.SetSignUp(context.Background(), env.Admin(), true); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestAddClientValidation(t *testing.T) {
 	env := portaltest.New(t)
 	ctx := context.Background()
@@ -264,9 +272,7 @@ func TestSignUpFlow(t *testing.T) {
 	if _, err := env.Service.SignUp(ctx, guest("1.1.1.1:1"), in); refusalKey(t, err) != "error.signup.off" {
 		t.Fatalf("sign-up while off: %v", err)
 	}
-	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
-		t.Fatal(err)
-	}
+	signUpOn(t, env)
 	ticket, err := env.Service.SignUp(ctx, guest("1.1.1.1:1"), in)
 	if err != nil {
 		t.Fatal(err)
@@ -316,9 +322,7 @@ func TestSignUpFlow(t *testing.T) {
 func TestSignUpPreHijack(t *testing.T) {
 	env := portaltest.New(t)
 	ctx := context.Background()
-	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
-		t.Fatal(err)
-	}
+	signUpOn(t, env)
 	attackerPw := "the attacker's chosen passphrase"
 	evil := portal.SignUpInput{Profile: portal.Profile{Name: "Mallory", Email: "victim@x.com"}, Password: attackerPw, Repeat: attackerPw}
 	attackerTicket, err := env.Service.SignUp(ctx, guest("127.0.0.66:1"), evil)
@@ -359,9 +363,7 @@ func TestSignUpIsNoOracle(t *testing.T) {
 	env := portaltest.New(t)
 	ctx := context.Background()
 	env.AddActiveClient(t, "ann@x.com", "Ann")
-	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
-		t.Fatal(err)
-	}
+	signUpOn(t, env)
 	pw := "a passphrase chosen by the prober"
 	if _, err := env.Service.SignUp(ctx, guest("127.0.0.3:1"), portal.SignUpInput{Profile: portal.Profile{Name: "P", Email: "probe@x.com"}, Password: pw, Repeat: pw}); err != nil {
 		t.Fatal(err)
@@ -382,9 +384,7 @@ func TestSignUpExpiresAndStaffRemoves(t *testing.T) {
 	clk := newClock()
 	env := portaltest.New(t, portal.WithClock(clk.now))
 	ctx := context.Background()
-	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
-		t.Fatal(err)
-	}
+	signUpOn(t, env)
 	in := portal.SignUpInput{Profile: portal.Profile{Name: "Bob", Email: "bob@x.com"}, Password: strong, Repeat: strong}
 	first, err := env.Service.SignUp(ctx, guest("127.0.0.4:1"), in)
 	if err != nil {
@@ -433,9 +433,7 @@ func TestResendCodeOncePerMinute(t *testing.T) {
 	clk := newClock()
 	env := portaltest.New(t, portal.WithClock(clk.now))
 	ctx := context.Background()
-	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
-		t.Fatal(err)
-	}
+	signUpOn(t, env)
 	in := portal.SignUpInput{Profile: portal.Profile{Name: "Bob", Email: "bob@x.com"}, Password: strong, Repeat: strong}
 	ticket, err := env.Service.SignUp(ctx, guest("127.0.0.4:1"), in)
 	if err != nil {
@@ -613,9 +611,7 @@ func TestCodeStepRevealsNoAccount(t *testing.T) {
 	env := portaltest.New(t)
 	ctx := context.Background()
 	env.AddActiveClient(t, "ann@x.com", "Ann Smith")
-	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
-		t.Fatal(err)
-	}
+	signUpOn(t, env)
 	newPw := "a brand new passphrase for anyone"
 	answers := func(email string) []string {
 		var keys []string
@@ -648,9 +644,7 @@ func TestCodeStepRevealsNoAccount(t *testing.T) {
 func TestSignUpOffStopsEveryStep(t *testing.T) {
 	env := portaltest.New(t)
 	ctx := context.Background()
-	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
-		t.Fatal(err)
-	}
+	signUpOn(t, env)
 	in := portal.SignUpInput{Profile: portal.Profile{Name: "Bob", Email: "bob@x.com"}, Password: strong, Repeat: strong}
 	ticket, err := env.Service.SignUp(ctx, guest("1.1.1.1:1"), in)
 	if err != nil {
@@ -674,9 +668,7 @@ func TestNoMailFlood(t *testing.T) {
 	env := portaltest.New(t)
 	ctx := context.Background()
 	env.AddActiveClient(t, "ann@x.com", "Ann")
-	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
-		t.Fatal(err)
-	}
+	signUpOn(t, env)
 	pw := "a brand new passphrase for anyone"
 	for i := 0; i < 5; i++ {
 		in := portal.SignUpInput{Profile: portal.Profile{Name: "X", Email: "ann@x.com"}, Password: pw, Repeat: pw}

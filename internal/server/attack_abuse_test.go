@@ -434,47 +434,17 @@ func TestAbuseClientNeverReads(t *testing.T) {
 	for i := range stalled {
 		c := h.mustDial(t, fmt.Sprintf("mute%d", i))
 		clients = append(clients, c)
-		ch, reqs, err := c.OpenChannel("session", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		go gossh.DiscardRequests(reqs)
-		pty := gossh.Marshal(struct {
-			Term             string
-			Cols, Rows, W, H uint32
-			Modes            string
-		}{"xterm-256color", 80, 24, 0, 0, ""})
-		if ok, err := ch.SendRequest("pty-req", true, pty); !ok || err != nil {
-			t.Fatalf("pty-req: %v %v", ok, err)
-		}
-		if ok, err := ch.SendRequest("shell", true, nil); !ok || err != nil {
-			t.Fatalf("shell: %v %v", ok, err)
-		}
+		ch := openStalled(t, c)
 		// Never read ch. Wide windows make each frame large.
 		wg.Go(func() {
-			for n := uint32(0); ; n++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if _, err := ch.SendRequest("window-change", false, abuseWindow(2000+n%1000, 500)); err != nil {
-					return
-				}
-			}
+			until(stop, func(n uint32) error {
+				_, err := ch.SendRequest("window-change", false, abuseWindow(2000+n%1000, 500))
+				return err
+			})
 		})
 		wg.Go(func() {
 			keys := bytes.Repeat([]byte("abc"), 1000)
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if _, err := ch.Write(keys); err != nil {
-					return
-				}
-			}
+			until(stop, func(uint32) error { _, err := ch.Write(keys); return err })
 		})
 	}
 

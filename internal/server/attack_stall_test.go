@@ -75,6 +75,21 @@ func (h *harness) stallSession(t *testing.T, local, user string) (*gossh.Client,
 	return c, openStalled(t, c)
 }
 
+// until calls send until stop is closed or send fails: a client that keeps
+// sending (keys, window changes) while it reads nothing.
+func until(stop <-chan struct{}, send func(n uint32) error) {
+	for n := uint32(0); ; n++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		if send(n) != nil {
+			return
+		}
+	}
+}
+
 // openStalled opens a session channel on c with a PTY and a shell.
 func openStalled(t *testing.T, c *gossh.Client) gossh.Channel {
 	t.Helper()

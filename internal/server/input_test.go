@@ -81,29 +81,14 @@ func TestAbuseNonReadingClientsMemory(t *testing.T) {
 		gate.stopReading()
 		// Frames of 128x512 (64 KiB each) fill the window soon.
 		wg.Go(func() {
-			for n := uint32(0); ; n++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if _, err := ch.SendRequest("window-change", false, abuseWindow(128-n%2, maxWindowRows)); err != nil {
-					return
-				}
-			}
+			until(stop, func(n uint32) error {
+				_, err := ch.SendRequest("window-change", false, abuseWindow(128-n%2, maxWindowRows))
+				return err
+			})
 		})
 		wg.Go(func() {
 			keys := []byte(strings.Repeat("abc", 1000))
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if _, err := ch.Write(keys); err != nil {
-					return
-				}
-			}
+			until(stop, func(uint32) error { _, err := ch.Write(keys); return err })
 		})
 	}
 	var ms runtime.MemStats
