@@ -284,18 +284,11 @@ func (s *Store) CountUnread(ctx context.Context, clientID uint64) (int64, error)
 // address, whatever its state, or nil. On PostgreSQL, inside a
 // transaction, the row stays locked until it ends.
 func (s *Store) LatestNotice(ctx context.Context, requestID uint64, kind, to string) (*OutboxMessage, error) {
-	var out []OutboxMessage
-	q := s.with(ctx).Where("request_id = ? AND kind = ? AND to_addr = ?", requestID, kind, to).Order("id DESC").Limit(1)
-	if s.dialect == "postgres" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	if err := q.Find(&out).Error; err != nil {
+	m, err := s.latestNotice(ctx, "request_id", requestID, kind, to)
+	if err != nil {
 		return nil, fmt.Errorf("find latest notice of request %d: %w", requestID, err)
 	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return &out[0], nil
+	return m, nil
 }
 
 // RewriteMail replaces the subject and body of a queued mail no worker has
@@ -326,13 +319,23 @@ func pageSize(n, max int) int {
 // legal team's notices are one a client, not one a request. On PostgreSQL,
 // inside a transaction, the row stays locked until it ends.
 func (s *Store) LatestClientNotice(ctx context.Context, clientID uint64, kind, to string) (*OutboxMessage, error) {
+	m, err := s.latestNotice(ctx, "client_id", clientID, kind, to)
+	if err != nil {
+		return nil, fmt.Errorf("find latest notice about client %d: %w", clientID, err)
+	}
+	return m, nil
+}
+
+// latestNotice is the newest mail of kind to one address whose column
+// (request_id or client_id) is id, row-locked on PostgreSQL; nil for none.
+func (s *Store) latestNotice(ctx context.Context, column string, id uint64, kind, to string) (*OutboxMessage, error) {
 	var out []OutboxMessage
-	q := s.with(ctx).Where("client_id = ? AND kind = ? AND to_addr = ?", clientID, kind, to).Order("id DESC").Limit(1)
+	q := s.with(ctx).Where(column+" = ? AND kind = ? AND to_addr = ?", id, kind, to).Order("id DESC").Limit(1)
 	if s.dialect == "postgres" {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	if err := q.Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("find latest notice about client %d: %w", clientID, err)
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, nil

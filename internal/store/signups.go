@@ -147,11 +147,7 @@ type SignUpQuery struct {
 
 // ListSignUps returns a page of the sign-ups still waiting at now.
 func (s *Store) ListSignUps(ctx context.Context, q SignUpQuery, now time.Time) ([]SignUp, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 1000)
+	limit := pageSize(q.Limit, 1000)
 	db := s.liveSignUps(ctx, now)
 	if q.Before > 0 {
 		db = db.Where("id < ?", q.Before)
