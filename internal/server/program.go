@@ -161,26 +161,25 @@ const (
 // the pty request, then the latest of the window changes the request loop
 // took (see filterRequests), whenever the program can take one. Only this
 // goroutine waits on the program, never the request loop, and sizes that
-// came while it waited are never drawn.
+// came and went while it waited are never drawn.
 func (s *Server) forwardWindows(ctx context.Context, p *tea.Program, initial ssh.Window, windows *windowState) {
 	defer s.recoverGoroutine("window changes")
 	cols, rows := initial.Width, initial.Height
 	if c, r, ok := windows.get(); ok {
 		cols, rows = c, r
 	}
-	cols, rows = min(cols, maxWindowCols), min(rows, maxWindowRows)
-	p.Send(tea.WindowSizeMsg{Width: cols, Height: rows})
+	p.Send(tea.WindowSizeMsg{Width: min(cols, maxWindowCols), Height: min(rows, maxWindowRows)})
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-windows.changed:
+			// Sent even when the size is the one drawn last: a change
+			// tells the program the terminal may have reflowed (a window
+			// made narrow and wide again between two wake-ups ends at
+			// the same size), and Bubble Tea repaints on every size.
 			c, r, _ := windows.get()
-			if c == cols && r == rows {
-				continue
-			}
-			cols, rows = c, r
-			p.Send(tea.WindowSizeMsg{Width: cols, Height: rows})
+			p.Send(tea.WindowSizeMsg{Width: c, Height: r})
 		}
 	}
 }

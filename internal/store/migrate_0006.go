@@ -33,6 +33,18 @@ type v6SignUp struct {
 
 func (v6SignUp) TableName() string { return "sign_ups" }
 
+// v6PendingClient is what migration 0006 reads of a pending client: the
+// columns the clients table had then, never today's model (a later
+// migration's column would not exist yet).
+type v6PendingClient struct {
+	ID                                           uint64
+	Email, EmailNorm, Name, Company, Phone, Lang string
+	PasswordHash                                 string
+	CreatedAt                                    time.Time
+}
+
+func (v6PendingClient) TableName() string { return "clients" }
+
 // v6PendingSignUpTTL is how long a sign-up waits for its code (the domain's
 // portal.SignUpTTL when this migration was written).
 const v6PendingSignUpTTL = 24 * time.Hour
@@ -54,7 +66,7 @@ func migration0006() *gormigrate.Migration {
 			if err := tx.AutoMigrate(&v6SignUp{}); err != nil {
 				return err
 			}
-			var pending []Client
+			var pending []v6PendingClient
 			if err := tx.Where("status = ?", "pending").Find(&pending).Error; err != nil {
 				return err
 			}
@@ -71,10 +83,10 @@ func migration0006() *gormigrate.Migration {
 				if err := tx.Create(&u).Error; err != nil {
 					return err
 				}
-				if err := tx.Where("client_id = ?", c.ID).Delete(&Code{}).Error; err != nil {
+				if err := tx.Exec("DELETE FROM codes WHERE client_id = ?", c.ID).Error; err != nil {
 					return err
 				}
-				if err := tx.Delete(&Client{}, c.ID).Error; err != nil {
+				if err := tx.Exec("DELETE FROM clients WHERE id = ?", c.ID).Error; err != nil {
 					return err
 				}
 			}
