@@ -25,8 +25,9 @@ func (tm *terminal) waitForWithin(t *testing.T, want string, d time.Duration) {
 
 // TestInputIsPaced: keys sent at once reach the program no faster than the
 // session's pace (a token bucket can never pass more than its burst plus
-// its rate times the time elapsed), while a bracketed paste, however long,
-// costs one key.
+// its rate times the time elapsed), while a bracketed paste costs a token
+// per pasteBytesPerToken of content, so one paste is as quick as a key or
+// two and pastes one after another are still paced.
 func TestInputIsPaced(t *testing.T) {
 	const rate, burst = 8 << 10, 4 << 10
 	h := newHarness(t, func(c *Config, _ *Routes) { c.InputRate, c.InputBurst = rate, burst })
@@ -54,6 +55,24 @@ func TestInputIsPaced(t *testing.T) {
 	tm.send(t, "\x1b[200~"+strings.Repeat("p", 40<<10)+"\x1b[201~x")
 	tm.waitForWithin(t, "keys=2 ", 20*time.Second) // the paste and the x
 	t.Logf("a 40 KiB paste and a key taken in %v at 1 KiB/s", time.Since(start).Round(time.Millisecond))
+
+	// Pastes one after another are paced too, at a token per
+	// pasteBytesPerToken of content: 48 KiB of them cost 768 tokens, so
+	// at 256 a second, from a burst of 256, no sooner than 2 s.
+	const pasteRate = 256
+	paced := newHarness(t, func(c *Config, _ *Routes) { c.InputRate, c.InputBurst = pasteRate, pasteRate })
+	tm = openTerminal(t, paced.mustDial(t, "carol"))
+	tm.waitFor(t, "hello carol")
+	const pastes, each = 6, 8 << 10
+	start = time.Now()
+	tm.send(t, strings.Repeat("\x1b[200~"+strings.Repeat("p", each)+"\x1b[201~", pastes)+"x")
+	tm.waitForWithin(t, fmt.Sprintf("keys=%d ", pastes+1), 60*time.Second)
+	took = time.Since(start)
+	least = time.Duration(float64(pastes*each/pasteBytesPerToken-pasteRate) / pasteRate * float64(time.Second) * 0.9)
+	t.Logf("%d pastes of %d bytes taken in %v (the pace allows no less than %v)", pastes, each, took.Round(time.Millisecond), least)
+	if took < least {
+		t.Errorf("%d back-to-back pastes reached the program in %v, faster than the pace allows (%v)", pastes, took, least)
+	}
 }
 
 // TestAbuseNonReadingClientsMemory: clients that stop reading altogether

@@ -272,11 +272,12 @@ type keyReader struct {
 	end     int // bytes of pasteEnd matched so far
 }
 
-// inputSeg is a run of input bytes; free bytes are paste content, which
-// costs no tokens.
+// inputSeg is a run of input bytes; paste bytes are a bracketed paste's
+// content, which costs a token per pasteBytesPerToken: a paste is one act
+// of the person, not keys, yet pastes one after another are still paced.
 type inputSeg struct {
-	b    []byte
-	free bool
+	b     []byte
+	paste bool
 }
 
 const (
@@ -296,6 +297,11 @@ const (
 	// what a machine sends.
 	DefaultInputRate  = 4 << 10
 	DefaultInputBurst = 8 << 10
+	// pasteBytesPerToken makes the largest paste (48 KiB) cost 768
+	// tokens, well inside the default burst, while back-to-back pastes
+	// pass at most 64 times the key rate (256 KiB a second by default)
+	// instead of as fast as a client sends them.
+	pasteBytesPerToken = 64
 )
 
 // errInputFlood ends the program's input once the buffer overflowed.
@@ -381,20 +387,22 @@ func (k *keyReader) Read(p []byte) (int, error) {
 		if limit > 1 {
 			limit-- // a full buffer makes Bubble Tea wait for more
 		}
-		if !seg.free {
-			now := time.Now()
-			k.tokens = min(k.burst, k.tokens+now.Sub(k.refills).Seconds()*k.rate)
-			k.refills = now
-			if k.tokens < 1 {
-				wait := time.Duration((1 - k.tokens) / k.rate * float64(time.Second))
-				k.mu.Unlock()
-				if !k.sleep(wait) {
-					return 0, io.EOF
-				}
-				continue
-			}
-			limit = min(limit, int(k.tokens)+maxSequence)
+		perByte := 1.0
+		if seg.paste {
+			perByte = 1.0 / pasteBytesPerToken
 		}
+		now := time.Now()
+		k.tokens = min(k.burst, k.tokens+now.Sub(k.refills).Seconds()*k.rate)
+		k.refills = now
+		if k.tokens < 1 {
+			wait := time.Duration((1 - k.tokens) / k.rate * float64(time.Second))
+			k.mu.Unlock()
+			if !k.sleep(wait) {
+				return 0, io.EOF
+			}
+			continue
+		}
+		limit = min(limit, int(k.tokens/perByte)+maxSequence)
 		chunk := seg.b[:min(limit, len(seg.b))]
 		if len(chunk) < k.size {
 			// More follows at once: do not cut an escape sequence in two.
@@ -403,9 +411,7 @@ func (k *keyReader) Read(p []byte) (int, error) {
 			}
 		}
 		n := copy(p, chunk)
-		if !seg.free {
-			k.tokens -= float64(n)
-		}
+		k.tokens -= float64(n) * perByte
 		if seg.b = seg.b[n:]; len(seg.b) == 0 {
 			k.segs[0] = inputSeg{}
 			k.segs = k.segs[1:]
@@ -429,11 +435,11 @@ func (k *keyReader) sleep(d time.Duration) bool {
 }
 
 // add appends c to the buffered input.
-func (k *keyReader) add(c byte, free bool) {
-	if n := len(k.segs); n > 0 && k.segs[n-1].free == free {
+func (k *keyReader) add(c byte, paste bool) {
+	if n := len(k.segs); n > 0 && k.segs[n-1].paste == paste {
 		k.segs[n-1].b = append(k.segs[n-1].b, c)
 	} else {
-		k.segs = append(k.segs, inputSeg{b: []byte{c}, free: free})
+		k.segs = append(k.segs, inputSeg{b: []byte{c}, paste: paste})
 	}
 	k.size++
 }
