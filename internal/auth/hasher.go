@@ -182,32 +182,78 @@ func (h *Hasher) inPool(session, host string) (int, int) {
 	return h.sessions[session], n
 }
 
-type heldSlotKey struct{}
+type admittedKey struct{}
 
-// Hold takes a hashing slot, under the same limits as a hash, for the
-// hashes that follow on the returned context: Hash, Verify and VerifyDummy
-// with it use the slot held rather than queue again, until release. A
-// caller that must do something irreversible before its hash (count a log
-// in attempt against the lockout) takes the slot first, so that a pool too
-// busy to take it refuses before anything was counted.
+// Hold admits the owner named on ctx (WithHashOwner) for the hashes that
+// follow on the returned context, until release: the session's and the
+// host's places are taken now, and those hashes then wait only for a
+// slot of the pool, which each holds just while it runs. A caller that
+// must do something irreversible before its hash (count a log in attempt
+// against the lockout) holds first, so that an owner over its limits is
+// refused before anything was counted. Without an owner, Hold admits
+// nothing and release does nothing.
 func (h *Hasher) Hold(ctx context.Context) (held context.Context, release func(), err error) {
-	release, err = h.acquire(ctx)
-	if err != nil {
-		return ctx, nil, fmt.Errorf("auth: hold a hashing slot: %w", err)
+	o, owned := ownerOf(ctx)
+	if !owned {
+		return ctx, func() {}, nil
 	}
-	return context.WithValue(ctx, heldSlotKey{}, h), release, nil
+	if err := ctx.Err(); err != nil {
+		return ctx, nil, err
+	}
+	leave, err := h.admit(ctx, o)
+	if err != nil {
+		return ctx, nil, fmt.Errorf("auth: hold a hashing place: %w", err)
+	}
+	return context.WithValue(ctx, admittedKey{}, h), leave, nil
+}
+
+// admit counts o's hash and waits for one of its host's places, within
+// the queue timeout; leave gives both back.
+func (h *Hasher) admit(ctx context.Context, o hashOwner) (leave func(), err error) {
+	line, out, err := h.enter(o)
+	if err != nil {
+		return nil, err
+	}
+	if line == nil {
+		return out, nil
+	}
+	timeout, stop := h.queueTimer()
+	defer stop()
+	select {
+	case line.slots <- struct{}{}:
+		return func() { <-line.slots; out() }, nil
+	case <-ctx.Done():
+		out()
+		return nil, ctx.Err()
+	case <-timeout:
+		out()
+		return nil, h.busy()
+	}
+}
+
+// queueTimer fires after the queue timeout, or never without one.
+func (h *Hasher) queueTimer() (<-chan time.Time, func()) {
+	if h.limits.QueueTimeout <= 0 {
+		return nil, func() {}
+	}
+	t := time.NewTimer(h.limits.QueueTimeout)
+	return t.C, func() { t.Stop() }
+}
+
+func (h *Hasher) busy() error {
+	return fmt.Errorf("%w: no hashing slot within %s", ErrBusy, h.limits.QueueTimeout)
 }
 
 // acquire waits for a hashing slot. A context that is already done never
 // starts a hash, even when a slot is free. Waiters get slots in the order
 // they came: a channel's blocked senders are served first in, first out,
-// and a freed slot goes to the first of them, never to a newcomer.
+// and a freed slot goes to the first of them, never to a newcomer. An
+// owned hash is first admitted (its session's and host's places), unless
+// Hold admitted it already; then it waits for the pool within the queue
+// timeout. An ownerless one waits as long as its context lets it.
 func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
-	}
-	if held, _ := ctx.Value(heldSlotKey{}).(*Hasher); held == h {
-		return func() {}, nil
 	}
 	o, owned := ownerOf(ctx)
 	if !owned {
@@ -218,43 +264,23 @@ func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
 			return nil, ctx.Err()
 		}
 	}
-	line, leave, err := h.enter(o)
-	if err != nil {
-		return nil, err
-	}
-	var timeout <-chan time.Time
-	if h.limits.QueueTimeout > 0 {
-		t := time.NewTimer(h.limits.QueueTimeout)
-		defer t.Stop()
-		timeout = t.C
-	}
-	busy := fmt.Errorf("%w: no hashing slot within %s", ErrBusy, h.limits.QueueTimeout)
-	// First a place among the host's PerHost, then a slot of the pool,
-	// both within the one queue timeout.
-	leaveLine := func() {}
-	if line != nil {
-		select {
-		case line.slots <- struct{}{}:
-			leaveLine = func() { <-line.slots }
-		case <-ctx.Done():
-			leave()
-			return nil, ctx.Err()
-		case <-timeout:
-			leave()
-			return nil, busy
+	leave := func() {}
+	if admitted, _ := ctx.Value(admittedKey{}).(*Hasher); admitted != h {
+		if leave, err = h.admit(ctx, o); err != nil {
+			return nil, err
 		}
 	}
+	timeout, stop := h.queueTimer()
+	defer stop()
 	select {
 	case h.sem <- struct{}{}:
-		return func() { <-h.sem; leaveLine(); leave() }, nil
+		return func() { <-h.sem; leave() }, nil
 	case <-ctx.Done():
-		leaveLine()
 		leave()
 		return nil, ctx.Err()
 	case <-timeout:
-		leaveLine()
 		leave()
-		return nil, busy
+		return nil, h.busy()
 	}
 }
 

@@ -617,10 +617,11 @@ func TestHammeringHostWaitsItsTurn(t *testing.T) {
 	}
 }
 
-// TestHoldCoversTheHashesAfter: the slot Hold takes serves the hashes on
+// TestHoldCoversTheHashesAfter: the places Hold takes serve the hashes on
 // its context (a session limited to one still verifies and rehashes), a
-// second Hold by the same session is refused while the first holds, and
-// release frees the slot for others.
+// second Hold by the same session is refused while the first holds, the
+// hold keeps no slot of the pool between its hashes, and release gives
+// the places back.
 func TestHoldCoversTheHashesAfter(t *testing.T) {
 	h := NewHasherLimits(cheap(), 1, Limits{PerSession: 1, PerHost: 4, QueueTimeout: time.Minute})
 	owned := WithHashOwner(context.Background(), "s1", "192.0.2.1")
@@ -637,6 +638,13 @@ func TestHoldCoversTheHashesAfter(t *testing.T) {
 	}
 	if _, _, err := h.Hold(owned); !errors.Is(err, ErrBusy) {
 		t.Fatalf("a second hold by the same session: %v, want ErrBusy", err)
+	}
+	// A hold keeps no slot of the pool (of one here) while its owner
+	// does other work: another owner's hash runs at once.
+	quick, cancel := context.WithTimeout(WithHashOwner(context.Background(), "s2", "192.0.2.2"), 5*time.Second)
+	defer cancel()
+	if _, err := h.Hash(quick, "pw"); err != nil {
+		t.Fatalf("another owner's hash while a hold is kept: %v", err)
 	}
 	other := NewHasherLimits(cheap(), 1, DefaultLimits())
 	if _, err := other.Hash(held, "pw"); err != nil {

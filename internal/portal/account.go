@@ -20,6 +20,11 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 	if current == "" {
 		return refuse(FieldCurrent, "error.password.required")
 	}
+	// The new password is checked first: refused after a right current
+	// one, it would leave that attempt counted as a failed guess.
+	if err := validNewPassword(password, repeat, c.Email, c.Name); err != nil {
+		return err
+	}
 	// A wrong current password is a guess like a wrong password at log in
 	// (someone at a terminal left open): the same address limit, the same
 	// count and lock on the account.
@@ -50,9 +55,6 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 			return fmt.Errorf("change password: %w", err)
 		}
 		return wrong
-	}
-	if err := validNewPassword(password, repeat, c.Email, c.Name); err != nil {
-		return err
 	}
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {

@@ -379,3 +379,37 @@ func TestLogInAfterRehashKeepsTheSession(t *testing.T) {
 	default:
 	}
 }
+
+// TestRightPasswordNeverLocks: attempts are counted before their password
+// is checked, and a right one ends the count even when no log in follows.
+// A client waiting for approval who checks back six times with the right
+// password is not locked once approved; a client whose new password is
+// refused six times after the right current one can still change it.
+func TestRightPasswordNeverLocks(t *testing.T) {
+	env := portaltest.New(t)
+	ctx := context.Background()
+	awaitingSignUp(t, env, "wanda@x.com")
+	for i := range 6 {
+		if _, err := env.Service.LogIn(ctx, guest(fmt.Sprintf("127.0.3.%d:1", i+1)), "wanda@x.com", strong); refusalKey(t, err) != "error.login.awaiting" {
+			t.Fatalf("log in %d while awaiting approval: %v", i, err)
+		}
+	}
+	if err := env.Service.ApproveSignUp(ctx, env.Admin(), "wanda@x.com"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := env.Service.LogIn(ctx, guest("127.0.3.9:1"), "wanda@x.com", strong)
+	if err != nil {
+		t.Fatalf("log in once approved, after six right passwords while waiting: %v", err)
+	}
+	a := portaltest.ClientActor(c)
+	a.RemoteAddr = "127.0.3.10:1"
+	for i := range 6 {
+		if err := env.Service.ChangePassword(ctx, a, strong, "short", "short"); portal.FieldOf(err) != portal.FieldPassword {
+			t.Fatalf("weak new password %d: %v", i, err)
+		}
+	}
+	next := "another long passphrase for wanda"
+	if err := env.Service.ChangePassword(ctx, a, strong, next, next); err != nil {
+		t.Fatalf("a good new password after six refused ones: %v", err)
+	}
+}

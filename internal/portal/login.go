@@ -68,6 +68,13 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		}
 		return nil, refuse("", "error.login.failed")
 	}
+	if c.Status != store.StatusActive {
+		// The password was right: it ends the failures its attempt began
+		// counting, as a log in would, before saying why there is none.
+		if err := s.store.ClearLoginTries(ctx, c.ID, try, now); err != nil {
+			return nil, fmt.Errorf("log in %q: %w", email, err)
+		}
+	}
 	switch {
 	case c.Status == store.StatusDisabled:
 		_ = s.auditNow(ctx, a, "login.disabled", c.EmailNorm, "")

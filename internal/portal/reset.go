@@ -57,15 +57,15 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, passw
 	if err := validNewPassword(password, repeat, email, ""); err != nil {
 		return nil, err
 	}
+	c, err := s.checkCode(ctx, a, email, code, store.CodeReset, canReset)
+	if err != nil {
+		return nil, err
+	}
 	ctx, release, err := s.holdHashing(ctx, a)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	c, err := s.checkCode(ctx, a, email, code, store.CodeReset, canReset)
-	if err != nil {
-		return nil, err
-	}
 	if err := validNewPassword(password, repeat, c.Email, c.Name); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/clientportal/portal/internal/emailaddr"
 )
 
@@ -257,14 +259,34 @@ func (s *Store) RecordLogin(ctx context.Context, id uint64, verifiedHash string,
 	if newHash != nil {
 		cols["password_hash"] = *newHash
 	}
-	res := s.with(ctx).Model(&Client{}).
+	res := rightPassword(s.with(ctx).Model(&Client{}), try, at).
 		Where("id = ? AND status = ? AND password_hash = ?", id, StatusActive, verifiedHash).
-		Where("locked_until IS NULL OR locked_until <= ? OR failed_logins = ?", at, try.N).
 		Updates(cols)
 	if res.Error != nil {
 		return false, fmt.Errorf("record log in: %w", res.Error)
 	}
 	return res.RowsAffected == 1, nil
+}
+
+// ClearLoginTries ends the failures in a row that try began counting, for
+// a password that proved right on an account that refuses the log in for
+// another reason (disabled, waiting for approval): a right password is no
+// guess, and must not lock the account. As with RecordLogin, a lock
+// another attempt took meanwhile stays.
+func (s *Store) ClearLoginTries(ctx context.Context, id uint64, try LoginTry, at time.Time) error {
+	err := rightPassword(s.with(ctx).Model(&Client{}), try, at).Where("id = ?", id).
+		Updates(map[string]any{"failed_logins": 0, "locked_until": nil}).Error
+	if err != nil {
+		return fmt.Errorf("clear log in tries of %d: %w", id, err)
+	}
+	return nil
+}
+
+// rightPassword narrows q to an account that try's right password may
+// clear: not locked at at, or locked by try itself (no attempt reserved
+// after it).
+func rightPassword(q *gorm.DB, try LoginTry, at time.Time) *gorm.DB {
+	return q.Where("locked_until IS NULL OR locked_until <= ? OR failed_logins = ?", at, try.N)
 }
 
 // ClientsByID finds the clients with the given ids, in one query.
