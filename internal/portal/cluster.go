@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/text"
 )
 
 // How instances sharing a database keep in step (see RunInstance).
@@ -81,10 +82,10 @@ func (s *Service) BindStaffSession(ctx context.Context, a Actor, id string, end 
 	}
 	s.sessions.BindStaff(ctx, a.Key, id, end)
 	if _, err := s.currentRole(ctx, a); errors.Is(err, ErrForbidden) {
-		s.log.Info("a staff session whose key was removed as it began ended", "staff", a.Name)
+		s.log.Info("a staff session whose key was removed as it began ended", "staff", text.Sanitize(a.Name))
 		s.sessions.EndStaff(a.Key)
 	} else if err != nil && ctx.Err() == nil {
-		s.log.Warn("could not check a new staff session's key", "staff", a.Name, "err", err)
+		s.log.Warn("could not check a new staff session's key", "staff", text.Sanitize(a.Name), "err", err)
 	}
 }
 

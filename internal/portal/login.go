@@ -39,7 +39,7 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 	}
 	if c == nil || c.PasswordHash == "" {
 		_ = s.hasher.VerifyDummy(ctx, password)
-		return nil, s.loginFailed(ctx, a, store.NormalizeEmail(email), "unknown account")
+		return nil, s.loginFailed(ctx, a, email, "unknown account") // email is in its normalized form
 	}
 	// The attempt is counted as a failure before the password is checked,
 	// in one step with the check that the account is not locked: of a

@@ -119,10 +119,13 @@ func minutesUntil(now, at time.Time) int {
 }
 
 // withinQuota runs check through the store first, then, when it passed,
-// fn in a transaction that starts with recheck (see recheckQuota).
+// fn in a transaction, which is to recheck (see recheckQuota). A nil
+// check (an action with no quota) runs fn alone.
 func (s *Service) withinQuota(ctx context.Context, check func(st *store.Store) error, fn func(tx *store.Store) error) error {
-	if err := check(s.store); err != nil {
-		return err
+	if check != nil {
+		if err := check(s.store); err != nil {
+			return err
+		}
 	}
 	return s.tx(ctx, fn)
 }

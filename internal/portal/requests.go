@@ -482,18 +482,16 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id uint64, body string, 
 		}
 		return s.audit(ctx, tx, a, "request.note", c.EmailNorm, detail)
 	}
-	if a.IsStaff() {
-		// The legal team's notes have no quota: the quotas keep one
-		// client from flooding the team, not the team from answering.
-		err = s.tx(ctx, add)
-	} else {
-		c, cerr := s.activeClient(ctx, a)
-		if cerr != nil {
-			return cerr
+	// The legal team's notes have no quota: the quotas keep one client
+	// from flooding the team, not the team from answering.
+	if !a.IsStaff() {
+		c, err := s.activeClient(ctx, a)
+		if err != nil {
+			return err
 		}
 		quota = func(st *store.Store) error { return s.checkNoteQuota(ctx, st, c, id, int64(len(body)), now) }
-		err = s.withinQuota(ctx, quota, add)
 	}
+	err = s.withinQuota(ctx, quota, add)
 	if err != nil {
 		return fmt.Errorf("add note to request %d: %w", id, err)
 	}

@@ -171,11 +171,12 @@ func (s *Service) VerifyEmail(ctx context.Context, a Actor, ticket SignUpTicket,
 	if mode == store.SignUpApproval {
 		status, login = store.StatusAwaiting, nil
 	}
-	c := &store.Client{
-		Email: u.Email, Name: u.Name, Company: u.Company, Phone: u.Phone, Lang: u.Lang,
-		Status: status, PasswordHash: u.PasswordHash, LastLoginAt: login, CreatedAt: now, UpdatedAt: now,
-	}
+	var c *store.Client
 	err = s.tx(ctx, func(tx *store.Store) error {
+		c = &store.Client{ // afresh in each run of a retried transaction
+			Email: u.Email, Name: u.Name, Company: u.Company, Phone: u.Phone, Lang: u.Lang,
+			Status: status, PasswordHash: u.PasswordHash, LastLoginAt: login, CreatedAt: now, UpdatedAt: now,
+		}
 		if err := tx.FinishSignUp(ctx, u.ID, u.EmailNorm, now); errors.Is(err, store.ErrConflict) {
 			return wrong
 		} else if err != nil {

@@ -131,20 +131,11 @@ func (s *Service) RemoveStaff(ctx context.Context, a Actor, name string) error {
 		if all > 0 && others == 0 {
 			return refuse(FieldStaffName, "error.staff.last_admin")
 		}
-		staff, err := tx.ListStaff(ctx)
+		keys, err = tx.DeleteStaffByName(ctx, name)
 		if err != nil {
 			return err
 		}
-		for _, st := range staff {
-			if st.Name == name {
-				keys = append(keys, st.Fingerprint)
-			}
-		}
-		n, err := tx.DeleteStaffByName(ctx, name)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
+		if len(keys) == 0 {
 			return refuse(FieldStaffName, "error.staff.not_found", name)
 		}
 		// Their consoles and commands still open end too, on every
@@ -154,7 +145,7 @@ func (s *Service) RemoveStaff(ctx context.Context, a Actor, name string) error {
 				return err
 			}
 		}
-		return s.audit(ctx, tx, a, "staff.remove", name, fmt.Sprintf("keys removed: %d", n))
+		return s.audit(ctx, tx, a, "staff.remove", name, fmt.Sprintf("keys removed: %d", len(keys)))
 	})
 	if err != nil {
 		return fmt.Errorf("remove staff %q: %w", name, err)

@@ -239,8 +239,9 @@ func (c *writeClock) blockedFor(now time.Time) time.Duration {
 // on its output; past that bound the session is ended. The program takes
 // the buffered bytes at a paced rate (a token bucket of inputBurst bytes
 // refilled at inputRate bytes a second), so a key flood, each key perhaps
-// a portal call, cannot take a core; a bracketed paste's content costs no
-// tokens, so a paste counts as one key.
+// a portal call, cannot take a core; a bracketed paste's content costs a
+// token per pasteBytesPerToken bytes, so one paste passes at once while
+// pastes one after another are paced too.
 //
 // It also bounds what Bubble Tea's input loop buffers. That loop keeps
 // unparsed input and reads more, without limit and re-scanning it all each

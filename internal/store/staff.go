@@ -42,13 +42,20 @@ func (s *Store) StaffNames(ctx context.Context) ([]string, error) {
 }
 
 // DeleteStaffByName removes every key of the named staff member and returns
-// how many there were.
-func (s *Store) DeleteStaffByName(ctx context.Context, name string) (int64, error) {
-	res := s.with(ctx).Where("name = ?", name).Delete(&Staff{})
-	if res.Error != nil {
-		return 0, fmt.Errorf("remove staff %q: %w", name, res.Error)
+// their fingerprints (none when there was no such member), so that the
+// sessions open with them can be ended.
+func (s *Store) DeleteStaffByName(ctx context.Context, name string) ([]string, error) {
+	var fingerprints []string
+	if err := s.with(ctx).Model(&Staff{}).Where("name = ?", name).Pluck("fingerprint", &fingerprints).Error; err != nil {
+		return nil, fmt.Errorf("remove staff %q: %w", name, err)
 	}
-	return res.RowsAffected, nil
+	if len(fingerprints) == 0 {
+		return nil, nil
+	}
+	if err := s.with(ctx).Where("name = ?", name).Delete(&Staff{}).Error; err != nil {
+		return nil, fmt.Errorf("remove staff %q: %w", name, err)
+	}
+	return fingerprints, nil
 }
 
 // CountAdminNames counts the distinct staff names with the admin role,
