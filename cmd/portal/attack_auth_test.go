@@ -867,24 +867,7 @@ func TestAuthAttackRemovedStaffKeyEndsItsSessions(t *testing.T) {
 	con := ps.openConsole(t, sam, 100, 30)
 	con.waitFor("Clients")
 
-	c, err := ps.dial(t, "portal-admin", gossh.PublicKeys(sam))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdin, err := s.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	s.Stderr = &stderr
-	if err := s.Start("clients import"); err != nil {
-		t.Fatal(err)
-	}
+	s, stdin, _ := ps.startStaff(t, sam, "clients import")
 	if _, err := stdin.Write([]byte("email,name\nann@example.com,Ann Smith\n")); err != nil {
 		t.Fatal(err)
 	}

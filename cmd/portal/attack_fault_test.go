@@ -326,24 +326,7 @@ func TestFaultKill9Flows(t *testing.T) {
 		// importUntil streams CSV into `clients import --invite`, calls
 		// stop while the command still runs, and kills the server.
 		importUntil := func(stop func(stdin io.Writer, stderr *syncBuffer)) {
-			c, err := rig.ps.dial(t, "portal-admin", gossh.PublicKeys(rig.signer))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			s, err := c.NewSession()
-			if err != nil {
-				t.Fatal(err)
-			}
-			stdin, err := s.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			errOut := &syncBuffer{}
-			s.Stdout, s.Stderr = io.Discard, errOut
-			if err := s.Start("clients import --invite"); err != nil {
-				t.Fatal(err)
-			}
+			_, stdin, errOut := rig.ps.startStaff(t, rig.signer, "clients import --invite")
 			stop(stdin, errOut)
 			rig.kill9()
 			rig.start()

@@ -181,6 +181,32 @@ func (ps *portalServer) staff(t testing.TB, signer gossh.Signer, stdin string, a
 	return out.String(), errOut.String(), exitStatus(t, err)
 }
 
+// startStaff starts command on portal-admin as the staff key signer, its
+// input left open for the test to write, its output dropped and its
+// stderr kept; the connection closes when the test ends.
+func (ps *portalServer) startStaff(t testing.TB, signer gossh.Signer, command string) (*gossh.Session, io.WriteCloser, *syncBuffer) {
+	t.Helper()
+	c, err := ps.dial(t, "portal-admin", gossh.PublicKeys(signer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := s.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &syncBuffer{}
+	s.Stdout, s.Stderr = io.Discard, stderr
+	if err := s.Start(command); err != nil {
+		t.Fatal(err)
+	}
+	return s, stdin, stderr
+}
+
 func (ps *portalServer) admin1(t testing.TB, args ...string) string {
 	t.Helper()
 	out, errOut, code := ps.staff(t, ps.admin, "", args...)
