@@ -241,6 +241,7 @@ type helloModel struct {
 	token string
 	keys  int
 	width int
+	paste int // runes pasted, all pastes together
 }
 
 func (m *helloModel) Init() tea.Cmd { return nil }
@@ -262,6 +263,7 @@ func (m *helloModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.keys += max(1, len(msg.Runes))
 			if msg.Paste {
 				m.keys -= max(1, len(msg.Runes)) - 1
+				m.paste += len(msg.Runes)
 			}
 		}
 	}
@@ -270,7 +272,7 @@ func (m *helloModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m *helloModel) View() string {
 	style := m.sess.Renderer.NewStyle().Bold(true)
-	return style.Render(fmt.Sprintf("hello %s token=%q keys=%d width=%d", m.sess.User, m.token, m.keys, m.width))
+	return style.Render(fmt.Sprintf("hello %s token=%q keys=%d width=%d pasted=%d.", m.sess.User, m.token, m.keys, m.width, m.paste))
 }
 
 // fillModel fills its whole window and counts the sizes it is given, so

@@ -75,6 +75,38 @@ func TestInputIsPaced(t *testing.T) {
 	}
 }
 
+// TestPastesOneAfterAnother: a person pastes a megabyte into one field and
+// at once another into the next, while the program is still taking the
+// first. The session goes on: the first paste is cut at maxPasteBytes, the
+// second where it would fill the input buffer past maxPastedInput (the
+// program has taken some of the first by then), and the key after them is
+// taken. (A slow pace keeps the first paste in the
+// buffer while the second arrives, as a busy machine does.)
+func TestPastesOneAfterAnother(t *testing.T) {
+	const pace = 256 // tokens a second: 48 KiB of paste take 3 s
+	h := newHarness(t, func(c *Config, _ *Routes) { c.InputRate, c.InputBurst = pace, pace })
+	tm := openTerminal(t, h.mustDial(t, "alice"))
+	tm.waitFor(t, "hello alice")
+	mega := strings.Repeat("p", 1<<20)
+	tm.send(t, "\x1b[200~"+mega+"\x1b[201~\x1b[200~"+mega+"\x1b[201~x")
+	tm.waitForWithin(t, "keys=3 ", 60*time.Second) // two pastes and the x
+	got := tm.out.String()
+	i := strings.LastIndex(got, "pasted=")
+	var pasted int
+	if _, err := fmt.Sscanf(got[i:], "pasted=%d.", &pasted); err != nil {
+		t.Fatalf("no paste count in %.200q: %v", got[i:], err)
+	}
+	t.Logf("two megabyte pastes at once: %d bytes reached the program", pasted)
+	if pasted < maxPasteBytes || pasted >= 2*maxPasteBytes {
+		t.Errorf("%d bytes of two pastes reached the program, want the first whole (%d) and the second cut short",
+			pasted, maxPasteBytes)
+	}
+	tm.send(t, "q")
+	if code := tm.exit(t); code != 0 {
+		t.Errorf("exit status %d, want 0", code)
+	}
+}
+
 // TestAbuseNonReadingClientsMemory: clients that stop reading altogether
 // (not even their socket) while they send keys and resizes. The server's
 // output waits on them, so its program takes no input; the server must

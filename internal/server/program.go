@@ -268,9 +268,10 @@ type keyReader struct {
 
 	// The pump's paste state: markers are matched across reads.
 	inPaste bool
-	pasted  int // content bytes of the current paste passed on
-	start   int // bytes of pasteStart matched so far
-	end     int // bytes of pasteEnd matched so far
+	pasted  int  // content bytes of the current paste passed on
+	cut     bool // the current paste was cut: the rest of it is dropped
+	start   int  // bytes of pasteStart matched so far
+	end     int  // bytes of pasteEnd matched so far
 }
 
 // inputSeg is a run of input bytes; paste bytes are a bracketed paste's
@@ -290,6 +291,12 @@ const (
 	// maxBufferedInput is what a session's input may hold that the
 	// program has not taken yet (SECURITY.md: 64 KiB).
 	maxBufferedInput = 64 << 10
+	// maxPastedInput is as far as paste content may fill that buffer; a
+	// paste is cut where it would go further. Pastes one after another
+	// while the program is still taking the first are thus cut short,
+	// not taken for a flood that ends the session, and keys typed
+	// meanwhile still have the rest of the buffer.
+	maxPastedInput = maxBufferedInput - 8<<10
 	// maxSequence is how far a read may overdraw the token bucket so as
 	// not to cut an escape sequence in two.
 	maxSequence = 32
@@ -445,27 +452,31 @@ func (k *keyReader) add(c byte, paste bool) {
 	k.size++
 }
 
-// capPastes buffers b, except paste content past maxPasteBytes.
+// capPastes buffers b, except paste content past maxPasteBytes or past
+// maxPastedInput in the buffer.
 func (k *keyReader) capPastes(b []byte) {
 	for _, c := range b {
 		if !k.inPaste {
 			k.add(c, false)
 			k.start = advance(pasteStart, k.start, c)
 			if k.start == len(pasteStart) {
-				k.inPaste, k.pasted, k.start, k.end = true, 0, 0, 0
+				k.inPaste, k.cut, k.pasted, k.start, k.end = true, false, 0, 0, 0
 			}
 			continue
 		}
 		k.end = advance(pasteEnd, k.end, c)
 		done := k.end == len(pasteEnd)
-		if k.pasted < maxPasteBytes {
+		switch {
+		case k.cut: // dropped, the real end marker too: the program has one
+		case k.pasted < maxPasteBytes && k.size+1+len(pasteEnd) <= maxPastedInput:
 			k.add(c, true)
-			if k.pasted++; k.pasted == maxPasteBytes && !done {
-				for i := range len(pasteEnd) { // ends it for the program
-					k.add(pasteEnd[i], true)
-				}
+			k.pasted++
+		default: // cut here, with an end marker for the program
+			for i := range len(pasteEnd) {
+				k.add(pasteEnd[i], true)
 			}
-		} // else dropped, the real end marker too: the program has one
+			k.cut = true
+		}
 		if done {
 			k.inPaste = false
 		}
