@@ -194,37 +194,30 @@ func withDefaults(cfg Config) Config {
 	if cfg.StaffUser == "" {
 		cfg.StaffUser = DefaultStaffUser
 	}
-	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = DefaultIdleTimeout
-	}
-	if cfg.MaxSessionTime <= 0 {
-		cfg.MaxSessionTime = DefaultMaxSessionTime
-	}
-	if cfg.HandshakeTimeout <= 0 {
-		cfg.HandshakeTimeout = DefaultHandshakeTimeout
-	}
-	if cfg.InputRate <= 0 {
-		cfg.InputRate = DefaultInputRate
-	}
-	if cfg.InputBurst <= 0 {
-		cfg.InputBurst = DefaultInputBurst
-	}
-	if cfg.OutputTimeout <= 0 {
-		cfg.OutputTimeout = DefaultOutputTimeout
-	}
+	orDefault(&cfg.IdleTimeout, DefaultIdleTimeout)
+	orDefault(&cfg.MaxSessionTime, DefaultMaxSessionTime)
+	orDefault(&cfg.HandshakeTimeout, DefaultHandshakeTimeout)
+	orDefault(&cfg.InputRate, DefaultInputRate)
+	orDefault(&cfg.InputBurst, DefaultInputBurst)
+	orDefault(&cfg.OutputTimeout, DefaultOutputTimeout)
 	if cfg.MaxUnauthenticatedPerAddress == 0 {
 		cfg.MaxUnauthenticatedPerAddress = DefaultMaxUnauthenticatedPerAddress
 	}
-	if cfg.MaxSessionsPerAddress < 0 {
-		cfg.MaxSessionsPerAddress = 0
-	}
+	// Negative counts mean no limit, as zero does.
+	cfg.MaxSessionsPerAddress = max(cfg.MaxSessionsPerAddress, 0)
+	cfg.MaxSessions = max(cfg.MaxSessions, 0)
 	if cfg.MaxStartups == (Startups{}) {
 		cfg.MaxStartups = DefaultStartups
 	}
-	if cfg.MaxSessions < 0 {
-		cfg.MaxSessions = 0
-	}
 	return cfg
+}
+
+// orDefault sets *v to def when it is zero or negative: none of these
+// settings has a meaning below one.
+func orDefault[T ~int | ~int64](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // ListenAndServe listens on Config.Listen and serves until Shutdown or
