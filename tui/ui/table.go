@@ -68,6 +68,9 @@ func (g *Table) SetCols(cols ...Col) { g.cols = cols }
 // Col is column i, to change before SetSize (the width of a time column).
 func (g *Table) Col(i int) *Col { return &g.cols[i] }
 
+// NumCols is the number of columns.
+func (g *Table) NumCols() int { return len(g.cols) }
+
 // SetSize spreads w columns over the columns and gives the rows h lines,
 // the header included (at least 2).
 func (g *Table) SetSize(w, h int) {
