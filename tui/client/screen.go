@@ -126,6 +126,7 @@ type formScreen struct {
 	run   ui.Runner
 	form  *ui.Form
 	width int
+	sized bool // the form was given a width
 	// submit, when set, sends the form from any field, as Enter does on
 	// the last; a form with a text area needs it, as Enter makes a line.
 	submit key.Binding
@@ -299,9 +300,13 @@ func (f *formScreen) question() string { return f.guard.View(f.d.st, f.width) }
 // status is the line under the form while a call runs.
 func (f *formScreen) status() string { return f.run.Status(f.d.st, f.d.p.T("client.busy")) }
 
+// SetSize lays the form out again when the width changed: the model
+// calls it after every message.
 func (f *formScreen) SetSize(w, _ int) {
-	f.width = w
-	f.form.SetWidth(w)
+	if w != f.width || !f.sized {
+		f.width, f.sized = w, true
+		f.form.SetWidth(w)
+	}
 }
 
 // Keys are the form's, or the guard's answers while it asks.
