@@ -36,7 +36,7 @@ type auditResult struct {
 // Support staff see only their own actions: the portal sees to it.
 type audit struct {
 	d       *deps
-	grid    *grid
+	grid    *ui.Table
 	events  []store.AuditEvent
 	q       store.AuditQuery
 	more    bool
@@ -54,13 +54,13 @@ type audit struct {
 func newAudit(d *deps) *audit {
 	p := d.p
 	a := &audit{d: d}
-	a.grid = newGrid(d.st,
-		col{title: p.T("admin.col.time"), width: 11},
-		col{title: p.T("admin.col.actor"), flex: 2, min: 8},
-		col{title: p.T("admin.col.action"), flex: 2, min: 18},
-		col{title: p.T("admin.col.subject"), flex: 3, min: 12},
-		col{title: p.T("admin.col.detail"), flex: 2, min: 6},
-		col{title: p.T("admin.col.from"), flex: 1, min: 4},
+	a.grid = ui.NewTable(d.st,
+		ui.Col{Title: p.T("admin.col.time"), Width: 11},
+		ui.Col{Title: p.T("admin.col.actor"), Flex: 2, Min: 8},
+		ui.Col{Title: p.T("admin.col.action"), Flex: 2, Min: 18},
+		ui.Col{Title: p.T("admin.col.subject"), Flex: 3, Min: 12},
+		ui.Col{Title: p.T("admin.col.detail"), Flex: 2, Min: 6},
+		ui.Col{Title: p.T("admin.col.from"), Flex: 1, Min: 4},
 	)
 	a.keys.actor = d.bind("a", "admin.help.filter_actor", "a")
 	a.keys.action = d.bind("c", "admin.help.filter_action", "c")
@@ -109,7 +109,7 @@ func (a *audit) Update(msg tea.Msg) tea.Cmd {
 			a.events = append(a.events, res.rows...)
 		} else {
 			a.events = res.rows
-			a.grid.setCursor(0)
+			a.grid.SetCursor(0)
 		}
 		a.rebuild()
 	case tea.KeyMsg:
@@ -119,8 +119,8 @@ func (a *audit) Update(msg tea.Msg) tea.Cmd {
 		if msg.Paste {
 			return nil
 		}
-		if a.grid.update(msg) {
-			if a.grid.cursor() == a.grid.len()-1 && a.more && !a.loading && len(a.events) < auditMax {
+		if a.grid.Update(msg) {
+			if a.grid.Cursor() == a.grid.Len()-1 && a.more && !a.loading && len(a.events) < auditMax {
 				return a.load(true)
 			}
 			return nil
@@ -177,7 +177,7 @@ func (a *audit) rebuild() {
 	for i, e := range a.events {
 		rows[i] = table.Row{when(e.At, a.short), clean(e.Actor), clean(e.Action), clean(e.Subject), clean(e.Detail), clean(e.RemoteAddr)}
 	}
-	a.grid.setRows(rows)
+	a.grid.SetRows(rows)
 }
 
 func (a *audit) View() string {
@@ -198,13 +198,13 @@ func (a *audit) View() string {
 		}
 		top = append(top, st.Subtle.Render(p.T("admin.audit.filters", show(a.q.Actor), show(a.q.Action), show(a.q.Subject))))
 	}
-	body := a.grid.body(a.d, a.err, a.loaded, p.T("admin.audit.empty"))
+	body := tableBody(a.grid, a.d, a.err, a.loaded, p.T("admin.audit.empty"))
 	return ui.Lines(append(top, body)...)
 }
 
 func (a *audit) SetSize(w, h int) {
 	a.w = w
-	a.short = a.grid.fitTimes(w, 0)
+	a.short = fitTimes(a.grid, w, 0)
 	rows := h - 1
 	if !a.d.admin() {
 		rows--
@@ -212,7 +212,7 @@ func (a *audit) SetSize(w, h int) {
 	if a.input != nil {
 		a.input.SetWidth(w)
 	}
-	a.grid.setSize(w, max(2, rows))
+	a.grid.SetSize(w, max(2, rows))
 	a.rebuild()
 }
 
@@ -223,5 +223,5 @@ func (a *audit) Keys() []key.Binding {
 			a.d.bind(a.d.p.T("ui.key.esc"), "admin.help.clear", "esc"),
 		}
 	}
-	return []key.Binding{moveKeys(a.d), a.keys.actor, a.keys.action, a.keys.subject}
+	return []key.Binding{ui.MoveKeys(a.d.p), a.keys.actor, a.keys.action, a.keys.subject}
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/store"
+
+	"github.com/clientportal/portal/tui/ui"
 )
 
 // clientPageSize is the rows of a page of the client lists.
@@ -30,13 +32,13 @@ func newClientList(d *deps, to screen) *clientList {
 	l := &clientList{}
 	l.pagedList = &pagedList[portal.ClientSummary, string]{
 		d: d, to: to, size: clientPageSize,
-		grid: newGrid(d.st,
-			col{title: p.T("admin.col.name"), flex: 3, min: 8},
-			col{title: p.T("admin.col.email"), flex: 4, min: 10},
-			col{title: p.T("admin.col.company"), flex: 2, min: 6},
-			col{title: p.T("admin.col.status"), width: 8},
-			col{title: p.T("admin.col.invitation"), width: 8},
-			col{title: p.T("admin.col.last_login"), width: 11},
+		grid: ui.NewTable(d.st,
+			ui.Col{Title: p.T("admin.col.name"), Flex: 3, Min: 8},
+			ui.Col{Title: p.T("admin.col.email"), Flex: 4, Min: 10},
+			ui.Col{Title: p.T("admin.col.company"), Flex: 2, Min: 6},
+			ui.Col{Title: p.T("admin.col.status"), Width: 8},
+			ui.Col{Title: p.T("admin.col.invitation"), Width: 8},
+			ui.Col{Title: p.T("admin.col.last_login"), Width: 11},
 		),
 		query: l.query,
 		key:   func(c portal.ClientSummary) string { return c.EmailNorm },
@@ -46,16 +48,16 @@ func newClientList(d *deps, to screen) *clientList {
 }
 
 func (l *clientList) setSize(w, h int) {
-	l.short = l.grid.fitTimes(w, 5)
+	l.short = fitTimes(l.grid, w, 5)
 	// Status and invitation words fit in 8 columns; wider tables give them
 	// room to breathe.
 	for _, i := range []int{3, 4} {
-		l.grid.cols[i].width = 8
+		l.grid.Col(i).Width = 8
 		if !l.short {
-			l.grid.cols[i].width = 10
+			l.grid.Col(i).Width = 10
 		}
 	}
-	l.grid.setSize(w, h)
+	l.grid.SetSize(w, h)
 	l.rebuild()
 }
 

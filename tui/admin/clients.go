@@ -125,27 +125,27 @@ func (c *clients) key(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	switch {
-	case isKey(msg, c.keys.search):
+	case ui.IsKey(msg, c.keys.search):
 		c.typing = true
 		c.status.clear()
 		return c.search.Focus("q")
-	case isKey(msg, c.keys.filter):
+	case ui.IsKey(msg, c.keys.filter):
 		c.filter = (c.filter + 1) % len(c.filters)
 		c.list.status = c.filters[c.filter]
 		return c.list.reload()
-	case isKey(msg, c.keys.open):
+	case ui.IsKey(msg, c.keys.open):
 		if cl, ok := c.list.selected(); ok {
 			c.status.clear()
 			return c.d.goTo(pushMsg{newDetail(c.d, cl.Email)})
 		}
-	case isKey(msg, c.keys.add):
+	case ui.IsKey(msg, c.keys.add):
 		if !c.d.admin() {
 			c.status = errLine(c.d.forbidden())
 			return nil
 		}
 		c.status.clear()
 		return c.d.goTo(pushMsg{newAddClient(c.d)})
-	case isKey(msg, c.keys.imp):
+	case ui.IsKey(msg, c.keys.imp):
 		if !c.d.admin() {
 			c.status = errLine(c.d.forbidden())
 			return nil
@@ -191,7 +191,7 @@ func (c *clients) Keys() []key.Binding {
 	if c.typing {
 		return c.search.Keys().ShortHelp()
 	}
-	ks := []key.Binding{moveKeys(c.d), c.keys.open, c.keys.search, c.keys.filter}
+	ks := []key.Binding{ui.MoveKeys(c.d.p), c.keys.open, c.keys.search, c.keys.filter}
 	if c.d.admin() {
 		ks = append(ks, c.keys.add, c.keys.imp)
 	}

@@ -142,14 +142,14 @@ type textForm interface {
 	done(msg doneMsg) tea.Cmd
 	key(msg tea.KeyMsg) tea.Cmd
 	calling() bool // a call is on its way
-	guard() *discardGuard
+	guard() *ui.DiscardGuard
 	layout()
 }
 
 // updateTextForm routes msg to f (keys wait while a call is on its way,
 // and answer the guard while it asks) and lays f out again for what
 // changed, so that its View only draws.
-func updateTextForm(f textForm, msg tea.Msg) tea.Cmd {
+func updateTextForm(d *deps, f textForm, msg tea.Msg) tea.Cmd {
 	defer f.layout()
 	switch msg := msg.(type) {
 	case doneMsg:
@@ -158,8 +158,11 @@ func updateTextForm(f textForm, msg tea.Msg) tea.Cmd {
 		switch g := f.guard(); {
 		case f.calling():
 			return nil // its answer comes back here
-		case g.asking:
-			return g.key(msg)
+		case g.Asking():
+			if g.Answer(msg) {
+				return d.goTo(popMsg{})
+			}
+			return nil
 		}
 		return f.key(msg)
 	}

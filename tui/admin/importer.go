@@ -209,7 +209,7 @@ func (s *importer) Update(msg tea.Msg) tea.Cmd {
 	if s.job() == nil {
 		return s.form.Update(msg)
 	}
-	if km, ok := msg.(tea.KeyMsg); ok && isKey(km, s.keys.back) {
+	if km, ok := msg.(tea.KeyMsg); ok && ui.IsKey(km, s.keys.back) {
 		if s.job().done {
 			return tea.Batch(s.d.goTo(dismissImportMsg{}), s.d.goTo(popMsg{}))
 		}

@@ -141,8 +141,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.KeyMsg:
 		return m.key(msg)
-	case routed:
-		if s := msg.target(); s != nil && m.alive(s) {
+	case ui.Routed:
+		if s := msg.Target(); s != nil && m.alive(s) {
 			return s.Update(msg)
 		}
 		return nil // for a screen the person has left
@@ -154,6 +154,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if len(m.stack) == 0 {
 			return nil
 		}
+		ui.Leave(m.stack[len(m.stack)-1])
 		m.stack = m.stack[:len(m.stack)-1]
 		return m.current().Update(noticeMsg(msg))
 	case openImportMsg:
@@ -198,9 +199,9 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	cur := m.current()
 	if m.showURL {
 		switch {
-		case isKey(msg, m.keys.closeURL):
+		case ui.IsKey(msg, m.keys.closeURL):
 			m.showURL = false
-		case isKey(msg, m.keys.quit):
+		case ui.IsKey(msg, m.keys.quit):
 			return tea.Quit
 		}
 		return nil
@@ -216,19 +217,19 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	switch {
-	case isKey(msg, m.keys.quit):
+	case ui.IsKey(msg, m.keys.quit):
 		return tea.Quit
-	case isKey(msg, m.keys.url):
+	case ui.IsKey(msg, m.keys.url):
 		m.showURL = true
 		return nil
 	}
 	if len(m.stack) == 0 {
 		switch {
-		case isKey(msg, m.keys.next):
+		case ui.IsKey(msg, m.keys.next):
 			return m.switchTo((m.active + 1) % len(m.tabs))
-		case isKey(msg, m.keys.prev):
+		case ui.IsKey(msg, m.keys.prev):
 			return m.switchTo((m.active + len(m.tabs) - 1) % len(m.tabs))
-		case isKey(msg, m.keys.tabs):
+		case ui.IsKey(msg, m.keys.tabs):
 			return m.switchTo(int(msg.String()[0]-'1') % len(m.tabs))
 		}
 	}
@@ -253,12 +254,7 @@ const chromeRows = 3
 func (m *Model) layout() {
 	w := max(1, m.width-4)
 	m.help.Width = w
-	helpLines := min(helpRows, max(1, m.height/3))
-	body := m.height - 1 - helpLines
-	if body >= 8 {
-		body-- // the frame's top margin
-	}
-	h := body - chromeRows
+	h := m.bodyHeight() - chromeRows
 	if m.job != nil {
 		h--
 	}
@@ -289,10 +285,7 @@ func (m *Model) View() string {
 	body := strings.Join(parts, "\n")
 	if m.job != nil {
 		// The import's line sits at the bottom of the body on every tab.
-		rows := m.height - 1 - min(helpRows, max(1, m.height/3))
-		if rows >= 8 {
-			rows--
-		}
+		rows := m.bodyHeight()
 		ls := strings.Split(body, "\n")
 		ls = ls[:min(len(ls), max(0, rows-1))]
 		for len(ls) < rows-1 {
@@ -410,15 +403,11 @@ func (m *Model) urlBox(w int) string {
 	return st.Renderer.PlaceHorizontal(w, lipgloss.Center, box)
 }
 
+// bodyHeight is the lines the frame leaves the body under help of
+// helpRows lines, which the console's help takes whatever the keys.
+func (m *Model) bodyHeight() int { return ui.BodyHeight(m.height, helpRows) }
+
 // helpCols lays the keys out in columns of three rows.
-type helpCols []key.Binding
-
-func (k helpCols) ShortHelp() []key.Binding { return k }
-
-func (k helpCols) FullHelp() [][]key.Binding {
-	var cols [][]key.Binding
-	for i := 0; i < len(k); i += helpRows {
-		cols = append(cols, k[i:min(i+helpRows, len(k))])
-	}
-	return cols
+func helpCols(keys []key.Binding) ui.HelpColumns {
+	return ui.HelpColumns{Keys: keys, Rows: helpRows}
 }

@@ -23,7 +23,7 @@ type noteForm struct {
 	client  string // who reads a visible note
 	area    *textArea
 	visible bool // the client reads the note; false: internal
-	discard discardGuard
+	discard ui.DiscardGuard
 	err     string // beside the text: the portal's refusal, or a paste's
 	busy    bool
 	w, h    int
@@ -41,7 +41,7 @@ func newNoteForm(d *deps, v *portal.RequestView) *noteForm {
 		about:   p.T("admin.note.title", v.ID, clean(v.TypeName)),
 		client:  p.T("admin.request.client_line", clean(v.ClientName), clean(v.ClientEmail)),
 		area:    newTextArea(d, p.T("admin.note.placeholder"), portal.MaxNoteLen),
-		discard: newDiscardGuard(d, p.T("admin.note.confirm_discard")),
+		discard: ui.NewDiscardGuard(d.p, p.T("admin.note.confirm_discard")),
 	}
 	s.keys.sendInternal = d.bind("ctrl+s", "admin.help.send_internal", "ctrl+s")
 	s.keys.sendVisible = d.bind("ctrl+s", "admin.help.send_visible", "ctrl+s")
@@ -56,7 +56,7 @@ func (s *noteForm) Init() tea.Cmd { return s.area.focus() }
 
 func (s *noteForm) Typing() bool { return true }
 
-func (s *noteForm) Update(msg tea.Msg) tea.Cmd { return updateTextForm(s, msg) }
+func (s *noteForm) Update(msg tea.Msg) tea.Cmd { return updateTextForm(s.d, s, msg) }
 
 func (s *noteForm) done(msg doneMsg) tea.Cmd {
 	p := s.d.p
@@ -72,17 +72,17 @@ func (s *noteForm) done(msg doneMsg) tea.Cmd {
 	return s.d.goTo(popMsg{notice: notice})
 }
 
-func (s *noteForm) calling() bool        { return s.busy }
-func (s *noteForm) guard() *discardGuard { return &s.discard }
+func (s *noteForm) calling() bool           { return s.busy }
+func (s *noteForm) guard() *ui.DiscardGuard { return &s.discard }
 
 func (s *noteForm) key(msg tea.KeyMsg) tea.Cmd {
 	switch {
-	case isKey(msg, s.keys.back):
-		return s.discard.leave(strings.TrimSpace(s.area.value()) != "")
-	case isKey(msg, s.keys.toVisible):
+	case ui.IsKey(msg, s.keys.back):
+		return leaveGuarded(s.d, &s.discard, strings.TrimSpace(s.area.value()) != "")
+	case ui.IsKey(msg, s.keys.toVisible):
 		s.visible = !s.visible
 		return nil
-	case isKey(msg, s.keys.sendInternal):
+	case ui.IsKey(msg, s.keys.sendInternal):
 		s.err = ""
 		s.busy = true
 		svc, a, id, body, internal := s.d.svc, s.d.actor, s.id, s.area.value(), !s.visible
@@ -120,8 +120,8 @@ func (s *noteForm) foot() string {
 		errs = ui.Para(st.Error, "! "+s.err, s.w)
 	}
 	switch {
-	case s.discard.asking:
-		status = s.discard.view(st, s.w)
+	case s.discard.Asking():
+		status = s.discard.View(st, s.w)
 	case s.busy:
 		status = st.Subtle.Render(p.T("admin.busy"))
 	}
@@ -146,8 +146,8 @@ func (s *noteForm) SetSize(w, h int) {
 }
 
 func (s *noteForm) Keys() []key.Binding {
-	if s.discard.asking {
-		return s.discard.keys()
+	if s.discard.Asking() {
+		return s.discard.Keys()
 	}
 	if s.visible {
 		return []key.Binding{s.keys.sendVisible, s.keys.toInternal, s.keys.newline, s.keys.back}

@@ -41,7 +41,7 @@ type outboxResult struct {
 // it is the tab shown, and never otherwise.
 type outbox struct {
 	d       *deps
-	grid    *grid
+	grid    *ui.Table
 	msgs    []store.OutboxMessage
 	more    bool
 	loaded  bool
@@ -61,14 +61,14 @@ type outbox struct {
 func newOutbox(d *deps) *outbox {
 	p := d.p
 	o := &outbox{d: d, states: []string{"", store.MailQueued, store.MailSent, store.MailFailed}}
-	o.grid = newGrid(d.st,
-		col{title: p.T("admin.col.id"), width: 5},
-		col{title: p.T("admin.col.to"), flex: 3, min: 10},
-		col{title: p.T("admin.col.kind"), width: 14},
-		col{title: p.T("admin.col.state"), width: 6},
-		col{title: p.T("admin.col.attempts"), width: 3},
-		col{title: p.T("admin.col.when"), width: 11},
-		col{title: p.T("admin.col.last_error"), flex: 2, min: 6},
+	o.grid = ui.NewTable(d.st,
+		ui.Col{Title: p.T("admin.col.id"), Width: 5},
+		ui.Col{Title: p.T("admin.col.to"), Flex: 3, Min: 10},
+		ui.Col{Title: p.T("admin.col.kind"), Width: 14},
+		ui.Col{Title: p.T("admin.col.state"), Width: 6},
+		ui.Col{Title: p.T("admin.col.attempts"), Width: 3},
+		ui.Col{Title: p.T("admin.col.when"), Width: 11},
+		ui.Col{Title: p.T("admin.col.last_error"), Flex: 2, Min: 6},
 	)
 	o.keys.retry = d.bind("r", "admin.help.retry", "r")
 	o.keys.filter = d.bind("s", "admin.help.state", "s")
@@ -133,8 +133,8 @@ func (o *outbox) Update(msg tea.Msg) tea.Cmd {
 		if msg.Paste {
 			return nil
 		}
-		if o.grid.update(msg) {
-			if o.grid.cursor() == o.grid.len()-1 && o.more && !o.loading && len(o.msgs) < 1000 {
+		if o.grid.Update(msg) {
+			if o.grid.Cursor() == o.grid.Len()-1 && o.more && !o.loading && len(o.msgs) < 1000 {
 				return o.load(true)
 			}
 			return nil
@@ -144,10 +144,10 @@ func (o *outbox) Update(msg tea.Msg) tea.Cmd {
 			o.state = (o.state + 1) % len(o.states)
 			o.gen++
 			o.msgs, o.loaded = nil, false
-			o.grid.setCursor(0)
+			o.grid.SetCursor(0)
 			return o.load(false)
 		case key.Matches(msg, o.keys.retry):
-			i := o.grid.cursor()
+			i := o.grid.Cursor()
 			if i < 0 || i >= len(o.msgs) {
 				return nil
 			}
@@ -187,14 +187,14 @@ func (o *outbox) done(msg doneMsg) tea.Cmd {
 	} else {
 		// Keep the cursor on the same message across a refresh.
 		var id uint64
-		if i := o.grid.cursor(); i >= 0 && i < len(o.msgs) {
+		if i := o.grid.Cursor(); i >= 0 && i < len(o.msgs) {
 			id = o.msgs[i].ID
 		}
 		o.msgs = res.page.rows
 		o.rebuild()
 		for i, m := range o.msgs {
 			if m.ID == id {
-				o.grid.setCursor(i)
+				o.grid.SetCursor(i)
 			}
 		}
 	}
@@ -216,7 +216,7 @@ func (o *outbox) rebuild() {
 		rows[i] = table.Row{fmt.Sprint(m.ID), clean(m.ToAddr), clean(m.Kind), p.T("admin.mail." + m.State),
 			fmt.Sprint(m.Attempts), at, clean(m.LastError)}
 	}
-	o.grid.setRows(rows)
+	o.grid.SetRows(rows)
 }
 
 func (o *outbox) View() string {
@@ -226,17 +226,17 @@ func (o *outbox) View() string {
 		state = p.T("admin.mail." + s)
 	}
 	top := st.Subtle.Render(p.T("admin.outbox.intro", state, int(outboxEvery/time.Second)))
-	body := o.grid.body(o.d, o.err, o.loaded, p.T("admin.outbox.empty"))
+	body := tableBody(o.grid, o.d, o.err, o.loaded, p.T("admin.outbox.empty"))
 	return ui.Lines(top, body, o.status.view(st, o.w))
 }
 
 func (o *outbox) SetSize(w, h int) {
 	o.w = w
-	o.short = o.grid.fitTimes(w, 5)
-	o.grid.setSize(w, max(2, h-2))
+	o.short = fitTimes(o.grid, w, 5)
+	o.grid.SetSize(w, max(2, h-2))
 	o.rebuild()
 }
 
 func (o *outbox) Keys() []key.Binding {
-	return []key.Binding{moveKeys(o.d), o.keys.retry, o.keys.filter}
+	return []key.Binding{ui.MoveKeys(o.d.p), o.keys.retry, o.keys.filter}
 }

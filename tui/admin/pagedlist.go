@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/table"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/clientportal/portal/tui/ui"
 )
 
 // maxPages caps the pages a paged list keeps in memory: moving further
@@ -34,7 +36,7 @@ type listPageMsg[R any] struct {
 type pagedList[R any, K comparable] struct {
 	d    *deps
 	to   screen // the screen results go back to
-	grid *grid
+	grid *ui.Table
 	size int // rows a page
 
 	// query makes the call for at most limit rows after the row of key
@@ -116,12 +118,12 @@ func (l *pagedList[R, K]) apply(msg listPageMsg[R]) {
 		return
 	}
 	l.err = ""
-	cur, ok := l.place(msg, l.grid.cursor())
+	cur, ok := l.place(msg, l.grid.Cursor())
 	if !ok {
 		return
 	}
 	l.rebuild()
-	l.grid.setCursor(l.settle(cur))
+	l.grid.SetCursor(l.settle(cur))
 }
 
 // fail shows err in place of the rows, which are forgotten: no key acts on
@@ -198,7 +200,7 @@ func (l *pagedList[R, K]) settle(cur int) int {
 		cur = i
 		l.want = zero
 	}
-	return max(0, min(cur, l.grid.len()-1))
+	return max(0, min(cur, l.grid.Len()-1))
 }
 
 // find is the index of the row of key k in the window, or -1.
@@ -231,13 +233,13 @@ func (l *pagedList[R, K]) rebuild() {
 	for i, r := range rs {
 		rows[i] = l.cells(r)
 	}
-	l.grid.setRows(rows)
+	l.grid.SetRows(rows)
 }
 
 // selected is the row under the cursor.
 func (l *pagedList[R, K]) selected() (R, bool) {
 	rs := l.rows()
-	i := l.grid.cursor()
+	i := l.grid.Cursor()
 	if l.stale || i < 0 || i >= len(rs) {
 		var none R
 		return none, false
@@ -248,14 +250,14 @@ func (l *pagedList[R, K]) selected() (R, bool) {
 // move handles a cursor key; at the last loaded row it loads the next page,
 // at the first the page before, when there is one.
 func (l *pagedList[R, K]) move(msg tea.KeyMsg) (bool, tea.Cmd) {
-	before := l.grid.cursor()
-	if !l.grid.update(msg) {
+	before := l.grid.Cursor()
+	if !l.grid.Update(msg) {
 		return false, nil
 	}
 	if l.loading || !l.loaded || len(l.pages) == 0 {
 		return true, nil
 	}
-	cur, n := l.grid.cursor(), l.grid.len()
+	cur, n := l.grid.Cursor(), l.grid.Len()
 	switch {
 	case n > 0 && cur == n-1 && l.more:
 		return true, l.next()
@@ -279,5 +281,5 @@ func (l *pagedList[R, K]) next() tea.Cmd {
 
 // view is the table, or what stands in for it.
 func (l *pagedList[R, K]) view(empty string) string {
-	return l.grid.body(l.d, l.err, l.loaded, empty)
+	return tableBody(l.grid, l.d, l.err, l.loaded, empty)
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/text"
+
+	"github.com/clientportal/portal/tui/ui"
 )
 
 // requestPageSize is the rows of a page of the request queue.
@@ -38,7 +40,7 @@ func newRequestList(d *deps, to screen) *requestList {
 	l := &requestList{}
 	l.pagedList = &pagedList[portal.QueueRow, uint64]{
 		d: d, to: to, size: requestPageSize,
-		grid:  newGrid(d.st, queueColumns(d.p, false)...),
+		grid:  ui.NewTable(d.st, queueColumns(d.p, false)...),
 		query: l.query,
 		key:   func(r portal.QueueRow) uint64 { return r.ID },
 		cells: l.cells,
@@ -47,34 +49,34 @@ func newRequestList(d *deps, to screen) *requestList {
 }
 
 // queueColumns are the queue's columns, all of them or the narrow set.
-func queueColumns(p text.Printer, narrow bool) []col {
-	cols := []col{
-		{title: p.T("admin.col.id"), width: 5},
-		{title: p.T("admin.col.status"), width: 11},
-		{title: p.T("admin.col.type"), flex: 2, min: 7},
-		{title: p.T("admin.col.client"), flex: 3, min: 9},
-		{title: p.T("admin.col.assignee"), flex: 1, min: 5},
-		{title: p.T("admin.col.updated"), width: 11},
-		{title: p.T("admin.col.summary"), flex: 5, min: 12},
+func queueColumns(p text.Printer, narrow bool) []ui.Col {
+	cols := []ui.Col{
+		{Title: p.T("admin.col.id"), Width: 5},
+		{Title: p.T("admin.col.status"), Width: 11},
+		{Title: p.T("admin.col.type"), Flex: 2, Min: 7},
+		{Title: p.T("admin.col.client"), Flex: 3, Min: 9},
+		{Title: p.T("admin.col.assignee"), Flex: 1, Min: 5},
+		{Title: p.T("admin.col.updated"), Width: 11},
+		{Title: p.T("admin.col.summary"), Flex: 5, Min: 12},
 	}
 	if !narrow {
 		return cols
 	}
 	// Without Type: a usual email and the assignee's heading in full.
-	cols[3].min, cols[4].min = 12, 8
+	cols[3].Min, cols[4].Min = 12, 8
 	return append(cols[:2], cols[3:]...)
 }
 
 func (l *requestList) setSize(w, h int) {
-	cur := l.grid.cursor()
+	cur := l.grid.Cursor()
 	if narrow := w < narrowQueueBelow; narrow != l.narrow {
 		l.narrow = narrow
-		l.grid.cols = queueColumns(l.d.p, narrow)
+		l.grid.SetCols(queueColumns(l.d.p, narrow)...)
 	}
-	l.short = l.grid.fitTimes(w, len(l.grid.cols)-2)
-	l.grid.setSize(w, h) // forgets the rows when the columns change
+	l.short = fitTimes(l.grid, w, l.grid.NumCols()-2)
+	l.grid.SetSize(w, h) // forgets the rows when the columns change
 	l.rebuild()
-	l.grid.setCursor(max(0, min(cur, l.grid.len()-1)))
+	l.grid.SetCursor(max(0, min(cur, l.grid.Len()-1)))
 }
 
 // query reads the queue before the request before, for the filter as it

@@ -162,22 +162,22 @@ func (r *requests) key(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	switch {
-	case isKey(msg, r.keys.open):
+	case ui.IsKey(msg, r.keys.open):
 		if row, ok := r.list.selected(); ok {
 			r.note.clear()
 			// The page refreshes as often as the queue.
 			return r.d.goTo(pushMsg{newRequestDetail(r.d, row.ID, r.every)})
 		}
-	case isKey(msg, r.keys.status):
+	case ui.IsKey(msg, r.keys.status):
 		r.status = (r.status + 1) % len(r.statuses)
 		return r.apply()
-	case isKey(msg, r.keys.kind):
+	case ui.IsKey(msg, r.keys.kind):
 		r.typeAt = (r.typeAt + 1) % (len(r.types) + 1)
 		return r.apply()
-	case isKey(msg, r.keys.assignee):
+	case ui.IsKey(msg, r.keys.assignee):
 		r.assignee = (r.assignee + 1) % assignFilters
 		return r.apply()
-	case isKey(msg, r.keys.client):
+	case ui.IsKey(msg, r.keys.client):
 		// From the filter as it is, the cursor at its end: to fix a
 		// refused email, or Ctrl+U to start over.
 		r.typing = true
@@ -279,5 +279,5 @@ func (r *requests) Keys() []key.Binding {
 	if r.typing {
 		return []key.Binding{r.keys.apply, r.keys.erase, r.keys.clear}
 	}
-	return []key.Binding{moveKeys(r.d), r.keys.open, r.keys.status, r.keys.kind, r.keys.assignee, r.keys.client}
+	return []key.Binding{ui.MoveKeys(r.d.p), r.keys.open, r.keys.status, r.keys.kind, r.keys.assignee, r.keys.client}
 }

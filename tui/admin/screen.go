@@ -26,22 +26,10 @@ type deps struct {
 	route *ui.Route
 }
 
-// screen is one page of the console. Screens are used by pointer and change
-// in place; the parent keeps the tabs and a stack of pushed screens.
-type screen interface {
-	Init() tea.Cmd
-	Update(msg tea.Msg) tea.Cmd
-	// View is the screen's part of the body: the parent adds the header,
-	// the tabs, the import status, the title bar and the help.
-	View() string
-	// Keys are the bindings the screen answers to, for help.
-	Keys() []key.Binding
-	// SetSize tells the screen the columns and rows it may draw.
-	SetSize(w, h int)
-	// Typing reports whether a text input has the focus: then every key
-	// but Ctrl+C is the screen's, q and the digits included.
-	Typing() bool
-}
+// screen is one page of the console (see ui.Screen): the parent keeps the
+// tabs and a stack of pushed screens, and tells the one shown its size when
+// it changes.
+type screen = ui.Screen
 
 // tab is a screen shown under a tab; it hears when it is shown and left,
 // so that it refreshes on showing and stops any timer on leaving.
@@ -51,14 +39,11 @@ type tab interface {
 	Hide()
 }
 
-// routed is a message meant for one screen (the one that started the call
-// it answers), whichever is shown when it arrives.
-type routed interface{ target() screen }
-
-// owner is embedded in results to route them.
+// owner is embedded in messages meant for one screen to route them (see
+// ui.Routed).
 type owner struct{ to screen }
 
-func (o owner) target() screen { return o.to }
+func (o owner) Target() screen { return o.to }
 
 // doneMsg is the outcome of a portal call: op names the call, val is what
 // it returned.
@@ -110,9 +95,10 @@ func (d *deps) forbidden() string { return portal.Message(d.p, portal.ErrForbidd
 // admin reports whether the staff member may do admin-only actions.
 func (d *deps) admin() bool { return d.actor.IsAdmin() }
 
-// bind makes a binding whose help shows label and the catalog's desc.
+// bind makes a binding whose help shows label and the catalog's desc
+// (see ui.Bind).
 func (d *deps) bind(label, desc string, keys ...string) key.Binding {
-	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(label, d.p.T(desc)))
+	return ui.Bind(d.p, label, desc, keys...)
 }
 
 // shortTimesBelow is the width under which tables show times without the
@@ -173,11 +159,6 @@ func (l line) view(st *ui.Styles, w int) string {
 func okLine(s string) line  { return line{text: s} }
 func errLine(s string) line { return line{text: s, err: true} }
 func (l *line) clear()      { *l = line{} }
-
-// isKey reports whether msg is a typed (not pasted) key matching b.
-func isKey(msg tea.KeyMsg, b key.Binding) bool {
-	return !msg.Paste && key.Matches(msg, b)
-}
 
 // padRight pads s with spaces to w columns.
 func padRight(s string, w int) string {

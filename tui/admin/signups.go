@@ -159,5 +159,5 @@ func (s *signUps) Keys() []key.Binding {
 	if s.confirm != "" {
 		return []key.Binding{s.keys.yes, s.keys.no}
 	}
-	return []key.Binding{moveKeys(s.d), s.keys.open, s.keys.approve, s.keys.reject}
+	return []key.Binding{ui.MoveKeys(s.d.p), s.keys.open, s.keys.approve, s.keys.reject}
 }

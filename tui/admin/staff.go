@@ -16,7 +16,7 @@ import (
 // key; the portal refuses to remove the last admin key or one's own.
 type staffTab struct {
 	d       *deps
-	grid    *grid
+	grid    *ui.Table
 	members []store.Staff
 	loaded  bool
 	confirm *store.Staff // the key waiting for y/n to be removed
@@ -31,11 +31,11 @@ type staffTab struct {
 func newStaffTab(d *deps) *staffTab {
 	p := d.p
 	s := &staffTab{d: d}
-	s.grid = newGrid(d.st,
-		col{title: p.T("admin.col.name"), flex: 2, min: 10},
-		col{title: p.T("admin.col.role"), width: 7},
-		col{title: p.T("admin.col.fingerprint"), flex: 3, min: 20},
-		col{title: p.T("admin.col.added"), width: 11},
+	s.grid = ui.NewTable(d.st,
+		ui.Col{Title: p.T("admin.col.name"), Flex: 2, Min: 10},
+		ui.Col{Title: p.T("admin.col.role"), Width: 7},
+		ui.Col{Title: p.T("admin.col.fingerprint"), Flex: 3, Min: 20},
+		ui.Col{Title: p.T("admin.col.added"), Width: 11},
 	)
 	s.keys.add = d.bind("a", "admin.help.add_staff", "a")
 	s.keys.remove = d.bind("d", "admin.help.remove_staff", "d")
@@ -97,7 +97,7 @@ func (s *staffTab) Update(msg tea.Msg) tea.Cmd {
 			}
 			return nil
 		}
-		if s.grid.update(msg) {
+		if s.grid.Update(msg) {
 			return nil
 		}
 		switch {
@@ -105,7 +105,7 @@ func (s *staffTab) Update(msg tea.Msg) tea.Cmd {
 			s.status.clear()
 			return s.d.goTo(pushMsg{newAddStaff(s.d)})
 		case key.Matches(msg, s.keys.remove):
-			if i := s.grid.cursor(); i >= 0 && i < len(s.members) {
+			if i := s.grid.Cursor(); i >= 0 && i < len(s.members) {
 				s.status.clear()
 				m := s.members[i]
 				s.confirm = &m
@@ -121,12 +121,12 @@ func (s *staffTab) rebuild() {
 	for i, m := range s.members {
 		rows[i] = table.Row{clean(m.Name), p.T("admin.role." + m.Role), clean(m.Fingerprint), when(m.CreatedAt, s.short)}
 	}
-	s.grid.setRows(rows)
+	s.grid.SetRows(rows)
 }
 
 func (s *staffTab) View() string {
 	st, p := s.d.st, s.d.p
-	body := s.grid.body(s.d, s.err, s.loaded, "")
+	body := tableBody(s.grid, s.d, s.err, s.loaded, "")
 	foot := s.status.view(st, s.w)
 	switch {
 	case s.confirm != nil:
@@ -139,8 +139,8 @@ func (s *staffTab) View() string {
 
 func (s *staffTab) SetSize(w, h int) {
 	s.w = w
-	s.short = s.grid.fitTimes(w, 3)
-	s.grid.setSize(w, max(2, h-2))
+	s.short = fitTimes(s.grid, w, 3)
+	s.grid.SetSize(w, max(2, h-2))
 	s.rebuild()
 }
 
@@ -148,7 +148,7 @@ func (s *staffTab) Keys() []key.Binding {
 	if s.confirm != nil {
 		return []key.Binding{s.keys.yes, s.keys.no}
 	}
-	return []key.Binding{moveKeys(s.d), s.keys.add, s.keys.remove}
+	return []key.Binding{ui.MoveKeys(s.d.p), s.keys.add, s.keys.remove}
 }
 
 // newAddStaff is the form that registers a key for a staff member.

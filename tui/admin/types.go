@@ -32,7 +32,7 @@ const (
 // have no Settings tab); the portal refuses them anyway.
 type typesScreen struct {
 	d       *deps
-	grid    *grid
+	grid    *ui.Table
 	types   []store.RequestType
 	fields  []int // the number of fields of each type, -1 when unreadable
 	loaded  bool
@@ -48,12 +48,12 @@ type typesScreen struct {
 func newTypesScreen(d *deps) *typesScreen {
 	p := d.p
 	s := &typesScreen{d: d}
-	s.grid = newGrid(d.st,
-		col{title: p.T("admin.col.name"), flex: 3, min: 12},
-		col{title: p.T("admin.col.state"), width: 8},
-		col{title: p.T("admin.col.fields"), width: 6},
-		col{title: p.T("admin.col.updated"), width: 11},
-		col{title: p.T("admin.col.description"), flex: 4, min: 10},
+	s.grid = ui.NewTable(d.st,
+		ui.Col{Title: p.T("admin.col.name"), Flex: 3, Min: 12},
+		ui.Col{Title: p.T("admin.col.state"), Width: 8},
+		ui.Col{Title: p.T("admin.col.fields"), Width: 6},
+		ui.Col{Title: p.T("admin.col.updated"), Width: 11},
+		ui.Col{Title: p.T("admin.col.description"), Flex: 4, Min: 10},
 	)
 	s.keys.add = d.bind("a", "admin.help.add_type", "a")
 	s.keys.edit = d.bind("e", "admin.help.edit_type", "e", "enter")
@@ -150,7 +150,7 @@ func (s *typesScreen) key(msg tea.KeyMsg) tea.Cmd {
 	if key.Matches(msg, s.keys.back) {
 		return s.d.goTo(popMsg{})
 	}
-	if s.grid.update(msg) {
+	if s.grid.Update(msg) {
 		return nil
 	}
 	if !s.d.admin() && key.Matches(msg, s.keys.add, s.keys.edit, s.keys.toggle) {
@@ -176,7 +176,7 @@ func (s *typesScreen) key(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (s *typesScreen) selected() (store.RequestType, bool) {
-	i := s.grid.cursor()
+	i := s.grid.Cursor()
 	if i < 0 || i >= len(s.types) {
 		return store.RequestType{}, false
 	}
@@ -210,12 +210,12 @@ func (s *typesScreen) rebuild() {
 		}
 		rows[i] = table.Row{clean(t.Name), state, n, when(t.UpdatedAt, s.short), clean(t.Description)}
 	}
-	s.grid.setRows(rows)
+	s.grid.SetRows(rows)
 }
 
 func (s *typesScreen) View() string {
 	st, p := s.d.st, s.d.p
-	body := s.grid.body(s.d, s.err, s.loaded, p.T("admin.types.empty"))
+	body := tableBody(s.grid, s.d, s.err, s.loaded, p.T("admin.types.empty"))
 	foot := s.status.view(st, s.w)
 	switch {
 	case s.confirm != nil:
@@ -228,8 +228,8 @@ func (s *typesScreen) View() string {
 
 func (s *typesScreen) SetSize(w, h int) {
 	s.w = w
-	s.short = s.grid.fitTimes(w, 3)
-	s.grid.setSize(w, max(2, h-4))
+	s.short = fitTimes(s.grid, w, 3)
+	s.grid.SetSize(w, max(2, h-4))
 	s.rebuild()
 }
 
@@ -237,7 +237,7 @@ func (s *typesScreen) Keys() []key.Binding {
 	if s.confirm != nil {
 		return []key.Binding{s.keys.yes, s.keys.no}
 	}
-	return []key.Binding{moveKeys(s.d), s.keys.add, s.keys.edit, s.keys.toggle, s.keys.back}
+	return []key.Binding{ui.MoveKeys(s.d.p), s.keys.add, s.keys.edit, s.keys.toggle, s.keys.back}
 }
 
 // maxFieldsText bounds what the fields' text holds: far above any real
@@ -264,7 +264,7 @@ type typeForm struct {
 	saved   [3]string // what the fields held when the form opened
 	focus   int
 	errs    map[string]string // by field key; "" under the form
-	discard discardGuard
+	discard ui.DiscardGuard
 	busy    bool
 	w, h    int
 	keys    struct{ next, prev, enter, save, back key.Binding }
@@ -273,7 +273,7 @@ type typeForm struct {
 func newTypeForm(d *deps, t *store.RequestType) *typeForm {
 	p := d.p
 	s := &typeForm{d: d, errs: map[string]string{}, title: p.T("admin.types.add_title"),
-		discard: newDiscardGuard(d, p.T("admin.types.confirm_discard"))}
+		discard: ui.NewDiscardGuard(d.p, p.T("admin.types.confirm_discard"))}
 	s.name = ui.NewLineInput(d.st, p.T("admin.placeholder.type_name"), portal.MaxTypeNameLen)
 	s.desc = ui.NewLineInput(d.st, p.T("admin.placeholder.optional"), portal.MaxTypeDescLen)
 	s.fields = newTextArea(d, p.T("admin.placeholder.type_fields"), maxFieldsText)
@@ -323,7 +323,7 @@ func (s *typeForm) setFocus(i int) tea.Cmd {
 	return s.fields.focus()
 }
 
-func (s *typeForm) Update(msg tea.Msg) tea.Cmd { return updateTextForm(s, msg) }
+func (s *typeForm) Update(msg tea.Msg) tea.Cmd { return updateTextForm(s.d, s, msg) }
 
 func (s *typeForm) done(msg doneMsg) tea.Cmd {
 	p := s.d.p
@@ -352,15 +352,15 @@ func (s *typeForm) done(msg doneMsg) tea.Cmd {
 	return s.d.goTo(popMsg{notice: p.T("admin.types.saved", name)})
 }
 
-func (s *typeForm) calling() bool        { return s.busy }
-func (s *typeForm) guard() *discardGuard { return &s.discard }
+func (s *typeForm) calling() bool           { return s.busy }
+func (s *typeForm) guard() *ui.DiscardGuard { return &s.discard }
 
 func (s *typeForm) key(msg tea.KeyMsg) tea.Cmd {
 	multi := s.focus == 2
 	if !msg.Paste {
 		switch {
 		case key.Matches(msg, s.keys.back):
-			return s.discard.leave(s.values() != s.saved)
+			return leaveGuarded(s.d, &s.discard, s.values() != s.saved)
 		case key.Matches(msg, s.keys.save):
 			return s.submit()
 		case key.Matches(msg, s.keys.next):
@@ -508,8 +508,8 @@ func (s *typeForm) foot() string {
 	bottom = append(bottom, s.errLines("", 0)...)
 	bottom = append(bottom, ui.Para(st.Subtle, p.T("admin.types.kinds"), s.w))
 	switch {
-	case s.discard.asking:
-		bottom = append(bottom, s.discard.view(st, s.w))
+	case s.discard.Asking():
+		bottom = append(bottom, s.discard.View(st, s.w))
 	case s.busy:
 		bottom = append(bottom, st.Subtle.Render(p.T("admin.busy")))
 	}
@@ -536,8 +536,8 @@ func (s *typeForm) SetSize(w, h int) {
 }
 
 func (s *typeForm) Keys() []key.Binding {
-	if s.discard.asking {
-		return s.discard.keys()
+	if s.discard.Asking() {
+		return s.discard.Keys()
 	}
 	return []key.Binding{s.keys.save, s.keys.next, s.keys.prev, s.keys.enter, s.keys.back}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
 	"github.com/clientportal/portal/tui/uitest"
 )
 
@@ -75,8 +76,8 @@ func TestCancelledSessionEndsCalls(t *testing.T) {
 	h.cancel() // the SSH session ends
 	select {
 	case msg := <-login:
-		done, ok := msg.(doneMsg)
-		if !ok || !errors.Is(done.err, context.Canceled) {
+		done, ok := msg.(ui.Result[*store.Client])
+		if !ok || !errors.Is(done.Err, context.Canceled) {
 			t.Errorf("log in ended with %#v, want context.Canceled", msg)
 		}
 	case <-time.After(2 * time.Second):
@@ -104,7 +105,7 @@ func runAll(cmd tea.Cmd) tea.Msg {
 		switch msg := c().(type) {
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
-		case doneMsg:
+		case ui.Result[*store.Client]:
 			found = msg
 		}
 	}

@@ -20,7 +20,7 @@ type confirm struct {
 	d      *deps
 	actor  portal.Actor
 	form   *requestForm
-	run    runner
+	run    ui.Runner
 	scroll scroller
 	width  int
 	send   key.Binding
@@ -30,25 +30,27 @@ type confirm struct {
 func newConfirm(d *deps, a portal.Actor, form *requestForm) *confirm {
 	return &confirm{
 		d: d, actor: a, form: form, run: newRunner(d), scroll: newScroller(d),
-		send: d.bind("ui.key.enter", "client.help.send", "enter"),
-		back: d.bind("ui.key.esc", "client.help.edit", "esc"),
+		send: d.bind(d.p.T("ui.key.enter"), "client.help.send", "enter"),
+		back: d.bind(d.p.T("ui.key.esc"), "client.help.edit", "esc"),
 	}
 }
 
 func (s *confirm) Init() tea.Cmd { return nil }
 
 // leave gives up on sending (see Model.switchTo).
-func (s *confirm) leave() { s.run.stop() }
+func (s *confirm) Leave() { s.run.Stop() }
+
+func (s *confirm) Typing() bool { return false }
 
 func (s *confirm) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := s.run.result(s, msg); ok {
-		if r.err != nil {
-			return s.d.goTo(editMsg{form: s.form, err: r.err})
+	if r, ok := msg.(ui.Result[*store.Request]); ok && s.run.Take(r) {
+		if r.Err != nil {
+			return s.d.goTo(editMsg{form: s.form, err: r.Err})
 		}
-		req, _ := r.val.(*store.Request)
+		req := r.Val
 		return s.d.goTo(requestMsg{id: req.ID, notice: s.d.p.T("client.request.sent", req.ID)})
 	}
-	if cmd, ok := s.run.tick(msg); ok {
+	if cmd, ok := s.run.Tick(msg); ok {
 		return cmd
 	}
 	km, ok := msg.(tea.KeyMsg)
@@ -57,12 +59,12 @@ func (s *confirm) Update(msg tea.Msg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(km, s.back):
-		s.run.stop()
+		s.run.Stop()
 		return s.d.goTo(editMsg{form: s.form})
-	case s.run.busy():
+	case s.run.Busy():
 	case key.Matches(km, s.send):
 		svc, a, id, values := s.d.svc, s.actor, s.form.rt.ID, s.form.values()
-		return s.run.run(s, func(ctx context.Context) (any, error) { return svc.SubmitRequest(ctx, a, id, values) })
+		return ui.Run(&s.run, screen(s), func(ctx context.Context) (*store.Request, error) { return svc.SubmitRequest(ctx, a, id, values) })
 	default:
 		s.scroll.update(km)
 	}
@@ -108,27 +110,25 @@ func (s *confirm) header() string {
 }
 
 func (s *confirm) View() string {
-	return ui.Page(s.header(), s.scroll.view(), s.run.status(s.d.p.T("client.sending")))
+	return ui.Page(s.header(), s.scroll.view(), s.run.Status(s.d.st, s.d.p.T("client.sending")))
 }
 
 func (s *confirm) Keys() []key.Binding {
-	if s.run.busy() {
+	if s.run.Busy() {
 		return []key.Binding{s.back}
 	}
 	return append([]key.Binding{s.send}, append(s.scroll.keys(), s.back)...)
 }
 
-func (s *confirm) SetWidth(w int) {
+// SetSize lays the text out again for a new width, and gives the page
+// what the header and the status leave.
+func (s *confirm) SetSize(w, h int) {
 	if w != s.width {
 		s.width = w
 		s.scroll.setContent(s.content(), w)
 	}
-}
-
-// SetHeight gives the page what the header and the status leave.
-func (s *confirm) SetHeight(h int) {
 	used := strings.Count(s.header(), "\n") + 2 // and the blank line under it
-	if s.run.busy() {
+	if s.run.Busy() {
 		used += 2
 	}
 	s.scroll.setHeight(h - used)
@@ -151,8 +151,8 @@ func newScroller(d *deps) scroller {
 	vp.KeyMap = viewport.KeyMap{}
 	return scroller{
 		d: d, vp: vp,
-		up: d.bind("ui.key.up_down", "client.help.scroll", "up", "down", "k", "j"),
-		pg: d.bind("client.key.pages", "client.help.pages", "pgup", "pgdown", "home", "end"),
+		up: d.bind(d.p.T("ui.key.up_down"), "client.help.scroll", "up", "down", "k", "j"),
+		pg: d.bind(d.p.T("client.key.pages"), "client.help.pages", "pgup", "pgdown", "home", "end"),
 	}
 }
 

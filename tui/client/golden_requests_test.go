@@ -58,13 +58,13 @@ func TestGoldenRequests(t *testing.T) {
 		"": {
 			login: "Log in with", unread: "My requests (2 with news)",
 			form: "New request: Contract", confirm: "Check your request", dateErr: "There is no such date",
-			list: "Updated (UTC)", history: "History", note: "Note on request #3", discard: "Press Esc again",
+			list: "Updated (UTC)", history: "History", note: "Note on request #3", discard: "Discard",
 			lang: "Choose the language", answered: "Your answer brought",
 		},
 		"fr": {
 			login: "Connectez-vous avec", unread: "Mes demandes (2 avec du nouveau)",
 			form: "Nouvelle demande : Contract", confirm: "Vérifiez votre demande", dateErr: "La date 2026-02-30 n'existe pas",
-			list: "Mise à jour (UTC)", history: "Historique", note: "Note sur la demande n° 3", discard: "Appuyez de nouveau",
+			list: "Mise à jour (UTC)", history: "Historique", note: "Note sur la demande n° 3", discard: "Abandonner",
 			lang: "Choisissez la langue", answered: "Votre réponse a remis",
 		},
 	}

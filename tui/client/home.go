@@ -21,7 +21,7 @@ type home struct {
 	notice string // what just happened, such as a changed password
 	menu   ui.Menu
 	unread int64 // requests with news not yet read, as last counted
-	run    runner
+	run    ui.Runner
 	width  int
 }
 
@@ -53,22 +53,22 @@ func (h *home) items() []ui.MenuItem {
 // shows no count; if it fails, it shows none at all.
 func (h *home) Init() tea.Cmd {
 	svc, a := h.d.svc, h.actor
-	return h.run.run(h, func(ctx context.Context) (any, error) { return svc.UnreadRequests(ctx, a) })
+	return ui.Run(&h.run, screen(h), func(ctx context.Context) (int64, error) { return svc.UnreadRequests(ctx, a) })
 }
 
 // leave gives up on the count (see Model.switchTo).
-func (h *home) leave() { h.run.stop() }
+func (h *home) Leave() { h.run.Stop() }
 
 func (h *home) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := h.run.result(h, msg); ok {
-		if n, isCount := r.val.(int64); isCount && r.err == nil && n != h.unread {
+	if r, ok := msg.(ui.Result[int64]); ok && h.run.Take(r) {
+		if n := r.Val; r.Err == nil && n != h.unread {
 			h.unread = n
 			h.menu.SetItems(h.items()...)
 		}
 		return nil
 	}
 	// The count is quick and shows no spinner: its ticks stop here.
-	if _, tick := h.run.tick(msg); tick {
+	if _, tick := h.run.Tick(msg); tick {
 		return nil
 	}
 	km, ok := msg.(tea.KeyMsg)
@@ -93,4 +93,6 @@ func (h *home) View() string {
 
 func (h *home) Keys() []key.Binding { return ui.MenuKeys(h.d.p) }
 
-func (h *home) SetWidth(w int) { h.width = w }
+func (h *home) SetSize(w, _ int) { h.width = w }
+
+func (h *home) Typing() bool { return false }

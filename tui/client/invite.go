@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
@@ -16,14 +15,6 @@ import (
 // tokenCharLimit leaves room for a token pasted with spaces around it; a
 // token is 32 characters.
 const tokenCharLimit = 64
-
-// checkedMsg is the outcome of checking the invitation a session came in
-// with.
-type checkedMsg struct {
-	owner  *invite
-	client *store.Client
-	err    error
-}
 
 // invite sets the password of an invited client. Given a token (from the
 // invite-TOKEN user name) it first checks it, to greet the client by name
@@ -55,16 +46,12 @@ func (s *invite) Init() tea.Cmd {
 	if !s.checking {
 		return nil
 	}
-	svc, ctx, token := s.d.svc, s.d.sess.Context, s.token
-	check := func() tea.Msg {
-		c, err := svc.CheckInvitation(ctx, token)
-		return checkedMsg{owner: s, client: c, err: err}
-	}
-	return tea.Batch(check, s.spin.Tick)
+	svc, token := s.d.svc, s.token
+	return ui.Run(&s.run, screen(s), func(ctx context.Context) (*store.Client, error) { return svc.CheckInvitation(ctx, token) })
 }
 
 func (s *invite) Update(msg tea.Msg) tea.Cmd {
-	if _, done := msg.(doneMsg); !done && (s.checking || s.invalid != "") {
+	if s.checking || s.invalid != "" {
 		return s.updateNoForm(msg)
 	}
 	svc, a := s.d.svc, s.actor
@@ -85,26 +72,23 @@ func (s *invite) Update(msg tea.Msg) tea.Cmd {
 // updateNoForm runs while the given token is checked or once it proved
 // unusable: there is nothing to type, only Esc to go back.
 func (s *invite) updateNoForm(msg tea.Msg) tea.Cmd {
+	if cmd, ok := s.run.Tick(msg); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
-	case checkedMsg:
-		if msg.owner != s || !s.checking {
+	case ui.Result[*store.Client]:
+		if !s.checking || !s.run.Take(msg) {
 			return nil
 		}
 		s.checking = false
-		if msg.err != nil {
-			s.invalid = portal.Message(s.d.p, msg.err)
+		if msg.Err != nil {
+			s.invalid = portal.Message(s.d.p, msg.Err)
 		} else {
-			s.invited = msg.client
+			s.invited = msg.Val
 		}
 	case tea.KeyMsg:
-		if !msg.Paste && key.Matches(msg, s.form.Keys().Back) {
+		if ui.IsKey(msg, s.form.Keys().Back) {
 			return s.d.goTo(backMsg{})
-		}
-	case spinner.TickMsg:
-		if s.checking {
-			var cmd tea.Cmd
-			s.spin, cmd = s.spin.Update(msg)
-			return cmd
 		}
 	}
 	return nil
@@ -115,7 +99,8 @@ func (s *invite) View() string {
 	title := st.Title.Render(p.T("client.invite.title"))
 	switch {
 	case s.checking:
-		return ui.Page(title, s.spin.View()+" "+st.Subtle.Render(p.T("client.invite.checking")))
+		// Drawn from the first frame, before Init starts the check.
+		return ui.Page(title, s.run.Spinner()+" "+st.Subtle.Render(p.T("client.invite.checking")))
 	case s.invalid != "":
 		return ui.Page(title, ui.Para(st.Error, s.invalid, s.width), ui.Para(st.Subtle, p.T("client.invite.back"), s.width))
 	}

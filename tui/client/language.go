@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -40,7 +41,7 @@ type language struct {
 	actor  portal.Actor
 	save   bool // logged in: the choice is saved on the account
 	menu   ui.Menu
-	run    runner
+	run    ui.Runner
 	err    string
 	width  int
 	langOf map[string]text.Lang
@@ -65,17 +66,17 @@ func newLanguage(d *deps, a portal.Actor, save bool) *language {
 func (s *language) Init() tea.Cmd { return nil }
 
 // leave gives up on saving the choice (see Model.switchTo).
-func (s *language) leave() { s.run.stop() }
+func (s *language) Leave() { s.run.Stop() }
 
 func (s *language) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := s.run.result(s, msg); ok {
-		if r.err != nil {
-			s.err = s.run.failed(r.err)
+	if r, ok := msg.(ui.Result[*store.Client]); ok && s.run.Take(r) {
+		if r.Err != nil {
+			s.err = s.d.failed(r.Err)
 			return nil
 		}
-		return s.d.goTo(langMsg{lang: text.Lang(r.client.Lang), client: r.client})
+		return s.d.goTo(langMsg{lang: text.Lang(r.Val.Lang), client: r.Val})
 	}
-	if cmd, ok := s.run.tick(msg); ok {
+	if cmd, ok := s.run.Tick(msg); ok {
 		return cmd
 	}
 	km, ok := msg.(tea.KeyMsg)
@@ -83,10 +84,10 @@ func (s *language) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	if km.Type == tea.KeyEsc {
-		s.run.stop()
+		s.run.Stop()
 		return s.d.goTo(backMsg{})
 	}
-	if s.run.busy() {
+	if s.run.Busy() {
 		return nil
 	}
 	var chosen string
@@ -100,7 +101,7 @@ func (s *language) Update(msg tea.Msg) tea.Cmd {
 	}
 	s.err = ""
 	svc, a := s.d.svc, s.actor
-	return s.run.run(s, func(ctx context.Context) (any, error) { return svc.SetLanguage(ctx, a, string(lang)) })
+	return ui.Run(&s.run, screen(s), func(ctx context.Context) (*store.Client, error) { return svc.SetLanguage(ctx, a, string(lang)) })
 }
 
 func (s *language) View() string {
@@ -114,12 +115,14 @@ func (s *language) View() string {
 		ui.Para(st.Subtle, intro, s.width),
 		s.menu.View(),
 		ui.Para(st.Error, s.err, s.width),
-		s.run.status(p.T("client.busy")),
+		s.run.Status(s.d.st, p.T("client.busy")),
 	)
 }
 
 func (s *language) Keys() []key.Binding {
-	return append(ui.MenuKeys(s.d.p), s.d.bind("ui.key.esc", "ui.help.back", "esc"))
+	return append(ui.MenuKeys(s.d.p), s.d.bind(s.d.p.T("ui.key.esc"), "ui.help.back", "esc"))
 }
 
-func (s *language) SetWidth(w int) { s.width = w }
+func (s *language) SetSize(w, _ int) { s.width = w }
+
+func (s *language) Typing() bool { return false }

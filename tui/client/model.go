@@ -37,9 +37,10 @@ type deps struct {
 // soon as the screen's Update returns (see ui.Route).
 func (d *deps) goTo(msg tea.Msg) tea.Cmd { return d.route.Go(msg) }
 
-// bind makes a binding whose help shows the catalog's keyLabel and desc.
-func (d *deps) bind(keyLabel, desc string, keys ...string) key.Binding {
-	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(d.p.T(keyLabel), d.p.T(desc)))
+// bind makes a binding whose help shows label and the catalog's desc
+// (see ui.Bind).
+func (d *deps) bind(label, desc string, keys ...string) key.Binding {
+	return ui.Bind(d.p, label, desc, keys...)
 }
 
 // langSource is where the session's language came from; it decides what
@@ -72,6 +73,13 @@ type Model struct {
 	height    int
 	help      help.Model
 	quit      key.Binding
+	// sized is the screen last told its size, and the size.
+	sized screenSize
+}
+
+type screenSize struct {
+	s    screen
+	w, h int
 }
 
 var _ tea.Model = (*Model)(nil)
@@ -103,7 +111,7 @@ func New(svc *portal.Service, sess ui.Session, inviteToken string) *Model {
 	} else {
 		m.cur = newWelcome(m.d, "")
 	}
-	m.resize()
+	m.layout()
 	return m
 }
 
@@ -115,7 +123,7 @@ func (m *Model) setLang(lang text.Lang, src langSource) {
 	d.p = d.svc.Catalog().Printer(lang)
 	m.d = &d
 	m.langSrc = src
-	m.quit = d.bind("client.key.ctrl_c", "client.help.quit", "ctrl+c")
+	m.quit = d.bind(d.p.T("client.key.ctrl_c"), "client.help.quit", "ctrl+c")
 }
 
 // Init starts the first screen.
@@ -124,7 +132,9 @@ func (m *Model) Init() tea.Cmd { return m.cur.Init() }
 // Update handles what belongs to the session as a whole (size, Ctrl+C,
 // moving between screens) and hands everything else to the current screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	return m, m.d.route.Follow(m.update, m.update(msg))
+	cmd := m.d.route.Follow(m.update, m.update(msg))
+	m.layout()
+	return m, cmd
 }
 
 // update acts on one message; where it leads a screen to ask to go is
@@ -133,13 +143,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		m.resize()
 		return nil
 	case tea.KeyMsg:
 		if !msg.Paste && key.Matches(msg, m.quit) {
 			return tea.Quit
 		}
-		if m.onMenu() {
+		if !m.cur.Typing() {
 			if first, rest, ok := ui.SplitBurst(msg); ok {
 				cmd := m.update(first)
 				m.d.goTo(rest) // after what the first key caused
@@ -182,9 +191,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return m.request(msg)
 	}
-	cmd := m.cur.Update(msg)
-	m.fitHeight()
-	return cmd
+	return m.cur.Update(msg)
 }
 
 // request moves between the screens of requests. The list is kept while
@@ -221,15 +228,6 @@ func (m *Model) request(msg tea.Msg) tea.Cmd {
 		return m.show(newNote(m.d, m.actor, msg.id))
 	}
 	return nil
-}
-
-// onMenu reports whether the screen shown reads keys as choices, not text.
-func (m *Model) onMenu() bool {
-	switch m.cur.(type) {
-	case *welcome, *home, *language, *typeChooser, *requestList, *requestPage, *confirm:
-		return true
-	}
-	return false
 }
 
 // open shows the screen a menu choice names. Choices that need a logged-in
@@ -351,45 +349,34 @@ func (m *Model) show(s screen) tea.Cmd {
 	return s.Init()
 }
 
-// leaver is a screen that may have a portal call running.
-type leaver interface {
-	// leave gives up on the screen's call, if any: the person no longer
-	// sees the screen, so its answer would only be dropped (a result goes
-	// to the screen shown). A screen kept to go back to (the list of
-	// requests) starts again what it still needs when shown again.
-	leave()
-}
-
 // switchTo shows s in place of the current screen, which gives up on its
-// running call: nothing may stay busy on a call whose answer no screen
-// will take.
+// running call (ui.Leave): nothing may stay busy on a call whose answer no
+// screen will take.
 func (m *Model) switchTo(s screen) {
-	if l, ok := m.cur.(leaver); ok && m.cur != s {
-		l.leave()
+	if m.cur != s {
+		ui.Leave(m.cur)
 	}
 	m.cur = s
-	m.resize()
+	m.layout()
 }
 
-// tall is a screen that fits itself to the height it is given: a list or
-// a page that scrolls.
-type tall interface{ SetHeight(h int) }
-
-// resize tells the screen and the help how wide they may draw: the frame's
-// width less its margins on both sides; and a tall screen how high.
-func (m *Model) resize() {
+// layout tells the screen shown and the help how much room they have: the
+// frame's width less its margins on both sides, then the lines the frame
+// leaves under the help of the keys the screen shows now. It runs after
+// every message and tells the screen every time, not only when the size
+// changed: a screen's own state (the busy line of a call) changes what
+// fits under its header, and a screen redoes only what changed.
+func (m *Model) layout() {
 	w := max(1, m.width-4)
-	m.cur.SetWidth(w)
 	m.help.Width = w
-	m.fitHeight()
-}
-
-// fitHeight gives a tall screen the lines the frame leaves it, which
-// depend on the help of the keys it shows now.
-func (m *Model) fitHeight() {
-	if t, ok := m.cur.(tall); ok {
-		t.SetHeight(ui.BodyHeight(m.height, m.helpView()))
+	if m.sized.s != m.cur || m.sized.w != w {
+		// The width first: what the screen shows, and so the keys its
+		// help lists, may depend on it.
+		m.sized = screenSize{m.cur, w, m.sized.h}
+		m.cur.SetSize(w, m.sized.h)
 	}
+	m.sized.h = ui.BodyHeight(m.height, ui.HelpHeight(m.helpView()))
+	m.cur.SetSize(w, m.sized.h)
 }
 
 // keys are the bindings the screen shown answers to, with the model's.
@@ -412,7 +399,7 @@ func (m *Model) helpView() string {
 	unbounded := m.help
 	unbounded.Width = 0
 	for rows := 2; ; rows++ {
-		hk := helpKeys{keys: keys, rows: rows}
+		hk := ui.HelpColumns{Keys: keys, Rows: rows}
 		if rows >= maxHelpRows || rows >= len(keys) || lipgloss.Width(unbounded.View(hk)) <= m.help.Width {
 			return m.help.View(hk)
 		}

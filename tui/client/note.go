@@ -18,8 +18,8 @@ const noteLines = 8
 // note writes a note to the legal team on one request. Enter starts a new
 // line, so Ctrl+S sends it: a key every SSH client passes through. The
 // note takes no more than the portal keeps (a paste longer than that is
-// cut, as in every form). Esc on a note with text in it asks first, and a
-// second Esc throws it away.
+// cut, as in every form). Esc on a note with text in it asks first whether
+// to throw it away (see ui.DiscardGuard).
 type note struct {
 	formScreen
 	actor portal.Actor
@@ -35,14 +35,20 @@ func newNote(d *deps, a portal.Actor, id uint64) *note {
 		actor: a,
 		id:    id,
 	}
-	s.submit = d.bind("client.key.ctrl_s", "client.help.send", "ctrl+s")
-	s.discard = d.p.T("client.note.discard")
+	s.submit = d.bind(d.p.T("client.key.ctrl_s"), "client.help.send", "ctrl+s")
+	s.guard = ui.NewDiscardGuard(d.p, d.p.T("client.note.discard"))
 	return s
 }
 
 func (s *note) Init() tea.Cmd { return nil }
 
 func (s *note) Update(msg tea.Msg) tea.Cmd {
+	if leave, taken := s.asking(msg); taken {
+		if leave {
+			return s.d.goTo(requestMsg{id: s.id})
+		}
+		return nil
+	}
 	if s.isEsc(msg) {
 		if !s.leaving(strings.TrimSpace(s.form.Value(portal.FieldNote)) != "") {
 			return nil
@@ -63,10 +69,9 @@ func (s *note) View() string {
 	return s.page(p.T("client.note.title", s.id), "", p.T("client.note.intro"))
 }
 
-func (s *note) SetWidth(w int) {
-	s.formScreen.SetWidth(w)
-}
-
 func (s *note) Keys() []key.Binding {
-	return []key.Binding{s.d.bind("ui.key.enter", "client.help.newline", "enter"), s.submit, s.back()}
+	if s.guard.Asking() {
+		return s.guard.Keys()
+	}
+	return []key.Binding{s.d.bind(s.d.p.T("ui.key.enter"), "client.help.newline", "enter"), s.submit, s.form.Keys().Back}
 }

@@ -68,10 +68,10 @@ func newRequestForm(d *deps, a portal.Actor, rt store.RequestType) *requestForm 
 		uf = append(uf, fd)
 	}
 	s := &requestForm{formScreen: newFormScreen(d, uf...), actor: a, rt: rt, fields: fields, height: defaultHeight}
-	s.submit = d.bind("client.key.ctrl_s", "client.help.review", "ctrl+s")
-	s.discard = p.T("client.request.discard")
+	s.submit = d.bind(p.T("client.key.ctrl_s"), "client.help.review", "ctrl+s")
+	s.guard = ui.NewDiscardGuard(p, p.T("client.request.discard"))
 	if err != nil || len(fields) == 0 {
-		s.broken = s.failed(err)
+		s.broken = d.failed(err)
 	}
 	return s
 }
@@ -85,7 +85,14 @@ func (s *requestForm) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
-	if r, ok := s.result(s, msg); ok {
+	if leave, taken := s.asking(msg); taken {
+		if leave {
+			return s.d.goTo(openMsg{to: toNewRequest})
+		}
+		s.follow()
+		return nil
+	}
+	if r, ok := msg.(ui.Result[[]*portal.Error]); ok && s.run.Take(r) {
 		// Keys typed during the check are not for the review: an Enter
 		// there sends the request, which the person must have seen first.
 		s.held = nil
@@ -117,7 +124,7 @@ func (s *requestForm) Update(msg tea.Msg) tea.Cmd {
 func (s *requestForm) check() tea.Cmd {
 	s.form.ClearErrors()
 	svc, a, id, values := s.d.svc, s.actor, s.rt.ID, s.values()
-	return s.run(s, func(ctx context.Context) (any, error) { return svc.CheckRequest(ctx, a, id, values) })
+	return ui.Run(&s.run, screen(s), func(ctx context.Context) ([]*portal.Error, error) { return svc.CheckRequest(ctx, a, id, values) })
 }
 
 // checked shows every problem the check found, each under its field (the
@@ -125,8 +132,8 @@ func (s *requestForm) check() tea.Cmd {
 // the focus to the first field that has one. A required field left blank
 // says so in the words of every form. clean reports that there was
 // nothing to show.
-func (s *requestForm) checked(r doneMsg) (cmd tea.Cmd, clean bool) {
-	problems, _ := r.val.([]*portal.Error)
+func (s *requestForm) checked(r ui.Result[[]*portal.Error]) (cmd tea.Cmd, clean bool) {
+	problems := r.Val
 	values := s.values()
 	var missing []int
 	for i, f := range s.fields {
@@ -134,7 +141,7 @@ func (s *requestForm) checked(r doneMsg) (cmd tea.Cmd, clean bool) {
 			missing = append(missing, i)
 		}
 	}
-	if r.err == nil && len(problems) == 0 && len(missing) == 0 {
+	if r.Err == nil && len(problems) == 0 && len(missing) == 0 {
 		return nil, true
 	}
 	s.form.MissingRequired(s.d.p)
@@ -147,7 +154,7 @@ func (s *requestForm) checked(r doneMsg) (cmd tea.Cmd, clean bool) {
 		if slices.Contains(missing, i) {
 			return // said already
 		}
-		s.form.SetError(portal.FieldOf(err), s.failed(err))
+		s.form.SetError(portal.FieldOf(err), s.d.failed(err))
 		if i >= 0 {
 			first = min(first, i)
 		}
@@ -155,8 +162,8 @@ func (s *requestForm) checked(r doneMsg) (cmd tea.Cmd, clean bool) {
 	for _, p := range problems {
 		show(p)
 	}
-	if r.err != nil {
-		show(r.err)
+	if r.Err != nil {
+		show(r.Err)
 	}
 	if first < len(s.fields) {
 		cmd = s.form.Focus(portal.RequestFieldName(first))
@@ -220,7 +227,7 @@ func (s *requestForm) follow() {
 	lines, start := s.page()
 	top, bottom := s.form.FocusSpan()
 	top, bottom = start+top, start+bottom
-	if s.form.HasFormError() || s.asking {
+	if s.form.HasFormError() || s.guard.Asking() {
 		bottom = len(lines) - 1
 	}
 	if top == start {
@@ -254,20 +261,23 @@ func (s *requestForm) Keys() []key.Binding {
 	if s.broken != "" {
 		return []key.Binding{fk.Back}
 	}
+	if s.guard.Asking() {
+		return s.guard.Keys()
+	}
 	enter := fk.Enter
 	var pick []key.Binding
 	if i := s.focusedIndex(); i >= 0 {
 		switch s.fields[i].Kind {
 		case store.FieldMultiline:
-			enter = s.d.bind("ui.key.enter", "client.help.newline", "enter")
+			enter = s.d.bind(s.d.p.T("ui.key.enter"), "client.help.newline", "enter")
 		case store.FieldChoice:
-			pick = append(pick, s.d.bind("client.key.left_right", "ui.help.choose", "left", "right"))
+			pick = append(pick, s.d.bind(s.d.p.T("client.key.left_right"), "ui.help.choose", "left", "right"))
 			if !s.fields[i].Required {
-				pick = append(pick, s.d.bind("client.key.backspace", "client.help.clear_choice", "backspace", "delete"))
+				pick = append(pick, s.d.bind(s.d.p.T("client.key.backspace"), "client.help.clear_choice", "backspace", "delete"))
 			}
 		}
 	}
-	return append(pick, enter, fk.Next, fk.Prev, s.submit, s.back())
+	return append(pick, enter, fk.Next, fk.Prev, s.submit, fk.Back)
 }
 
 func (s *requestForm) focusedIndex() int { return s.fieldIndex(s.form.Focused()) }
@@ -282,12 +292,8 @@ func (s *requestForm) fieldIndex(name string) int {
 	return -1
 }
 
-func (s *requestForm) SetWidth(w int) {
-	s.formScreen.SetWidth(w)
-	s.follow()
-}
-
-func (s *requestForm) SetHeight(h int) {
+func (s *requestForm) SetSize(w, h int) {
+	s.formScreen.SetSize(w, h)
 	s.height = h
 	s.follow()
 }

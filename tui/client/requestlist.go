@@ -24,7 +24,6 @@ const (
 	listPrefetch = 5
 
 	unreadMark = "●"
-	cellPad    = 1
 )
 
 // requestList is the client's requests, the latest update first, a page
@@ -33,13 +32,13 @@ const (
 type requestList struct {
 	d      *deps
 	actor  portal.Actor
-	run    runner
+	run    ui.Runner
 	rows   []store.Request
 	filter int // 0 for every status, else store.RequestStatuses()[filter-1]
 	more   bool
 	loaded bool
 	err    string
-	tbl    table.Model
+	tbl    *ui.Table
 	width  int
 	height int
 
@@ -47,35 +46,13 @@ type requestList struct {
 }
 
 func newRequestList(d *deps, a portal.Actor) *requestList {
-	st := d.st
-	styles := table.Styles{
-		Header: st.Subtle.Bold(true).Padding(0, cellPad),
-		Cell:   st.Renderer.NewStyle().Padding(0, cellPad),
-		// The chosen row starts with ">" so that it shows without colour.
-		Selected: st.MenuSelected.UnsetUnderline().Transform(func(s string) string {
-			if strings.HasPrefix(s, " ") {
-				return ">" + s[1:]
-			}
-			return s
-		}),
-	}
-	km := table.KeyMap{
-		LineUp:     key.NewBinding(key.WithKeys("up", "k")),
-		LineDown:   key.NewBinding(key.WithKeys("down", "j")),
-		PageUp:     key.NewBinding(key.WithKeys("pgup")),
-		PageDown:   key.NewBinding(key.WithKeys("pgdown")),
-		GotoTop:    key.NewBinding(key.WithKeys("home")),
-		GotoBottom: key.NewBinding(key.WithKeys("end")),
-	}
-	t := table.New(table.WithKeyMap(km), table.WithStyles(styles), table.WithFocused(true))
-	t.Help = ui.NewHelp(st) // never drawn; nothing kept from the global renderer
 	return &requestList{
-		d: d, actor: a, run: newRunner(d), tbl: t, width: defaultWidth, height: defaultHeight,
-		move:    d.bind("ui.key.up_down", "ui.help.move", "up", "down", "k", "j", "pgup", "pgdown", "home", "end"),
-		open:    d.bind("ui.key.enter", "client.help.open", "enter"),
-		status:  d.bind("client.key.s", "client.help.filter", "s"),
-		refresh: d.bind("client.key.r", "client.help.refresh", "r"),
-		back:    d.bind("ui.key.esc", "ui.help.back", "esc"),
+		d: d, actor: a, run: newRunner(d), tbl: ui.NewTable(d.st), width: defaultWidth, height: defaultHeight,
+		move:    ui.MoveKeys(d.p),
+		open:    d.bind(d.p.T("ui.key.enter"), "client.help.open", "enter"),
+		status:  d.bind(d.p.T("client.key.s"), "client.help.filter", "s"),
+		refresh: d.bind(d.p.T("client.key.r"), "client.help.refresh", "r"),
+		back:    d.bind(d.p.T("ui.key.esc"), "ui.help.back", "esc"),
 	}
 }
 
@@ -91,7 +68,7 @@ func (s *requestList) reload() tea.Cmd {
 // load asks for the page after the request after (nil for the first).
 func (s *requestList) load(after *store.Request) tea.Cmd {
 	svc, a, status := s.d.svc, s.actor, s.statusFilter()
-	return s.run.run(s, func(ctx context.Context) (any, error) {
+	return ui.Run(&s.run, screen(s), func(ctx context.Context) ([]store.Request, error) {
 		return svc.MyRequests(ctx, a, status, after, listPageSize)
 	})
 }
@@ -104,13 +81,13 @@ func (s *requestList) statusFilter() string {
 }
 
 func (s *requestList) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := s.run.result(s, msg); ok {
+	if r, ok := msg.(ui.Result[[]store.Request]); ok && s.run.Take(r) {
 		s.loaded = true
-		if r.err != nil {
-			s.err = s.run.failed(r.err)
+		if r.Err != nil {
+			s.err = s.d.failed(r.Err)
 			return nil
 		}
-		page, _ := r.val.([]store.Request)
+		page := r.Val
 		s.more = len(page) == listPageSize
 		for _, req := range page {
 			// A request updated between two pages moved up: it is
@@ -122,7 +99,7 @@ func (s *requestList) Update(msg tea.Msg) tea.Cmd {
 		s.setRows()
 		return s.prefetch()
 	}
-	if cmd, ok := s.run.tick(msg); ok {
+	if cmd, ok := s.run.Tick(msg); ok {
 		return cmd
 	}
 	km, ok := msg.(tea.KeyMsg)
@@ -131,7 +108,7 @@ func (s *requestList) Update(msg tea.Msg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(km, s.back):
-		s.run.stop()
+		s.run.Stop()
 		return s.d.goTo(backMsg{})
 	case key.Matches(km, s.status):
 		s.filter = (s.filter + 1) % (len(store.RequestStatuses()) + 1)
@@ -142,8 +119,7 @@ func (s *requestList) Update(msg tea.Msg) tea.Cmd {
 		if i := s.tbl.Cursor(); i >= 0 && i < len(s.rows) {
 			return s.d.goTo(requestMsg{id: s.rows[i].ID})
 		}
-	case key.Matches(km, s.move):
-		s.tbl, _ = s.tbl.Update(km)
+	case s.tbl.Update(km):
 		return s.prefetch()
 	}
 	return nil
@@ -151,7 +127,9 @@ func (s *requestList) Update(msg tea.Msg) tea.Cmd {
 
 // leave gives up on the page being loaded when the person opens a request
 // (see Model.switchTo); resume asks for it again on their return.
-func (s *requestList) leave() { s.run.stop() }
+func (s *requestList) Leave() { s.run.Stop() }
+
+func (s *requestList) Typing() bool { return false }
 
 // resume carries on where the list was left: the first page if it never
 // came, else the next one if the cursor is near the end of those loaded.
@@ -164,7 +142,7 @@ func (s *requestList) resume() tea.Cmd {
 
 // prefetch loads the next page once the cursor nears the last row loaded.
 func (s *requestList) prefetch() tea.Cmd {
-	if !s.more || s.run.busy() || len(s.rows) == 0 || s.tbl.Cursor() < len(s.rows)-1-listPrefetch {
+	if !s.more || s.run.Busy() || len(s.rows) == 0 || s.tbl.Cursor() < len(s.rows)-1-listPrefetch {
 		return nil
 	}
 	last := s.rows[len(s.rows)-1]
@@ -199,9 +177,6 @@ func (s *requestList) setRows() {
 	}
 	s.layout() // the columns first: the rows are drawn to them
 	s.tbl.SetRows(rows)
-	if s.tbl.Cursor() < 0 && len(rows) > 0 {
-		s.tbl.SetCursor(0)
-	}
 }
 
 // layout spreads the width over the columns: the number, status and time
@@ -218,24 +193,22 @@ func (s *requestList) layout() {
 		statusW = max(statusW, lipgloss.Width(statusLabel(s.d, st)))
 	}
 	timeW := max(lipgloss.Width(when(s.d, time.Date(2026, 12, 31, 23, 59, 0, 0, time.UTC))), lipgloss.Width(p.T("client.list.col.updated")))
-	fixed := idW + statusW + timeW + 5*2*cellPad
+	fixed := idW + statusW + timeW + 5*2*ui.CellPad
 	const minType, minSummary = 8, 10
 	spare := max(0, s.width-fixed-minType-minSummary)
 	typeW := minType + spare/3
 	summaryW := minSummary + spare - spare/3
-	cols := []table.Column{
-		{Title: p.T("client.list.col.id"), Width: idW},
-		{Title: p.T("client.list.col.type"), Width: typeW},
-		{Title: p.T("client.list.col.summary"), Width: summaryW},
-		{Title: p.T("client.list.col.status"), Width: statusW},
-		{Title: p.T("client.list.col.updated"), Width: timeW},
-	}
-	s.tbl.SetColumns(cols)
-	s.tbl.SetWidth(s.width)
+	s.tbl.SetCols(
+		ui.Col{Title: p.T("client.list.col.id"), Width: idW},
+		ui.Col{Title: p.T("client.list.col.type"), Width: typeW},
+		ui.Col{Title: p.T("client.list.col.summary"), Width: summaryW},
+		ui.Col{Title: p.T("client.list.col.status"), Width: statusW},
+		ui.Col{Title: p.T("client.list.col.updated"), Width: timeW},
+	)
 	// No taller than its rows, so that a short list is not followed by a
 	// screenful of blank ones.
 	room := s.height - strings.Count(s.header(), "\n") - 2
-	s.tbl.SetHeight(max(2, min(room, len(s.rows)+1)))
+	s.tbl.SetSize(s.width, min(room, len(s.rows)+1))
 }
 
 // header says what the list shows and what the mark means.
@@ -258,7 +231,7 @@ func (s *requestList) View() string {
 	case s.err != "":
 		body = ui.Para(st.Error, s.err, s.width)
 	case !s.loaded:
-		body = s.run.status(p.T("client.loading"))
+		body = s.run.Status(s.d.st, p.T("client.loading"))
 	case len(s.rows) == 0 && s.filter == 0:
 		body = ui.Para(st.Success, p.T("client.list.none"), s.width)
 	case len(s.rows) == 0:
@@ -276,16 +249,9 @@ func (s *requestList) Keys() []key.Binding {
 	return []key.Binding{s.move, s.open, s.status, s.refresh, s.back}
 }
 
-func (s *requestList) SetWidth(w int) {
-	if w != s.width {
-		s.width = w
-		s.layout()
-	}
-}
-
-func (s *requestList) SetHeight(h int) {
-	if h != s.height {
-		s.height = h
+func (s *requestList) SetSize(w, h int) {
+	if w != s.width || h != s.height {
+		s.width, s.height = w, h
 		s.layout()
 	}
 }

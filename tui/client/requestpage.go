@@ -34,7 +34,7 @@ type requestPage struct {
 	id     uint64
 	notice string
 	atEnd  bool // scroll to the latest news once loaded
-	run    runner
+	run    ui.Runner
 	req    *portal.RequestView
 	err    string
 	scroll scroller
@@ -48,26 +48,26 @@ func newRequestPage(d *deps, a portal.Actor, id uint64, notice string, atEnd boo
 	return &requestPage{
 		d: d, actor: a, id: id, notice: notice, atEnd: atEnd, run: newRunner(d), scroll: newScroller(d),
 		height: defaultHeight,
-		note:   d.bind("client.key.n", "client.help.note", "n"),
-		back:   d.bind("ui.key.esc", "ui.help.back", "esc"),
+		note:   d.bind(d.p.T("client.key.n"), "client.help.note", "n"),
+		back:   d.bind(d.p.T("ui.key.esc"), "ui.help.back", "esc"),
 	}
 }
 
 func (s *requestPage) Init() tea.Cmd {
 	svc, a, id := s.d.svc, s.actor, s.id
-	return s.run.run(s, func(ctx context.Context) (any, error) { return svc.RequestPage(ctx, a, id) })
+	return ui.Run(&s.run, screen(s), func(ctx context.Context) (*portal.RequestView, error) { return svc.RequestPage(ctx, a, id) })
 }
 
 // leave gives up on loading the page (see Model.switchTo).
-func (s *requestPage) leave() { s.run.stop() }
+func (s *requestPage) Leave() { s.run.Stop() }
 
 func (s *requestPage) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := s.run.result(s, msg); ok {
-		if r.err != nil {
-			s.err = s.run.failed(r.err)
+	if r, ok := msg.(ui.Result[*portal.RequestView]); ok && s.run.Take(r) {
+		if r.Err != nil {
+			s.err = s.d.failed(r.Err)
 			return nil
 		}
-		s.req, _ = r.val.(*portal.RequestView)
+		s.req = r.Val
 		news := s.layout()
 		switch {
 		case news >= 0:
@@ -77,7 +77,7 @@ func (s *requestPage) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
-	if cmd, ok := s.run.tick(msg); ok {
+	if cmd, ok := s.run.Tick(msg); ok {
 		return cmd
 	}
 	km, ok := msg.(tea.KeyMsg)
@@ -86,7 +86,7 @@ func (s *requestPage) Update(msg tea.Msg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(km, s.back):
-		s.run.stop()
+		s.run.Stop()
 		return s.d.goTo(listMsg{seen: s.id})
 	case s.req == nil:
 	case key.Matches(km, s.note):
@@ -180,7 +180,7 @@ func (s *requestPage) View() string {
 	case s.err != "":
 		return ui.Page(s.header(), ui.Para(st.Error, s.err, s.width))
 	case s.req == nil:
-		return ui.Page(s.header(), s.run.status(p.T("client.loading")))
+		return ui.Page(s.header(), s.run.Status(s.d.st, p.T("client.loading")))
 	}
 	return ui.Page(s.header(), s.scroll.view())
 }
@@ -200,18 +200,23 @@ func (s *requestPage) layout() (news int) {
 	}
 	content, news := s.content()
 	s.scroll.setContent(content, s.width)
-	s.SetHeight(s.height)
+	s.fitHeight()
 	return news
 }
 
-func (s *requestPage) SetWidth(w int) {
+// SetSize lays the page out again for a new width, and gives the thread
+// what the header leaves.
+func (s *requestPage) SetSize(w, h int) {
+	s.height = h
 	if w != s.width {
 		s.width = w
 		s.layout()
 	}
+	s.fitHeight()
 }
 
-func (s *requestPage) SetHeight(h int) {
-	s.height = h
-	s.scroll.setHeight(h - strings.Count(s.header(), "\n") - 2)
+func (s *requestPage) fitHeight() {
+	s.scroll.setHeight(s.height - strings.Count(s.header(), "\n") - 2)
 }
+
+func (s *requestPage) Typing() bool { return false }

@@ -15,6 +15,7 @@ import (
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/tui/ui"
 	"github.com/clientportal/portal/tui/uitest"
 )
 
@@ -119,7 +120,7 @@ func TestRequestFormKeys(t *testing.T) {
 	// Esc on the form goes back to the kinds once what was typed is thrown
 	// away (see TestEscAsksBeforeDiscardingARequest); on an empty form at
 	// once. Esc there goes home.
-	h.press("esc", "esc")
+	h.press("esc", "y")
 	h.RequireView("Choose the kind of request")
 	h.press("down", "enter")
 	h.RequireView("New request: Document request", "Documents *")
@@ -574,8 +575,7 @@ func TestLongThreadSaysEarlierEntriesAreLeftOut(t *testing.T) {
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
 	s := newRequestPage(h.m.d, h.m.actor, 7, "", false)
-	s.SetWidth(76)
-	s.SetHeight(30)
+	s.SetSize(76, 30)
 	s.req = &portal.RequestView{
 		Request: store.Request{ID: 7, TypeName: "Contract review", Status: store.RequestNew},
 		Events:  []store.RequestEvent{{Kind: store.EventNote, AuthorKind: store.ActorStaff, Body: "The latest."}},
@@ -639,12 +639,12 @@ func TestListLoadsOnAfterARequestOpenedMidLoad(t *testing.T) {
 			// The next page answers late, as from a busy database.
 			holding := true
 			h.Hold = func(msg tea.Msg) bool {
-				d, ok := msg.(doneMsg)
-				return holding && ok && d.owner == l
+				d, ok := msg.(ui.Result[[]store.Request])
+				return holding && ok && d.Target() == l
 			}
 			h.press("end") // near the end of the page: the next one is asked for
-			if len(h.Held) != 1 || !l.run.busy() {
-				t.Fatalf("the next page was not asked for: %d held, busy %v", len(h.Held), l.run.busy())
+			if len(h.Held) != 1 || !l.run.Busy() {
+				t.Fatalf("the next page was not asked for: %d held, busy %v", len(h.Held), l.run.Busy())
 			}
 			title := fmt.Sprintf("Document request · #%d", l.rows[l.tbl.Cursor()].ID)
 			h.press("enter") // before it answers
@@ -652,7 +652,7 @@ func TestListLoadsOnAfterARequestOpenedMidLoad(t *testing.T) {
 				t.Fatalf("enter did not open the request:\n%s", h.View())
 			}
 			h.RequireView(title)
-			if l.run.busy() {
+			if l.run.Busy() {
 				t.Error("the list still waits for its page while a request is shown")
 			}
 			holding = false
@@ -690,11 +690,11 @@ func TestListLoadsOnAfterARequestOpenedMidLoad(t *testing.T) {
 }
 
 // discardWords are what the question after a first Esc says, per
-// language.
+// language, and the help of its y.
 var discardWords = map[string]struct{ note, request, help string }{
-	"en": {"Press Esc again to discard your note, or keep typing.", "Press Esc again to discard this request, or keep typing.", "discard"},
-	"fr": {"Appuyez de nouveau sur Échap pour abandonner votre note, ou continuez à écrire.",
-		"Appuyez de nouveau sur Échap pour abandonner cette demande, ou continuez la saisie.", "abandonner"},
+	"en": {"Discard your note? Its text is lost. y/n", "Discard this request? What you typed is lost. y/n", "y discard"},
+	"fr": {"Abandonner votre note ? Son texte sera perdu. y/n",
+		"Abandonner cette demande ? Ce que vous avez saisi sera perdu. y/n", "y abandonner"},
 }
 
 // discardHarness logs Ann in, in lang, with one request to write notes
@@ -737,9 +737,9 @@ func helpLines(view string) string {
 	return strings.Join(lines[max(0, len(lines)-3):], "\n")
 }
 
-// Esc on a note with text in it asks before throwing the text away; a
-// second Esc does, any other key keeps editing. An empty note is left at
-// once.
+// Esc on a note with text in it asks before throwing the text away: y
+// does, n or Esc goes back to the text, any other key does nothing. An
+// empty note is left at once.
 func TestEscAsksBeforeDiscardingANote(t *testing.T) {
 	for lang, w := range discardWords {
 		t.Run(lang, func(t *testing.T) {
@@ -769,18 +769,23 @@ func TestEscAsksBeforeDiscardingANote(t *testing.T) {
 				t.Errorf("help does not say esc discards:\n%s", h.View())
 			}
 			checkFits(t, h.View(), 80, 24)
-			h.Type(" on Monday") // keeps editing
+			h.Type("x") // not an answer: nothing happens
+			requireWords(t, h.View(), w.note)
+			h.press("n") // keeps editing
 			refuseWords(t, h.View(), w.note)
+			h.Type(" on Monday")
 			if got := n.form.Value(portal.FieldNote); got != "Please call me on Monday" {
 				t.Errorf("note %q after typing on", got)
 			}
 			h.press("esc") // asks again
 			requireWords(t, h.View(), w.note)
-			h.press("enter") // a new line: keeps editing too
+			h.press("esc") // no, too: keeps editing
 			refuseWords(t, h.View(), w.note)
-			h.press("esc", "esc")
+			h.press("esc") // asks once more
+			requireWords(t, h.View(), w.note)
+			h.press("y")
 			if _, ok := h.m.cur.(*requestPage); !ok {
-				t.Fatalf("the second esc did not discard the note:\n%s", h.View())
+				t.Fatalf("y did not discard the note:\n%s", h.View())
 			}
 			view, err := env.Service.RequestPage(context.Background(), portaltest.ClientActor(ann), 1)
 			must(t, err)
@@ -796,9 +801,9 @@ func TestEscAsksBeforeDiscardingANote(t *testing.T) {
 }
 
 // Esc while a note is being sent asks too, and the sending goes on: if it
-// answers first the note was sent, not lost; a second Esc gives it up.
+// answers first the note was sent, not lost; y gives it up.
 func TestEscWhileANoteIsSent(t *testing.T) {
-	for _, answer := range []string{"before the second esc", "after it"} {
+	for _, answer := range []string{"before the y", "after it"} {
 		t.Run("answer "+answer, func(t *testing.T) {
 			h, _, _ := discardHarness(t, "en")
 			h.press("m", "enter", "n")
@@ -810,14 +815,14 @@ func TestEscWhileANoteIsSent(t *testing.T) {
 				t.Fatalf("the first esc while sending left or gave up (busy %v):\n%s", n.busy(), h.View())
 			}
 			h.RequireView(discardWords["en"].note, "Checking…")
-			if answer == "before the second esc" {
+			if answer == "before the y" {
 				h.Run(send)
 				h.RequireView("Your note was sent to your legal team.", "Please call me")
 				return
 			}
-			h.press("esc")
+			h.press("y")
 			if _, ok := h.m.cur.(*requestPage); !ok || n.busy() {
-				t.Fatalf("the second esc did not give the note up:\n%s", h.View())
+				t.Fatalf("y did not give the note up:\n%s", h.View())
 			}
 			h.Run(send) // given up on: its answer is not acted on
 			if _, ok := h.m.cur.(*requestPage); !ok {
@@ -829,8 +834,8 @@ func TestEscWhileANoteIsSent(t *testing.T) {
 }
 
 // Esc on a request form with anything typed or chosen in it asks before
-// throwing it away; a second Esc does, any other key keeps editing. An
-// empty form is left at once.
+// throwing it away: y does, n or Esc goes back to the form, any other key
+// does nothing. An empty form is left at once.
 func TestEscAsksBeforeDiscardingARequest(t *testing.T) {
 	for lang, w := range discardWords {
 		t.Run(lang, func(t *testing.T) {
@@ -857,14 +862,17 @@ func TestEscAsksBeforeDiscardingARequest(t *testing.T) {
 			if !strings.Contains(helpLines(h.View()), w.help) {
 				t.Errorf("help does not say esc discards:\n%s", h.View())
 			}
-			h.press("tab") // keeps editing
+			h.press("tab") // not an answer: nothing happens
+			requireWords(t, h.View(), w.request)
+			h.press("n") // keeps editing
 			refuseWords(t, h.View(), w.request)
+			h.press("tab")
 			if f.form.Focused() != portal.RequestFieldName(1) {
 				t.Errorf("focus on %q after tab", f.form.Focused())
 			}
-			h.press("esc", "esc")
+			h.press("esc", "y")
 			if _, ok := h.m.cur.(*typeChooser); !ok {
-				t.Fatalf("the second esc did not discard the form:\n%s", h.View())
+				t.Fatalf("y did not discard the form:\n%s", h.View())
 			}
 
 			// A choice is work too.
@@ -900,10 +908,10 @@ func TestDiscardQuestionInSightOnALongForm(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", s[0], s[1]), func(t *testing.T) {
 			h.Send(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
 			h.press("esc")
-			h.RequireView("Press Esc again")
+			requireWords(t, h.View(), discardWords["en"].request)
 			checkFits(t, h.View(), s[0], s[1])
-			h.press("right") // keeps editing
-			h.RefuseView("Press Esc again")
+			h.press("n") // keeps editing
+			refuseWords(t, h.View(), discardWords["en"].request)
 		})
 	}
 }
@@ -1031,7 +1039,7 @@ func TestRequestFormCheckRunsInTheBackground(t *testing.T) {
 	if h.m.cur != f || f.busy() {
 		t.Fatalf("esc did not give the check up (busy %v):\n%s", f.busy(), h.View())
 	}
-	h.RequireView("Press Esc again")
+	requireWords(t, h.View(), discardWords["en"].request)
 	h.Run(check)
 	if h.m.cur != f {
 		t.Fatalf("a check given up on moved the screen:\n%s", h.View())

@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
@@ -14,18 +13,10 @@ import (
 	"github.com/clientportal/portal/tui/ui"
 )
 
-// screen is one page of the client program. Screens are used by pointer
-// and change in place, as ui.Form does; the parent keeps one at a time.
-type screen interface {
-	Init() tea.Cmd
-	Update(msg tea.Msg) tea.Cmd
-	// View is the body of the frame; the parent adds title bar and help.
-	View() string
-	// Keys are the bindings the screen answers to, for help; the parent
-	// adds the ones it handles itself (Ctrl+C).
-	Keys() []key.Binding
-	SetWidth(w int)
-}
+// screen is one page of the client program (see ui.Screen): the parent
+// keeps one at a time. A screen that reads keys as choices, not text, says
+// it is not Typing, so that keys typed ahead in one read are split.
+type screen = ui.Screen
 
 // Menu choices, which are also the screens they open.
 const (
@@ -115,129 +106,34 @@ func (d *deps) choose(menu *ui.Menu, km tea.KeyMsg) tea.Cmd {
 	return d.goTo(openMsg{to: chosen})
 }
 
-// doneMsg is the outcome of a portal call. owner is the screen that made
-// the call: a result for a screen the person has already left is dropped.
-// client is val when the call returns a client.
-type doneMsg struct {
-	owner  screen
-	seq    int // which of owner's calls, so a call given up on is never taken for the next
-	client *store.Client
-	val    any
-	err    error
-}
-
-// helpKeys lays bindings out for the full help: columns of rows keys (two
-// as a rule, so that every key fits on two lines of an 80-column
-// terminal; see Model.helpView).
-type helpKeys struct {
-	keys []key.Binding
-	rows int
-}
-
-func (k helpKeys) ShortHelp() []key.Binding { return k.keys }
-
-func (k helpKeys) FullHelp() [][]key.Binding {
-	var cols [][]key.Binding
-	for i := 0; i < len(k.keys); i += k.rows {
-		cols = append(cols, k.keys[i:min(i+k.rows, len(k.keys))])
-	}
-	return cols
-}
-
-// runner is the one portal call a screen may have running, with the
-// spinner shown meanwhile.
-type runner struct {
-	d      *deps
-	spin   spinner.Model
-	cancel context.CancelFunc // set while a call runs
-	seq    int                // counts the calls made
-}
-
-func newRunner(d *deps) runner { return runner{d: d, spin: ui.NewSpinner(d.st)} }
-
-func (r *runner) busy() bool { return r.cancel != nil }
-
-// run calls fn for owner off the Update loop. Its context ends with the
-// session, or when the person leaves the screen (stop, which Model.switchTo
-// calls through the screen's leave), so nothing keeps waiting for an
-// answer no one will read, and no screen kept to go back to stays busy on
-// a call whose answer went to another.
-func (r *runner) run(owner screen, fn func(ctx context.Context) (any, error)) tea.Cmd {
-	r.stop()
-	ctx, cancel := context.WithCancel(r.d.sess.Context)
-	r.cancel = cancel
-	r.seq++
-	seq := r.seq
-	return tea.Batch(func() tea.Msg {
-		defer cancel()
-		v, err := fn(ctx)
-		c, _ := v.(*store.Client)
-		return doneMsg{owner: owner, seq: seq, client: c, val: v, err: err}
-	}, r.spin.Tick)
-}
-
-// stop gives up on the running call, if any.
-func (r *runner) stop() {
-	if r.cancel != nil {
-		r.cancel()
-		r.cancel = nil
-	}
-}
-
-// result reports whether msg is the outcome of owner's running call, and
-// marks the call finished when it is.
-func (r *runner) result(owner screen, msg tea.Msg) (doneMsg, bool) {
-	res, ok := msg.(doneMsg)
-	if !ok || res.owner != owner || res.seq != r.seq || !r.busy() {
-		return doneMsg{}, false
-	}
-	r.stop()
-	return res, true
-}
-
-// tick turns the spinner while a call runs; ok reports whether msg was a
-// spinner's tick at all. The spinner stops ticking once hidden.
-func (r *runner) tick(msg tea.Msg) (cmd tea.Cmd, ok bool) {
-	t, ok := msg.(spinner.TickMsg)
-	if !ok || !r.busy() {
-		return nil, ok
-	}
-	r.spin, cmd = r.spin.Update(t)
-	return cmd, true
-}
-
-// status is the spinner and what it waits for while a call runs, or "".
-func (r *runner) status(label string) string {
-	if !r.busy() {
-		return ""
-	}
-	return r.spin.View() + " " + r.d.st.Subtle.Render(label)
-}
-
 // failed is what the person reads for err; an internal error is logged in
 // full, as they read only a generic line.
-func (r *runner) failed(err error) string {
+func (d *deps) failed(err error) string {
 	if portal.AsError(err) == nil && !errors.Is(err, context.Canceled) {
-		r.d.svc.Logger().Error("client action failed", "session", r.d.sess.ID, "err", err)
+		d.svc.Logger().Error("client action failed", "session", d.sess.ID, "err", err)
 	}
-	return portal.Message(r.d.p, err)
+	return portal.Message(d.p, err)
 }
+
+// newRunner is a screen's runner of portal calls, with the spinner shown
+// while one runs.
+func newRunner(d *deps) ui.Runner { return ui.NewSpinRunner(d.sess.Context, d.st) }
 
 // formScreen is what every form screen has alike: the form, and the one
 // portal call it may have running with its spinner.
 type formScreen struct {
-	runner
+	d     *deps
+	run   ui.Runner
 	form  *ui.Form
 	width int
+	sized bool // the form was given a width
 	// submit, when set, sends the form from any field, as Enter does on
 	// the last; a form with a text area needs it, as Enter makes a line.
 	submit key.Binding
-	// asking is set by a first Esc on a form that holds typed work (see
-	// leaving): the screen asks whether to throw it away, and a second
-	// Esc does. Any other key clears it. discard is the question, from
-	// the catalog.
-	asking  bool
-	discard string
+	// guard asks, on Esc over a form that holds typed work (see leaving),
+	// whether to throw it away; a form without such work has none to
+	// ask (its question is "").
+	guard ui.DiscardGuard
 	// held are the keys typed while a call ran: once a call that went
 	// through has been acted on, they go, in order, to the screen it led
 	// to, so typing ahead loses nothing. After a refusal they are dropped:
@@ -259,72 +155,88 @@ func (f *formScreen) replay() {
 }
 
 func newFormScreen(d *deps, fields ...ui.Field) formScreen {
-	return formScreen{runner: newRunner(d), form: ui.NewForm(d.st, d.p, fields...)}
+	return formScreen{d: d, run: newRunner(d), form: ui.NewForm(d.st, d.p, fields...)}
 }
+
+// busy reports whether the form's call runs.
+func (f *formScreen) busy() bool { return f.run.Busy() }
 
 // fail shows err beside the field it names (or under the form) and moves
 // the focus there, so the person can fix it at once.
 func (f *formScreen) fail(err error) tea.Cmd {
 	field := portal.FieldOf(err)
-	f.form.SetError(field, f.failed(err))
+	f.form.SetError(field, f.d.failed(err))
 	if field != "" {
 		return f.form.Focus(field)
 	}
 	return nil
 }
 
-// leave gives up on the running call (see Model.switchTo).
-func (f *formScreen) leave() {
-	f.stop()
-	f.asking = false
+// Leave gives up on the running call (see ui.Leaver).
+func (f *formScreen) Leave() {
+	f.run.Stop()
+	f.guard.Reset()
 }
 
+// Typing: a form's keys are text.
+func (f *formScreen) Typing() bool { return true }
+
 // leaving decides what Esc does on a form that may hold work typed by the
-// person (dirty): with none, or asked already, Esc gives up on the running
-// call and leaves (true); else the first Esc only asks. A call running
-// meanwhile goes on: if it answers first, what was typed was sent, not
-// lost.
+// person (dirty): with none, Esc gives up on the running call and leaves
+// (true); else the guard asks first (false). A call running meanwhile
+// goes on: if it answers first, what was typed was sent, not lost.
 func (f *formScreen) leaving(dirty bool) bool {
-	if dirty && !f.asking {
-		f.asking = true
+	if !f.guard.Leave(dirty) {
 		return false
 	}
-	f.leave()
+	f.Leave()
 	return true
+}
+
+// asking answers the guard's question with msg, when it asks: y leaves
+// (true), n and Esc go back to the form, any other key does nothing.
+// taken reports whether the guard had the key.
+func (f *formScreen) asking(msg tea.Msg) (leave, taken bool) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok || !f.guard.Asking() {
+		return false, false
+	}
+	if f.guard.Answer(km) {
+		f.Leave()
+		return true, true
+	}
+	return false, true
 }
 
 // isEsc reports whether msg is the key that leaves a form (a paste never
 // is).
 func (f *formScreen) isEsc(msg tea.Msg) bool {
 	km, ok := msg.(tea.KeyMsg)
-	return ok && !km.Paste && key.Matches(km, f.form.Keys().Back)
+	return ok && ui.IsKey(km, f.form.Keys().Back)
 }
 
 // update does what every form screen does with a message: spinner ticks
 // while busy, and keys for the form. While a call runs only Esc counts,
 // so a second Enter cannot send the form twice. Esc also gives up on the
-// call. Any other key answers the question leaving asked: keep editing.
+// call.
 func (f *formScreen) update(msg tea.Msg) (ui.FormEvent, tea.Cmd) {
-	if cmd, ok := f.tick(msg); ok {
+	if cmd, ok := f.run.Tick(msg); ok {
 		return ui.FormNone, cmd
 	}
 	if km, ok := msg.(tea.KeyMsg); ok {
-		if !f.isEsc(km) {
-			f.asking = false
-		}
 		if f.busy() && (km.Paste || km.Type != tea.KeyEsc) {
 			if len(f.held) < maxHeld {
 				f.held = append(f.held, km)
 			}
 			return ui.FormNone, nil
 		}
-		if !km.Paste && key.Matches(km, f.submit) {
+		if ui.IsKey(km, f.submit) {
 			return ui.FormSubmit, nil
 		}
 	}
 	ev, cmd := f.form.Update(msg)
 	if ev == ui.FormBack {
-		f.stop()
+		f.run.Stop()
 		f.held = nil
 	}
 	return ev, cmd
@@ -337,22 +249,20 @@ type call func(ctx context.Context) (*store.Client, error)
 // refusal beside the field or goes on with done; Esc goes back; Enter on a
 // complete form starts the call that submit makes from the form's values.
 func (f *formScreen) handle(owner screen, msg tea.Msg, submit func(form *ui.Form) call, done func(c *store.Client) tea.Cmd) tea.Cmd {
-	return f.handleCall(owner, msg, func(form *ui.Form) func(ctx context.Context) (any, error) {
-		c := submit(form)
-		return func(ctx context.Context) (any, error) { return c(ctx) }
-	}, func(r doneMsg) tea.Cmd { return done(r.client) })
+	return handleCall(f, owner, msg, func(form *ui.Form) func(ctx context.Context) (*store.Client, error) {
+		return submit(form)
+	}, done)
 }
 
-// handleCall is handle for a call whose answer is not a client: done gets
-// the whole outcome.
-func (f *formScreen) handleCall(owner screen, msg tea.Msg, submit func(form *ui.Form) func(ctx context.Context) (any, error), done func(r doneMsg) tea.Cmd) tea.Cmd {
-	if r, ok := f.result(owner, msg); ok {
-		if r.err != nil {
+// handleCall is handle for a call whose answer is a T.
+func handleCall[T any](f *formScreen, owner screen, msg tea.Msg, submit func(form *ui.Form) func(ctx context.Context) (T, error), done func(v T) tea.Cmd) tea.Cmd {
+	if r, ok := msg.(ui.Result[T]); ok && f.run.Take(r) {
+		if r.Err != nil {
 			f.held = nil
-			return f.fail(r.err)
+			return f.fail(r.Err)
 		}
 		defer f.replay()
-		return done(r)
+		return done(r.Val)
 	}
 	ev, cmd := f.update(msg)
 	switch ev {
@@ -363,14 +273,14 @@ func (f *formScreen) handleCall(owner screen, msg tea.Msg, submit func(form *ui.
 		if f.form.MissingRequired(f.d.p) {
 			return nil
 		}
-		return f.run(owner, submit(f.form))
+		return ui.Run(&f.run, owner, submit(f.form))
 	}
 	return cmd
 }
 
 // page draws a form screen: its title, a notice (green; "" for none), its
-// intro, the form, the question a first Esc asks (see leaving) and, while
-// a call runs, the status line. Text in notice and intro that came from a
+// intro, the form, the question of the guard (see leaving) and, while a
+// call runs, the status line. Text in notice and intro that came from a
 // person must already be sanitized.
 func (f *formScreen) page(title, notice, intro string) string {
 	st := f.d.st
@@ -384,29 +294,25 @@ func (f *formScreen) page(title, notice, intro string) string {
 	)
 }
 
-// question is the line that asks, after a first Esc, whether to throw the
-// typed work away; "" when not asking.
-func (f *formScreen) question() string {
-	if !f.asking {
-		return ""
-	}
-	return ui.Para(f.d.st.Error, f.discard, f.width)
-}
-
-// back is the help of Esc: back, or discard once asked.
-func (f *formScreen) back() key.Binding {
-	if f.asking {
-		return f.d.bind("ui.key.esc", "client.help.discard", "esc")
-	}
-	return f.form.Keys().Back
-}
+// question is the guard's question; "" when not asking.
+func (f *formScreen) question() string { return f.guard.View(f.d.st, f.width) }
 
 // status is the line under the form while a call runs.
-func (f *formScreen) status() string { return f.runner.status(f.d.p.T("client.busy")) }
+func (f *formScreen) status() string { return f.run.Status(f.d.st, f.d.p.T("client.busy")) }
 
-func (f *formScreen) SetWidth(w int) {
-	f.width = w
-	f.form.SetWidth(w)
+// SetSize lays the form out again when the width changed: the model
+// calls it after every message.
+func (f *formScreen) SetSize(w, _ int) {
+	if w != f.width || !f.sized {
+		f.width, f.sized = w, true
+		f.form.SetWidth(w)
+	}
 }
 
-func (f *formScreen) Keys() []key.Binding { return f.form.Keys().ShortHelp() }
+// Keys are the form's, or the guard's answers while it asks.
+func (f *formScreen) Keys() []key.Binding {
+	if f.guard.Asking() {
+		return f.guard.Keys()
+	}
+	return f.form.Keys().ShortHelp()
+}

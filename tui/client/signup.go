@@ -34,7 +34,7 @@ func (s *signUp) Init() tea.Cmd { return nil }
 
 func (s *signUp) Update(msg tea.Msg) tea.Cmd {
 	svc, a := s.d.svc, s.actor
-	return s.handleCall(s, msg, func(f *ui.Form) func(ctx context.Context) (any, error) {
+	return handleCall(&s.formScreen, screen(s), msg, func(f *ui.Form) func(ctx context.Context) (portal.SignUpTicket, error) {
 		in := portal.SignUpInput{
 			Profile: portal.Profile{
 				Name:    f.Value(portal.FieldName),
@@ -48,11 +48,10 @@ func (s *signUp) Update(msg tea.Msg) tea.Cmd {
 			Password: f.Value(portal.FieldPassword),
 			Repeat:   f.Value(portal.FieldRepeat),
 		}
-		return func(ctx context.Context) (any, error) { return svc.SignUp(ctx, a, in) }
-	}, func(r doneMsg) tea.Cmd {
+		return func(ctx context.Context) (portal.SignUpTicket, error) { return svc.SignUp(ctx, a, in) }
+	}, func(ticket portal.SignUpTicket) tea.Cmd {
 		// The same answer whether the email was new or not: the portal
 		// mailed a code, or a notice to an existing account.
-		ticket, _ := r.val.(portal.SignUpTicket)
 		return s.d.goTo(verifyMsg{ticket: ticket, email: s.form.Value(portal.FieldEmail)})
 	})
 }

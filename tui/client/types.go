@@ -20,7 +20,7 @@ import (
 type typeChooser struct {
 	d      *deps
 	actor  portal.Actor
-	run    runner
+	run    ui.Runner
 	types  []store.RequestType
 	loaded bool
 	err    string
@@ -35,32 +35,32 @@ func newTypeChooser(d *deps, a portal.Actor) *typeChooser {
 	return &typeChooser{
 		d: d, actor: a, run: newRunner(d), height: defaultHeight,
 		keys: []key.Binding{
-			d.bind("ui.key.up_down", "ui.help.move", "up", "down", "k", "j"),
-			d.bind("ui.key.enter", "ui.help.choose", "enter"),
-			d.bind("ui.key.esc", "ui.help.back", "esc"),
+			d.bind(d.p.T("ui.key.up_down"), "ui.help.move", "up", "down", "k", "j"),
+			d.bind(d.p.T("ui.key.enter"), "ui.help.choose", "enter"),
+			d.bind(d.p.T("ui.key.esc"), "ui.help.back", "esc"),
 		},
 	}
 }
 
 func (s *typeChooser) Init() tea.Cmd {
 	svc, a := s.d.svc, s.actor
-	return s.run.run(s, func(ctx context.Context) (any, error) { return svc.RequestTypes(ctx, a) })
+	return ui.Run(&s.run, screen(s), func(ctx context.Context) ([]store.RequestType, error) { return svc.RequestTypes(ctx, a) })
 }
 
 // leave gives up on loading the kinds (see Model.switchTo).
-func (s *typeChooser) leave() { s.run.stop() }
+func (s *typeChooser) Leave() { s.run.Stop() }
 
 func (s *typeChooser) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := s.run.result(s, msg); ok {
+	if r, ok := msg.(ui.Result[[]store.RequestType]); ok && s.run.Take(r) {
 		s.loaded = true
-		if r.err != nil {
-			s.err = s.run.failed(r.err)
+		if r.Err != nil {
+			s.err = s.d.failed(r.Err)
 		} else {
-			s.types, _ = r.val.([]store.RequestType)
+			s.types = r.Val
 		}
 		return nil
 	}
-	if cmd, ok := s.run.tick(msg); ok {
+	if cmd, ok := s.run.Tick(msg); ok {
 		return cmd
 	}
 	km, ok := msg.(tea.KeyMsg)
@@ -69,7 +69,7 @@ func (s *typeChooser) Update(msg tea.Msg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(km, s.keys[2]):
-		s.run.stop()
+		s.run.Stop()
 		return s.d.goTo(backMsg{})
 	case key.Matches(km, s.keys[1]):
 		if s.sel < len(s.types) {
@@ -139,7 +139,7 @@ func (s *typeChooser) View() string {
 	var body string
 	switch {
 	case !s.loaded:
-		body = s.run.status(p.T("client.loading"))
+		body = s.run.Status(s.d.st, p.T("client.loading"))
 	case s.err != "":
 		body = ui.Para(st.Error, s.err, s.width)
 	case len(s.types) == 0:
@@ -174,12 +174,9 @@ func (s *typeChooser) Keys() []key.Binding {
 	return s.keys
 }
 
-func (s *typeChooser) SetWidth(w int) {
-	s.width = w
+func (s *typeChooser) SetSize(w, h int) {
+	s.width, s.height = w, h
 	s.scroll()
 }
 
-func (s *typeChooser) SetHeight(h int) {
-	s.height = h
-	s.scroll()
-}
+func (s *typeChooser) Typing() bool { return false }

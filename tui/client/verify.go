@@ -69,23 +69,24 @@ func (s *verify) Update(msg tea.Msg) tea.Cmd {
 		s.nextCode = time.Now().Add(portal.CodeInterval)
 		svc, a, ticket := s.d.svc, s.actor, s.ticket
 		s.form.ClearErrors()
-		return s.run(s, func(ctx context.Context) (any, error) { return resent{}, svc.ResendCode(ctx, a, ticket) })
+		return ui.Run(&s.run, screen(s), func(ctx context.Context) (resent, error) { return resent{}, svc.ResendCode(ctx, a, ticket) })
 	}
-	if r, ok := msg.(doneMsg); ok {
-		if _, isResend := r.val.(resent); isResend && r.err == nil {
-			if _, ok := s.result(s, r); ok {
-				s.notice = s.d.p.T("client.verify.resent", text.Sanitize(s.email))
-				s.replay()
-				return nil
-			}
+	if r, ok := msg.(ui.Result[resent]); ok && s.run.Take(r) {
+		switch {
+		case r.Err == nil:
+			s.notice = s.d.p.T("client.verify.resent", text.Sanitize(s.email))
+			s.replay()
+			return nil
+		case isAwaiting(r.Err):
+			return s.d.goTo(welcomeMsg{notice: portal.Message(s.d.p, r.Err)})
 		}
-		if isAwaiting(r.err) {
-			if r, ok := s.result(s, r); ok {
-				// Verified, but the firm approves new accounts first:
-				// nothing more to do here until the approval mail comes.
-				return s.d.goTo(welcomeMsg{notice: portal.Message(s.d.p, r.err)})
-			}
-		}
+		s.held = nil
+		return s.fail(r.Err)
+	}
+	if r, ok := msg.(ui.Result[*store.Client]); ok && isAwaiting(r.Err) && s.run.Take(r) {
+		// Verified, but the firm approves new accounts first: nothing
+		// more to do here until the approval mail comes.
+		return s.d.goTo(welcomeMsg{notice: portal.Message(s.d.p, r.Err)})
 	}
 	svc, a, ticket := s.d.svc, s.actor, s.ticket
 	return s.handle(s, msg, func(f *ui.Form) call {

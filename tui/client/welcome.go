@@ -82,4 +82,6 @@ func (w *welcome) View() string {
 
 func (w *welcome) Keys() []key.Binding { return ui.MenuKeys(w.d.p) }
 
-func (w *welcome) SetWidth(width int) { w.width = width }
+func (w *welcome) SetSize(width, _ int) { w.width = width }
+
+func (w *welcome) Typing() bool { return false }

@@ -212,7 +212,7 @@ func TestBodyHeightMatchesFrame(t *testing.T) {
 	for _, help := range []string{"", "one", "one\ntwo", "a\nb\nc\nd"} {
 		for h := 1; h <= 40; h++ {
 			out := Frame(st, 80, h, "T", strings.Join(body, "\n"), help)
-			if got, want := strings.Count(out, "row"), BodyHeight(h, help); got != want {
+			if got, want := strings.Count(out, "row"), BodyHeight(h, HelpHeight(help)); got != want {
 				t.Errorf("height %d help %q: frame shows %d body lines, BodyHeight says %d", h, help, got, want)
 			}
 		}

@@ -22,7 +22,7 @@ func Frame(st *Styles, width, height int, title, body, helpView string) string {
 	out = append(out, titleBar(st, width, title))
 
 	help := helpLines(height, helpView)
-	bodyRows := height - 1 - len(help)
+	bodyRows := bodyRows(height, len(help))
 
 	// Breathing room around the body only where there is room for it.
 	margin, top := 0, bodyTop(bodyRows)
@@ -49,17 +49,34 @@ func Frame(st *Styles, width, height int, title, body, helpView string) string {
 }
 
 // BodyHeight is how many lines of a body Frame shows in a screen height
-// lines tall with that help: a screen that scrolls fits itself to it.
-func BodyHeight(height int, helpView string) int {
+// lines tall, under help of helpLines lines (HelpHeight): a screen fits
+// itself to it.
+func BodyHeight(height, helpLines int) int {
 	if height <= 0 {
 		return 0
 	}
-	rows := height - 1 - len(helpLines(height, helpView))
+	rows := bodyRows(height, helpLines)
 	return max(0, rows-bodyTop(rows))
 }
 
-// helpLines are the lines of help Frame keeps: at most a third of the
-// height, none on a one-line terminal.
+// HelpHeight is how many lines helpView takes.
+func HelpHeight(helpView string) int {
+	if helpView == "" {
+		return 0
+	}
+	return strings.Count(helpView, "\n") + 1
+}
+
+// bodyRows are the lines under the title bar and over the help, which
+// gets at most a third of the height and none on a one-line terminal.
+func bodyRows(height, helpLines int) int {
+	if height < 2 {
+		helpLines = 0
+	}
+	return height - 1 - min(helpLines, max(1, height/3))
+}
+
+// helpLines are the lines of help Frame keeps (see bodyRows).
 func helpLines(height int, helpView string) []string {
 	if height < 2 || helpView == "" {
 		return nil
