@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/table"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -27,7 +28,7 @@ const (
 type auditResult struct {
 	gen   int
 	older bool
-	rows  []store.AuditEvent
+	rows  []portal.AuditEvent
 	limit int
 }
 
@@ -37,7 +38,7 @@ type auditResult struct {
 type audit struct {
 	d       *deps
 	grid    *grid
-	events  []store.AuditEvent
+	events  []portal.AuditEvent
 	q       store.AuditQuery
 	more    bool
 	loaded  bool

@@ -76,12 +76,9 @@ func addClients(t *testing.T, env *portaltest.Env, people ...[3]string) {
 }
 
 // client reads a client from the store.
-func client(t *testing.T, env *portaltest.Env, email string) *store.Client {
+func client(t *testing.T, env *portaltest.Env, email string) *portal.Client {
 	t.Helper()
-	c, err := env.Store.ClientByEmail(context.Background(), email)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := env.ClientByEmail(t, email)
 	return c
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/table"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -27,7 +28,7 @@ type outboxTickMsg struct {
 // outboxRows is a page of the outbox.
 type outboxRows struct {
 	more bool // a page older than the newest loaded
-	rows []store.OutboxMessage
+	rows []portal.Mail
 }
 
 // outboxResult is a page for the query of generation gen.
@@ -42,7 +43,7 @@ type outboxResult struct {
 type outbox struct {
 	d       *deps
 	grid    *grid
-	msgs    []store.OutboxMessage
+	msgs    []portal.Mail
 	more    bool
 	loaded  bool
 	loading bool

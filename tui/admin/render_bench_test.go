@@ -243,7 +243,7 @@ func benchConsolePortal(b *testing.B) *portaltest.Env {
 	eve := env.AddActiveClient(b, "eve@example.com", "Eve Adams")
 	as := portaltest.ClientActor(eve)
 	sam := portal.Actor{Kind: store.ActorStaff, Name: "sam", Role: store.RoleSupport}
-	submit := func(rt *store.RequestType, values ...string) *store.Request {
+	submit := func(rt *portal.RequestType, values ...string) *portal.Request {
 		r, err := env.Service.SubmitRequest(ctx, as, rt.ID, values)
 		benchMust(b, err)
 		return r

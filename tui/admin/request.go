@@ -373,7 +373,7 @@ func (s *requestDetail) fill() {
 
 // event is one entry of the history: when, who, what; a note's text under
 // it, indented. Internal entries say so in words.
-func (s *requestDetail) event(e store.RequestEvent, w int, short bool) []string {
+func (s *requestDetail) event(e portal.RequestEvent, w int, short bool) []string {
 	st, p := s.d.st, s.d.p
 	var what string
 	switch e.Kind {

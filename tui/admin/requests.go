@@ -40,8 +40,8 @@ const fieldClient = "client"
 type requests struct {
 	d        *deps
 	list     *requestList
-	types    []store.RequestType // for the type filter, as last read
-	statuses []string            // "" (all) then every status
+	types    []portal.RequestType // for the type filter, as last read
+	statuses []string             // "" (all) then every status
 	status   int
 	typeAt   int // 0: every type; i: types[i-1]
 	assignee int
@@ -122,7 +122,7 @@ func (r *requests) Update(msg tea.Msg) tea.Cmd {
 		}
 		r.list.apply(msg)
 	case doneMsg:
-		if ts, ok := msg.val.([]store.RequestType); ok && msg.op == "types" && msg.err == nil {
+		if ts, ok := msg.val.([]portal.RequestType); ok && msg.op == "types" && msg.err == nil {
 			r.setTypes(ts)
 		}
 	case noticeMsg:
@@ -141,7 +141,7 @@ func (r *requests) Update(msg tea.Msg) tea.Cmd {
 }
 
 // setTypes keeps the type filter on the same type when the list changes.
-func (r *requests) setTypes(ts []store.RequestType) {
+func (r *requests) setTypes(ts []portal.RequestType) {
 	var id uint64
 	if r.typeAt > 0 && r.typeAt <= len(r.types) {
 		id = r.types[r.typeAt-1].ID

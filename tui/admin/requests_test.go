@@ -17,7 +17,7 @@ var ctrlS = tea.KeyMsg{Type: tea.KeyCtrlS}
 
 // requestFixture adds a request type and an active client who filed one
 // request of it; it returns the request and the client.
-func requestFixture(t *testing.T, env *portaltest.Env) (*store.Request, *store.Client) {
+func requestFixture(t *testing.T, env *portaltest.Env) (*portal.Request, *portal.Client) {
 	t.Helper()
 	rt := env.AddRequestType(t, "Contract review", "Subject: text, required", "Details: multiline", "Urgency: choice(Low | High)")
 	eve := env.AddActiveClient(t, "eve@example.com", "Eve Adams")
@@ -25,7 +25,7 @@ func requestFixture(t *testing.T, env *portaltest.Env) (*store.Request, *store.C
 	return r, eve
 }
 
-func submit(t *testing.T, env *portaltest.Env, c *store.Client, typeID uint64, values ...string) *store.Request {
+func submit(t *testing.T, env *portaltest.Env, c *portal.Client, typeID uint64, values ...string) *portal.Request {
 	t.Helper()
 	r, err := env.Service.SubmitRequest(context.Background(), portaltest.ClientActor(c), typeID, values)
 	if err != nil {
@@ -147,7 +147,7 @@ func TestRequestWorkflow(t *testing.T) {
 	h.RequireView("Request #1 is assigned to nobody now.", "assigned it to nobody")
 
 	v := page(t, env, r.ID)
-	var notes []store.RequestEvent
+	var notes []portal.RequestEvent
 	for _, e := range v.Events {
 		if e.Kind == store.EventNote {
 			notes = append(notes, e)
@@ -260,7 +260,7 @@ func TestRequestQueuePagingByKey(t *testing.T) {
 
 // onOlderOfTwo is the queue of two requests of one client, the cursor on
 // the older, r.
-func onOlderOfTwo(t *testing.T) (*harness, *portaltest.Env, *store.Request, *store.Client) {
+func onOlderOfTwo(t *testing.T) (*harness, *portaltest.Env, *portal.Request, *portal.Client) {
 	t.Helper()
 	env := newEnv(t)
 	r, eve := requestFixture(t, env)
@@ -457,7 +457,7 @@ func TestRequestTypesAddEditDisable(t *testing.T) {
 	if err != nil || len(ts) != 1 {
 		t.Fatalf("types %+v, %v", ts, err)
 	}
-	fs, _ := portal.TypeFields(ts[0])
+	fs := ts[0].Fields
 	if len(fs) != 2 || fs[0].Label != "Testator" || !fs[0].Required || fs[1].Kind != store.FieldChoice || len(fs[1].Choices) != 3 {
 		t.Fatalf("fields %+v", fs)
 	}
@@ -473,7 +473,7 @@ func TestRequestTypesAddEditDisable(t *testing.T) {
 	h.Send(ctrlS)
 	h.RequireView(`The request type "Last will" is saved.`, "Last will")
 	ts, _ = env.Service.RequestTypes(ctx, env.Admin())
-	if fs, _ := portal.TypeFields(ts[0]); ts[0].Name != "Last will" || len(fs) != 3 || fs[2].Label != "Witnesses" {
+	if fs := ts[0].Fields; ts[0].Name != "Last will" || len(fs) != 3 || fs[2].Label != "Witnesses" {
 		t.Fatalf("after the edit: %+v %+v", ts[0], fs)
 	}
 
@@ -587,11 +587,15 @@ func TestTypeFormHostileInput(t *testing.T) {
 	if err != nil || len(ts) != 1 {
 		t.Fatalf("types %+v, %v", ts, err)
 	}
-	fs, _ := portal.TypeFields(ts[0])
+	fs := ts[0].Fields
 	if ts[0].Name != "Will" || ts[0].Description != "desc[2J" || len(fs) != 2 || fs[0].Label != "Subject[0m" || fs[1].Label != "Notes" {
 		t.Fatalf("stored %+v with fields %+v", ts[0], fs)
 	}
-	for _, v := range []string{ts[0].Name, ts[0].Description, ts[0].Fields} {
+	stored := []string{ts[0].Name, ts[0].Description}
+	for _, f := range ts[0].Fields {
+		stored = append(stored, portal.FormatFieldSpec(f))
+	}
+	for _, v := range stored {
 		if r, bad := control(v, false); bad {
 			t.Fatalf("stored %q holds %U", v, r)
 		}
@@ -739,7 +743,7 @@ func TestTypeEditFromAStaleRead(t *testing.T) {
 	h.RequireView(`Edit the request type "Will"`)
 	time.Sleep(time.Millisecond)
 	f, _ := portal.ParseFieldSpec("Testator: text")
-	if _, err := env.Service.EditRequestType(ctx, env.Admin(), rt.ID, portal.TypeInput{Name: "Will (theirs)", Fields: []store.RequestField{f}}); err != nil {
+	if _, err := env.Service.EditRequestType(ctx, env.Admin(), rt.ID, portal.TypeInput{Name: "Will (theirs)", Fields: []portal.RequestField{f}}); err != nil {
 		t.Fatal(err)
 	}
 	h.Send(tea.KeyMsg{Type: tea.KeyCtrlU})

@@ -9,7 +9,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -45,7 +44,7 @@ func (s *confirm) Update(msg tea.Msg) tea.Cmd {
 		if r.err != nil {
 			return s.d.goTo(editMsg{form: s.form, err: r.err})
 		}
-		req, _ := r.val.(*store.Request)
+		req, _ := r.val.(*portal.Request)
 		return s.d.goTo(requestMsg{id: req.ID, notice: s.d.p.T("client.request.sent", req.ID)})
 	}
 	if cmd, ok := s.run.tick(msg); ok {

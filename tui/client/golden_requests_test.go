@@ -34,7 +34,7 @@ func requestData(t *testing.T, env *portaltest.Env, clk *clock, lang string) {
 	clk.add(time.Hour)
 
 	at := clk.now()
-	fields, err := json.Marshal([]store.FieldValue{{Label: "Subject\x1b[2J", Kind: store.FieldText, Value: hostile}})
+	fields, err := json.Marshal([]portal.FieldValue{{Label: "Subject\x1b[2J", Kind: store.FieldText, Value: hostile}})
 	must(t, err)
 	evil := &store.Request{
 		ClientID: ann.ID, TypeID: contract.ID, TypeName: "Contract\x1b[5m review", Summary: hostile, Fields: string(fields),
@@ -100,7 +100,7 @@ func TestGoldenRequests(t *testing.T) {
 			rt := env.AddRequestType(t, "Deposition", "Question: text")
 			f, err := portal.ParseFieldSpec("Question: text")
 			must(t, err)
-			_, err = env.Service.EditRequestType(context.Background(), env.Admin(), rt.ID, portal.TypeInput{Name: rt.Name, Fields: []store.RequestField{f}})
+			_, err = env.Service.EditRequestType(context.Background(), env.Admin(), rt.ID, portal.TypeInput{Name: rt.Name, Fields: []portal.RequestField{f}})
 			must(t, err)
 		}
 		cases := []struct {

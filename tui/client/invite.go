@@ -8,7 +8,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -21,7 +20,7 @@ const tokenCharLimit = 64
 // with.
 type checkedMsg struct {
 	owner  *invite
-	client *store.Client
+	client *portal.Client
 	err    error
 }
 
@@ -34,8 +33,8 @@ type invite struct {
 	actor    portal.Actor
 	token    string
 	checking bool
-	invited  *store.Client // whose invitation, once checked
-	invalid  string        // why the given token cannot be used
+	invited  *portal.Client // whose invitation, once checked
+	invalid  string         // why the given token cannot be used
 }
 
 func newInvite(d *deps, a portal.Actor, token string) *invite {
@@ -74,10 +73,10 @@ func (s *invite) Update(msg tea.Msg) tea.Cmd {
 			token = f.Value(portal.FieldToken)
 		}
 		password, repeat := f.Value(portal.FieldPassword), f.Value(portal.FieldRepeat)
-		return func(ctx context.Context) (*store.Client, error) {
+		return func(ctx context.Context) (*portal.Client, error) {
 			return svc.AcceptInvitation(ctx, a, token, password, repeat)
 		}
-	}, func(c *store.Client) tea.Cmd {
+	}, func(c *portal.Client) tea.Cmd {
 		return s.d.goTo(loggedInMsg{client: c})
 	})
 }

@@ -261,7 +261,7 @@ func benchPortal(b *testing.B) *portaltest.Env {
 	contract := env.AddRequestType(b, "Contract review", "Subject: text, required", "Details: multiline",
 		"Deadline: date", "Urgency: choice(Low | Normal | High), required")
 	docs := env.AddRequestType(b, "Document request", "Documents: multiline, required")
-	submit := func(rt *store.RequestType, values ...string) *store.Request {
+	submit := func(rt *portal.RequestType, values ...string) *portal.Request {
 		r, err := env.Service.SubmitRequest(ctx, as, rt.ID, values)
 		benchMust(b, err)
 		return r

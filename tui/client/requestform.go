@@ -33,16 +33,16 @@ const requiredMark = " *"
 type requestForm struct {
 	formScreen
 	actor  portal.Actor
-	rt     store.RequestType
-	fields []store.RequestField
+	rt     portal.RequestType
+	fields []portal.RequestField
 	broken string // the kind's fields could not be read
 	height int
 	offset int // first line shown, when the form is taller than the screen
 }
 
-func newRequestForm(d *deps, a portal.Actor, rt store.RequestType) *requestForm {
+func newRequestForm(d *deps, a portal.Actor, rt portal.RequestType) *requestForm {
 	p := d.p
-	fields, err := portal.TypeFields(rt)
+	fields := rt.Fields
 	var uf []ui.Field
 	for i, f := range fields {
 		fd := ui.Field{
@@ -70,8 +70,8 @@ func newRequestForm(d *deps, a portal.Actor, rt store.RequestType) *requestForm 
 	s := &requestForm{formScreen: newFormScreen(d, uf...), actor: a, rt: rt, fields: fields, height: defaultHeight}
 	s.submit = d.bind("client.key.ctrl_s", "client.help.review", "ctrl+s")
 	s.discard = p.T("client.request.discard")
-	if err != nil || len(fields) == 0 {
-		s.broken = s.failed(err)
+	if len(fields) == 0 {
+		s.broken = s.failed(nil)
 	}
 	return s
 }

@@ -34,7 +34,7 @@ type requestList struct {
 	d      *deps
 	actor  portal.Actor
 	run    runner
-	rows   []store.Request
+	rows   []portal.Request
 	filter int // 0 for every status, else store.RequestStatuses()[filter-1]
 	more   bool
 	loaded bool
@@ -89,7 +89,7 @@ func (s *requestList) reload() tea.Cmd {
 }
 
 // load asks for the page after the request after (nil for the first).
-func (s *requestList) load(after *store.Request) tea.Cmd {
+func (s *requestList) load(after *portal.Request) tea.Cmd {
 	svc, a, status := s.d.svc, s.actor, s.statusFilter()
 	return s.run.run(s, func(ctx context.Context) (any, error) {
 		return svc.MyRequests(ctx, a, status, after, listPageSize)
@@ -110,12 +110,12 @@ func (s *requestList) Update(msg tea.Msg) tea.Cmd {
 			s.err = s.run.failed(r.err)
 			return nil
 		}
-		page, _ := r.val.([]store.Request)
+		page, _ := r.val.([]portal.Request)
 		s.more = len(page) == listPageSize
 		for _, req := range page {
 			// A request updated between two pages moved up: it is
 			// already shown, where it was.
-			if !slices.ContainsFunc(s.rows, func(o store.Request) bool { return o.ID == req.ID }) {
+			if !slices.ContainsFunc(s.rows, func(o portal.Request) bool { return o.ID == req.ID }) {
 				s.rows = append(s.rows, req)
 			}
 		}

@@ -145,7 +145,7 @@ func (s *requestPage) content() (content string, news int) {
 
 // event is one entry of the history: when and who, then what. An entry
 // that is news is marked as the list marks its request.
-func (s *requestPage) event(e store.RequestEvent, fresh bool) string {
+func (s *requestPage) event(e portal.RequestEvent, fresh bool) string {
 	st, p := s.d.st, s.d.p
 	who := p.T("client.page.team")
 	if e.AuthorKind == store.ActorClient {

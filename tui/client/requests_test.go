@@ -22,7 +22,7 @@ import (
 // Contract review (see contractFields).
 // atRequestForm is Ann, logged in with the two kinds of request of
 // addTypes, on a new Contract review.
-func atRequestForm(t *testing.T) (*portaltest.Env, *store.Client, *harness, *requestForm) {
+func atRequestForm(t *testing.T) (*portaltest.Env, *portal.Client, *harness, *requestForm) {
 	t.Helper()
 	env, _ := newClockEnv(t)
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
@@ -157,29 +157,29 @@ func TestRequestFormBadInput(t *testing.T) {
 	)
 	tests := []struct {
 		name  string
-		fill  func(h *harness, env *portaltest.Env, rt *store.RequestType)
+		fill  func(h *harness, env *portaltest.Env, rt *portal.RequestType)
 		field string // "" for the whole form
 		want  string
 	}{
-		{"required text empty", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"required text empty", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.press("tab", "tab", "tab", "right")
 		}, subject, "This field is required."},
-		{"required text blank", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"required text blank", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("    ")
 			h.press("tab", "tab", "tab", "right")
 		}, subject, "This field is required."},
-		{"required choice not made", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"required choice not made", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
 		}, urgency, "This field is required."},
-		{"letter of no choice", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"letter of no choice", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
 			h.press("tab", "tab", "tab", "z")
 		}, urgency, "This field is required."},
-		{"only control characters", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"only control characters", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Paste("\x1b\x07\u202e\u200b\x9b")
 			h.press("tab", "tab", "tab", "right")
 		}, subject, "This field is required."},
-		{"only invalid UTF-8", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"only invalid UTF-8", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("\xff\xfe\xc0")})
 			h.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{0xD800, 0x110000}})
 			h.press("tab", "tab", "tab", "right")
@@ -187,37 +187,37 @@ func TestRequestFormBadInput(t *testing.T) {
 		// A text area measures what it holds in columns, the portal in
 		// characters: accents that take no column of their own, pasted in
 		// two goes, pass the first, and the check says so on the form.
-		{"combining marks past the limit", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"combining marks past the limit", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
 			h.press("tab")
 			h.Paste(strings.Repeat("e\u0301", portal.MaxLongValueLen/2))
 			h.Paste(strings.Repeat("e\u0301", portal.MaxLongValueLen/2))
 			h.press("tab", "tab", "right")
 		}, details, "Too long: at most 5000 characters."},
-		{"date that does not exist", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"date that does not exist", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
 			h.press("tab", "tab")
 			h.Type("2026-02-30")
 			h.press("tab", "right")
 		}, deadline, "There is no such date as 2026-02-30;"},
-		{"date in words", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"date in words", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
 			h.press("tab", "tab")
 			h.Type("tomorrow")
 			h.press("tab", "right")
 		}, deadline, "Type a date as year-month-day, like 2026-12-31."},
-		{"date with an escape sequence", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"date with an escape sequence", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
 			h.press("tab", "tab")
 			h.Paste("2026-12-31\x1b[2J")
 			h.press("tab", "right")
 		}, deadline, "Type a date as year-month-day, like 2026-12-31."},
-		{"choice gone meanwhile", func(h *harness, env *portaltest.Env, rt *store.RequestType) {
+		{"choice gone meanwhile", func(h *harness, env *portaltest.Env, rt *portal.RequestType) {
 			h.Type("Lease")
 			h.press("tab", "tab", "tab", "left") // High
 			editType(h.t, env, rt, "Subject: text, required", "Details: multiline", "Deadline: date", "Urgency: choice(Low | Normal), required")
 		}, urgency, "Choose one of: Low, Normal."},
-		{"kind changed meanwhile", func(h *harness, env *portaltest.Env, rt *store.RequestType) {
+		{"kind changed meanwhile", func(h *harness, env *portaltest.Env, rt *portal.RequestType) {
 			h.Type("Lease")
 			h.press("tab", "tab", "tab", "right")
 			editType(h.t, env, rt, "Subject: text, required")
@@ -271,7 +271,7 @@ func nextLabel(field string) string {
 	return map[string]string{"field0": "Details", "field1": "Deadline", "field2": "Urgency"}[field]
 }
 
-func editType(t *testing.T, env *portaltest.Env, rt *store.RequestType, specs ...string) {
+func editType(t *testing.T, env *portaltest.Env, rt *portal.RequestType, specs ...string) {
 	t.Helper()
 	in := portal.TypeInput{Name: rt.Name, Description: rt.Description}
 	for _, s := range specs {
@@ -447,7 +447,7 @@ func TestListPagesAndFilter(t *testing.T) {
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
 	_, docs := addTypes(t, env)
 	const total = listPageSize + 7
-	var last *store.Request
+	var last *portal.Request
 	for i := range total {
 		clk.add(time.Minute)
 		last = submit(t, env, ann, docs, fmt.Sprintf("Document %02d", i))
@@ -577,8 +577,8 @@ func TestLongThreadSaysEarlierEntriesAreLeftOut(t *testing.T) {
 	s.SetWidth(76)
 	s.SetHeight(30)
 	s.req = &portal.RequestView{
-		Request: store.Request{ID: 7, TypeName: "Contract review", Status: store.RequestNew},
-		Events:  []store.RequestEvent{{Kind: store.EventNote, AuthorKind: store.ActorStaff, Body: "The latest."}},
+		Request: portal.Request{ID: 7, TypeName: "Contract review", Status: store.RequestNew},
+		Events:  []portal.RequestEvent{{Kind: store.EventNote, AuthorKind: store.ActorStaff, Body: "The latest."}},
 		Earlier: true,
 	}
 	s.layout()
@@ -699,7 +699,7 @@ var discardWords = map[string]struct{ note, request, help string }{
 
 // discardHarness logs Ann in, in lang, with one request to write notes
 // on and the kinds of request.
-func discardHarness(t *testing.T, lang string) (*harness, *portaltest.Env, *store.Client) {
+func discardHarness(t *testing.T, lang string) (*harness, *portaltest.Env, *portal.Client) {
 	t.Helper()
 	env, clk := newClockEnv(t)
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
@@ -1206,7 +1206,7 @@ func TestKindWithoutDescription(t *testing.T) {
 		rt := env.AddRequestType(t, name, "Question: text")
 		f, err := portal.ParseFieldSpec("Question: text")
 		must(t, err)
-		in := portal.TypeInput{Name: name, Fields: []store.RequestField{f}}
+		in := portal.TypeInput{Name: name, Fields: []portal.RequestField{f}}
 		_, err = env.Service.EditRequestType(context.Background(), env.Admin(), rt.ID, in)
 		must(t, err)
 	}

@@ -9,7 +9,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -52,7 +51,7 @@ type (
 	backMsg struct{}
 	// loggedInMsg: the person is now this client, by whatever path.
 	loggedInMsg struct {
-		client *store.Client
+		client *portal.Client
 		notice string
 	}
 	// verifyMsg asks for the code that sign-up attempt ticket mailed to
@@ -68,17 +67,17 @@ type (
 	// homeMsg returns home after a change; client is the changed client,
 	// or nil when it did not change.
 	homeMsg struct {
-		client *store.Client
+		client *portal.Client
 		notice string
 	}
 	// langMsg: the person chose a language. client is the account it was
 	// saved on, when logged in.
 	langMsg struct {
 		lang   text.Lang
-		client *store.Client
+		client *portal.Client
 	}
 	// typeMsg: the kind of request to fill in.
-	typeMsg struct{ rt store.RequestType }
+	typeMsg struct{ rt portal.RequestType }
 	// reviewMsg asks to check a filled request form before it is sent.
 	reviewMsg struct{ form *requestForm }
 	// editMsg goes back to a request form, with the portal's refusal of it
@@ -121,7 +120,7 @@ func (d *deps) choose(menu *ui.Menu, km tea.KeyMsg) tea.Cmd {
 type doneMsg struct {
 	owner  screen
 	seq    int // which of owner's calls, so a call given up on is never taken for the next
-	client *store.Client
+	client *portal.Client
 	val    any
 	err    error
 }
@@ -171,7 +170,7 @@ func (r *runner) run(owner screen, fn func(ctx context.Context) (any, error)) te
 	return tea.Batch(func() tea.Msg {
 		defer cancel()
 		v, err := fn(ctx)
-		c, _ := v.(*store.Client)
+		c, _ := v.(*portal.Client)
 		return doneMsg{owner: owner, seq: seq, client: c, val: v, err: err}
 	}, r.spin.Tick)
 }
@@ -331,12 +330,12 @@ func (f *formScreen) update(msg tea.Msg) (ui.FormEvent, tea.Cmd) {
 }
 
 // call is the portal call a form screen makes when it is sent.
-type call func(ctx context.Context) (*store.Client, error)
+type call func(ctx context.Context) (*portal.Client, error)
 
 // handle is the loop every form screen runs: a finished call shows its
 // refusal beside the field or goes on with done; Esc goes back; Enter on a
 // complete form starts the call that submit makes from the form's values.
-func (f *formScreen) handle(owner screen, msg tea.Msg, submit func(form *ui.Form) call, done func(c *store.Client) tea.Cmd) tea.Cmd {
+func (f *formScreen) handle(owner screen, msg tea.Msg, submit func(form *ui.Form) call, done func(c *portal.Client) tea.Cmd) tea.Cmd {
 	return f.handleCall(owner, msg, func(form *ui.Form) func(ctx context.Context) (any, error) {
 		c := submit(form)
 		return func(ctx context.Context) (any, error) { return c(ctx) }

@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -21,7 +20,7 @@ type typeChooser struct {
 	d      *deps
 	actor  portal.Actor
 	run    runner
-	types  []store.RequestType
+	types  []portal.RequestType
 	loaded bool
 	err    string
 	sel    int
@@ -56,7 +55,7 @@ func (s *typeChooser) Update(msg tea.Msg) tea.Cmd {
 		if r.err != nil {
 			s.err = s.run.failed(r.err)
 		} else {
-			s.types, _ = r.val.([]store.RequestType)
+			s.types, _ = r.val.([]portal.RequestType)
 		}
 		return nil
 	}

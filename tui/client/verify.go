@@ -8,7 +8,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -90,8 +89,8 @@ func (s *verify) Update(msg tea.Msg) tea.Cmd {
 	svc, a, ticket := s.d.svc, s.actor, s.ticket
 	return s.handle(s, msg, func(f *ui.Form) call {
 		code := f.Value(portal.FieldCode)
-		return func(ctx context.Context) (*store.Client, error) { return svc.VerifyEmail(ctx, a, ticket, code) }
-	}, func(c *store.Client) tea.Cmd {
+		return func(ctx context.Context) (*portal.Client, error) { return svc.VerifyEmail(ctx, a, ticket, code) }
+	}, func(c *portal.Client) tea.Cmd {
 		return s.d.goTo(loggedInMsg{client: c})
 	})
 }
