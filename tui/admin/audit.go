@@ -8,7 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -39,7 +39,7 @@ type audit struct {
 	d       *deps
 	grid    *grid
 	events  []portal.AuditEvent
-	q       store.AuditQuery
+	q       vocab.AuditQuery
 	more    bool
 	loaded  bool
 	loading bool

@@ -6,7 +6,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -39,7 +39,7 @@ type clientsKeys struct {
 }
 
 func newClients(d *deps) *clients {
-	c := &clients{d: d, filters: append([]string{""}, store.ClientStatuses()...)}
+	c := &clients{d: d, filters: append([]string{""}, vocab.ClientStatuses()...)}
 	c.list = newClientList(d, c)
 	c.search = ui.NewForm(d.st, d.p, ui.Field{Key: "q", Label: d.p.T("admin.clients.search"),
 		Placeholder: d.p.T("admin.clients.search_placeholder"), CharLimit: 100})

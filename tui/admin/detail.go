@@ -9,7 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -65,7 +65,7 @@ func (s *detail) load() tea.Cmd {
 
 func (s *detail) Typing() bool { return false }
 
-func (s *detail) awaiting() bool { return s.det != nil && s.det.Client.Status == store.StatusAwaiting }
+func (s *detail) awaiting() bool { return s.det != nil && s.det.Client.Status == vocab.StatusAwaiting }
 
 func (s *detail) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {

@@ -9,7 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -58,7 +58,7 @@ type requests struct {
 
 func newRequests(d *deps) *requests {
 	p := d.p
-	r := &requests{d: d, statuses: append([]string{""}, store.RequestStatuses()...), every: requestsEvery}
+	r := &requests{d: d, statuses: append([]string{""}, vocab.RequestStatuses()...), every: requestsEvery}
 	r.list = newRequestList(d, r)
 	r.input = ui.NewForm(d.st, p, ui.Field{Key: fieldClient, Label: p.T("admin.requests.client"),
 		Placeholder: p.T("admin.placeholder.email"), CharLimit: portal.MaxEmailLen})

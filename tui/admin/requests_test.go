@@ -10,6 +10,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -94,9 +95,9 @@ func TestRequestWorkflow(t *testing.T) {
 		keys         []string
 		status, word string
 	}{
-		{[]string{"2"}, store.RequestInProgress, "in progress"},
-		{[]string{"3"}, store.RequestWaiting, "waiting"},
-		{[]string{"4", "y"}, store.RequestDone, "done"},
+		{[]string{"2"}, vocab.RequestInProgress, "in progress"},
+		{[]string{"3"}, vocab.RequestWaiting, "waiting"},
+		{[]string{"4", "y"}, vocab.RequestDone, "done"},
 	} {
 		h.Press("s")
 		h.RequireView("Move request #1 (now ", step.keys[0]+"  "+step.word)
@@ -149,11 +150,11 @@ func TestRequestWorkflow(t *testing.T) {
 	v := page(t, env, r.ID)
 	var notes []portal.RequestEvent
 	for _, e := range v.Events {
-		if e.Kind == store.EventNote {
+		if e.Kind == vocab.EventNote {
 			notes = append(notes, e)
 		}
 	}
-	if v.Status != store.RequestDone || v.Assignee != "" || len(notes) != 2 ||
+	if v.Status != vocab.RequestDone || v.Assignee != "" || len(notes) != 2 ||
 		notes[0].Body != "Signed copy attached.\nRegards." || notes[0].Internal || notes[0].Author != "ann" ||
 		notes[1].Body != "Check clause 12." || !notes[1].Internal {
 		t.Fatalf("request %+v, notes %+v", v.Request, notes)
@@ -178,7 +179,7 @@ func TestRequestQueueFilters(t *testing.T) {
 	doc := env.AddRequestType(t, "Document request", "Document: text, required")
 	bob := env.AddActiveClient(t, "bob@example.com", "Bob Stone")
 	submit(t, env, bob, doc.ID, "Certificate")
-	if err := env.Service.SetRequestStatus(ctx, env.Admin(), r.ID, store.RequestInProgress); err != nil {
+	if err := env.Service.SetRequestStatus(ctx, env.Admin(), r.ID, vocab.RequestInProgress); err != nil {
 		t.Fatal(err)
 	}
 	h := newHarness(t, env, adminActor)
@@ -192,7 +193,7 @@ func TestRequestQueueFilters(t *testing.T) {
 	h.Press("s") // in progress
 	h.RequireView("Status: in progress", "Lease for the shop")
 	h.RefuseView("Certificate")
-	for range len(store.RequestStatuses()) - 1 {
+	for range len(vocab.RequestStatuses()) - 1 {
 		h.Press("s")
 	}
 	h.RequireView("Status: all")
@@ -458,7 +459,7 @@ func TestRequestTypesAddEditDisable(t *testing.T) {
 		t.Fatalf("types %+v, %v", ts, err)
 	}
 	fs := ts[0].Fields
-	if len(fs) != 2 || fs[0].Label != "Testator" || !fs[0].Required || fs[1].Kind != store.FieldChoice || len(fs[1].Choices) != 3 {
+	if len(fs) != 2 || fs[0].Label != "Testator" || !fs[0].Required || fs[1].Kind != vocab.FieldChoice || len(fs[1].Choices) != 3 {
 		t.Fatalf("fields %+v", fs)
 	}
 
@@ -632,13 +633,13 @@ func TestHostileRequestShowsAsText(t *testing.T) {
 	r, eve := requestFixture(t, env)
 	evil := "\x1b]0;pwned\x07\x1b[31mEvil\u202e"
 	bad := &store.Request{ClientID: eve.ID, TypeID: r.TypeID, TypeName: evil, Summary: evil,
-		Fields: `[{"label":"\u001b[2JL","kind":"multiline","value":"a\u001b[1A\nb\u009b"}]`, Status: store.RequestNew,
+		Fields: `[{"label":"\u001b[2JL","kind":"multiline","value":"a\u001b[1A\nb\u009b"}]`, Status: vocab.RequestNew,
 		Assignee: evil, CreatedAt: fixedNow, UpdatedAt: fixedNow, ClientUpdatedAt: fixedNow, ClientSeenAt: fixedNow}
 	if err := env.Store.CreateRequest(ctx, bad); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Store.AddRequestEvent(ctx, &store.RequestEvent{RequestID: bad.ID, At: fixedNow, Kind: store.EventNote,
-		AuthorKind: store.ActorClient, Author: evil, Body: evil + "\nline two\x1b[0m"}); err != nil {
+	if err := env.Store.AddRequestEvent(ctx, &store.RequestEvent{RequestID: bad.ID, At: fixedNow, Kind: vocab.EventNote,
+		AuthorKind: vocab.ActorClient, Author: evil, Body: evil + "\nline two\x1b[0m"}); err != nil {
 		t.Fatal(err)
 	}
 	h := newHarness(t, env, adminActor)

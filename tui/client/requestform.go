@@ -9,7 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -55,14 +55,14 @@ func newRequestForm(d *deps, a portal.Actor, rt portal.RequestType) *requestForm
 			fd.Placeholder = p.T("client.placeholder.optional")
 		}
 		switch f.Kind {
-		case store.FieldMultiline:
+		case vocab.FieldMultiline:
 			fd.Multiline, fd.Lines, fd.CharLimit = true, requestAreaLines, portal.MaxLongValueLen
-		case store.FieldDate:
+		case vocab.FieldDate:
 			fd.Placeholder = p.T("client.request.placeholder.date")
 			if !f.Required {
 				fd.Placeholder = p.T("client.request.placeholder.date_optional")
 			}
-		case store.FieldChoice:
+		case vocab.FieldChoice:
 			fd.Choices = f.Choices
 		}
 		uf = append(uf, fd)
@@ -258,9 +258,9 @@ func (s *requestForm) Keys() []key.Binding {
 	var pick []key.Binding
 	if i := s.focusedIndex(); i >= 0 {
 		switch s.fields[i].Kind {
-		case store.FieldMultiline:
+		case vocab.FieldMultiline:
 			enter = s.d.bind("ui.key.enter", "client.help.newline", "enter")
-		case store.FieldChoice:
+		case vocab.FieldChoice:
 			pick = append(pick, s.d.bind("client.key.left_right", "ui.help.choose", "left", "right"))
 			if !s.fields[i].Required {
 				pick = append(pick, s.d.bind("client.key.backspace", "client.help.clear_choice", "backspace", "delete"))

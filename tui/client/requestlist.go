@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -35,7 +35,7 @@ type requestList struct {
 	actor  portal.Actor
 	run    runner
 	rows   []portal.Request
-	filter int // 0 for every status, else store.RequestStatuses()[filter-1]
+	filter int // 0 for every status, else vocab.RequestStatuses()[filter-1]
 	more   bool
 	loaded bool
 	err    string
@@ -100,7 +100,7 @@ func (s *requestList) statusFilter() string {
 	if s.filter == 0 {
 		return ""
 	}
-	return store.RequestStatuses()[s.filter-1]
+	return vocab.RequestStatuses()[s.filter-1]
 }
 
 func (s *requestList) Update(msg tea.Msg) tea.Cmd {
@@ -134,7 +134,7 @@ func (s *requestList) Update(msg tea.Msg) tea.Cmd {
 		s.run.stop()
 		return s.d.goTo(backMsg{})
 	case key.Matches(km, s.status):
-		s.filter = (s.filter + 1) % (len(store.RequestStatuses()) + 1)
+		s.filter = (s.filter + 1) % (len(vocab.RequestStatuses()) + 1)
 		return s.reload()
 	case key.Matches(km, s.refresh):
 		return s.reload()
@@ -214,7 +214,7 @@ func (s *requestList) layout() {
 		idW = max(idW, lipgloss.Width(fmt.Sprintf("%s #%d", unreadMark, r.ID)))
 	}
 	statusW := lipgloss.Width(p.T("client.list.col.status"))
-	for _, st := range store.RequestStatuses() {
+	for _, st := range vocab.RequestStatuses() {
 		statusW = max(statusW, lipgloss.Width(statusLabel(s.d, st)))
 	}
 	timeW := max(lipgloss.Width(when(s.d, time.Date(2026, 12, 31, 23, 59, 0, 0, time.UTC))), lipgloss.Width(p.T("client.list.col.updated")))

@@ -14,7 +14,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/uitest"
 )
 
@@ -74,7 +74,7 @@ func TestSubmitRequest(t *testing.T) {
 	h.RequireView("History", "Sent the request.")
 
 	rs := myRequests(t, env, ann)
-	if len(rs) != 1 || rs[0].Summary != "Lease for the shop" || rs[0].Status != store.RequestNew {
+	if len(rs) != 1 || rs[0].Summary != "Lease for the shop" || rs[0].Status != vocab.RequestNew {
 		t.Fatalf("stored %+v", rs)
 	}
 	view, err := env.Service.RequestPage(context.Background(), portaltest.ClientActor(ann), rs[0].ID)
@@ -323,7 +323,7 @@ func TestUnreadAfterTheLegalTeamAnswers(t *testing.T) {
 	h.RefuseView(unreadMark + " #")
 
 	clk.add(time.Hour)
-	must(t, env.Service.SetRequestStatus(ctx, staff, lease.ID, store.RequestWaiting))
+	must(t, env.Service.SetRequestStatus(ctx, staff, lease.ID, vocab.RequestWaiting))
 	must(t, env.Service.AddNote(ctx, staff, lease.ID, "Please send us the lease.\nAll pages, signed.", false))
 	must(t, env.Service.AddNote(ctx, staff, lease.ID, "internal: ask Bob", true))
 
@@ -388,7 +388,7 @@ func TestAddNote(t *testing.T) {
 	view, err := env.Service.RequestPage(context.Background(), portaltest.ClientActor(ann), r.ID)
 	must(t, err)
 	last := view.Events[len(view.Events)-1]
-	if last.Kind != store.EventNote || last.Body != "Please call me\non Monday." || last.AuthorKind != store.ActorClient {
+	if last.Kind != vocab.EventNote || last.Body != "Please call me\non Monday." || last.AuthorKind != vocab.ActorClient {
 		t.Errorf("last event %+v", last)
 	}
 
@@ -453,7 +453,7 @@ func TestListPagesAndFilter(t *testing.T) {
 		last = submit(t, env, ann, docs, fmt.Sprintf("Document %02d", i))
 	}
 	clk.add(time.Minute)
-	must(t, env.Service.SetRequestStatus(ctx, staff, last.ID, store.RequestDone))
+	must(t, env.Service.SetRequestStatus(ctx, staff, last.ID, vocab.RequestDone))
 
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
@@ -577,8 +577,8 @@ func TestLongThreadSaysEarlierEntriesAreLeftOut(t *testing.T) {
 	s.SetWidth(76)
 	s.SetHeight(30)
 	s.req = &portal.RequestView{
-		Request: portal.Request{ID: 7, TypeName: "Contract review", Status: store.RequestNew},
-		Events:  []portal.RequestEvent{{Kind: store.EventNote, AuthorKind: store.ActorStaff, Body: "The latest."}},
+		Request: portal.Request{ID: 7, TypeName: "Contract review", Status: vocab.RequestNew},
+		Events:  []portal.RequestEvent{{Kind: vocab.EventNote, AuthorKind: vocab.ActorStaff, Body: "The latest."}},
 		Earlier: true,
 	}
 	s.layout()
@@ -1276,7 +1276,7 @@ func TestAnswerBringsARequestBack(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			ctx := context.Background()
 			h, env, ann := discardHarness(t, lang)
-			must(t, env.Service.SetRequestStatus(ctx, staff, 1, store.RequestWaiting))
+			must(t, env.Service.SetRequestStatus(ctx, staff, 1, vocab.RequestWaiting))
 			h.press("m", "enter")
 			requireWords(t, h.View(), w.waiting)
 			h.press("n")
@@ -1297,7 +1297,7 @@ func TestAnswerBringsARequestBack(t *testing.T) {
 			checkFits(t, v, 80, 24)
 			view, err := env.Service.RequestPage(ctx, portaltest.ClientActor(ann), 1)
 			must(t, err)
-			if last := view.Events[len(view.Events)-1]; view.Status != store.RequestInProgress || last.Kind != store.EventStatus || last.AuthorKind != store.ActorClient {
+			if last := view.Events[len(view.Events)-1]; view.Status != vocab.RequestInProgress || last.Kind != vocab.EventStatus || last.AuthorKind != vocab.ActorClient {
 				t.Errorf("status %s, last event %+v", view.Status, last)
 			}
 		})
