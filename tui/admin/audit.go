@@ -184,7 +184,7 @@ func (a *audit) rebuild() {
 func (a *audit) View() string {
 	st, p := a.d.st, a.d.p
 	var top []string
-	if !a.d.admin() {
+	if !a.d.can(portal.ActReadFullAudit) {
 		top = append(top, st.Subtle.Render(p.T("admin.audit.own_only")))
 	}
 	if a.editing != "" {
@@ -207,7 +207,7 @@ func (a *audit) SetSize(w, h int) {
 	a.w = w
 	a.short = a.grid.fitTimes(w, 0)
 	rows := h - 1
-	if !a.d.admin() {
+	if !a.d.can(portal.ActReadFullAudit) {
 		rows--
 	}
 	if a.input != nil {

@@ -98,11 +98,11 @@ func (s *detail) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, s.keys.end):
 			return s.act(opEnd)
 		case key.Matches(msg, s.keys.disable), key.Matches(msg, s.keys.enable):
-			op := opDisable
+			op, act := opDisable, portal.ActDisableClient
 			if key.Matches(msg, s.keys.enable) {
-				op = opEnable
+				op, act = opEnable, portal.ActEnableClient
 			}
-			if !s.d.admin() {
+			if !s.d.can(act) {
 				s.status = errLine(s.d.forbidden())
 				return nil
 			}
@@ -259,8 +259,11 @@ func (s *detail) Keys() []key.Binding {
 		return []key.Binding{s.keys.yes, s.keys.no}
 	}
 	ks := []key.Binding{s.keys.resend}
-	if s.d.admin() {
-		ks = append(ks, s.keys.disable, s.keys.enable)
+	if s.d.can(portal.ActDisableClient) {
+		ks = append(ks, s.keys.disable)
+	}
+	if s.d.can(portal.ActEnableClient) {
+		ks = append(ks, s.keys.enable)
 	}
 	ks = append(ks, s.keys.end)
 	if s.awaiting() {

@@ -149,7 +149,7 @@ func (s *typesScreen) key(msg tea.KeyMsg) tea.Cmd {
 	if s.grid.update(msg) {
 		return nil
 	}
-	if !s.d.admin() && key.Matches(msg, s.keys.add, s.keys.edit, s.keys.toggle) {
+	if !s.d.can(portal.ActEditRequestTypes) && key.Matches(msg, s.keys.add, s.keys.edit, s.keys.toggle) {
 		s.status = errLine(s.d.forbidden())
 		return nil
 	}

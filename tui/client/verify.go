@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -104,7 +105,4 @@ func (s *verify) Keys() []key.Binding {
 	return append(s.formScreen.Keys(), s.resend)
 }
 
-func isAwaiting(err error) bool {
-	pe := portal.AsError(err)
-	return pe != nil && pe.Key == portal.KeyAwaitingApproval
-}
+func isAwaiting(err error) bool { return errors.Is(err, portal.ErrAwaitingApproval) }
