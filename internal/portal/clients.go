@@ -96,6 +96,10 @@ func (s *Service) ListClients(ctx context.Context, a Actor, q vocab.ClientQuery)
 	if len(q.Search) > 4*MaxEmailLen {
 		q.Search = q.Search[:4*MaxEmailLen]
 	}
+	if q.After != "" {
+		// The cursor is a client's key: an email as typed finds it too.
+		q.After = store.NormalizeEmail(q.After)
+	}
 	clients, err := s.store.ListClients(ctx, q)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,6 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/vocab"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -57,10 +56,6 @@ func (r *runner) auditCmd() *cobra.Command {
 				return err
 			}
 			q := vocab.AuditQuery{Actor: strings.TrimSpace(actor), Action: strings.TrimSpace(action), Subject: strings.TrimSpace(subject)}
-			if strings.Contains(q.Subject, "@") {
-				// Clients are the subject by their normalised email.
-				q.Subject = store.NormalizeEmail(q.Subject)
-			}
 			if cmd.Flags().Changed("since") {
 				t, ok := parseSince(since, time.Now())
 				if !ok {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/vocab"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -92,7 +91,7 @@ func (r *runner) clientsListCmd() *cobra.Command {
 				return r.usage("cmd.error.status", strings.Join(statuses, ", "))
 			}
 			return r.listClients(cmd, vocab.ClientQuery{
-				Search: search, Status: status, After: store.NormalizeEmail(after),
+				Search: search, Status: status, After: after,
 			}, total, asJSON)
 		})
 	f := cmd.Flags()
