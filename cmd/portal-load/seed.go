@@ -11,6 +11,7 @@ import (
 	"github.com/clientportal/portal/internal/config"
 	"github.com/clientportal/portal/internal/loadtest"
 	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
@@ -45,7 +46,7 @@ func seedClients(ctx context.Context, dataDir string, n int) ([]loadtest.Login, 
 		if _, err := svc.AddClient(ctx, portal.System("portal-load"), portal.NewClient{Email: email, Name: name}); err != nil {
 			return nil, fmt.Errorf("add client %q: %w", email, err)
 		}
-		mails, err := st.ListMail(ctx, store.OutboxQuery{Limit: 1})
+		mails, err := st.ListMail(ctx, vocab.OutboxQuery{Limit: 1})
 		if err != nil || len(mails) == 0 {
 			return nil, fmt.Errorf("invitation of %q: %v", email, err)
 		}

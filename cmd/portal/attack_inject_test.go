@@ -13,6 +13,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
@@ -196,41 +198,41 @@ func injectSeedStore(t *testing.T, st *store.Store, victim *store.Client, payloa
 		seed.values = append(seed.values, v)
 		email := strings.ToLower(v) + "@x.example"
 		seed.emails = append(seed.emails, email)
-		c := &store.Client{Email: email, Name: v, Company: v, Phone: v, Lang: "en", Status: store.StatusAwaiting, CreatedAt: now, UpdatedAt: now}
+		c := &store.Client{Email: email, Name: v, Company: v, Phone: v, Lang: "en", Status: vocab.StatusAwaiting, CreatedAt: now, UpdatedAt: now}
 		if err := st.CreateClient(ctx, c); err != nil {
 			t.Fatalf("client %s: %v", p.name, err)
 		}
-		fields, _ := json.Marshal([]store.RequestField{{Label: v, Kind: store.FieldText}, {Label: "Pick", Kind: store.FieldChoice, Choices: []string{v, "B"}}})
+		fields, _ := json.Marshal([]portal.RequestField{{Label: v, Kind: vocab.FieldText}, {Label: "Pick", Kind: vocab.FieldChoice, Choices: []string{v, "B"}}})
 		rt := &store.RequestType{Name: v, NameNorm: fmt.Sprintf("inject type %d", i), Description: v, Fields: string(fields), CreatedAt: now, UpdatedAt: now}
 		if err := st.CreateRequestType(ctx, rt); err != nil {
 			t.Fatalf("type %s: %v", p.name, err)
 		}
 		seed.types = append(seed.types, rt.ID)
-		values, _ := json.Marshal([]store.FieldValue{{Label: v, Kind: store.FieldText, Value: v}, {Label: "Pick", Kind: store.FieldChoice, Value: v}})
-		q := &store.Request{ClientID: victim.ID, TypeID: rt.ID, TypeName: v, Summary: v, Fields: string(values), Status: store.RequestNew,
+		values, _ := json.Marshal([]portal.FieldValue{{Label: v, Kind: vocab.FieldText, Value: v}, {Label: "Pick", Kind: vocab.FieldChoice, Value: v}})
+		q := &store.Request{ClientID: victim.ID, TypeID: rt.ID, TypeName: v, Summary: v, Fields: string(values), Status: vocab.RequestNew,
 			Assignee: v, CreatedAt: now, UpdatedAt: now, ClientUpdatedAt: now, ClientSeenAt: now}
 		if err := st.CreateRequest(ctx, q); err != nil {
 			t.Fatalf("request %s: %v", p.name, err)
 		}
 		seed.requests = append(seed.requests, q.ID)
 		for _, e := range []store.RequestEvent{
-			{Kind: store.EventSubmitted, AuthorKind: store.ActorClient, Author: v},
-			{Kind: store.EventNote, AuthorKind: store.ActorClient, Author: v, Body: "client says\n" + v},
-			{Kind: store.EventNote, AuthorKind: store.ActorStaff, Author: v, Body: "staff says\n" + v},
-			{Kind: store.EventNote, AuthorKind: store.ActorStaff, Author: v, Body: "internal\n" + v, Internal: true},
-			{Kind: store.EventAssign, AuthorKind: store.ActorStaff, Author: v, Body: v},
+			{Kind: vocab.EventSubmitted, AuthorKind: vocab.ActorClient, Author: v},
+			{Kind: vocab.EventNote, AuthorKind: vocab.ActorClient, Author: v, Body: "client says\n" + v},
+			{Kind: vocab.EventNote, AuthorKind: vocab.ActorStaff, Author: v, Body: "staff says\n" + v},
+			{Kind: vocab.EventNote, AuthorKind: vocab.ActorStaff, Author: v, Body: "internal\n" + v, Internal: true},
+			{Kind: vocab.EventAssign, AuthorKind: vocab.ActorStaff, Author: v, Body: v},
 		} {
 			e.RequestID, e.At = q.ID, now
 			if err := st.AddRequestEvent(ctx, &e); err != nil {
 				t.Fatalf("event %s: %v", p.name, err)
 			}
 		}
-		m := &store.OutboxMessage{Kind: "invitation", ClientID: &c.ID, ToAddr: email, Subject: v, Body: v, State: store.MailFailed,
+		m := &store.OutboxMessage{Kind: "invitation", ClientID: &c.ID, ToAddr: email, Subject: v, Body: v, State: vocab.MailFailed,
 			NextAttemptAt: now.Add(24 * time.Hour), Attempts: 3, LastError: v, CreatedAt: now} // not yet due: the worker leaves it
 		if err := st.EnqueueMail(ctx, m); err != nil {
 			t.Fatalf("outbox %s: %v", p.name, err)
 		}
-		if err := st.AddAudit(ctx, &store.AuditEvent{At: now, ActorKind: store.ActorStaff, Actor: v, Action: "client.add", Subject: v, Detail: v, RemoteAddr: "127.0.0.1:1"}); err != nil {
+		if err := st.AddAudit(ctx, &store.AuditEvent{At: now, ActorKind: vocab.ActorStaff, Actor: v, Action: "client.add", Subject: v, Detail: v, RemoteAddr: "127.0.0.1:1"}); err != nil {
 			t.Fatalf("audit %s: %v", p.name, err)
 		}
 	}

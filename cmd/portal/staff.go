@@ -12,7 +12,6 @@ import (
 
 	"github.com/clientportal/portal/internal/config"
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -102,7 +101,7 @@ func newMigrateCommand(getenv func(string) string) *cobra.Command {
 	return cmd
 }
 
-func writeStaff(w io.Writer, all []store.Staff) error {
+func writeStaff(w io.Writer, all []portal.StaffMember) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tROLE\tKEY\tADDED")
 	for _, st := range all {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clientportal/portal/internal/auth"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -69,7 +70,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 		if err != nil {
 			return err
 		}
-		if current.PasswordHash != c.PasswordHash || current.Status != store.StatusActive || lockedBySomeoneElse(current, try, now) {
+		if current.PasswordHash != c.PasswordHash || current.Status != vocab.StatusActive || lockedBySomeoneElse(current, try, now) {
 			return wrong
 		}
 		zero, unlocked := 0, (*time.Time)(nil)
@@ -94,7 +95,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 // UpdateProfile changes a logged-in client's name, company and phone (the
 // email is the account's key and changes only through staff). Only an
 // active client may: a session that outlived a disable changes nothing.
-func (s *Service) UpdateProfile(ctx context.Context, a Actor, in Profile) (*store.Client, error) {
+func (s *Service) UpdateProfile(ctx context.Context, a Actor, in Profile) (*Client, error) {
 	c, err := s.activeClient(ctx, a)
 	if err != nil {
 		return nil, fmt.Errorf("update profile: %w", err)
@@ -113,12 +114,12 @@ func (s *Service) UpdateProfile(ctx context.Context, a Actor, in Profile) (*stor
 		return nil, fmt.Errorf("update profile: %w", err)
 	}
 	c.Name, c.Company, c.Phone = p.Name, p.Company, p.Phone
-	return c, nil
+	return clientView(c), nil
 }
 
 // LogOut records the end of a client's session and forgets it.
 func (s *Service) LogOut(ctx context.Context, a Actor) {
-	if a.Kind != store.ActorClient {
+	if a.Kind != vocab.ActorClient {
 		return
 	}
 	s.sessions.Unbind(a.ClientID, a.SessionID)
@@ -151,7 +152,7 @@ func (s *Service) langNames() string {
 
 // SetLanguage remembers the language a logged-in client chose for their
 // screens and mails.
-func (s *Service) SetLanguage(ctx context.Context, a Actor, lang string) (*store.Client, error) {
+func (s *Service) SetLanguage(ctx context.Context, a Actor, lang string) (*Client, error) {
 	c, err := s.activeClient(ctx, a)
 	if err != nil {
 		return nil, fmt.Errorf("set language: %w", err)
@@ -163,7 +164,7 @@ func (s *Service) SetLanguage(ctx context.Context, a Actor, lang string) (*store
 		return nil, err
 	}
 	if c.Lang == lang {
-		return c, nil
+		return clientView(c), nil
 	}
 	err = s.tx(ctx, func(tx *store.Store) error {
 		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{Lang: &lang}); err != nil {
@@ -175,5 +176,5 @@ func (s *Service) SetLanguage(ctx context.Context, a Actor, lang string) (*store
 		return nil, fmt.Errorf("set language of %q: %w", c.EmailNorm, err)
 	}
 	c.Lang = lang
-	return c, nil
+	return clientView(c), nil
 }

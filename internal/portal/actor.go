@@ -7,16 +7,17 @@ import (
 	"net"
 
 	"github.com/clientportal/portal/internal/netaddr"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
 // Actor is who asks for an action, and from where. The audit log records it.
 type Actor struct {
-	// Kind is store.ActorStaff, store.ActorClient, store.ActorGuest or store.ActorSystem.
+	// Kind is vocab.ActorStaff, vocab.ActorClient, vocab.ActorGuest or vocab.ActorSystem.
 	Kind string
 	// Name is the staff member's name, the client's email, or "" for a guest.
 	Name string
-	// Role is the staff member's role (store.RoleAdmin or store.RoleSupport).
+	// Role is the staff member's role (vocab.RoleAdmin or vocab.RoleSupport).
 	Role string
 	// ClientID is the logged-in client, for client actors.
 	ClientID uint64
@@ -33,7 +34,7 @@ type Actor struct {
 
 // Guest is someone not identified yet: a client before log in.
 func Guest(remoteAddr, sessionID string) Actor {
-	return Actor{Kind: store.ActorGuest, RemoteAddr: remoteAddr, SessionID: sessionID}
+	return Actor{Kind: vocab.ActorGuest, RemoteAddr: remoteAddr, SessionID: sessionID}
 }
 
 // System is the portal itself, or an operator at the server's shell
@@ -42,24 +43,26 @@ func System(name string) Actor {
 	if name == "" {
 		name = "system"
 	}
-	return Actor{Kind: store.ActorSystem, Name: name, Role: store.RoleAdmin}
+	return Actor{Kind: vocab.ActorSystem, Name: name, Role: vocab.RoleAdmin}
 }
 
 // AsClient is the same person once logged in as client c.
-func (a Actor) AsClient(c *store.Client) Actor {
-	return Actor{Kind: store.ActorClient, Name: c.EmailNorm, ClientID: c.ID, RemoteAddr: a.RemoteAddr, SessionID: a.SessionID}
+func (a Actor) AsClient(c *Client) Actor { return a.asClient(c.ID, c.EmailNorm) }
+
+func (a Actor) asClient(id uint64, emailNorm string) Actor {
+	return Actor{Kind: vocab.ActorClient, Name: emailNorm, ClientID: id, RemoteAddr: a.RemoteAddr, SessionID: a.SessionID}
 }
 
 // StaffActor is a staff member identified by the key they connected with.
-func StaffActor(st *store.Staff, remoteAddr string) Actor {
-	return Actor{Kind: store.ActorStaff, Name: st.Name, Role: st.Role, RemoteAddr: remoteAddr, Key: st.Fingerprint}
+func StaffActor(st *StaffMember, remoteAddr string) Actor {
+	return Actor{Kind: vocab.ActorStaff, Name: st.Name, Role: st.Role, RemoteAddr: remoteAddr, Key: st.Fingerprint}
 }
 
 // IsStaff reports whether the actor is staff (or the system).
-func (a Actor) IsStaff() bool { return a.Kind == store.ActorStaff || a.Kind == store.ActorSystem }
+func (a Actor) IsStaff() bool { return a.Kind == vocab.ActorStaff || a.Kind == vocab.ActorSystem }
 
 // IsAdmin reports whether the actor may do admin-only actions.
-func (a Actor) IsAdmin() bool { return a.IsStaff() && a.Role == store.RoleAdmin }
+func (a Actor) IsAdmin() bool { return a.IsStaff() && a.Role == vocab.RoleAdmin }
 
 // sourceHost is the address without its port: per-address limits count
 // hosts, not connections.
@@ -75,23 +78,9 @@ func (a Actor) sourceHost() string {
 // listener's limits use (an IPv6 host counts as its /64).
 func (a Actor) limitHost() string { return netaddr.LimitKey(a.RemoteAddr) }
 
-// requireStaff refuses anyone but staff. A staff actor who came with a key
-// is checked against the database now, with the role it has now.
+// requireStaff refuses anyone who may not do the staff's daily work.
 func (s *Service) requireStaff(ctx context.Context, a Actor) error {
-	_, err := s.currentRole(ctx, a)
-	return err
-}
-
-// requireAdmin refuses anyone but admins, as requireStaff does.
-func (s *Service) requireAdmin(ctx context.Context, a Actor) error {
-	role, err := s.currentRole(ctx, a)
-	if err != nil {
-		return err
-	}
-	if role != store.RoleAdmin {
-		return ErrForbidden
-	}
-	return nil
+	return s.authorize(ctx, a, ActStaffWork)
 }
 
 func (s *Service) currentRole(ctx context.Context, a Actor) (string, error) {
@@ -104,7 +93,7 @@ func (s *Service) currentRoleIn(ctx context.Context, st *store.Store, a Actor) (
 	if !a.IsStaff() {
 		return "", ErrForbidden
 	}
-	if a.Kind != store.ActorStaff || a.Key == "" {
+	if a.Kind != vocab.ActorStaff || a.Key == "" {
 		// The system, or a test's or a local command's actor: no key to
 		// check again.
 		return a.Role, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/clientportal/portal/internal/auth"
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -41,7 +42,7 @@ func TestAuthAttackLockoutDoubles(t *testing.T) {
 	ctx := context.Background()
 	env.AddActiveClient(t, "ann@x.com", "Ann")
 	tries := 0
-	try := func(password string) (*store.Client, error) {
+	try := func(password string) (*portal.Client, error) {
 		// A new address each time: this is about the account's wait,
 		// not the per-address limit.
 		tries++
@@ -153,7 +154,7 @@ func TestAuthAttackInvitationExpiresOnTheDot(t *testing.T) {
 	if _, err := env.Service.AcceptInvitation(ctx, guest("1.1.1.1:1"), token, strong, strong); refusalKey(t, err) != "error.invitation.expired" {
 		t.Fatalf("a second after 24 hours, accepted: %v", err)
 	}
-	if c, _ := env.Store.ClientByEmail(ctx, "ann@x.com"); c.Status != store.StatusInvited || c.PasswordHash != "" {
+	if c, _ := env.Store.ClientByEmail(ctx, "ann@x.com"); c.Status != vocab.StatusInvited || c.PasswordHash != "" {
 		t.Fatalf("an expired invitation changed the client: %+v", c)
 	}
 }
@@ -186,7 +187,7 @@ func TestAuthAttackSprayFromOneIPv6Block(t *testing.T) {
 // checked (not refused on a lock) on the account.
 func wrongPasswordChecks(t *testing.T, env *portaltest.Env, email, action string) int {
 	t.Helper()
-	events, err := env.Store.ListAudit(context.Background(), store.AuditQuery{Action: action, Limit: 1000})
+	events, err := env.Store.ListAudit(context.Background(), vocab.AuditQuery{Action: action, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +296,7 @@ func TestAuthAttackParallelBurstWithTheRightPassword(t *testing.T) {
 // auditIDs are the ids of the audit events of action on subject.
 func auditIDs(t *testing.T, env *portaltest.Env, action, subject string) []uint64 {
 	t.Helper()
-	events, err := env.Store.ListAudit(context.Background(), store.AuditQuery{Action: action, Limit: 1000})
+	events, err := env.Store.ListAudit(context.Background(), vocab.AuditQuery{Action: action, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,7 +368,7 @@ func TestLogInAfterRehashKeepsTheSession(t *testing.T) {
 	if stored.PasswordHash == old {
 		t.Fatal("the log in did not rehash: the test needs weaker parameters than the service's")
 	}
-	if got.PasswordHash != stored.PasswordHash || portal.Credential(got) != portal.Credential(stored) {
+	if portal.LoginCredential(got) != portal.Credential(stored) {
 		t.Fatalf("log in returned the old hash after a rehash: the session would be bound to a credential that no longer is the account's")
 	}
 	ended := make(chan struct{})

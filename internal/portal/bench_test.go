@@ -31,6 +31,7 @@ import (
 	"github.com/clientportal/portal/internal/auth"
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/store/dbtest"
 	"github.com/clientportal/portal/internal/text"
@@ -109,15 +110,15 @@ func genClient(i int) benchClient {
 	}
 	switch p := r.IntN(100); {
 	case p < 55:
-		c.status = store.StatusActive
+		c.status = vocab.StatusActive
 	case p < 90:
-		c.status = store.StatusInvited
+		c.status = vocab.StatusInvited
 	case p < 93:
-		c.status = store.StatusAwaiting
+		c.status = vocab.StatusAwaiting
 	case p < 98:
-		c.status = store.StatusDisabled
+		c.status = vocab.StatusDisabled
 	default:
-		c.status = store.StatusRejected
+		c.status = vocab.StatusRejected
 	}
 	return c
 }
@@ -280,7 +281,7 @@ func seedRequests(ctx context.Context, st *store.Store, n int) error {
 		types = append(types, t.ID)
 	}
 	const batch = 10_000
-	statuses := store.RequestStatuses()
+	statuses := vocab.RequestStatuses()
 	for lo := 0; lo < n; lo += batch {
 		err := st.Tx(ctx, func(tx *store.Store) error {
 			for i := lo; i < min(lo+batch, n); i++ {
@@ -295,7 +296,7 @@ func seedRequests(ctx context.Context, st *store.Store, n int) error {
 				if err := tx.CreateRequest(ctx, req); err != nil {
 					return err
 				}
-				e := &store.RequestEvent{RequestID: req.ID, At: at, Kind: store.EventSubmitted, AuthorKind: store.ActorClient, Author: "seed", Status: req.Status}
+				e := &store.RequestEvent{RequestID: req.ID, At: at, Kind: vocab.EventSubmitted, AuthorKind: vocab.ActorClient, Author: "seed", Status: req.Status}
 				if err := tx.AddRequestEvent(ctx, e); err != nil {
 					return err
 				}
@@ -329,7 +330,7 @@ func benchService(b *testing.B) *portal.Service {
 	return portal.New(st, auth.NewHasher(portaltest.FastParams(), 2), cat, portal.Config{PublicAddr: "portal.example.com:2222"})
 }
 
-var benchStaff = portal.Actor{Kind: store.ActorStaff, Name: "bench", Role: store.RoleSupport}
+var benchStaff = portal.Actor{Kind: vocab.ActorStaff, Name: "bench", Role: vocab.RoleSupport}
 
 // latencies collects one duration per call and reports p50, p99 and max.
 type latencies []time.Duration
@@ -356,7 +357,7 @@ func (l latencies) report(b *testing.B) {
 	b.ReportMetric(q(1), "max-ms")
 }
 
-func page(b *testing.B, svc *portal.Service, q store.ClientQuery) []portal.ClientSummary {
+func page(b *testing.B, svc *portal.Service, q vocab.ClientQuery) []portal.ClientSummary {
 	b.Helper()
 	q.Limit = 50
 	rows, err := svc.ClientsPage(context.Background(), benchStaff, q)
@@ -370,7 +371,7 @@ func page(b *testing.B, svc *portal.Service, q store.ClientQuery) []portal.Clien
 // and the first page of each status filter.
 func BenchmarkClientsFirstPage(b *testing.B) {
 	svc := benchService(b)
-	for _, status := range append([]string{""}, store.ClientStatuses()...) {
+	for _, status := range append([]string{""}, vocab.ClientStatuses()...) {
 		name := status
 		if name == "" {
 			name = "all"
@@ -379,7 +380,7 @@ func BenchmarkClientsFirstPage(b *testing.B) {
 			var l latencies
 			for b.Loop() {
 				l.time(func() {
-					if rows := page(b, svc, store.ClientQuery{Status: status}); len(rows) != 50 {
+					if rows := page(b, svc, vocab.ClientQuery{Status: status}); len(rows) != 50 {
 						b.Fatalf("first page: %d rows", len(rows))
 					}
 				})
@@ -401,8 +402,8 @@ func BenchmarkClientsSearchKeystrokes(b *testing.B) {
 		{"email-domain", "gmail.com", ""},
 		{"company", "hartwell", ""},
 		{"nothing", "qzxwv", ""},
-		{"name+disabled", "smith", store.StatusDisabled},
-		{"company+rejected", "hartwell", store.StatusRejected},
+		{"name+disabled", "smith", vocab.StatusDisabled},
+		{"company+rejected", "hartwell", vocab.StatusRejected},
 	}
 	var all latencies
 	for _, qq := range queries {
@@ -411,7 +412,7 @@ func BenchmarkClientsSearchKeystrokes(b *testing.B) {
 			for b.Loop() {
 				for i := 1; i <= len(qq.text); i++ {
 					key := qq.text[:i]
-					l.time(func() { page(b, svc, store.ClientQuery{Search: key, Status: qq.status}) })
+					l.time(func() { page(b, svc, vocab.ClientQuery{Search: key, Status: qq.status}) })
 				}
 			}
 			l.report(b)
@@ -437,7 +438,7 @@ func BenchmarkClientsNextPage(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			var l latencies
 			for b.Loop() {
-				q := store.ClientQuery{Search: c.search, After: c.after}
+				q := vocab.ClientQuery{Search: c.search, After: c.after}
 				for range 20 {
 					var rows []portal.ClientSummary
 					l.time(func() { rows = page(b, svc, q) })
@@ -531,7 +532,7 @@ func BenchmarkRequestQueue(b *testing.B) {
 		{"unassigned", portal.QueueFilter{Assignee: portal.Unassigned}},
 		{"deep", portal.QueueFilter{BeforeID: uint64(benchSize() / 2)}},
 	}
-	for _, st := range store.RequestStatuses() {
+	for _, st := range vocab.RequestStatuses() {
 		filters = append(filters, struct {
 			name string
 			f    portal.QueueFilter
@@ -562,7 +563,7 @@ func BenchmarkRequestQueue(b *testing.B) {
 		}
 		l.report(b)
 	})
-	active, err := svc.ClientsPage(ctx, admin, store.ClientQuery{Status: store.StatusActive, Limit: 1})
+	active, err := svc.ClientsPage(ctx, admin, vocab.ClientQuery{Status: vocab.StatusActive, Limit: 1})
 	if err != nil || len(active) != 1 {
 		b.Fatalf("an active client: %v", err)
 	}

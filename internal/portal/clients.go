@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -13,8 +14,8 @@ type NewClient = Profile
 
 // AddClient creates a client as invited and queues the invitation in the
 // same transaction. Admins only.
-func (s *Service) AddClient(ctx context.Context, a Actor, in NewClient) (*store.Client, error) {
-	if err := s.requireAdmin(ctx, a); err != nil {
+func (s *Service) AddClient(ctx context.Context, a Actor, in NewClient) (*Client, error) {
+	if err := s.authorize(ctx, a, ActAddClient); err != nil {
 		return nil, err
 	}
 	p, err := validProfile(in, true)
@@ -32,7 +33,7 @@ func (s *Service) AddClient(ctx context.Context, a Actor, in NewClient) (*store.
 		// the ID a rolled-back run was given.
 		c = &store.Client{
 			Email: p.Email, Name: p.Name, Company: p.Company, Phone: p.Phone,
-			Lang: lang, Status: store.StatusInvited, CreatedAt: now, UpdatedAt: now,
+			Lang: lang, Status: vocab.StatusInvited, CreatedAt: now, UpdatedAt: now,
 		}
 		if existing, err := tx.ClientByEmail(ctx, p.Email); err == nil {
 			return refuse(FieldEmail, "error.client.exists", existing.Name, existing.Email, existing.Status)
@@ -53,7 +54,7 @@ func (s *Service) AddClient(ctx context.Context, a Actor, in NewClient) (*store.
 	if err != nil {
 		return nil, fmt.Errorf("add client %q: %w", p.Email, err)
 	}
-	return c, nil
+	return clientView(c), nil
 }
 
 // ResendInvitation revokes the client's open invitation and queues a new
@@ -70,7 +71,7 @@ func (s *Service) ResendInvitation(ctx context.Context, a Actor, email string) e
 		if err != nil {
 			return err
 		}
-		if c.Status != store.StatusInvited {
+		if c.Status != vocab.StatusInvited {
 			return refuse(FieldEmail, "error.invitation.not_invited", c.Email, c.Status)
 		}
 		if _, err := s.newInvitation(ctx, tx, c, a.Name); err != nil {
@@ -85,7 +86,7 @@ func (s *Service) ResendInvitation(ctx context.Context, a Actor, email string) e
 }
 
 // ListClients returns a page of clients. Any staff member may.
-func (s *Service) ListClients(ctx context.Context, a Actor, q store.ClientQuery) ([]store.Client, error) {
+func (s *Service) ListClients(ctx context.Context, a Actor, q vocab.ClientQuery) ([]Client, error) {
 	if err := s.requireStaff(ctx, a); err != nil {
 		return nil, err
 	}
@@ -95,13 +96,25 @@ func (s *Service) ListClients(ctx context.Context, a Actor, q store.ClientQuery)
 	if len(q.Search) > 4*MaxEmailLen {
 		q.Search = q.Search[:4*MaxEmailLen]
 	}
-	return s.store.ListClients(ctx, q)
+	if q.After != "" {
+		// The cursor is a client's key: an email as typed finds it too.
+		q.After = store.NormalizeEmail(q.After)
+	}
+	clients, err := s.store.ListClients(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return clientViews(clients), nil
 }
 
 // Client returns the logged-in client's own record.
-func (s *Service) Client(ctx context.Context, a Actor) (*store.Client, error) {
-	if a.Kind != store.ActorClient {
+func (s *Service) Client(ctx context.Context, a Actor) (*Client, error) {
+	if a.Kind != vocab.ActorClient {
 		return nil, ErrForbidden
 	}
-	return s.store.ClientByID(ctx, a.ClientID)
+	c, err := s.store.ClientByID(ctx, a.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	return clientView(c), nil
 }

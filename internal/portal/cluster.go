@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
@@ -67,7 +68,7 @@ func (s *Service) tellSessionEnd(ctx context.Context, tx *store.Store, clientID 
 
 // BindSession records that the SSH session id is client c's, logged in
 // just now; end ends it. See Sessions.Bind.
-func (s *Service) BindSession(ctx context.Context, c *store.Client, id string, end func()) {
+func (s *Service) BindSession(ctx context.Context, c *Client, id string, end func()) {
 	s.sessions.Bind(ctx, c, id, end)
 }
 
@@ -77,7 +78,7 @@ func (s *Service) BindSession(ctx context.Context, c *store.Client, id string, e
 // server's look and the binding was removed before anyone could end this
 // session, so it ends here (a removal that commits later finds it bound).
 func (s *Service) BindStaffSession(ctx context.Context, a Actor, id string, end func()) {
-	if a.Kind != store.ActorStaff || a.Key == "" {
+	if a.Kind != vocab.ActorStaff || a.Key == "" {
 		return
 	}
 	s.sessions.BindStaff(ctx, a.Key, id, end)
@@ -257,7 +258,7 @@ func (r sessionRecorder) SessionBound(id string, clientID uint64, credential str
 		r.s.log.Warn("could not check a new session's client", "client_id", clientID, "err", err)
 		return
 	}
-	if c.Status != store.StatusActive || Credential(c) != credential || c.SessionsGen != gen {
+	if c.Status != vocab.StatusActive || Credential(c) != credential || c.SessionsGen != gen {
 		r.s.log.Info("a session that logged in as its client was disabled, changed password or had its sessions ended, ended", "client_id", clientID)
 		r.s.sessions.EndOne(id, credential)
 	}

@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/clientportal/portal/internal/mail"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/store/dbtest"
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 )
 
 // runInstance runs e's instance loop until the test ends.
@@ -54,7 +54,7 @@ func TestEndingSessionsReachesEveryInstance(t *testing.T) {
 	runInstance(t, b)
 	ctx := context.Background()
 
-	bind := func(env *portaltest.Env, c *store.Client, id string) <-chan struct{} {
+	bind := func(env *portaltest.Env, c *portal.Client, id string) <-chan struct{} {
 		ended := make(chan struct{})
 		env.Service.BindSession(context.Background(), c, id, func() { close(ended) })
 		return ended
@@ -233,7 +233,7 @@ func TestTwoInstancesUnderConcurrentWork(t *testing.T) {
 	}
 
 	// Every account once, in the state its last step left it.
-	all, err := a.Store.ListClients(ctx, store.ClientQuery{Limit: 1000})
+	all, err := a.Store.ListClients(ctx, vocab.ClientQuery{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,12 +247,12 @@ func TestTwoInstancesUnderConcurrentWork(t *testing.T) {
 		t.Fatalf("%d sign-ups waiting (%v), want %d", len(waiting), err, 2*pairs)
 	}
 	for _, c := range all {
-		want := store.StatusActive
+		want := vocab.StatusActive
 		switch {
 		case strings.HasPrefix(c.Email, "added"):
-			want = store.StatusInvited
+			want = vocab.StatusInvited
 		}
-		if c.Status != want || (want == store.StatusActive && c.LastLoginAt == nil) {
+		if c.Status != want || (want == vocab.StatusActive && c.LastLoginAt == nil) {
 			t.Errorf("%s: status %s, last log in %v; want %s", c.Email, c.Status, c.LastLoginAt, want)
 		}
 	}
@@ -261,7 +261,7 @@ func TestTwoInstancesUnderConcurrentWork(t *testing.T) {
 	// each message's file in exactly one of the two mail directories.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		queued, err := a.Store.ListMail(ctx, store.OutboxQuery{State: store.MailQueued, Limit: 1000})
+		queued, err := a.Store.ListMail(ctx, vocab.OutboxQuery{State: vocab.MailQueued, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,7 +273,7 @@ func TestTwoInstancesUnderConcurrentWork(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	sent, err := a.Store.ListMail(ctx, store.OutboxQuery{Limit: 1000})
+	sent, err := a.Store.ListMail(ctx, vocab.OutboxQuery{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestTwoInstancesUnderConcurrentWork(t *testing.T) {
 				perWorker[w]++
 			}
 		}
-		if m.State != store.MailSent || found != 1 {
+		if m.State != vocab.MailSent || found != 1 {
 			t.Errorf("mail %d (%s to %s): state %s, delivered by %d workers; want sent by 1", m.ID, m.Kind, m.ToAddr, m.State, found)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
@@ -94,7 +95,7 @@ func TestOldLookalikeRowIsMailedAtItsKey(t *testing.T) {
 	env := portaltest.New(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
-	old := &store.Client{Email: "\u212aate@old.example", Name: "Kate", Status: store.StatusInvited, CreatedAt: now, UpdatedAt: now}
+	old := &store.Client{Email: "\u212aate@old.example", Name: "Kate", Status: vocab.StatusInvited, CreatedAt: now, UpdatedAt: now}
 	if err := env.Store.CreateClient(ctx, old); err != nil {
 		t.Fatal(err)
 	}

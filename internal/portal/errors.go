@@ -43,12 +43,31 @@ const (
 	FieldKey       = "key"
 )
 
+// Is makes a refusal match, with errors.Is, a sentinel of the same catalog
+// key (ErrForbidden, ErrAwaitingApproval): the doors ask what kind of
+// refusal they got without comparing keys, whatever field or arguments it
+// carries. A target that names a field matches only that field.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	if !ok || t.Key != e.Key {
+		return false
+	}
+	return t.Field == "" || t.Field == e.Field
+}
+
 func refuse(field, key string, args ...any) *Error {
 	return &Error{Key: key, Field: field, Args: args}
 }
 
-// ErrForbidden is returned when the actor's role may not do the action.
-var ErrForbidden = &Error{Key: "error.forbidden"}
+// Sentinels of the refusals a door acts on, to test with errors.Is.
+var (
+	// ErrForbidden is returned when the actor's role may not do the
+	// action (see Can).
+	ErrForbidden = &Error{Key: "error.forbidden"}
+	// ErrAwaitingApproval answers a verified sign-up while sign-up needs
+	// approval: the account now waits for staff.
+	ErrAwaitingApproval = &Error{Key: KeyAwaitingApproval}
+)
 
 // AsError returns the *Error in err's chain, or nil.
 func AsError(err error) *Error {

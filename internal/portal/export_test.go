@@ -6,8 +6,11 @@ import (
 	"github.com/clientportal/portal/internal/store"
 )
 
+// LoginCredential is the credential a session bound with c would hold.
+func LoginCredential(c *Client) string { return c.login.credential }
+
 // QueueSecurityMail queues a security mail to c as the portal does, for the
 // tests of its daily cap.
-func (s *Service) QueueSecurityMail(ctx context.Context, st *store.Store, kind string, c *store.Client, args ...any) (bool, error) {
-	return s.queueMailTo(ctx, st, recipient{addr: mailTo(c), lang: c.Lang, clientID: &c.ID}, kind, args...)
+func (s *Service) QueueSecurityMail(ctx context.Context, st *store.Store, kind string, c *Client, args ...any) (bool, error) {
+	return s.queueMailTo(ctx, st, recipient{addr: mailTo(&store.Client{Email: c.Email, Name: c.Name}), lang: c.Lang, clientID: &c.ID}, kind, args...)
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -77,7 +78,7 @@ type ImportReport struct {
 // known email is counted as a duplicate, not an error. Admins only. The
 // import stops at ctx's end with what was added so far committed.
 func (s *Service) ImportClients(ctx context.Context, a Actor, r io.Reader, opts ImportOptions) (rep *ImportReport, err error) {
-	if err := s.requireAdmin(ctx, a); err != nil {
+	if err := s.authorize(ctx, a, ActImportClients); err != nil {
 		return nil, err
 	}
 	rep = &ImportReport{}
@@ -210,7 +211,7 @@ func (s *Service) importBatch(ctx context.Context, a Actor, batch []importRow, i
 	for i, r := range batch {
 		rows[i] = store.Client{
 			Email: r.Email, Name: r.Name, Company: r.Company, Phone: r.Phone,
-			Status: store.StatusInvited, CreatedAt: now, UpdatedAt: now,
+			Status: vocab.StatusInvited, CreatedAt: now, UpdatedAt: now,
 		}
 	}
 	err := s.tx(ctx, func(tx *store.Store) error {
@@ -219,7 +220,7 @@ func (s *Service) importBatch(ctx context.Context, a Actor, batch []importRow, i
 		// transaction, so no batch commits after the removal did.
 		if role, err := s.currentRoleIn(ctx, tx, a); err != nil {
 			return err
-		} else if role != store.RoleAdmin {
+		} else if !allowed(role, ActImportClients) {
 			return ErrForbidden
 		}
 		n, err := tx.CreateNewClients(ctx, rows)
@@ -384,7 +385,7 @@ func (s *Service) ImportDir() string { return s.cfg.ImportDir }
 // without blocking: a FIFO or a device could otherwise hang the import for
 // good.
 func (s *Service) OpenImportFile(ctx context.Context, a Actor, path string) (*ImportFile, error) {
-	if err := s.requireAdmin(ctx, a); err != nil {
+	if err := s.authorize(ctx, a, ActImportClients); err != nil {
 		return nil, err
 	}
 	path = strings.TrimSpace(path)

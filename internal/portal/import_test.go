@@ -13,7 +13,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -67,7 +67,7 @@ func TestImportClients(t *testing.T) {
 	if len(progress) == 0 || progress[len(progress)-1].Added != 3 {
 		t.Fatalf("progress = %+v", progress)
 	}
-	support := portal.Actor{Kind: store.ActorStaff, Name: "sam", Role: store.RoleSupport}
+	support := portal.Actor{Kind: vocab.ActorStaff, Name: "sam", Role: vocab.RoleSupport}
 	if _, err := env.Service.ImportClients(ctx, support, strings.NewReader("a@x.com,A"), portal.ImportOptions{}); err != portal.ErrForbidden {
 		t.Fatalf("support import: %v", err)
 	}
@@ -214,7 +214,7 @@ func TestImportStrayQuoteAndCancel(t *testing.T) {
 	if err == nil || rep.Added == 0 || rep.Added == 45_000 {
 		t.Fatalf("cancelled import: %+v, %v", rep, err)
 	}
-	events, _ := env.Store.ListAudit(ctx, store.AuditQuery{Action: "client.import"})
+	events, _ := env.Store.ListAudit(ctx, vocab.AuditQuery{Action: "client.import"})
 	if len(events) != 2 || !strings.Contains(events[0].Detail, "stopped") {
 		t.Fatalf("audit of the cancelled import: %+v", events)
 	}
@@ -232,7 +232,7 @@ func TestOpenImportFile(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	support := portal.Actor{Kind: store.ActorStaff, Name: "sam", Role: store.RoleSupport}
+	support := portal.Actor{Kind: vocab.ActorStaff, Name: "sam", Role: vocab.RoleSupport}
 	if _, err := env.Service.OpenImportFile(ctx, support, good); err != portal.ErrForbidden {
 		t.Fatalf("support: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clientportal/portal/internal/auth"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -26,18 +27,18 @@ func (s *Service) openInvitation(ctx context.Context, st *store.Store, token str
 		return nil, nil, err
 	}
 	switch inv.State(s.clock()) {
-	case store.InvitationAccepted:
+	case vocab.InvitationAccepted:
 		return nil, nil, refuse(FieldToken, "error.invitation.used")
-	case store.InvitationRevoked:
+	case vocab.InvitationRevoked:
 		return nil, nil, refuse(FieldToken, "error.invitation.revoked")
-	case store.InvitationExpired:
+	case vocab.InvitationExpired:
 		return nil, nil, refuse(FieldToken, "error.invitation.expired")
 	}
 	c, err := st.ClientByID(ctx, inv.ClientID)
 	if err != nil {
 		return nil, nil, err
 	}
-	if c.Status == store.StatusDisabled {
+	if c.Status == vocab.StatusDisabled {
 		return nil, nil, refuse(FieldToken, "error.invitation.invalid")
 	}
 	return inv, c, nil
@@ -45,14 +46,17 @@ func (s *Service) openInvitation(ctx context.Context, st *store.Store, token str
 
 // CheckInvitation tells whether token is an open invitation, and whose, so
 // the set-password form can greet the client before asking.
-func (s *Service) CheckInvitation(ctx context.Context, token string) (*store.Client, error) {
+func (s *Service) CheckInvitation(ctx context.Context, token string) (*Client, error) {
 	_, c, err := s.openInvitation(ctx, s.store, token)
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	return clientView(c), nil
 }
 
 // AcceptInvitation sets the invited client's password; the client is then
 // active, and logged in as the returned client.
-func (s *Service) AcceptInvitation(ctx context.Context, a Actor, token, password, repeat string) (*store.Client, error) {
+func (s *Service) AcceptInvitation(ctx context.Context, a Actor, token, password, repeat string) (*Client, error) {
 	// Validate and hash before the transaction: argon2 takes tens of
 	// milliseconds, and SQLite holds its write lock for the whole
 	// transaction.
@@ -83,7 +87,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, a Actor, token, password
 		} else if err != nil {
 			return err
 		}
-		active, zero := store.StatusActive, 0
+		active, zero := vocab.StatusActive, 0
 		var noLock *time.Time
 		if err := tx.UpdateClient(ctx, current.ID, store.ClientUpdate{
 			Status: &active, PasswordHash: &hash, FailedLogins: &zero, LockedUntil: &noLock, LastLoginAt: &now,
@@ -92,10 +96,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, a Actor, token, password
 		}
 		current.Status, current.PasswordHash, current.LastLoginAt = active, hash, &now
 		c = current
-		return s.audit(ctx, tx, a.AsClient(c), "invitation.accept", c.EmailNorm, "")
+		return s.audit(ctx, tx, a.asClient(c.ID, c.EmailNorm), "invitation.accept", c.EmailNorm, "")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("accept invitation: %w", err)
 	}
-	return c, nil
+	return clientView(c), nil
 }

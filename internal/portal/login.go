@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clientportal/portal/internal/auth"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -14,7 +15,7 @@ import (
 // password get the same refusal after the same work (an argon2 verify
 // either way). A locked or disabled account says so only once the password
 // was right, so those states reveal nothing to someone guessing.
-func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*store.Client, error) {
+func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*Client, error) {
 	now := s.clock()
 	if err := s.limitAddress(ctx, a, store.AttemptLogin); err != nil {
 		return nil, err
@@ -68,7 +69,7 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		}
 		return nil, refuse("", "error.login.failed")
 	}
-	if c.Status != store.StatusActive {
+	if c.Status != vocab.StatusActive {
 		// The password was right: it ends the failures its attempt began
 		// counting, as a log in would, before saying why there is none.
 		if err := s.store.ClearLoginTries(ctx, c.ID, try, now); err != nil {
@@ -76,12 +77,12 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		}
 	}
 	switch {
-	case c.Status == store.StatusDisabled:
+	case c.Status == vocab.StatusDisabled:
 		_ = s.auditNow(ctx, a, "login.disabled", c.EmailNorm, "")
 		return nil, refuse("", "error.login.disabled")
-	case c.Status == store.StatusAwaiting:
+	case c.Status == vocab.StatusAwaiting:
 		return nil, refuse("", "error.login.awaiting")
-	case c.Status == store.StatusRejected:
+	case c.Status == vocab.StatusRejected:
 		return nil, refuse("", "error.login.rejected")
 	}
 	var newHash *string
@@ -103,12 +104,12 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 			if err != nil {
 				return err
 			}
-			if current.Status == store.StatusDisabled {
+			if current.Status == vocab.StatusDisabled {
 				return refuse("", "error.login.disabled")
 			}
 			return refuse("", "error.login.failed")
 		}
-		return s.audit(ctx, tx, a.AsClient(c), "login.success", c.EmailNorm, "")
+		return s.audit(ctx, tx, a.asClient(c.ID, c.EmailNorm), "login.success", c.EmailNorm, "")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("log in %q: %w", email, err)
@@ -120,7 +121,7 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		// change and end the session it just began.
 		c.PasswordHash = *newHash
 	}
-	return c, nil
+	return clientView(c), nil
 }
 
 // limitAddress counts one attempt of kind from the actor's host (an IPv6

@@ -12,6 +12,7 @@ import (
 	"github.com/clientportal/portal/internal/auth"
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/store/dbtest"
 	"github.com/clientportal/portal/internal/text"
@@ -43,7 +44,7 @@ func BenchmarkLoginsAtOnce(b *testing.B) {
 		if _, err := svc.AddClient(ctx, portal.System("bench"), portal.NewClient{Email: email, Name: fmt.Sprintf("Client %d", i)}); err != nil {
 			b.Fatal(err)
 		}
-		mails, _ := st.ListMail(ctx, store.OutboxQuery{Limit: 1})
+		mails, _ := st.ListMail(ctx, vocab.OutboxQuery{Limit: 1})
 		token := portaltest.TokenIn(b, mails[0].Body)
 		if _, err := svc.AcceptInvitation(ctx, portal.Guest("10.9.0.1:1", "setup"), token, portaltest.StrongPassword, portaltest.StrongPassword); err != nil {
 			b.Fatal(err)

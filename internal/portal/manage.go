@@ -7,19 +7,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
 // ClientSummary is one line of the staff's client list: the client and
 // what became of their newest invitation ("" when never invited).
 type ClientSummary struct {
-	store.Client
+	Client
+	// Invitation is one of the vocab.Invitation* words, or "".
 	Invitation string
 }
 
 // ClientsPage lists a page of clients with their invitation state. Any
 // staff member.
-func (s *Service) ClientsPage(ctx context.Context, a Actor, q store.ClientQuery) ([]ClientSummary, error) {
+func (s *Service) ClientsPage(ctx context.Context, a Actor, q vocab.ClientQuery) ([]ClientSummary, error) {
 	clients, err := s.ListClients(ctx, a, q)
 	if err != nil {
 		return nil, err
@@ -43,17 +45,11 @@ func (s *Service) ClientsPage(ctx context.Context, a Actor, q store.ClientQuery)
 	return out, nil
 }
 
-// InvitationView is one invitation of a client as staff see it.
-type InvitationView struct {
-	store.Invitation
-	State string
-}
-
 // ClientDetail is everything staff see about one client.
 type ClientDetail struct {
-	Client       store.Client
+	Client       Client
 	Invitations  []InvitationView
-	Events       []store.AuditEvent
+	Events       []AuditEvent
 	LiveSessions int
 }
 
@@ -73,7 +69,7 @@ func (s *Service) ClientDetails(ctx context.Context, a Actor, email string) (*Cl
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.store.ListAudit(ctx, auditScope(role, a, store.AuditQuery{Subject: c.EmailNorm, Limit: 20}))
+	events, err := s.store.ListAudit(ctx, auditScope(role, a, vocab.AuditQuery{Subject: c.EmailNorm, Limit: 20}))
 	if err != nil {
 		return nil, err
 	}
@@ -81,10 +77,10 @@ func (s *Service) ClientDetails(ctx context.Context, a Actor, email string) (*Cl
 	if err != nil {
 		return nil, err
 	}
-	d := &ClientDetail{Client: *c, Events: events, LiveSessions: live}
+	d := &ClientDetail{Client: *clientView(c), Events: auditViews(events), LiveSessions: live}
 	now := s.clock()
 	for _, inv := range invs {
-		d.Invitations = append(d.Invitations, InvitationView{Invitation: inv, State: inv.State(now)})
+		d.Invitations = append(d.Invitations, invitationView(inv, now))
 	}
 	return d, nil
 }
@@ -101,7 +97,7 @@ func (s *Service) clientByEmail(ctx context.Context, st *store.Store, email stri
 // DisableClient refuses the client at log in from now on and ends their
 // live sessions at once. Admins only.
 func (s *Service) DisableClient(ctx context.Context, a Actor, email string) error {
-	if err := s.requireAdmin(ctx, a); err != nil {
+	if err := s.authorize(ctx, a, ActDisableClient); err != nil {
 		return err
 	}
 	var id uint64
@@ -111,8 +107,8 @@ func (s *Service) DisableClient(ctx context.Context, a Actor, email string) erro
 			return err
 		}
 		switch c.Status {
-		case store.StatusActive, store.StatusInvited:
-		case store.StatusDisabled:
+		case vocab.StatusActive, vocab.StatusInvited:
+		case vocab.StatusDisabled:
 			return refuse(FieldEmail, "error.client.already", c.Email, c.Status)
 		default:
 			// A sign-up not yet verified or decided: rejecting it is the
@@ -120,7 +116,7 @@ func (s *Service) DisableClient(ctx context.Context, a Actor, email string) erro
 			return refuse(FieldEmail, "error.client.cannot_disable", c.Email, c.Status)
 		}
 		id = c.ID
-		disabled := store.StatusDisabled
+		disabled := vocab.StatusDisabled
 		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{Status: &disabled}); err != nil {
 			return err
 		}
@@ -142,7 +138,7 @@ func (s *Service) DisableClient(ctx context.Context, a Actor, email string) erro
 // EnableClient lets a disabled client back in: active when they have a
 // password, else invited again with a new invitation. Admins only.
 func (s *Service) EnableClient(ctx context.Context, a Actor, email string) error {
-	if err := s.requireAdmin(ctx, a); err != nil {
+	if err := s.authorize(ctx, a, ActEnableClient); err != nil {
 		return err
 	}
 	err := s.tx(ctx, func(tx *store.Store) error {
@@ -150,19 +146,19 @@ func (s *Service) EnableClient(ctx context.Context, a Actor, email string) error
 		if err != nil {
 			return err
 		}
-		if c.Status != store.StatusDisabled {
+		if c.Status != vocab.StatusDisabled {
 			return refuse(FieldEmail, "error.client.not_disabled", c.Email, c.Status)
 		}
-		status := store.StatusActive
+		status := vocab.StatusActive
 		if c.PasswordHash == "" {
-			status = store.StatusInvited
+			status = vocab.StatusInvited
 		}
 		zero := 0
 		var noLock *time.Time
 		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{Status: &status, FailedLogins: &zero, LockedUntil: &noLock}); err != nil {
 			return err
 		}
-		if status == store.StatusInvited {
+		if status == vocab.StatusInvited {
 			c.Status = status
 			if _, err := s.newInvitation(ctx, tx, c, a.Name); err != nil {
 				return err
@@ -213,12 +209,12 @@ func (s *Service) EndSessions(ctx context.Context, a Actor, email string) (int, 
 // client. Any staff member: approving is the staff's daily work on the
 // queue, like resending an invitation.
 func (s *Service) ApproveSignUp(ctx context.Context, a Actor, email string) error {
-	return s.decideSignUp(ctx, a, email, store.StatusActive, MailSignUpApproved, "signup.approve")
+	return s.decideSignUp(ctx, a, email, vocab.StatusActive, MailSignUpApproved, "signup.approve")
 }
 
 // RejectSignUp turns a waiting sign-up down, and mails the client.
 func (s *Service) RejectSignUp(ctx context.Context, a Actor, email string) error {
-	return s.decideSignUp(ctx, a, email, store.StatusRejected, MailSignUpRejected, "signup.reject")
+	return s.decideSignUp(ctx, a, email, vocab.StatusRejected, MailSignUpRejected, "signup.reject")
 }
 
 func (s *Service) decideSignUp(ctx context.Context, a Actor, email, status, kind, action string) error {
@@ -230,7 +226,7 @@ func (s *Service) decideSignUp(ctx context.Context, a Actor, email, status, kind
 		if err != nil {
 			return err
 		}
-		if c.Status != store.StatusAwaiting {
+		if c.Status != vocab.StatusAwaiting {
 			return refuse(FieldEmail, "error.signup.not_awaiting", c.Email, c.Status)
 		}
 		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{Status: &status}); err != nil {
@@ -269,7 +265,7 @@ func (s *Service) RetryMail(ctx context.Context, a Actor, id uint64) error {
 
 // ListAudit returns a page of the audit log, newest first. Admins see
 // every event; support staff only the events of their own actions.
-func (s *Service) ListAudit(ctx context.Context, a Actor, q store.AuditQuery) ([]store.AuditEvent, error) {
+func (s *Service) ListAudit(ctx context.Context, a Actor, q vocab.AuditQuery) ([]AuditEvent, error) {
 	if err := s.requireStaff(ctx, a); err != nil {
 		return nil, err
 	}
@@ -277,14 +273,18 @@ func (s *Service) ListAudit(ctx context.Context, a Actor, q store.AuditQuery) ([
 	if err != nil {
 		return nil, err
 	}
-	return s.store.ListAudit(ctx, auditScope(role, a, q))
+	events, err := s.store.ListAudit(ctx, auditScope(role, a, q))
+	if err != nil {
+		return nil, err
+	}
+	return auditViews(events), nil
 }
 
 // auditScope narrows an audit query to what an actor of that role may
 // read: support staff, their own actions only.
-func auditScope(role string, a Actor, q store.AuditQuery) store.AuditQuery {
-	if role != store.RoleAdmin {
-		q.Actor, q.ActorKind = a.Name, store.ActorStaff
+func auditScope(role string, a Actor, q vocab.AuditQuery) vocab.AuditQuery {
+	if !allowed(role, ActReadFullAudit) {
+		q.Actor, q.ActorKind = a.Name, vocab.ActorStaff
 	}
 	if strings.Contains(q.Subject, "@") {
 		q.Subject = store.NormalizeEmail(q.Subject) // clients are recorded by their normalized email

@@ -8,11 +8,11 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 )
 
 func support() portal.Actor {
-	return portal.Actor{Kind: store.ActorStaff, Name: "sam", Role: store.RoleSupport, RemoteAddr: "10.1.1.1:5"}
+	return portal.Actor{Kind: vocab.ActorStaff, Name: "sam", Role: vocab.RoleSupport, RemoteAddr: "10.1.1.1:5"}
 }
 
 func TestConsoleActionsPerRole(t *testing.T) {
@@ -33,7 +33,7 @@ func TestConsoleActionsPerRole(t *testing.T) {
 	actions := []action{
 		{"disable", true,
 			func(env *portaltest.Env, a portal.Actor) error { return env.Service.DisableClient(ctx, a, "ann@x.com") },
-			func(env *portaltest.Env) bool { return status(env, "ann@x.com") == store.StatusDisabled }},
+			func(env *portaltest.Env) bool { return status(env, "ann@x.com") == vocab.StatusDisabled }},
 		{"enable", true,
 			func(env *portaltest.Env, a portal.Actor) error {
 				if err := env.Service.DisableClient(ctx, env.Admin(), "ann@x.com"); err != nil {
@@ -41,14 +41,14 @@ func TestConsoleActionsPerRole(t *testing.T) {
 				}
 				return env.Service.EnableClient(ctx, a, "ann@x.com")
 			},
-			func(env *portaltest.Env) bool { return status(env, "ann@x.com") == store.StatusActive }},
+			func(env *portaltest.Env) bool { return status(env, "ann@x.com") == vocab.StatusActive }},
 		{"sign-up mode", true,
 			func(env *portaltest.Env, a portal.Actor) error {
-				return env.Service.SetSignUpMode(ctx, a, store.SignUpApproval)
+				return env.Service.SetSignUpMode(ctx, a, vocab.SignUpApproval)
 			},
 			func(env *portaltest.Env) bool {
 				m, _ := env.Service.SignUpMode(ctx)
-				return m == store.SignUpApproval
+				return m == vocab.SignUpApproval
 			}},
 		{"end sessions", false,
 			func(env *portaltest.Env, a portal.Actor) error {
@@ -60,10 +60,10 @@ func TestConsoleActionsPerRole(t *testing.T) {
 			func(env *portaltest.Env, a portal.Actor) error {
 				return env.Service.ApproveSignUp(ctx, a, "wait@x.com")
 			},
-			func(env *portaltest.Env) bool { return status(env, "wait@x.com") == store.StatusActive }},
+			func(env *portaltest.Env) bool { return status(env, "wait@x.com") == vocab.StatusActive }},
 		{"reject", false,
 			func(env *portaltest.Env, a portal.Actor) error { return env.Service.RejectSignUp(ctx, a, "wait@x.com") },
-			func(env *portaltest.Env) bool { return status(env, "wait@x.com") == store.StatusRejected }},
+			func(env *portaltest.Env) bool { return status(env, "wait@x.com") == vocab.StatusRejected }},
 	}
 	for _, act := range actions {
 		for _, who := range []string{"admin", "support"} {
@@ -97,7 +97,7 @@ func TestConsoleActionsPerRole(t *testing.T) {
 func awaitingSignUp(t *testing.T, env *portaltest.Env, email string) {
 	t.Helper()
 	ctx := context.Background()
-	if err := env.Service.SetSignUpMode(ctx, env.Admin(), store.SignUpApproval); err != nil {
+	if err := env.Service.SetSignUpMode(ctx, env.Admin(), vocab.SignUpApproval); err != nil {
 		t.Fatal(err)
 	}
 	in := portal.SignUpInput{Profile: portal.Profile{Name: "Wanda", Email: email}, Password: strong, Repeat: strong}
@@ -110,7 +110,7 @@ func awaitingSignUp(t *testing.T, env *portaltest.Env, email string) {
 		t.Fatalf("verify in approval mode: %v", err)
 	}
 	env.LastMail(t, email, portal.MailSignUpReceived)
-	if err := env.Service.SetSignUpMode(ctx, env.Admin(), store.SignUpOn); err != nil {
+	if err := env.Service.SetSignUpMode(ctx, env.Admin(), vocab.SignUpOn); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -122,7 +122,7 @@ func TestApprovalFlow(t *testing.T) {
 	if _, err := env.Service.LogIn(ctx, guest("4.4.4.5:1"), "wait@x.com", strong); refusalKey(t, err) != "error.login.awaiting" {
 		t.Fatalf("log in while awaiting: %v", err)
 	}
-	page, err := env.Service.ClientsPage(ctx, support(), store.ClientQuery{Status: store.StatusAwaiting})
+	page, err := env.Service.ClientsPage(ctx, support(), vocab.ClientQuery{Status: vocab.StatusAwaiting})
 	if err != nil || len(page) != 1 || page[0].EmailNorm != "wait@x.com" {
 		t.Fatalf("queue = %+v, %v", page, err)
 	}
@@ -173,11 +173,11 @@ func TestDisableEndsSessionsAndEnableReinvites(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := portaltest.TokenIn(t, env.LastMail(t, "bob@x.com", portal.MailInvitation).Body)
-	if c, err := env.Service.CheckInvitation(ctx, second); err != nil || c.Status != store.StatusInvited {
+	if c, err := env.Service.CheckInvitation(ctx, second); err != nil || c.Status != vocab.StatusInvited {
 		t.Fatalf("fresh invitation after enable: %v %v", c, err)
 	}
 	d, err := env.Service.ClientDetails(ctx, env.Admin(), "bob@x.com")
-	if err != nil || len(d.Invitations) != 2 || d.Invitations[0].State != store.InvitationOpen || d.Invitations[1].State != store.InvitationRevoked {
+	if err != nil || len(d.Invitations) != 2 || d.Invitations[0].State != vocab.InvitationOpen || d.Invitations[1].State != vocab.InvitationRevoked {
 		t.Fatalf("details = %+v, %v", d, err)
 	}
 	var actions []string
@@ -198,15 +198,15 @@ func TestAuditForSupportIsTheirOwn(t *testing.T) {
 	if err := env.Service.ResendInvitation(ctx, support(), "ann@x.com"); err != nil {
 		t.Fatal(err)
 	}
-	all, err := env.Service.ListAudit(ctx, env.Admin(), store.AuditQuery{})
+	all, err := env.Service.ListAudit(ctx, env.Admin(), vocab.AuditQuery{})
 	if err != nil || len(all) < 2 {
 		t.Fatalf("admin sees %d events, %v", len(all), err)
 	}
-	own, err := env.Service.ListAudit(ctx, support(), store.AuditQuery{Actor: "test-admin"})
+	own, err := env.Service.ListAudit(ctx, support(), vocab.AuditQuery{Actor: "test-admin"})
 	if err != nil || len(own) != 1 || own[0].Actor != "sam" || own[0].Action != "invitation.resend" {
 		t.Fatalf("support sees %+v, %v", own, err)
 	}
-	if _, err := env.Service.ListAudit(ctx, guest("1.1.1.1:1"), store.AuditQuery{}); !errors.Is(err, portal.ErrForbidden) {
+	if _, err := env.Service.ListAudit(ctx, guest("1.1.1.1:1"), vocab.AuditQuery{}); !errors.Is(err, portal.ErrForbidden) {
 		t.Fatalf("guest reads the audit log: %v", err)
 	}
 }
@@ -218,11 +218,11 @@ func TestClientsPageShowsInvitationState(t *testing.T) {
 	if _, err := env.Service.AddClient(ctx, env.Admin(), portal.NewClient{Email: "bob@x.com", Name: "Bob"}); err != nil {
 		t.Fatal(err)
 	}
-	page, err := env.Service.ClientsPage(ctx, support(), store.ClientQuery{})
+	page, err := env.Service.ClientsPage(ctx, support(), vocab.ClientQuery{})
 	if err != nil || len(page) != 2 {
 		t.Fatalf("page = %+v, %v", page, err)
 	}
-	if page[0].Invitation != store.InvitationAccepted || page[1].Invitation != store.InvitationOpen {
+	if page[0].Invitation != vocab.InvitationAccepted || page[1].Invitation != vocab.InvitationOpen {
 		t.Fatalf("invitation states = %q, %q", page[0].Invitation, page[1].Invitation)
 	}
 }
@@ -233,7 +233,7 @@ func TestRetryMail(t *testing.T) {
 	if _, err := env.Service.AddClient(ctx, env.Admin(), portal.NewClient{Email: "ann@x.com", Name: "Ann"}); err != nil {
 		t.Fatal(err)
 	}
-	mails, _ := env.Service.ListOutbox(ctx, support(), store.OutboxQuery{})
+	mails, _ := env.Service.ListOutbox(ctx, support(), vocab.OutboxQuery{})
 	if err := env.Service.RetryMail(ctx, support(), mails[0].ID); err != nil {
 		t.Fatal(err)
 	}
@@ -285,10 +285,10 @@ func TestRemovedStaffKeyLosesItsRightsAtOnce(t *testing.T) {
 	env := portaltest.New(t)
 	ctx := context.Background()
 	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl bob@laptop"
-	if _, err := env.Service.AddStaff(ctx, env.Admin(), "keeper", store.RoleAdmin, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7lXuhD8rDEbOd3Iz5mXjyJQ7WqSTDhJ0BfnUX6DkgB keeper"); err != nil {
+	if _, err := env.Service.AddStaff(ctx, env.Admin(), "keeper", vocab.RoleAdmin, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7lXuhD8rDEbOd3Iz5mXjyJQ7WqSTDhJ0BfnUX6DkgB keeper"); err != nil {
 		t.Fatal(err)
 	}
-	st, err := env.Service.AddStaff(ctx, env.Admin(), "bob", store.RoleAdmin, key)
+	st, err := env.Service.AddStaff(ctx, env.Admin(), "bob", vocab.RoleAdmin, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func TestRemovedStaffKeyLosesItsRightsAtOnce(t *testing.T) {
 	if err := env.Service.RemoveStaff(ctx, env.Admin(), "bob"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.Service.ListClients(ctx, bob, store.ClientQuery{}); !errors.Is(err, portal.ErrForbidden) {
+	if _, err := env.Service.ListClients(ctx, bob, vocab.ClientQuery{}); !errors.Is(err, portal.ErrForbidden) {
 		t.Fatalf("removed key still reads clients: %v", err)
 	}
 	if err := env.Service.SetSignUp(ctx, bob, true); !errors.Is(err, portal.ErrForbidden) {
@@ -315,7 +315,7 @@ func TestNamesAreTidiedAndStaffCannotRemoveThemselves(t *testing.T) {
 		t.Fatalf("client = %q / %q, %v", c.Name, c.Company, err)
 	}
 	st, err := env.Service.AddStaff(ctx, env.Admin(), "ann", "Admin", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ann@laptop")
-	if err != nil || st.Role != store.RoleAdmin {
+	if err != nil || st.Role != vocab.RoleAdmin {
 		t.Fatalf("role typed with a capital: %+v, %v", st, err)
 	}
 	if err := env.Service.RemoveStaff(ctx, portal.StaffActor(st, "10.0.0.1:2"), "ann"); refusalKey(t, err) != "error.staff.self" {
@@ -326,14 +326,14 @@ func TestNamesAreTidiedAndStaffCannotRemoveThemselves(t *testing.T) {
 func TestRemoveOneStaffKey(t *testing.T) {
 	env := portaltest.New(t)
 	ctx := context.Background()
-	laptop, err := env.Service.AddStaff(ctx, env.Admin(), "ann", store.RoleAdmin, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ann@laptop")
+	laptop, err := env.Service.AddStaff(ctx, env.Admin(), "ann", vocab.RoleAdmin, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ann@laptop")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := env.Service.RemoveStaffKey(ctx, env.Admin(), laptop.Fingerprint); refusalKey(t, err) != "error.staff.last_admin" {
 		t.Fatalf("the last admin key: %v", err)
 	}
-	desk, err := env.Service.AddStaff(ctx, env.Admin(), "ann", store.RoleAdmin, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7lXuhD8rDEbOd3Iz5mXjyJQ7WqSTDhJ0BfnUX6DkgB ann@desk")
+	desk, err := env.Service.AddStaff(ctx, env.Admin(), "ann", vocab.RoleAdmin, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7lXuhD8rDEbOd3Iz5mXjyJQ7WqSTDhJ0BfnUX6DkgB ann@desk")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
@@ -45,7 +46,7 @@ func (s *Service) noticeClient(ctx context.Context, tx *store.Store, r *store.Re
 	return s.notice(ctx, tx, audience{
 		kind: MailRequestUpdate, to: mailTo(c), client: &c.ID, lang: text.Lang(c.Lang), items: "mail.request_update.",
 		tells: func(e store.RequestEvent) bool {
-			return e.AuthorKind != store.ActorClient && (e.Kind == store.EventStatus || e.Kind == store.EventNote)
+			return e.AuthorKind != vocab.ActorClient && (e.Kind == vocab.EventStatus || e.Kind == vocab.EventNote)
 		},
 	}, r, c, e)
 }
@@ -60,7 +61,7 @@ func (s *Service) noticeTeam(ctx context.Context, tx *store.Store, r *store.Requ
 	}
 	return s.notice(ctx, tx, audience{
 		kind: MailRequestTeam, to: s.cfg.TeamEmail, client: &c.ID, lang: text.English, items: "admin.mail.client_team.",
-		tells:     func(e store.RequestEvent) bool { return e.AuthorKind == store.ActorClient },
+		tells:     func(e store.RequestEvent) bool { return e.AuthorKind == vocab.ActorClient },
 		perClient: true,
 	}, r, c, e)
 }
@@ -88,7 +89,7 @@ func (s *Service) notice(ctx context.Context, tx *store.Store, to audience, r *s
 	if last != nil {
 		leased := last.LeaseUntil != nil && last.LeaseUntil.After(now)
 		switch {
-		case last.State == store.MailQueued && !leased && last.RequestEventID != nil:
+		case last.State == vocab.MailQueued && !leased && last.RequestEventID != nil:
 			subject, body, err := s.composeNotice(ctx, tx, to, r, c, *last.RequestEventID)
 			if err != nil {
 				return err
@@ -97,9 +98,9 @@ func (s *Service) notice(ctx context.Context, tx *store.Store, to audience, r *s
 				return err
 			}
 			due = now.Add(NoticeSpacing) // claimed since: it is going out now
-		case last.State == store.MailQueued:
+		case last.State == vocab.MailQueued:
 			due = now.Add(NoticeSpacing)
-		case last.State == store.MailSent && last.SentAt != nil && last.SentAt.Add(NoticeSpacing).After(now):
+		case last.State == vocab.MailSent && last.SentAt != nil && last.SentAt.Add(NoticeSpacing).After(now):
 			due = last.SentAt.Add(NoticeSpacing)
 		}
 	}
@@ -137,7 +138,7 @@ func (s *Service) composeNotice(ctx context.Context, tx *store.Store, to audienc
 			continue
 		}
 		at := e.At.UTC().Format(mailTimeLayout)
-		if e.Kind == store.EventStatus {
+		if e.Kind == vocab.EventStatus {
 			items = append(items, p.T(to.items+e.Kind, at, p.T("request.status."+e.Status)))
 		} else {
 			items = append(items, p.T(to.items+e.Kind, at))
@@ -177,7 +178,7 @@ func (s *Service) composeClientNotice(ctx context.Context, tx *store.Store, to a
 			continue
 		}
 		status := ""
-		if e.Kind == store.EventStatus {
+		if e.Kind == vocab.EventStatus {
 			status = p.T("request.status." + e.Status)
 		}
 		items = append(items, p.T(to.items+e.Kind, e.At.UTC().Format(mailTimeLayout), status, e.RequestID, e.TypeName))

@@ -6,15 +6,16 @@ import (
 	"time"
 
 	"github.com/clientportal/portal/internal/mail"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
 // ListOutbox returns a page of the outbox, newest first. Any staff member.
-func (s *Service) ListOutbox(ctx context.Context, a Actor, q store.OutboxQuery) ([]store.OutboxMessage, error) {
+func (s *Service) ListOutbox(ctx context.Context, a Actor, q vocab.OutboxQuery) ([]Mail, error) {
 	if err := s.requireStaff(ctx, a); err != nil {
 		return nil, err
 	}
-	if q.State != "" && q.State != store.MailQueued && q.State != store.MailSent && q.State != store.MailFailed {
+	if q.State != "" && q.State != vocab.MailQueued && q.State != vocab.MailSent && q.State != vocab.MailFailed {
 		return nil, refuse("state", "error.outbox.state_invalid")
 	}
 	mails, err := s.store.ListMail(ctx, q)
@@ -22,11 +23,8 @@ func (s *Service) ListOutbox(ctx context.Context, a Actor, q store.OutboxQuery) 
 		return nil, err
 	}
 	// Bodies hold invitation tokens and codes: whoever reads the outbox
-	// could use them, so they never leave the store this way.
-	for i := range mails {
-		mails[i].Body = ""
-	}
-	return mails, nil
+	// could use them, so the view has none.
+	return mailViews(mails), nil
 }
 
 // MailQueue is the outbox as the mail worker sees it.

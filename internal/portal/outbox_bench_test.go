@@ -25,7 +25,7 @@ import (
 	"github.com/clientportal/portal/internal/mail"
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 )
 
 // outboxBurst is the mails queued per iteration of BenchmarkOutboxSMTP: one
@@ -148,8 +148,8 @@ func checkDelivery(b *testing.B, env *portaltest.Env, srv *sinkSMTP, q *counting
 	if s, f := q.sent.Load(), q.failed.Load(); s != int64(len(want)) || f != 0 {
 		b.Errorf("worker recorded %d sent and %d failed, want %d sent", s, f, len(want))
 	}
-	for _, state := range []string{store.MailQueued, store.MailFailed} {
-		left, err := env.Store.ListMail(context.Background(), store.OutboxQuery{State: state, Limit: 10})
+	for _, state := range []string{vocab.MailQueued, vocab.MailFailed} {
+		left, err := env.Store.ListMail(context.Background(), vocab.OutboxQuery{State: state, Limit: 10})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,13 +10,14 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
 
 // quotaEnv is a client, Ann, with a one-field request type, on a clock the
 // test moves.
-func quotaEnv(t *testing.T) (*portaltest.Env, *clock, portal.Actor, *store.RequestType) {
+func quotaEnv(t *testing.T) (*portaltest.Env, *clock, portal.Actor, *portal.RequestType) {
 	t.Helper()
 	clock := newClock()
 	env := portaltest.New(t, withClock(clock))
@@ -42,11 +43,11 @@ func rowCounts(t *testing.T, env *portaltest.Env) [4]int {
 		}
 		events += len(es)
 	}
-	audit, err := env.Store.ListAudit(ctx, store.AuditQuery{Limit: 1000})
+	audit, err := env.Store.ListAudit(ctx, vocab.AuditQuery{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mails, err := env.Store.ListMail(ctx, store.OutboxQuery{Limit: 1000})
+	mails, err := env.Store.ListMail(ctx, vocab.OutboxQuery{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestRequestQuotas(t *testing.T) {
 	ctx := context.Background()
 	env, clock, ann, rt := quotaEnv(t)
 	svc := env.Service
-	submit := func() (*store.Request, error) { return svc.SubmitRequest(ctx, ann, rt.ID, []string{"May I sublet?"}) }
+	submit := func() (*portal.Request, error) { return svc.SubmitRequest(ctx, ann, rt.ID, []string{"May I sublet?"}) }
 
 	// Ten an hour.
 	for i := 0; i < portal.MaxRequestsPerHour; i++ {
@@ -110,7 +111,7 @@ func TestRequestQuotas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.SetRequestStatus(ctx, portal.System("sam"), list[0].ID, store.RequestRejected); err != nil {
+	if err := svc.SetRequestStatus(ctx, portal.System("sam"), list[0].ID, vocab.RequestRejected); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := submit(); err != nil {
@@ -174,7 +175,7 @@ func TestStorageQuota(t *testing.T) {
 	filler := strings.Repeat("é", int(portal.MaxStoredBytes-used.StoredBytes-int64(room))/2)
 	old := clock.now().Add(-30 * 24 * time.Hour)
 	if err := env.Store.CreateRequest(ctx, &store.Request{
-		ClientID: ann.ClientID, TypeID: rt.ID, TypeName: rt.Name, Fields: filler, Status: store.RequestDone,
+		ClientID: ann.ClientID, TypeID: rt.ID, TypeName: rt.Name, Fields: filler, Status: vocab.RequestDone,
 		CreatedAt: old, UpdatedAt: old, ClientUpdatedAt: old, ClientSeenAt: old,
 	}); err != nil {
 		t.Fatal(err)
@@ -272,7 +273,7 @@ func TestRefusedQuotaNeedsNoWrite(t *testing.T) {
 			}
 			// A write, so that SQLite takes its lock as PostgreSQL has
 			// the row's.
-			if err := tx.AddAudit(ctx, &store.AuditEvent{At: time.Now(), ActorKind: store.ActorSystem, Actor: "test", Action: "hold"}); err != nil {
+			if err := tx.AddAudit(ctx, &store.AuditEvent{At: time.Now(), ActorKind: vocab.ActorSystem, Actor: "test", Action: "hold"}); err != nil {
 				return err
 			}
 			close(held)

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
@@ -50,11 +51,11 @@ func (s *Service) activeClient(ctx context.Context, a Actor) (*store.Client, err
 // (transactions waiting for a row while each needs one more connection
 // would wait for each other for good once the pool is taken).
 func (s *Service) activeClientIn(ctx context.Context, st *store.Store, a Actor) (*store.Client, error) {
-	if a.Kind != store.ActorClient {
+	if a.Kind != vocab.ActorClient {
 		return nil, ErrForbidden
 	}
 	c, err := st.ClientByID(ctx, a.ClientID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != store.StatusActive) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != vocab.StatusActive) {
 		return nil, ErrForbidden
 	}
 	return c, err
@@ -62,19 +63,19 @@ func (s *Service) activeClientIn(ctx context.Context, st *store.Store, a Actor) 
 
 // validValue checks what a client typed into field f and returns it as
 // stored.
-func validValue(i int, f store.RequestField, v string) (string, error) {
+func validValue(i int, f RequestField, v string) (string, error) {
 	name := RequestFieldName(i)
 	switch f.Kind {
-	case store.FieldMultiline:
+	case vocab.FieldMultiline:
 		return cleanLongText(name, v, MaxLongValueLen, f.Required)
-	case store.FieldText:
+	case vocab.FieldText:
 		return cleanText(name, v, MaxTextValueLen, f.Required)
 	}
 	v, err := cleanText(name, v, MaxTextValueLen, f.Required)
 	if err != nil || v == "" {
 		return v, err
 	}
-	if f.Kind == store.FieldDate {
+	if f.Kind == vocab.FieldDate {
 		d, err := time.Parse(DateLayout, v)
 		var pe *time.ParseError
 		switch {
@@ -122,9 +123,9 @@ func cleanLongText(field, s string, max int, required bool) (string, error) {
 }
 
 // summarize is the line a list shows for a request: its first text value.
-func summarize(values []store.FieldValue) string {
+func summarize(values []FieldValue) string {
 	for _, v := range values {
-		if v.Value != "" && (v.Kind == store.FieldText || v.Kind == store.FieldMultiline) {
+		if v.Value != "" && (v.Kind == vocab.FieldText || v.Kind == vocab.FieldMultiline) {
 			line := strings.Join(strings.Fields(v.Value), " ")
 			if utf8.RuneCountInString(line) > maxSummaryLen {
 				line = string([]rune(line)[:maxSummaryLen-1]) + "…"
@@ -137,7 +138,7 @@ func summarize(values []store.FieldValue) string {
 
 // SubmitRequest files a new request of type typeID with values in the
 // type's field order, and tells the legal team. Active clients only.
-func (s *Service) SubmitRequest(ctx context.Context, a Actor, typeID uint64, values []string) (*store.Request, error) {
+func (s *Service) SubmitRequest(ctx context.Context, a Actor, typeID uint64, values []string) (*Request, error) {
 	c, err := s.activeClient(ctx, a)
 	if err != nil {
 		return nil, err
@@ -162,12 +163,12 @@ func (s *Service) SubmitRequest(ctx context.Context, a Actor, typeID uint64, val
 		}
 		r = &store.Request{ // afresh in each run of a retried transaction
 			ClientID: c.ID, TypeID: t.ID, TypeName: t.Name, Summary: summarize(stored), Fields: string(raw),
-			Status: store.RequestNew, CreatedAt: now, UpdatedAt: now, ClientUpdatedAt: now, ClientSeenAt: now,
+			Status: vocab.RequestNew, CreatedAt: now, UpdatedAt: now, ClientUpdatedAt: now, ClientSeenAt: now,
 		}
 		if err := tx.CreateRequest(ctx, r); err != nil {
 			return err
 		}
-		e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: store.EventSubmitted, AuthorKind: a.Kind, Author: c.EmailNorm, Status: r.Status}
+		e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: vocab.EventSubmitted, AuthorKind: a.Kind, Author: c.EmailNorm, Status: r.Status}
 		if err := tx.AddRequestEvent(ctx, e); err != nil {
 			return err
 		}
@@ -179,7 +180,8 @@ func (s *Service) SubmitRequest(ctx context.Context, a Actor, typeID uint64, val
 	if err != nil {
 		return nil, fmt.Errorf("submit request of %q: %w", c.EmailNorm, err)
 	}
-	return r, nil
+	v := requestView(r)
+	return &v, nil
 }
 
 // CheckRequest checks what a client typed into a request of type typeID
@@ -195,12 +197,12 @@ func (s *Service) CheckRequest(ctx context.Context, a Actor, typeID uint64, valu
 }
 
 // checkRequest reads the type and checks every value against its field.
-func (s *Service) checkRequest(ctx context.Context, typeID uint64, values []string) (*store.RequestType, []store.FieldValue, []*Error, error) {
+func (s *Service) checkRequest(ctx context.Context, typeID uint64, values []string) (*store.RequestType, []FieldValue, []*Error, error) {
 	t, err := s.requestType(ctx, typeID, false) // the caller checked the client
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	fields, err := TypeFields(*t)
+	fields, err := typeFields(t)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -208,7 +210,7 @@ func (s *Service) checkRequest(ctx context.Context, typeID uint64, values []stri
 		// The type changed while the form was open.
 		return nil, nil, []*Error{refuse(FieldRequest, "error.request.type_changed")}, nil
 	}
-	stored := make([]store.FieldValue, len(fields))
+	stored := make([]FieldValue, len(fields))
 	var problems []*Error
 	for i, f := range fields {
 		v, err := validValue(i, f, values[i])
@@ -217,7 +219,7 @@ func (s *Service) checkRequest(ctx context.Context, typeID uint64, values []stri
 		} else if err != nil {
 			return nil, nil, nil, err
 		}
-		stored[i] = store.FieldValue{Label: f.Label, Kind: f.Kind, Value: v}
+		stored[i] = FieldValue{Label: f.Label, Kind: f.Kind, Value: v}
 	}
 	return t, stored, problems, nil
 }
@@ -225,7 +227,7 @@ func (s *Service) checkRequest(ctx context.Context, typeID uint64, values []stri
 // MyRequests lists a page of the logged-in client's requests, the latest
 // change they can see first; status "" lists them all. after is the last request of the
 // previous page, or nil.
-func (s *Service) MyRequests(ctx context.Context, a Actor, status string, after *store.Request, limit int) ([]store.Request, error) {
+func (s *Service) MyRequests(ctx context.Context, a Actor, status string, after *Request, limit int) ([]Request, error) {
 	c, err := s.activeClient(ctx, a)
 	if err != nil {
 		return nil, err
@@ -233,7 +235,17 @@ func (s *Service) MyRequests(ctx context.Context, a Actor, status string, after 
 	if err := validRequestStatus(status, true); err != nil {
 		return nil, err
 	}
-	return s.store.ClientRequests(ctx, store.RequestQuery{ClientID: c.ID, Status: status, Before: after, Limit: limit})
+	q := store.RequestQuery{ClientID: c.ID, Status: status, Limit: limit}
+	if after != nil {
+		// The page's cursor is the order's key: what the last request
+		// showed last changed, and its ID.
+		q.Before = &store.Request{ID: after.ID, ClientUpdatedAt: after.ClientUpdatedAt}
+	}
+	reqs, err := s.store.ClientRequests(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return requestViews(reqs), nil
 }
 
 // UnreadRequests counts the client's requests with a change not yet seen.
@@ -246,20 +258,20 @@ func (s *Service) UnreadRequests(ctx context.Context, a Actor) (int64, error) {
 }
 
 func validRequestStatus(status string, emptyOK bool) error {
-	if (status == "" && emptyOK) || slices.Contains(store.RequestStatuses(), status) {
+	if (status == "" && emptyOK) || slices.Contains(vocab.RequestStatuses(), status) {
 		return nil
 	}
-	return refuse(FieldStatus, "error.request.status", strings.Join(store.RequestStatuses(), ", "))
+	return refuse(FieldStatus, "error.request.status", strings.Join(vocab.RequestStatuses(), ", "))
 }
 
 // RequestView is one request as its page shows it.
 type RequestView struct {
-	store.Request
-	Fields []store.FieldValue
+	Request
+	Fields []FieldValue
 	// Events is the history, oldest first; a client sees no internal ones.
 	// A thread longer than MaxThread shows its latest events, and Earlier
 	// says some came before.
-	Events      []store.RequestEvent
+	Events      []RequestEvent
 	Earlier     bool
 	ClientEmail string
 	ClientName  string
@@ -279,9 +291,9 @@ func (s *Service) RequestPage(ctx context.Context, a Actor, id uint64) (*Request
 	if err != nil {
 		return nil, err
 	}
-	v := &RequestView{Request: *r, Events: events, ClientEmail: c.Email, ClientName: c.Name}
-	if len(events) > MaxThread {
-		v.Events, v.Earlier = events[1:], true
+	v := &RequestView{Request: requestView(r), Events: eventViews(events), ClientEmail: c.Email, ClientName: c.Name}
+	if len(v.Events) > MaxThread {
+		v.Events, v.Earlier = v.Events[1:], true
 	}
 	if err := json.Unmarshal([]byte(r.Fields), &v.Fields); err != nil {
 		return nil, fmt.Errorf("read fields of request %d: %w", r.ID, err)
@@ -332,14 +344,14 @@ func (s *Service) requestFor(ctx context.Context, st *store.Store, a Actor, id u
 // time before it is done, and reopened after it ended.
 func nextStatuses(status string) []string {
 	switch status {
-	case store.RequestNew:
-		return []string{store.RequestInProgress, store.RequestWaiting, store.RequestDone, store.RequestRejected}
-	case store.RequestInProgress:
-		return []string{store.RequestWaiting, store.RequestDone, store.RequestRejected}
-	case store.RequestWaiting:
-		return []string{store.RequestInProgress, store.RequestDone, store.RequestRejected}
-	case store.RequestDone, store.RequestRejected:
-		return []string{store.RequestInProgress}
+	case vocab.RequestNew:
+		return []string{vocab.RequestInProgress, vocab.RequestWaiting, vocab.RequestDone, vocab.RequestRejected}
+	case vocab.RequestInProgress:
+		return []string{vocab.RequestWaiting, vocab.RequestDone, vocab.RequestRejected}
+	case vocab.RequestWaiting:
+		return []string{vocab.RequestInProgress, vocab.RequestDone, vocab.RequestRejected}
+	case vocab.RequestDone, vocab.RequestRejected:
+		return []string{vocab.RequestInProgress}
 	}
 	return nil
 }
@@ -367,7 +379,7 @@ func (s *Service) SetRequestStatus(ctx context.Context, a Actor, id uint64, stat
 		if err := tx.UpdateRequest(ctx, r.ID, store.RequestUpdate{Status: &status, UpdatedAt: &now, ClientUpdatedAt: &now}); err != nil {
 			return err
 		}
-		e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: store.EventStatus, AuthorKind: a.Kind, Author: a.Name, Status: status}
+		e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: vocab.EventStatus, AuthorKind: a.Kind, Author: a.Name, Status: status}
 		if err := tx.AddRequestEvent(ctx, e); err != nil {
 			return err
 		}
@@ -413,7 +425,7 @@ func (s *Service) AssignRequest(ctx context.Context, a Actor, id uint64, name st
 		if err := tx.UpdateRequest(ctx, r.ID, store.RequestUpdate{Assignee: &name, UpdatedAt: &now}); err != nil {
 			return err
 		}
-		e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: store.EventAssign, AuthorKind: a.Kind, Author: a.Name, Body: name, Internal: true}
+		e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: vocab.EventAssign, AuthorKind: a.Kind, Author: a.Name, Body: name, Internal: true}
 		if err := tx.AddRequestEvent(ctx, e); err != nil {
 			return err
 		}
@@ -457,11 +469,11 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id uint64, body string, 
 		if err := tx.UpdateRequest(ctx, r.ID, u); err != nil {
 			return err
 		}
-		e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: store.EventNote, AuthorKind: a.Kind, Author: a.Name, Body: body, Internal: internal}
+		e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: vocab.EventNote, AuthorKind: a.Kind, Author: a.Name, Body: body, Internal: internal}
 		if err := tx.AddRequestEvent(ctx, e); err != nil {
 			return err
 		}
-		if !a.IsStaff() && r.Status == store.RequestWaiting {
+		if !a.IsStaff() && r.Status == vocab.RequestWaiting {
 			// The client answered what the team waited for: the ball is
 			// back with the team.
 			if err := s.answered(ctx, tx, r, a, now); err != nil {
@@ -501,11 +513,11 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id uint64, body string, 
 // answered moves a request waiting on its client back to in progress, as
 // the client's own step in its history.
 func (s *Service) answered(ctx context.Context, tx *store.Store, r *store.Request, a Actor, now time.Time) error {
-	status := store.RequestInProgress
+	status := vocab.RequestInProgress
 	if err := tx.UpdateRequest(ctx, r.ID, store.RequestUpdate{Status: &status}); err != nil {
 		return err
 	}
-	e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: store.EventStatus, AuthorKind: a.Kind, Author: a.Name, Status: status}
+	e := &store.RequestEvent{RequestID: r.ID, At: now, Kind: vocab.EventStatus, AuthorKind: a.Kind, Author: a.Name, Status: status}
 	if err := tx.AddRequestEvent(ctx, e); err != nil {
 		return err
 	}
@@ -529,7 +541,7 @@ const Unassigned = "-"
 
 // QueueRow is a line of the staff queue.
 type QueueRow struct {
-	store.Request
+	Request
 	ClientEmail string
 	ClientName  string
 }
@@ -572,7 +584,7 @@ func (s *Service) RequestQueue(ctx context.Context, a Actor, f QueueFilter) ([]Q
 	out := make([]QueueRow, len(reqs))
 	for i, r := range reqs {
 		c := clients[r.ClientID]
-		out[i] = QueueRow{Request: r, ClientEmail: c.Email, ClientName: c.Name}
+		out[i] = QueueRow{Request: requestView(&r), ClientEmail: c.Email, ClientName: c.Name}
 	}
 	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -46,7 +47,7 @@ func TestRequestLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Status != store.RequestNew || r.Summary != "Lease for the shop" || r.TypeName != "Contract review" {
+	if r.Status != vocab.RequestNew || r.Summary != "Lease for the shop" || r.TypeName != "Contract review" {
 		t.Fatalf("request = %+v", r)
 	}
 	team := env.LastMail(t, portaltest.TeamEmail, portal.MailRequestTeam)
@@ -67,16 +68,16 @@ func TestRequestLifecycle(t *testing.T) {
 
 	// Staff move it along; each step is news to the client.
 	staff := support()
-	if _, err := env.Service.AddStaff(ctx, env.Admin(), "sam", store.RoleSupport, testKey(t)); err != nil {
+	if _, err := env.Service.AddStaff(ctx, env.Admin(), "sam", vocab.RoleSupport, testKey(t)); err != nil {
 		t.Fatal(err)
 	}
-	for _, st := range []string{store.RequestInProgress, store.RequestWaiting, store.RequestInProgress, store.RequestDone} {
+	for _, st := range []string{vocab.RequestInProgress, vocab.RequestWaiting, vocab.RequestInProgress, vocab.RequestDone} {
 		clock.add(2 * time.Minute)
 		if err := svc.SetRequestStatus(ctx, staff, r.ID, st); err != nil {
 			t.Fatalf("to %s: %v", st, err)
 		}
 	}
-	if err := svc.SetRequestStatus(ctx, staff, r.ID, store.RequestWaiting); portal.AsError(err) == nil || portal.FieldOf(err) != portal.FieldStatus {
+	if err := svc.SetRequestStatus(ctx, staff, r.ID, vocab.RequestWaiting); portal.AsError(err) == nil || portal.FieldOf(err) != portal.FieldStatus {
 		t.Fatalf("done → waiting: err = %v, want a refusal", err)
 	}
 	if err := svc.AddNote(ctx, staff, r.ID, "Signed copy attached in your file.", false); err != nil {
@@ -90,7 +91,7 @@ func TestRequestLifecycle(t *testing.T) {
 	}
 
 	list, err := svc.MyRequests(ctx, a, "", nil, 10)
-	if err != nil || len(list) != 1 || !list[0].Unread() || list[0].Status != store.RequestDone {
+	if err != nil || len(list) != 1 || !list[0].Unread() || list[0].Status != vocab.RequestDone {
 		t.Fatalf("my requests = %+v, %v", list, err)
 	}
 	view, err = svc.RequestPage(ctx, a, r.ID)
@@ -126,11 +127,11 @@ func TestRequestLifecycle(t *testing.T) {
 	if err := svc.AddNote(ctx, bob, r.ID, "hi", false); portal.FieldOf(err) != portal.FieldRequest {
 		t.Fatalf("bob notes ann's request: err = %v", err)
 	}
-	if err := svc.SetRequestStatus(ctx, bob, r.ID, store.RequestDone); err != portal.ErrForbidden {
+	if err := svc.SetRequestStatus(ctx, bob, r.ID, vocab.RequestDone); err != portal.ErrForbidden {
 		t.Fatalf("client sets status: err = %v", err)
 	}
 
-	events, err := env.Store.ListAudit(ctx, store.AuditQuery{Subject: "ann@x.com", Limit: 100})
+	events, err := env.Store.ListAudit(ctx, vocab.AuditQuery{Subject: "ann@x.com", Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +172,7 @@ func TestRequestNoticesAreBatchedPerMinute(t *testing.T) {
 	}
 
 	// Three changes within a minute: one mail telling all three.
-	if err := svc.SetRequestStatus(ctx, staff, r.ID, store.RequestInProgress); err != nil {
+	if err := svc.SetRequestStatus(ctx, staff, r.ID, vocab.RequestInProgress); err != nil {
 		t.Fatal(err)
 	}
 	clock.add(20 * time.Second)
@@ -182,7 +183,7 @@ func TestRequestNoticesAreBatchedPerMinute(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.add(20 * time.Second)
-	if err := svc.SetRequestStatus(ctx, staff, r.ID, store.RequestWaiting); err != nil {
+	if err := svc.SetRequestStatus(ctx, staff, r.ID, vocab.RequestWaiting); err != nil {
 		t.Fatal(err)
 	}
 	ms := notices()
@@ -203,7 +204,7 @@ func TestRequestNoticesAreBatchedPerMinute(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.add(time.Second)
-	if err := svc.SetRequestStatus(ctx, staff, r.ID, store.RequestDone); err != nil {
+	if err := svc.SetRequestStatus(ctx, staff, r.ID, vocab.RequestDone); err != nil {
 		t.Fatal(err)
 	}
 	ms = notices()
@@ -314,7 +315,7 @@ func TestRequestTypes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := portal.ParseFieldSpec(tc.spec)
 			if err == nil {
-				_, err = svc.AddRequestType(ctx, env.Admin(), portal.TypeInput{Name: "T " + tc.name, Fields: []store.RequestField{f}})
+				_, err = svc.AddRequestType(ctx, env.Admin(), portal.TypeInput{Name: "T " + tc.name, Fields: []portal.RequestField{f}})
 			}
 			if pe := portal.AsError(err); pe == nil || pe.Key != tc.key {
 				t.Fatalf("err = %v, want %s", err, tc.key)
@@ -327,10 +328,10 @@ func TestRequestTypes(t *testing.T) {
 			t.Errorf("%q reads back as %q (%v)", spec, portal.FormatFieldSpec(f), err)
 		}
 	}
-	if _, err := svc.AddRequestType(ctx, env.Admin(), portal.TypeInput{Name: "ADVICE", Fields: []store.RequestField{{Label: "Q", Kind: "text"}}}); portal.FieldOf(err) != portal.FieldTypeName {
+	if _, err := svc.AddRequestType(ctx, env.Admin(), portal.TypeInput{Name: "ADVICE", Fields: []portal.RequestField{{Label: "Q", Kind: "text"}}}); portal.FieldOf(err) != portal.FieldTypeName {
 		t.Fatalf("same name in other case: err = %v", err)
 	}
-	if _, err := svc.AddRequestType(ctx, support(), portal.TypeInput{Name: "New", Fields: []store.RequestField{{Label: "Q", Kind: "text"}}}); err != portal.ErrForbidden {
+	if _, err := svc.AddRequestType(ctx, support(), portal.TypeInput{Name: "New", Fields: []portal.RequestField{{Label: "Q", Kind: "text"}}}); err != portal.ErrForbidden {
 		t.Fatalf("support adds a type: err = %v", err)
 	}
 
@@ -340,7 +341,7 @@ func TestRequestTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, _ := portal.ParseFieldSpec("Topic: choice(Lease | Other), required")
-	if _, err := svc.EditRequestType(ctx, env.Admin(), rt.ID, portal.TypeInput{Name: "Legal advice", Fields: []store.RequestField{f}}); err != nil {
+	if _, err := svc.EditRequestType(ctx, env.Admin(), rt.ID, portal.TypeInput{Name: "Legal advice", Fields: []portal.RequestField{f}}); err != nil {
 		t.Fatal(err)
 	}
 	view, err := svc.RequestPage(ctx, a, r.ID)
@@ -348,7 +349,7 @@ func TestRequestTypes(t *testing.T) {
 		t.Fatalf("after edit: %+v, %v", view, err)
 	}
 	// An edit made from an old read is refused, not lost.
-	stale := portal.TypeInput{Name: "Advice again", Fields: []store.RequestField{f}, ReadAt: rt.UpdatedAt.Add(-time.Second)}
+	stale := portal.TypeInput{Name: "Advice again", Fields: []portal.RequestField{f}, ReadAt: rt.UpdatedAt.Add(-time.Second)}
 	if _, err := svc.EditRequestType(ctx, env.Admin(), rt.ID, stale); portal.AsError(err) == nil || portal.AsError(err).Key != "error.type.changed" {
 		t.Fatalf("stale edit: err = %v", err)
 	}
@@ -377,7 +378,7 @@ func TestClientAnswerBringsARequestBackFromWaiting(t *testing.T) {
 		t.Fatal(err)
 	}
 	staff := portal.System("sam")
-	for _, st := range []string{store.RequestInProgress, store.RequestWaiting} {
+	for _, st := range []string{vocab.RequestInProgress, vocab.RequestWaiting} {
 		if err := svc.SetRequestStatus(ctx, staff, r.ID, st); err != nil {
 			t.Fatal(err)
 		}
@@ -390,14 +391,14 @@ func TestClientAnswerBringsARequestBackFromWaiting(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := v.Events[len(v.Events)-1]
-	if v.Status != store.RequestInProgress || last.Kind != store.EventStatus || last.AuthorKind != store.ActorClient || last.Status != store.RequestInProgress {
+	if v.Status != vocab.RequestInProgress || last.Kind != vocab.EventStatus || last.AuthorKind != vocab.ActorClient || last.Status != vocab.RequestInProgress {
 		t.Fatalf("after the client answered: status %s, last event %+v", v.Status, last)
 	}
 	// A note on a request not waiting on the client changes nothing.
 	if err := svc.AddNote(ctx, a, r.ID, "And the annex.", false); err != nil {
 		t.Fatal(err)
 	}
-	if after, _ := svc.RequestPage(ctx, staff, r.ID); after.Status != store.RequestInProgress || len(after.Events) != len(v.Events)+1 {
+	if after, _ := svc.RequestPage(ctx, staff, r.ID); after.Status != vocab.RequestInProgress || len(after.Events) != len(v.Events)+1 {
 		t.Fatalf("a note while in progress: status %s, %d events after %d", after.Status, len(after.Events), len(v.Events))
 	}
 	var team []string

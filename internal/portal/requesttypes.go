@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -33,7 +34,7 @@ const (
 type TypeInput struct {
 	Name        string
 	Description string
-	Fields      []store.RequestField
+	Fields      []RequestField
 	// ReadAt, for an edit, is the type's UpdatedAt when the editor read
 	// it: an edit made meanwhile by someone else is then refused rather
 	// than silently undone. Zero skips the check.
@@ -47,13 +48,13 @@ type TypeInput struct {
 //	Details: multiline
 //	Deadline: date
 //	Urgency: choice(Low | Normal | High), required
-func ParseFieldSpec(spec string) (store.RequestField, error) {
+func ParseFieldSpec(spec string) (RequestField, error) {
 	bad := refuse(FieldTypeFields, "error.type.field_spec", spec)
 	label, rest, ok := strings.Cut(spec, ":")
 	if !ok {
-		return store.RequestField{}, bad
+		return RequestField{}, bad
 	}
-	f := store.RequestField{Label: strings.TrimSpace(label)}
+	f := RequestField{Label: strings.TrimSpace(label)}
 	rest = strings.TrimSpace(rest)
 	if kind, opt, ok := cutLast(rest, ","); ok && strings.EqualFold(strings.TrimSpace(opt), "required") {
 		f.Required = true
@@ -61,7 +62,7 @@ func ParseFieldSpec(spec string) (store.RequestField, error) {
 	}
 	if open := strings.IndexByte(rest, '('); open >= 0 {
 		if !strings.HasSuffix(rest, ")") {
-			return store.RequestField{}, bad
+			return RequestField{}, bad
 		}
 		for _, c := range strings.Split(rest[open+1:len(rest)-1], "|") {
 			f.Choices = append(f.Choices, strings.TrimSpace(c))
@@ -80,7 +81,7 @@ func cutLast(s, sep string) (before, after string, found bool) {
 }
 
 // FormatFieldSpec writes f the way ParseFieldSpec reads it.
-func FormatFieldSpec(f store.RequestField) string {
+func FormatFieldSpec(f RequestField) string {
 	s := f.Label + ": " + f.Kind
 	if len(f.Choices) > 0 {
 		s += "(" + strings.Join(f.Choices, " | ") + ")"
@@ -106,7 +107,7 @@ func validType(in TypeInput) (TypeInput, error) {
 	if len(in.Fields) > MaxTypeFields {
 		return in, refuse(FieldTypeFields, "error.type.too_many_fields", MaxTypeFields)
 	}
-	out := make([]store.RequestField, len(in.Fields))
+	out := make([]RequestField, len(in.Fields))
 	seen := map[string]bool{}
 	for i, f := range in.Fields {
 		if f, err = validField(f); err != nil {
@@ -123,7 +124,7 @@ func validType(in TypeInput) (TypeInput, error) {
 	return in, nil
 }
 
-func validField(f store.RequestField) (store.RequestField, error) {
+func validField(f RequestField) (RequestField, error) {
 	var err error
 	if f.Label, err = cleanText(FieldTypeFields, f.Label, MaxFieldLabelLen, true); err != nil {
 		return f, err
@@ -131,10 +132,10 @@ func validField(f store.RequestField) (store.RequestField, error) {
 	if strings.Contains(f.Label, ":") {
 		return f, refuse(FieldTypeFields, "error.type.label_colon", f.Label)
 	}
-	if !slices.Contains(store.FieldKinds(), f.Kind) {
-		return f, refuse(FieldTypeFields, "error.type.kind", f.Label, strings.Join(store.FieldKinds(), ", "))
+	if !slices.Contains(vocab.FieldKinds(), f.Kind) {
+		return f, refuse(FieldTypeFields, "error.type.kind", f.Label, strings.Join(vocab.FieldKinds(), ", "))
 	}
-	if f.Kind != store.FieldChoice {
+	if f.Kind != vocab.FieldChoice {
 		if len(f.Choices) > 0 {
 			return f, refuse(FieldTypeFields, "error.type.choices_unexpected", f.Label)
 		}
@@ -157,18 +158,9 @@ func validField(f store.RequestField) (store.RequestField, error) {
 	return f, nil
 }
 
-// TypeFields decodes a request type's fields.
-func TypeFields(t store.RequestType) ([]store.RequestField, error) {
-	var fs []store.RequestField
-	if err := json.Unmarshal([]byte(t.Fields), &fs); err != nil {
-		return nil, fmt.Errorf("read fields of request type %d: %w", t.ID, err)
-	}
-	return fs, nil
-}
-
 // RequestTypes lists the request types: the enabled ones for a client, all
 // of them for staff.
-func (s *Service) RequestTypes(ctx context.Context, a Actor) ([]store.RequestType, error) {
+func (s *Service) RequestTypes(ctx context.Context, a Actor) ([]RequestType, error) {
 	withDisabled := false
 	if a.IsStaff() {
 		if err := s.requireStaff(ctx, a); err != nil {
@@ -178,11 +170,23 @@ func (s *Service) RequestTypes(ctx context.Context, a Actor) ([]store.RequestTyp
 	} else if _, err := s.activeClient(ctx, a); err != nil {
 		return nil, err
 	}
-	return s.store.ListRequestTypes(ctx, withDisabled)
+	types, err := s.store.ListRequestTypes(ctx, withDisabled)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RequestType, len(types))
+	for i := range types {
+		v, err := typeView(&types[i])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = *v
+	}
+	return out, nil
 }
 
 // RequestType finds one request type; clients see only enabled ones.
-func (s *Service) RequestType(ctx context.Context, a Actor, id uint64) (*store.RequestType, error) {
+func (s *Service) RequestType(ctx context.Context, a Actor, id uint64) (*RequestType, error) {
 	if a.IsStaff() {
 		if err := s.requireStaff(ctx, a); err != nil {
 			return nil, err
@@ -190,7 +194,11 @@ func (s *Service) RequestType(ctx context.Context, a Actor, id uint64) (*store.R
 	} else if _, err := s.activeClient(ctx, a); err != nil {
 		return nil, err
 	}
-	return s.requestType(ctx, id, a.IsStaff())
+	t, err := s.requestType(ctx, id, a.IsStaff())
+	if err != nil {
+		return nil, err
+	}
+	return typeView(t)
 }
 
 // requestType finds request type id for an actor already checked: a
@@ -204,8 +212,8 @@ func (s *Service) requestType(ctx context.Context, id uint64, staff bool) (*stor
 }
 
 // AddRequestType creates a request type. Admins only.
-func (s *Service) AddRequestType(ctx context.Context, a Actor, in TypeInput) (*store.RequestType, error) {
-	if err := s.requireAdmin(ctx, a); err != nil {
+func (s *Service) AddRequestType(ctx context.Context, a Actor, in TypeInput) (*RequestType, error) {
+	if err := s.authorize(ctx, a, ActEditRequestTypes); err != nil {
 		return nil, err
 	}
 	in, err := validType(in)
@@ -232,14 +240,14 @@ func (s *Service) AddRequestType(ctx context.Context, a Actor, in TypeInput) (*s
 	if err != nil {
 		return nil, fmt.Errorf("add request type %q: %w", in.Name, err)
 	}
-	return t, nil
+	return typeView(t)
 }
 
 // EditRequestType replaces a request type's name, description and fields.
 // Requests already submitted keep the fields they were submitted with.
 // Admins only.
-func (s *Service) EditRequestType(ctx context.Context, a Actor, id uint64, in TypeInput) (*store.RequestType, error) {
-	if err := s.requireAdmin(ctx, a); err != nil {
+func (s *Service) EditRequestType(ctx context.Context, a Actor, id uint64, in TypeInput) (*RequestType, error) {
+	if err := s.authorize(ctx, a, ActEditRequestTypes); err != nil {
 		return nil, err
 	}
 	in, err := validType(in)
@@ -276,14 +284,14 @@ func (s *Service) EditRequestType(ctx context.Context, a Actor, id uint64, in Ty
 	if err != nil {
 		return nil, fmt.Errorf("edit request type %d: %w", id, err)
 	}
-	return t, nil
+	return typeView(t)
 }
 
 // SetRequestTypeDisabled hides a request type from clients' "New request"
 // (disabled) or shows it again. Requests of the type stay as they are.
 // Admins only.
 func (s *Service) SetRequestTypeDisabled(ctx context.Context, a Actor, id uint64, disabled bool) error {
-	if err := s.requireAdmin(ctx, a); err != nil {
+	if err := s.authorize(ctx, a, ActEditRequestTypes); err != nil {
 		return err
 	}
 	action := "request_type.enable"

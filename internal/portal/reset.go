@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -49,7 +50,7 @@ func (s *Service) RequestReset(ctx context.Context, a Actor, email string) error
 // refused password does not use up a try, but only against the typed email:
 // checking it against the account's name would tell that the account
 // exists. The name is checked once the code has proved the address.
-func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, password, repeat string) (*store.Client, error) {
+func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, password, repeat string) (*Client, error) {
 	email, err := validEmail(email)
 	if err != nil {
 		return nil, err
@@ -90,7 +91,7 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, passw
 		}
 		// The code proves the address: an invited or pending client
 		// becomes active, and an open invitation is no longer needed.
-		active, zero := store.StatusActive, 0
+		active, zero := vocab.StatusActive, 0
 		var noLock *time.Time
 		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{
 			Status: &active, PasswordHash: &hash, FailedLogins: &zero, LockedUntil: &noLock, LastLoginAt: &now,
@@ -106,15 +107,15 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, passw
 		if err := s.queueMail(ctx, tx, MailPasswordReset, c.Client, c.Name, now.Format(mailTimeLayout), a.sourceHost()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a.AsClient(c.Client), "reset.done", c.EmailNorm, "")
+		return s.audit(ctx, tx, a.asClient(c.Client.ID, c.Client.EmailNorm), "reset.done", c.EmailNorm, "")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reset password: %w", err)
 	}
 	ended := s.sessions.End(c.ID, a.SessionID, credentialOf(hash))
 	s.log.Info("password reset", "client", c.EmailNorm, "sessions_ended", ended)
-	c.Status, c.PasswordHash, c.LastLoginAt, c.FailedLogins, c.LockedUntil = store.StatusActive, hash, &now, 0, nil
-	return c.Client, nil
+	c.Status, c.PasswordHash, c.LastLoginAt, c.FailedLogins, c.LockedUntil = vocab.StatusActive, hash, &now, 0, nil
+	return clientView(c.Client), nil
 }
 
 // mailAnswerTime is the least time RequestReset and ResendCode take once
@@ -142,5 +143,5 @@ func answerNoSooner(ctx context.Context, start time.Time, d time.Duration) {
 // active past the staff's decision; not a disabled client either. (A
 // sign-up whose code was not entered is no client at all.)
 func canReset(c *store.Client) bool {
-	return c.Status == store.StatusActive || c.Status == store.StatusInvited
+	return c.Status == vocab.StatusActive || c.Status == vocab.StatusInvited
 }

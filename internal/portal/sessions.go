@@ -65,16 +65,16 @@ func credentialOf(passwordHash string) string {
 // password and c's SessionsGen (c as the log in read it); end ends it. Binding a session again replaces its earlier
 // binding. The binding goes away by itself when ctx (the SSH session's)
 // ends.
-func (r *Sessions) Bind(ctx context.Context, c *store.Client, id string, end func()) {
+func (r *Sessions) Bind(ctx context.Context, c *Client, id string, end func()) {
 	clientID := c.ID
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if old, ok := r.byID[id]; ok {
 		old.forget()
 	}
-	credential := Credential(c)
+	credential := c.login.credential
 	// Queued before the AfterFunc can queue the session's removal.
-	r.rec.bound(id, clientID, credential, c.SessionsGen, r.now())
+	r.rec.bound(id, clientID, credential, c.login.sessionsGen, r.now())
 	stop := context.AfterFunc(ctx, func() { r.Unbind(clientID, id) })
 	r.byID[id] = boundSession{clientID: clientID, credential: credential, end: end, forget: stop}
 }

@@ -18,10 +18,10 @@ func TestSessionsEndOthersAndForgetEnded(t *testing.T) {
 	ended := map[string]int{}
 	end := func(id string) func() { return func() { ended[id]++ } }
 	one, two := &store.Client{ID: 1, PasswordHash: "h1"}, &store.Client{ID: 2, PasswordHash: "h2"}
-	r.Bind(ctxA, one, "a", end("a"))
-	r.Bind(ctxA, one, "a", end("a")) // a second log in on the same session replaces the first
-	r.Bind(ctxB, one, "b", end("b"))
-	r.Bind(ctxB, two, "c", end("c"))
+	r.Bind(ctxA, clientView(one), "a", end("a"))
+	r.Bind(ctxA, clientView(one), "a", end("a")) // a second log in on the same session replaces the first
+	r.Bind(ctxB, clientView(one), "b", end("b"))
+	r.Bind(ctxB, clientView(two), "c", end("c"))
 	if n := r.Count(1); n != 2 {
 		t.Fatalf("client 1 has %d sessions, want 2", n)
 	}
@@ -29,7 +29,7 @@ func TestSessionsEndOthersAndForgetEnded(t *testing.T) {
 		t.Fatalf("End(1, except b) = %d, ended %v", n, ended)
 	}
 	cancelA()
-	r.Bind(ctxB, one, "b", end("b"))
+	r.Bind(ctxB, clientView(one), "b", end("b"))
 	cancelB()
 	deadline := time.Now().Add(time.Second)
 	for r.Count(1)+r.Count(2) != 0 {
@@ -51,9 +51,9 @@ func TestPasswordChangeKeepsSessionsOfTheNewPassword(t *testing.T) {
 	end := func(id string) func() { return func() { ended = append(ended, id) } }
 	old := &store.Client{ID: 1, PasswordHash: "old"}
 	changed := &store.Client{ID: 1, PasswordHash: "new"}
-	r.Bind(ctx, old, "laptop", end("laptop"))
-	r.Bind(ctx, old, "phone", end("phone"))
-	r.Bind(ctx, changed, "tablet", end("tablet")) // logged in with the new password
+	r.Bind(ctx, clientView(old), "laptop", end("laptop"))
+	r.Bind(ctx, clientView(old), "phone", end("phone"))
+	r.Bind(ctx, clientView(changed), "tablet", end("tablet")) // logged in with the new password
 	if n := r.End(1, "phone", Credential(changed)); n != 1 || !slices.Equal(ended, []string{"laptop"}) {
 		t.Fatalf("ended %d: %v; want the laptop only", n, ended)
 	}
@@ -80,9 +80,9 @@ func TestSessionsRecordInOrder(t *testing.T) {
 	c := &store.Client{ID: 7, PasswordHash: "h"}
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
-	r.Bind(done, c, "gone-at-once", func() {})
-	r.Bind(context.Background(), c, "ended", func() {})
-	r.Bind(context.Background(), c, "logged-out", func() {})
+	r.Bind(done, clientView(c), "gone-at-once", func() {})
+	r.Bind(context.Background(), clientView(c), "ended", func() {})
+	r.Bind(context.Background(), clientView(c), "logged-out", func() {})
 	r.Unbind(7, "logged-out")
 	r.End(7, "", "")
 	if err := r.Close(context.Background()); err != nil {
@@ -104,9 +104,9 @@ func TestSessionsRecordTheLastStateOnly(t *testing.T) {
 	rec := &slowRecorder{release: release}
 	r := NewSessions(time.Now, rec)
 	c := &store.Client{ID: 7, PasswordHash: "h"}
-	r.Bind(context.Background(), c, "first", func() {}) // the one the database is busy with
+	r.Bind(context.Background(), clientView(c), "first", func() {}) // the one the database is busy with
 	for range 1000 {
-		r.Bind(context.Background(), c, "again", func() {})
+		r.Bind(context.Background(), clientView(c), "again", func() {})
 		r.Unbind(7, "again")
 	}
 	close(release)

@@ -4,37 +4,38 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
-// SignUpMode tells whether clients may sign up: store.SignUpOff (the
-// default), store.SignUpOn, or store.SignUpApproval (a verified sign-up
+// SignUpMode tells whether clients may sign up: vocab.SignUpOff (the
+// default), vocab.SignUpOn, or vocab.SignUpApproval (a verified sign-up
 // waits for staff).
 func (s *Service) SignUpMode(ctx context.Context) (string, error) {
-	v, err := s.store.Setting(ctx, store.SettingSignUp, store.SignUpOff)
+	v, err := s.store.Setting(ctx, store.SettingSignUp, vocab.SignUpOff)
 	if err != nil {
 		return "", err
 	}
 	switch v {
-	case store.SignUpOn, store.SignUpApproval:
+	case vocab.SignUpOn, vocab.SignUpApproval:
 		return v, nil
 	}
-	return store.SignUpOff, nil
+	return vocab.SignUpOff, nil
 }
 
 // SignUpEnabled reports whether clients may sign up, in either mode.
 func (s *Service) SignUpEnabled(ctx context.Context) (bool, error) {
 	mode, err := s.SignUpMode(ctx)
-	return mode != store.SignUpOff, err
+	return mode != vocab.SignUpOff, err
 }
 
 // SetSignUpMode sets how clients may sign up. Admins only.
 func (s *Service) SetSignUpMode(ctx context.Context, a Actor, mode string) error {
-	if err := s.requireAdmin(ctx, a); err != nil {
+	if err := s.authorize(ctx, a, ActChangeSettings); err != nil {
 		return err
 	}
 	switch mode {
-	case store.SignUpOff, store.SignUpOn, store.SignUpApproval:
+	case vocab.SignUpOff, vocab.SignUpOn, vocab.SignUpApproval:
 	default:
 		return refuse("mode", "error.signup.mode_invalid")
 	}
@@ -53,7 +54,7 @@ func (s *Service) SetSignUpMode(ctx context.Context, a Actor, mode string) error
 // SetSignUp turns client sign-up on (without approval) or off. Admins only.
 func (s *Service) SetSignUp(ctx context.Context, a Actor, on bool) error {
 	if on {
-		return s.SetSignUpMode(ctx, a, store.SignUpOn)
+		return s.SetSignUpMode(ctx, a, vocab.SignUpOn)
 	}
-	return s.SetSignUpMode(ctx, a, store.SignUpOff)
+	return s.SetSignUpMode(ctx, a, vocab.SignUpOff)
 }

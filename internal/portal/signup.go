@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clientportal/portal/internal/auth"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -133,7 +134,7 @@ const KeyAwaitingApproval = "notice.signup.awaiting"
 // the returned client logged in or, while sign-up needs approval, waiting
 // for staff (a KeyAwaitingApproval refusal). A wrong, used up or expired
 // code, and a ticket that matches nothing, all read the same.
-func (s *Service) VerifyEmail(ctx context.Context, a Actor, ticket SignUpTicket, typed string) (*store.Client, error) {
+func (s *Service) VerifyEmail(ctx context.Context, a Actor, ticket SignUpTicket, typed string) (*Client, error) {
 	mode, err := s.signUpOpen(ctx)
 	if err != nil {
 		return nil, err
@@ -167,9 +168,9 @@ func (s *Service) VerifyEmail(ctx context.Context, a Actor, ticket SignUpTicket,
 		_ = s.auditNow(ctx, a, "code.wrong", subject, store.CodeVerify)
 		return nil, wrong
 	}
-	status, login := store.StatusActive, &now
-	if mode == store.SignUpApproval {
-		status, login = store.StatusAwaiting, nil
+	status, login := vocab.StatusActive, &now
+	if mode == vocab.SignUpApproval {
+		status, login = vocab.StatusAwaiting, nil
 	}
 	var c *store.Client
 	err = s.tx(ctx, func(tx *store.Store) error {
@@ -191,20 +192,20 @@ func (s *Service) VerifyEmail(ctx context.Context, a Actor, ticket SignUpTicket,
 		} else if err != nil {
 			return err
 		}
-		if status == store.StatusAwaiting {
+		if status == vocab.StatusAwaiting {
 			if err := s.queueMail(ctx, tx, MailSignUpReceived, c, c.Name); err != nil {
 				return err
 			}
 		}
-		return s.audit(ctx, tx, a.AsClient(c), "email.verify", c.EmailNorm, status)
+		return s.audit(ctx, tx, a.asClient(c.ID, c.EmailNorm), "email.verify", c.EmailNorm, status)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("verify email: %w", err)
 	}
-	if status == store.StatusAwaiting {
+	if status == vocab.StatusAwaiting {
 		return nil, refuse("", KeyAwaitingApproval)
 	}
-	return c, nil
+	return clientView(c), nil
 }
 
 // ResendCode mails a new code for the sign-up attempt ticket, at most one
@@ -372,7 +373,7 @@ func (s *Service) signUpOpen(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("sign up: %w", err)
 	}
-	if mode == store.SignUpOff {
+	if mode == vocab.SignUpOff {
 		return "", refuse("", "error.signup.off")
 	}
 	return mode, nil

@@ -10,6 +10,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
@@ -18,20 +19,28 @@ import (
 const MaxStaffNameLen = 100
 
 // StaffByKey finds the staff member who owns key.
-func (s *Service) StaffByKey(ctx context.Context, key gossh.PublicKey) (*store.Staff, error) {
+func (s *Service) StaffByKey(ctx context.Context, key gossh.PublicKey) (*StaffMember, error) {
 	st, err := s.store.StaffByFingerprint(ctx, gossh.FingerprintSHA256(key))
 	if err != nil {
 		return nil, fmt.Errorf("find staff key: %w", err)
 	}
-	return st, nil
+	return staffView(st), nil
 }
 
 // ListStaff lists staff keys. Admins only.
-func (s *Service) ListStaff(ctx context.Context, a Actor) ([]store.Staff, error) {
-	if err := s.requireAdmin(ctx, a); err != nil {
+func (s *Service) ListStaff(ctx context.Context, a Actor) ([]StaffMember, error) {
+	if err := s.authorize(ctx, a, ActManageStaff); err != nil {
 		return nil, err
 	}
-	return s.store.ListStaff(ctx)
+	staff, err := s.store.ListStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]StaffMember, len(staff))
+	for i := range staff {
+		out[i] = *staffView(&staff[i])
+	}
+	return out, nil
 }
 
 // StaffNames lists the staff members' names, sorted, each once: whom a
@@ -63,8 +72,8 @@ func ParseAuthorizedKey(line string) (gossh.PublicKey, string, error) {
 
 // AddStaff registers a public key (an authorized_keys line) for a staff
 // member with a role. Admins only.
-func (s *Service) AddStaff(ctx context.Context, a Actor, name, role, authorizedKey string) (*store.Staff, error) {
-	if err := s.requireAdmin(ctx, a); err != nil {
+func (s *Service) AddStaff(ctx context.Context, a Actor, name, role, authorizedKey string) (*StaffMember, error) {
+	if err := s.authorize(ctx, a, ActManageStaff); err != nil {
 		return nil, err
 	}
 	name, err := cleanText(FieldStaffName, name, MaxStaffNameLen, true)
@@ -75,7 +84,7 @@ func (s *Service) AddStaff(ctx context.Context, a Actor, name, role, authorizedK
 		return nil, refuse(FieldStaffName, "error.staff.name_spaces")
 	}
 	role = strings.ToLower(strings.TrimSpace(role))
-	if role != store.RoleAdmin && role != store.RoleSupport {
+	if role != vocab.RoleAdmin && role != vocab.RoleSupport {
 		return nil, refuse(FieldRole, "error.staff.role_invalid")
 	}
 	key, _, err := ParseAuthorizedKey(authorizedKey)
@@ -103,16 +112,16 @@ func (s *Service) AddStaff(ctx context.Context, a Actor, name, role, authorizedK
 	if err != nil {
 		return nil, fmt.Errorf("add staff %q: %w", name, err)
 	}
-	return st, nil
+	return staffView(st), nil
 }
 
 // RemoveStaff removes every key of a staff member. Admins only; the last
 // admin cannot be removed, so the console is never left without one.
 func (s *Service) RemoveStaff(ctx context.Context, a Actor, name string) error {
-	if err := s.requireAdmin(ctx, a); err != nil {
+	if err := s.authorize(ctx, a, ActManageStaff); err != nil {
 		return err
 	}
-	if a.Kind == store.ActorStaff && name == a.Name {
+	if a.Kind == vocab.ActorStaff && name == a.Name {
 		// Removing oneself would leave this console without rights in the
 		// middle of its work: another admin does it.
 		return refuse(FieldStaffName, "error.staff.self")
@@ -160,11 +169,11 @@ func (s *Service) RemoveStaff(ctx context.Context, a Actor, name string) error {
 // laptop's key goes, the person's other keys stay. Admins only; not the key
 // the admin is connected with, and never the last admin key.
 func (s *Service) RemoveStaffKey(ctx context.Context, a Actor, fingerprint string) error {
-	if err := s.requireAdmin(ctx, a); err != nil {
+	if err := s.authorize(ctx, a, ActManageStaff); err != nil {
 		return err
 	}
 	fingerprint = strings.TrimSpace(fingerprint)
-	if a.Kind == store.ActorStaff && fingerprint == a.Key {
+	if a.Kind == vocab.ActorStaff && fingerprint == a.Key {
 		return refuse(FieldKey, "error.staff.self_key")
 	}
 	err := s.tx(ctx, func(tx *store.Store) error {
@@ -175,7 +184,7 @@ func (s *Service) RemoveStaffKey(ctx context.Context, a Actor, fingerprint strin
 		if err != nil {
 			return err
 		}
-		if st.Role == store.RoleAdmin {
+		if st.Role == vocab.RoleAdmin {
 			others, err := tx.CountAdminKeys(ctx, fingerprint)
 			if err != nil {
 				return err
@@ -234,7 +243,7 @@ func (s *Service) RegisterInitialAdmins(ctx context.Context, entries []string) (
 			continue
 		}
 		name := adminNameFromComment(comment)
-		if _, err := s.AddStaff(ctx, System("initial-admin-key"), name, store.RoleAdmin, l); err != nil {
+		if _, err := s.AddStaff(ctx, System("initial-admin-key"), name, vocab.RoleAdmin, l); err != nil {
 			return added, err
 		}
 		added++

@@ -9,7 +9,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 )
 
 // staffSession binds a staff session of a as the server does for a console
@@ -43,8 +43,8 @@ func TestRemovingStaffEndsTheirSessions(t *testing.T) {
 		}
 		return portal.StaffActor(st, "10.0.0.9:22")
 	}
-	keeper := add("keeper", store.RoleAdmin)
-	laptop, desk := add("sam", store.RoleSupport), add("sam", store.RoleSupport)
+	keeper := add("keeper", vocab.RoleAdmin)
+	laptop, desk := add("sam", vocab.RoleSupport), add("sam", vocab.RoleSupport)
 	console, command := staffSession(env, laptop, "laptop-console"), staffSession(env, laptop, "laptop-import")
 	atDesk, keepers := staffSession(env, desk, "desk"), staffSession(env, keeper, "keeper")
 
@@ -80,7 +80,7 @@ func TestRemovingAStaffKeyReachesEveryInstance(t *testing.T) {
 	runInstance(t, a)
 	runInstance(t, b)
 	ctx := context.Background()
-	st, err := a.Service.AddStaff(ctx, a.Admin(), "sam", store.RoleSupport, testKey(t))
+	st, err := a.Service.AddStaff(ctx, a.Admin(), "sam", vocab.RoleSupport, testKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,11 +100,11 @@ func TestRemovingAStaffKeyReachesEveryInstance(t *testing.T) {
 func TestImportStopsWhenItsKeyIsRemoved(t *testing.T) {
 	env := portaltest.New(t)
 	ctx := context.Background()
-	keeper, err := env.Service.AddStaff(ctx, env.Admin(), "keeper", store.RoleAdmin, testKey(t))
+	keeper, err := env.Service.AddStaff(ctx, env.Admin(), "keeper", vocab.RoleAdmin, testKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := env.Service.AddStaff(ctx, env.Admin(), "bob", store.RoleAdmin, testKey(t))
+	st, err := env.Service.AddStaff(ctx, env.Admin(), "bob", vocab.RoleAdmin, testKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}

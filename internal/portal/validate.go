@@ -9,7 +9,7 @@ import (
 
 	"github.com/clientportal/portal/internal/auth"
 	"github.com/clientportal/portal/internal/emailaddr"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -167,10 +167,10 @@ func validStatus(s string) error {
 	if s == "" {
 		return nil
 	}
-	for _, st := range store.ClientStatuses() {
+	for _, st := range vocab.ClientStatuses() {
 		if s == st {
 			return nil
 		}
 	}
-	return refuse("status", "error.status.invalid", strings.Join(store.ClientStatuses(), ", "))
+	return refuse("status", "error.status.invalid", strings.Join(vocab.ClientStatuses(), ", "))
 }

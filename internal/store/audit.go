@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/clientportal/portal/internal/portal/vocab"
 )
 
 // AddAudit records one event.
@@ -14,20 +16,8 @@ func (s *Store) AddAudit(ctx context.Context, e *AuditEvent) error {
 	return nil
 }
 
-// AuditQuery selects a page of the audit log, newest first.
-type AuditQuery struct {
-	Since     time.Time
-	ActorKind string
-	Actor     string
-	Action    string
-	Subject   string
-	// Before is the ID of the last event of the previous page (0: first page).
-	Before uint64
-	Limit  int
-}
-
 // ListAudit returns events newest first, paged by key.
-func (s *Store) ListAudit(ctx context.Context, q AuditQuery) ([]AuditEvent, error) {
+func (s *Store) ListAudit(ctx context.Context, q vocab.AuditQuery) ([]AuditEvent, error) {
 	limit := q.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 100

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/clientportal/portal/internal/emailaddr"
+	"github.com/clientportal/portal/internal/portal/vocab"
 )
 
 // NormalizeEmail is the form an email is stored, compared and mailed in:
@@ -164,32 +165,13 @@ func (s *Store) ReserveLoginTry(ctx context.Context, id uint64, now time.Time, l
 	return try, nil
 }
 
-// ClientQuery selects a page of clients.
-type ClientQuery struct {
-	// Search finds clients by the start of any word of their name, company
-	// or email (local part and domain split at punctuation: "smi" finds
-	// "Ann Smith", "acme" finds "bob@acme-legal.com"), in any case and
-	// without regard to accents. Several words must all match.
-	Search string
-	// Status keeps only clients with this status; "" keeps all.
-	Status string
-	// After is the EmailNorm of the last client of the previous page.
-	After string
-	// AfterID is the ID of the last client of the previous page: the
-	// cursor of a search, whose pages are ordered by ID (optional: for a
-	// search, After alone works too, at the cost of one lookup).
-	AfterID uint64
-	// Limit is the page size (default 50, at most 1000).
-	Limit int
-}
-
 // ListClients returns a page of clients: ordered by email without a search,
 // by ID (the order they were added) with one. Pages are found by key, never
 // by OFFSET: without a search email_norm > After over the unique email index
 // (or the (status, email) index with a status), and a search walks the
 // full-text index in ID order from the cursor and stops at the page's end,
 // so a page costs about the same with a million clients.
-func (s *Store) ListClients(ctx context.Context, q ClientQuery) ([]Client, error) {
+func (s *Store) ListClients(ctx context.Context, q vocab.ClientQuery) ([]Client, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50
@@ -260,7 +242,7 @@ func (s *Store) RecordLogin(ctx context.Context, id uint64, verifiedHash string,
 		cols["password_hash"] = *newHash
 	}
 	res := rightPassword(s.with(ctx).Model(&Client{}), try, at).
-		Where("id = ? AND status = ? AND password_hash = ?", id, StatusActive, verifiedHash).
+		Where("id = ? AND status = ? AND password_hash = ?", id, vocab.StatusActive, verifiedHash).
 		Updates(cols)
 	if res.Error != nil {
 		return false, fmt.Errorf("record log in: %w", res.Error)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"gorm.io/gorm/clause"
 )
 
@@ -88,7 +89,7 @@ func (s *Store) StopInstance(ctx context.Context, id string) error {
 		if err := tx.with(ctx).Where("instance = ?", id).Delete(&LiveSession{}).Error; err != nil {
 			return err
 		}
-		return tx.with(ctx).Model(&OutboxMessage{}).Where("state = ? AND lease_owner = ?", MailQueued, id).
+		return tx.with(ctx).Model(&OutboxMessage{}).Where("state = ? AND lease_owner = ?", vocab.MailQueued, id).
 			Updates(map[string]any{"lease_until": nil, "lease_owner": ""}).Error
 	})
 	if err != nil {

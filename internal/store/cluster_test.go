@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store/dbtest"
 )
 
@@ -201,7 +202,7 @@ func TestStaleOwnerCannotUndoTheNewOne(t *testing.T) {
 	if err := s.db.First(&m, got[0].ID).Error; err != nil {
 		t.Fatal(err)
 	}
-	if m.State != MailQueued || m.LeaseOwner != "other" || m.Body != "b" || m.Attempts != 0 {
+	if m.State != vocab.MailQueued || m.LeaseOwner != "other" || m.Body != "b" || m.Attempts != 0 {
 		t.Fatalf("after the stale owner's failure: %+v", m)
 	}
 	if err := s.MarkMailSent(ctx, m.ID, now); err != nil {
@@ -210,7 +211,7 @@ func TestStaleOwnerCannotUndoTheNewOne(t *testing.T) {
 	if err := s.MarkMailFailed(ctx, "slow", m.ID, 5, now.Add(time.Minute), "451 later"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.First(&m, m.ID).Error; err != nil || m.State != MailSent {
+	if err := s.db.First(&m, m.ID).Error; err != nil || m.State != vocab.MailSent {
 		t.Fatalf("a sent mail marked failed by a stale owner: %+v %v", m, err)
 	}
 }

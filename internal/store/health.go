@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/go-gormigrate/gormigrate/v2"
 )
 
@@ -59,15 +60,15 @@ func (s *Store) Health(ctx context.Context, goneAfter time.Duration) (*Health, e
 		return nil, fmt.Errorf("read instances: %w", err)
 	}
 	q := s.with(ctx).Model(&OutboxMessage{})
-	if err := q.Where("state = ?", MailQueued).Count(&h.MailQueued).Error; err != nil {
+	if err := q.Where("state = ?", vocab.MailQueued).Count(&h.MailQueued).Error; err != nil {
 		return nil, fmt.Errorf("count queued mail: %w", err)
 	}
-	if err := s.with(ctx).Model(&OutboxMessage{}).Where("state = ?", MailFailed).Count(&h.MailFailed).Error; err != nil {
+	if err := s.with(ctx).Model(&OutboxMessage{}).Where("state = ?", vocab.MailFailed).Count(&h.MailFailed).Error; err != nil {
 		return nil, fmt.Errorf("count failed mail: %w", err)
 	}
 	if h.MailQueued > 0 {
 		var oldest OutboxMessage
-		err := s.with(ctx).Where("state = ?", MailQueued).Order("next_attempt_at, id").Take(&oldest).Error
+		err := s.with(ctx).Where("state = ?", vocab.MailQueued).Order("next_attempt_at, id").Take(&oldest).Error
 		if err != nil {
 			return nil, fmt.Errorf("read oldest queued mail: %w", err)
 		}

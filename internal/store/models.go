@@ -1,22 +1,10 @@
 package store
 
-import "time"
+import (
+	"time"
 
-// Client statuses.
-const (
-	StatusInvited  = "invited"  // added by staff, invitation not yet accepted
-	StatusAwaiting = "awaiting" // signed up and verified, waiting for staff to approve
-	// A sign-up not verified yet is no client at all: it waits in
-	// sign_ups (SignUp) until its code is entered.
-	StatusActive   = "active"   // can log in
-	StatusDisabled = "disabled" // refused at log in; sessions ended
-	StatusRejected = "rejected" // a sign-up staff turned down
+	"github.com/clientportal/portal/internal/portal/vocab"
 )
-
-// ClientStatuses lists the statuses in the order people think of them.
-func ClientStatuses() []string {
-	return []string{StatusInvited, StatusAwaiting, StatusActive, StatusDisabled, StatusRejected}
-}
 
 // Client is a person or company the firm serves. EmailNorm is the email
 // trimmed and lower-cased: the one unique key, so "A@x.com" and "a@x.com"
@@ -65,25 +53,17 @@ type Invitation struct {
 	RevokedAt  *time.Time
 }
 
-// Invitation states, derived from the timestamps.
-const (
-	InvitationOpen     = "open"
-	InvitationAccepted = "accepted"
-	InvitationRevoked  = "revoked"
-	InvitationExpired  = "expired"
-)
-
 // State tells what became of the invitation at time now.
 func (i Invitation) State(now time.Time) string {
 	switch {
 	case i.AcceptedAt != nil:
-		return InvitationAccepted
+		return vocab.InvitationAccepted
 	case i.RevokedAt != nil:
-		return InvitationRevoked
+		return vocab.InvitationRevoked
 	case !now.Before(i.ExpiresAt):
-		return InvitationExpired
+		return vocab.InvitationExpired
 	}
-	return InvitationOpen
+	return vocab.InvitationOpen
 }
 
 // Code purposes.
@@ -107,12 +87,6 @@ type Code struct {
 	RevokedAt *time.Time
 }
 
-// Staff roles.
-const (
-	RoleAdmin   = "admin"
-	RoleSupport = "support"
-)
-
 // Staff is a member of the firm who reaches the console with a public key.
 // One row per key: a person with two keys has two rows with the same name.
 type Staff struct {
@@ -130,13 +104,6 @@ type Setting struct {
 	Value     string    `gorm:"size:1024;not null"`
 	UpdatedAt time.Time `gorm:"not null"`
 }
-
-// Outbox states.
-const (
-	MailQueued = "queued"
-	MailSent   = "sent"
-	MailFailed = "failed"
-)
 
 // OutboxMessage is a mail queued in the same transaction as the action that
 // caused it, and delivered by the mail worker.
@@ -166,14 +133,6 @@ type OutboxMessage struct {
 	// (migration 0007).
 	ToNorm string `gorm:"size:320;not null;default:'';index:idx_outbox_to_norm,priority:1"`
 }
-
-// Actor kinds in the audit log.
-const (
-	ActorStaff  = "staff"
-	ActorClient = "client"
-	ActorGuest  = "guest" // someone not (yet) identified: a failed log in, a sign-up
-	ActorSystem = "system"
-)
 
 // AuditEvent records who did what, when, and from where.
 type AuditEvent struct {

@@ -2,39 +2,10 @@ package store
 
 import "time"
 
-// Request field kinds: what a client types into a field of a request type.
-const (
-	FieldText      = "text"      // one line
-	FieldMultiline = "multiline" // several lines
-	FieldDate      = "date"      // a calendar date, YYYY-MM-DD
-	FieldChoice    = "choice"    // one of the field's choices
-)
-
-// FieldKinds lists the field kinds in the order people meet them.
-func FieldKinds() []string {
-	return []string{FieldText, FieldMultiline, FieldDate, FieldChoice}
-}
-
-// RequestField is one field of a request type, in the type's order.
-type RequestField struct {
-	Label    string   `json:"label"`
-	Kind     string   `json:"kind"`
-	Required bool     `json:"required,omitempty"`
-	Choices  []string `json:"choices,omitempty"`
-}
-
-// FieldValue is what a client put in one field of a request: the field as
-// it was when the request was submitted, so that editing the type later
-// never changes what a request says.
-type FieldValue struct {
-	Label string `json:"label"`
-	Kind  string `json:"kind"`
-	Value string `json:"value"`
-}
-
 // RequestType is a kind of request clients can submit (a contract review,
 // a document request), with the fields they fill. Fields holds the JSON of
-// []RequestField: a type's fields are always read and written together.
+// the portal's fields (portal.RequestField): a type's fields are always
+// read and written together.
 type RequestType struct {
 	ID          uint64    `gorm:"primaryKey"`
 	Name        string    `gorm:"size:100;not null"`
@@ -44,20 +15,6 @@ type RequestType struct {
 	Disabled    bool      `gorm:"not null;default:false"`
 	CreatedAt   time.Time `gorm:"not null"`
 	UpdatedAt   time.Time `gorm:"not null"`
-}
-
-// Request statuses, in the order a request usually moves through them.
-const (
-	RequestNew        = "new"
-	RequestInProgress = "in_progress"
-	RequestWaiting    = "waiting" // on the client
-	RequestDone       = "done"
-	RequestRejected   = "rejected"
-)
-
-// RequestStatuses lists the request statuses in their usual order.
-func RequestStatuses() []string {
-	return []string{RequestNew, RequestInProgress, RequestWaiting, RequestDone, RequestRejected}
 }
 
 // Request is one thing a client asked the firm for. TypeName and Fields
@@ -83,14 +40,6 @@ type Request struct {
 
 // Unread reports whether the client has not yet seen the latest change.
 func (r Request) Unread() bool { return r.ClientUpdatedAt.After(r.ClientSeenAt) }
-
-// Request event kinds.
-const (
-	EventSubmitted = "submitted"
-	EventStatus    = "status"
-	EventNote      = "note"
-	EventAssign    = "assign"
-)
 
 // RequestEvent is one entry of a request's history: its submission, a
 // status change, a note, an assignment. Internal events (internal notes,

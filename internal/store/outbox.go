@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"gorm.io/gorm/clause"
 )
 
 // EnqueueMail queues m for delivery. Call it inside the transaction of the
 // action that causes the mail, so that both happen or neither does.
 func (s *Store) EnqueueMail(ctx context.Context, m *OutboxMessage) error {
-	m.State = MailQueued
+	m.State = vocab.MailQueued
 	m.ToNorm = NormalizeEmail(m.ToAddr)
 	if m.NextAttemptAt.IsZero() {
 		m.NextAttemptAt = m.CreatedAt
@@ -35,7 +36,7 @@ func (s *Store) ClaimMail(ctx context.Context, owner string, now time.Time, leas
 	err := s.Tx(ctx, func(tx *Store) error {
 		claimed = nil
 		q := tx.with(ctx).
-			Where("state = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)", MailQueued, now, now).
+			Where("state = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)", vocab.MailQueued, now, now).
 			Order("next_attempt_at, id").Limit(limit)
 		if s.dialect == "postgres" {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
@@ -65,7 +66,7 @@ func (s *Store) MarkMailSent(ctx context.Context, id uint64, at time.Time) error
 	// The body goes once the mail is out: it holds invitation tokens and
 	// codes, which must not outlive their delivery in the database.
 	err := s.with(ctx).Model(&OutboxMessage{}).Where("id = ?", id).Updates(map[string]any{
-		"state": MailSent, "sent_at": at, "lease_until": nil, "lease_owner": "", "attempts": clause.Expr{SQL: "attempts + 1"}, "body": "",
+		"state": vocab.MailSent, "sent_at": at, "lease_until": nil, "lease_owner": "", "attempts": clause.Expr{SQL: "attempts + 1"}, "body": "",
 	}).Error
 	if err != nil {
 		return fmt.Errorf("mark mail %d sent: %w", id, err)
@@ -81,12 +82,12 @@ func (s *Store) MarkMailSent(ctx context.Context, id uint64, at time.Time) error
 func (s *Store) MarkMailFailed(ctx context.Context, owner string, id uint64, attempts int, next time.Time, lastErr string) error {
 	cols := map[string]any{"attempts": attempts, "last_error": truncate(lastErr, 1000), "lease_until": nil, "lease_owner": ""}
 	if next.IsZero() {
-		cols["state"] = MailFailed
+		cols["state"] = vocab.MailFailed
 		cols["body"] = "" // never sent again: its secrets go, as for a sent one
 	} else {
 		cols["next_attempt_at"] = next
 	}
-	err := s.with(ctx).Model(&OutboxMessage{}).Where("id = ? AND state = ? AND lease_owner IN (?, '')", id, MailQueued, owner).
+	err := s.with(ctx).Model(&OutboxMessage{}).Where("id = ? AND state = ? AND lease_owner IN (?, '')", id, vocab.MailQueued, owner).
 		Updates(cols).Error
 	if err != nil {
 		return fmt.Errorf("mark mail %d failed: %w", id, err)
@@ -97,7 +98,7 @@ func (s *Store) MarkMailFailed(ctx context.Context, owner string, id uint64, att
 // RetryMail makes a queued message due now, rather than at its next
 // backoff.
 func (s *Store) RetryMail(ctx context.Context, id uint64, now time.Time) error {
-	res := s.with(ctx).Model(&OutboxMessage{}).Where("id = ? AND state = ?", id, MailQueued).
+	res := s.with(ctx).Model(&OutboxMessage{}).Where("id = ? AND state = ?", id, vocab.MailQueued).
 		Update("next_attempt_at", now)
 	if res.Error != nil {
 		return fmt.Errorf("retry mail %d: %w", id, res.Error)
@@ -120,15 +121,8 @@ func (s *Store) MailQueuedSince(ctx context.Context, clientID uint64, kind strin
 	return n > 0, nil
 }
 
-// OutboxQuery selects a page of the outbox, newest first.
-type OutboxQuery struct {
-	State  string
-	Before uint64
-	Limit  int
-}
-
 // ListMail returns outbox messages newest first, paged by key.
-func (s *Store) ListMail(ctx context.Context, q OutboxQuery) ([]OutboxMessage, error) {
+func (s *Store) ListMail(ctx context.Context, q vocab.OutboxQuery) ([]OutboxMessage, error) {
 	limit := q.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 100

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"gorm.io/gorm/clause"
 )
 
@@ -43,7 +44,7 @@ func (s *Store) ClientUsage(ctx context.Context, id uint64, since time.Time) (Cl
 		"COUNT(CASE WHEN status NOT IN (?, ?) THEN 1 END) AS open, "+
 			"COUNT(CASE WHEN created_at > ? THEN 1 END) AS recent, "+
 			"COALESCE(SUM("+s.byteLength("fields")+"), 0) AS bytes",
-		RequestDone, RequestRejected, since).Scan(&row).Error
+		vocab.RequestDone, vocab.RequestRejected, since).Scan(&row).Error
 	if err != nil {
 		return u, fmt.Errorf("count requests of client %d: %w", id, err)
 	}
@@ -60,7 +61,7 @@ func (s *Store) ClientUsage(ctx context.Context, id uint64, since time.Time) (Cl
 	var notes int64
 	err = s.with(ctx).Model(&RequestEvent{}).
 		Joins("JOIN requests ON requests.id = request_events.request_id").
-		Where("requests.client_id = ? AND request_events.kind = ? AND request_events.author_kind = ?", id, EventNote, ActorClient).
+		Where("requests.client_id = ? AND request_events.kind = ? AND request_events.author_kind = ?", id, vocab.EventNote, vocab.ActorClient).
 		Select("COALESCE(SUM(" + s.byteLength("request_events.body") + "), 0)").Scan(&notes).Error
 	if err != nil {
 		return u, fmt.Errorf("count notes of client %d: %w", id, err)
@@ -76,7 +77,7 @@ func (s *Store) ClientNotesSince(ctx context.Context, id, clientID uint64, since
 	own := s.with(ctx).Model(&Request{}).Select("id").Where("id = ? AND client_id = ?", id, clientID)
 	var n int64
 	err := s.with(ctx).Model(&RequestEvent{}).
-		Where("request_id IN (?) AND kind = ? AND author_kind = ? AND at > ?", own, EventNote, ActorClient, since).
+		Where("request_id IN (?) AND kind = ? AND author_kind = ? AND at > ?", own, vocab.EventNote, vocab.ActorClient, since).
 		Count(&n).Error
 	if err != nil || n == 0 {
 		if err != nil {
@@ -86,7 +87,7 @@ func (s *Store) ClientNotesSince(ctx context.Context, id, clientID uint64, since
 	}
 	var first RequestEvent
 	err = s.with(ctx).Select("at").
-		Where("request_id = ? AND kind = ? AND author_kind = ? AND at > ?", id, EventNote, ActorClient, since).
+		Where("request_id = ? AND kind = ? AND author_kind = ? AND at > ?", id, vocab.EventNote, vocab.ActorClient, since).
 		Order("at").Take(&first).Error
 	if err != nil {
 		return n, time.Time{}, fmt.Errorf("first recent note on request %d: %w", id, err)

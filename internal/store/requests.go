@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -295,7 +296,7 @@ func (s *Store) LatestNotice(ctx context.Context, requestID uint64, kind, to str
 // claimed at now. It reports false when the mail was claimed meanwhile.
 func (s *Store) RewriteMail(ctx context.Context, id uint64, subject, body string, now time.Time) (bool, error) {
 	res := s.with(ctx).Model(&OutboxMessage{}).
-		Where("id = ? AND state = ? AND (lease_until IS NULL OR lease_until <= ?)", id, MailQueued, now).
+		Where("id = ? AND state = ? AND (lease_until IS NULL OR lease_until <= ?)", id, vocab.MailQueued, now).
 		Updates(map[string]any{"subject": subject, "body": body})
 	if res.Error != nil {
 		return false, fmt.Errorf("rewrite mail %d: %w", id, res.Error)

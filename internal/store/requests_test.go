@@ -10,6 +10,7 @@ import (
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store/dbtest"
 )
 
@@ -30,14 +31,14 @@ func TestRequestListsUseIndexes(t *testing.T) {
 	}{
 		{"queue", false, RequestQuery{}},
 		{"queue next page", false, RequestQuery{BeforeID: 100}},
-		{"by status", false, RequestQuery{Status: RequestNew, BeforeID: 100}},
+		{"by status", false, RequestQuery{Status: vocab.RequestNew, BeforeID: 100}},
 		{"by type", false, RequestQuery{TypeID: 3, BeforeID: 100}},
 		{"by assignee", false, RequestQuery{Assignee: "sam", BeforeID: 100}},
 		{"unassigned", false, RequestQuery{Unassigned: true}},
 		{"by client", false, RequestQuery{ClientID: 7, BeforeID: 100}},
 		{"client's list", true, RequestQuery{ClientID: 7}},
 		{"client's next page", true, RequestQuery{ClientID: 7, Before: before}},
-		{"client's list by status", true, RequestQuery{ClientID: 7, Status: RequestDone}},
+		{"client's list by status", true, RequestQuery{ClientID: 7, Status: vocab.RequestDone}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,7 +76,7 @@ func TestClientSearchUsesItsIndex(t *testing.T) {
 	// few of them matching.
 	var cs []Client
 	for i := range 5000 {
-		cs = append(cs, Client{Email: fmt.Sprintf("c%d@example.com", i), Name: fmt.Sprintf("Client %d", i), Status: StatusActive})
+		cs = append(cs, Client{Email: fmt.Sprintf("c%d@example.com", i), Name: fmt.Sprintf("Client %d", i), Status: vocab.StatusActive})
 	}
 	cs[42].Name, cs[42].Company = "Ann Smith", "Acme"
 	if err := s.CreateClients(ctx, cs); err != nil {
@@ -135,7 +136,7 @@ func TestRequestEventsKeepsTheLatest(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
-	c := &Client{Email: "a@x.com", Name: "Ann", Status: StatusActive, CreatedAt: now, UpdatedAt: now}
+	c := &Client{Email: "a@x.com", Name: "Ann", Status: vocab.StatusActive, CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateClient(ctx, c); err != nil {
 		t.Fatal(err)
 	}
@@ -143,12 +144,12 @@ func TestRequestEventsKeepsTheLatest(t *testing.T) {
 	if err := s.CreateRequestType(ctx, rt); err != nil {
 		t.Fatal(err)
 	}
-	r := &Request{ClientID: c.ID, TypeID: rt.ID, TypeName: "T", Fields: "[]", Status: RequestNew, CreatedAt: now, UpdatedAt: now, ClientUpdatedAt: now, ClientSeenAt: now}
+	r := &Request{ClientID: c.ID, TypeID: rt.ID, TypeName: "T", Fields: "[]", Status: vocab.RequestNew, CreatedAt: now, UpdatedAt: now, ClientUpdatedAt: now, ClientSeenAt: now}
 	if err := s.CreateRequest(ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 6 {
-		e := &RequestEvent{RequestID: r.ID, At: now, Kind: EventNote, AuthorKind: ActorStaff, Author: "sam", Body: fmt.Sprint(i), Internal: i == 5}
+		e := &RequestEvent{RequestID: r.ID, At: now, Kind: vocab.EventNote, AuthorKind: vocab.ActorStaff, Author: "sam", Body: fmt.Sprint(i), Internal: i == 5}
 		if err := s.AddRequestEvent(ctx, e); err != nil {
 			t.Fatal(err)
 		}

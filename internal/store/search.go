@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"gorm.io/gorm"
 )
 
@@ -76,7 +77,7 @@ func ftsMatch(words []string, status string) string {
 // by primary key, and the walk stops after limit rows. The status filter is
 // a term of the same index, so a rare status with a common word is an
 // intersection of posting lists, not a scan.
-func (s *Store) searchClients(ctx context.Context, q ClientQuery, limit int) ([]Client, error) {
+func (s *Store) searchClients(ctx context.Context, q vocab.ClientQuery, limit int) ([]Client, error) {
 	words := searchWords(q.Search)
 	if len(words) == 0 {
 		return nil, nil // only punctuation: no word to look for

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/go-gormigrate/gormigrate/v2"
 )
 
@@ -62,7 +63,7 @@ func bulkClients(n int) []Client {
 		cs[i] = Client{
 			Email:  fmt.Sprintf("p%d.%s@ex-%d.com", i, []string{"ann", "zoë", "o'neil", "1e5"}[i%4], i%7),
 			Name:   fmt.Sprintf("%s %d", names[i%len(names)], i),
-			Status: StatusInvited, CreatedAt: now, UpdatedAt: now,
+			Status: vocab.StatusInvited, CreatedAt: now, UpdatedAt: now,
 		}
 		cs[i].Company = companies[i%len(companies)]
 	}
@@ -117,7 +118,7 @@ func TestBulkInsertFindsWhatOneByOneFinds(t *testing.T) {
 	for _, q := range []string{"zoe", "zoë smi", "शर्मा", "山田", "oʼbr", "o neil", "1e5", "3 14", "v2", "a 1", "ünï", "acme co", "東京", "muller", "x y z", "ex 3", "p12"} {
 		var got [2][]string
 		for i, s := range []*Store{bulk, single} {
-			list, err := s.ListClients(ctx, ClientQuery{Search: q, Limit: 1000})
+			list, err := s.ListClients(ctx, vocab.ClientQuery{Search: q, Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,7 +184,7 @@ func TestMigration0005OnAnExistingDatabase(t *testing.T) {
 	}
 	find := func(q string) []string {
 		t.Helper()
-		got, err := s.ListClients(ctx, ClientQuery{Search: q, Limit: 100})
+		got, err := s.ListClients(ctx, vocab.ClientQuery{Search: q, Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +203,7 @@ func TestMigration0005OnAnExistingDatabase(t *testing.T) {
 	if got := find("zoe smithers 0"); got != nil {
 		t.Errorf("the old name is still found: %v", got)
 	}
-	one := Client{Email: "new@x.com", Name: "Newcomer Quill", Status: StatusInvited}
+	one := Client{Email: "new@x.com", Name: "Newcomer Quill", Status: vocab.StatusInvited}
 	if err := s.CreateClient(ctx, &one); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/clientportal/portal/internal/portal/vocab"
 )
 
 func emailsOf(cs []Client) []string {
@@ -23,10 +25,10 @@ func TestSearchFindsWordPrefixesAndStaysInStep(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now().UTC()
 	cs := []Client{
-		{Email: "ann.smith@gmail.com", Name: "Ann Smith", Company: "Hartwell Legal", Status: StatusActive},
-		{Email: "bob@acme-legal.com", Name: "Bob Brown", Company: "Acme Legal LLP", Status: StatusInvited},
-		{Email: "jo@x.com", Name: "Jo Annson", Company: "Smith & Co", Status: StatusActive},
-		{Email: "Zoe@Example.org", Name: "Zoë Smithers", Company: "", Status: StatusDisabled},
+		{Email: "ann.smith@gmail.com", Name: "Ann Smith", Company: "Hartwell Legal", Status: vocab.StatusActive},
+		{Email: "bob@acme-legal.com", Name: "Bob Brown", Company: "Acme Legal LLP", Status: vocab.StatusInvited},
+		{Email: "jo@x.com", Name: "Jo Annson", Company: "Smith & Co", Status: vocab.StatusActive},
+		{Email: "Zoe@Example.org", Name: "Zoë Smithers", Company: "", Status: vocab.StatusDisabled},
 	}
 	// CreateClients gives IDs in email order; these are in email order.
 	for i := range cs {
@@ -44,7 +46,7 @@ func TestSearchFindsWordPrefixesAndStaysInStep(t *testing.T) {
 			t.Fatalf("client %d read back %+v, %v", i, got, err)
 		}
 	}
-	search := func(q ClientQuery) []string {
+	search := func(q vocab.ClientQuery) []string {
 		t.Helper()
 		got, err := s.ListClients(ctx, q)
 		if err != nil {
@@ -53,29 +55,29 @@ func TestSearchFindsWordPrefixesAndStaysInStep(t *testing.T) {
 		return emailsOf(got)
 	}
 	tests := []struct {
-		q    ClientQuery
+		q    vocab.ClientQuery
 		want []string
 	}{
-		{ClientQuery{Search: "smith"}, []string{"ann.smith@gmail.com", "jo@x.com", "zoe@example.org"}},
-		{ClientQuery{Search: "SMI"}, []string{"ann.smith@gmail.com", "jo@x.com", "zoe@example.org"}},
-		{ClientQuery{Search: "ann smith"}, []string{"ann.smith@gmail.com", "jo@x.com"}},
-		{ClientQuery{Search: "smith ann"}, []string{"ann.smith@gmail.com", "jo@x.com"}},
-		{ClientQuery{Search: "ann.smith@gm"}, []string{"ann.smith@gmail.com"}},
-		{ClientQuery{Search: "acme"}, []string{"bob@acme-legal.com"}},
-		{ClientQuery{Search: "legal"}, []string{"ann.smith@gmail.com", "bob@acme-legal.com"}},
-		{ClientQuery{Search: "example.org"}, []string{"zoe@example.org"}},
-		{ClientQuery{Search: "zoe"}, []string{"zoe@example.org"}},
-		{ClientQuery{Search: "zoë"}, []string{"zoe@example.org"}},
-		{ClientQuery{Search: "mith"}, nil},   // inside a word: not a word prefix
-		{ClientQuery{Search: "active"}, nil}, // the status is not searched as text
-		{ClientQuery{Search: "smith", Status: StatusActive}, []string{"ann.smith@gmail.com", "jo@x.com"}},
-		{ClientQuery{Search: "smith", Status: StatusRejected}, nil},
-		{ClientQuery{Search: `"*) OR name_norm:* NEAR(`}, nil},
-		{ClientQuery{Search: "@@"}, nil},
-		{ClientQuery{Search: "smith", Limit: 1}, []string{"ann.smith@gmail.com"}},
-		{ClientQuery{Search: "smith", Limit: 1, AfterID: cs[0].ID}, []string{"jo@x.com"}},
-		{ClientQuery{Search: "smith", Limit: 1, After: "jo@x.com"}, []string{"zoe@example.org"}},
-		{ClientQuery{Search: "smith", After: "nobody@x.com"}, nil},
+		{vocab.ClientQuery{Search: "smith"}, []string{"ann.smith@gmail.com", "jo@x.com", "zoe@example.org"}},
+		{vocab.ClientQuery{Search: "SMI"}, []string{"ann.smith@gmail.com", "jo@x.com", "zoe@example.org"}},
+		{vocab.ClientQuery{Search: "ann smith"}, []string{"ann.smith@gmail.com", "jo@x.com"}},
+		{vocab.ClientQuery{Search: "smith ann"}, []string{"ann.smith@gmail.com", "jo@x.com"}},
+		{vocab.ClientQuery{Search: "ann.smith@gm"}, []string{"ann.smith@gmail.com"}},
+		{vocab.ClientQuery{Search: "acme"}, []string{"bob@acme-legal.com"}},
+		{vocab.ClientQuery{Search: "legal"}, []string{"ann.smith@gmail.com", "bob@acme-legal.com"}},
+		{vocab.ClientQuery{Search: "example.org"}, []string{"zoe@example.org"}},
+		{vocab.ClientQuery{Search: "zoe"}, []string{"zoe@example.org"}},
+		{vocab.ClientQuery{Search: "zoë"}, []string{"zoe@example.org"}},
+		{vocab.ClientQuery{Search: "mith"}, nil},   // inside a word: not a word prefix
+		{vocab.ClientQuery{Search: "active"}, nil}, // the status is not searched as text
+		{vocab.ClientQuery{Search: "smith", Status: vocab.StatusActive}, []string{"ann.smith@gmail.com", "jo@x.com"}},
+		{vocab.ClientQuery{Search: "smith", Status: vocab.StatusRejected}, nil},
+		{vocab.ClientQuery{Search: `"*) OR name_norm:* NEAR(`}, nil},
+		{vocab.ClientQuery{Search: "@@"}, nil},
+		{vocab.ClientQuery{Search: "smith", Limit: 1}, []string{"ann.smith@gmail.com"}},
+		{vocab.ClientQuery{Search: "smith", Limit: 1, AfterID: cs[0].ID}, []string{"jo@x.com"}},
+		{vocab.ClientQuery{Search: "smith", Limit: 1, After: "jo@x.com"}, []string{"zoe@example.org"}},
+		{vocab.ClientQuery{Search: "smith", After: "nobody@x.com"}, nil},
 	}
 	for _, tt := range tests {
 		if got := search(tt.q); !slices.Equal(got, tt.want) {
@@ -88,25 +90,25 @@ func TestSearchFindsWordPrefixesAndStaysInStep(t *testing.T) {
 	if err := s.UpdateClient(ctx, cs[0].ID, ClientUpdate{Name: &newName, Company: &newCompany}); err != nil {
 		t.Fatal(err)
 	}
-	disabled := StatusDisabled
+	disabled := vocab.StatusDisabled
 	if err := s.UpdateClient(ctx, cs[2].ID, ClientUpdate{Status: &disabled}); err != nil {
 		t.Fatal(err)
 	}
-	one := &Client{Email: "eve@smithfield.net", Name: "Eve Stone", Status: StatusAwaiting, CreatedAt: now, UpdatedAt: now}
+	one := &Client{Email: "eve@smithfield.net", Name: "Eve Stone", Status: vocab.StatusAwaiting, CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateClient(ctx, one); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
-		q    ClientQuery
+		q    vocab.ClientQuery
 		want []string
 	}{
-		{ClientQuery{Search: "smith"}, []string{"ann.smith@gmail.com", "jo@x.com", "zoe@example.org", "eve@smithfield.net"}}, // ann keeps her email
-		{ClientQuery{Search: "walker"}, []string{"ann.smith@gmail.com"}},
-		{ClientQuery{Search: "hartwell"}, nil},
-		{ClientQuery{Search: "black"}, []string{"ann.smith@gmail.com"}},
-		{ClientQuery{Search: "smith", Status: StatusDisabled}, []string{"jo@x.com", "zoe@example.org"}},
-		{ClientQuery{Search: "smith", Status: StatusActive}, []string{"ann.smith@gmail.com"}},
-		{ClientQuery{Search: "stone", Status: StatusAwaiting}, []string{"eve@smithfield.net"}},
+		{vocab.ClientQuery{Search: "smith"}, []string{"ann.smith@gmail.com", "jo@x.com", "zoe@example.org", "eve@smithfield.net"}}, // ann keeps her email
+		{vocab.ClientQuery{Search: "walker"}, []string{"ann.smith@gmail.com"}},
+		{vocab.ClientQuery{Search: "hartwell"}, nil},
+		{vocab.ClientQuery{Search: "black"}, []string{"ann.smith@gmail.com"}},
+		{vocab.ClientQuery{Search: "smith", Status: vocab.StatusDisabled}, []string{"jo@x.com", "zoe@example.org"}},
+		{vocab.ClientQuery{Search: "smith", Status: vocab.StatusActive}, []string{"ann.smith@gmail.com"}},
+		{vocab.ClientQuery{Search: "stone", Status: vocab.StatusAwaiting}, []string{"eve@smithfield.net"}},
 	} {
 		if got := search(tt.q); !slices.Equal(got, tt.want) {
 			t.Errorf("after updates %+v: got %v, want %v", tt.q, got, tt.want)
@@ -126,7 +128,7 @@ func TestCreateClientsManyAndDuplicates(t *testing.T) {
 	ctx := context.Background()
 	var cs []Client
 	for i := range 1234 {
-		cs = append(cs, Client{Email: fmt.Sprintf("User%d@Example.com", i), Name: fmt.Sprintf("User %d", i), Status: StatusInvited})
+		cs = append(cs, Client{Email: fmt.Sprintf("User%d@Example.com", i), Name: fmt.Sprintf("User %d", i), Status: vocab.StatusInvited})
 	}
 	if err := s.CreateClients(ctx, cs); err != nil {
 		t.Fatal(err)
@@ -141,14 +143,14 @@ func TestCreateClientsManyAndDuplicates(t *testing.T) {
 			t.Fatalf("client %d: %+v %v (id %d)", i, got, err, cs[i].ID)
 		}
 	}
-	dup := []Client{{Email: "new@example.com", Name: "New", Status: StatusInvited}, {Email: "USER7@example.com", Name: "Again", Status: StatusInvited}}
+	dup := []Client{{Email: "new@example.com", Name: "New", Status: vocab.StatusInvited}, {Email: "USER7@example.com", Name: "Again", Status: vocab.StatusInvited}}
 	if err := s.CreateClients(ctx, dup); !errors.Is(err, ErrDuplicate) {
 		t.Fatalf("duplicate: got %v, want ErrDuplicate", err)
 	}
 	if _, err := s.ClientByEmail(ctx, "new@example.com"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a failed CreateClients left rows behind: %v", err)
 	}
-	got, err := s.ListClients(ctx, ClientQuery{Search: "user 123", Limit: 1000})
+	got, err := s.ListClients(ctx, vocab.ClientQuery{Search: "user 123", Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +164,7 @@ func TestMigration0002RollsBack(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
-	if err := s.CreateClient(ctx, &Client{Email: "a@x.com", Name: "Ann", Status: StatusActive, CreatedAt: now, UpdatedAt: now}); err != nil {
+	if err := s.CreateClient(ctx, &Client{Email: "a@x.com", Name: "Ann", Status: vocab.StatusActive, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	down, up := sqliteSearchDown, sqliteSearchUp
@@ -183,7 +185,7 @@ func TestMigration0002RollsBack(t *testing.T) {
 	if err := migration0005().Migrate(s.db); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.ListClients(ctx, ClientQuery{Search: "ann"})
+	got, err := s.ListClients(ctx, vocab.ClientQuery{Search: "ann"})
 	if err != nil || len(got) != 1 {
 		t.Fatalf("after rebuild: %v %v", emailsOf(got), err)
 	}
@@ -195,11 +197,11 @@ func TestCreateClientsStoresWhatCreateClientDoes(t *testing.T) {
 	at := time.Date(2025, 3, 4, 5, 6, 7, 891234567, time.UTC)
 	later := at.Add(time.Hour)
 	odd := "Q\"uote \\ back\tslash \u00e9\u4e16 \x01"
-	one := &Client{Email: "one@x.com", Name: odd, Company: odd, Phone: "+1 (555)", Status: StatusActive, CreatedAt: at, UpdatedAt: at, LastLoginAt: &later, FailedLogins: 3}
+	one := &Client{Email: "one@x.com", Name: odd, Company: odd, Phone: "+1 (555)", Status: vocab.StatusActive, CreatedAt: at, UpdatedAt: at, LastLoginAt: &later, FailedLogins: 3}
 	if err := s.CreateClient(ctx, one); err != nil {
 		t.Fatal(err)
 	}
-	many := []Client{{Email: "two@x.com", Name: odd, Company: odd, Phone: "+1 (555)", Status: StatusActive, CreatedAt: at, UpdatedAt: at, LastLoginAt: &later, FailedLogins: 3}}
+	many := []Client{{Email: "two@x.com", Name: odd, Company: odd, Phone: "+1 (555)", Status: vocab.StatusActive, CreatedAt: at, UpdatedAt: at, LastLoginAt: &later, FailedLogins: 3}}
 	if err := s.CreateClients(ctx, many); err != nil {
 		t.Fatal(err)
 	}
@@ -241,11 +243,11 @@ func TestSearchOtherScripts(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now().UTC()
 	for _, c := range []Client{
-		{Email: "priya@x.in", Name: "प्रिया शर्मा", Status: StatusActive},
-		{Email: "kumar@x.in", Name: "குமார் தமிழ்", Status: StatusActive},
-		{Email: "yamada@x.jp", Name: "山田 太郎", Company: "東京法律", Status: StatusActive},
+		{Email: "priya@x.in", Name: "प्रिया शर्मा", Status: vocab.StatusActive},
+		{Email: "kumar@x.in", Name: "குமார் தமிழ்", Status: vocab.StatusActive},
+		{Email: "yamada@x.jp", Name: "山田 太郎", Company: "東京法律", Status: vocab.StatusActive},
 		// Letters that unaccent makes an apostrophe of.
-		{Email: "obrien@x.ie", Name: "Seán Oʼbrien", Company: "ŉa Co", Status: StatusActive},
+		{Email: "obrien@x.ie", Name: "Seán Oʼbrien", Company: "ŉa Co", Status: vocab.StatusActive},
 	} {
 		c.CreatedAt, c.UpdatedAt = now, now
 		if err := s.CreateClient(ctx, &c); err != nil {
@@ -268,7 +270,7 @@ func TestSearchOtherScripts(t *testing.T) {
 		{"a b c d e f g h", nil},
 	}
 	for _, tt := range tests {
-		got, err := s.ListClients(ctx, ClientQuery{Search: tt.search})
+		got, err := s.ListClients(ctx, vocab.ClientQuery{Search: tt.search})
 		if err != nil {
 			t.Fatalf("search %q: %v", tt.search, err)
 		}

@@ -14,13 +14,6 @@ const (
 	SettingSignUp = "signup" // one of the SignUp* modes
 )
 
-// Sign-up modes.
-const (
-	SignUpOff      = "off"      // clients cannot sign up
-	SignUpOn       = "on"       // a verified sign-up is active at once
-	SignUpApproval = "approval" // a verified sign-up waits for staff to approve it
-)
-
 // Setting returns a setting's value, or def when it was never set.
 func (s *Store) Setting(ctx context.Context, key, def string) (string, error) {
 	var st Setting

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/clientportal/portal/internal/portal/vocab"
 )
 
 // CreateStaff registers a staff key. A key registered already gives
@@ -62,7 +64,7 @@ func (s *Store) DeleteStaffByName(ctx context.Context, name string) ([]string, e
 // optionally leaving one name out.
 func (s *Store) CountAdminNames(ctx context.Context, except string) (int64, error) {
 	var n int64
-	err := s.with(ctx).Model(&Staff{}).Where("role = ? AND name <> ?", RoleAdmin, except).
+	err := s.with(ctx).Model(&Staff{}).Where("role = ? AND name <> ?", vocab.RoleAdmin, except).
 		Distinct("name").Count(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("count admins: %w", err)
@@ -83,7 +85,7 @@ func (s *Store) DeleteStaffKey(ctx context.Context, fingerprint string) (bool, e
 // CountAdminKeys counts the admin keys but the one named.
 func (s *Store) CountAdminKeys(ctx context.Context, exceptFingerprint string) (int64, error) {
 	var n int64
-	err := s.with(ctx).Model(&Staff{}).Where("role = ? AND fingerprint <> ?", RoleAdmin, exceptFingerprint).Count(&n).Error
+	err := s.with(ctx).Model(&Staff{}).Where("role = ? AND fingerprint <> ?", vocab.RoleAdmin, exceptFingerprint).Count(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("count admin keys: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store/dbtest"
 )
 
@@ -67,11 +68,11 @@ func TestClientEmailUniqueInAnyCase(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
-	c := &Client{Email: " Ann@Example.com ", Name: "Ann", Status: StatusInvited, CreatedAt: now, UpdatedAt: now}
+	c := &Client{Email: " Ann@Example.com ", Name: "Ann", Status: vocab.StatusInvited, CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateClient(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	dup := &Client{Email: "ann@EXAMPLE.com", Name: "Other", Status: StatusInvited, CreatedAt: now, UpdatedAt: now}
+	dup := &Client{Email: "ann@EXAMPLE.com", Name: "Other", Status: vocab.StatusInvited, CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateClient(ctx, dup); !errors.Is(err, ErrDuplicate) {
 		t.Fatalf("duplicate email: got %v, want ErrDuplicate", err)
 	}
@@ -86,10 +87,10 @@ func TestListClientsPagesByKeyAndSearches(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now().UTC()
 	for _, e := range []struct{ email, name, company, status string }{
-		{"a@x.com", "Zed Alpha", "Acme", StatusActive},
-		{"b@x.com", "Bea Beta", "", StatusInvited},
-		{"c@x.com", "Cy Gamma", "Acme Legal", StatusActive},
-		{"d@x.com", "Dee", "Other", StatusDisabled},
+		{"a@x.com", "Zed Alpha", "Acme", vocab.StatusActive},
+		{"b@x.com", "Bea Beta", "", vocab.StatusInvited},
+		{"c@x.com", "Cy Gamma", "Acme Legal", vocab.StatusActive},
+		{"d@x.com", "Dee", "Other", vocab.StatusDisabled},
 	} {
 		c := &Client{Email: e.email, Name: e.name, Company: e.company, Status: e.status, CreatedAt: now, UpdatedAt: now}
 		if err := s.CreateClient(ctx, c); err != nil {
@@ -98,17 +99,17 @@ func TestListClientsPagesByKeyAndSearches(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		q    ClientQuery
+		q    vocab.ClientQuery
 		want []string
 	}{
-		{"first page", ClientQuery{Limit: 2}, []string{"a@x.com", "b@x.com"}},
-		{"next page", ClientQuery{Limit: 2, After: "b@x.com"}, []string{"c@x.com", "d@x.com"}},
-		{"status", ClientQuery{Status: StatusActive}, []string{"a@x.com", "c@x.com"}},
-		{"company prefix any case", ClientQuery{Search: "ACME"}, []string{"a@x.com", "c@x.com"}},
-		{"name prefix", ClientQuery{Search: "bea"}, []string{"b@x.com"}},
-		{"email prefix", ClientQuery{Search: "d@"}, []string{"d@x.com"}},
-		{"no match", ClientQuery{Search: "zzz"}, nil},
-		{"hostile search is just text", ClientQuery{Search: "%' OR 1=1 --"}, nil},
+		{"first page", vocab.ClientQuery{Limit: 2}, []string{"a@x.com", "b@x.com"}},
+		{"next page", vocab.ClientQuery{Limit: 2, After: "b@x.com"}, []string{"c@x.com", "d@x.com"}},
+		{"status", vocab.ClientQuery{Status: vocab.StatusActive}, []string{"a@x.com", "c@x.com"}},
+		{"company prefix any case", vocab.ClientQuery{Search: "ACME"}, []string{"a@x.com", "c@x.com"}},
+		{"name prefix", vocab.ClientQuery{Search: "bea"}, []string{"b@x.com"}},
+		{"email prefix", vocab.ClientQuery{Search: "d@"}, []string{"d@x.com"}},
+		{"no match", vocab.ClientQuery{Search: "zzz"}, nil},
+		{"hostile search is just text", vocab.ClientQuery{Search: "%' OR 1=1 --"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,7 +137,7 @@ func TestInvitationAcceptedOnceAndResendRevokes(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
-	c := &Client{Email: "a@x.com", Name: "A", Status: StatusInvited, CreatedAt: now, UpdatedAt: now}
+	c := &Client{Email: "a@x.com", Name: "A", Status: vocab.StatusInvited, CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateClient(ctx, c); err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +244,7 @@ func TestSpendCodeTryNeverPastMax(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
-	c := &Client{Email: "a@x.com", Name: "A", Status: StatusActive, CreatedAt: now, UpdatedAt: now}
+	c := &Client{Email: "a@x.com", Name: "A", Status: vocab.StatusActive, CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateClient(ctx, c); err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +379,7 @@ func TestRecordLoginOnlyWithTheCheckedPassword(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
-	c := &Client{Email: "a@x.com", Name: "A", Status: StatusActive, PasswordHash: "old", CreatedAt: now, UpdatedAt: now}
+	c := &Client{Email: "a@x.com", Name: "A", Status: vocab.StatusActive, PasswordHash: "old", CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateClient(ctx, c); err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +408,7 @@ func TestReserveLoginTryIsTheLimit(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
-	c := &Client{Email: "a@x.com", Name: "A", Status: StatusActive, PasswordHash: "h", CreatedAt: now, UpdatedAt: now}
+	c := &Client{Email: "a@x.com", Name: "A", Status: vocab.StatusActive, PasswordHash: "h", CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateClient(ctx, c); err != nil {
 		t.Fatal(err)
 	}

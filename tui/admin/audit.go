@@ -7,7 +7,8 @@ import (
 	"github.com/charmbracelet/bubbles/table"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -27,7 +28,7 @@ const (
 type auditResult struct {
 	gen   int
 	older bool
-	rows  []store.AuditEvent
+	rows  []portal.AuditEvent
 	limit int
 }
 
@@ -37,8 +38,8 @@ type auditResult struct {
 type audit struct {
 	d       *deps
 	grid    *ui.Table
-	events  []store.AuditEvent
-	q       store.AuditQuery
+	events  []portal.AuditEvent
+	q       vocab.AuditQuery
 	more    bool
 	loaded  bool
 	loading bool
@@ -183,7 +184,7 @@ func (a *audit) rebuild() {
 func (a *audit) View() string {
 	st, p := a.d.st, a.d.p
 	var top []string
-	if !a.d.admin() {
+	if !a.d.can(portal.ActReadFullAudit) {
 		top = append(top, st.Subtle.Render(p.T("admin.audit.own_only")))
 	}
 	if a.editing != "" {
@@ -206,7 +207,7 @@ func (a *audit) SetSize(w, h int) {
 	a.w = w
 	a.short = fitTimes(a.grid, w, 0)
 	rows := h - 1
-	if !a.d.admin() {
+	if !a.d.can(portal.ActReadFullAudit) {
 		rows--
 	}
 	if a.input != nil {

@@ -6,7 +6,7 @@ import (
 	"github.com/charmbracelet/bubbles/table"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -65,7 +65,7 @@ func (l *clientList) setSize(w, h int) {
 // as they are now.
 func (l *clientList) query(after string, limit int) func(ctx context.Context) ([]portal.ClientSummary, error) {
 	svc, a := l.d.svc, l.d.actor
-	q := store.ClientQuery{Search: l.search, Status: l.status, After: after, Limit: limit}
+	q := vocab.ClientQuery{Search: l.search, Status: l.status, After: after, Limit: limit}
 	return func(ctx context.Context) ([]portal.ClientSummary, error) { return svc.ClientsPage(ctx, a, q) }
 }
 

@@ -6,7 +6,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -39,7 +40,7 @@ type clientsKeys struct {
 }
 
 func newClients(d *deps) *clients {
-	c := &clients{d: d, filters: append([]string{""}, store.ClientStatuses()...)}
+	c := &clients{d: d, filters: append([]string{""}, vocab.ClientStatuses()...)}
 	c.list = newClientList(d, c)
 	c.search = ui.NewForm(d.st, d.p, ui.Field{Key: "q", Label: d.p.T("admin.clients.search"),
 		Placeholder: d.p.T("admin.clients.search_placeholder"), CharLimit: 100})
@@ -139,14 +140,14 @@ func (c *clients) key(msg tea.KeyMsg) tea.Cmd {
 			return c.d.goTo(pushMsg{newDetail(c.d, cl.Email)})
 		}
 	case ui.IsKey(msg, c.keys.add):
-		if !c.d.admin() {
+		if !c.d.can(portal.ActAddClient) {
 			c.status = errLine(c.d.forbidden())
 			return nil
 		}
 		c.status.clear()
 		return c.d.goTo(pushMsg{newAddClient(c.d)})
 	case ui.IsKey(msg, c.keys.imp):
-		if !c.d.admin() {
+		if !c.d.can(portal.ActImportClients) {
 			c.status = errLine(c.d.forbidden())
 			return nil
 		}
@@ -192,8 +193,11 @@ func (c *clients) Keys() []key.Binding {
 		return c.search.Keys().ShortHelp()
 	}
 	ks := []key.Binding{ui.MoveKeys(c.d.p), c.keys.open, c.keys.search, c.keys.filter}
-	if c.d.admin() {
-		ks = append(ks, c.keys.add, c.keys.imp)
+	if c.d.can(portal.ActAddClient) {
+		ks = append(ks, c.keys.add)
+	}
+	if c.d.can(portal.ActImportClients) {
+		ks = append(ks, c.keys.imp)
 	}
 	return ks
 }

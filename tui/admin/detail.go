@@ -9,7 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -65,7 +65,7 @@ func (s *detail) load() tea.Cmd {
 
 func (s *detail) Typing() bool { return false }
 
-func (s *detail) awaiting() bool { return s.det != nil && s.det.Client.Status == store.StatusAwaiting }
+func (s *detail) awaiting() bool { return s.det != nil && s.det.Client.Status == vocab.StatusAwaiting }
 
 func (s *detail) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -98,11 +98,11 @@ func (s *detail) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, s.keys.end):
 			return s.act(opEnd)
 		case key.Matches(msg, s.keys.disable), key.Matches(msg, s.keys.enable):
-			op := opDisable
+			op, act := opDisable, portal.ActDisableClient
 			if key.Matches(msg, s.keys.enable) {
-				op = opEnable
+				op, act = opEnable, portal.ActEnableClient
 			}
-			if !s.d.admin() {
+			if !s.d.can(act) {
 				s.status = errLine(s.d.forbidden())
 				return nil
 			}
@@ -259,8 +259,11 @@ func (s *detail) Keys() []key.Binding {
 		return []key.Binding{s.keys.yes, s.keys.no}
 	}
 	ks := []key.Binding{s.keys.resend}
-	if s.d.admin() {
-		ks = append(ks, s.keys.disable, s.keys.enable)
+	if s.d.can(portal.ActDisableClient) {
+		ks = append(ks, s.keys.disable)
+	}
+	if s.d.can(portal.ActEnableClient) {
+		ks = append(ks, s.keys.enable)
 	}
 	ks = append(ks, s.keys.end)
 	if s.awaiting() {

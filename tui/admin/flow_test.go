@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -109,14 +110,14 @@ func TestResendDisableEnableEndSessions(t *testing.T) {
 	h.RequireView("Disable ann@example.com and end their sessions? y/n")
 	h.Press("y")
 	h.RequireView("ann@example.com is disabled")
-	if ended.Load() != 2 || client(t, env, "ann@example.com").Status != store.StatusDisabled {
+	if ended.Load() != 2 || client(t, env, "ann@example.com").Status != vocab.StatusDisabled {
 		t.Fatalf("ended %d, status %s", ended.Load(), client(t, env, "ann@example.com").Status)
 	}
 	h.Press("d", "y")
 	h.RequireView("is already disabled")
 	h.Press("e")
 	h.RequireView("enabled again")
-	if client(t, env, "ann@example.com").Status != store.StatusActive {
+	if client(t, env, "ann@example.com").Status != vocab.StatusActive {
 		t.Fatal("not active again")
 	}
 }
@@ -193,7 +194,7 @@ func TestSignUpApproveReject(t *testing.T) {
 	h.RequireView("Reject the sign-up of eve@example.com? y/n")
 	h.Press("y")
 	h.RequireView("eve@example.com is rejected", "No sign-up is waiting.")
-	if client(t, env, "dan@example.com").Status != store.StatusActive || client(t, env, "eve@example.com").Status != store.StatusRejected {
+	if client(t, env, "dan@example.com").Status != vocab.StatusActive || client(t, env, "eve@example.com").Status != vocab.StatusRejected {
 		t.Fatal("decisions not stored")
 	}
 	env.LastMail(t, "dan@example.com", portal.MailSignUpApproved)
@@ -235,12 +236,12 @@ func TestSettingsModeChange(t *testing.T) {
 	h.Press("a")
 	h.RequireView("Turn sign-up on with approval? y/n")
 	h.Press("n")
-	if mode, _ := env.Service.SignUpMode(context.Background()); mode != store.SignUpOff {
+	if mode, _ := env.Service.SignUpMode(context.Background()); mode != vocab.SignUpOff {
 		t.Fatalf("mode %s after no", mode)
 	}
 	h.Press("a", "y")
 	h.RequireView("Sign-up is now on with approval.", "Now: on with approval")
-	if mode, _ := env.Service.SignUpMode(context.Background()); mode != store.SignUpApproval {
+	if mode, _ := env.Service.SignUpMode(context.Background()); mode != vocab.SignUpApproval {
 		t.Fatalf("mode %s", mode)
 	}
 }
@@ -272,7 +273,7 @@ func TestHostileNamesShowAsText(t *testing.T) {
 	env := newEnv(t)
 	evil := "\x1b]0;pwned\x07\x1b[31mEvil\u202e"
 	c := &store.Client{Email: "evil@example.com", EmailNorm: "evil@example.com", Name: evil, NameNorm: "evil",
-		Company: evil, Status: store.StatusActive, Lang: "en", CreatedAt: fixedNow, UpdatedAt: fixedNow}
+		Company: evil, Status: vocab.StatusActive, Lang: "en", CreatedAt: fixedNow, UpdatedAt: fixedNow}
 	if err := env.Store.CreateClient(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
@@ -334,14 +335,14 @@ func TestRoles(t *testing.T) {
 		{name: "disable", do: func(h *harness) { h.Press("enter", "d", "y") },
 			admin: "is disabled", support: refusal,
 			changed: func(t *testing.T, h *harness) bool {
-				return client(t, h.env, "ann@example.com").Status == store.StatusDisabled
+				return client(t, h.env, "ann@example.com").Status == vocab.StatusDisabled
 			}},
 		{name: "enable", do: func(h *harness) {
 			_ = h.env.Service.DisableClient(ctx, h.env.Admin(), "ann@example.com")
 			h.Press("enter", "e")
 		}, admin: "enabled again", support: refusal,
 			changed: func(t *testing.T, h *harness) bool {
-				return client(t, h.env, "ann@example.com").Status != store.StatusDisabled
+				return client(t, h.env, "ann@example.com").Status != vocab.StatusDisabled
 			}},
 		{name: "resend", do: func(h *harness) { h.Press("enter", "r") }, admin: "A new invitation",
 			changed: func(t *testing.T, h *harness) bool { return len(h.env.Mails(t, "ann@example.com")) == 2 }},
@@ -349,7 +350,7 @@ func TestRoles(t *testing.T) {
 			// The client accepted the invitation and has one live
 			// session, bound as a log in binds it.
 			c := client(t, h.env, "ann@example.com")
-			active, hash := store.StatusActive, "accepted"
+			active, hash := vocab.StatusActive, "accepted"
 			if err := h.env.Store.UpdateClient(context.Background(), c.ID, store.ClientUpdate{Status: &active, PasswordHash: &hash}); err != nil {
 				t.Fatal(err)
 			}
@@ -360,10 +361,10 @@ func TestRoles(t *testing.T) {
 			changed: func(t *testing.T, h *harness) bool { return h.ended == 1 }},
 		{name: "approve", do: func(h *harness) { h.Press("3", "y") }, admin: "is approved",
 			changed: func(t *testing.T, h *harness) bool {
-				return client(t, h.env, "dan@example.com").Status == store.StatusActive
+				return client(t, h.env, "dan@example.com").Status == vocab.StatusActive
 			}},
 		{name: "settings", do: func(h *harness) { h.Press("6", "o", "y") }, admin: "Sign-up is now on.", support: "Search:",
-			changed: func(t *testing.T, h *harness) bool { return mode(h) == store.SignUpOn }},
+			changed: func(t *testing.T, h *harness) bool { return mode(h) == vocab.SignUpOn }},
 		{name: "staff add", do: func(h *harness) {
 			h.Press("7", "a")
 			if strings.Contains(h.View(), "Add a staff key") {
@@ -400,7 +401,7 @@ func TestRoles(t *testing.T) {
 		{name: "request status", do: func(h *harness) { h.Press("2", "enter", "s", "2") },
 			admin: "Request #1 is now in progress",
 			changed: func(t *testing.T, h *harness) bool {
-				return page(t, h.env, 1).Status == store.RequestInProgress
+				return page(t, h.env, 1).Status == vocab.RequestInProgress
 			}},
 		{name: "request note", do: func(h *harness) {
 			h.Press("2", "enter", "n", "ctrl+t")
@@ -460,7 +461,7 @@ func TestRoles(t *testing.T) {
 				h := newHarness(t, env, role)
 				tc.do(h)
 				want, allowed := tc.admin, true
-				if role.Role == store.RoleSupport && tc.support != "" {
+				if role.Role == vocab.RoleSupport && tc.support != "" {
 					want, allowed = tc.support, false
 				}
 				h.RequireView(want)
@@ -496,7 +497,7 @@ func TestSignUpsRefreshKeepsTheCursor(t *testing.T) {
 		t.Fatalf("after the refresh the cursor is on %q", c.EmailNorm)
 	}
 	h.Press("y")
-	if client(t, env, "dan@example.com").Status != store.StatusActive || client(t, env, "abe@example.com").Status != store.StatusAwaiting {
+	if client(t, env, "dan@example.com").Status != vocab.StatusActive || client(t, env, "abe@example.com").Status != vocab.StatusAwaiting {
 		t.Fatal("y approved someone other than the client under the cursor")
 	}
 }

@@ -7,7 +7,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -126,7 +125,7 @@ func newAddClient(d *deps) *formScreen {
 		return func(ctx context.Context) (any, error) { return svc.AddClient(ctx, a, in) }
 	}
 	f.done = func(v any) tea.Cmd {
-		c, _ := v.(*store.Client)
+		c, _ := v.(*portal.Client)
 		if c == nil {
 			return d.goTo(popMsg{})
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/uitest"
 )
@@ -79,9 +80,9 @@ func goldenRequests(t *testing.T, env *portaltest.Env) {
 	if _, err := env.Service.SubmitRequest(ctx, as, doc.ID, []string{"Certificate of incorporation", ""}); err != nil {
 		t.Fatal(err)
 	}
-	sam := portal.Actor{Kind: store.ActorStaff, Name: "sam", Role: store.RoleSupport}
+	sam := portal.Actor{Kind: vocab.ActorStaff, Name: "sam", Role: vocab.RoleSupport}
 	steps := []error{
-		env.Service.SetRequestStatus(ctx, sam, r.ID, store.RequestInProgress),
+		env.Service.SetRequestStatus(ctx, sam, r.ID, vocab.RequestInProgress),
 		env.Service.AssignRequest(ctx, sam, r.ID, "sam"),
 		env.Service.AddNote(ctx, sam, r.ID, "We are reading the lease.\nExpect our comments by Friday.", false),
 		env.Service.AddNote(ctx, sam, r.ID, "Check clause 12 with a partner before we answer.", true),
@@ -94,12 +95,12 @@ func goldenRequests(t *testing.T, env *portaltest.Env) {
 	evil := &store.Request{ClientID: eve.ID, TypeID: doc.ID, TypeName: "Document request",
 		Summary: "\x1b[31mURGENT\x1b[0m \x1b]0;pwned\x07call me\u202e now",
 		Fields:  `[{"label":"Document","kind":"text","value":"\u001b[2Jwipe\u0007"},{"label":"Notes","kind":"multiline","value":"line\u001b[1A\nnext\u202e"}]`,
-		Status:  store.RequestNew, CreatedAt: fixedNow, UpdatedAt: fixedNow, ClientUpdatedAt: fixedNow, ClientSeenAt: fixedNow}
+		Status:  vocab.RequestNew, CreatedAt: fixedNow, UpdatedAt: fixedNow, ClientUpdatedAt: fixedNow, ClientSeenAt: fixedNow}
 	if err := env.Store.CreateRequest(ctx, evil); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Store.AddRequestEvent(ctx, &store.RequestEvent{RequestID: evil.ID, At: fixedNow, Kind: store.EventSubmitted,
-		AuthorKind: store.ActorClient, Author: "eve@example.com\x1b[5m", Status: store.RequestNew}); err != nil {
+	if err := env.Store.AddRequestEvent(ctx, &store.RequestEvent{RequestID: evil.ID, At: fixedNow, Kind: vocab.EventSubmitted,
+		AuthorKind: vocab.ActorClient, Author: "eve@example.com\x1b[5m", Status: vocab.RequestNew}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
 	"github.com/clientportal/portal/tui/uitest"
@@ -27,8 +28,8 @@ func newEnv(t *testing.T) *portaltest.Env {
 // Actors of the tests: an admin (as the server makes one from a key) and a
 // support member.
 var (
-	adminActor   = portal.Actor{Kind: store.ActorStaff, Name: "ann", Role: store.RoleAdmin, RemoteAddr: "192.0.2.1:4000"}
-	supportActor = portal.Actor{Kind: store.ActorStaff, Name: "sam", Role: store.RoleSupport, RemoteAddr: "192.0.2.2:4000"}
+	adminActor   = portal.Actor{Kind: vocab.ActorStaff, Name: "ann", Role: vocab.RoleAdmin, RemoteAddr: "192.0.2.1:4000"}
+	supportActor = portal.Actor{Kind: vocab.ActorStaff, Name: "sam", Role: vocab.RoleSupport, RemoteAddr: "192.0.2.2:4000"}
 )
 
 // harness drives the console through uitest.Driver.
@@ -76,12 +77,9 @@ func addClients(t *testing.T, env *portaltest.Env, people ...[3]string) {
 }
 
 // client reads a client from the store.
-func client(t *testing.T, env *portaltest.Env, email string) *store.Client {
+func client(t *testing.T, env *portaltest.Env, email string) *portal.Client {
 	t.Helper()
-	c, err := env.Store.ClientByEmail(context.Background(), email)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := env.ClientByEmail(t, email)
 	return c
 }
 
@@ -89,7 +87,7 @@ func client(t *testing.T, env *portaltest.Env, email string) *store.Client {
 func awaiting(t *testing.T, env *portaltest.Env, email, name string) {
 	t.Helper()
 	c := &store.Client{Email: email, EmailNorm: email, Name: name, NameNorm: strings.ToLower(name),
-		Status: store.StatusAwaiting, Lang: "en", CreatedAt: fixedNow, UpdatedAt: fixedNow}
+		Status: vocab.StatusAwaiting, Lang: "en", CreatedAt: fixedNow, UpdatedAt: fixedNow}
 	if err := env.Store.CreateClient(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}

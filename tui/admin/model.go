@@ -86,9 +86,13 @@ func newModel(svc *portal.Service, sess ui.Session, actor portal.Actor) *Model {
 	m.help.ShowAll = true
 	m.tabs = []tab{newClients(d), newRequests(d), newSignUps(d), newOutbox(d), newAudit(d)}
 	m.ids = []string{tabClients, tabRequests, tabSignUps, tabOutbox, tabAudit}
-	if actor.IsAdmin() {
-		m.tabs = append(m.tabs, newSettings(d), newStaffTab(d))
-		m.ids = append(m.ids, tabSettings, tabStaff)
+	if portal.Can(actor, portal.ActChangeSettings) {
+		m.tabs = append(m.tabs, newSettings(d))
+		m.ids = append(m.ids, tabSettings)
+	}
+	if portal.Can(actor, portal.ActManageStaff) {
+		m.tabs = append(m.tabs, newStaffTab(d))
+		m.ids = append(m.ids, tabStaff)
 	}
 	digits := make([]string, len(m.tabs))
 	for i := range digits {

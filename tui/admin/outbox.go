@@ -9,7 +9,8 @@ import (
 	"github.com/charmbracelet/bubbles/table"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -27,7 +28,7 @@ type outboxTickMsg struct {
 // outboxRows is a page of the outbox.
 type outboxRows struct {
 	more bool // a page older than the newest loaded
-	rows []store.OutboxMessage
+	rows []portal.Mail
 }
 
 // outboxResult is a page for the query of generation gen.
@@ -42,7 +43,7 @@ type outboxResult struct {
 type outbox struct {
 	d       *deps
 	grid    *ui.Table
-	msgs    []store.OutboxMessage
+	msgs    []portal.Mail
 	more    bool
 	loaded  bool
 	loading bool
@@ -60,7 +61,7 @@ type outbox struct {
 
 func newOutbox(d *deps) *outbox {
 	p := d.p
-	o := &outbox{d: d, states: []string{"", store.MailQueued, store.MailSent, store.MailFailed}}
+	o := &outbox{d: d, states: []string{"", vocab.MailQueued, vocab.MailSent, vocab.MailFailed}}
 	o.grid = ui.NewTable(d.st,
 		ui.Col{Title: p.T("admin.col.id"), Width: 5},
 		ui.Col{Title: p.T("admin.col.to"), Flex: 3, Min: 10},
@@ -99,7 +100,7 @@ func (o *outbox) tick() tea.Cmd {
 // load asks for the newest rows (as many as are shown, for a refresh) or,
 // with older, for the page after the last one loaded.
 func (o *outbox) load(older bool) tea.Cmd {
-	q := store.OutboxQuery{State: o.states[o.state], Limit: outboxPage}
+	q := vocab.OutboxQuery{State: o.states[o.state], Limit: outboxPage}
 	if older && len(o.msgs) > 0 {
 		q.Before = o.msgs[len(o.msgs)-1].ID
 	} else {
@@ -208,9 +209,9 @@ func (o *outbox) rebuild() {
 	rows := make([]table.Row, len(o.msgs))
 	for i, m := range o.msgs {
 		at := when(m.NextAttemptAt, o.short)
-		if m.State == store.MailSent {
+		if m.State == vocab.MailSent {
 			at = whenPtr(m.SentAt, o.short)
-		} else if m.State == store.MailFailed {
+		} else if m.State == vocab.MailFailed {
 			at = "-"
 		}
 		rows[i] = table.Row{fmt.Sprint(m.ID), clean(m.ToAddr), clean(m.Kind), p.T("admin.mail." + m.State),

@@ -18,6 +18,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/uitest"
 )
@@ -186,7 +187,7 @@ func benchConsole(b *testing.B, env *portaltest.Env) (*uitest.Driver, *Model) {
 	r.SetColorProfile(termenv.ANSI256)
 	r.SetHasDarkBackground(true)
 	sess.Renderer = r
-	m := newModel(env.Service, sess, portal.Actor{Kind: store.ActorStaff, Name: "ann", Role: store.RoleAdmin, RemoteAddr: "192.0.2.1:4000"})
+	m := newModel(env.Service, sess, portal.Actor{Kind: vocab.ActorStaff, Name: "ann", Role: vocab.RoleAdmin, RemoteAddr: "192.0.2.1:4000"})
 	d := &uitest.Driver{T: b, Model: m,
 		// The refresh timers would tick forever.
 		Drop: func(msg tea.Msg) bool {
@@ -237,7 +238,7 @@ func benchConsolePortal(b *testing.B) *portaltest.Env {
 	for _, name := range []string{"Dan Brown", "Erin Walsh", "Farid Haddad"} {
 		email := strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.com"
 		c := &store.Client{Email: email, EmailNorm: email, Name: name, NameNorm: strings.ToLower(name),
-			Status: store.StatusAwaiting, Lang: "en", CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
+			Status: vocab.StatusAwaiting, Lang: "en", CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
 		benchMust(b, env.Store.CreateClient(ctx, c))
 	}
 	for i, s := range []struct{ name, role string }{{"ann", "admin"}, {"sam", "support"}} {
@@ -250,8 +251,8 @@ func benchConsolePortal(b *testing.B) *portaltest.Env {
 	docs := env.AddRequestType(b, "Document request", "Document: text, required", "Notes: multiline")
 	eve := env.AddActiveClient(b, "eve@example.com", "Eve Adams")
 	as := portaltest.ClientActor(eve)
-	sam := portal.Actor{Kind: store.ActorStaff, Name: "sam", Role: store.RoleSupport}
-	submit := func(rt *store.RequestType, values ...string) *store.Request {
+	sam := portal.Actor{Kind: vocab.ActorStaff, Name: "sam", Role: vocab.RoleSupport}
+	submit := func(rt *portal.RequestType, values ...string) *portal.Request {
 		r, err := env.Service.SubmitRequest(ctx, as, rt.ID, values)
 		benchMust(b, err)
 		return r
@@ -262,11 +263,11 @@ func benchConsolePortal(b *testing.B) *portaltest.Env {
 			continue
 		}
 		r := submit(contract, fmt.Sprintf("Supplier agreement %d", i), "Twelve pages, signed by them already.", "", "Normal")
-		benchMust(b, env.Service.SetRequestStatus(ctx, sam, r.ID, store.RequestInProgress))
+		benchMust(b, env.Service.SetRequestStatus(ctx, sam, r.ID, vocab.RequestInProgress))
 	}
 	lease := submit(contract, "Lease for the shop",
 		"The landlord wants a ten-year lease with a rent review every two years.\nPlease check the break clause.", "2026-12-31", "High")
-	benchMust(b, env.Service.SetRequestStatus(ctx, sam, lease.ID, store.RequestInProgress))
+	benchMust(b, env.Service.SetRequestStatus(ctx, sam, lease.ID, vocab.RequestInProgress))
 	benchMust(b, env.Service.AssignRequest(ctx, sam, lease.ID, "sam"))
 	for i := range 40 {
 		var err error

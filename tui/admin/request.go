@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -183,7 +183,7 @@ func (s *requestDetail) scroll(msg tea.KeyMsg) bool { return ui.ScrollKey(&s.vp,
 // move to, each under its fixed key (statusKey), in the order of the keys.
 func (s *requestDetail) statuses() []ui.MenuItem {
 	var items []ui.MenuItem
-	for _, st := range store.RequestStatuses() {
+	for _, st := range vocab.RequestStatuses() {
 		if slices.Contains(s.view.Next, st) {
 			items = append(items, ui.MenuItem{Key: statusKey(st), Label: statusWord(s.d, st), ID: st})
 		}
@@ -196,13 +196,13 @@ func (s *requestDetail) statuses() []ui.MenuItem {
 // means another status: 1 new, 2 in progress, 3 waiting, 4 done,
 // 5 rejected.
 func statusKey(status string) string {
-	return fmt.Sprint(slices.Index(store.RequestStatuses(), status) + 1)
+	return fmt.Sprint(slices.Index(vocab.RequestStatuses(), status) + 1)
 }
 
 // mailsToClose reports whether moving to status closes the request: the
 // client is mailed that it is over, so the move is asked about first.
 func mailsToClose(status string) bool {
-	return status == store.RequestDone || status == store.RequestRejected
+	return status == vocab.RequestDone || status == vocab.RequestRejected
 }
 
 // open shows a chooser, on the item selected when there is one.
@@ -354,7 +354,7 @@ func (s *requestDetail) fill() {
 		switch {
 		case strings.TrimSpace(v) == "":
 			out = append(out, label+" "+st.Subtle.Render("-"))
-		case f.Kind == store.FieldMultiline || strings.Contains(v, "\n"):
+		case f.Kind == vocab.FieldMultiline || strings.Contains(v, "\n"):
 			out = append(out, label)
 			out = append(out, wrapIndent(v, w, 2)...)
 		default:
@@ -373,29 +373,29 @@ func (s *requestDetail) fill() {
 
 // event is one entry of the history: when, who, what; a note's text under
 // it, indented. Internal entries say so in words.
-func (s *requestDetail) event(e store.RequestEvent, w int, short bool) []string {
+func (s *requestDetail) event(e portal.RequestEvent, w int, short bool) []string {
 	st, p := s.d.st, s.d.p
 	var what string
 	switch e.Kind {
-	case store.EventSubmitted:
+	case vocab.EventSubmitted:
 		what = p.T("admin.request.event.submitted")
-	case store.EventStatus:
-		if e.AuthorKind == store.ActorClient {
+	case vocab.EventStatus:
+		if e.AuthorKind == vocab.ActorClient {
 			// The portal's own move when the client answers a request
 			// waiting on them: their step, not a colleague's.
 			what = p.T("admin.request.event.answered", statusWord(s.d, e.Status))
 		} else {
 			what = p.T("admin.request.event.status", statusWord(s.d, e.Status))
 		}
-	case store.EventAssign:
+	case vocab.EventAssign:
 		if e.Body == "" {
 			what = p.T("admin.request.event.unassign")
 		} else {
 			what = p.T("admin.request.event.assign", clean(e.Body))
 		}
-	case store.EventNote:
+	case vocab.EventNote:
 		switch {
-		case e.AuthorKind != store.ActorStaff && e.AuthorKind != store.ActorSystem:
+		case e.AuthorKind != vocab.ActorStaff && e.AuthorKind != vocab.ActorSystem:
 			what = p.T("admin.request.event.note_client")
 		case e.Internal:
 			what = p.T("admin.request.event.note_internal")
@@ -410,7 +410,7 @@ func (s *requestDetail) event(e store.RequestEvent, w int, short bool) []string 
 		head += st.Error.Render(p.T("admin.request.internal")) + " "
 	}
 	out := wrapIndent(head+what, w, 0)
-	if e.Kind == store.EventNote {
+	if e.Kind == vocab.EventNote {
 		out = append(out, wrapIndent(text.SanitizeMultiline(e.Body), w, 4)...)
 	}
 	return out

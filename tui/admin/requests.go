@@ -9,7 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -40,8 +40,8 @@ const fieldClient = "client"
 type requests struct {
 	d        *deps
 	list     *requestList
-	types    []store.RequestType // for the type filter, as last read
-	statuses []string            // "" (all) then every status
+	types    []portal.RequestType // for the type filter, as last read
+	statuses []string             // "" (all) then every status
 	status   int
 	typeAt   int // 0: every type; i: types[i-1]
 	assignee int
@@ -58,7 +58,7 @@ type requests struct {
 
 func newRequests(d *deps) *requests {
 	p := d.p
-	r := &requests{d: d, statuses: append([]string{""}, store.RequestStatuses()...), every: requestsEvery}
+	r := &requests{d: d, statuses: append([]string{""}, vocab.RequestStatuses()...), every: requestsEvery}
 	r.list = newRequestList(d, r)
 	r.input = ui.NewForm(d.st, p, ui.Field{Key: fieldClient, Label: p.T("admin.requests.client"),
 		Placeholder: p.T("admin.placeholder.email"), CharLimit: portal.MaxEmailLen})
@@ -122,7 +122,7 @@ func (r *requests) Update(msg tea.Msg) tea.Cmd {
 		}
 		r.list.apply(msg)
 	case doneMsg:
-		if ts, ok := msg.val.([]store.RequestType); ok && msg.op == "types" && msg.err == nil {
+		if ts, ok := msg.val.([]portal.RequestType); ok && msg.op == "types" && msg.err == nil {
 			r.setTypes(ts)
 		}
 	case noticeMsg:
@@ -141,7 +141,7 @@ func (r *requests) Update(msg tea.Msg) tea.Cmd {
 }
 
 // setTypes keeps the type filter on the same type when the list changes.
-func (r *requests) setTypes(ts []store.RequestType) {
+func (r *requests) setTypes(ts []portal.RequestType) {
 	var id uint64
 	if r.typeAt > 0 && r.typeAt <= len(r.types) {
 		id = r.types[r.typeAt-1].ID

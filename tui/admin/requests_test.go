@@ -10,6 +10,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -17,7 +18,7 @@ var ctrlS = tea.KeyMsg{Type: tea.KeyCtrlS}
 
 // requestFixture adds a request type and an active client who filed one
 // request of it; it returns the request and the client.
-func requestFixture(t *testing.T, env *portaltest.Env) (*store.Request, *store.Client) {
+func requestFixture(t *testing.T, env *portaltest.Env) (*portal.Request, *portal.Client) {
 	t.Helper()
 	rt := env.AddRequestType(t, "Contract review", "Subject: text, required", "Details: multiline", "Urgency: choice(Low | High)")
 	eve := env.AddActiveClient(t, "eve@example.com", "Eve Adams")
@@ -25,7 +26,7 @@ func requestFixture(t *testing.T, env *portaltest.Env) (*store.Request, *store.C
 	return r, eve
 }
 
-func submit(t *testing.T, env *portaltest.Env, c *store.Client, typeID uint64, values ...string) *store.Request {
+func submit(t *testing.T, env *portaltest.Env, c *portal.Client, typeID uint64, values ...string) *portal.Request {
 	t.Helper()
 	r, err := env.Service.SubmitRequest(context.Background(), portaltest.ClientActor(c), typeID, values)
 	if err != nil {
@@ -94,9 +95,9 @@ func TestRequestWorkflow(t *testing.T) {
 		keys         []string
 		status, word string
 	}{
-		{[]string{"2"}, store.RequestInProgress, "in progress"},
-		{[]string{"3"}, store.RequestWaiting, "waiting"},
-		{[]string{"4", "y"}, store.RequestDone, "done"},
+		{[]string{"2"}, vocab.RequestInProgress, "in progress"},
+		{[]string{"3"}, vocab.RequestWaiting, "waiting"},
+		{[]string{"4", "y"}, vocab.RequestDone, "done"},
 	} {
 		h.Press("s")
 		h.RequireView("Move request #1 (now ", step.keys[0]+"  "+step.word)
@@ -147,13 +148,13 @@ func TestRequestWorkflow(t *testing.T) {
 	h.RequireView("Request #1 is assigned to nobody now.", "assigned it to nobody")
 
 	v := page(t, env, r.ID)
-	var notes []store.RequestEvent
+	var notes []portal.RequestEvent
 	for _, e := range v.Events {
-		if e.Kind == store.EventNote {
+		if e.Kind == vocab.EventNote {
 			notes = append(notes, e)
 		}
 	}
-	if v.Status != store.RequestDone || v.Assignee != "" || len(notes) != 2 ||
+	if v.Status != vocab.RequestDone || v.Assignee != "" || len(notes) != 2 ||
 		notes[0].Body != "Signed copy attached.\nRegards." || notes[0].Internal || notes[0].Author != "ann" ||
 		notes[1].Body != "Check clause 12." || !notes[1].Internal {
 		t.Fatalf("request %+v, notes %+v", v.Request, notes)
@@ -178,7 +179,7 @@ func TestRequestQueueFilters(t *testing.T) {
 	doc := env.AddRequestType(t, "Document request", "Document: text, required")
 	bob := env.AddActiveClient(t, "bob@example.com", "Bob Stone")
 	submit(t, env, bob, doc.ID, "Certificate")
-	if err := env.Service.SetRequestStatus(ctx, env.Admin(), r.ID, store.RequestInProgress); err != nil {
+	if err := env.Service.SetRequestStatus(ctx, env.Admin(), r.ID, vocab.RequestInProgress); err != nil {
 		t.Fatal(err)
 	}
 	h := newHarness(t, env, adminActor)
@@ -192,7 +193,7 @@ func TestRequestQueueFilters(t *testing.T) {
 	h.Press("s") // in progress
 	h.RequireView("Status: in progress", "Lease for the shop")
 	h.RefuseView("Certificate")
-	for range len(store.RequestStatuses()) - 1 {
+	for range len(vocab.RequestStatuses()) - 1 {
 		h.Press("s")
 	}
 	h.RequireView("Status: all")
@@ -260,7 +261,7 @@ func TestRequestQueuePagingByKey(t *testing.T) {
 
 // onOlderOfTwo is the queue of two requests of one client, the cursor on
 // the older, r.
-func onOlderOfTwo(t *testing.T) (*harness, *portaltest.Env, *store.Request, *store.Client) {
+func onOlderOfTwo(t *testing.T) (*harness, *portaltest.Env, *portal.Request, *portal.Client) {
 	t.Helper()
 	env := newEnv(t)
 	r, eve := requestFixture(t, env)
@@ -457,8 +458,8 @@ func TestRequestTypesAddEditDisable(t *testing.T) {
 	if err != nil || len(ts) != 1 {
 		t.Fatalf("types %+v, %v", ts, err)
 	}
-	fs, _ := portal.TypeFields(ts[0])
-	if len(fs) != 2 || fs[0].Label != "Testator" || !fs[0].Required || fs[1].Kind != store.FieldChoice || len(fs[1].Choices) != 3 {
+	fs := ts[0].Fields
+	if len(fs) != 2 || fs[0].Label != "Testator" || !fs[0].Required || fs[1].Kind != vocab.FieldChoice || len(fs[1].Choices) != 3 {
 		t.Fatalf("fields %+v", fs)
 	}
 
@@ -473,7 +474,7 @@ func TestRequestTypesAddEditDisable(t *testing.T) {
 	h.Send(ctrlS)
 	h.RequireView(`The request type "Last will" is saved.`, "Last will")
 	ts, _ = env.Service.RequestTypes(ctx, env.Admin())
-	if fs, _ := portal.TypeFields(ts[0]); ts[0].Name != "Last will" || len(fs) != 3 || fs[2].Label != "Witnesses" {
+	if fs := ts[0].Fields; ts[0].Name != "Last will" || len(fs) != 3 || fs[2].Label != "Witnesses" {
 		t.Fatalf("after the edit: %+v %+v", ts[0], fs)
 	}
 
@@ -587,11 +588,15 @@ func TestTypeFormHostileInput(t *testing.T) {
 	if err != nil || len(ts) != 1 {
 		t.Fatalf("types %+v, %v", ts, err)
 	}
-	fs, _ := portal.TypeFields(ts[0])
+	fs := ts[0].Fields
 	if ts[0].Name != "Will" || ts[0].Description != "desc[2J" || len(fs) != 2 || fs[0].Label != "Subject[0m" || fs[1].Label != "Notes" {
 		t.Fatalf("stored %+v with fields %+v", ts[0], fs)
 	}
-	for _, v := range []string{ts[0].Name, ts[0].Description, ts[0].Fields} {
+	stored := []string{ts[0].Name, ts[0].Description}
+	for _, f := range ts[0].Fields {
+		stored = append(stored, portal.FormatFieldSpec(f))
+	}
+	for _, v := range stored {
 		if r, bad := control(v, false); bad {
 			t.Fatalf("stored %q holds %U", v, r)
 		}
@@ -628,13 +633,13 @@ func TestHostileRequestShowsAsText(t *testing.T) {
 	r, eve := requestFixture(t, env)
 	evil := "\x1b]0;pwned\x07\x1b[31mEvil\u202e"
 	bad := &store.Request{ClientID: eve.ID, TypeID: r.TypeID, TypeName: evil, Summary: evil,
-		Fields: `[{"label":"\u001b[2JL","kind":"multiline","value":"a\u001b[1A\nb\u009b"}]`, Status: store.RequestNew,
+		Fields: `[{"label":"\u001b[2JL","kind":"multiline","value":"a\u001b[1A\nb\u009b"}]`, Status: vocab.RequestNew,
 		Assignee: evil, CreatedAt: fixedNow, UpdatedAt: fixedNow, ClientUpdatedAt: fixedNow, ClientSeenAt: fixedNow}
 	if err := env.Store.CreateRequest(ctx, bad); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Store.AddRequestEvent(ctx, &store.RequestEvent{RequestID: bad.ID, At: fixedNow, Kind: store.EventNote,
-		AuthorKind: store.ActorClient, Author: evil, Body: evil + "\nline two\x1b[0m"}); err != nil {
+	if err := env.Store.AddRequestEvent(ctx, &store.RequestEvent{RequestID: bad.ID, At: fixedNow, Kind: vocab.EventNote,
+		AuthorKind: vocab.ActorClient, Author: evil, Body: evil + "\nline two\x1b[0m"}); err != nil {
 		t.Fatal(err)
 	}
 	h := newHarness(t, env, adminActor)
@@ -739,7 +744,7 @@ func TestTypeEditFromAStaleRead(t *testing.T) {
 	h.RequireView(`Edit the request type "Will"`)
 	time.Sleep(time.Millisecond)
 	f, _ := portal.ParseFieldSpec("Testator: text")
-	if _, err := env.Service.EditRequestType(ctx, env.Admin(), rt.ID, portal.TypeInput{Name: "Will (theirs)", Fields: []store.RequestField{f}}); err != nil {
+	if _, err := env.Service.EditRequestType(ctx, env.Admin(), rt.ID, portal.TypeInput{Name: "Will (theirs)", Fields: []portal.RequestField{f}}); err != nil {
 		t.Fatal(err)
 	}
 	h.Send(tea.KeyMsg{Type: tea.KeyCtrlU})

@@ -92,8 +92,9 @@ func (d *deps) errText(err error) string {
 // may not do; the portal would refuse the action the same way.
 func (d *deps) forbidden() string { return portal.Message(d.p, portal.ErrForbidden) }
 
-// admin reports whether the staff member may do admin-only actions.
-func (d *deps) admin() bool { return d.actor.IsAdmin() }
+// can reports whether the staff member may do act: the portal's own rule,
+// which the action checks again, so a key shown is a key that works.
+func (d *deps) can(act portal.Action) bool { return portal.Can(d.actor, act) }
 
 // bind makes a binding whose help shows label and the catalog's desc
 // (see ui.Bind).

@@ -6,7 +6,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -27,9 +27,9 @@ func newSettings(d *deps) *settings {
 	p := d.p
 	s := &settings{d: d}
 	s.menu = ui.NewMenu(d.st,
-		ui.MenuItem{Key: "f", Label: p.T("admin.settings.off"), ID: store.SignUpOff},
-		ui.MenuItem{Key: "o", Label: p.T("admin.settings.on"), ID: store.SignUpOn},
-		ui.MenuItem{Key: "a", Label: p.T("admin.settings.approval"), ID: store.SignUpApproval},
+		ui.MenuItem{Key: "f", Label: p.T("admin.settings.off"), ID: vocab.SignUpOff},
+		ui.MenuItem{Key: "o", Label: p.T("admin.settings.on"), ID: vocab.SignUpOn},
+		ui.MenuItem{Key: "a", Label: p.T("admin.settings.approval"), ID: vocab.SignUpApproval},
 	)
 	s.keys.yes = d.bind("y", "admin.help.yes", "y")
 	s.keys.no = d.bind("n", "admin.help.no", "n", "esc")

@@ -7,7 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -39,7 +39,7 @@ type signUps struct {
 func newSignUps(d *deps) *signUps {
 	s := &signUps{d: d}
 	s.list = newClientList(d, s)
-	s.list.status = store.StatusAwaiting
+	s.list.status = vocab.StatusAwaiting
 	s.keys.open = d.bind(d.p.T("ui.key.enter"), "admin.help.open", "enter")
 	s.keys.approve = d.bind("y", "admin.help.approve", "y")
 	s.keys.reject = d.bind("n", "admin.help.reject", "n")

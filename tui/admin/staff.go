@@ -8,7 +8,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -17,9 +16,9 @@ import (
 type staffTab struct {
 	d       *deps
 	grid    *ui.Table
-	members []store.Staff
+	members []portal.StaffMember
 	loaded  bool
-	confirm *store.Staff // the key waiting for y/n to be removed
+	confirm *portal.StaffMember // the key waiting for y/n to be removed
 	busy    bool
 	status  line
 	err     string
@@ -67,7 +66,7 @@ func (s *staffTab) Update(msg tea.Msg) tea.Cmd {
 				s.err = s.d.errText(msg.err)
 				return nil
 			}
-			s.members, _ = msg.val.([]store.Staff)
+			s.members, _ = msg.val.([]portal.StaffMember)
 			s.err, s.loaded = "", true
 			s.rebuild()
 			return nil
@@ -165,7 +164,7 @@ func newAddStaff(d *deps) *formScreen {
 		return func(ctx context.Context) (any, error) { return svc.AddStaff(ctx, a, name, role, line) }
 	}
 	f.done = func(v any) tea.Cmd {
-		st, _ := v.(*store.Staff)
+		st, _ := v.(*portal.StaffMember)
 		if st == nil {
 			return d.goTo(popMsg{})
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -33,10 +32,10 @@ const (
 type typesScreen struct {
 	d       *deps
 	grid    *ui.Table
-	types   []store.RequestType
+	types   []portal.RequestType
 	fields  []int // the number of fields of each type, -1 when unreadable
 	loaded  bool
-	confirm *store.RequestType // the type waiting for y/n to be disabled
+	confirm *portal.RequestType // the type waiting for y/n to be disabled
 	busy    bool
 	status  line
 	err     string
@@ -104,13 +103,10 @@ func (s *typesScreen) read(msg doneMsg) {
 		s.err = s.d.errText(msg.err)
 		return
 	}
-	s.types, _ = msg.val.([]store.RequestType)
+	s.types, _ = msg.val.([]portal.RequestType)
 	s.fields = make([]int, len(s.types))
 	for i, t := range s.types {
-		s.fields[i] = -1
-		if fs, err := portal.TypeFields(t); err == nil {
-			s.fields[i] = len(fs)
-		}
+		s.fields[i] = len(t.Fields)
 	}
 	s.err, s.loaded = "", true
 	s.rebuild()
@@ -153,7 +149,7 @@ func (s *typesScreen) key(msg tea.KeyMsg) tea.Cmd {
 	if s.grid.Update(msg) {
 		return nil
 	}
-	if !s.d.admin() && key.Matches(msg, s.keys.add, s.keys.edit, s.keys.toggle) {
+	if !s.d.can(portal.ActEditRequestTypes) && key.Matches(msg, s.keys.add, s.keys.edit, s.keys.toggle) {
 		s.status = errLine(s.d.forbidden())
 		return nil
 	}
@@ -175,15 +171,15 @@ func (s *typesScreen) key(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (s *typesScreen) selected() (store.RequestType, bool) {
+func (s *typesScreen) selected() (portal.RequestType, bool) {
 	i := s.grid.Cursor()
 	if i < 0 || i >= len(s.types) {
-		return store.RequestType{}, false
+		return portal.RequestType{}, false
 	}
 	return s.types[i], true
 }
 
-func (s *typesScreen) setDisabled(t store.RequestType, disabled bool) tea.Cmd {
+func (s *typesScreen) setDisabled(t portal.RequestType, disabled bool) tea.Cmd {
 	svc, a := s.d.svc, s.d.actor
 	op := opTypeEnable
 	if disabled {
@@ -270,7 +266,7 @@ type typeForm struct {
 	keys    struct{ next, prev, enter, save, back key.Binding }
 }
 
-func newTypeForm(d *deps, t *store.RequestType) *typeForm {
+func newTypeForm(d *deps, t *portal.RequestType) *typeForm {
 	p := d.p
 	s := &typeForm{d: d, errs: map[string]string{}, title: p.T("admin.types.add_title"),
 		discard: ui.NewDiscardGuard(d.p, p.T("admin.types.confirm_discard"))}
@@ -282,13 +278,11 @@ func newTypeForm(d *deps, t *store.RequestType) *typeForm {
 		s.title = p.T("admin.types.edit_title", clean(t.Name))
 		s.name.SetValue(text.Sanitize(t.Name))
 		s.desc.SetValue(text.Sanitize(t.Description))
-		if fs, err := portal.TypeFields(*t); err == nil {
-			lines := make([]string, len(fs))
-			for i, f := range fs {
-				lines[i] = portal.FormatFieldSpec(f)
-			}
-			s.fields.setValue(strings.Join(lines, "\n"))
+		lines := make([]string, len(t.Fields))
+		for i, f := range t.Fields {
+			lines[i] = portal.FormatFieldSpec(f)
 		}
+		s.fields.setValue(strings.Join(lines, "\n"))
 	}
 	s.saved = s.values()
 	s.keys.next = d.bind(p.T("ui.key.tab"), "ui.help.next", "tab")
@@ -341,7 +335,7 @@ func (s *typeForm) done(msg doneMsg) tea.Cmd {
 		}
 		return nil
 	}
-	t, _ := msg.val.(*store.RequestType)
+	t, _ := msg.val.(*portal.RequestType)
 	name := ""
 	if t != nil {
 		name = clean(t.Name)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 )
 
 // openRequest opens the only request of requestFixture on its page.
@@ -37,11 +37,11 @@ func TestStatusKeysAreFixed(t *testing.T) {
 		key, to                string
 	}{
 		{offered: []string{"2  in progress", "3  waiting", "4  done", "5  rejected"}, refused: []string{"1  new"},
-			key: "3", to: store.RequestWaiting},
+			key: "3", to: vocab.RequestWaiting},
 		{offered: []string{"2  in progress", "4  done", "5  rejected"}, refused: []string{"1  new", "3  waiting"},
-			key: "2", to: store.RequestInProgress},
+			key: "2", to: vocab.RequestInProgress},
 		{offered: []string{"3  waiting", "4  done", "5  rejected"}, refused: []string{"1  new", "2  in progress"},
-			key: "3", to: store.RequestWaiting},
+			key: "3", to: vocab.RequestWaiting},
 	} {
 		h.Press("s")
 		h.RequireView(step.offered...)
@@ -83,7 +83,7 @@ func TestClosingAsksFirst(t *testing.T) {
 		h.Press(tc.no)
 		h.RefuseView("y/n", "is now")
 		h.RequireView("History")
-		if got := page(t, env, r.ID).Status; got != store.RequestNew {
+		if got := page(t, env, r.ID).Status; got != vocab.RequestNew {
 			t.Fatalf("after %s the request is %s", tc.no, got)
 		}
 		if n := len(env.Mails(t, eve.Email)); n != mails {
@@ -93,7 +93,7 @@ func TestClosingAsksFirst(t *testing.T) {
 
 	h.Press("s", "5", "y")
 	h.RequireView("Request #1 is now rejected; the client was told.", "moved it to rejected")
-	if got := page(t, env, r.ID).Status; got != store.RequestRejected {
+	if got := page(t, env, r.ID).Status; got != vocab.RequestRejected {
 		t.Fatalf("status %s", got)
 	}
 	env.LastMail(t, eve.Email, portal.MailRequestUpdate)
@@ -195,7 +195,7 @@ func TestClientAnswerShowsAsTheirStep(t *testing.T) {
 	env := newEnv(t)
 	ctx := context.Background()
 	r, eve := requestFixture(t, env)
-	if err := env.Service.SetRequestStatus(ctx, env.Admin(), r.ID, store.RequestWaiting); err != nil {
+	if err := env.Service.SetRequestStatus(ctx, env.Admin(), r.ID, vocab.RequestWaiting); err != nil {
 		t.Fatal(err)
 	}
 	if err := env.Service.AddNote(ctx, portaltest.ClientActor(eve), r.ID, "Here is the lease.", false); err != nil {
@@ -203,7 +203,7 @@ func TestClientAnswerShowsAsTheirStep(t *testing.T) {
 	}
 	v := page(t, env, r.ID)
 	last := v.Events[len(v.Events)-1]
-	if v.Status != store.RequestInProgress || last.Kind != store.EventStatus || last.AuthorKind != store.ActorClient {
+	if v.Status != vocab.RequestInProgress || last.Kind != vocab.EventStatus || last.AuthorKind != vocab.ActorClient {
 		t.Fatalf("the portal left %s, last event %+v", v.Status, last)
 	}
 	h := newHarness(t, env, adminActor)

@@ -8,6 +8,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
@@ -76,7 +77,7 @@ func TestCancelledSessionEndsCalls(t *testing.T) {
 	h.cancel() // the SSH session ends
 	select {
 	case msg := <-login:
-		done, ok := msg.(ui.Result[*store.Client])
+		done, ok := msg.(ui.Result[*portal.Client])
 		if !ok || !errors.Is(done.Err, context.Canceled) {
 			t.Errorf("log in ended with %#v, want context.Canceled", msg)
 		}
@@ -105,7 +106,7 @@ func runAll(cmd tea.Cmd) tea.Msg {
 		switch msg := c().(type) {
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
-		case ui.Result[*store.Client]:
+		case ui.Result[*portal.Client]:
 			found = msg
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -43,7 +42,7 @@ func (s *confirm) Leave() { s.run.Stop() }
 func (s *confirm) Typing() bool { return false }
 
 func (s *confirm) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := msg.(ui.Result[*store.Request]); ok && s.run.Take(r) {
+	if r, ok := msg.(ui.Result[*portal.Request]); ok && s.run.Take(r) {
 		if r.Err != nil {
 			return s.d.goTo(editMsg{form: s.form, err: r.Err})
 		}
@@ -64,7 +63,7 @@ func (s *confirm) Update(msg tea.Msg) tea.Cmd {
 	case s.run.Busy():
 	case key.Matches(km, s.send):
 		svc, a, id, values := s.d.svc, s.actor, s.form.rt.ID, s.form.values()
-		return ui.Run(&s.run, screen(s), func(ctx context.Context) (*store.Request, error) { return svc.SubmitRequest(ctx, a, id, values) })
+		return ui.Run(&s.run, screen(s), func(ctx context.Context) (*portal.Request, error) { return svc.SubmitRequest(ctx, a, id, values) })
 	default:
 		s.scroll.update(km)
 	}

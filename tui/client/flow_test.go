@@ -11,6 +11,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
 	"github.com/clientportal/portal/tui/uitest"
@@ -633,7 +634,7 @@ func requireClean(t *testing.T, view string) {
 
 func TestSignUpWaitingForApproval(t *testing.T) {
 	env := portaltest.New(t)
-	if err := env.Service.SetSignUpMode(context.Background(), env.Admin(), store.SignUpApproval); err != nil {
+	if err := env.Service.SetSignUpMode(context.Background(), env.Admin(), vocab.SignUpApproval); err != nil {
 		t.Fatal(err)
 	}
 	h := newHarness(t, env, "")

@@ -6,7 +6,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -32,8 +31,8 @@ func (s *forgot) Update(msg tea.Msg) tea.Cmd {
 	svc, a := s.d.svc, s.actor
 	return s.handle(s, msg, func(f *ui.Form) call {
 		email := f.Value(portal.FieldEmail)
-		return func(ctx context.Context) (*store.Client, error) { return nil, svc.RequestReset(ctx, a, email) }
-	}, func(*store.Client) tea.Cmd {
+		return func(ctx context.Context) (*portal.Client, error) { return nil, svc.RequestReset(ctx, a, email) }
+	}, func(*portal.Client) tea.Cmd {
 		return s.d.goTo(resetMsg{email: s.form.Value(portal.FieldEmail)})
 	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/uitest"
 )
@@ -34,11 +35,11 @@ func requestData(t *testing.T, env *portaltest.Env, clk *clock, lang string) {
 	clk.add(time.Hour)
 
 	at := clk.now()
-	fields, err := json.Marshal([]store.FieldValue{{Label: "Subject\x1b[2J", Kind: store.FieldText, Value: hostile}})
+	fields, err := json.Marshal([]portal.FieldValue{{Label: "Subject\x1b[2J", Kind: vocab.FieldText, Value: hostile}})
 	must(t, err)
 	evil := &store.Request{
 		ClientID: ann.ID, TypeID: contract.ID, TypeName: "Contract\x1b[5m review", Summary: hostile, Fields: string(fields),
-		Status: store.RequestWaiting, CreatedAt: at, UpdatedAt: at, ClientUpdatedAt: at.Add(time.Minute), ClientSeenAt: at,
+		Status: vocab.RequestWaiting, CreatedAt: at, UpdatedAt: at, ClientUpdatedAt: at.Add(time.Minute), ClientSeenAt: at,
 	}
 	must(t, env.Store.CreateRequest(ctx, evil))
 	clk.add(time.Hour)
@@ -46,7 +47,7 @@ func requestData(t *testing.T, env *portaltest.Env, clk *clock, lang string) {
 	lease := submit(t, env, ann, contract, "Lease for the shop",
 		"The lease runs five years.\nThe rent doubles in year three; is that usual?", "2026-12-31", "High")
 	clk.add(30 * time.Minute)
-	must(t, env.Service.SetRequestStatus(ctx, staff, lease.ID, store.RequestInProgress))
+	must(t, env.Service.SetRequestStatus(ctx, staff, lease.ID, vocab.RequestInProgress))
 	must(t, env.Service.AddNote(ctx, staff, lease.ID, "We have read the lease. A doubling of the rent is unusual; we will ask the landlord's lawyer why.\nWe will write again by Friday.", false))
 }
 
@@ -93,14 +94,14 @@ func TestGoldenRequests(t *testing.T) {
 		page := append(list[:1:1], goldenStep{keys: []string{"enter"}, waitFor: w.history})
 		// waiting puts the latest request (#3) in the client's hands.
 		waiting := func(t *testing.T, env *portaltest.Env) {
-			must(t, env.Service.SetRequestStatus(context.Background(), staff, 3, store.RequestWaiting))
+			must(t, env.Service.SetRequestStatus(context.Background(), staff, 3, vocab.RequestWaiting))
 		}
 		// plainKind is a kind of request with no description.
 		plainKind := func(t *testing.T, env *portaltest.Env) {
 			rt := env.AddRequestType(t, "Deposition", "Question: text")
 			f, err := portal.ParseFieldSpec("Question: text")
 			must(t, err)
-			_, err = env.Service.EditRequestType(context.Background(), env.Admin(), rt.ID, portal.TypeInput{Name: rt.Name, Fields: []store.RequestField{f}})
+			_, err = env.Service.EditRequestType(context.Background(), env.Admin(), rt.ID, portal.TypeInput{Name: rt.Name, Fields: []portal.RequestField{f}})
 			must(t, err)
 		}
 		cases := []struct {

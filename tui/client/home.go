@@ -7,7 +7,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -17,7 +16,7 @@ import (
 type home struct {
 	d      *deps
 	actor  portal.Actor
-	client *store.Client
+	client *portal.Client
 	notice string // what just happened, such as a changed password
 	menu   ui.Menu
 	unread int64 // requests with news not yet read, as last counted
@@ -25,7 +24,7 @@ type home struct {
 	width  int
 }
 
-func newHome(d *deps, a portal.Actor, c *store.Client, notice string) *home {
+func newHome(d *deps, a portal.Actor, c *portal.Client, notice string) *home {
 	h := &home{d: d, actor: a, client: c, notice: notice, run: newRunner(d)}
 	h.menu = ui.NewMenu(d.st, h.items()...)
 	return h

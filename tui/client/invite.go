@@ -7,7 +7,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -25,8 +24,8 @@ type invite struct {
 	actor    portal.Actor
 	token    string
 	checking bool
-	invited  *store.Client // whose invitation, once checked
-	invalid  string        // why the given token cannot be used
+	invited  *portal.Client // whose invitation, once checked
+	invalid  string         // why the given token cannot be used
 }
 
 func newInvite(d *deps, a portal.Actor, token string) *invite {
@@ -47,7 +46,7 @@ func (s *invite) Init() tea.Cmd {
 		return nil
 	}
 	svc, token := s.d.svc, s.token
-	return ui.Run(&s.run, screen(s), func(ctx context.Context) (*store.Client, error) { return svc.CheckInvitation(ctx, token) })
+	return ui.Run(&s.run, screen(s), func(ctx context.Context) (*portal.Client, error) { return svc.CheckInvitation(ctx, token) })
 }
 
 func (s *invite) Update(msg tea.Msg) tea.Cmd {
@@ -61,10 +60,10 @@ func (s *invite) Update(msg tea.Msg) tea.Cmd {
 			token = f.Value(portal.FieldToken)
 		}
 		password, repeat := f.Value(portal.FieldPassword), f.Value(portal.FieldRepeat)
-		return func(ctx context.Context) (*store.Client, error) {
+		return func(ctx context.Context) (*portal.Client, error) {
 			return svc.AcceptInvitation(ctx, a, token, password, repeat)
 		}
-	}, func(c *store.Client) tea.Cmd {
+	}, func(c *portal.Client) tea.Cmd {
 		return s.d.goTo(loggedInMsg{client: c})
 	})
 }
@@ -76,7 +75,7 @@ func (s *invite) updateNoForm(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	switch msg := msg.(type) {
-	case ui.Result[*store.Client]:
+	case ui.Result[*portal.Client]:
 		if !s.checking || !s.run.Take(msg) {
 			return nil
 		}

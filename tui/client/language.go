@@ -9,7 +9,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -69,7 +68,7 @@ func (s *language) Init() tea.Cmd { return nil }
 func (s *language) Leave() { s.run.Stop() }
 
 func (s *language) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := msg.(ui.Result[*store.Client]); ok && s.run.Take(r) {
+	if r, ok := msg.(ui.Result[*portal.Client]); ok && s.run.Take(r) {
 		if r.Err != nil {
 			s.err = s.d.failed(r.Err)
 			return nil
@@ -101,7 +100,7 @@ func (s *language) Update(msg tea.Msg) tea.Cmd {
 	}
 	s.err = ""
 	svc, a := s.d.svc, s.actor
-	return ui.Run(&s.run, screen(s), func(ctx context.Context) (*store.Client, error) { return svc.SetLanguage(ctx, a, string(lang)) })
+	return ui.Run(&s.run, screen(s), func(ctx context.Context) (*portal.Client, error) { return svc.SetLanguage(ctx, a, string(lang)) })
 }
 
 func (s *language) View() string {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/uitest"
 )
@@ -20,7 +19,7 @@ func storedLang(t *testing.T, env *portaltest.Env, email string) string {
 	return c.Lang
 }
 
-func setLang(t *testing.T, env *portaltest.Env, c *store.Client, lang string) {
+func setLang(t *testing.T, env *portaltest.Env, c *portal.Client, lang string) {
 	t.Helper()
 	_, err := env.Service.SetLanguage(context.Background(), portaltest.ClientActor(c), lang)
 	must(t, err)

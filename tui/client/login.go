@@ -6,7 +6,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -33,8 +32,8 @@ func (s *login) Update(msg tea.Msg) tea.Cmd {
 	svc, a := s.d.svc, s.actor
 	return s.handle(s, msg, func(f *ui.Form) call {
 		email, password := f.Value(portal.FieldEmail), f.Value(portal.FieldPassword)
-		return func(ctx context.Context) (*store.Client, error) { return svc.LogIn(ctx, a, email, password) }
-	}, func(c *store.Client) tea.Cmd {
+		return func(ctx context.Context) (*portal.Client, error) { return svc.LogIn(ctx, a, email, password) }
+	}, func(c *portal.Client) tea.Cmd {
 		return s.d.goTo(loggedInMsg{client: c})
 	})
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -61,7 +60,7 @@ type Model struct {
 	cur     screen
 	guest   portal.Actor
 	actor   portal.Actor
-	client  *store.Client // nil until logged in
+	client  *portal.Client // nil until logged in
 	langSrc langSource
 	// startLang and startSrc are the session's language before anyone
 	// logged in; log out returns to them, so the next client's language is
@@ -272,7 +271,7 @@ func (m *Model) open(to string) tea.Cmd {
 // own (chosen before, or set by staff for the invitation) wins over the
 // terminal's locale, so a choice made once follows the client everywhere;
 // else, for an account with none yet, the locale's is saved.
-func (m *Model) logIn(c *store.Client, notice string) tea.Cmd {
+func (m *Model) logIn(c *portal.Client, notice string) tea.Cmd {
 	if c == nil {
 		return nil
 	}
@@ -298,7 +297,7 @@ func (m *Model) logIn(c *store.Client, notice string) tea.Cmd {
 }
 
 // langSavedMsg: the session's language is now the account's.
-type langSavedMsg struct{ client *store.Client }
+type langSavedMsg struct{ client *portal.Client }
 
 // saveLang remembers lang on the logged-in account, in the background: the
 // screens already speak it.

@@ -8,7 +8,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -58,8 +57,8 @@ func (s *note) Update(msg tea.Msg) tea.Cmd {
 	svc, a, id := s.d.svc, s.actor, s.id
 	return s.handle(s, msg, func(f *ui.Form) call {
 		body := f.Value(portal.FieldNote)
-		return func(ctx context.Context) (*store.Client, error) { return nil, svc.AddNote(ctx, a, id, body, false) }
-	}, func(*store.Client) tea.Cmd {
+		return func(ctx context.Context) (*portal.Client, error) { return nil, svc.AddNote(ctx, a, id, body, false) }
+	}, func(*portal.Client) tea.Cmd {
 		return s.d.goTo(requestMsg{id: id, notice: s.d.p.T("client.note.sent"), atEnd: true})
 	})
 }

@@ -6,7 +6,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -34,10 +33,10 @@ func (s *password) Update(msg tea.Msg) tea.Cmd {
 	svc, a := s.d.svc, s.actor
 	return s.handle(s, msg, func(f *ui.Form) call {
 		current, pw, repeat := f.Value(portal.FieldCurrent), f.Value(portal.FieldPassword), f.Value(portal.FieldRepeat)
-		return func(ctx context.Context) (*store.Client, error) {
+		return func(ctx context.Context) (*portal.Client, error) {
 			return nil, svc.ChangePassword(ctx, a, current, pw, repeat)
 		}
-	}, func(*store.Client) tea.Cmd {
+	}, func(*portal.Client) tea.Cmd {
 		return s.d.goTo(homeMsg{notice: s.d.p.T("client.notice.password_changed")})
 	})
 }

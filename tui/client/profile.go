@@ -6,7 +6,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -18,7 +17,7 @@ type profile struct {
 	email string
 }
 
-func newProfile(d *deps, a portal.Actor, c *store.Client) *profile {
+func newProfile(d *deps, a portal.Actor, c *portal.Client) *profile {
 	p := d.p
 	s := &profile{
 		formScreen: newFormScreen(d,
@@ -43,8 +42,8 @@ func (s *profile) Update(msg tea.Msg) tea.Cmd {
 	svc, a := s.d.svc, s.actor
 	return s.handle(s, msg, func(f *ui.Form) call {
 		in := portal.Profile{Name: f.Value(portal.FieldName), Company: f.Value(portal.FieldCompany), Phone: f.Value(portal.FieldPhone)}
-		return func(ctx context.Context) (*store.Client, error) { return svc.UpdateProfile(ctx, a, in) }
-	}, func(c *store.Client) tea.Cmd {
+		return func(ctx context.Context) (*portal.Client, error) { return svc.UpdateProfile(ctx, a, in) }
+	}, func(c *portal.Client) tea.Cmd {
 		return s.d.goTo(homeMsg{client: c, notice: s.d.p.T("client.notice.profile_saved")})
 	})
 }

@@ -15,7 +15,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/uitest"
 )
 
@@ -261,7 +261,7 @@ func benchPortal(b *testing.B) *portaltest.Env {
 	contract := env.AddRequestType(b, "Contract review", "Subject: text, required", "Details: multiline",
 		"Deadline: date", "Urgency: choice(Low | Normal | High), required")
 	docs := env.AddRequestType(b, "Document request", "Documents: multiline, required")
-	submit := func(rt *store.RequestType, values ...string) *store.Request {
+	submit := func(rt *portal.RequestType, values ...string) *portal.Request {
 		r, err := env.Service.SubmitRequest(ctx, as, rt.ID, values)
 		benchMust(b, err)
 		return r
@@ -272,11 +272,11 @@ func benchPortal(b *testing.B) *portaltest.Env {
 			continue
 		}
 		r := submit(contract, fmt.Sprintf("Supplier agreement %d", i), "Twelve pages, signed by them already.", "", "Normal")
-		benchMust(b, env.Service.SetRequestStatus(ctx, benchStaff, r.ID, store.RequestInProgress))
+		benchMust(b, env.Service.SetRequestStatus(ctx, benchStaff, r.ID, vocab.RequestInProgress))
 	}
 	lease := submit(contract, "Lease for the shop",
 		"The lease runs five years.\nThe rent doubles in year three; is that usual?", "2026-12-31", "High")
-	benchMust(b, env.Service.SetRequestStatus(ctx, benchStaff, lease.ID, store.RequestInProgress))
+	benchMust(b, env.Service.SetRequestStatus(ctx, benchStaff, lease.ID, vocab.RequestInProgress))
 	for i := range 40 {
 		by, text := benchStaff, fmt.Sprintf("We have read clause %d. It is usual for a shop lease, but the notice period is short; "+
 			"we will ask the landlord's lawyer to extend it to six months.", i+1)

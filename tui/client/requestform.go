@@ -9,7 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -33,16 +33,16 @@ const requiredMark = " *"
 type requestForm struct {
 	formScreen
 	actor  portal.Actor
-	rt     store.RequestType
-	fields []store.RequestField
+	rt     portal.RequestType
+	fields []portal.RequestField
 	broken string // the kind's fields could not be read
 	height int
 	offset int // first line shown, when the form is taller than the screen
 }
 
-func newRequestForm(d *deps, a portal.Actor, rt store.RequestType) *requestForm {
+func newRequestForm(d *deps, a portal.Actor, rt portal.RequestType) *requestForm {
 	p := d.p
-	fields, err := portal.TypeFields(rt)
+	fields := rt.Fields
 	var uf []ui.Field
 	for i, f := range fields {
 		fd := ui.Field{
@@ -55,14 +55,14 @@ func newRequestForm(d *deps, a portal.Actor, rt store.RequestType) *requestForm 
 			fd.Placeholder = p.T("client.placeholder.optional")
 		}
 		switch f.Kind {
-		case store.FieldMultiline:
+		case vocab.FieldMultiline:
 			fd.Multiline, fd.Lines, fd.CharLimit = true, requestAreaLines, portal.MaxLongValueLen
-		case store.FieldDate:
+		case vocab.FieldDate:
 			fd.Placeholder = p.T("client.request.placeholder.date")
 			if !f.Required {
 				fd.Placeholder = p.T("client.request.placeholder.date_optional")
 			}
-		case store.FieldChoice:
+		case vocab.FieldChoice:
 			fd.Choices = f.Choices
 		}
 		uf = append(uf, fd)
@@ -70,8 +70,8 @@ func newRequestForm(d *deps, a portal.Actor, rt store.RequestType) *requestForm 
 	s := &requestForm{formScreen: newFormScreen(d, uf...), actor: a, rt: rt, fields: fields, height: defaultHeight}
 	s.submit = d.bind(p.T("client.key.ctrl_s"), "client.help.review", "ctrl+s")
 	s.guard = ui.NewDiscardGuard(p, p.T("client.request.discard"))
-	if err != nil || len(fields) == 0 {
-		s.broken = d.failed(err)
+	if len(fields) == 0 {
+		s.broken = d.failed(nil)
 	}
 	return s
 }
@@ -268,9 +268,9 @@ func (s *requestForm) Keys() []key.Binding {
 	var pick []key.Binding
 	if i := s.focusedIndex(); i >= 0 {
 		switch s.fields[i].Kind {
-		case store.FieldMultiline:
+		case vocab.FieldMultiline:
 			enter = s.d.bind(s.d.p.T("ui.key.enter"), "client.help.newline", "enter")
-		case store.FieldChoice:
+		case vocab.FieldChoice:
 			pick = append(pick, s.d.bind(s.d.p.T("client.key.left_right"), "ui.help.choose", "left", "right"))
 			if !s.fields[i].Required {
 				pick = append(pick, s.d.bind(s.d.p.T("client.key.backspace"), "client.help.clear_choice", "backspace", "delete"))

@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 )
 
@@ -33,8 +33,8 @@ type requestList struct {
 	d      *deps
 	actor  portal.Actor
 	run    ui.Runner
-	rows   []store.Request
-	filter int // 0 for every status, else store.RequestStatuses()[filter-1]
+	rows   []portal.Request
+	filter int // 0 for every status, else vocab.RequestStatuses()[filter-1]
 	more   bool
 	loaded bool
 	err    string
@@ -66,9 +66,9 @@ func (s *requestList) reload() tea.Cmd {
 }
 
 // load asks for the page after the request after (nil for the first).
-func (s *requestList) load(after *store.Request) tea.Cmd {
+func (s *requestList) load(after *portal.Request) tea.Cmd {
 	svc, a, status := s.d.svc, s.actor, s.statusFilter()
-	return ui.Run(&s.run, screen(s), func(ctx context.Context) ([]store.Request, error) {
+	return ui.Run(&s.run, screen(s), func(ctx context.Context) ([]portal.Request, error) {
 		return svc.MyRequests(ctx, a, status, after, listPageSize)
 	})
 }
@@ -77,11 +77,11 @@ func (s *requestList) statusFilter() string {
 	if s.filter == 0 {
 		return ""
 	}
-	return store.RequestStatuses()[s.filter-1]
+	return vocab.RequestStatuses()[s.filter-1]
 }
 
 func (s *requestList) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := msg.(ui.Result[[]store.Request]); ok && s.run.Take(r) {
+	if r, ok := msg.(ui.Result[[]portal.Request]); ok && s.run.Take(r) {
 		s.loaded = true
 		if r.Err != nil {
 			s.err = s.d.failed(r.Err)
@@ -92,7 +92,7 @@ func (s *requestList) Update(msg tea.Msg) tea.Cmd {
 		for _, req := range page {
 			// A request updated between two pages moved up: it is
 			// already shown, where it was.
-			if !slices.ContainsFunc(s.rows, func(o store.Request) bool { return o.ID == req.ID }) {
+			if !slices.ContainsFunc(s.rows, func(o portal.Request) bool { return o.ID == req.ID }) {
 				s.rows = append(s.rows, req)
 			}
 		}
@@ -111,7 +111,7 @@ func (s *requestList) Update(msg tea.Msg) tea.Cmd {
 		s.run.Stop()
 		return s.d.goTo(backMsg{})
 	case key.Matches(km, s.status):
-		s.filter = (s.filter + 1) % (len(store.RequestStatuses()) + 1)
+		s.filter = (s.filter + 1) % (len(vocab.RequestStatuses()) + 1)
 		return s.reload()
 	case key.Matches(km, s.refresh):
 		return s.reload()
@@ -189,7 +189,7 @@ func (s *requestList) layout() {
 		idW = max(idW, lipgloss.Width(fmt.Sprintf("%s #%d", unreadMark, r.ID)))
 	}
 	statusW := lipgloss.Width(p.T("client.list.col.status"))
-	for _, st := range store.RequestStatuses() {
+	for _, st := range vocab.RequestStatuses() {
 		statusW = max(statusW, lipgloss.Width(statusLabel(s.d, st)))
 	}
 	timeW := max(lipgloss.Width(when(s.d, time.Date(2026, 12, 31, 23, 59, 0, 0, time.UTC))), lipgloss.Width(p.T("client.list.col.updated")))

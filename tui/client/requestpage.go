@@ -9,7 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -130,7 +130,7 @@ func (s *requestPage) content() (content string, news int) {
 	news = -1
 	for _, e := range r.Events {
 		// As for Unread: a change by the legal team after the last visit.
-		fresh := r.Unread() && e.At.After(r.ClientSeenAt) && e.AuthorKind != store.ActorClient
+		fresh := r.Unread() && e.At.After(r.ClientSeenAt) && e.AuthorKind != vocab.ActorClient
 		ev := s.event(e, fresh)
 		if ev == "" {
 			continue
@@ -145,24 +145,24 @@ func (s *requestPage) content() (content string, news int) {
 
 // event is one entry of the history: when and who, then what. An entry
 // that is news is marked as the list marks its request.
-func (s *requestPage) event(e store.RequestEvent, fresh bool) string {
+func (s *requestPage) event(e portal.RequestEvent, fresh bool) string {
 	st, p := s.d.st, s.d.p
 	who := p.T("client.page.team")
-	if e.AuthorKind == store.ActorClient {
+	if e.AuthorKind == vocab.ActorClient {
 		who = p.T("client.page.you")
 	}
 	var what string
 	switch e.Kind {
-	case store.EventSubmitted:
+	case vocab.EventSubmitted:
 		what = p.T("client.page.submitted")
-	case store.EventStatus:
+	case vocab.EventStatus:
 		what = p.T("client.page.status_changed", statusLabel(s.d, e.Status))
-		if e.AuthorKind == store.ActorClient {
+		if e.AuthorKind == vocab.ActorClient {
 			// The client changes no status: their note answered the
 			// team, which the portal took back to work on it.
 			what = p.T("client.page.answered", statusLabel(s.d, e.Status))
 		}
-	case store.EventNote:
+	case vocab.EventNote:
 		what = strings.TrimSpace(text.SanitizeMultiline(e.Body))
 	default:
 		return "" // nothing a client is meant to read

@@ -8,7 +8,6 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/uitest"
 )
 
@@ -44,7 +43,7 @@ func contractFields() []string {
 	return []string{"Subject: text, required", "Details: multiline", "Deadline: date", "Urgency: choice(Low | Normal | High), required"}
 }
 
-func addTypes(t *testing.T, env *portaltest.Env) (contract, docs *store.RequestType) {
+func addTypes(t *testing.T, env *portaltest.Env) (contract, docs *portal.RequestType) {
 	t.Helper()
 	contract = env.AddRequestType(t, "Contract review", contractFields()...)
 	docs = env.AddRequestType(t, "Document request", "Documents: multiline, required")
@@ -52,7 +51,7 @@ func addTypes(t *testing.T, env *portaltest.Env) (contract, docs *store.RequestT
 }
 
 // submit files a request for c directly through the portal.
-func submit(t *testing.T, env *portaltest.Env, c *store.Client, rt *store.RequestType, values ...string) *store.Request {
+func submit(t *testing.T, env *portaltest.Env, c *portal.Client, rt *portal.RequestType, values ...string) *portal.Request {
 	t.Helper()
 	r, err := env.Service.SubmitRequest(context.Background(), portaltest.ClientActor(c), rt.ID, values)
 	if err != nil {
@@ -69,7 +68,7 @@ func must(t *testing.T, err error) {
 }
 
 // myRequests is every request of c, as the portal has them.
-func myRequests(t *testing.T, env *portaltest.Env, c *store.Client) []store.Request {
+func myRequests(t *testing.T, env *portaltest.Env, c *portal.Client) []portal.Request {
 	t.Helper()
 	rs, err := env.Service.MyRequests(context.Background(), portaltest.ClientActor(c), "", nil, 500)
 	must(t, err)

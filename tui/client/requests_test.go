@@ -14,7 +14,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 	"github.com/clientportal/portal/tui/uitest"
 )
@@ -23,7 +23,7 @@ import (
 // Contract review (see contractFields).
 // atRequestForm is Ann, logged in with the two kinds of request of
 // addTypes, on a new Contract review.
-func atRequestForm(t *testing.T) (*portaltest.Env, *store.Client, *harness, *requestForm) {
+func atRequestForm(t *testing.T) (*portaltest.Env, *portal.Client, *harness, *requestForm) {
 	t.Helper()
 	env, _ := newClockEnv(t)
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
@@ -75,7 +75,7 @@ func TestSubmitRequest(t *testing.T) {
 	h.RequireView("History", "Sent the request.")
 
 	rs := myRequests(t, env, ann)
-	if len(rs) != 1 || rs[0].Summary != "Lease for the shop" || rs[0].Status != store.RequestNew {
+	if len(rs) != 1 || rs[0].Summary != "Lease for the shop" || rs[0].Status != vocab.RequestNew {
 		t.Fatalf("stored %+v", rs)
 	}
 	view, err := env.Service.RequestPage(context.Background(), portaltest.ClientActor(ann), rs[0].ID)
@@ -158,29 +158,29 @@ func TestRequestFormBadInput(t *testing.T) {
 	)
 	tests := []struct {
 		name  string
-		fill  func(h *harness, env *portaltest.Env, rt *store.RequestType)
+		fill  func(h *harness, env *portaltest.Env, rt *portal.RequestType)
 		field string // "" for the whole form
 		want  string
 	}{
-		{"required text empty", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"required text empty", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.press("tab", "tab", "tab", "right")
 		}, subject, "This field is required."},
-		{"required text blank", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"required text blank", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("    ")
 			h.press("tab", "tab", "tab", "right")
 		}, subject, "This field is required."},
-		{"required choice not made", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"required choice not made", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
 		}, urgency, "This field is required."},
-		{"letter of no choice", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"letter of no choice", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
 			h.press("tab", "tab", "tab", "z")
 		}, urgency, "This field is required."},
-		{"only control characters", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"only control characters", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Paste("\x1b\x07\u202e\u200b\x9b")
 			h.press("tab", "tab", "tab", "right")
 		}, subject, "This field is required."},
-		{"only invalid UTF-8", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"only invalid UTF-8", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("\xff\xfe\xc0")})
 			h.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{0xD800, 0x110000}})
 			h.press("tab", "tab", "tab", "right")
@@ -188,37 +188,37 @@ func TestRequestFormBadInput(t *testing.T) {
 		// A text area measures what it holds in columns, the portal in
 		// characters: accents that take no column of their own, pasted in
 		// two goes, pass the first, and the check says so on the form.
-		{"combining marks past the limit", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"combining marks past the limit", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
 			h.press("tab")
 			h.Paste(strings.Repeat("e\u0301", portal.MaxLongValueLen/2))
 			h.Paste(strings.Repeat("e\u0301", portal.MaxLongValueLen/2))
 			h.press("tab", "tab", "right")
 		}, details, "Too long: at most 5000 characters."},
-		{"date that does not exist", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"date that does not exist", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
 			h.press("tab", "tab")
 			h.Type("2026-02-30")
 			h.press("tab", "right")
 		}, deadline, "There is no such date as 2026-02-30;"},
-		{"date in words", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"date in words", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
 			h.press("tab", "tab")
 			h.Type("tomorrow")
 			h.press("tab", "right")
 		}, deadline, "Type a date as year-month-day, like 2026-12-31."},
-		{"date with an escape sequence", func(h *harness, _ *portaltest.Env, _ *store.RequestType) {
+		{"date with an escape sequence", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
 			h.press("tab", "tab")
 			h.Paste("2026-12-31\x1b[2J")
 			h.press("tab", "right")
 		}, deadline, "Type a date as year-month-day, like 2026-12-31."},
-		{"choice gone meanwhile", func(h *harness, env *portaltest.Env, rt *store.RequestType) {
+		{"choice gone meanwhile", func(h *harness, env *portaltest.Env, rt *portal.RequestType) {
 			h.Type("Lease")
 			h.press("tab", "tab", "tab", "left") // High
 			editType(h.t, env, rt, "Subject: text, required", "Details: multiline", "Deadline: date", "Urgency: choice(Low | Normal), required")
 		}, urgency, "Choose one of: Low, Normal."},
-		{"kind changed meanwhile", func(h *harness, env *portaltest.Env, rt *store.RequestType) {
+		{"kind changed meanwhile", func(h *harness, env *portaltest.Env, rt *portal.RequestType) {
 			h.Type("Lease")
 			h.press("tab", "tab", "tab", "right")
 			editType(h.t, env, rt, "Subject: text, required")
@@ -272,7 +272,7 @@ func nextLabel(field string) string {
 	return map[string]string{"field0": "Details", "field1": "Deadline", "field2": "Urgency"}[field]
 }
 
-func editType(t *testing.T, env *portaltest.Env, rt *store.RequestType, specs ...string) {
+func editType(t *testing.T, env *portaltest.Env, rt *portal.RequestType, specs ...string) {
 	t.Helper()
 	in := portal.TypeInput{Name: rt.Name, Description: rt.Description}
 	for _, s := range specs {
@@ -324,7 +324,7 @@ func TestUnreadAfterTheLegalTeamAnswers(t *testing.T) {
 	h.RefuseView(unreadMark + " #")
 
 	clk.add(time.Hour)
-	must(t, env.Service.SetRequestStatus(ctx, staff, lease.ID, store.RequestWaiting))
+	must(t, env.Service.SetRequestStatus(ctx, staff, lease.ID, vocab.RequestWaiting))
 	must(t, env.Service.AddNote(ctx, staff, lease.ID, "Please send us the lease.\nAll pages, signed.", false))
 	must(t, env.Service.AddNote(ctx, staff, lease.ID, "internal: ask Bob", true))
 
@@ -389,7 +389,7 @@ func TestAddNote(t *testing.T) {
 	view, err := env.Service.RequestPage(context.Background(), portaltest.ClientActor(ann), r.ID)
 	must(t, err)
 	last := view.Events[len(view.Events)-1]
-	if last.Kind != store.EventNote || last.Body != "Please call me\non Monday." || last.AuthorKind != store.ActorClient {
+	if last.Kind != vocab.EventNote || last.Body != "Please call me\non Monday." || last.AuthorKind != vocab.ActorClient {
 		t.Errorf("last event %+v", last)
 	}
 
@@ -448,13 +448,13 @@ func TestListPagesAndFilter(t *testing.T) {
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
 	_, docs := addTypes(t, env)
 	const total = listPageSize + 7
-	var last *store.Request
+	var last *portal.Request
 	for i := range total {
 		clk.add(time.Minute)
 		last = submit(t, env, ann, docs, fmt.Sprintf("Document %02d", i))
 	}
 	clk.add(time.Minute)
-	must(t, env.Service.SetRequestStatus(ctx, staff, last.ID, store.RequestDone))
+	must(t, env.Service.SetRequestStatus(ctx, staff, last.ID, vocab.RequestDone))
 
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
@@ -577,8 +577,8 @@ func TestLongThreadSaysEarlierEntriesAreLeftOut(t *testing.T) {
 	s := newRequestPage(h.m.d, h.m.actor, 7, "", false)
 	s.SetSize(76, 30)
 	s.req = &portal.RequestView{
-		Request: store.Request{ID: 7, TypeName: "Contract review", Status: store.RequestNew},
-		Events:  []store.RequestEvent{{Kind: store.EventNote, AuthorKind: store.ActorStaff, Body: "The latest."}},
+		Request: portal.Request{ID: 7, TypeName: "Contract review", Status: vocab.RequestNew},
+		Events:  []portal.RequestEvent{{Kind: vocab.EventNote, AuthorKind: vocab.ActorStaff, Body: "The latest."}},
 		Earlier: true,
 	}
 	s.layout()
@@ -639,7 +639,7 @@ func TestListLoadsOnAfterARequestOpenedMidLoad(t *testing.T) {
 			// The next page answers late, as from a busy database.
 			holding := true
 			h.Hold = func(msg tea.Msg) bool {
-				d, ok := msg.(ui.Result[[]store.Request])
+				d, ok := msg.(ui.Result[[]portal.Request])
 				return holding && ok && d.Target() == l
 			}
 			h.press("end") // near the end of the page: the next one is asked for
@@ -699,7 +699,7 @@ var discardWords = map[string]struct{ note, request, help string }{
 
 // discardHarness logs Ann in, in lang, with one request to write notes
 // on and the kinds of request.
-func discardHarness(t *testing.T, lang string) (*harness, *portaltest.Env, *store.Client) {
+func discardHarness(t *testing.T, lang string) (*harness, *portaltest.Env, *portal.Client) {
 	t.Helper()
 	env, clk := newClockEnv(t)
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
@@ -1214,7 +1214,7 @@ func TestKindWithoutDescription(t *testing.T) {
 		rt := env.AddRequestType(t, name, "Question: text")
 		f, err := portal.ParseFieldSpec("Question: text")
 		must(t, err)
-		in := portal.TypeInput{Name: name, Fields: []store.RequestField{f}}
+		in := portal.TypeInput{Name: name, Fields: []portal.RequestField{f}}
 		_, err = env.Service.EditRequestType(context.Background(), env.Admin(), rt.ID, in)
 		must(t, err)
 	}
@@ -1284,7 +1284,7 @@ func TestAnswerBringsARequestBack(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			ctx := context.Background()
 			h, env, ann := discardHarness(t, lang)
-			must(t, env.Service.SetRequestStatus(ctx, staff, 1, store.RequestWaiting))
+			must(t, env.Service.SetRequestStatus(ctx, staff, 1, vocab.RequestWaiting))
 			h.press("m", "enter")
 			requireWords(t, h.View(), w.waiting)
 			h.press("n")
@@ -1305,7 +1305,7 @@ func TestAnswerBringsARequestBack(t *testing.T) {
 			checkFits(t, v, 80, 24)
 			view, err := env.Service.RequestPage(ctx, portaltest.ClientActor(ann), 1)
 			must(t, err)
-			if last := view.Events[len(view.Events)-1]; view.Status != store.RequestInProgress || last.Kind != store.EventStatus || last.AuthorKind != store.ActorClient {
+			if last := view.Events[len(view.Events)-1]; view.Status != vocab.RequestInProgress || last.Kind != vocab.EventStatus || last.AuthorKind != vocab.ActorClient {
 				t.Errorf("status %s, last event %+v", view.Status, last)
 			}
 		})

@@ -6,7 +6,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -37,10 +36,10 @@ func (s *reset) Update(msg tea.Msg) tea.Cmd {
 	svc, a, email := s.d.svc, s.actor, s.email
 	return s.handle(s, msg, func(f *ui.Form) call {
 		code, password, repeat := f.Value(portal.FieldCode), f.Value(portal.FieldPassword), f.Value(portal.FieldRepeat)
-		return func(ctx context.Context) (*store.Client, error) {
+		return func(ctx context.Context) (*portal.Client, error) {
 			return svc.ResetPassword(ctx, a, email, code, password, repeat)
 		}
-	}, func(c *store.Client) tea.Cmd {
+	}, func(c *portal.Client) tea.Cmd {
 		return s.d.goTo(loggedInMsg{client: c, notice: s.d.p.T("client.notice.password_changed")})
 	})
 }

@@ -8,7 +8,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -43,7 +42,7 @@ type (
 	backMsg struct{}
 	// loggedInMsg: the person is now this client, by whatever path.
 	loggedInMsg struct {
-		client *store.Client
+		client *portal.Client
 		notice string
 	}
 	// verifyMsg asks for the code that sign-up attempt ticket mailed to
@@ -59,17 +58,17 @@ type (
 	// homeMsg returns home after a change; client is the changed client,
 	// or nil when it did not change.
 	homeMsg struct {
-		client *store.Client
+		client *portal.Client
 		notice string
 	}
 	// langMsg: the person chose a language. client is the account it was
 	// saved on, when logged in.
 	langMsg struct {
 		lang   text.Lang
-		client *store.Client
+		client *portal.Client
 	}
 	// typeMsg: the kind of request to fill in.
-	typeMsg struct{ rt store.RequestType }
+	typeMsg struct{ rt portal.RequestType }
 	// reviewMsg asks to check a filled request form before it is sent.
 	reviewMsg struct{ form *requestForm }
 	// editMsg goes back to a request form, with the portal's refusal of it
@@ -243,13 +242,13 @@ func (f *formScreen) update(msg tea.Msg) (ui.FormEvent, tea.Cmd) {
 }
 
 // call is the portal call a form screen makes when it is sent.
-type call func(ctx context.Context) (*store.Client, error)
+type call func(ctx context.Context) (*portal.Client, error)
 
 // handle is the loop every form screen runs: a finished call shows its
 // refusal beside the field or goes on with done; Esc goes back; Enter on a
 // complete form starts the call that submit makes from the form's values.
-func (f *formScreen) handle(owner screen, msg tea.Msg, submit func(form *ui.Form) call, done func(c *store.Client) tea.Cmd) tea.Cmd {
-	return handleCall(f, owner, msg, func(form *ui.Form) func(ctx context.Context) (*store.Client, error) {
+func (f *formScreen) handle(owner screen, msg tea.Msg, submit func(form *ui.Form) call, done func(c *portal.Client) tea.Cmd) tea.Cmd {
+	return handleCall(f, owner, msg, func(form *ui.Form) func(ctx context.Context) (*portal.Client, error) {
 		return submit(form)
 	}, done)
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -21,7 +20,7 @@ type typeChooser struct {
 	d      *deps
 	actor  portal.Actor
 	run    ui.Runner
-	types  []store.RequestType
+	types  []portal.RequestType
 	loaded bool
 	err    string
 	sel    int
@@ -44,14 +43,14 @@ func newTypeChooser(d *deps, a portal.Actor) *typeChooser {
 
 func (s *typeChooser) Init() tea.Cmd {
 	svc, a := s.d.svc, s.actor
-	return ui.Run(&s.run, screen(s), func(ctx context.Context) ([]store.RequestType, error) { return svc.RequestTypes(ctx, a) })
+	return ui.Run(&s.run, screen(s), func(ctx context.Context) ([]portal.RequestType, error) { return svc.RequestTypes(ctx, a) })
 }
 
 // leave gives up on loading the kinds (see Model.switchTo).
 func (s *typeChooser) Leave() { s.run.Stop() }
 
 func (s *typeChooser) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := msg.(ui.Result[[]store.RequestType]); ok && s.run.Take(r) {
+	if r, ok := msg.(ui.Result[[]portal.RequestType]); ok && s.run.Take(r) {
 		s.loaded = true
 		if r.Err != nil {
 			s.err = s.d.failed(r.Err)

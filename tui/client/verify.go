@@ -2,13 +2,13 @@ package client
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
@@ -83,7 +83,7 @@ func (s *verify) Update(msg tea.Msg) tea.Cmd {
 		s.held = nil
 		return s.fail(r.Err)
 	}
-	if r, ok := msg.(ui.Result[*store.Client]); ok && isAwaiting(r.Err) && s.run.Take(r) {
+	if r, ok := msg.(ui.Result[*portal.Client]); ok && isAwaiting(r.Err) && s.run.Take(r) {
 		// Verified, but the firm approves new accounts first: nothing
 		// more to do here until the approval mail comes.
 		return s.d.goTo(welcomeMsg{notice: portal.Message(s.d.p, r.Err)})
@@ -91,8 +91,8 @@ func (s *verify) Update(msg tea.Msg) tea.Cmd {
 	svc, a, ticket := s.d.svc, s.actor, s.ticket
 	return s.handle(s, msg, func(f *ui.Form) call {
 		code := f.Value(portal.FieldCode)
-		return func(ctx context.Context) (*store.Client, error) { return svc.VerifyEmail(ctx, a, ticket, code) }
-	}, func(c *store.Client) tea.Cmd {
+		return func(ctx context.Context) (*portal.Client, error) { return svc.VerifyEmail(ctx, a, ticket, code) }
+	}, func(c *portal.Client) tea.Cmd {
 		return s.d.goTo(loggedInMsg{client: c})
 	})
 }
@@ -106,7 +106,4 @@ func (s *verify) Keys() []key.Binding {
 	return append(s.formScreen.Keys(), s.resend)
 }
 
-func isAwaiting(err error) bool {
-	pe := portal.AsError(err)
-	return pe != nil && pe.Key == portal.KeyAwaitingApproval
-}
+func isAwaiting(err error) bool { return errors.Is(err, portal.ErrAwaitingApproval) }

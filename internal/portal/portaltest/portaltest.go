@@ -13,6 +13,7 @@ import (
 
 	"github.com/clientportal/portal/internal/auth"
 	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/store/dbtest"
 	"github.com/clientportal/portal/internal/text"
@@ -109,7 +110,7 @@ func (e *Env) Admin() portal.Actor { return portal.System("test-admin") }
 // Mails lists every queued or sent mail to addr, oldest first.
 func (e *Env) Mails(t testing.TB, addr string) []store.OutboxMessage {
 	t.Helper()
-	all, err := e.Store.ListMail(context.Background(), store.OutboxQuery{Limit: 1000})
+	all, err := e.Store.ListMail(context.Background(), vocab.OutboxQuery{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +171,7 @@ const StrongPassword = "correct horse battery staple 42"
 
 // AddActiveClient adds a client through the invitation flow and returns it
 // active with StrongPassword.
-func (e *Env) AddActiveClient(t testing.TB, email, name string) *store.Client {
+func (e *Env) AddActiveClient(t testing.TB, email, name string) *portal.Client {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := e.Service.AddClient(ctx, e.Admin(), portal.NewClient{Email: email, Name: name}); err != nil {
@@ -186,7 +187,7 @@ func (e *Env) AddActiveClient(t testing.TB, email, name string) *store.Client {
 
 // AddRequestType adds a request type with fields written as staff write
 // them ("Subject: text, required").
-func (e *Env) AddRequestType(t testing.TB, name string, fields ...string) *store.RequestType {
+func (e *Env) AddRequestType(t testing.TB, name string, fields ...string) *portal.RequestType {
 	t.Helper()
 	in := portal.TypeInput{Name: name, Description: "About " + name}
 	for _, f := range fields {
@@ -203,8 +204,20 @@ func (e *Env) AddRequestType(t testing.TB, name string, fields ...string) *store
 	return rt
 }
 
+// ClientByEmail is the client of that email as the portal shows it (a
+// log in's view, which BindSession takes); it fails the test when there is
+// none.
+func (e *Env) ClientByEmail(t testing.TB, email string) *portal.Client {
+	t.Helper()
+	d, err := e.Service.ClientDetails(context.Background(), e.Admin(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &d.Client
+}
+
 // ClientActor is client c logged in from a test address.
-func ClientActor(c *store.Client) portal.Actor {
+func ClientActor(c *portal.Client) portal.Actor {
 	return portal.Guest("192.0.2.7:4000", "test-session").AsClient(c)
 }
 
@@ -220,7 +233,7 @@ func (e *Env) InvalidUTF8() string {
 
 // BindSession binds a live session of c as a log in does, and waits until
 // the database counts it (it hears of sessions a moment later).
-func (e *Env) BindSession(t testing.TB, ctx context.Context, c *store.Client, id string, end func()) {
+func (e *Env) BindSession(t testing.TB, ctx context.Context, c *portal.Client, id string, end func()) {
 	t.Helper()
 	e.Service.BindSession(ctx, c, id, end)
 	e.WaitSessionsRecorded(t, c.ID)

@@ -9,7 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -26,7 +27,7 @@ type auditJSON struct {
 	RemoteAddr string `json:"remote_addr"`
 }
 
-func toAuditJSON(e *store.AuditEvent) auditJSON {
+func toAuditJSON(e *portal.AuditEvent) auditJSON {
 	return auditJSON{
 		ID:         e.ID,
 		At:         stamp(e.At),
@@ -54,11 +55,7 @@ func (r *runner) auditCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			q := store.AuditQuery{Actor: strings.TrimSpace(actor), Action: strings.TrimSpace(action), Subject: strings.TrimSpace(subject)}
-			if strings.Contains(q.Subject, "@") {
-				// Clients are the subject by their normalised email.
-				q.Subject = store.NormalizeEmail(q.Subject)
-			}
+			q := vocab.AuditQuery{Actor: strings.TrimSpace(actor), Action: strings.TrimSpace(action), Subject: strings.TrimSpace(subject)}
 			if cmd.Flags().Changed("since") {
 				t, ok := parseSince(since, time.Now())
 				if !ok {
@@ -81,15 +78,15 @@ func (r *runner) auditCmd() *cobra.Command {
 // listAudit writes the events q selects, newest first, page by page: when,
 // who, what, about whom, from where, and the detail last since it is the
 // one of any length.
-func (r *runner) listAudit(cmd *cobra.Command, q store.AuditQuery, total int, asJSON bool) error {
-	err := pager[store.AuditEvent, uint64]{
-		fetch: func(ctx context.Context, before uint64, limit int) ([]store.AuditEvent, error) {
+func (r *runner) listAudit(cmd *cobra.Command, q vocab.AuditQuery, total int, asJSON bool) error {
+	err := pager[portal.AuditEvent, uint64]{
+		fetch: func(ctx context.Context, before uint64, limit int) ([]portal.AuditEvent, error) {
 			q.Before, q.Limit = before, limit
 			return r.svc.ListAudit(ctx, r.actor, q)
 		},
-		next: func(last *store.AuditEvent) uint64 { return last.ID },
-		json: func(e *store.AuditEvent) any { return toAuditJSON(e) },
-		row: func(e *store.AuditEvent) []string {
+		next: func(last *portal.AuditEvent) uint64 { return last.ID },
+		json: func(e *portal.AuditEvent) any { return toAuditJSON(e) },
+		row: func(e *portal.AuditEvent) []string {
 			return []string{stamp(e.At), e.Actor, e.Action, e.Subject, e.RemoteAddr, e.Detail}
 		},
 	}.write(cmd.Context(), r.out, q.Before, total, asJSON)

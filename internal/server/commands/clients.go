@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -32,7 +32,7 @@ type clientJSON struct {
 	LastLoginAt *string `json:"last_login_at"`
 }
 
-func toClientJSON(c *store.Client) clientJSON {
+func toClientJSON(c *portal.Client) clientJSON {
 	return clientJSON{
 		Email:       text.Sanitize(c.Email),
 		Name:        text.Sanitize(c.Name),
@@ -87,11 +87,11 @@ func (r *runner) clientsListCmd() *cobra.Command {
 			}
 			// A status not in the list is a wrong command line (exit 2),
 			// like any bad flag value.
-			if statuses := store.ClientStatuses(); status != "" && !contains(statuses, status) {
+			if statuses := vocab.ClientStatuses(); status != "" && !contains(statuses, status) {
 				return r.usage("cmd.error.status", strings.Join(statuses, ", "))
 			}
-			return r.listClients(cmd, store.ClientQuery{
-				Search: search, Status: status, After: store.NormalizeEmail(after),
+			return r.listClients(cmd, vocab.ClientQuery{
+				Search: search, Status: status, After: after,
 			}, total, asJSON)
 		})
 	f := cmd.Flags()
@@ -105,7 +105,7 @@ func (r *runner) clientsListCmd() *cobra.Command {
 
 // listClients writes the clients q selects, page by page: email, name,
 // company, status and the state of the newest invitation.
-func (r *runner) listClients(cmd *cobra.Command, q store.ClientQuery, total int, asJSON bool) error {
+func (r *runner) listClients(cmd *cobra.Command, q vocab.ClientQuery, total int, asJSON bool) error {
 	err := pager[portal.ClientSummary, string]{
 		fetch: func(ctx context.Context, after string, limit int) ([]portal.ClientSummary, error) {
 			q.After, q.Limit = after, limit

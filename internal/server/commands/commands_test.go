@@ -20,6 +20,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/server/commands"
 	"github.com/clientportal/portal/internal/store"
 )
@@ -37,11 +38,11 @@ func run(t *testing.T, env *portaltest.Env, a portal.Actor, stdin string, args .
 }
 
 func admin() portal.Actor {
-	return portal.StaffActor(&store.Staff{Name: "ann", Role: store.RoleAdmin}, "10.0.0.1:50000")
+	return portal.StaffActor(&portal.StaffMember{Name: "ann", Role: vocab.RoleAdmin}, "10.0.0.1:50000")
 }
 
 func support() portal.Actor {
-	return portal.StaffActor(&store.Staff{Name: "sam", Role: store.RoleSupport}, "10.0.0.2:50000")
+	return portal.StaffActor(&portal.StaffMember{Name: "sam", Role: vocab.RoleSupport}, "10.0.0.2:50000")
 }
 
 func newKey(t *testing.T, comment string) string {
@@ -63,7 +64,7 @@ func setup(t *testing.T) *portaltest.Env {
 	t.Helper()
 	env := portaltest.New(t)
 	ctx := context.Background()
-	for _, s := range []struct{ name, role string }{{"ann", store.RoleAdmin}, {"sam", store.RoleSupport}} {
+	for _, s := range []struct{ name, role string }{{"ann", vocab.RoleAdmin}, {"sam", vocab.RoleSupport}} {
 		if _, err := env.Service.AddStaff(ctx, env.Admin(), s.name, s.role, newKey(t, s.name+"@laptop")); err != nil {
 			t.Fatal(err)
 		}
@@ -267,10 +268,7 @@ func TestClientsAddLang(t *testing.T) {
 				}
 				return
 			}
-			c, err := env.Store.ClientByEmail(context.Background(), email)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := env.ClientByEmail(t, email)
 			if c.Lang != tt.stored {
 				t.Errorf("language %q, want %q", c.Lang, tt.stored)
 			}
@@ -326,7 +324,7 @@ func TestStoredEscapesNeverRaw(t *testing.T) {
 	// from an old version or an import must still be shown safely.
 	c := &store.Client{
 		Email: "evil@example.com", Name: "Eve\x1b]0;owned\x07\x1b[2J\u009b31m\u202eliam",
-		Company: "Co\x1b[31m\r\nrm -rf", Phone: "+1" + env.InvalidUTF8(), Status: store.StatusActive, CreatedAt: now, UpdatedAt: now,
+		Company: "Co\x1b[31m\r\nrm -rf", Phone: "+1" + env.InvalidUTF8(), Status: vocab.StatusActive, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := env.Store.CreateClient(context.Background(), c); err != nil {
 		t.Fatal(err)
@@ -411,7 +409,7 @@ func TestClientsListWalksPages(t *testing.T) {
 	err := env.Store.Tx(ctx, func(tx *store.Store) error {
 		for i := 0; i < n; i++ {
 			c := &store.Client{Email: fmt.Sprintf("c%05d@example.com", i), Name: fmt.Sprintf("Client %d", i),
-				Status: store.StatusActive, CreatedAt: now, UpdatedAt: now}
+				Status: vocab.StatusActive, CreatedAt: now, UpdatedAt: now}
 			if err := tx.CreateClient(ctx, c); err != nil {
 				return err
 			}
@@ -821,7 +819,7 @@ func TestRunLineRefusesAnOpenQuote(t *testing.T) {
 			t.Fatal(err)
 		}
 		last := v.Events[len(v.Events)-1]
-		if tt.note == "" && last.Kind == store.EventNote {
+		if tt.note == "" && last.Kind == vocab.EventNote {
 			t.Fatalf("%s: a note was stored: %q", tt.line, last.Body)
 		}
 		if tt.note != "" && last.Body != tt.note {
@@ -843,7 +841,7 @@ func TestRunLineKeepsEmptyWords(t *testing.T) {
 	if err != nil || len(types) != 1 {
 		t.Fatalf("types %+v, %v", types, err)
 	}
-	fields, _ := portal.TypeFields(types[0])
+	fields := types[0].Fields
 	if types[0].Name != "Contract review" || types[0].Description != "" || len(fields) != 2 {
 		t.Fatalf("stored %q / %q with %d fields", types[0].Name, types[0].Description, len(fields))
 	}

@@ -1,7 +1,6 @@
 package commands_test
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -125,10 +124,7 @@ func TestClientsImport(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("code %d: %s", r.code, r.err)
 		}
-		c, err := env.Store.ClientByEmail(context.Background(), "bob@example.com")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := env.ClientByEmail(t, "bob@example.com")
 		if c.Name != "Smith, Bob" || c.Company != `Bob "The Firm", Inc` || c.Phone != "+1 555 010 0199" {
 			t.Errorf("stored %q / %q / %q", c.Name, c.Company, c.Phone)
 		}

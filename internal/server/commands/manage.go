@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -120,7 +120,7 @@ func (r *runner) writeDetail(w io.Writer, d *portal.ClientDetail) error {
 				when = r.p.T("cmd.clients.show.state_at", stamp(*inv.AcceptedAt))
 			case inv.RevokedAt != nil:
 				when = r.p.T("cmd.clients.show.state_at", stamp(*inv.RevokedAt))
-			case inv.State == store.InvitationExpired:
+			case inv.State == vocab.InvitationExpired:
 				when = r.p.T("cmd.clients.show.state_at", stamp(inv.ExpiresAt))
 			default:
 				when = r.p.T("cmd.clients.show.open_until", stamp(inv.ExpiresAt))
@@ -185,7 +185,7 @@ func (r *runner) clientsEnableCmd() *cobra.Command {
 		// What "enabled" means depends on the client: one who never set
 		// a password is invited again.
 		key := "cmd.clients.enabled"
-		if d, err := r.svc.ClientDetails(cmd.Context(), r.actor, email); err == nil && d.Client.Status == store.StatusInvited {
+		if d, err := r.svc.ClientDetails(cmd.Context(), r.actor, email); err == nil && d.Client.Status == vocab.StatusInvited {
 			key = "cmd.clients.enabled_invited"
 		}
 		return r.p.T(key, echo(email)), nil

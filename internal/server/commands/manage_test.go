@@ -11,6 +11,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/server/commands"
 	"github.com/clientportal/portal/internal/store"
 )
@@ -132,7 +133,7 @@ func TestClientActionsRefusals(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	r := run(t, env, admin(), "", "clients", "enable", "ivy@example.com")
-	if r.code != 0 || !strings.Contains(r.out, "a new invitation is queued") || clientStatus(t, env, "ivy@example.com") != store.StatusInvited {
+	if r.code != 0 || !strings.Contains(r.out, "a new invitation is queued") || clientStatus(t, env, "ivy@example.com") != vocab.StatusInvited {
 		t.Errorf("code %d, stdout %q, stderr %q", r.code, r.out, r.err)
 	}
 }
@@ -276,7 +277,7 @@ func TestParseSince(t *testing.T) {
 func TestAuditList(t *testing.T) {
 	env := setup(t)
 	ctx := context.Background()
-	old := &store.AuditEvent{At: time.Now().AddDate(0, 0, -10), ActorKind: store.ActorStaff, Actor: "ann",
+	old := &store.AuditEvent{At: time.Now().AddDate(0, 0, -10), ActorKind: vocab.ActorStaff, Actor: "ann",
 		Action: "client.disable", Subject: "ada@example.com", Detail: "long ago \x1b[2J\u009b31m"}
 	if err := env.Store.AddAudit(ctx, old); err != nil {
 		t.Fatal(err)
@@ -344,7 +345,7 @@ func TestAuditListWalksPages(t *testing.T) {
 	ctx := context.Background()
 	err := env.Store.Tx(ctx, func(tx *store.Store) error {
 		for i := 0; i < 1200; i++ {
-			if err := tx.AddAudit(ctx, &store.AuditEvent{At: time.Now(), ActorKind: store.ActorStaff, Actor: "ann", Action: "x.y"}); err != nil {
+			if err := tx.AddAudit(ctx, &store.AuditEvent{At: time.Now(), ActorKind: vocab.ActorStaff, Actor: "ann", Action: "x.y"}); err != nil {
 				return err
 			}
 		}
@@ -372,7 +373,7 @@ func TestShowEscapes(t *testing.T) {
 	now := time.Now()
 	c := &store.Client{
 		Email: "evil@example.com", Name: "Eve\x1b]0;owned\x07\x1b[2J\u009b31m\u202eliam",
-		Company: "Co\x1b[31m\r\nrm -rf", Phone: "+1" + env.InvalidUTF8(), Lang: "en\x1b[2J", Status: store.StatusActive, CreatedAt: now, UpdatedAt: now,
+		Company: "Co\x1b[31m\r\nrm -rf", Phone: "+1" + env.InvalidUTF8(), Lang: "en\x1b[2J", Status: vocab.StatusActive, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := env.Store.CreateClient(context.Background(), c); err != nil {
 		t.Fatal(err)

@@ -8,7 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -28,7 +29,7 @@ type outboxJSON struct {
 	LastError     string  `json:"last_error"`
 }
 
-func toOutboxJSON(m *store.OutboxMessage) outboxJSON {
+func toOutboxJSON(m *portal.Mail) outboxJSON {
 	o := outboxJSON{
 		ID:        m.ID,
 		To:        text.Sanitize(m.ToAddr),
@@ -42,7 +43,7 @@ func toOutboxJSON(m *store.OutboxMessage) outboxJSON {
 	}
 	// Only queued mail will be tried again; for the others the column is
 	// a stale time that would mislead.
-	if m.State == store.MailQueued {
+	if m.State == vocab.MailQueued {
 		o.NextAttemptAt = stampPtr(&m.NextAttemptAt)
 	}
 	return o
@@ -60,11 +61,11 @@ func (r *runner) outboxCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			states := []string{store.MailQueued, store.MailSent, store.MailFailed}
+			states := []string{vocab.MailQueued, vocab.MailSent, vocab.MailFailed}
 			if state != "" && !contains(states, state) {
 				return r.usage("cmd.error.state", strings.Join(states, ", "))
 			}
-			return r.listOutbox(cmd, store.OutboxQuery{State: state}, total, asJSON)
+			return r.listOutbox(cmd, vocab.OutboxQuery{State: state}, total, asJSON)
 		})
 	f := list.Flags()
 	f.BoolVar(&asJSON, "json", false, r.p.T("cmd.flag.json"))
@@ -86,14 +87,14 @@ func (r *runner) outboxCmd() *cobra.Command {
 }
 
 // listOutbox writes the outbox newest first, page by page.
-func (r *runner) listOutbox(cmd *cobra.Command, q store.OutboxQuery, total int, asJSON bool) error {
-	err := pager[store.OutboxMessage, uint64]{
-		fetch: func(ctx context.Context, before uint64, limit int) ([]store.OutboxMessage, error) {
+func (r *runner) listOutbox(cmd *cobra.Command, q vocab.OutboxQuery, total int, asJSON bool) error {
+	err := pager[portal.Mail, uint64]{
+		fetch: func(ctx context.Context, before uint64, limit int) ([]portal.Mail, error) {
 			q.Before, q.Limit = before, limit
 			return r.svc.ListOutbox(ctx, r.actor, q)
 		},
-		next: func(last *store.OutboxMessage) uint64 { return last.ID },
-		json: func(m *store.OutboxMessage) any { return toOutboxJSON(m) },
+		next: func(last *portal.Mail) uint64 { return last.ID },
+		json: func(m *portal.Mail) any { return toOutboxJSON(m) },
 		row:  r.outboxRow,
 	}.write(cmd.Context(), r.out, q.Before, total, asJSON)
 	return r.failed(err, nil)
@@ -101,10 +102,10 @@ func (r *runner) listOutbox(cmd *cobra.Command, q store.OutboxQuery, total int, 
 
 // outboxRow is one plain line: id, to, kind, state, tries, when, last
 // error. The "when" cell says which time it is, so no header is needed.
-func (r *runner) outboxRow(m *store.OutboxMessage) []string {
+func (r *runner) outboxRow(m *portal.Mail) []string {
 	var when string
 	switch {
-	case m.State == store.MailQueued:
+	case m.State == vocab.MailQueued:
 		when = r.p.T("cmd.outbox.next", stamp(m.NextAttemptAt))
 	case m.SentAt != nil:
 		when = r.p.T("cmd.outbox.sent_at", stamp(*m.SentAt))

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -38,7 +38,7 @@ type requestJSON struct {
 	UpdatedAt   string `json:"updated_at"`
 }
 
-func toRequestJSON(q *store.Request, email, name string) requestJSON {
+func toRequestJSON(q *portal.Request, email, name string) requestJSON {
 	return requestJSON{
 		ID:          q.ID,
 		Status:      text.Sanitize(q.Status),
@@ -244,7 +244,7 @@ func (r *runner) writeRequest(w io.Writer, v *portal.RequestView) error {
 	}
 	for _, e := range v.Events {
 		head := fmt.Sprintf("%s  %-*s  %s", stamp(e.At), width, text.Sanitize(e.Author), r.eventWhat(&e))
-		if e.Kind == store.EventNote {
+		if e.Kind == vocab.EventNote {
 			writeLabelled(&b, "  ", head+":", e.Body)
 		} else {
 			b.WriteString("  " + head + "\n")
@@ -273,21 +273,21 @@ func writeLabelled(b *strings.Builder, pad, label, value string) {
 }
 
 // eventWhat says what an event of a request's history did.
-func (r *runner) eventWhat(e *store.RequestEvent) string {
+func (r *runner) eventWhat(e *portal.RequestEvent) string {
 	switch e.Kind {
-	case store.EventSubmitted:
+	case vocab.EventSubmitted:
 		return r.p.T("cmd.requests.event.submitted")
-	case store.EventStatus:
-		if e.AuthorKind == store.ActorClient {
+	case vocab.EventStatus:
+		if e.AuthorKind == vocab.ActorClient {
 			return r.p.T("cmd.requests.event.answered", text.Sanitize(e.Status))
 		}
 		return r.p.T("cmd.requests.event.status", text.Sanitize(e.Status))
-	case store.EventAssign:
+	case vocab.EventAssign:
 		if e.Body == "" {
 			return r.p.T("cmd.requests.event.unassigned")
 		}
 		return r.p.T("cmd.requests.event.assigned", text.Sanitize(e.Body))
-	case store.EventNote:
+	case vocab.EventNote:
 		if e.Internal {
 			return r.p.T("cmd.requests.event.note_internal")
 		}

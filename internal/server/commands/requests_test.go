@@ -10,17 +10,15 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
 // submit files a request for the client with email, as that client.
-func submit(t *testing.T, env *portaltest.Env, email string, typeID uint64, values ...string) *store.Request {
+func submit(t *testing.T, env *portaltest.Env, email string, typeID uint64, values ...string) *portal.Request {
 	t.Helper()
 	ctx := context.Background()
-	c, err := env.Store.ClientByEmail(ctx, email)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := env.ClientByEmail(t, email)
 	r, err := env.Service.SubmitRequest(ctx, portaltest.ClientActor(c), typeID, values)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +67,7 @@ func TestRequestsWork(t *testing.T) {
 	}{
 		{"status", []string{"requests", "status", "1", "in_progress"}, "", "Request #1 is now in_progress; the client will be told.\n",
 			func(v *portal.RequestView) string {
-				if v.Status != store.RequestInProgress {
+				if v.Status != vocab.RequestInProgress {
 					return "status " + v.Status
 				}
 				return ""
@@ -91,7 +89,7 @@ func TestRequestsWork(t *testing.T) {
 		{"note, words joined", []string{"requests", "note", "--visible", "1", "Clause", "7", "looks", "fine."}, "ignored", "Note added to request #1; the client will be told.\n",
 			func(v *portal.RequestView) string {
 				e := v.Events[len(v.Events)-1]
-				if e.Kind != store.EventNote || e.Body != "Clause 7 looks fine." || e.Internal || e.Author != "sam" {
+				if e.Kind != vocab.EventNote || e.Body != "Clause 7 looks fine." || e.Internal || e.Author != "sam" {
 					return fmt.Sprintf("event %+v", e)
 				}
 				return ""
@@ -134,7 +132,7 @@ func TestRequestsWork(t *testing.T) {
 			}},
 		{"done", []string{"requests", "status", "1", "done"}, "", "Request #1 is now done",
 			func(v *portal.RequestView) string {
-				if v.Status != store.RequestDone || strings.Join(v.Next, ",") != store.RequestInProgress {
+				if v.Status != vocab.RequestDone || strings.Join(v.Next, ",") != vocab.RequestInProgress {
 					return fmt.Sprintf("status %s, next %v", v.Status, v.Next)
 				}
 				return ""
@@ -165,7 +163,7 @@ func TestRequestsShow(t *testing.T) {
 	env := withRequest(t)
 	ctx := context.Background()
 	for _, step := range []func() error{
-		func() error { return env.Service.SetRequestStatus(ctx, admin(), 1, store.RequestWaiting) },
+		func() error { return env.Service.SetRequestStatus(ctx, admin(), 1, vocab.RequestWaiting) },
 		func() error { return env.Service.AssignRequest(ctx, admin(), 1, "sam") },
 		func() error { return env.Service.AddNote(ctx, admin(), 1, "Called Ada.\nShe will send page 4.", true) },
 		func() error { return env.Service.AddNote(ctx, admin(), 1, "Please send page 4.", false) },
@@ -175,10 +173,7 @@ func TestRequestsShow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ada, err := env.Store.ClientByEmail(ctx, "ada@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ada := env.ClientByEmail(t, "ada@example.com")
 	if err := env.Service.AddNote(ctx, portaltest.ClientActor(ada), 1, "Sent.", false); err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +290,7 @@ func TestRequestsList(t *testing.T) {
 	submit(t, env, "bob@example.com", 2, "Meet about the lease", "2030-01-02") // 2
 	submit(t, env, "ada@example.com", 2, "Sign the lease", "")                 // 3
 	ctx := context.Background()
-	if err := env.Service.SetRequestStatus(ctx, admin(), 2, store.RequestInProgress); err != nil {
+	if err := env.Service.SetRequestStatus(ctx, admin(), 2, vocab.RequestInProgress); err != nil {
 		t.Fatal(err)
 	}
 	if err := env.Service.AssignRequest(ctx, admin(), 3, "sam"); err != nil {
@@ -385,7 +380,7 @@ func TestRequestsListWalksPages(t *testing.T) {
 		for i := 0; i < n; i++ {
 			if err := tx.CreateRequest(ctx, &store.Request{
 				ClientID: c.ID, TypeID: rt.ID, TypeName: rt.Name, Summary: fmt.Sprintf("request %d", i+1), Fields: "[]",
-				Status: store.RequestNew, CreatedAt: now, UpdatedAt: now, ClientUpdatedAt: now, ClientSeenAt: now,
+				Status: vocab.RequestNew, CreatedAt: now, UpdatedAt: now, ClientUpdatedAt: now, ClientSeenAt: now,
 			}); err != nil {
 				return err
 			}
@@ -625,27 +620,27 @@ func TestStoredRequestEscapesNeverRaw(t *testing.T) {
 	evil := "E\x1b]0;owned\x07\x1b[2J\u009b31m\u202ev\r\n" + osc52 + env.InvalidUTF8()
 	// For the columns of 16 characters, which PostgreSQL holds to that.
 	evilShort := "\x1b]0;x\x07\u202e" + env.InvalidUTF8()
-	c := &store.Client{Email: "evil@example.com", Name: "Name" + evil, Status: store.StatusActive, CreatedAt: now, UpdatedAt: now}
+	c := &store.Client{Email: "evil@example.com", Name: "Name" + evil, Status: vocab.StatusActive, CreatedAt: now, UpdatedAt: now}
 	if err := env.Store.CreateClient(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	fields, _ := json.Marshal([]store.RequestField{{Label: "Label" + evil, Kind: "text"}, {Label: "Pick", Kind: "choice", Choices: []string{"A" + evil, "B"}}})
+	fields, _ := json.Marshal([]portal.RequestField{{Label: "Label" + evil, Kind: "text"}, {Label: "Pick", Kind: "choice", Choices: []string{"A" + evil, "B"}}})
 	rt := &store.RequestType{Name: "Type" + evil, Description: "Desc" + evil, Fields: string(fields), CreatedAt: now, UpdatedAt: now}
 	if err := env.Store.CreateRequestType(ctx, rt); err != nil {
 		t.Fatal(err)
 	}
-	values, _ := json.Marshal([]store.FieldValue{{Label: "Label" + evil, Kind: "multiline" + evil, Value: "line one\n" + evil + "\nline three"}})
+	values, _ := json.Marshal([]portal.FieldValue{{Label: "Label" + evil, Kind: "multiline" + evil, Value: "line one\n" + evil + "\nline three"}})
 	q := &store.Request{ClientID: c.ID, TypeID: rt.ID, TypeName: "Type" + evil, Summary: "Summary" + evil, Fields: string(values),
-		Status: store.RequestNew + evilShort, Assignee: "Assignee" + evil, CreatedAt: now, UpdatedAt: now, ClientUpdatedAt: now, ClientSeenAt: now}
+		Status: vocab.RequestNew + evilShort, Assignee: "Assignee" + evil, CreatedAt: now, UpdatedAt: now, ClientUpdatedAt: now, ClientSeenAt: now}
 	if err := env.Store.CreateRequest(ctx, q); err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range []store.RequestEvent{
-		{Kind: store.EventSubmitted, AuthorKind: store.ActorClient, Author: "Author" + evil, Status: "new" + evilShort},
-		{Kind: store.EventStatus, AuthorKind: store.ActorStaff, Author: "ann", Status: "done" + evilShort},
-		{Kind: store.EventAssign, AuthorKind: store.ActorStaff, Author: "ann", Body: "Body" + evil, Internal: true},
-		{Kind: store.EventNote, AuthorKind: store.ActorStaff, Author: "ann", Body: "Note\n" + evil, Internal: true},
-		{Kind: "kind" + evilShort, AuthorKind: store.ActorStaff, Author: "ann"},
+		{Kind: vocab.EventSubmitted, AuthorKind: vocab.ActorClient, Author: "Author" + evil, Status: "new" + evilShort},
+		{Kind: vocab.EventStatus, AuthorKind: vocab.ActorStaff, Author: "ann", Status: "done" + evilShort},
+		{Kind: vocab.EventAssign, AuthorKind: vocab.ActorStaff, Author: "ann", Body: "Body" + evil, Internal: true},
+		{Kind: vocab.EventNote, AuthorKind: vocab.ActorStaff, Author: "ann", Body: "Note\n" + evil, Internal: true},
+		{Kind: "kind" + evilShort, AuthorKind: vocab.ActorStaff, Author: "ann"},
 	} {
 		e.RequestID, e.At = q.ID, now
 		if err := env.Store.AddRequestEvent(ctx, &e); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/server/commands"
 	"github.com/clientportal/portal/internal/store"
 )
@@ -56,7 +57,7 @@ func addAwaiting(t *testing.T, env *portaltest.Env, email string) {
 	t.Helper()
 	now := time.Now()
 	if err := env.Store.CreateClient(context.Background(), &store.Client{
-		Email: email, Name: "Wendy Waiting", Lang: "en", Status: store.StatusAwaiting, CreatedAt: now, UpdatedAt: now,
+		Email: email, Name: "Wendy Waiting", Lang: "en", Status: vocab.StatusAwaiting, CreatedAt: now, UpdatedAt: now,
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -66,10 +67,7 @@ func addAwaiting(t *testing.T, env *portaltest.Env, email string) {
 // turns true when the portal ends it.
 func bindSession(t *testing.T, env *portaltest.Env, email string) *bool {
 	t.Helper()
-	c, err := env.Store.ClientByEmail(context.Background(), email)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := env.ClientByEmail(t, email)
 	ended := new(bool)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -94,11 +92,11 @@ func TestWritesPerRole(t *testing.T) {
 	}{
 		{"clients add", []string{"clients", "add", "--email", "new@example.com", "--name", "New"}, "",
 			func(t *testing.T, env *portaltest.Env) check {
-				return func() bool { return clientStatus(t, env, "new@example.com") == store.StatusInvited }
+				return func() bool { return clientStatus(t, env, "new@example.com") == vocab.StatusInvited }
 			}, true, false, "Added new@example.com; invitation queued."},
 		{"clients import", []string{"clients", "import"}, "new@example.com,New\n",
 			func(t *testing.T, env *portaltest.Env) check {
-				return func() bool { return clientStatus(t, env, "new@example.com") == store.StatusInvited }
+				return func() bool { return clientStatus(t, env, "new@example.com") == vocab.StatusInvited }
 			}, true, false, "1 line: 1 added, 0 already known, 0 refused"},
 		{"clients import --invite", []string{"clients", "import", "--invite"}, "new@example.com,New\n",
 			func(t *testing.T, env *portaltest.Env) check {
@@ -107,14 +105,14 @@ func TestWritesPerRole(t *testing.T) {
 		{"clients disable", []string{"clients", "disable", "ada@example.com"}, "",
 			func(t *testing.T, env *portaltest.Env) check {
 				ended := bindSession(t, env, "ada@example.com")
-				return func() bool { return clientStatus(t, env, "ada@example.com") == store.StatusDisabled && *ended }
+				return func() bool { return clientStatus(t, env, "ada@example.com") == vocab.StatusDisabled && *ended }
 			}, true, false, "Disabled ada@example.com; their live sessions were ended."},
 		{"clients enable", []string{"clients", "enable", "ada@example.com"}, "",
 			func(t *testing.T, env *portaltest.Env) check {
 				if err := env.Service.DisableClient(context.Background(), env.Admin(), "ada@example.com"); err != nil {
 					t.Fatal(err)
 				}
-				return func() bool { return clientStatus(t, env, "ada@example.com") == store.StatusActive }
+				return func() bool { return clientStatus(t, env, "ada@example.com") == vocab.StatusActive }
 			}, true, false, "Enabled ada@example.com; they can log in again."},
 		{"clients end-sessions", []string{"clients", "end-sessions", "ada@example.com"}, "",
 			func(t *testing.T, env *portaltest.Env) check {
@@ -127,25 +125,25 @@ func TestWritesPerRole(t *testing.T) {
 			}, true, true, "New invitation queued for ivy@example.com"},
 		{"signup on", []string{"signup", "on"}, "",
 			func(t *testing.T, env *portaltest.Env) check {
-				return func() bool { return signUpMode(t, env) == store.SignUpOn }
+				return func() bool { return signUpMode(t, env) == vocab.SignUpOn }
 			}, true, false, "on\n"},
 		{"signup on --approval", []string{"signup", "on", "--approval"}, "",
 			func(t *testing.T, env *portaltest.Env) check {
-				return func() bool { return signUpMode(t, env) == store.SignUpApproval }
+				return func() bool { return signUpMode(t, env) == vocab.SignUpApproval }
 			}, true, false, "on (approval)\n"},
 		{"signup off", []string{"signup", "off"}, "",
 			func(t *testing.T, env *portaltest.Env) check {
 				if err := env.Service.SetSignUp(context.Background(), env.Admin(), true); err != nil {
 					t.Fatal(err)
 				}
-				return func() bool { return signUpMode(t, env) == store.SignUpOff }
+				return func() bool { return signUpMode(t, env) == vocab.SignUpOff }
 			}, true, false, "off\n"},
 		{"signup approve", []string{"signup", "approve", "wendy@example.com"}, "",
 			func(t *testing.T, env *portaltest.Env) check {
 				addAwaiting(t, env, "wendy@example.com")
 				return func() bool {
 					env.LastMail(t, "wendy@example.com", portal.MailSignUpApproved)
-					return clientStatus(t, env, "wendy@example.com") == store.StatusActive
+					return clientStatus(t, env, "wendy@example.com") == vocab.StatusActive
 				}
 			}, true, true, "Approved wendy@example.com; they were told by mail"},
 		{"signup reject", []string{"signup", "reject", "wendy@example.com"}, "",
@@ -153,7 +151,7 @@ func TestWritesPerRole(t *testing.T) {
 				addAwaiting(t, env, "wendy@example.com")
 				return func() bool {
 					env.LastMail(t, "wendy@example.com", portal.MailSignUpRejected)
-					return clientStatus(t, env, "wendy@example.com") == store.StatusRejected
+					return clientStatus(t, env, "wendy@example.com") == vocab.StatusRejected
 				}
 			}, true, true, "Rejected wendy@example.com; they were told by mail."},
 		{"outbox retry", []string{"outbox", "retry", "ID"}, "",
@@ -207,7 +205,7 @@ func TestWritesPerRole(t *testing.T) {
 			func(t *testing.T, env *portaltest.Env) check {
 				addReview(t, env)
 				submit(t, env, "ada@example.com", 1, "Lease", "", "low")
-				return func() bool { return view(t, env, 1).Status == store.RequestInProgress }
+				return func() bool { return view(t, env, 1).Status == vocab.RequestInProgress }
 			}, true, true, "Request #1 is now in_progress"},
 		{"requests note", []string{"requests", "note", "--visible", "1", "Looks", "fine"}, "",
 			func(t *testing.T, env *portaltest.Env) check {

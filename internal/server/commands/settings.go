@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -29,15 +29,15 @@ func (r *runner) signupCmd() *cobra.Command {
 	})
 	var approval bool
 	on := r.leaf("on [--approval]", "cmd.signup.on.short", r.noArgs(), func(cmd *cobra.Command, _ []string) error {
-		mode := store.SignUpOn
+		mode := vocab.SignUpOn
 		if approval {
-			mode = store.SignUpApproval
+			mode = vocab.SignUpApproval
 		}
 		return r.setSignUp(cmd, mode)
 	})
 	on.Flags().BoolVar(&approval, "approval", false, r.p.T("cmd.flag.approval"))
 	off := r.leaf("off", "cmd.signup.off.short", r.noArgs(), func(cmd *cobra.Command, _ []string) error {
-		return r.setSignUp(cmd, store.SignUpOff)
+		return r.setSignUp(cmd, vocab.SignUpOff)
 	})
 
 	var (
@@ -50,7 +50,7 @@ func (r *runner) signupCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return r.listClients(cmd, store.ClientQuery{Status: store.StatusAwaiting}, total, asJSON)
+			return r.listClients(cmd, vocab.ClientQuery{Status: vocab.StatusAwaiting}, total, asJSON)
 		})
 	pending.Flags().BoolVar(&asJSON, "json", false, r.p.T("cmd.flag.json"))
 	pending.Flags().IntVar(&limit, "limit", 0, r.p.T("cmd.flag.limit"))
@@ -99,9 +99,9 @@ func (r *runner) printSignUp(cmd *cobra.Command) error {
 	}
 	word := "off"
 	switch mode {
-	case store.SignUpOn:
+	case vocab.SignUpOn:
 		word = "on"
-	case store.SignUpApproval:
+	case vocab.SignUpApproval:
 		word = "on (approval)"
 	}
 	_, err = fmt.Fprintln(r.out, word)

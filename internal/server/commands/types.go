@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clientportal/portal/internal/portal"
-	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -21,7 +20,7 @@ const (
 	typeDisabled = "disabled"
 )
 
-func typeState(t *store.RequestType) string {
+func typeState(t *portal.RequestType) string {
 	if t.Disabled {
 		return typeDisabled
 	}
@@ -41,7 +40,7 @@ type typeJSON struct {
 	UpdatedAt   string   `json:"updated_at"`
 }
 
-func toTypeJSON(t *store.RequestType, fields []store.RequestField) typeJSON {
+func toTypeJSON(t *portal.RequestType, fields []portal.RequestField) typeJSON {
 	specs := make([]string, len(fields))
 	for i, f := range fields {
 		specs[i] = text.Sanitize(portal.FormatFieldSpec(f))
@@ -102,10 +101,7 @@ func (r *runner) typesListCmd() *cobra.Command {
 		}
 		for i := range types {
 			t := &types[i]
-			fields, err := portal.TypeFields(*t)
-			if err != nil {
-				return err
-			}
+			fields := t.Fields
 			if asJSON {
 				err = arr.add(toTypeJSON(t, fields))
 			} else {
@@ -143,10 +139,7 @@ func (r *runner) typesShowCmd() *cobra.Command {
 			if err != nil {
 				return r.failed(err, nil)
 			}
-			fields, err := portal.TypeFields(*t)
-			if err != nil {
-				return err
-			}
+			fields := t.Fields
 			if asJSON {
 				enc := json.NewEncoder(r.out)
 				enc.SetEscapeHTML(false)
@@ -183,8 +176,8 @@ func (r *runner) typesShowCmd() *cobra.Command {
 
 // parseFields reads every --field in order; the first that cannot be
 // read is refused, naming the flag.
-func (r *runner) parseFields(specs []string) ([]store.RequestField, error) {
-	fields := make([]store.RequestField, 0, len(specs))
+func (r *runner) parseFields(specs []string) ([]portal.RequestField, error) {
+	fields := make([]portal.RequestField, 0, len(specs))
 	for _, s := range specs {
 		f, err := portal.ParseFieldSpec(s)
 		if err != nil {
@@ -240,7 +233,7 @@ func (r *runner) typesEditCmd() *cobra.Command {
 			if !changed("name") && !changed("description") && !changed("field") {
 				return r.usage("cmd.error.nothing_to_change", cmd.UseLine())
 			}
-			var fields []store.RequestField
+			var fields []portal.RequestField
 			if changed("field") {
 				if fields, err = r.parseFields(specs); err != nil {
 					return err
@@ -260,9 +253,7 @@ func (r *runner) typesEditCmd() *cobra.Command {
 				in.Description = desc
 			}
 			if !changed("field") {
-				if in.Fields, err = portal.TypeFields(*t); err != nil {
-					return err
-				}
+				in.Fields = t.Fields
 			}
 			t, err = r.svc.EditRequestType(cmd.Context(), r.actor, id, in)
 			if err != nil {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
-	"github.com/clientportal/portal/internal/store"
 )
 
 // Hostile values every argument and flag is tried with.
@@ -26,7 +25,7 @@ var reviewSpecs = []string{"Subject: text, required", "Details: multiline", "Urg
 
 // addReview adds the "Contract review" request type: type 1 on a fresh
 // portal.
-func addReview(t *testing.T, env *portaltest.Env) *store.RequestType {
+func addReview(t *testing.T, env *portaltest.Env) *portal.RequestType {
 	t.Helper()
 	return env.AddRequestType(t, "Contract review", reviewSpecs...)
 }
@@ -42,10 +41,7 @@ func typeSnapshot(t *testing.T, env *portaltest.Env, id uint64) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fields, err := portal.TypeFields(*rt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fields := rt.Fields
 	var specs []string
 	for _, f := range fields {
 		specs = append(specs, portal.FormatFieldSpec(f))
