@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -9,10 +10,28 @@ import (
 	"github.com/clientportal/portal/internal/portal"
 )
 
-// progressEvery is how often, at most, `clients import` tells stderr how
-// far it is. The first line comes only once an import has run this long,
-// so a small file's import prints nothing but its result.
-var progressEvery = 500 * time.Millisecond
+// DefaultImportProgress is how often, at most, `clients import` tells
+// stderr how far it is, unless the server says otherwise with
+// WithImportProgress. The first line comes only once an import has run
+// this long, so a small file's import prints nothing but its result.
+const DefaultImportProgress = 500 * time.Millisecond
+
+type importProgressKey struct{}
+
+// WithImportProgress returns a context that makes `clients import` report
+// its progress at most every d instead of DefaultImportProgress; 0 reports
+// after every batch. The server sets it as it sets the logger.
+func WithImportProgress(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, importProgressKey{}, d)
+}
+
+// importProgressEvery is the interval the call's context asks for.
+func importProgressEvery(ctx context.Context) time.Duration {
+	if d, ok := ctx.Value(importProgressKey{}).(time.Duration); ok && d >= 0 {
+		return d
+	}
+	return DefaultImportProgress
+}
 
 // importColumns names the CSV column behind each field a refused line is
 // refused for, so "Required." reads "name: Required.".
@@ -34,10 +53,11 @@ func (r *runner) clientsImportCmd() *cobra.Command {
 		func(cmd *cobra.Command, _ []string) error {
 			// The portal calls progress after each batch, on this
 			// goroutine.
+			every := importProgressEvery(cmd.Context())
 			last := time.Now()
 			progress := func(pr portal.ImportProgress) {
 				now := time.Now()
-				if now.Sub(last) < progressEvery {
+				if now.Sub(last) < every {
 					return
 				}
 				last = now
