@@ -83,7 +83,7 @@ func setupPortal(e *testscript.Env) error {
 	}
 	env := portaltest.New(tb)
 	p := &scriptPortal{
-		env: env, tb: tb, signers: map[string]gossh.Signer{}, progress: commands.DefaultImportProgress,
+		env: env, tb: tb, signers: map[string]gossh.Signer{}, progress: quietImport,
 		ended: map[string]*bool{}, tickets: map[string]portal.SignUpTicket{},
 	}
 	ctx := context.Background()
@@ -383,6 +383,11 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("exit status %d, want %d", got, want)
 	}
 }
+
+// quietImport is a script's progress interval until it sets one: longer
+// than any import takes on a loaded machine, so that a script's stderr
+// holds progress lines only where the script asked for them.
+const quietImport = time.Hour
 
 // cmdImportProgress: import-progress DURATION configures how often the
 // server's `clients import` reports progress, as serve would.
