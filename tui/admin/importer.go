@@ -150,7 +150,7 @@ func (j *importJob) statusLine(d *deps, w int) string {
 // whether to invite) until an import starts, then its progress, then its
 // report. Leaving it does not stop the import.
 type importer struct {
-	form   *formScreen
+	form   *formScreen[startImportMsg]
 	invite bool
 	job    func() *importJob
 	d      *deps
@@ -163,7 +163,7 @@ func newImporter(d *deps, job func() *importJob) *importer {
 	s := &importer{d: d, job: job}
 	s.keys.toggle = d.bind("ctrl+t", "admin.help.toggle_invite", "ctrl+t")
 	s.keys.back = d.bind(p.T("ui.key.esc"), "ui.help.back", "esc")
-	s.form = newFormScreen(d, p.T("admin.import.title"), p.T("admin.import.intro"),
+	s.form = newFormScreen[startImportMsg](d, p.T("admin.import.title"), p.T("admin.import.intro"),
 		ui.Field{Key: fieldPath, Label: p.T("admin.field.path"), Placeholder: p.T("admin.placeholder.path"), CharLimit: 4096})
 	s.form.self = s
 	s.form.more = []key.Binding{s.keys.toggle}
@@ -181,29 +181,28 @@ func newImporter(d *deps, job func() *importJob) *importer {
 		}
 		return box + p.T("admin.import.invite")
 	}
-	s.form.submit = func(f *ui.Form) func(ctx context.Context) (any, error) {
+	s.form.submit = func(f *ui.Form) func(ctx context.Context) (startImportMsg, error) {
 		path, invite := strings.TrimSpace(f.Value(fieldPath)), s.invite
 		svc, a := s.d.svc, s.d.actor
-		return func(ctx context.Context) (any, error) {
+		return func(ctx context.Context) (startImportMsg, error) {
 			file, err := svc.OpenImportFile(ctx, a, path)
 			if err != nil {
-				return nil, err
+				return startImportMsg{}, err
 			}
 			return startImportMsg{f: file, name: file.Name, size: file.Size, invite: invite}, nil
 		}
 	}
-	s.form.done = func(v any) tea.Cmd {
-		if m, ok := v.(startImportMsg); ok {
-			return d.goTo(m)
-		}
-		return nil
-	}
+	s.form.done = func(m startImportMsg) tea.Cmd { return d.goTo(m) }
 	return s
 }
 
 func (s *importer) Init() tea.Cmd { return nil }
 
 func (s *importer) Typing() bool { return s.job() == nil }
+
+// Leave gives up opening the file, if that is on its way (see ui.Leaver);
+// an import started goes on.
+func (s *importer) Leave() { s.form.Leave() }
 
 func (s *importer) Update(msg tea.Msg) tea.Cmd {
 	if s.job() == nil {
