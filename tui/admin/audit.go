@@ -25,8 +25,9 @@ const (
 	filterSubject = "subject"
 )
 
-type auditResult struct {
-	gen   int
+// auditRows is a page of the audit log: the newest events, or (older) the
+// page after the last one loaded.
+type auditRows struct {
 	older bool
 	rows  []portal.AuditEvent
 	limit int
@@ -42,9 +43,8 @@ type audit struct {
 	q       vocab.AuditQuery
 	more    bool
 	loaded  bool
-	loading bool
-	gen     int
-	editing string // the filter being typed, or ""
+	run     ui.Runner // the page on its way: a new query gives it up
+	editing string    // the filter being typed, or ""
 	input   *ui.Form
 	err     string
 	short   bool
@@ -54,7 +54,7 @@ type audit struct {
 
 func newAudit(d *deps) *audit {
 	p := d.p
-	a := &audit{d: d}
+	a := &audit{d: d, run: d.runner()}
 	a.grid = ui.NewTable(d.st,
 		ui.Col{Title: p.T("admin.col.time"), Width: 11},
 		ui.Col{Title: p.T("admin.col.actor"), Flex: 2, Min: 8},
@@ -71,13 +71,10 @@ func newAudit(d *deps) *audit {
 
 func (a *audit) Init() tea.Cmd { return nil }
 func (a *audit) Show() tea.Cmd { return a.reload() }
-func (a *audit) Hide()         {}
+func (a *audit) Hide()         { a.run.Stop() } // Show loads again
 func (a *audit) Typing() bool  { return a.editing != "" }
 
-func (a *audit) reload() tea.Cmd {
-	a.gen++
-	return a.load(false)
-}
+func (a *audit) reload() tea.Cmd { return a.load(false) }
 
 func (a *audit) load(older bool) tea.Cmd {
 	q := a.q
@@ -85,26 +82,24 @@ func (a *audit) load(older bool) tea.Cmd {
 	if older && len(a.events) > 0 {
 		q.Before = a.events[len(a.events)-1].ID
 	}
-	a.loading = true
-	svc, actor, gen := a.d.svc, a.d.actor, a.gen
-	return a.d.call(a, "load", func(ctx context.Context) (any, error) {
+	svc, actor := a.d.svc, a.d.actor
+	return ui.Run(&a.run, screen(a), func(ctx context.Context) (auditRows, error) {
 		rows, err := svc.ListAudit(ctx, actor, q)
-		return auditResult{gen: gen, older: older, rows: rows, limit: q.Limit}, err
+		return auditRows{older: older, rows: rows, limit: q.Limit}, err
 	})
 }
 
 func (a *audit) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case doneMsg:
-		res, _ := msg.val.(auditResult)
-		if res.gen != a.gen {
+	case ui.Result[auditRows]:
+		if !a.run.Take(msg) {
 			return nil
 		}
-		a.loading = false
-		if msg.err != nil {
-			a.err = a.d.errText(msg.err)
+		if msg.Err != nil {
+			a.err = a.d.errText(msg.Err)
 			return nil
 		}
+		res := msg.Val
 		a.err, a.loaded, a.more = "", true, len(res.rows) == res.limit
 		if res.older {
 			a.events = append(a.events, res.rows...)
@@ -121,7 +116,7 @@ func (a *audit) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if a.grid.Update(msg) {
-			if a.grid.Cursor() == a.grid.Len()-1 && a.more && !a.loading && len(a.events) < auditMax {
+			if a.grid.Cursor() == a.grid.Len()-1 && a.more && !a.run.Busy() && len(a.events) < auditMax {
 				return a.load(true)
 			}
 			return nil

@@ -14,8 +14,8 @@ import (
 // clientPageSize is the rows of a page of the client lists.
 const clientPageSize = 50
 
-// pageMsg is rows of a client list.
-type pageMsg = listPageMsg[portal.ClientSummary]
+// pageMsg is the answer of a client list's call.
+type pageMsg = ui.Result[listPage[portal.ClientSummary]]
 
 // clientList is a table of clients paged by key, in email order (each page
 // loaded with After = the last email of the page before), for a search
@@ -31,7 +31,7 @@ func newClientList(d *deps, to screen) *clientList {
 	p := d.p
 	l := &clientList{}
 	l.pagedList = &pagedList[portal.ClientSummary, string]{
-		d: d, to: to, size: clientPageSize,
+		d: d, to: to, run: d.runner(), size: clientPageSize,
 		grid: ui.NewTable(d.st,
 			ui.Col{Title: p.T("admin.col.name"), Flex: 3, Min: 8},
 			ui.Col{Title: p.T("admin.col.email"), Flex: 4, Min: 10},

@@ -15,7 +15,7 @@ import (
 // asks the portal, so that typing a word costs one query, not one a key.
 const searchDelay = 150 * time.Millisecond
 
-// searchMsg fires searchDelay after the keystroke of generation gen.
+// searchMsg fires searchDelay after the search's change number gen.
 type searchMsg struct {
 	owner
 	gen int
@@ -28,6 +28,7 @@ type clients struct {
 	list    *clientList
 	search  *ui.Form // shown while searching
 	typing  bool
+	typed   int      // the search's changes: a searchMsg for an older one is dropped
 	filters []string // "" (all) then every status
 	filter  int
 	status  line
@@ -64,18 +65,19 @@ func (c *clients) Show() tea.Cmd {
 	return c.list.reload()
 }
 
-func (c *clients) Hide() {}
+// Hide gives up the page on its way: Show loads the list again.
+func (c *clients) Hide() { c.list.stop() }
 
 func (c *clients) Typing() bool { return c.typing }
 
 func (c *clients) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case pageMsg:
-		c.list.apply(msg)
+		c.list.take(msg)
 		return nil
 	case searchMsg:
-		if msg.gen != c.list.gen {
-			return nil // another key came since
+		if msg.gen != c.typed {
+			return nil // another key came since, or the search was left
 		}
 		c.list.search = c.search.Value("q")
 		return c.list.reload()
@@ -106,6 +108,7 @@ func (c *clients) typeSearch(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case ui.FormBack:
 		c.typing = false
+		c.typed++
 		c.search.Reset()
 		if c.list.search == "" && before == "" {
 			return nil
@@ -117,7 +120,8 @@ func (c *clients) typeSearch(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	c.list.stop()
-	gen, to := c.list.gen, screen(c)
+	c.typed++
+	gen, to := c.typed, screen(c)
 	return tea.Batch(cmd, tea.Tick(searchDelay, func(time.Time) tea.Msg { return searchMsg{owner: owner{to}, gen: gen} }))
 }
 

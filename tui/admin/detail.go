@@ -13,16 +13,60 @@ import (
 	"github.com/clientportal/portal/tui/ui"
 )
 
-// Client detail actions, also the op of their doneMsg.
+// clientAct is an action staff take on a client.
+type clientAct int
+
 const (
-	opLoad    = "load"
-	opResend  = "resend"
-	opDisable = "disable"
-	opEnable  = "enable"
-	opEnd     = "end"
-	opApprove = "approve"
-	opReject  = "reject"
+	actResend clientAct = iota + 1
+	actDisable
+	actEnable
+	actEnd
+	actApprove
+	actReject
 )
+
+// call is the portal call of the action on the client of email.
+func (act clientAct) call(d *deps, email string) func(ctx context.Context) (outcome, error) {
+	svc, a := d.svc, d.actor
+	return func(ctx context.Context) (outcome, error) {
+		switch act {
+		case actResend:
+			return resent{email}, svc.ResendInvitation(ctx, a, email)
+		case actDisable:
+			return disabled{email}, svc.DisableClient(ctx, a, email)
+		case actEnable:
+			return enabled{email}, svc.EnableClient(ctx, a, email)
+		case actEnd:
+			n, err := svc.EndSessions(ctx, a, email)
+			return ended{email, n}, err
+		case actApprove:
+			return approved{email}, svc.ApproveSignUp(ctx, a, email)
+		case actReject:
+			return rejected{email}, svc.RejectSignUp(ctx, a, email)
+		}
+		return nil, fmt.Errorf("client action %d: no such action", act)
+	}
+}
+
+// The outcomes of the client actions, by the client's email.
+type (
+	resent   struct{ email string }
+	disabled struct{ email string }
+	enabled  struct{ email string }
+	ended    struct {
+		email string
+		n     int // the sessions ended
+	}
+	approved struct{ email string }
+	rejected struct{ email string }
+)
+
+func (o resent) notice(d *deps) string   { return d.p.T("admin.detail.resent", clean(o.email)) }
+func (o disabled) notice(d *deps) string { return d.p.T("admin.detail.disabled", clean(o.email)) }
+func (o enabled) notice(d *deps) string  { return d.p.T("admin.detail.enabled", clean(o.email)) }
+func (o ended) notice(d *deps) string    { return d.p.T("admin.detail.ended", clean(o.email), o.n) }
+func (o approved) notice(d *deps) string { return d.p.T("admin.signups.approved", clean(o.email)) }
+func (o rejected) notice(d *deps) string { return d.p.T("admin.signups.rejected", clean(o.email)) }
 
 // detail is one client: profile, invitation history, recent audit events
 // and live sessions, with the actions staff take on a client.
@@ -31,8 +75,9 @@ type detail struct {
 	email   string
 	det     *portal.ClientDetail
 	err     string
-	confirm string // the action waiting for y/n, or ""
-	busy    string // the action running, or ""
+	confirm clientAct // the action waiting for y/n, or 0
+	load    ui.Runner // the client's details
+	act     ui.Runner // the action running, beside a load
 	status  line
 	w, h    int
 	keys    detailKeys
@@ -43,7 +88,7 @@ type detailKeys struct {
 }
 
 func newDetail(d *deps, email string) *detail {
-	return &detail{d: d, email: email, keys: detailKeys{
+	return &detail{d: d, email: email, load: d.runner(), act: d.runner(), keys: detailKeys{
 		resend:  d.bind("r", "admin.help.resend", "r"),
 		disable: d.bind("d", "admin.help.disable", "d"),
 		enable:  d.bind("e", "admin.help.enable", "e"),
@@ -56,11 +101,17 @@ func newDetail(d *deps, email string) *detail {
 	}}
 }
 
-func (s *detail) Init() tea.Cmd { return s.load() }
+func (s *detail) Init() tea.Cmd { return s.reload() }
 
-func (s *detail) load() tea.Cmd {
+func (s *detail) reload() tea.Cmd {
 	svc, a, email := s.d.svc, s.d.actor, s.email
-	return s.d.call(s, opLoad, func(ctx context.Context) (any, error) { return svc.ClientDetails(ctx, a, email) })
+	return ui.Run(&s.load, screen(s), func(ctx context.Context) (*portal.ClientDetail, error) { return svc.ClientDetails(ctx, a, email) })
+}
+
+// Leave gives up the calls on their way (see ui.Leaver).
+func (s *detail) Leave() {
+	s.load.Stop()
+	s.act.Stop()
 }
 
 func (s *detail) Typing() bool { return false }
@@ -69,116 +120,89 @@ func (s *detail) awaiting() bool { return s.det != nil && s.det.Client.Status ==
 
 func (s *detail) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case doneMsg:
-		return s.done(msg)
+	case ui.Result[*portal.ClientDetail]:
+		if s.load.Take(msg) {
+			s.loaded(msg)
+		}
+	case ui.Result[outcome]:
+		if s.act.Take(msg) {
+			return s.done(msg)
+		}
 	case tea.KeyMsg:
 		if msg.Paste {
 			return nil
 		}
-		if s.confirm != "" {
+		if s.confirm != 0 {
 			switch {
 			case key.Matches(msg, s.keys.yes):
-				op := s.confirm
-				s.confirm = ""
-				return s.act(op)
+				act := s.confirm
+				s.confirm = 0
+				return s.run(act)
 			case key.Matches(msg, s.keys.no):
-				s.confirm = ""
+				s.confirm = 0
 			}
 			return nil
 		}
 		if key.Matches(msg, s.keys.back) {
 			return s.d.goTo(popMsg{})
 		}
-		if s.busy != "" || s.det == nil {
+		if s.act.Busy() || s.det == nil {
 			return nil
 		}
 		switch {
 		case key.Matches(msg, s.keys.resend):
-			return s.act(opResend)
+			return s.run(actResend)
 		case key.Matches(msg, s.keys.end):
-			return s.act(opEnd)
+			return s.run(actEnd)
 		case key.Matches(msg, s.keys.disable), key.Matches(msg, s.keys.enable):
-			op, act := opDisable, portal.ActDisableClient
+			act, allowed := actDisable, portal.ActDisableClient
 			if key.Matches(msg, s.keys.enable) {
-				op, act = opEnable, portal.ActEnableClient
+				act, allowed = actEnable, portal.ActEnableClient
 			}
-			if !s.d.can(act) {
+			if !s.d.can(allowed) {
 				s.status = errLine(s.d.forbidden())
 				return nil
 			}
-			if op == opDisable {
+			if act == actDisable {
 				s.status.clear()
-				s.confirm = op
+				s.confirm = act
 				return nil
 			}
-			return s.act(op)
+			return s.run(act)
 		case s.awaiting() && key.Matches(msg, s.keys.approve):
-			return s.act(opApprove)
+			return s.run(actApprove)
 		case s.awaiting() && key.Matches(msg, s.keys.reject):
 			s.status.clear()
-			s.confirm = opReject
+			s.confirm = actReject
 			return nil
 		}
 	}
 	return nil
 }
 
-// act runs one action on the client.
-func (s *detail) act(op string) tea.Cmd {
-	svc, a, email := s.d.svc, s.d.actor, s.det.Client.Email
-	s.busy = op
+// run runs one action on the client.
+func (s *detail) run(act clientAct) tea.Cmd {
 	s.status.clear()
-	return s.d.call(s, op, func(ctx context.Context) (any, error) {
-		switch op {
-		case opResend:
-			return nil, svc.ResendInvitation(ctx, a, email)
-		case opDisable:
-			return nil, svc.DisableClient(ctx, a, email)
-		case opEnable:
-			return nil, svc.EnableClient(ctx, a, email)
-		case opEnd:
-			return svc.EndSessions(ctx, a, email)
-		case opApprove:
-			return nil, svc.ApproveSignUp(ctx, a, email)
-		case opReject:
-			return nil, svc.RejectSignUp(ctx, a, email)
-		}
-		return nil, nil
-	})
+	return ui.Run(&s.act, screen(s), act.call(s.d, s.det.Client.Email))
 }
 
-func (s *detail) done(msg doneMsg) tea.Cmd {
-	p := s.d.p
-	if msg.op == opLoad {
-		if msg.err != nil {
-			s.err = s.d.errText(msg.err)
-			return nil
-		}
-		s.det, s.err = msg.val.(*portal.ClientDetail), ""
+// loaded takes the client's details in.
+func (s *detail) loaded(msg ui.Result[*portal.ClientDetail]) {
+	if msg.Err != nil {
+		s.err = s.d.errText(msg.Err)
+		return
+	}
+	s.det, s.err = msg.Val, ""
+}
+
+// done shows the outcome of an action and, when it went through, reads
+// the client again.
+func (s *detail) done(msg ui.Result[outcome]) tea.Cmd {
+	s.status = s.d.said(msg)
+	if msg.Err != nil {
 		return nil
 	}
-	s.busy = ""
-	if msg.err != nil {
-		s.status = errLine(s.d.errText(msg.err))
-		return nil
-	}
-	email := clean(s.det.Client.Email)
-	switch msg.op {
-	case opResend:
-		s.status = okLine(p.T("admin.detail.resent", email))
-	case opDisable:
-		s.status = okLine(p.T("admin.detail.disabled", email))
-	case opEnable:
-		s.status = okLine(p.T("admin.detail.enabled", email))
-	case opEnd:
-		n, _ := msg.val.(int)
-		s.status = okLine(p.T("admin.detail.ended", email, n))
-	case opApprove:
-		s.status = okLine(p.T("admin.signups.approved", email))
-	case opReject:
-		s.status = okLine(p.T("admin.signups.rejected", email))
-	}
-	return s.load()
+	return s.reload()
 }
 
 func (s *detail) View() string {
@@ -225,11 +249,11 @@ func (s *detail) View() string {
 
 	var foot string
 	switch {
-	case s.confirm == opDisable:
+	case s.confirm == actDisable:
 		foot = st.Error.Render(p.T("admin.detail.confirm_disable", clean(c.Email)))
-	case s.confirm == opReject:
+	case s.confirm == actReject:
 		foot = st.Error.Render(p.T("admin.signups.confirm_reject", clean(c.Email)))
-	case s.busy != "":
+	case s.act.Busy():
 		foot = st.Subtle.Render(p.T("admin.busy"))
 	default:
 		foot = s.status.view(st, s.w)
@@ -255,7 +279,7 @@ func (s *detail) View() string {
 func (s *detail) SetSize(w, h int) { s.w, s.h = w, h }
 
 func (s *detail) Keys() []key.Binding {
-	if s.confirm != "" {
+	if s.confirm != 0 {
 		return []key.Binding{s.keys.yes, s.keys.no}
 	}
 	ks := []key.Binding{s.keys.resend}

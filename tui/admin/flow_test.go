@@ -180,6 +180,49 @@ func TestImportReportsBadLines(t *testing.T) {
 	h.RequireView("Import finished. Lines: 1; added: 1;")
 }
 
+// closeCounter is a file to import that counts its closes.
+type closeCounter struct {
+	strings.Reader
+	closed int
+}
+
+func (c *closeCounter) Close() error { c.closed++; return nil }
+
+// TestImportsOneAtATime: while an import runs, another one asked for is
+// refused and its file closed; news of a job that is no longer the
+// console's change nothing; the report shows on every tab until read.
+func TestImportsOneAtATime(t *testing.T) {
+	env := newEnv(t)
+	h := newHarness(t, env, adminActor)
+	im := h.m.imports
+	j := &importJob{name: "a.csv"} // running, as startImport leaves it
+	im.job = j
+
+	second := &closeCounter{}
+	if _, ok := im.Update(startImportMsg{f: second, name: "b.csv"}); !ok || im.job != j || second.closed != 1 {
+		t.Fatalf("a second import while one runs: taken %v, same job %v, file closed %d times", ok, im.job == j, second.closed)
+	}
+	gone := &importJob{}
+	im.Update(importProgressMsg{job: gone, p: portal.ImportProgress{Lines: 5}})
+	im.Update(importDoneMsg{job: gone, report: &portal.ImportReport{}})
+	if j.at.Lines != 0 || j.done {
+		t.Fatalf("another job's news changed the import: %+v, done %v", j.at, j.done)
+	}
+	if _, ok := im.Update(tea.KeyMsg{}); ok {
+		t.Fatal("a key was taken as the import's")
+	}
+
+	cmd, _ := im.Update(importDoneMsg{job: j, report: &portal.ImportReport{Lines: 3, Added: 2, Duplicates: 1}})
+	h.Run(cmd)
+	if !j.done || j.at.Lines != 3 || j.at.Added != 2 {
+		t.Fatalf("after its end the import is done %v at %+v", j.done, j.at)
+	}
+	h.Press("3")
+	h.RequireView("Import finished: 2 added, 1 already known, 0 refused.")
+	h.Send(dismissImportMsg{})
+	h.RefuseView("Import finished")
+}
+
 func TestSignUpApproveReject(t *testing.T) {
 	env := newEnv(t)
 	awaiting(t, env, "dan@example.com", "Dan Brown")

@@ -11,19 +11,19 @@ import (
 )
 
 // formScreen is a pushed screen made of a form and the one portal call it
-// sends: a refusal shows beside the field it names, success goes back with
-// a notice.
-type formScreen struct {
+// sends, which answers a T: a refusal shows beside the field it names,
+// success goes back with a notice.
+type formScreen[T any] struct {
 	d     *deps
 	title string
 	intro string
 	form  *ui.Form
-	busy  bool
+	run   ui.Runner
 	w     int
 	// submit makes the call from the form's values.
-	submit func(f *ui.Form) func(ctx context.Context) (any, error)
+	submit func(f *ui.Form) func(ctx context.Context) (T, error)
 	// done is what success leads to.
-	done func(v any) tea.Cmd
+	done func(v T) tea.Cmd
 	// extra draws under the form (may be nil); keys adds to the help.
 	extra func() string
 	more  []key.Binding
@@ -33,24 +33,29 @@ type formScreen struct {
 	self screen
 }
 
-func newFormScreen(d *deps, title, intro string, fields ...ui.Field) *formScreen {
-	return &formScreen{d: d, title: title, intro: intro, form: ui.NewForm(d.st, d.p, fields...)}
+func newFormScreen[T any](d *deps, title, intro string, fields ...ui.Field) *formScreen[T] {
+	return &formScreen[T]{d: d, title: title, intro: intro, run: d.runner(), form: ui.NewForm(d.st, d.p, fields...)}
 }
 
-func (f *formScreen) Init() tea.Cmd { return nil }
+func (f *formScreen[T]) Init() tea.Cmd { return nil }
 
-func (f *formScreen) Typing() bool { return true }
+func (f *formScreen[T]) Typing() bool { return true }
 
-func (f *formScreen) Update(msg tea.Msg) tea.Cmd {
+// Leave gives up the call on its way (see ui.Leaver).
+func (f *formScreen[T]) Leave() { f.run.Stop() }
+
+func (f *formScreen[T]) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case doneMsg:
-		f.busy = false
-		if msg.err != nil {
-			return f.fail(msg.err)
+	case ui.Result[T]:
+		if !f.run.Take(msg) {
+			return nil
 		}
-		return f.done(msg.val)
+		if msg.Err != nil {
+			return f.fail(msg.Err)
+		}
+		return f.done(msg.Val)
 	case tea.KeyMsg:
-		if f.busy {
+		if f.run.Busy() {
 			return nil // one call at a time; its answer comes back here
 		}
 		if f.intercept != nil && !msg.Paste && f.intercept(msg) {
@@ -66,19 +71,18 @@ func (f *formScreen) Update(msg tea.Msg) tea.Cmd {
 		if f.form.MissingRequired(f.d.p) {
 			return nil
 		}
-		f.busy = true
 		self := f.self
 		if self == nil {
 			self = f
 		}
-		return f.d.call(self, "submit", f.submit(f.form))
+		return ui.Run(&f.run, self, f.submit(f.form))
 	}
 	return cmd
 }
 
 // fail shows err beside the field it names (or under the form) and moves
 // the focus there.
-func (f *formScreen) fail(err error) tea.Cmd {
+func (f *formScreen[T]) fail(err error) tea.Cmd {
 	field := portal.FieldOf(err)
 	f.form.SetError(field, f.d.errText(err))
 	if field != "" {
@@ -87,10 +91,10 @@ func (f *formScreen) fail(err error) tea.Cmd {
 	return nil
 }
 
-func (f *formScreen) View() string {
+func (f *formScreen[T]) View() string {
 	st := f.d.st
 	var status, extra string
-	if f.busy {
+	if f.run.Busy() {
 		status = st.Subtle.Render(f.d.p.T("admin.busy"))
 	}
 	if f.extra != nil {
@@ -99,33 +103,32 @@ func (f *formScreen) View() string {
 	return ui.Page(st.Title.Render(f.title), ui.Para(st.Subtle, f.intro, f.w), f.form.View(), extra, status)
 }
 
-func (f *formScreen) SetSize(w, _ int) {
+func (f *formScreen[T]) SetSize(w, _ int) {
 	f.w = w
 	f.form.SetWidth(w)
 }
 
-func (f *formScreen) Keys() []key.Binding {
+func (f *formScreen[T]) Keys() []key.Binding {
 	return append(f.form.Keys().ShortHelp(), f.more...)
 }
 
 // newAddClient is the Add client form (admins): the client is created
 // invited and the invitation queued by the portal.
-func newAddClient(d *deps) *formScreen {
+func newAddClient(d *deps) *formScreen[*portal.Client] {
 	p := d.p
-	f := newFormScreen(d, p.T("admin.add.title"), p.T("admin.add.intro"),
+	f := newFormScreen[*portal.Client](d, p.T("admin.add.title"), p.T("admin.add.intro"),
 		ui.Field{Key: portal.FieldEmail, Label: p.T("admin.field.email"), Placeholder: p.T("admin.placeholder.email")},
 		ui.Field{Key: portal.FieldName, Label: p.T("admin.field.name")},
 		ui.Field{Key: portal.FieldCompany, Label: p.T("admin.field.company"), Placeholder: p.T("admin.placeholder.optional"), Optional: true},
 		ui.Field{Key: portal.FieldPhone, Label: p.T("admin.field.phone"), Placeholder: p.T("admin.placeholder.optional"), Optional: true},
 	)
 	svc, a := d.svc, d.actor
-	f.submit = func(form *ui.Form) func(ctx context.Context) (any, error) {
+	f.submit = func(form *ui.Form) func(ctx context.Context) (*portal.Client, error) {
 		in := portal.NewClient{Email: form.Value(portal.FieldEmail), Name: form.Value(portal.FieldName),
 			Company: form.Value(portal.FieldCompany), Phone: form.Value(portal.FieldPhone)}
-		return func(ctx context.Context) (any, error) { return svc.AddClient(ctx, a, in) }
+		return func(ctx context.Context) (*portal.Client, error) { return svc.AddClient(ctx, a, in) }
 	}
-	f.done = func(v any) tea.Cmd {
-		c, _ := v.(*portal.Client)
+	f.done = func(c *portal.Client) tea.Cmd {
 		if c == nil {
 			return d.goTo(popMsg{})
 		}
@@ -138,7 +141,9 @@ func newAddClient(d *deps) *formScreen {
 // type): it sends one call at a time, asks before its text is discarded,
 // and sizes its text to what the rest leaves.
 type textForm interface {
-	done(msg doneMsg) tea.Cmd
+	// answer acts on msg when it is the answer of the form's call; ok
+	// reports whether msg was an answer of the form's kind at all.
+	answer(msg tea.Msg) (cmd tea.Cmd, ok bool)
 	key(msg tea.KeyMsg) tea.Cmd
 	calling() bool // a call is on its way
 	guard() *ui.DiscardGuard
@@ -150,9 +155,10 @@ type textForm interface {
 // changed, so that its View only draws.
 func updateTextForm(d *deps, f textForm, msg tea.Msg) tea.Cmd {
 	defer f.layout()
+	if cmd, ok := f.answer(msg); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
-	case doneMsg:
-		return f.done(msg)
 	case tea.KeyMsg:
 		switch g := f.guard(); {
 		case f.calling():

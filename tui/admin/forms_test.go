@@ -120,7 +120,7 @@ func TestViewsChangeNothing(t *testing.T) {
 		t.Fatalf("after a resize the history has %d rows, at the bottom: %v", detail.vp.Height, detail.vp.AtBottom())
 	}
 	// Straight to the screen: the console would size it again.
-	detail.Update(doneMsg{owner: owner{detail}, op: opStatus, val: "done", err: context.DeadlineExceeded})
+	detail.Update(answer[outcome](&detail.act, detail, moved{detail.id, "done"}, context.DeadlineExceeded))
 	drawTwice("request with an outcome", vp)
 	if detail.vp.Height != 8 || !detail.vp.AtBottom() {
 		t.Fatalf("with an outcome line the history has %d rows, at the bottom: %v", detail.vp.Height, detail.vp.AtBottom())

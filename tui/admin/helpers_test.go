@@ -66,6 +66,13 @@ func newHarness(t *testing.T, env *portaltest.Env, a portal.Actor) *harness {
 	return h
 }
 
+// answer is what a call on r for s answers when it returns v and err: the
+// call r had running is given up, as for a new one, so the screen takes
+// this answer as the one it awaits.
+func answer[T any](r *ui.Runner, s screen, v T, err error) tea.Msg {
+	return ui.Run(r, s, func(context.Context) (T, error) { return v, err })()
+}
+
 // addClients adds invited clients through the portal.
 func addClients(t *testing.T, env *portaltest.Env, people ...[3]string) {
 	t.Helper()

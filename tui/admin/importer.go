@@ -17,7 +17,7 @@ import (
 // fieldPath is the import form's one field.
 const fieldPath = "path"
 
-// Import messages, for the parent.
+// Import messages, for the console's imports.
 type (
 	// openImportMsg asks for the import screen: the form, or the running
 	// or finished import.
@@ -43,6 +43,68 @@ type (
 	// dismissImportMsg forgets a finished import once its report was read.
 	dismissImportMsg struct{}
 )
+
+// imports is the console's import: one at a time, run in the background
+// whatever screen is shown, and kept once finished until its report was
+// read. The model owns it and hands it every message (Update); its line
+// (View) sits at the bottom of every tab while it has a job.
+type imports struct {
+	d       *deps
+	clients screen // told when an import ends, so that the new clients show
+	job     *importJob
+}
+
+func newImports(d *deps, clients screen) *imports { return &imports{d: d, clients: clients} }
+
+// Update acts on msg when it is one of the import's messages; ok reports
+// whether it was.
+func (im *imports) Update(msg tea.Msg) (cmd tea.Cmd, ok bool) {
+	switch msg := msg.(type) {
+	case openImportMsg:
+		return im.d.goTo(pushMsg{newImporter(im.d, im)}), true
+	case startImportMsg:
+		if im.job != nil && !im.job.done {
+			_ = msg.f.Close()
+			return nil, true
+		}
+		im.job = startImport(im.d, msg)
+		return im.job.wait(im.d.sess.Context), true
+	case importProgressMsg:
+		if msg.job != im.job || im.job.done {
+			return nil, true
+		}
+		im.job.at = msg.p
+		return im.job.wait(im.d.sess.Context), true
+	case importDoneMsg:
+		if msg.job != im.job {
+			return nil, true
+		}
+		j := im.job
+		j.done, j.report, j.err = true, msg.report, msg.err
+		if msg.report != nil {
+			j.at.Lines, j.at.Added = msg.report.Lines, msg.report.Added
+		}
+		return im.clients.Update(noticeMsg{}), true
+	case dismissImportMsg:
+		if im.job != nil && im.job.done {
+			im.job = nil
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+// Shown reports whether the import has a line to show: one runs, or its
+// report waits to be read.
+func (im *imports) Shown() bool { return im.job != nil }
+
+// View is the import's line in w columns, or "" when it has none.
+func (im *imports) View(w int) string {
+	if im.job == nil {
+		return ""
+	}
+	return im.job.statusLine(im.d, w)
+}
 
 // importJob is an import running (or finished) in the background. It runs
 // with the session's values but not its cancellation: an import can be left
@@ -150,20 +212,20 @@ func (j *importJob) statusLine(d *deps, w int) string {
 // whether to invite) until an import starts, then its progress, then its
 // report. Leaving it does not stop the import.
 type importer struct {
-	form   *formScreen
+	form   *formScreen[startImportMsg]
 	invite bool
-	job    func() *importJob
+	imp    *imports
 	d      *deps
 	w, h   int
 	keys   struct{ toggle, back key.Binding }
 }
 
-func newImporter(d *deps, job func() *importJob) *importer {
+func newImporter(d *deps, imp *imports) *importer {
 	p := d.p
-	s := &importer{d: d, job: job}
+	s := &importer{d: d, imp: imp}
 	s.keys.toggle = d.bind("ctrl+t", "admin.help.toggle_invite", "ctrl+t")
 	s.keys.back = d.bind(p.T("ui.key.esc"), "ui.help.back", "esc")
-	s.form = newFormScreen(d, p.T("admin.import.title"), p.T("admin.import.intro"),
+	s.form = newFormScreen[startImportMsg](d, p.T("admin.import.title"), p.T("admin.import.intro"),
 		ui.Field{Key: fieldPath, Label: p.T("admin.field.path"), Placeholder: p.T("admin.placeholder.path"), CharLimit: 4096})
 	s.form.self = s
 	s.form.more = []key.Binding{s.keys.toggle}
@@ -181,29 +243,31 @@ func newImporter(d *deps, job func() *importJob) *importer {
 		}
 		return box + p.T("admin.import.invite")
 	}
-	s.form.submit = func(f *ui.Form) func(ctx context.Context) (any, error) {
+	s.form.submit = func(f *ui.Form) func(ctx context.Context) (startImportMsg, error) {
 		path, invite := strings.TrimSpace(f.Value(fieldPath)), s.invite
 		svc, a := s.d.svc, s.d.actor
-		return func(ctx context.Context) (any, error) {
+		return func(ctx context.Context) (startImportMsg, error) {
 			file, err := svc.OpenImportFile(ctx, a, path)
 			if err != nil {
-				return nil, err
+				return startImportMsg{}, err
 			}
 			return startImportMsg{f: file, name: file.Name, size: file.Size, invite: invite}, nil
 		}
 	}
-	s.form.done = func(v any) tea.Cmd {
-		if m, ok := v.(startImportMsg); ok {
-			return d.goTo(m)
-		}
-		return nil
-	}
+	s.form.done = func(m startImportMsg) tea.Cmd { return d.goTo(m) }
 	return s
 }
 
 func (s *importer) Init() tea.Cmd { return nil }
 
+// job is the console's import, or nil before one starts.
+func (s *importer) job() *importJob { return s.imp.job }
+
 func (s *importer) Typing() bool { return s.job() == nil }
+
+// Leave gives up opening the file, if that is on its way (see ui.Leaver);
+// an import started goes on.
+func (s *importer) Leave() { s.form.Leave() }
 
 func (s *importer) Update(msg tea.Msg) tea.Cmd {
 	if s.job() == nil {

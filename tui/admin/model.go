@@ -46,7 +46,7 @@ type Model struct {
 	active  int
 	stack   []screen
 	showURL bool
-	job     *importJob
+	imports *imports
 	width   int
 	height  int
 	help    help.Model
@@ -94,6 +94,7 @@ func newModel(svc *portal.Service, sess ui.Session, actor portal.Actor) *Model {
 		m.tabs = append(m.tabs, newStaffTab(d))
 		m.ids = append(m.ids, tabStaff)
 	}
+	m.imports = newImports(d, m.tabs[0])
 	digits := make([]string, len(m.tabs))
 	for i := range digits {
 		digits[i] = fmt.Sprint(i + 1)
@@ -161,37 +162,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		ui.Leave(m.stack[len(m.stack)-1])
 		m.stack = m.stack[:len(m.stack)-1]
 		return m.current().Update(noticeMsg(msg))
-	case openImportMsg:
-		m.stack = append(m.stack, newImporter(m.d, func() *importJob { return m.job }))
-		return nil
-	case startImportMsg:
-		if m.job != nil && !m.job.done {
-			_ = msg.f.Close()
-			return nil
-		}
-		m.job = startImport(m.d, msg)
-		return m.job.wait(m.d.sess.Context)
-	case importProgressMsg:
-		if msg.job != m.job || m.job.done {
-			return nil
-		}
-		m.job.at = msg.p
-		return m.job.wait(m.d.sess.Context)
-	case importDoneMsg:
-		if msg.job != m.job {
-			return nil
-		}
-		m.job.done, m.job.report, m.job.err = true, msg.report, msg.err
-		if msg.report != nil {
-			m.job.at.Lines, m.job.at.Added = msg.report.Lines, msg.report.Added
-		}
-		// The new clients show in the list.
-		return m.tabs[0].Update(noticeMsg{})
-	case dismissImportMsg:
-		if m.job != nil && m.job.done {
-			m.job = nil
-		}
-		return nil
+	}
+	if cmd, ok := m.imports.Update(msg); ok {
+		return cmd
 	}
 	return m.current().Update(msg)
 }
@@ -259,7 +232,7 @@ func (m *Model) layout() {
 	w := max(1, m.width-4)
 	m.help.Width = w
 	h := m.bodyHeight() - chromeRows
-	if m.job != nil {
+	if m.imports.Shown() {
 		h--
 	}
 	if to := (screenSize{m.current(), w, max(3, h)}); to != m.sized {
@@ -287,7 +260,7 @@ func (m *Model) View() string {
 		}
 	}
 	body := strings.Join(parts, "\n")
-	if m.job != nil {
+	if m.imports.Shown() {
 		// The import's line sits at the bottom of the body on every tab.
 		rows := m.bodyHeight()
 		ls := strings.Split(body, "\n")
@@ -295,7 +268,7 @@ func (m *Model) View() string {
 		for len(ls) < rows-1 {
 			ls = append(ls, "")
 		}
-		body = strings.Join(append(ls, m.job.statusLine(m.d, w)), "\n")
+		body = strings.Join(append(ls, m.imports.View(w)), "\n")
 	}
 	return ui.Frame(st, m.width, m.height, p.T("admin.title"), body, m.helpView(keys, w))
 }

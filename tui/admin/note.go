@@ -25,7 +25,7 @@ type noteForm struct {
 	visible bool // the client reads the note; false: internal
 	discard ui.DiscardGuard
 	err     string // beside the text: the portal's refusal, or a paste's
-	busy    bool
+	run     ui.Runner
 	w, h    int
 	// Ctrl+S and Ctrl+T each have two bindings, which differ only by
 	// their help: what the key does now.
@@ -37,7 +37,7 @@ type noteForm struct {
 func newNoteForm(d *deps, v *portal.RequestView) *noteForm {
 	p := d.p
 	s := &noteForm{
-		d: d, id: v.ID,
+		d: d, id: v.ID, run: d.runner(),
 		about:   p.T("admin.note.title", v.ID, clean(v.TypeName)),
 		client:  p.T("admin.request.client_line", clean(v.ClientName), clean(v.ClientEmail)),
 		area:    newTextArea(d, p.T("admin.note.placeholder"), portal.MaxNoteLen),
@@ -58,21 +58,30 @@ func (s *noteForm) Typing() bool { return true }
 
 func (s *noteForm) Update(msg tea.Msg) tea.Cmd { return updateTextForm(s.d, s, msg) }
 
-func (s *noteForm) done(msg doneMsg) tea.Cmd {
+// noteSent is the answer of a note sent.
+type noteSent struct{}
+
+// Leave gives up the call on its way (see ui.Leaver).
+func (s *noteForm) Leave() { s.run.Stop() }
+
+func (s *noteForm) answer(msg tea.Msg) (tea.Cmd, bool) {
+	r, ok := msg.(ui.Result[noteSent])
+	if !ok || !s.run.Take(r) {
+		return nil, ok
+	}
 	p := s.d.p
-	s.busy = false
-	if msg.err != nil {
-		s.err = s.d.errText(msg.err)
-		return nil
+	if r.Err != nil {
+		s.err = s.d.errText(r.Err)
+		return nil, true
 	}
 	notice := p.T("admin.note.sent_internal", s.id)
 	if s.visible {
 		notice = p.T("admin.note.sent_visible", s.id)
 	}
-	return s.d.goTo(popMsg{notice: notice})
+	return s.d.goTo(popMsg{notice: notice}), true
 }
 
-func (s *noteForm) calling() bool           { return s.busy }
+func (s *noteForm) calling() bool           { return s.run.Busy() }
 func (s *noteForm) guard() *ui.DiscardGuard { return &s.discard }
 
 func (s *noteForm) key(msg tea.KeyMsg) tea.Cmd {
@@ -84,10 +93,9 @@ func (s *noteForm) key(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case ui.IsKey(msg, s.keys.sendInternal):
 		s.err = ""
-		s.busy = true
 		svc, a, id, body, internal := s.d.svc, s.d.actor, s.id, s.area.value(), !s.visible
-		return s.d.call(s, "note", func(ctx context.Context) (any, error) {
-			return nil, svc.AddNote(ctx, a, id, body, internal)
+		return ui.Run(&s.run, screen(s), func(ctx context.Context) (noteSent, error) {
+			return noteSent{}, svc.AddNote(ctx, a, id, body, internal)
 		})
 	}
 	before := s.area.value()
@@ -122,7 +130,7 @@ func (s *noteForm) foot() string {
 	switch {
 	case s.discard.Asking():
 		status = s.discard.View(st, s.w)
-	case s.busy:
+	case s.run.Busy():
 		status = st.Subtle.Render(p.T("admin.busy"))
 	}
 	count := st.Subtle.Render(p.T("admin.note.count", s.area.length(), portal.MaxNoteLen))

@@ -25,43 +25,44 @@ type outboxTickMsg struct {
 	seq int
 }
 
-// outboxRows is a page of the outbox.
+// outboxRows is a page of the outbox: the newest rows, or (older) the
+// page after the last one loaded.
 type outboxRows struct {
-	more bool // a page older than the newest loaded
-	rows []portal.Mail
+	older bool
+	more  bool // a page older than the newest loaded
+	rows  []portal.Mail
 }
 
-// outboxResult is a page for the query of generation gen.
-type outboxResult struct {
-	gen  int
-	page outboxRows
-}
+// retried is the outcome of putting mail id back in the queue.
+type retried struct{ id uint64 }
+
+func (o retried) notice(d *deps) string { return d.p.T("admin.outbox.retried", o.id) }
 
 // outbox lists mail newest first with its state, attempts, next try or
 // sending time and last error; it refreshes itself every outboxEvery while
 // it is the tab shown, and never otherwise.
 type outbox struct {
-	d       *deps
-	grid    *ui.Table
-	msgs    []portal.Mail
-	more    bool
-	loaded  bool
-	loading bool
-	states  []string
-	state   int
-	shown   bool
-	seq     int // bumped on every show and hide: older ticks are dropped
-	gen     int // bumped on every new query: older results are dropped
-	status  line
-	err     string
-	short   bool
-	w       int
-	keys    struct{ retry, filter key.Binding }
+	d      *deps
+	grid   *ui.Table
+	msgs   []portal.Mail
+	more   bool
+	loaded bool
+	rows   ui.Runner // the page on its way: a new query gives it up
+	act    ui.Runner // the retry on its way, beside a load
+	states []string
+	state  int
+	shown  bool
+	seq    int // bumped on every show and hide: older ticks are dropped
+	status line
+	err    string
+	short  bool
+	w      int
+	keys   struct{ retry, filter key.Binding }
 }
 
 func newOutbox(d *deps) *outbox {
 	p := d.p
-	o := &outbox{d: d, states: []string{"", vocab.MailQueued, vocab.MailSent, vocab.MailFailed}}
+	o := &outbox{d: d, rows: d.runner(), act: d.runner(), states: []string{"", vocab.MailQueued, vocab.MailSent, vocab.MailFailed}}
 	o.grid = ui.NewTable(d.st,
 		ui.Col{Title: p.T("admin.col.id"), Width: 5},
 		ui.Col{Title: p.T("admin.col.to"), Flex: 3, Min: 10},
@@ -86,10 +87,12 @@ func (o *outbox) Show() tea.Cmd {
 	return tea.Batch(o.load(false), o.tick())
 }
 
-// Hide stops the refresh: the tick in flight finds seq moved and ends.
+// Hide stops the refresh (the tick in flight finds seq moved and ends)
+// and gives up the page on its way: Show loads it again.
 func (o *outbox) Hide() {
 	o.shown = false
 	o.seq++
+	o.rows.Stop()
 }
 
 func (o *outbox) tick() tea.Cmd {
@@ -106,15 +109,10 @@ func (o *outbox) load(older bool) tea.Cmd {
 	} else {
 		q.Limit = min(1000, max(outboxPage, len(o.msgs)))
 	}
-	o.loading = true
-	svc, a, gen := o.d.svc, o.d.actor, o.gen
-	op := "refresh"
-	if older {
-		op = "older"
-	}
-	return o.d.call(o, op, func(ctx context.Context) (any, error) {
+	svc, a := o.d.svc, o.d.actor
+	return ui.Run(&o.rows, screen(o), func(ctx context.Context) (outboxRows, error) {
 		rows, err := svc.ListOutbox(ctx, a, q)
-		return outboxResult{gen, outboxRows{more: len(rows) == q.Limit, rows: rows}}, err
+		return outboxRows{older: older, more: len(rows) == q.Limit, rows: rows}, err
 	})
 }
 
@@ -124,18 +122,29 @@ func (o *outbox) Update(msg tea.Msg) tea.Cmd {
 		if msg.seq != o.seq || !o.shown {
 			return nil // left, or shown again since: that show has its own timer
 		}
-		if o.loading {
+		if o.rows.Busy() {
 			return o.tick()
 		}
 		return tea.Batch(o.load(false), o.tick())
-	case doneMsg:
-		return o.done(msg)
+	case ui.Result[outboxRows]:
+		if o.rows.Take(msg) {
+			o.took(msg)
+		}
+	case ui.Result[outcome]:
+		if !o.act.Take(msg) {
+			return nil
+		}
+		o.status = o.d.said(msg)
+		if msg.Err != nil || o.rows.Busy() {
+			return nil
+		}
+		return o.load(false)
 	case tea.KeyMsg:
 		if msg.Paste {
 			return nil
 		}
 		if o.grid.Update(msg) {
-			if o.grid.Cursor() == o.grid.Len()-1 && o.more && !o.loading && len(o.msgs) < 1000 {
+			if o.grid.Cursor() == o.grid.Len()-1 && o.more && !o.rows.Busy() && len(o.msgs) < 1000 {
 				return o.load(true)
 			}
 			return nil
@@ -143,7 +152,6 @@ func (o *outbox) Update(msg tea.Msg) tea.Cmd {
 		switch {
 		case key.Matches(msg, o.keys.filter):
 			o.state = (o.state + 1) % len(o.states)
-			o.gen++
 			o.msgs, o.loaded = nil, false
 			o.grid.SetCursor(0)
 			return o.load(false)
@@ -155,43 +163,28 @@ func (o *outbox) Update(msg tea.Msg) tea.Cmd {
 			id := o.msgs[i].ID
 			svc, a := o.d.svc, o.d.actor
 			o.status.clear()
-			return o.d.call(o, "retry", func(ctx context.Context) (any, error) { return id, svc.RetryMail(ctx, a, id) })
+			return ui.Run(&o.act, screen(o), func(ctx context.Context) (outcome, error) { return retried{id}, svc.RetryMail(ctx, a, id) })
 		}
 	}
 	return nil
 }
 
-func (o *outbox) done(msg doneMsg) tea.Cmd {
-	if msg.op == "retry" {
-		if msg.err != nil {
-			o.status = errLine(o.d.errText(msg.err))
-			return nil
-		}
-		o.status = okLine(o.d.p.T("admin.outbox.retried", msg.val))
-		if o.loading {
-			return nil
-		}
-		return o.load(false)
-	}
-	res, _ := msg.val.(outboxResult)
-	if res.gen != o.gen {
-		return nil
-	}
-	o.loading = false
-	if msg.err != nil {
-		o.err = o.d.errText(msg.err)
-		return nil
+// took takes a page in.
+func (o *outbox) took(msg ui.Result[outboxRows]) {
+	if msg.Err != nil {
+		o.err = o.d.errText(msg.Err)
+		return
 	}
 	o.err, o.loaded = "", true
-	if msg.op == "older" {
-		o.msgs = append(o.msgs, res.page.rows...)
+	if msg.Val.older {
+		o.msgs = append(o.msgs, msg.Val.rows...)
 	} else {
 		// Keep the cursor on the same message across a refresh.
 		var id uint64
 		if i := o.grid.Cursor(); i >= 0 && i < len(o.msgs) {
 			id = o.msgs[i].ID
 		}
-		o.msgs = res.page.rows
+		o.msgs = msg.Val.rows
 		o.rebuild()
 		for i, m := range o.msgs {
 			if m.ID == id {
@@ -199,9 +192,8 @@ func (o *outbox) done(msg doneMsg) tea.Cmd {
 			}
 		}
 	}
-	o.more = res.page.more
+	o.more = msg.Val.more
 	o.rebuild()
-	return nil
 }
 
 func (o *outbox) rebuild() {

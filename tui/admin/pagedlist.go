@@ -14,28 +14,26 @@ import (
 // loads the next one by key and forgets the farthest.
 const maxPages = 4
 
-// listPageMsg is rows of a paged list for its query of generation gen: one
-// page (index), or on a reload or a refresh every row of the window from
-// page index on.
-type listPageMsg[R any] struct {
-	owner
-	gen     int
+// listPage is rows of a paged list: one page (index), or on a reload or a
+// refresh every row of the window from page index on.
+type listPage[R any] struct {
 	index   int
 	limit   int
 	refresh bool
 	rows    []R
-	err     error
 }
 
 // pagedList is a table of rows R paged by key K: the pages around the
 // cursor are in memory, page i loaded with the key of the last row of the
-// page before (starts[i]; the zero key for the first page). A new query
-// bumps the generation, cancels the call in flight and drops any result of
-// an older generation when it arrives; a refresh reloads the rows in memory
-// and keeps the cursor on the same row. The zero K is no row's key.
+// page before (starts[i]; the zero key for the first page). Its calls run
+// on its own runner, one at a time: a new query gives up the call running,
+// whose answer is then dropped when it arrives; a refresh reloads the rows
+// in memory and keeps the cursor on the same row. The zero K is no row's
+// key.
 type pagedList[R any, K comparable] struct {
 	d    *deps
 	to   screen // the screen results go back to
+	run  ui.Runner
 	grid *ui.Table
 	size int // rows a page
 
@@ -51,25 +49,18 @@ type pagedList[R any, K comparable] struct {
 	starts []K  // starts[i] is the key page i is loaded after
 	more   bool // the last page in the window was full
 
-	gen     int
-	cancel  context.CancelFunc
-	loading bool
-	loaded  bool // rows (or an error) arrived
-	stale   bool // the rows shown answer an earlier query: no key acts on them
-	keep    K    // on a refresh, the row to keep the cursor on
-	want    K    // the row to put the cursor on when it shows up
-	err     string
+	loaded bool // rows (or an error) arrived
+	stale  bool // the rows shown answer an earlier query: no key acts on them
+	keep   K    // on a refresh, the row to keep the cursor on
+	want   K    // the row to put the cursor on when it shows up
+	err    string
 }
 
-// stop cancels the call in flight and makes any result on its way stale.
-func (l *pagedList[R, K]) stop() {
-	l.gen++
-	if l.cancel != nil {
-		l.cancel()
-		l.cancel = nil
-	}
-	l.loading = false
-}
+// stop gives up the call running: its answer will be dropped.
+func (l *pagedList[R, K]) stop() { l.run.Stop() }
+
+// loading reports whether a page is on its way.
+func (l *pagedList[R, K]) loading() bool { return l.run.Busy() }
 
 // reload starts the query over from its first page, the cursor on top.
 func (l *pagedList[R, K]) reload() tea.Cmd {
@@ -97,37 +88,35 @@ func (l *pagedList[R, K]) refresh() tea.Cmd {
 }
 
 func (l *pagedList[R, K]) fetch(index, limit int, refresh bool) tea.Cmd {
-	ctx, cancel := context.WithCancel(l.d.sess.Context)
-	l.cancel, l.loading = cancel, true
-	call, gen, to := l.query(l.starts[index], limit), l.gen, l.to
-	return func() tea.Msg {
-		defer cancel()
+	call := l.query(l.starts[index], limit)
+	return ui.Run(&l.run, l.to, func(ctx context.Context) (listPage[R], error) {
 		rows, err := call(ctx)
-		return listPageMsg[R]{owner: owner{to}, gen: gen, index: index, limit: limit, refresh: refresh, rows: rows, err: err}
-	}
+		return listPage[R]{index: index, limit: limit, refresh: refresh, rows: rows}, err
+	})
 }
 
-// apply takes rows in; results of an older query are dropped.
-func (l *pagedList[R, K]) apply(msg listPageMsg[R]) {
-	if msg.gen != l.gen {
-		return
+// take takes msg in when it is the answer of the list's running call, and
+// reports whether it was; the answers of calls given up on are dropped.
+func (l *pagedList[R, K]) take(msg ui.Result[listPage[R]]) bool {
+	if !l.run.Take(msg) {
+		return false
 	}
-	l.loading, l.cancel, l.stale = false, nil, false
-	if msg.err != nil {
-		l.fail(msg.err)
-		return
+	l.stale = false
+	if msg.Err != nil {
+		l.fail(msg.Err)
+		return true
 	}
 	l.err = ""
-	cur, ok := l.place(msg, l.grid.Cursor())
-	if !ok {
-		return
+	if cur, ok := l.place(msg.Val, l.grid.Cursor()); ok {
+		l.rebuild()
+		l.grid.SetCursor(l.settle(cur))
 	}
-	l.rebuild()
-	l.grid.SetCursor(l.settle(cur))
+	return true
 }
 
 // fail shows err in place of the rows, which are forgotten: no key acts on
-// a row the person no longer sees. A cancelled call is no failure.
+// a row the person no longer sees. A cancelled call (the session ending)
+// is no failure.
 func (l *pagedList[R, K]) fail(err error) {
 	if errors.Is(err, context.Canceled) {
 		return
@@ -142,7 +131,7 @@ func (l *pagedList[R, K]) fail(err error) {
 // place puts the rows in the window and moves cur, the cursor, with the
 // rows it was on; ok is false for a page that no longer borders the
 // window.
-func (l *pagedList[R, K]) place(msg listPageMsg[R], cur int) (int, bool) {
+func (l *pagedList[R, K]) place(msg listPage[R], cur int) (int, bool) {
 	switch {
 	case msg.refresh:
 		l.cut(msg)
@@ -172,7 +161,7 @@ func (l *pagedList[R, K]) place(msg listPageMsg[R], cur int) (int, bool) {
 }
 
 // cut makes the rows from page index on the window, cut again into pages.
-func (l *pagedList[R, K]) cut(msg listPageMsg[R]) {
+func (l *pagedList[R, K]) cut(msg listPage[R]) {
 	l.lo = msg.index
 	l.starts = l.starts[:msg.index+1]
 	l.pages = nil
@@ -254,7 +243,7 @@ func (l *pagedList[R, K]) move(msg tea.KeyMsg) (bool, tea.Cmd) {
 	if !l.grid.Update(msg) {
 		return false, nil
 	}
-	if l.loading || !l.loaded || len(l.pages) == 0 {
+	if l.loading() || !l.loaded || len(l.pages) == 0 {
 		return true, nil
 	}
 	cur, n := l.grid.Cursor(), l.grid.Len()

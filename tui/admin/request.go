@@ -18,12 +18,30 @@ import (
 	"github.com/clientportal/portal/tui/ui"
 )
 
-// Request actions, also the op of their doneMsg.
-const (
-	opStaff  = "staff"
-	opStatus = "status"
-	opAssign = "assign"
+// The outcomes of the request actions.
+type (
+	// moved: request id is now in status.
+	moved struct {
+		id     uint64
+		status string
+	}
+	// assigned: request id is now assigned to name ("": to no one).
+	assigned struct {
+		id   uint64
+		name string
+	}
 )
+
+func (o moved) notice(d *deps) string {
+	return d.p.T("admin.request.moved", o.id, statusWord(d, o.status))
+}
+
+func (o assigned) notice(d *deps) string {
+	if o.name == "" {
+		return d.p.T("admin.request.unassigned", o.id)
+	}
+	return d.p.T("admin.request.assigned", o.id, clean(o.name))
+}
 
 // The choosers of the request screen.
 const (
@@ -46,18 +64,18 @@ const nobodyID = "\x00nobody"
 // status, assign it, write a note. It refreshes itself every so often
 // while shown, so that a note the client adds shows up.
 type requestDetail struct {
-	d       *deps
-	id      uint64
-	view    *portal.RequestView
-	err     string
-	vp      viewport.Model
-	bottom  bool // show the end of the history once the next load lands
-	loading bool // a load is on its way
+	d      *deps
+	id     uint64
+	view   *portal.RequestView
+	err    string
+	vp     viewport.Model
+	bottom bool      // show the end of the history once the next load lands
+	load   ui.Runner // the request
+	act    ui.Runner // the staff's names or an action, beside a load
 
 	choose  string  // the chooser open, or ""
 	menu    ui.Menu // its items
 	confirm string  // the status waiting for y/n, or ""
-	busy    string  // the action running, or ""
 	status  line
 	seq     int           // bumped when the page is covered or shown again: older ticks are dropped
 	every   time.Duration // as the queue's: requestsEvery; tests make it short
@@ -72,7 +90,7 @@ type requestDetail struct {
 // without a key.
 func newRequestDetail(d *deps, id uint64, every time.Duration) *requestDetail {
 	p := d.p
-	s := &requestDetail{d: d, id: id, vp: viewport.New(defaultWidth, 0), every: every}
+	s := &requestDetail{d: d, id: id, load: d.runner(), act: d.runner(), vp: viewport.New(defaultWidth, 0), every: every}
 	s.vp.KeyMap = viewport.KeyMap{}
 	s.vp.MouseWheelEnabled = false
 	s.keys.scroll = d.bind(p.T("ui.key.up_down"), "admin.help.scroll", "up", "down", "k", "j")
@@ -89,12 +107,17 @@ func newRequestDetail(d *deps, id uint64, every time.Duration) *requestDetail {
 }
 
 // Init loads the request and starts the refresh timer.
-func (s *requestDetail) Init() tea.Cmd { return tea.Batch(s.load(), s.tick()) }
+func (s *requestDetail) Init() tea.Cmd { return tea.Batch(s.reload(), s.tick()) }
 
-func (s *requestDetail) load() tea.Cmd {
+func (s *requestDetail) reload() tea.Cmd {
 	svc, a, id := s.d.svc, s.d.actor, s.id
-	s.loading = true
-	return s.d.call(s, opLoad, func(ctx context.Context) (any, error) { return svc.RequestPage(ctx, a, id) })
+	return ui.Run(&s.load, screen(s), func(ctx context.Context) (*portal.RequestView, error) { return svc.RequestPage(ctx, a, id) })
+}
+
+// Leave gives up the calls on their way (see ui.Leaver).
+func (s *requestDetail) Leave() {
+	s.load.Stop()
+	s.act.Stop()
 }
 
 func (s *requestDetail) tick() tea.Cmd {
@@ -111,10 +134,10 @@ func (s *requestDetail) refresh(msg requestTickMsg) tea.Cmd {
 	if msg.seq != s.seq {
 		return nil
 	}
-	if s.choose != "" || s.confirm != "" || s.busy != "" || s.loading {
+	if s.choose != "" || s.confirm != "" || s.act.Busy() || s.load.Busy() {
 		return s.tick()
 	}
-	return tea.Batch(s.load(), s.tick())
+	return tea.Batch(s.reload(), s.tick())
 }
 
 func (s *requestDetail) Typing() bool { return false }
@@ -127,8 +150,18 @@ func (s *requestDetail) Update(msg tea.Msg) tea.Cmd {
 
 func (s *requestDetail) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case doneMsg:
-		return s.done(msg)
+	case ui.Result[*portal.RequestView]:
+		if s.load.Take(msg) {
+			s.loaded(msg)
+		}
+	case ui.Result[[]string]:
+		if s.act.Take(msg) {
+			s.staff(msg)
+		}
+	case ui.Result[outcome]:
+		if s.act.Take(msg) {
+			return s.done(msg)
+		}
 	case requestTickMsg:
 		return s.refresh(msg)
 	case noticeMsg:
@@ -138,7 +171,7 @@ func (s *requestDetail) update(msg tea.Msg) tea.Cmd {
 		}
 		s.bottom = true
 		s.seq++
-		return tea.Batch(s.load(), s.tick())
+		return tea.Batch(s.reload(), s.tick())
 	case tea.KeyMsg:
 		if msg.Paste {
 			return nil
@@ -152,7 +185,7 @@ func (s *requestDetail) update(msg tea.Msg) tea.Cmd {
 		if key.Matches(msg, s.keys.back) {
 			return s.d.goTo(popMsg{})
 		}
-		if s.scroll(msg) || s.view == nil || s.busy != "" {
+		if s.scroll(msg) || s.view == nil || s.act.Busy() {
 			return nil
 		}
 		switch {
@@ -163,10 +196,9 @@ func (s *requestDetail) update(msg tea.Msg) tea.Cmd {
 			}
 			s.open(chooseStatus, s.statuses(), "")
 		case key.Matches(msg, s.keys.assign):
-			s.busy = opStaff
 			s.status.clear()
 			svc, a := s.d.svc, s.d.actor
-			return s.d.call(s, opStaff, func(ctx context.Context) (any, error) { return svc.StaffNames(ctx, a) })
+			return ui.Run(&s.act, screen(s), func(ctx context.Context) ([]string, error) { return svc.StaffNames(ctx, a) })
 		case key.Matches(msg, s.keys.note):
 			s.status.clear()
 			s.seq++ // covered: no refresh until the form is left
@@ -238,9 +270,8 @@ func (s *requestDetail) chooseKey(msg tea.KeyMsg) tea.Cmd {
 	if chosen == nobodyID {
 		name = ""
 	}
-	s.busy = opAssign
-	return s.d.call(s, opAssign, func(ctx context.Context) (any, error) {
-		return name, svc.AssignRequest(ctx, a, id, name)
+	return ui.Run(&s.act, screen(s), func(ctx context.Context) (outcome, error) {
+		return assigned{id, name}, svc.AssignRequest(ctx, a, id, name)
 	})
 }
 
@@ -260,61 +291,49 @@ func (s *requestDetail) confirmKey(msg tea.KeyMsg) tea.Cmd {
 // setStatus moves the request to status.
 func (s *requestDetail) setStatus(status string) tea.Cmd {
 	svc, a, id := s.d.svc, s.d.actor, s.id
-	s.busy = opStatus
-	return s.d.call(s, opStatus, func(ctx context.Context) (any, error) {
-		return status, svc.SetRequestStatus(ctx, a, id, status)
+	return ui.Run(&s.act, screen(s), func(ctx context.Context) (outcome, error) {
+		return moved{id, status}, svc.SetRequestStatus(ctx, a, id, status)
 	})
 }
 
-func (s *requestDetail) done(msg doneMsg) tea.Cmd {
-	p := s.d.p
-	switch msg.op {
-	case opLoad:
-		s.loading = false
-		if msg.err != nil {
-			s.err = s.d.errText(msg.err)
-			return nil
-		}
-		// A refresh keeps the lines in sight, unless the end was: then the
-		// end stays in sight, with what came in.
-		end := s.vp.AtBottom() && s.vp.TotalLineCount() > 0
-		s.view, s.err = msg.val.(*portal.RequestView), ""
-		s.fill()
-		if s.bottom || end {
-			s.vp.GotoBottom()
-			s.bottom = false
-		}
-		return nil
-	case opStaff:
-		s.busy = ""
-		names, _ := msg.val.([]string)
-		if msg.err != nil {
-			s.status = errLine(s.d.errText(msg.err))
-			return nil
-		}
-		current := s.view.Assignee
-		if current == "" {
-			current = nobodyID
-		}
-		s.open(chooseAssignee, s.assignees(names), current)
-		return nil
+// loaded takes the request in. A refresh keeps the lines in sight, unless
+// the end was: then the end stays in sight, with what came in.
+func (s *requestDetail) loaded(msg ui.Result[*portal.RequestView]) {
+	if msg.Err != nil {
+		s.err = s.d.errText(msg.Err)
+		return
 	}
-	s.busy = ""
-	if msg.err != nil {
-		s.status = errLine(s.d.errText(msg.err))
-		return nil
+	end := s.vp.AtBottom() && s.vp.TotalLineCount() > 0
+	s.view, s.err = msg.Val, ""
+	s.fill()
+	if s.bottom || end {
+		s.vp.GotoBottom()
+		s.bottom = false
 	}
-	v, _ := msg.val.(string)
-	switch {
-	case msg.op == opStatus:
-		s.status = okLine(p.T("admin.request.moved", s.id, statusWord(s.d, v)))
-	case v == "":
-		s.status = okLine(p.T("admin.request.unassigned", s.id))
-	default:
-		s.status = okLine(p.T("admin.request.assigned", s.id, clean(v)))
+}
+
+// staff opens the assignee chooser on the staff's names.
+func (s *requestDetail) staff(msg ui.Result[[]string]) {
+	if msg.Err != nil {
+		s.status = errLine(s.d.errText(msg.Err))
+		return
+	}
+	current := s.view.Assignee
+	if current == "" {
+		current = nobodyID
+	}
+	s.open(chooseAssignee, s.assignees(msg.Val), current)
+}
+
+// done shows the outcome of an action and, when it went through, reads
+// the request again, its end in sight.
+func (s *requestDetail) done(msg ui.Result[outcome]) tea.Cmd {
+	s.status = s.d.said(msg)
+	if msg.Err != nil {
+		return nil
 	}
 	s.bottom = true
-	return s.load()
+	return s.reload()
 }
 
 // assignees are the chooser's items: the staff names, then nobody.
@@ -478,7 +497,7 @@ func (s *requestDetail) outcome() string {
 	switch {
 	case s.confirm != "":
 		return ui.Para(st.Error, p.T("admin.request.confirm_close", s.id, statusWord(s.d, s.confirm)), s.w)
-	case s.busy != "":
+	case s.act.Busy():
 		return st.Subtle.Render(p.T("admin.busy"))
 	case s.err != "":
 		return st.Error.Render("! " + s.err)

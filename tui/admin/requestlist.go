@@ -23,8 +23,8 @@ const requestPageSize = 50
 // queue say how long a request has waited.
 const narrowQueueBelow = 96
 
-// queuePageMsg is rows of the request queue.
-type queuePageMsg = listPageMsg[portal.QueueRow]
+// queuePageMsg is the answer of the request queue's call.
+type queuePageMsg = ui.Result[listPage[portal.QueueRow]]
 
 // requestList is the queue's table, newest first, paged by key as the
 // client list is: page i is loaded with BeforeID = the last ID of the page
@@ -39,7 +39,7 @@ type requestList struct {
 func newRequestList(d *deps, to screen) *requestList {
 	l := &requestList{}
 	l.pagedList = &pagedList[portal.QueueRow, uint64]{
-		d: d, to: to, size: requestPageSize,
+		d: d, to: to, run: d.runner(), size: requestPageSize,
 		grid:  ui.NewTable(d.st, queueColumns(d.p, false)...),
 		query: l.query,
 		key:   func(r portal.QueueRow) uint64 { return r.ID },

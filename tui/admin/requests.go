@@ -40,6 +40,7 @@ const fieldClient = "client"
 type requests struct {
 	d        *deps
 	list     *requestList
+	typesRun ui.Runner            // the types' call, beside the queue's
 	types    []portal.RequestType // for the type filter, as last read
 	statuses []string             // "" (all) then every status
 	status   int
@@ -58,7 +59,7 @@ type requests struct {
 
 func newRequests(d *deps) *requests {
 	p := d.p
-	r := &requests{d: d, statuses: append([]string{""}, vocab.RequestStatuses()...), every: requestsEvery}
+	r := &requests{d: d, typesRun: d.runner(), statuses: append([]string{""}, vocab.RequestStatuses()...), every: requestsEvery}
 	r.list = newRequestList(d, r)
 	r.input = ui.NewForm(d.st, p, ui.Field{Key: fieldClient, Label: p.T("admin.requests.client"),
 		Placeholder: p.T("admin.placeholder.email"), CharLimit: portal.MaxEmailLen})
@@ -86,10 +87,13 @@ func (r *requests) Show() tea.Cmd {
 	return tea.Batch(tea.Sequence(r.loadTypes(), r.list.refresh()), r.tick())
 }
 
-// Hide stops the refresh: the tick in flight finds seq moved and ends.
+// Hide stops the refresh (the tick in flight finds seq moved and ends)
+// and gives up the calls on their way: Show makes them again.
 func (r *requests) Hide() {
 	r.shown = false
 	r.seq++
+	r.typesRun.Stop()
+	r.list.stop()
 }
 
 func (r *requests) tick() tea.Cmd {
@@ -99,7 +103,7 @@ func (r *requests) tick() tea.Cmd {
 
 func (r *requests) loadTypes() tea.Cmd {
 	svc, a := r.d.svc, r.d.actor
-	return r.d.call(r, "types", func(ctx context.Context) (any, error) { return svc.RequestTypes(ctx, a) })
+	return ui.Run(&r.typesRun, screen(r), func(ctx context.Context) ([]portal.RequestType, error) { return svc.RequestTypes(ctx, a) })
 }
 
 func (r *requests) Typing() bool { return r.typing }
@@ -110,20 +114,19 @@ func (r *requests) Update(msg tea.Msg) tea.Cmd {
 		if msg.seq != r.seq || !r.shown {
 			return nil // left, or shown again since: that show has its own timer
 		}
-		if r.typing || r.list.loading {
+		if r.typing || r.list.loading() {
 			return r.tick()
 		}
 		return tea.Batch(r.list.refresh(), r.tick())
 	case queuePageMsg:
-		if msg.gen == r.list.gen {
+		if r.list.take(msg) {
 			// The one email of a queue query is the client filter's: a
 			// refusal about it says no client has it.
-			r.noClient = portal.FieldOf(msg.err) == portal.FieldEmail
+			r.noClient = portal.FieldOf(msg.Err) == portal.FieldEmail
 		}
-		r.list.apply(msg)
-	case doneMsg:
-		if ts, ok := msg.val.([]portal.RequestType); ok && msg.op == "types" && msg.err == nil {
-			r.setTypes(ts)
+	case ui.Result[[]portal.RequestType]:
+		if r.typesRun.Take(msg) && msg.Err == nil {
+			r.setTypes(msg.Val)
 		}
 	case noticeMsg:
 		// Back from a request: its row may have changed.

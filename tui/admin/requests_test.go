@@ -667,7 +667,7 @@ func TestRequestHistorySaysEarlierEntriesAreLeftOut(t *testing.T) {
 	s := h.m.current().(*requestDetail)
 	v := page(t, env, r.ID)
 	v.Earlier = true
-	h.Send(doneMsg{owner: owner{s}, op: opLoad, val: v})
+	h.Send(answer(&s.load, s, v, nil))
 	note := "Only the latest 1000 entries are shown; the earlier ones are left out."
 	h.RequireView(note)
 	view := h.View()
@@ -712,7 +712,7 @@ func TestListErrorForgetsRows(t *testing.T) {
 	h := newHarness(t, env, adminActor)
 	c := h.m.tabs[0].(*clients)
 	h.RequireView("Ann Smith")
-	h.Send(pageMsg{owner: owner{c}, gen: c.list.gen, refresh: true, err: portal.ErrForbidden})
+	h.Send(answer(&c.list.run, c, listPage[portal.ClientSummary]{refresh: true}, portal.ErrForbidden))
 	h.RequireView("! " + refusal)
 	h.RefuseView("Ann Smith")
 	if _, ok := c.list.selected(); ok {
@@ -724,7 +724,7 @@ func TestListErrorForgetsRows(t *testing.T) {
 	h.Press("2")
 	h.RequireView("Lease for the shop")
 	q := h.m.tabs[1].(*requests)
-	h.Send(queuePageMsg{owner: owner{q}, gen: q.list.gen, refresh: true, err: portal.ErrForbidden})
+	h.Send(answer(&q.list.run, q, listPage[portal.QueueRow]{refresh: true}, portal.ErrForbidden))
 	h.RequireView("! " + refusal)
 	h.Press("enter")
 	h.RefuseView("Request #1")
@@ -754,4 +754,28 @@ func TestTypeEditFromAStaleRead(t *testing.T) {
 	if got, _ := env.Service.RequestType(ctx, env.Admin(), rt.ID); got.Name != "Will (theirs)" {
 		t.Fatalf("their change was undone: %q", got.Name)
 	}
+}
+
+// TestListDropsAnswerOfQueryGivenUp: the answer of a list query given up
+// for a newer one is dropped when it comes late: the rows shown stay the
+// newer query's.
+func TestListDropsAnswerOfQueryGivenUp(t *testing.T) {
+	env := newEnv(t)
+	addClients(t, env, [3]string{"ann@example.com", "Ann Smith", ""})
+	h := newHarness(t, env, adminActor)
+	h.RequireView("Ann Smith")
+	h.Hold = func(msg tea.Msg) bool { _, ok := msg.(pageMsg); return ok }
+	h.Press("s") // invited: Ann
+	h.Press("s") // awaiting approval: no one
+	h.Hold = nil
+	if len(h.Held) != 2 {
+		t.Fatalf("%d answers held, want 2", len(h.Held))
+	}
+	invited, awaiting := h.Held[0], h.Held[1]
+	h.Send(awaiting)
+	h.RequireView("No clients match.")
+	h.RefuseView("Ann Smith")
+	h.Send(invited)
+	h.RequireView("No clients match.")
+	h.RefuseView("Ann Smith")
 }

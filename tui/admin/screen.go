@@ -45,15 +45,6 @@ type owner struct{ to screen }
 
 func (o owner) Target() screen { return o.to }
 
-// doneMsg is the outcome of a portal call: op names the call, val is what
-// it returned.
-type doneMsg struct {
-	owner
-	op  string
-	val any
-	err error
-}
-
 // Navigation: a screen sends one of these to the parent.
 type (
 	// pushMsg shows a screen over the current one.
@@ -69,14 +60,22 @@ type (
 // import) as soon as the screen's Update returns (see ui.Route).
 func (d *deps) goTo(msg tea.Msg) tea.Cmd { return d.route.Go(msg) }
 
-// call runs fn off the Update loop with the session's context and returns
-// its outcome to the screen to as a doneMsg.
-func (d *deps) call(to screen, op string, fn func(ctx context.Context) (any, error)) tea.Cmd {
-	ctx := d.sess.Context
-	return func() tea.Msg {
-		v, err := fn(ctx)
-		return doneMsg{owner: owner{to}, op: op, val: v, err: err}
+// runner is a screen's runner of portal calls (see ui.Runner): its calls
+// end with the session, and the console shows "busy" words, not a spinner.
+func (d *deps) runner() ui.Runner { return ui.NewRunner(d.sess.Context) }
+
+// outcome is what a staff action answers when it went through: the notice
+// its status line shows. Each action has its own type, so that a screen
+// running several tells them apart by type.
+type outcome interface{ notice(d *deps) string }
+
+// said is the status line for the answer of an action: its notice, or the
+// refusal.
+func (d *deps) said(r ui.Result[outcome]) line {
+	if r.Err != nil {
+		return errLine(d.errText(r.Err))
 	}
+	return okLine(r.Val.notice(d))
 }
 
 // errText is what a person reads for err: the portal's refusal, or the

@@ -15,9 +15,10 @@ import (
 type settings struct {
 	d       *deps
 	menu    ui.Menu
-	mode    string // as last read; "" until then
-	confirm string // the mode waiting for y/n
-	busy    bool
+	mode    string    // as last read; "" until then
+	confirm string    // the mode waiting for y/n
+	load    ui.Runner // the mode
+	act     ui.Runner // the change on its way, beside a load
 	status  line
 	w       int
 	keys    struct{ yes, no, types key.Binding }
@@ -25,7 +26,7 @@ type settings struct {
 
 func newSettings(d *deps) *settings {
 	p := d.p
-	s := &settings{d: d}
+	s := &settings{d: d, load: d.runner(), act: d.runner()}
 	s.menu = ui.NewMenu(d.st,
 		ui.MenuItem{Key: "f", Label: p.T("admin.settings.off"), ID: vocab.SignUpOff},
 		ui.MenuItem{Key: "o", Label: p.T("admin.settings.on"), ID: vocab.SignUpOn},
@@ -38,36 +39,43 @@ func newSettings(d *deps) *settings {
 }
 
 func (s *settings) Init() tea.Cmd { return nil }
-func (s *settings) Hide()         {}
+func (s *settings) Hide()         { s.load.Stop() } // Show loads again
 func (s *settings) Typing() bool  { return false }
 
 func (s *settings) Show() tea.Cmd {
 	svc := s.d.svc
-	return s.d.call(s, "load", func(ctx context.Context) (any, error) { return svc.SignUpMode(ctx) })
+	return ui.Run(&s.load, screen(s), func(ctx context.Context) (string, error) { return svc.SignUpMode(ctx) })
+}
+
+// modeSet is the outcome of setting the sign-up mode.
+type modeSet struct{ mode string }
+
+func (o modeSet) notice(d *deps) string {
+	return d.p.T("admin.settings.saved", d.p.T("admin.settings.mode_"+o.mode))
 }
 
 func (s *settings) Update(msg tea.Msg) tea.Cmd {
 	p := s.d.p
 	switch msg := msg.(type) {
-	case doneMsg:
-		if msg.op == "load" {
-			if msg.err != nil {
-				s.status = errLine(s.d.errText(msg.err))
-				return nil
-			}
-			s.mode, _ = msg.val.(string)
-			s.menu.Select(s.mode)
+	case ui.Result[string]:
+		if !s.load.Take(msg) {
 			return nil
 		}
-		s.busy = false
-		if msg.err != nil {
-			s.status = errLine(s.d.errText(msg.err))
-		} else {
-			s.status = okLine(p.T("admin.settings.saved", p.T("admin.settings.mode_"+msg.op)))
+		if msg.Err != nil {
+			s.status = errLine(s.d.errText(msg.Err))
+			return nil
 		}
+		s.mode = msg.Val
+		s.menu.Select(s.mode)
+		return nil
+	case ui.Result[outcome]:
+		if !s.act.Take(msg) {
+			return nil
+		}
+		s.status = s.d.said(msg)
 		return s.Show()
 	case tea.KeyMsg:
-		if msg.Paste || s.busy {
+		if msg.Paste || s.act.Busy() {
 			return nil
 		}
 		if s.confirm != "" {
@@ -75,9 +83,10 @@ func (s *settings) Update(msg tea.Msg) tea.Cmd {
 			switch {
 			case key.Matches(msg, s.keys.yes):
 				s.confirm = ""
-				s.busy = true
 				svc, a := s.d.svc, s.d.actor
-				return s.d.call(s, mode, func(ctx context.Context) (any, error) { return nil, svc.SetSignUpMode(ctx, a, mode) })
+				return ui.Run(&s.act, screen(s), func(ctx context.Context) (outcome, error) {
+					return modeSet{mode}, svc.SetSignUpMode(ctx, a, mode)
+				})
 			case key.Matches(msg, s.keys.no):
 				s.confirm = ""
 				s.menu.Select(s.mode)
@@ -113,7 +122,7 @@ func (s *settings) View() string {
 	switch {
 	case s.confirm != "":
 		foot = st.Error.Render(p.T("admin.settings.confirm_" + s.confirm))
-	case s.busy:
+	case s.act.Busy():
 		foot = st.Subtle.Render(p.T("admin.busy"))
 	}
 	return ui.Page(

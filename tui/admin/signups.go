@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"context"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -28,16 +27,16 @@ type signUps struct {
 	d       *deps
 	list    *clientList
 	shown   bool
-	seq     int    // bumped on every show and hide: older ticks are dropped
-	confirm string // the email waiting for y/n to be rejected
-	busy    bool
+	seq     int       // bumped on every show and hide: older ticks are dropped
+	confirm string    // the email waiting for y/n to be rejected
+	act     ui.Runner // the decision on its way
 	status  line
 	w       int
 	keys    struct{ open, approve, reject, yes, no key.Binding }
 }
 
 func newSignUps(d *deps) *signUps {
-	s := &signUps{d: d}
+	s := &signUps{d: d, act: d.runner()}
 	s.list = newClientList(d, s)
 	s.list.status = vocab.StatusAwaiting
 	s.keys.open = d.bind(d.p.T("ui.key.enter"), "admin.help.open", "enter")
@@ -55,9 +54,12 @@ func (s *signUps) Show() tea.Cmd {
 	return tea.Batch(s.list.refresh(), s.tick())
 }
 
+// Hide stops the refresh and gives up the page on its way (Show loads it
+// again); a decision on its way still answers here.
 func (s *signUps) Hide() {
 	s.shown = false
 	s.seq++
+	s.list.stop()
 }
 
 func (s *signUps) tick() tea.Cmd {
@@ -68,34 +70,27 @@ func (s *signUps) Typing() bool     { return false }
 func (s *signUps) SetSize(w, h int) { s.w = w; s.list.setSize(w, max(2, h-2)) }
 
 func (s *signUps) Update(msg tea.Msg) tea.Cmd {
-	p := s.d.p
 	switch msg := msg.(type) {
 	case signUpsTickMsg:
 		if msg.seq != s.seq || !s.shown {
 			return nil // left, or shown again since: that show has its own timer
 		}
-		if s.busy || s.confirm != "" || s.list.loading {
+		if s.act.Busy() || s.confirm != "" || s.list.loading() {
 			return s.tick()
 		}
 		return tea.Batch(s.list.refresh(), s.tick())
 	case pageMsg:
-		s.list.apply(msg)
+		s.list.take(msg)
 	case noticeMsg:
 		if msg.notice != "" {
 			s.status = okLine(msg.notice)
 		}
 		return s.list.reload()
-	case doneMsg:
-		s.busy = false
-		email, _ := msg.val.(string)
-		switch {
-		case msg.err != nil:
-			s.status = errLine(s.d.errText(msg.err))
-		case msg.op == opApprove:
-			s.status = okLine(p.T("admin.signups.approved", clean(email)))
-		default:
-			s.status = okLine(p.T("admin.signups.rejected", clean(email)))
+	case ui.Result[outcome]:
+		if !s.act.Take(msg) {
+			return nil
 		}
+		s.status = s.d.said(msg)
 		return s.list.reload()
 	case tea.KeyMsg:
 		if msg.Paste {
@@ -106,7 +101,7 @@ func (s *signUps) Update(msg tea.Msg) tea.Cmd {
 			switch {
 			case key.Matches(msg, s.keys.yes):
 				s.confirm = ""
-				return s.decide(opReject, email)
+				return s.decide(actReject, email)
 			case key.Matches(msg, s.keys.no):
 				s.confirm = ""
 			}
@@ -116,14 +111,14 @@ func (s *signUps) Update(msg tea.Msg) tea.Cmd {
 			return cmd
 		}
 		c, ok := s.list.selected()
-		if !ok || s.busy {
+		if !ok || s.act.Busy() {
 			return nil
 		}
 		switch {
 		case key.Matches(msg, s.keys.open):
 			return s.d.goTo(pushMsg{newDetail(s.d, c.Email)})
 		case key.Matches(msg, s.keys.approve):
-			return s.decide(opApprove, c.Email)
+			return s.decide(actApprove, c.Email)
 		case key.Matches(msg, s.keys.reject):
 			s.status.clear()
 			s.confirm = c.Email
@@ -132,16 +127,10 @@ func (s *signUps) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (s *signUps) decide(op, email string) tea.Cmd {
-	svc, a := s.d.svc, s.d.actor
-	s.busy = true
+// decide approves or rejects the sign-up of email.
+func (s *signUps) decide(act clientAct, email string) tea.Cmd {
 	s.status.clear()
-	return s.d.call(s, op, func(ctx context.Context) (any, error) {
-		if op == opApprove {
-			return email, svc.ApproveSignUp(ctx, a, email)
-		}
-		return email, svc.RejectSignUp(ctx, a, email)
-	})
+	return ui.Run(&s.act, screen(s), act.call(s.d, email))
 }
 
 func (s *signUps) View() string {
@@ -149,7 +138,7 @@ func (s *signUps) View() string {
 	foot := s.status.view(st, s.w)
 	if s.confirm != "" {
 		foot = st.Error.Render(p.T("admin.signups.confirm_reject", clean(s.confirm)))
-	} else if s.busy {
+	} else if s.act.Busy() {
 		foot = st.Subtle.Render(p.T("admin.busy"))
 	}
 	return ui.Lines(st.Subtle.Render(p.T("admin.signups.intro")), s.list.view(p.T("admin.signups.empty")), foot)

@@ -19,7 +19,8 @@ type staffTab struct {
 	members []portal.StaffMember
 	loaded  bool
 	confirm *portal.StaffMember // the key waiting for y/n to be removed
-	busy    bool
+	load    ui.Runner           // the list
+	act     ui.Runner           // the removal on its way, beside a load
 	status  line
 	err     string
 	short   bool
@@ -29,7 +30,7 @@ type staffTab struct {
 
 func newStaffTab(d *deps) *staffTab {
 	p := d.p
-	s := &staffTab{d: d}
+	s := &staffTab{d: d, load: d.runner(), act: d.runner()}
 	s.grid = ui.NewTable(d.st,
 		ui.Col{Title: p.T("admin.col.name"), Flex: 2, Min: 10},
 		ui.Col{Title: p.T("admin.col.role"), Width: 7},
@@ -44,43 +45,44 @@ func newStaffTab(d *deps) *staffTab {
 }
 
 func (s *staffTab) Init() tea.Cmd { return nil }
-func (s *staffTab) Hide()         {}
+func (s *staffTab) Hide()         { s.load.Stop() } // Show loads again
 func (s *staffTab) Typing() bool  { return false }
 
 func (s *staffTab) Show() tea.Cmd {
 	svc, a := s.d.svc, s.d.actor
-	return s.d.call(s, "load", func(ctx context.Context) (any, error) { return svc.ListStaff(ctx, a) })
+	return ui.Run(&s.load, screen(s), func(ctx context.Context) ([]portal.StaffMember, error) { return svc.ListStaff(ctx, a) })
 }
 
 func (s *staffTab) Update(msg tea.Msg) tea.Cmd {
-	p := s.d.p
 	switch msg := msg.(type) {
 	case noticeMsg:
 		if msg.notice != "" {
 			s.status = okLine(msg.notice)
 		}
 		return s.Show()
-	case doneMsg:
-		if msg.op == "load" {
-			if msg.err != nil {
-				s.err = s.d.errText(msg.err)
-				return nil
-			}
-			s.members, _ = msg.val.([]portal.StaffMember)
-			s.err, s.loaded = "", true
-			s.rebuild()
+	case ui.Result[[]portal.StaffMember]:
+		if !s.load.Take(msg) {
 			return nil
 		}
-		s.busy = false
-		if msg.err != nil {
-			s.status = errLine(s.d.errText(msg.err))
+		if msg.Err != nil {
+			s.err = s.d.errText(msg.Err)
 			return nil
 		}
-		name, _ := msg.val.(string)
-		s.status = okLine(p.T("admin.staff.key_removed", clean(name)))
+		s.members = msg.Val
+		s.err, s.loaded = "", true
+		s.rebuild()
+		return nil
+	case ui.Result[outcome]:
+		if !s.act.Take(msg) {
+			return nil
+		}
+		s.status = s.d.said(msg)
+		if msg.Err != nil {
+			return nil
+		}
 		return s.Show()
 	case tea.KeyMsg:
-		if msg.Paste || s.busy {
+		if msg.Paste || s.act.Busy() {
 			return nil
 		}
 		if s.confirm != nil {
@@ -88,9 +90,10 @@ func (s *staffTab) Update(msg tea.Msg) tea.Cmd {
 			switch {
 			case key.Matches(msg, s.keys.yes):
 				s.confirm = nil
-				s.busy = true
 				svc, a := s.d.svc, s.d.actor
-				return s.d.call(s, "remove", func(ctx context.Context) (any, error) { return name, svc.RemoveStaffKey(ctx, a, fp) })
+				return ui.Run(&s.act, screen(s), func(ctx context.Context) (outcome, error) {
+					return keyRemoved{name}, svc.RemoveStaffKey(ctx, a, fp)
+				})
 			case key.Matches(msg, s.keys.no):
 				s.confirm = nil
 			}
@@ -114,6 +117,11 @@ func (s *staffTab) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// keyRemoved is the outcome of removing a key of the staff member name.
+type keyRemoved struct{ name string }
+
+func (o keyRemoved) notice(d *deps) string { return d.p.T("admin.staff.key_removed", clean(o.name)) }
+
 func (s *staffTab) rebuild() {
 	p := s.d.p
 	rows := make([]table.Row, len(s.members))
@@ -130,7 +138,7 @@ func (s *staffTab) View() string {
 	switch {
 	case s.confirm != nil:
 		foot = st.Error.Render(p.T("admin.staff.confirm_remove", clean(s.confirm.Name), s.confirm.Fingerprint))
-	case s.busy:
+	case s.act.Busy():
 		foot = st.Subtle.Render(p.T("admin.busy"))
 	}
 	return ui.Lines(st.Subtle.Render(p.T("admin.staff.intro")), body, foot)
@@ -151,20 +159,19 @@ func (s *staffTab) Keys() []key.Binding {
 }
 
 // newAddStaff is the form that registers a key for a staff member.
-func newAddStaff(d *deps) *formScreen {
+func newAddStaff(d *deps) *formScreen[*portal.StaffMember] {
 	p := d.p
-	f := newFormScreen(d, p.T("admin.staff.add_title"), p.T("admin.staff.add_intro"),
+	f := newFormScreen[*portal.StaffMember](d, p.T("admin.staff.add_title"), p.T("admin.staff.add_intro"),
 		ui.Field{Key: portal.FieldStaffName, Label: p.T("admin.field.staff_name"), CharLimit: portal.MaxStaffNameLen},
 		ui.Field{Key: portal.FieldRole, Label: p.T("admin.field.role"), Placeholder: p.T("admin.placeholder.role"), CharLimit: 16},
 		ui.Field{Key: portal.FieldKey, Label: p.T("admin.field.key"), Placeholder: p.T("admin.placeholder.key"), CharLimit: 16 * 1024},
 	)
 	svc, a := d.svc, d.actor
-	f.submit = func(form *ui.Form) func(ctx context.Context) (any, error) {
+	f.submit = func(form *ui.Form) func(ctx context.Context) (*portal.StaffMember, error) {
 		name, role, line := form.Value(portal.FieldStaffName), form.Value(portal.FieldRole), form.Value(portal.FieldKey)
-		return func(ctx context.Context) (any, error) { return svc.AddStaff(ctx, a, name, role, line) }
+		return func(ctx context.Context) (*portal.StaffMember, error) { return svc.AddStaff(ctx, a, name, role, line) }
 	}
-	f.done = func(v any) tea.Cmd {
-		st, _ := v.(*portal.StaffMember)
+	f.done = func(st *portal.StaffMember) tea.Cmd {
 		if st == nil {
 			return d.goTo(popMsg{})
 		}

@@ -19,11 +19,18 @@ import (
 	"github.com/clientportal/portal/tui/ui"
 )
 
-// Request type actions, also the op of their doneMsg.
-const (
-	opTypeDisable = "type_disable"
-	opTypeEnable  = "type_enable"
-)
+// typeToggled is the outcome of disabling a request type, or enabling it.
+type typeToggled struct {
+	name     string
+	disabled bool
+}
+
+func (o typeToggled) notice(d *deps) string {
+	if o.disabled {
+		return d.p.T("admin.types.disabled", clean(o.name))
+	}
+	return d.p.T("admin.types.enabled", clean(o.name))
+}
 
 // typesScreen is the admins' list of request types, opened from Settings:
 // each type's name, whether clients may choose it and how many fields it
@@ -36,7 +43,8 @@ type typesScreen struct {
 	fields  []int // the number of fields of each type, -1 when unreadable
 	loaded  bool
 	confirm *portal.RequestType // the type waiting for y/n to be disabled
-	busy    bool
+	load    ui.Runner           // the types
+	act     ui.Runner           // the change on its way, beside a load
 	status  line
 	err     string
 	short   bool
@@ -46,7 +54,7 @@ type typesScreen struct {
 
 func newTypesScreen(d *deps) *typesScreen {
 	p := d.p
-	s := &typesScreen{d: d}
+	s := &typesScreen{d: d, load: d.runner(), act: d.runner()}
 	s.grid = ui.NewTable(d.st,
 		ui.Col{Title: p.T("admin.col.name"), Flex: 3, Min: 12},
 		ui.Col{Title: p.T("admin.col.state"), Width: 8},
@@ -63,11 +71,17 @@ func newTypesScreen(d *deps) *typesScreen {
 	return s
 }
 
-func (s *typesScreen) Init() tea.Cmd { return s.load() }
+func (s *typesScreen) Init() tea.Cmd { return s.reload() }
 
-func (s *typesScreen) load() tea.Cmd {
+func (s *typesScreen) reload() tea.Cmd {
 	svc, a := s.d.svc, s.d.actor
-	return s.d.call(s, opLoad, func(ctx context.Context) (any, error) { return svc.RequestTypes(ctx, a) })
+	return ui.Run(&s.load, screen(s), func(ctx context.Context) ([]portal.RequestType, error) { return svc.RequestTypes(ctx, a) })
+}
+
+// Leave gives up the calls on their way (see ui.Leaver).
+func (s *typesScreen) Leave() {
+	s.load.Stop()
+	s.act.Stop()
 }
 
 func (s *typesScreen) Typing() bool { return false }
@@ -78,15 +92,17 @@ func (s *typesScreen) Update(msg tea.Msg) tea.Cmd {
 		if msg.notice != "" {
 			s.status = okLine(msg.notice)
 		}
-		return s.load()
-	case doneMsg:
-		if msg.op == opLoad {
+		return s.reload()
+	case ui.Result[[]portal.RequestType]:
+		if s.load.Take(msg) {
 			s.read(msg)
-			return nil
 		}
-		return s.toggled(msg)
+	case ui.Result[outcome]:
+		if s.act.Take(msg) {
+			return s.toggled(msg)
+		}
 	case tea.KeyMsg:
-		if msg.Paste || s.busy {
+		if msg.Paste || s.act.Busy() {
 			return nil
 		}
 		if s.confirm != nil {
@@ -98,12 +114,12 @@ func (s *typesScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 // read takes the types in, with the number of fields of each.
-func (s *typesScreen) read(msg doneMsg) {
-	if msg.err != nil {
-		s.err = s.d.errText(msg.err)
+func (s *typesScreen) read(msg ui.Result[[]portal.RequestType]) {
+	if msg.Err != nil {
+		s.err = s.d.errText(msg.Err)
 		return
 	}
-	s.types, _ = msg.val.([]portal.RequestType)
+	s.types = msg.Val
 	s.fields = make([]int, len(s.types))
 	for i, t := range s.types {
 		s.fields[i] = len(t.Fields)
@@ -113,20 +129,12 @@ func (s *typesScreen) read(msg doneMsg) {
 }
 
 // toggled is the outcome of disabling or enabling a type.
-func (s *typesScreen) toggled(msg doneMsg) tea.Cmd {
-	p := s.d.p
-	s.busy = false
-	if msg.err != nil {
-		s.status = errLine(s.d.errText(msg.err))
+func (s *typesScreen) toggled(msg ui.Result[outcome]) tea.Cmd {
+	s.status = s.d.said(msg)
+	if msg.Err != nil {
 		return nil
 	}
-	name, _ := msg.val.(string)
-	if msg.op == opTypeDisable {
-		s.status = okLine(p.T("admin.types.disabled", clean(name)))
-	} else {
-		s.status = okLine(p.T("admin.types.enabled", clean(name)))
-	}
-	return s.load()
+	return s.reload()
 }
 
 // confirmKey is a key while a disabling waits for y/n.
@@ -181,14 +189,9 @@ func (s *typesScreen) selected() (portal.RequestType, bool) {
 
 func (s *typesScreen) setDisabled(t portal.RequestType, disabled bool) tea.Cmd {
 	svc, a := s.d.svc, s.d.actor
-	op := opTypeEnable
-	if disabled {
-		op = opTypeDisable
-	}
-	s.busy = true
 	s.status.clear()
-	return s.d.call(s, op, func(ctx context.Context) (any, error) {
-		return t.Name, svc.SetRequestTypeDisabled(ctx, a, t.ID, disabled)
+	return ui.Run(&s.act, screen(s), func(ctx context.Context) (outcome, error) {
+		return typeToggled{t.Name, disabled}, svc.SetRequestTypeDisabled(ctx, a, t.ID, disabled)
 	})
 }
 
@@ -216,7 +219,7 @@ func (s *typesScreen) View() string {
 	switch {
 	case s.confirm != nil:
 		foot = ui.Para(st.Error, p.T("admin.types.confirm_disable", clean(s.confirm.Name)), s.w)
-	case s.busy:
+	case s.act.Busy():
 		foot = st.Subtle.Render(p.T("admin.busy"))
 	}
 	return ui.Lines(st.Title.Render(p.T("admin.types.title")), st.Subtle.Render(p.T("admin.types.intro")), body, foot)
@@ -261,14 +264,14 @@ type typeForm struct {
 	focus   int
 	errs    map[string]string // by field key; "" under the form
 	discard ui.DiscardGuard
-	busy    bool
+	run     ui.Runner
 	w, h    int
 	keys    struct{ next, prev, enter, save, back key.Binding }
 }
 
 func newTypeForm(d *deps, t *portal.RequestType) *typeForm {
 	p := d.p
-	s := &typeForm{d: d, errs: map[string]string{}, title: p.T("admin.types.add_title"),
+	s := &typeForm{d: d, run: d.runner(), errs: map[string]string{}, title: p.T("admin.types.add_title"),
 		discard: ui.NewDiscardGuard(d.p, p.T("admin.types.confirm_discard"))}
 	s.name = ui.NewLineInput(d.st, p.T("admin.placeholder.type_name"), portal.MaxTypeNameLen)
 	s.desc = ui.NewLineInput(d.st, p.T("admin.placeholder.optional"), portal.MaxTypeDescLen)
@@ -319,15 +322,27 @@ func (s *typeForm) setFocus(i int) tea.Cmd {
 
 func (s *typeForm) Update(msg tea.Msg) tea.Cmd { return updateTextForm(s.d, s, msg) }
 
-func (s *typeForm) done(msg doneMsg) tea.Cmd {
+// Leave gives up the call on its way (see ui.Leaver).
+func (s *typeForm) Leave() { s.run.Stop() }
+
+func (s *typeForm) answer(msg tea.Msg) (tea.Cmd, bool) {
+	r, ok := msg.(ui.Result[*portal.RequestType])
+	if !ok || !s.run.Take(r) {
+		return nil, ok
+	}
+	return s.stored(r), true
+}
+
+// stored is the outcome of saving: a refusal beside the field it names,
+// or back to the list.
+func (s *typeForm) stored(r ui.Result[*portal.RequestType]) tea.Cmd {
 	p := s.d.p
-	s.busy = false
-	if msg.err != nil {
-		field := portal.FieldOf(msg.err)
+	if r.Err != nil {
+		field := portal.FieldOf(r.Err)
 		if !slices.Contains(typeFields, field) {
 			field = "" // under the form: no error is ever lost
 		}
-		s.errs[field] = s.d.errText(msg.err)
+		s.errs[field] = s.d.errText(r.Err)
 		for i, f := range typeFields {
 			if f == field {
 				return s.setFocus(i)
@@ -335,7 +350,7 @@ func (s *typeForm) done(msg doneMsg) tea.Cmd {
 		}
 		return nil
 	}
-	t, _ := msg.val.(*portal.RequestType)
+	t := r.Val
 	name := ""
 	if t != nil {
 		name = clean(t.Name)
@@ -346,7 +361,7 @@ func (s *typeForm) done(msg doneMsg) tea.Cmd {
 	return s.d.goTo(popMsg{notice: p.T("admin.types.saved", name)})
 }
 
-func (s *typeForm) calling() bool           { return s.busy }
+func (s *typeForm) calling() bool           { return s.run.Busy() }
 func (s *typeForm) guard() *ui.DiscardGuard { return &s.discard }
 
 func (s *typeForm) key(msg tea.KeyMsg) tea.Cmd {
@@ -406,11 +421,10 @@ func (s *typeForm) afterEdit(field string, changed bool, refused string) {
 // checks everything and names the field it refuses.
 func (s *typeForm) submit() tea.Cmd {
 	s.errs = map[string]string{}
-	s.busy = true
 	svc, a, id := s.d.svc, s.d.actor, s.id
 	in := portal.TypeInput{Name: s.name.Value(), Description: s.desc.Value(), ReadAt: s.readAt}
 	specs := s.fields.value()
-	return s.d.call(s, "save", func(ctx context.Context) (any, error) {
+	return ui.Run(&s.run, screen(s), func(ctx context.Context) (*portal.RequestType, error) {
 		for _, l := range strings.Split(specs, "\n") {
 			if strings.TrimSpace(l) == "" {
 				continue
@@ -504,7 +518,7 @@ func (s *typeForm) foot() string {
 	switch {
 	case s.discard.Asking():
 		bottom = append(bottom, s.discard.View(st, s.w))
-	case s.busy:
+	case s.run.Busy():
 		bottom = append(bottom, st.Subtle.Render(p.T("admin.busy")))
 	}
 	return strings.Join(bottom, "\n")

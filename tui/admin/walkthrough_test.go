@@ -247,7 +247,7 @@ func TestRequestClientFilter(t *testing.T) {
 	h.RefuseView(hint, "No client")
 
 	// Any other refusal gets no such hint.
-	h.Send(queuePageMsg{owner: owner{q}, gen: q.list.gen, refresh: true, err: portal.ErrForbidden})
+	h.Send(answer(&q.list.run, q, listPage[portal.QueueRow]{refresh: true}, portal.ErrForbidden))
 	h.RequireView(refusal)
 	h.RefuseView(hint)
 }
