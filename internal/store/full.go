@@ -7,9 +7,25 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// sqliteFull is SQLITE_FULL, the primary result code of a write that found
-// no room: the disk (or the file system's quota) is full.
-const sqliteFull = 13
+// SQLite's primary result codes that the store tells apart.
+const (
+	// sqliteBusy is SQLITE_BUSY: another connection holds the lock asked for.
+	sqliteBusy = 5
+	// sqliteFull is SQLITE_FULL: a write found no room, the disk (or the
+	// file system's quota) is full.
+	sqliteFull = 13
+)
+
+// sqliteCode is the primary result code of SQLite's error in err: the
+// driver's error has Code() with the extended code, whose low byte is the
+// primary one. ok is false when err holds no SQLite error.
+func sqliteCode(err error) (code int, ok bool) {
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) {
+		return coded.Code() & 0xff, true
+	}
+	return 0, false
+}
 
 // IsStorageFull reports whether err says the database or a file could not
 // be written because the disk is full: SQLite's SQLITE_FULL, PostgreSQL's
@@ -26,11 +42,6 @@ func IsStorageFull(err error) bool {
 	if errors.As(err, &pe) {
 		return pe.Code == "53100"
 	}
-	// The SQLite driver's error has Code() with the extended result code,
-	// whose low byte is the primary one.
-	var coded interface{ Code() int }
-	if errors.As(err, &coded) {
-		return coded.Code()&0xff == sqliteFull
-	}
-	return false
+	code, ok := sqliteCode(err)
+	return ok && code == sqliteFull
 }

@@ -80,14 +80,17 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	_ = f.Close()
+	if err := toWAL(ctx, path); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	// WAL lets readers run beside the writer; the busy timeout makes a
 	// second writer wait rather than fail; immediate transactions take the
 	// write lock up front, so two read-then-write transactions cannot
 	// deadlock into SQLITE_BUSY. synchronous(FULL) syncs the WAL at every
 	// commit: NORMAL could lose the last confirmed writes on a power cut.
 	// The pragmas are in the DSN so that every pooled connection has them.
+	// (WAL itself is a mode of the file, set once by toWAL.)
 	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(FULL)")
@@ -120,6 +123,47 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	return &Store{db: db, dialect: "sqlite", retries: new(atomic.Uint64)}, nil
+}
+
+// toWAL puts the database file in WAL mode, which then holds for every
+// connection to it. A new file's change of mode takes its lock, and SQLite
+// answers SQLITE_BUSY at once, without waiting out the busy timeout, when
+// the connection asking already reads the file while another one is
+// writing it (waiting could deadlock them): instances opening a new
+// database together hit that. So the change is tried again, for up to the
+// busy timeout, on a connection of its own before the pool opens.
+func toWAL(ctx context.Context, path string) error {
+	db, err := sql.Open(sqlite.DriverName, "file:"+path+"?"+url.Values{
+		"_pragma": {fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds())},
+	}.Encode())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		var mode string
+		err := db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		switch {
+		case err == nil && mode == "wal":
+			return nil
+		case err == nil:
+			return fmt.Errorf("journal mode is %q, not wal", mode)
+		case !isBusy(err) || time.Now().After(deadline):
+			return fmt.Errorf("set the journal mode to WAL: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY.
+func isBusy(err error) bool {
+	code, ok := sqliteCode(err)
+	return ok && code == sqliteBusy
 }
 
 // Close releases the connections.

@@ -333,6 +333,49 @@ func TestMigrateFromSeveralInstancesAtOnce(t *testing.T) {
 	}
 }
 
+// TestOpenWaitsWhileAnotherHoldsTheFile: opening a new SQLite database
+// while another process's transaction holds it waits for that transaction
+// instead of failing with "database is locked" (instances starting at once
+// on a loaded machine did).
+func TestOpenWaitsWhileAnotherHoldsTheFile(t *testing.T) {
+	if dbtest.Backend() != dbtest.SQLite {
+		t.Skip("SQLite's file lock")
+	}
+	path := dbtest.DSN(t)
+	other, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	hold, err := other.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.Exec("CREATE TABLE held (x); INSERT INTO held VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	opened := make(chan error, 1)
+	go func() {
+		s, err := Open(context.Background(), path)
+		if err == nil {
+			err = s.Close()
+		}
+		opened <- err
+	}()
+	// The other process keeps its lock a moment, then commits.
+	select {
+	case err := <-opened:
+		t.Fatalf("Open returned while the file was held: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := hold.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-opened; err != nil {
+		t.Fatalf("Open after the other's commit: %v", err)
+	}
+}
+
 // TestMigrateWaitsPastTheLockTimeout: an instance starting while another
 // migrates waits for it, however long, rather than failing on the
 // lock_timeout that normal work has.
