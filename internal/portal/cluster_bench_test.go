@@ -8,6 +8,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store/dbtest"
 )
 
@@ -26,7 +27,7 @@ func BenchmarkSignUpJourneysAtOnce(b *testing.B) {
 	if dbtest.Backend() == dbtest.Postgres {
 		envs = append(envs, a.Another(b))
 	}
-	if err := a.Service.SetSignUp(ctx, a.Admin(), true); err != nil {
+	if err := a.Service.SetSignUpMode(ctx, a.Admin(), vocab.SignUpOn); err != nil {
 		b.Fatal(err)
 	}
 	var all latencies

@@ -165,7 +165,7 @@ func TestTwoInstancesUnderConcurrentWork(t *testing.T) {
 	// A worker may send a code before the test reads it from the outbox,
 	// which then keeps no body: the file one of the workers wrote has it.
 	ctx := context.Background()
-	if err := a.Service.SetSignUp(ctx, a.Admin(), true); err != nil {
+	if err := a.Service.SetSignUpMode(ctx, a.Admin(), vocab.SignUpOn); err != nil {
 		t.Fatal(err)
 	}
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 )
 
@@ -118,7 +119,7 @@ func TestNoTypedNameInMailToAnUnverifiedAddress(t *testing.T) {
 	clock := newClock()
 	env := portaltest.New(t, withClock(clock))
 	svc := env.Service
-	if err := svc.SetSignUp(ctx, env.Admin(), true); err != nil {
+	if err := svc.SetSignUpMode(ctx, env.Admin(), vocab.SignUpOn); err != nil {
 		t.Fatal(err)
 	}
 	const bait = "Urgent call 555 0100 about your refund"

@@ -302,7 +302,7 @@ func TestRemovedStaffKeyLosesItsRightsAtOnce(t *testing.T) {
 	if _, err := env.Service.ListClients(ctx, bob, vocab.ClientQuery{}); !errors.Is(err, portal.ErrForbidden) {
 		t.Fatalf("removed key still reads clients: %v", err)
 	}
-	if err := env.Service.SetSignUp(ctx, bob, true); !errors.Is(err, portal.ErrForbidden) {
+	if err := env.Service.SetSignUpMode(ctx, bob, vocab.SignUpOn); !errors.Is(err, portal.ErrForbidden) {
 		t.Fatalf("removed key still changes settings: %v", err)
 	}
 }

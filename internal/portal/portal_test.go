@@ -47,7 +47,7 @@ func guest(addr string) portal.Actor { return portal.Guest(addr, "sess-"+addr) }
 // signUpOn lets clients sign up on env, without approval.
 func signUpOn(t *testing.T, env *portaltest.Env) {
 	t.Helper()
-	if err := env.Service.SetSignUp(context.Background(), env.Admin(), true); err != nil {
+	if err := env.Service.SetSignUpMode(context.Background(), env.Admin(), vocab.SignUpOn); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -139,7 +139,7 @@ func TestRolesAreEnforcedInTheDomain(t *testing.T) {
 		}, "admin"},
 		{"resend invitation", func(a portal.Actor) error { return env.Service.ResendInvitation(ctx, a, "inv@x.com") }, "admin support"},
 		{"list clients", func(a portal.Actor) error { _, err := env.Service.ListClients(ctx, a, vocab.ClientQuery{}); return err }, "admin support"},
-		{"set sign-up", func(a portal.Actor) error { return env.Service.SetSignUp(ctx, a, false) }, "admin"},
+		{"set sign-up", func(a portal.Actor) error { return env.Service.SetSignUpMode(ctx, a, vocab.SignUpOff) }, "admin"},
 		{"list outbox", func(a portal.Actor) error { _, err := env.Service.ListOutbox(ctx, a, vocab.OutboxQuery{}); return err }, "admin support"},
 		{"list staff", func(a portal.Actor) error { _, err := env.Service.ListStaff(ctx, a); return err }, "admin"},
 	}
@@ -654,7 +654,7 @@ func TestSignUpOffStopsEveryStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	code := portaltest.CodeIn(t, env.LastMail(t, "bob@x.com", portal.MailVerifyCode).Body)
-	if err := env.Service.SetSignUp(ctx, env.Admin(), false); err != nil {
+	if err := env.Service.SetSignUpMode(ctx, env.Admin(), vocab.SignUpOff); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := env.Service.VerifyEmail(ctx, guest("1.1.1.1:1"), ticket, code); refusalKey(t, err) != "error.signup.off" {

@@ -43,18 +43,10 @@ func (s *Service) SetSignUpMode(ctx context.Context, a Actor, mode string) error
 		if err := tx.SetSetting(ctx, store.SettingSignUp, mode, s.clock()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "setting.signup", "", mode)
+		return s.audit(ctx, tx, a, vocab.AuditSettingSignUp, "", mode)
 	})
 	if err != nil {
 		return fmt.Errorf("set sign-up %s: %w", mode, err)
 	}
 	return nil
-}
-
-// SetSignUp turns client sign-up on (without approval) or off. Admins only.
-func (s *Service) SetSignUp(ctx context.Context, a Actor, on bool) error {
-	if on {
-		return s.SetSignUpMode(ctx, a, vocab.SignUpOn)
-	}
-	return s.SetSignUpMode(ctx, a, vocab.SignUpOff)
 }

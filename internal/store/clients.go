@@ -209,24 +209,6 @@ func (s *Store) CountClients(ctx context.Context, status string) (int64, error) 
 	return n, nil
 }
 
-// KnownEmails reports which of the emails (in any case) already belong to
-// a client, as a set of normalized emails.
-func (s *Store) KnownEmails(ctx context.Context, emails []string) (map[string]bool, error) {
-	norms := make([]string, len(emails))
-	for i, e := range emails {
-		norms[i] = NormalizeEmail(e)
-	}
-	var found []string
-	if err := s.with(ctx).Model(&Client{}).Where("email_norm IN ?", norms).Pluck("email_norm", &found).Error; err != nil {
-		return nil, fmt.Errorf("known emails: %w", err)
-	}
-	out := make(map[string]bool, len(found))
-	for _, e := range found {
-		out[e] = true
-	}
-	return out, nil
-}
-
 // RecordLogin records a successful log in of an active client whose
 // password hash is still verifiedHash, the one the password was checked
 // against, by the attempt that ReserveLoginTry counted as try: the failure

@@ -15,6 +15,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/uitest"
@@ -57,7 +58,7 @@ func FuzzClientUpdate(f *testing.F) {
 	}
 	env.AddRequestType(f, "Contract review", contractFields()...)
 	env.AddRequestType(f, "Document request", "Documents: multiline, required")
-	if err := env.Service.SetSignUp(ctx, env.Admin(), true); err != nil {
+	if err := env.Service.SetSignUpMode(ctx, env.Admin(), vocab.SignUpOn); err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, input []byte) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/ui"
 	"github.com/clientportal/portal/tui/uitest"
 )
@@ -55,7 +56,11 @@ func newHarnessWith(t *testing.T, env *portaltest.Env, token string, opts ...fun
 
 func signUpOn(t *testing.T, env *portaltest.Env, on bool) {
 	t.Helper()
-	if err := env.Service.SetSignUp(context.Background(), env.Admin(), on); err != nil {
+	mode := vocab.SignUpOff
+	if on {
+		mode = vocab.SignUpOn
+	}
+	if err := env.Service.SetSignUpMode(context.Background(), env.Admin(), mode); err != nil {
 		t.Fatal(err)
 	}
 }

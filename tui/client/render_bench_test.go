@@ -255,7 +255,7 @@ func benchPortal(b *testing.B) *portaltest.Env {
 	b.Helper()
 	ctx := context.Background()
 	env := portaltest.New(b, portaltest.RoomyQuotas()) // more requests than an hour's
-	benchMust(b, env.Service.SetSignUp(ctx, env.Admin(), true))
+	benchMust(b, env.Service.SetSignUpMode(ctx, env.Admin(), vocab.SignUpOn))
 	ann := env.AddActiveClient(b, benchAnn, "Ann Smith")
 	as := portaltest.ClientActor(ann)
 	contract := env.AddRequestType(b, "Contract review", "Subject: text, required", "Details: multiline",
