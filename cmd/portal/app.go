@@ -13,6 +13,7 @@ import (
 	"github.com/clientportal/portal/internal/config"
 	"github.com/clientportal/portal/internal/mail"
 	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
@@ -57,7 +58,7 @@ func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 		InviteTTL:  cfg.InviteTTL,
 		MailFrom:   cfg.MailFrom,
 		TeamEmail:  cfg.TeamEmail,
-		StaffUser:  staffUser,
+		StaffUser:  vocab.StaffUser,
 		ImportDir:  cfg.ImportDir,
 	}, portal.WithLogger(log), portal.WithMailWake(func() { a.worker.Wake() }))
 	a.worker = mail.NewWorker(a.service.MailQueue(), sender, log, mail.WorkerOptions{})

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -12,7 +13,7 @@ import (
 // PTY, as `ssh -t -p PORT portal-admin@HOST` does.
 func (ps *portalServer) openConsole(t testing.TB, signer gossh.Signer, cols, rows int) *terminal {
 	t.Helper()
-	return ps.openTerminalSized(t, staffUser, cols, rows, gossh.PublicKeys(signer))
+	return ps.openTerminalSized(t, vocab.StaffUser, cols, rows, gossh.PublicKeys(signer))
 }
 
 // TestConsoleOverSSH: an admin opens the console, adds a client through

@@ -19,6 +19,7 @@ import (
 
 	"github.com/clientportal/portal/internal/config"
 	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/profiling"
 	"github.com/clientportal/portal/internal/server"
 	"github.com/clientportal/portal/internal/server/commands"
@@ -28,9 +29,6 @@ import (
 	"github.com/clientportal/portal/tui/client"
 	"github.com/clientportal/portal/tui/ui"
 )
-
-// staffUser is the SSH user name staff connect as.
-const staffUser = "portal-admin"
 
 func newServeCommand(getenv func(string) string) *cobra.Command {
 	cmd := &cobra.Command{
@@ -90,7 +88,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		MaxSessions:                  cfg.MaxSessions,
 		Listen:                       cfg.Listen,
 		HostKeyDir:                   cfg.HostKeys,
-		StaffUser:                    staffUser,
+		StaffUser:                    vocab.StaffUser,
 		IdleTimeout:                  cfg.IdleTimeout,
 		MaxSessionsPerAddress:        cfg.MaxSessionsPerAddress,
 		ConnectHint:                  svc.ConnectCommand(""),

@@ -44,7 +44,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 	}
 	if !try.Allowed {
 		_ = s.hasher.VerifyDummy(ctx, current)
-		_ = s.auditNow(ctx, a, "password.change_refused", c.EmailNorm, "account locked")
+		_ = s.auditNow(ctx, a, vocab.AuditPasswordChangeRefused, c.EmailNorm, "account locked")
 		return wrong
 	}
 	ok, _, err := s.hasher.Verify(ctx, c.PasswordHash, current)
@@ -52,7 +52,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 		return fmt.Errorf("change password: %w", err)
 	}
 	if !ok {
-		if err := s.countFailure(ctx, a, c, try, "password.change_refused", "wrong current password"); err != nil {
+		if err := s.countFailure(ctx, a, c, try, vocab.AuditPasswordChangeRefused, "wrong current password"); err != nil {
 			return fmt.Errorf("change password: %w", err)
 		}
 		return wrong
@@ -83,7 +83,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, password
 		if err := s.queueMail(ctx, tx, MailPasswordSet, c, c.Name, now.Format(mailTimeLayout), a.sourceHost()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "password.change", c.EmailNorm, "")
+		return s.audit(ctx, tx, a, vocab.AuditPasswordChange, c.EmailNorm, "")
 	})
 	if err != nil {
 		return fmt.Errorf("change password: %w", err)
@@ -108,7 +108,7 @@ func (s *Service) UpdateProfile(ctx context.Context, a Actor, in Profile) (*Clie
 		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{Name: &p.Name, Company: &p.Company, Phone: &p.Phone}); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "profile.update", c.EmailNorm, "")
+		return s.audit(ctx, tx, a, vocab.AuditProfileUpdate, c.EmailNorm, "")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update profile: %w", err)
@@ -123,7 +123,7 @@ func (s *Service) LogOut(ctx context.Context, a Actor) {
 		return
 	}
 	s.sessions.Unbind(a.ClientID, a.SessionID)
-	_ = s.auditNow(ctx, a, "logout", a.Name, "")
+	_ = s.auditNow(ctx, a, vocab.AuditLogout, a.Name, "")
 }
 
 // FieldLang is the form field and flag of a client's language.
@@ -170,7 +170,7 @@ func (s *Service) SetLanguage(ctx context.Context, a Actor, lang string) (*Clien
 		if err := tx.UpdateClient(ctx, c.ID, store.ClientUpdate{Lang: &lang}); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "client.language", c.EmailNorm, c.Lang+" → "+lang)
+		return s.audit(ctx, tx, a, vocab.AuditClientLanguage, c.EmailNorm, c.Lang+" → "+lang)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set language of %q: %w", c.EmailNorm, err)

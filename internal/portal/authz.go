@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"slices"
 
 	"github.com/clientportal/portal/internal/portal/vocab"
 )
@@ -41,7 +42,7 @@ func Actions() []Action {
 func allowed(role string, act Action) bool {
 	switch act {
 	case ActStaffWork:
-		return role == vocab.RoleAdmin || role == vocab.RoleSupport
+		return slices.Contains(vocab.Roles(), role)
 	case ActAddClient, ActImportClients, ActDisableClient, ActEnableClient,
 		ActEditRequestTypes, ActChangeSettings, ActManageStaff, ActReadFullAudit:
 		return role == vocab.RoleAdmin

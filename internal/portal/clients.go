@@ -49,7 +49,7 @@ func (s *Service) AddClient(ctx context.Context, a Actor, in NewClient) (*Client
 		if _, err := s.newInvitation(ctx, tx, c, a.Name); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "client.add", c.EmailNorm, "invitation queued")
+		return s.audit(ctx, tx, a, vocab.AuditClientAdd, c.EmailNorm, "invitation queued")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("add client %q: %w", p.Email, err)
@@ -77,7 +77,7 @@ func (s *Service) ResendInvitation(ctx context.Context, a Actor, email string) e
 		if _, err := s.newInvitation(ctx, tx, c, a.Name); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "invitation.resend", c.EmailNorm, "")
+		return s.audit(ctx, tx, a, vocab.AuditInvitationResend, c.EmailNorm, "")
 	})
 	if err != nil {
 		return fmt.Errorf("resend invitation to %q: %w", email, err)

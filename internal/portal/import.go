@@ -89,7 +89,7 @@ func (s *Service) ImportClients(ctx context.Context, a Actor, r io.Reader, opts 
 		if err != nil {
 			detail += "; stopped: " + err.Error()
 		}
-		if aerr := s.auditNow(context.WithoutCancel(ctx), a, "client.import", "", detail); aerr != nil && err == nil {
+		if aerr := s.auditNow(context.WithoutCancel(ctx), a, vocab.AuditClientImport, "", detail); aerr != nil && err == nil {
 			err = aerr
 		}
 	}()
@@ -444,7 +444,7 @@ func (s *Service) OpenImportFile(ctx context.Context, a Actor, path string) (*Im
 		return nil, refuse("path", "error.import.not_regular")
 	}
 	full := filepath.Join(dir, rel)
-	if err := s.auditNow(ctx, a, "client.import_file", "", full); err != nil {
+	if err := s.auditNow(ctx, a, vocab.AuditClientImportFile, "", full); err != nil {
 		_ = f.Close()
 		return nil, err
 	}

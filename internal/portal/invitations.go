@@ -96,7 +96,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, a Actor, token, password
 		}
 		current.Status, current.PasswordHash, current.LastLoginAt = active, hash, &now
 		c = current
-		return s.audit(ctx, tx, a.asClient(c.ID, c.EmailNorm), "invitation.accept", c.EmailNorm, "")
+		return s.audit(ctx, tx, a.asClient(c.ID, c.EmailNorm), vocab.AuditInvitationAccept, c.EmailNorm, "")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("accept invitation: %w", err)

@@ -64,7 +64,7 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		return nil, fmt.Errorf("log in %q: %w", email, err)
 	}
 	if !ok {
-		if err := s.countFailure(ctx, a, c, try, "login.failure", "wrong password"); err != nil {
+		if err := s.countFailure(ctx, a, c, try, vocab.AuditLoginFailure, "wrong password"); err != nil {
 			return nil, err
 		}
 		return nil, refuse("", "error.login.failed")
@@ -78,7 +78,7 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 	}
 	switch {
 	case c.Status == vocab.StatusDisabled:
-		_ = s.auditNow(ctx, a, "login.disabled", c.EmailNorm, "")
+		_ = s.auditNow(ctx, a, vocab.AuditLoginDisabled, c.EmailNorm, "")
 		return nil, refuse("", "error.login.disabled")
 	case c.Status == vocab.StatusAwaiting:
 		return nil, refuse("", "error.login.awaiting")
@@ -109,7 +109,7 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 			}
 			return refuse("", "error.login.failed")
 		}
-		return s.audit(ctx, tx, a.asClient(c.ID, c.EmailNorm), "login.success", c.EmailNorm, "")
+		return s.audit(ctx, tx, a.asClient(c.ID, c.EmailNorm), vocab.AuditLoginSuccess, c.EmailNorm, "")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("log in %q: %w", email, err)
@@ -164,7 +164,7 @@ func (s *Service) limitAddress(ctx context.Context, a Actor, kind string) error 
 // try.
 func (s *Service) noteRateLimited(ctx context.Context, a Actor, kind, host string, now time.Time) {
 	if ok, _ := s.rateNotes.allow(kind+" "+host, now); ok {
-		_ = s.auditNow(ctx, a, kind+".rate_limited", "", host)
+		_ = s.auditNow(ctx, a, vocab.RateLimited(kind), "", host)
 	}
 }
 
@@ -186,7 +186,7 @@ func (s *Service) countFailure(ctx context.Context, a Actor, c *store.Client, tr
 		if err := s.queueMail(ctx, tx, MailAccountLocked, c, c.Name, try.N, until.Format(mailTimeLayout), s.ConnectCommand("")); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "login.lockout", c.EmailNorm, fmt.Sprintf("%d failures in a row, locked for %s", try.N, auth.LoginDelay(try.N)))
+		return s.audit(ctx, tx, a, vocab.AuditLoginLockout, c.EmailNorm, fmt.Sprintf("%d failures in a row, locked for %s", try.N, auth.LoginDelay(try.N)))
 	})
 	if err != nil {
 		return fmt.Errorf("count a failed password of %q: %w", c.EmailNorm, err)
@@ -202,7 +202,7 @@ func lockedBySomeoneElse(c *store.Client, try store.LoginTry, now time.Time) boo
 }
 
 func (s *Service) loginFailed(ctx context.Context, a Actor, subject, detail string) error {
-	if err := s.auditNow(ctx, a, "login.failure", subject, detail); err != nil {
+	if err := s.auditNow(ctx, a, vocab.AuditLoginFailure, subject, detail); err != nil {
 		return fmt.Errorf("log in: %w", err)
 	}
 	return refuse("", "error.login.failed")

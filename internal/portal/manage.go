@@ -126,7 +126,7 @@ func (s *Service) DisableClient(ctx context.Context, a Actor, email string) erro
 		if err := tx.RevokeOpenInvitations(ctx, c.ID, s.clock()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "client.disable", c.EmailNorm, "was "+c.Status)
+		return s.audit(ctx, tx, a, vocab.AuditClientDisable, c.EmailNorm, "was "+c.Status)
 	})
 	if err != nil {
 		return fmt.Errorf("disable client %q: %w", email, err)
@@ -164,7 +164,7 @@ func (s *Service) EnableClient(ctx context.Context, a Actor, email string) error
 				return err
 			}
 		}
-		return s.audit(ctx, tx, a, "client.enable", c.EmailNorm, status)
+		return s.audit(ctx, tx, a, vocab.AuditClientEnable, c.EmailNorm, status)
 	})
 	if err != nil {
 		return fmt.Errorf("enable client %q: %w", email, err)
@@ -197,7 +197,7 @@ func (s *Service) EndSessions(ctx context.Context, a Actor, email string) (int, 
 		if err := s.tellSessionEnd(ctx, tx, c.ID, "", ""); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "client.end_sessions", c.EmailNorm, fmt.Sprintf("sessions ended: %d", live))
+		return s.audit(ctx, tx, a, vocab.AuditClientEndSessions, c.EmailNorm, fmt.Sprintf("sessions ended: %d", live))
 	}); err != nil {
 		return 0, fmt.Errorf("end sessions of %q: %w", email, err)
 	}
@@ -209,12 +209,12 @@ func (s *Service) EndSessions(ctx context.Context, a Actor, email string) (int, 
 // client. Any staff member: approving is the staff's daily work on the
 // queue, like resending an invitation.
 func (s *Service) ApproveSignUp(ctx context.Context, a Actor, email string) error {
-	return s.decideSignUp(ctx, a, email, vocab.StatusActive, MailSignUpApproved, "signup.approve")
+	return s.decideSignUp(ctx, a, email, vocab.StatusActive, MailSignUpApproved, vocab.AuditSignUpApprove)
 }
 
 // RejectSignUp turns a waiting sign-up down, and mails the client.
 func (s *Service) RejectSignUp(ctx context.Context, a Actor, email string) error {
-	return s.decideSignUp(ctx, a, email, vocab.StatusRejected, MailSignUpRejected, "signup.reject")
+	return s.decideSignUp(ctx, a, email, vocab.StatusRejected, MailSignUpRejected, vocab.AuditSignUpReject)
 }
 
 func (s *Service) decideSignUp(ctx context.Context, a Actor, email, status, kind, action string) error {
@@ -255,7 +255,7 @@ func (s *Service) RetryMail(ctx context.Context, a Actor, id uint64) error {
 		} else if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "mail.retry", fmt.Sprint(id), "")
+		return s.audit(ctx, tx, a, vocab.AuditMailRetry, fmt.Sprint(id), "")
 	})
 	if err != nil {
 		return fmt.Errorf("retry mail %d: %w", id, err)

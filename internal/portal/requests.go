@@ -175,7 +175,7 @@ func (s *Service) SubmitRequest(ctx context.Context, a Actor, typeID uint64, val
 		if err := s.noticeTeam(ctx, tx, r, c, e); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "request.submit", c.EmailNorm, fmt.Sprintf("request %d (%s)", r.ID, t.Name))
+		return s.audit(ctx, tx, a, vocab.AuditRequestSubmit, c.EmailNorm, fmt.Sprintf("request %d (%s)", r.ID, t.Name))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("submit request of %q: %w", c.EmailNorm, err)
@@ -386,7 +386,7 @@ func (s *Service) SetRequestStatus(ctx context.Context, a Actor, id uint64, stat
 		if err := s.noticeClient(ctx, tx, r, c, e); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "request.status", c.EmailNorm, fmt.Sprintf("request %d: %s → %s", r.ID, r.Status, status))
+		return s.audit(ctx, tx, a, vocab.AuditRequestStatus, c.EmailNorm, fmt.Sprintf("request %d: %s → %s", r.ID, r.Status, status))
 	})
 	if err != nil {
 		return fmt.Errorf("set status of request %d: %w", id, err)
@@ -429,7 +429,7 @@ func (s *Service) AssignRequest(ctx context.Context, a Actor, id uint64, name st
 		if err := tx.AddRequestEvent(ctx, e); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "request.assign", c.EmailNorm, fmt.Sprintf("request %d: %q → %q", r.ID, r.Assignee, name))
+		return s.audit(ctx, tx, a, vocab.AuditRequestAssign, c.EmailNorm, fmt.Sprintf("request %d: %q → %q", r.ID, r.Assignee, name))
 	})
 	if err != nil {
 		return fmt.Errorf("assign request %d: %w", id, err)
@@ -492,7 +492,7 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id uint64, body string, 
 		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "request.note", c.EmailNorm, detail)
+		return s.audit(ctx, tx, a, vocab.AuditRequestNote, c.EmailNorm, detail)
 	}
 	// The legal team's notes have no quota: the quotas keep one client
 	// from flooding the team, not the team from answering.
@@ -521,7 +521,7 @@ func (s *Service) answered(ctx context.Context, tx *store.Store, r *store.Reques
 	if err := tx.AddRequestEvent(ctx, e); err != nil {
 		return err
 	}
-	return s.audit(ctx, tx, a, "request.status", a.Name, fmt.Sprintf("request %d: %s → %s (the client answered)", r.ID, r.Status, status))
+	return s.audit(ctx, tx, a, vocab.AuditRequestStatus, a.Name, fmt.Sprintf("request %d: %s → %s (the client answered)", r.ID, r.Status, status))
 }
 
 // QueueFilter selects part of the staff queue. Zero fields do not filter.

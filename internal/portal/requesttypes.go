@@ -235,7 +235,7 @@ func (s *Service) AddRequestType(ctx context.Context, a Actor, in TypeInput) (*R
 			}
 			return err
 		}
-		return s.audit(ctx, tx, a, "request_type.add", t.Name, fmt.Sprintf("type %d, %d fields", t.ID, len(in.Fields)))
+		return s.audit(ctx, tx, a, vocab.AuditRequestTypeAdd, t.Name, fmt.Sprintf("type %d, %d fields", t.ID, len(in.Fields)))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("add request type %q: %w", in.Name, err)
@@ -279,7 +279,7 @@ func (s *Service) EditRequestType(ctx context.Context, a Actor, id uint64, in Ty
 		if t, err = tx.RequestTypeByID(ctx, id); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "request_type.edit", t.Name, fmt.Sprintf("type %d, %d fields", t.ID, len(in.Fields)))
+		return s.audit(ctx, tx, a, vocab.AuditRequestTypeEdit, t.Name, fmt.Sprintf("type %d, %d fields", t.ID, len(in.Fields)))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("edit request type %d: %w", id, err)
@@ -294,9 +294,9 @@ func (s *Service) SetRequestTypeDisabled(ctx context.Context, a Actor, id uint64
 	if err := s.authorize(ctx, a, ActEditRequestTypes); err != nil {
 		return err
 	}
-	action := "request_type.enable"
+	action := vocab.AuditRequestTypeEnable
 	if disabled {
-		action = "request_type.disable"
+		action = vocab.AuditRequestTypeDisable
 	}
 	err := s.tx(ctx, func(tx *store.Store) error {
 		t, err := tx.RequestTypeByID(ctx, id)

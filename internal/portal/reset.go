@@ -24,19 +24,19 @@ func (s *Service) RequestReset(ctx context.Context, a Actor, email string) error
 	defer answerNoSooner(ctx, start, mailAnswerTime)
 	c, err := s.store.ClientByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !canReset(c)) {
-		return s.auditNow(ctx, a, "reset.request", store.NormalizeEmail(email), "no usable account")
+		return s.auditNow(ctx, a, vocab.AuditResetRequest, store.NormalizeEmail(email), "no usable account")
 	}
 	if err != nil {
 		return fmt.Errorf("request reset for %q: %w", email, err)
 	}
 	if s.codeSentRecently(ctx, c, store.CodeReset) {
-		return s.auditNow(ctx, a, "reset.request", c.EmailNorm, "code sent less than a minute ago")
+		return s.auditNow(ctx, a, vocab.AuditResetRequest, c.EmailNorm, "code sent less than a minute ago")
 	}
 	err = s.tx(ctx, func(tx *store.Store) error {
 		if err := s.newCode(ctx, tx, c, store.CodeReset, MailResetCode); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "reset.request", c.EmailNorm, "code mailed")
+		return s.audit(ctx, tx, a, vocab.AuditResetRequest, c.EmailNorm, "code mailed")
 	})
 	if err != nil {
 		return fmt.Errorf("request reset for %q: %w", email, err)
@@ -107,7 +107,7 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, passw
 		if err := s.queueMail(ctx, tx, MailPasswordReset, c.Client, c.Name, now.Format(mailTimeLayout), a.sourceHost()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a.asClient(c.Client.ID, c.Client.EmailNorm), "reset.done", c.EmailNorm, "")
+		return s.audit(ctx, tx, a.asClient(c.Client.ID, c.Client.EmailNorm), vocab.AuditResetDone, c.EmailNorm, "")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reset password: %w", err)

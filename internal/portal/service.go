@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/clientportal/portal/internal/auth"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
 )
@@ -77,7 +78,7 @@ func New(st *store.Store, hasher *auth.Hasher, catalog *text.Catalog, cfg Config
 		cfg.InviteTTL = 24 * time.Hour
 	}
 	if cfg.StaffUser == "" {
-		cfg.StaffUser = "portal-admin"
+		cfg.StaffUser = vocab.StaffUser
 	}
 	if cfg.MailFrom == "" {
 		cfg.MailFrom = "portal@localhost"

@@ -89,7 +89,7 @@ func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) (SignUpTi
 			if err := s.queueMail(ctx, tx, MailSignUpExists, existing, existing.Name, s.ConnectCommand("")); err != nil {
 				return err
 			}
-			return s.audit(ctx, tx, a, "signup.existing", existing.EmailNorm, "notice mailed")
+			return s.audit(ctx, tx, a, vocab.AuditSignUpExisting, existing.EmailNorm, "notice mailed")
 		}
 		if !errors.Is(err, store.ErrNotFound) {
 			return err
@@ -107,7 +107,7 @@ func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) (SignUpTi
 		if err := s.queueSignUpCode(ctx, tx, u, code); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "signup", u.EmailNorm, "verification code mailed")
+		return s.audit(ctx, tx, a, vocab.AuditSignUp, u.EmailNorm, "verification code mailed")
 	})
 	if err != nil {
 		return "", fmt.Errorf("sign up %q: %w", p.Email, err)
@@ -165,7 +165,7 @@ func (s *Service) VerifyEmail(ctx context.Context, a Actor, ticket SignUpTicket,
 		if u != nil {
 			subject = u.EmailNorm
 		}
-		_ = s.auditNow(ctx, a, "code.wrong", subject, store.CodeVerify)
+		_ = s.auditNow(ctx, a, vocab.AuditCodeWrong, subject, store.CodeVerify)
 		return nil, wrong
 	}
 	status, login := vocab.StatusActive, &now
@@ -197,7 +197,7 @@ func (s *Service) VerifyEmail(ctx context.Context, a Actor, ticket SignUpTicket,
 				return err
 			}
 		}
-		return s.audit(ctx, tx, a.asClient(c.ID, c.EmailNorm), "email.verify", c.EmailNorm, status)
+		return s.audit(ctx, tx, a.asClient(c.ID, c.EmailNorm), vocab.AuditEmailVerify, c.EmailNorm, status)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("verify email: %w", err)
@@ -245,7 +245,7 @@ func (s *Service) ResendCode(ctx context.Context, a Actor, ticket SignUpTicket) 
 		if err := s.queueSignUpCode(ctx, tx, u, code); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "signup.code_resent", u.EmailNorm, "")
+		return s.audit(ctx, tx, a, vocab.AuditSignUpCodeResent, u.EmailNorm, "")
 	})
 }
 
@@ -289,7 +289,7 @@ func (s *Service) RemoveSignUp(ctx context.Context, a Actor, id uint64) error {
 		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "signup.remove", u.EmailNorm, fmt.Sprintf("sign-up %d", id))
+		return s.audit(ctx, tx, a, vocab.AuditSignUpRemove, u.EmailNorm, fmt.Sprintf("sign-up %d", id))
 	})
 	if err != nil {
 		return fmt.Errorf("remove sign-up %d: %w", id, err)
@@ -352,7 +352,7 @@ func (s *Service) checkCode(ctx context.Context, a Actor, email, typed, purpose 
 		return nil, fmt.Errorf("check code: %w", err)
 	}
 	if !spent || !auth.EqualHash(live.CodeHash, auth.HashSecret(code)) {
-		_ = s.auditNow(ctx, a, "code.wrong", store.NormalizeEmail(email), purpose)
+		_ = s.auditNow(ctx, a, vocab.AuditCodeWrong, store.NormalizeEmail(email), purpose)
 		return nil, wrong
 	}
 	return &codedClient{Client: c, codeID: live.ID}, nil

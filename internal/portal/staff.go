@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -84,7 +85,7 @@ func (s *Service) AddStaff(ctx context.Context, a Actor, name, role, authorizedK
 		return nil, refuse(FieldStaffName, "error.staff.name_spaces")
 	}
 	role = strings.ToLower(strings.TrimSpace(role))
-	if role != vocab.RoleAdmin && role != vocab.RoleSupport {
+	if !slices.Contains(vocab.Roles(), role) {
 		return nil, refuse(FieldRole, "error.staff.role_invalid")
 	}
 	key, _, err := ParseAuthorizedKey(authorizedKey)
@@ -107,7 +108,7 @@ func (s *Service) AddStaff(ctx context.Context, a Actor, name, role, authorizedK
 			}
 			return err
 		}
-		return s.audit(ctx, tx, a, "staff.add", name, role+" "+st.Fingerprint)
+		return s.audit(ctx, tx, a, vocab.AuditStaffAdd, name, role+" "+st.Fingerprint)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("add staff %q: %w", name, err)
@@ -154,7 +155,7 @@ func (s *Service) RemoveStaff(ctx context.Context, a Actor, name string) error {
 				return err
 			}
 		}
-		return s.audit(ctx, tx, a, "staff.remove", name, fmt.Sprintf("keys removed: %d", len(keys)))
+		return s.audit(ctx, tx, a, vocab.AuditStaffRemove, name, fmt.Sprintf("keys removed: %d", len(keys)))
 	})
 	if err != nil {
 		return fmt.Errorf("remove staff %q: %w", name, err)
@@ -199,7 +200,7 @@ func (s *Service) RemoveStaffKey(ctx context.Context, a Actor, fingerprint strin
 		if err := s.tellStaffSessionEnd(ctx, tx, fingerprint); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, "staff.remove_key", st.Name, fingerprint)
+		return s.audit(ctx, tx, a, vocab.AuditStaffRemoveKey, st.Name, fingerprint)
 	})
 	if err != nil {
 		return fmt.Errorf("remove staff key %s: %w", fingerprint, err)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -570,8 +571,8 @@ func TestAbuseRefusedRequests(t *testing.T) {
 		{"alice", gossh.PublicKeys(newSigner(t)), 100, 1},
 		{"alice", gossh.PublicKeys(newSigner(t)), 100 << 10, -1},
 		{"invite-abc", gossh.PublicKeys(newSigner(t)), 200 << 10, -1},
-		{DefaultStaffUser, gossh.PublicKeys(h.staff), 20 << 10, 0},
-		{DefaultStaffUser, gossh.PublicKeys(h.staff), 200 << 10, -1},
+		{vocab.StaffUser, gossh.PublicKeys(h.staff), 20 << 10, 0},
+		{vocab.StaffUser, gossh.PublicKeys(h.staff), 200 << 10, -1},
 	}
 	for _, tt := range tests {
 		s, err := h.mustDial(t, tt.user, tt.auth).NewSession()

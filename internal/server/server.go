@@ -19,13 +19,13 @@ import (
 	"github.com/charmbracelet/wish"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/ui"
 )
 
 // Defaults applied by New to zero Config fields.
 const (
-	DefaultStaffUser                    = "portal-admin"
 	DefaultIdleTimeout                  = 15 * time.Minute
 	DefaultMaxSessionTime               = 12 * time.Hour
 	DefaultHandshakeTimeout             = 30 * time.Second
@@ -192,7 +192,7 @@ func New(cfg Config, routes Routes, log *slog.Logger) (*Server, error) {
 
 func withDefaults(cfg Config) Config {
 	if cfg.StaffUser == "" {
-		cfg.StaffUser = DefaultStaffUser
+		cfg.StaffUser = vocab.StaffUser
 	}
 	orDefault(&cfg.IdleTimeout, DefaultIdleTimeout)
 	orDefault(&cfg.MaxSessionTime, DefaultMaxSessionTime)

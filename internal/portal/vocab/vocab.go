@@ -32,6 +32,10 @@ const (
 	InvitationExpired  = "expired"
 )
 
+// StaffUser is the SSH user name staff connect as: the console and the
+// staff commands answer it, and mails that tell staff how to connect name it.
+const StaffUser = "portal-admin"
+
 // Staff roles.
 const (
 	RoleAdmin   = "admin"
@@ -136,3 +140,53 @@ type OutboxQuery struct {
 	Before uint64
 	Limit  int
 }
+
+// Audit actions: what an audit event records, and what AuditQuery.Action
+// filters on. An address past its limit of attempts of a kind is audited
+// as RateLimited(kind).
+const (
+	AuditClientAdd             = "client.add"
+	AuditClientDisable         = "client.disable"
+	AuditClientEnable          = "client.enable"
+	AuditClientEndSessions     = "client.end_sessions"
+	AuditClientImport          = "client.import"
+	AuditClientImportFile      = "client.import_file"
+	AuditClientLanguage        = "client.language"
+	AuditCodeWrong             = "code.wrong"
+	AuditEmailVerify           = "email.verify"
+	AuditInvitationAccept      = "invitation.accept"
+	AuditInvitationResend      = "invitation.resend"
+	AuditLoginDisabled         = "login.disabled"
+	AuditLoginFailure          = "login.failure"
+	AuditLoginLockout          = "login.lockout"
+	AuditLoginSuccess          = "login.success"
+	AuditLogout                = "logout"
+	AuditMailRetry             = "mail.retry"
+	AuditPasswordChange        = "password.change"
+	AuditPasswordChangeRefused = "password.change_refused"
+	AuditProfileUpdate         = "profile.update"
+	AuditRequestAssign         = "request.assign"
+	AuditRequestNote           = "request.note"
+	AuditRequestStatus         = "request.status"
+	AuditRequestSubmit         = "request.submit"
+	AuditRequestTypeAdd        = "request_type.add"
+	AuditRequestTypeDisable    = "request_type.disable"
+	AuditRequestTypeEdit       = "request_type.edit"
+	AuditRequestTypeEnable     = "request_type.enable"
+	AuditResetDone             = "reset.done"
+	AuditResetRequest          = "reset.request"
+	AuditSettingSignUp         = "setting.signup"
+	AuditSignUp                = "signup"
+	AuditSignUpApprove         = "signup.approve"
+	AuditSignUpCodeResent      = "signup.code_resent"
+	AuditSignUpExisting        = "signup.existing"
+	AuditSignUpReject          = "signup.reject"
+	AuditSignUpRemove          = "signup.remove"
+	AuditStaffAdd              = "staff.add"
+	AuditStaffRemove           = "staff.remove"
+	AuditStaffRemoveKey        = "staff.remove_key"
+)
+
+// RateLimited is the audit action of an address past its limit of attempts
+// of kind (a log in, a code check, a sign-up...).
+func RateLimited(kind string) string { return kind + ".rate_limited" }

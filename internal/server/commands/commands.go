@@ -37,6 +37,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/clientportal/portal/internal/portal"
+	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/text"
 )
 
@@ -46,9 +47,6 @@ const (
 	ExitFailed = 1
 	ExitUsage  = 2
 )
-
-// rootName is the name usage lines start with: the SSH user staff connect as.
-const rootName = "portal-admin"
 
 // maxEcho caps, in characters, a value typed by the user that an error line
 // repeats: enough to recognise it, never a screenful.
@@ -262,7 +260,7 @@ func (s *stickyWriter) Write(b []byte) (int, error) {
 // root builds this call's command tree.
 func (r *runner) root() *cobra.Command {
 	root := &cobra.Command{
-		Use:                   rootName + " COMMAND",
+		Use:                   vocab.StaffUser + " COMMAND",
 		Short:                 r.p.T("cmd.root.short"),
 		SilenceUsage:          true,
 		SilenceErrors:         true,
@@ -365,7 +363,7 @@ func (r *runner) unknown(cmd *cobra.Command, word string) error {
 
 // helpPath is the argument of "help" that shows cmd's help.
 func helpPath(cmd *cobra.Command) string {
-	return strings.TrimPrefix(strings.TrimPrefix(cmd.CommandPath(), rootName), " ")
+	return strings.TrimPrefix(strings.TrimPrefix(cmd.CommandPath(), vocab.StaffUser), " ")
 }
 
 // noArgs, exactArgs: cobra's validators speak English; these speak the

@@ -48,9 +48,6 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// staffUser is the SSH user name staff connect as.
-const staffUser = "portal-admin"
-
 // portalKey finds a script's portal in its testscript values.
 type portalKey struct{}
 
@@ -104,7 +101,7 @@ func setupPortal(e *testscript.Env) error {
 	srv, err := server.New(server.Config{
 		Listen:      "127.0.0.1:0",
 		HostKeyDir:  filepath.Join(env.Dir, "hostkeys"),
-		StaffUser:   staffUser,
+		StaffUser:   vocab.StaffUser,
 		ConnectHint: env.Service.ConnectCommand(""),
 		Catalog:     env.Catalog,
 	}, p.routes(log), log)
@@ -204,7 +201,7 @@ func (p *scriptPortal) runStaff(name, line string, stdin io.Reader) (stdout, std
 		return "", "", 0, fmt.Errorf("no key for %q", name)
 	}
 	client, err := gossh.Dial("tcp", p.addr, &gossh.ClientConfig{
-		User: staffUser,
+		User: vocab.StaffUser,
 		Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
 		HostKeyCallback: func(_ string, _ net.Addr, key gossh.PublicKey) error {
 			if got := gossh.FingerprintSHA256(key); got != p.hostKey {
