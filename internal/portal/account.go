@@ -173,7 +173,7 @@ func (s *Service) SetLanguage(ctx context.Context, a Actor, lang string) (*Clien
 		return s.audit(ctx, tx, a, vocab.AuditClientLanguage, c.EmailNorm, c.Lang+" → "+lang)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("set language of %q: %w", c.EmailNorm, err)
+		return nil, fmt.Errorf("set language of client %d: %w", c.ID, err)
 	}
 	c.Lang = lang
 	return clientView(c), nil

@@ -52,7 +52,7 @@ func (s *Service) AddClient(ctx context.Context, a Actor, in NewClient) (*Client
 		return s.audit(ctx, tx, a, vocab.AuditClientAdd, c.EmailNorm, "invitation queued")
 	})
 	if err != nil {
-		return nil, fmt.Errorf("add client %q: %w", p.Email, err)
+		return nil, fmt.Errorf("add a client: %w", err)
 	}
 	return clientView(c), nil
 }
@@ -80,7 +80,7 @@ func (s *Service) ResendInvitation(ctx context.Context, a Actor, email string) e
 		return s.audit(ctx, tx, a, vocab.AuditInvitationResend, c.EmailNorm, "")
 	})
 	if err != nil {
-		return fmt.Errorf("resend invitation to %q: %w", email, err)
+		return fmt.Errorf("resend an invitation: %w", err)
 	}
 	return nil
 }

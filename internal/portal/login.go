@@ -36,7 +36,7 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 	defer release()
 	c, err := s.store.ClientByEmail(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("log in %q: %w", email, err)
+		return nil, fmt.Errorf("log in: %w", err)
 	}
 	if c == nil || c.PasswordHash == "" {
 		_ = s.hasher.VerifyDummy(ctx, password)
@@ -47,7 +47,7 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 	// burst of parallel guesses, no more than the limit get checked.
 	try, err := s.store.ReserveLoginTry(ctx, c.ID, now, auth.LoginDelay)
 	if err != nil {
-		return nil, fmt.Errorf("log in %q: %w", email, err)
+		return nil, fmt.Errorf("log in: %w", err)
 	}
 	if !try.Allowed {
 		// While locked the password is not even checked, and the answer is
@@ -61,7 +61,7 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 	}
 	ok, rehash, err := s.hasher.Verify(ctx, c.PasswordHash, password)
 	if err != nil {
-		return nil, fmt.Errorf("log in %q: %w", email, err)
+		return nil, fmt.Errorf("log in: %w", err)
 	}
 	if !ok {
 		if err := s.countFailure(ctx, a, c, try, vocab.AuditLoginFailure, "wrong password"); err != nil {
@@ -73,7 +73,7 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		// The password was right: it ends the failures its attempt began
 		// counting, as a log in would, before saying why there is none.
 		if err := s.store.ClearLoginTries(ctx, c.ID, try, now); err != nil {
-			return nil, fmt.Errorf("log in %q: %w", email, err)
+			return nil, fmt.Errorf("log in: %w", err)
 		}
 	}
 	switch {
@@ -112,7 +112,7 @@ func (s *Service) LogIn(ctx context.Context, a Actor, email, password string) (*
 		return s.audit(ctx, tx, a.asClient(c.ID, c.EmailNorm), vocab.AuditLoginSuccess, c.EmailNorm, "")
 	})
 	if err != nil {
-		return nil, fmt.Errorf("log in %q: %w", email, err)
+		return nil, fmt.Errorf("log in: %w", err)
 	}
 	c.LastLoginAt, c.FailedLogins, c.LockedUntil = &now, 0, nil
 	if newHash != nil {
@@ -189,7 +189,7 @@ func (s *Service) countFailure(ctx context.Context, a Actor, c *store.Client, tr
 		return s.audit(ctx, tx, a, vocab.AuditLoginLockout, c.EmailNorm, fmt.Sprintf("%d failures in a row, locked for %s", try.N, auth.LoginDelay(try.N)))
 	})
 	if err != nil {
-		return fmt.Errorf("count a failed password of %q: %w", c.EmailNorm, err)
+		return fmt.Errorf("count a failed password of client %d: %w", c.ID, err)
 	}
 	return nil
 }

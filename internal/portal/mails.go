@@ -75,7 +75,7 @@ func (s *Service) queueMailTo(ctx context.Context, st *store.Store, to recipient
 	if isSecurityMail(kind) {
 		n, err := st.CountSecurityMail(ctx, to.addr, securityMailKinds(), s.clock().Add(-securityMailWindow))
 		if err != nil {
-			return false, fmt.Errorf("queue %s mail to %q: %w", kind, store.NormalizeEmail(to.addr), err)
+			return false, fmt.Errorf("queue %s mail: %w", kind, err)
 		}
 		if n >= MaxSecurityMailsPerDay {
 			s.log.InfoContext(ctx, "security mail left out: the address had its day's", "kind", kind, "max", MaxSecurityMailsPerDay)
@@ -92,7 +92,7 @@ func (s *Service) queueMailTo(ctx context.Context, st *store.Store, to recipient
 		CreatedAt: s.clock(),
 	}
 	if err := st.EnqueueMail(ctx, m); err != nil {
-		return false, fmt.Errorf("queue %s mail to %q: %w", kind, store.NormalizeEmail(to.addr), err)
+		return false, fmt.Errorf("queue %s mail: %w", kind, err)
 	}
 	return true, nil
 }

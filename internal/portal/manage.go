@@ -129,7 +129,7 @@ func (s *Service) DisableClient(ctx context.Context, a Actor, email string) erro
 		return s.audit(ctx, tx, a, vocab.AuditClientDisable, c.EmailNorm, "was "+c.Status)
 	})
 	if err != nil {
-		return fmt.Errorf("disable client %q: %w", email, err)
+		return fmt.Errorf("disable a client: %w", err)
 	}
 	s.sessions.End(id, "", "")
 	return nil
@@ -167,7 +167,7 @@ func (s *Service) EnableClient(ctx context.Context, a Actor, email string) error
 		return s.audit(ctx, tx, a, vocab.AuditClientEnable, c.EmailNorm, status)
 	})
 	if err != nil {
-		return fmt.Errorf("enable client %q: %w", email, err)
+		return fmt.Errorf("enable a client: %w", err)
 	}
 	return nil
 }
@@ -185,7 +185,7 @@ func (s *Service) EndSessions(ctx context.Context, a Actor, email string) (int, 
 	}
 	live, err := s.liveSessions(ctx, c.ID)
 	if err != nil {
-		return 0, fmt.Errorf("end sessions of %q: %w", email, err)
+		return 0, fmt.Errorf("end sessions of client %d: %w", c.ID, err)
 	}
 	if err := s.tx(ctx, func(tx *store.Store) error {
 		// A log in that read the client before this commits binds its
@@ -199,7 +199,7 @@ func (s *Service) EndSessions(ctx context.Context, a Actor, email string) (int, 
 		}
 		return s.audit(ctx, tx, a, vocab.AuditClientEndSessions, c.EmailNorm, fmt.Sprintf("sessions ended: %d", live))
 	}); err != nil {
-		return 0, fmt.Errorf("end sessions of %q: %w", email, err)
+		return 0, fmt.Errorf("end sessions of client %d: %w", c.ID, err)
 	}
 	s.sessions.End(c.ID, "", "")
 	return live, nil
@@ -238,7 +238,7 @@ func (s *Service) decideSignUp(ctx context.Context, a Actor, email, status, kind
 		return s.audit(ctx, tx, a, action, c.EmailNorm, "")
 	})
 	if err != nil {
-		return fmt.Errorf("%s %q: %w", action, email, err)
+		return fmt.Errorf("%s: %w", action, err)
 	}
 	return nil
 }

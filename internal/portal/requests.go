@@ -178,7 +178,7 @@ func (s *Service) SubmitRequest(ctx context.Context, a Actor, typeID uint64, val
 		return s.audit(ctx, tx, a, vocab.AuditRequestSubmit, c.EmailNorm, fmt.Sprintf("request %d (%s)", r.ID, t.Name))
 	})
 	if err != nil {
-		return nil, fmt.Errorf("submit request of %q: %w", c.EmailNorm, err)
+		return nil, fmt.Errorf("submit request of client %d: %w", c.ID, err)
 	}
 	v := requestView(r)
 	return &v, nil

@@ -27,7 +27,7 @@ func (s *Service) RequestReset(ctx context.Context, a Actor, email string) error
 		return s.auditNow(ctx, a, vocab.AuditResetRequest, store.NormalizeEmail(email), "no usable account")
 	}
 	if err != nil {
-		return fmt.Errorf("request reset for %q: %w", email, err)
+		return fmt.Errorf("request a reset: %w", err)
 	}
 	if s.codeSentRecently(ctx, c, store.CodeReset) {
 		return s.auditNow(ctx, a, vocab.AuditResetRequest, c.EmailNorm, "code sent less than a minute ago")
@@ -39,7 +39,7 @@ func (s *Service) RequestReset(ctx context.Context, a Actor, email string) error
 		return s.audit(ctx, tx, a, vocab.AuditResetRequest, c.EmailNorm, "code mailed")
 	})
 	if err != nil {
-		return fmt.Errorf("request reset for %q: %w", email, err)
+		return fmt.Errorf("request a reset: %w", err)
 	}
 	return nil
 }
@@ -113,7 +113,7 @@ func (s *Service) ResetPassword(ctx context.Context, a Actor, email, code, passw
 		return nil, fmt.Errorf("reset password: %w", err)
 	}
 	ended := s.sessions.End(c.ID, a.SessionID, credentialOf(hash))
-	s.log.Info("password reset", "client", c.EmailNorm, "sessions_ended", ended)
+	s.log.Info("password reset", "client_id", c.ID, "sessions_ended", ended)
 	c.Status, c.PasswordHash, c.LastLoginAt, c.FailedLogins, c.LockedUntil = vocab.StatusActive, hash, &now, 0, nil
 	return clientView(c.Client), nil
 }

@@ -74,7 +74,7 @@ func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) (SignUpTi
 	defer release()
 	hash, err := s.hasher.Hash(ctx, in.Password)
 	if err != nil {
-		return "", fmt.Errorf("sign up %q: %w", p.Email, err)
+		return "", fmt.Errorf("sign up: %w", err)
 	}
 	now := s.clock()
 	err = s.tx(ctx, func(tx *store.Store) error {
@@ -110,7 +110,7 @@ func (s *Service) SignUp(ctx context.Context, a Actor, in SignUpInput) (SignUpTi
 		return s.audit(ctx, tx, a, vocab.AuditSignUp, u.EmailNorm, "verification code mailed")
 	})
 	if err != nil {
-		return "", fmt.Errorf("sign up %q: %w", p.Email, err)
+		return "", fmt.Errorf("sign up: %w", err)
 	}
 	return SignUpTicket(ticket), nil
 }

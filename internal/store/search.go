@@ -266,7 +266,7 @@ func (s *Store) createClients(ctx context.Context, cs []Client, skipKnown bool) 
 			for _, i := range chunk {
 				id, ok := ids[cs[i].EmailNorm]
 				if !ok && !skipKnown {
-					return fmt.Errorf("no id returned for %q", cs[i].EmailNorm)
+					return fmt.Errorf("no id returned for row %d of the batch", i)
 				}
 				if ok {
 					delete(ids, cs[i].EmailNorm) // a second one with this email was skipped
