@@ -23,8 +23,6 @@ import (
 	"github.com/clientportal/portal/internal/profiling"
 	"github.com/clientportal/portal/internal/server"
 	"github.com/clientportal/portal/internal/server/commands"
-	"github.com/clientportal/portal/internal/store"
-	"github.com/clientportal/portal/internal/text"
 	"github.com/clientportal/portal/tui/admin"
 	"github.com/clientportal/portal/tui/client"
 	"github.com/clientportal/portal/tui/ui"
@@ -164,30 +162,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 // routes connects the SSH layer to the domain and the TUIs.
 func routes(svc *portal.Service, log *slog.Logger) server.Routes {
 	return server.Routes{
-		StaffKeyKnown: func(ctx context.Context, key gossh.PublicKey) bool {
-			_, err := svc.StaffByKey(ctx, key)
-			if err != nil && !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
-				// Refused all the same (fail closed), but staff see only
-				// "permission denied": the log must say why.
-				log.Error("staff key check failed: staff are refused until the database answers",
-					"err", text.Sanitize(err.Error()))
-			}
-			return err == nil
-		},
+		StaffKeyKnown: svc.IsStaffKey,
 		StaffCommand: func(s ssh.Session, key gossh.PublicKey) int {
-			st, err := svc.StaffByKey(s.Context(), key)
-			if err != nil {
-				// Removed between the handshake and now.
-				fmt.Fprintln(s.Stderr(), "your key is no longer registered")
-				return 1
-			}
-			actor := portal.StaffActor(st, s.RemoteAddr().String())
-			// Removing the key ends a command still running (an import)
-			// as it ends a console.
-			ctx, cancel := context.WithCancel(s.Context())
-			defer cancel()
-			svc.BindStaffSession(ctx, actor, "command-"+s.Context().SessionID(), func() { cancel(); _ = s.Close() })
-			return commands.RunLine(commands.WithLogger(ctx, log), svc, actor, s.RawCommand(), s, s, s.Stderr())
+			return commands.Serve(commands.WithLogger(s.Context(), log), svc, s, key)
 		},
 		Client: func(sess ui.Session, inviteToken string) tea.Model {
 			return client.New(svc, sess, inviteToken)

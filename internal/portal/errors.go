@@ -67,6 +67,9 @@ var (
 	// ErrAwaitingApproval answers a verified sign-up while sign-up needs
 	// approval: the account now waits for staff.
 	ErrAwaitingApproval = &Error{Key: KeyAwaitingApproval}
+	// ErrUnknownStaffKey answers a key that no staff member owns, or no
+	// longer owns (removed since the connection's handshake).
+	ErrUnknownStaffKey = &Error{Key: "error.staff.key_unknown"}
 )
 
 // AsError returns the *Error in err's chain, or nil.

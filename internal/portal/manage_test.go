@@ -9,6 +9,7 @@ import (
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/portal/vocab"
+	gossh "golang.org/x/crypto/ssh"
 )
 
 func support() portal.Actor {
@@ -296,8 +297,21 @@ func TestRemovedStaffKeyLosesItsRightsAtOnce(t *testing.T) {
 	if _, err := env.Service.ListStaff(ctx, bob); err != nil {
 		t.Fatalf("bob while registered: %v", err)
 	}
+	pub, _, _, _, err := gossh.ParseAuthorizedKey([]byte(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !env.Service.IsStaffKey(ctx, pub) {
+		t.Fatal("bob's key is not known as a staff key")
+	}
 	if err := env.Service.RemoveStaff(ctx, env.Admin(), "bob"); err != nil {
 		t.Fatal(err)
+	}
+	if env.Service.IsStaffKey(ctx, pub) {
+		t.Fatal("bob's removed key is still known as a staff key")
+	}
+	if _, err := env.Service.StaffByKey(ctx, pub); !errors.Is(err, portal.ErrUnknownStaffKey) {
+		t.Fatalf("the removed key's owner: %v, want ErrUnknownStaffKey", err)
 	}
 	if _, err := env.Service.ListClients(ctx, bob, vocab.ClientQuery{}); !errors.Is(err, portal.ErrForbidden) {
 		t.Fatalf("removed key still reads clients: %v", err)

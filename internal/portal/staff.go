@@ -19,13 +19,29 @@ import (
 // MaxStaffNameLen caps a staff name.
 const MaxStaffNameLen = 100
 
-// StaffByKey finds the staff member who owns key.
+// StaffByKey finds the staff member who owns key; ErrUnknownStaffKey when
+// none does.
 func (s *Service) StaffByKey(ctx context.Context, key gossh.PublicKey) (*StaffMember, error) {
 	st, err := s.store.StaffByFingerprint(ctx, gossh.FingerprintSHA256(key))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrUnknownStaffKey
+	}
 	if err != nil {
 		return nil, fmt.Errorf("find staff key: %w", err)
 	}
 	return staffView(st), nil
+}
+
+// IsStaffKey reports whether a staff member owns key, for the handshake.
+// A database that does not answer refuses all the same (fail closed), and
+// says why in the log, since staff see only "permission denied".
+func (s *Service) IsStaffKey(ctx context.Context, key gossh.PublicKey) bool {
+	_, err := s.StaffByKey(ctx, key)
+	if err != nil && !errors.Is(err, ErrUnknownStaffKey) && ctx.Err() == nil {
+		s.log.Error("staff key check failed: staff are refused until the database answers",
+			"err", text.Sanitize(err.Error()))
+	}
+	return err == nil
 }
 
 // ListStaff lists staff keys. Admins only.

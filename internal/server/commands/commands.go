@@ -61,6 +61,14 @@ func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
 	return context.WithValue(ctx, loggerKey{}, l)
 }
 
+// loggerOf is ctx's logger (WithLogger), or one that discards.
+func loggerOf(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok && l != nil {
+		return l
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
 // RunLine runs a command as an SSH client sent it: one line, split into
 // words as a POSIX shell would (quotes, backslashes). A quote left open
 // (an apostrophe in "Don't", say) is refused with a clear message rather
@@ -81,10 +89,7 @@ func Run(ctx context.Context, svc *portal.Service, actor portal.Actor, args []st
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
-	log, _ := ctx.Value(loggerKey{}).(*slog.Logger)
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := loggerOf(ctx)
 	r := &runner{
 		args:   args,
 		svc:    svc,

@@ -155,25 +155,12 @@ var hostileValues = [][2]string{
 func (p *scriptPortal) routes(log *slog.Logger) server.Routes {
 	svc := p.env.Service
 	return server.Routes{
-		StaffKeyKnown: func(ctx context.Context, key gossh.PublicKey) bool {
-			_, err := svc.StaffByKey(ctx, key)
-			return err == nil
-		},
+		StaffKeyKnown: svc.IsStaffKey,
 		StaffCommand: func(s ssh.Session, key gossh.PublicKey) int {
-			st, err := svc.StaffByKey(s.Context(), key)
-			if err != nil {
-				fmt.Fprintln(s.Stderr(), "your key is no longer registered")
-				return 1
-			}
-			actor := portal.StaffActor(st, s.RemoteAddr().String())
-			ctx, cancel := context.WithCancel(s.Context())
-			defer cancel()
-			svc.BindStaffSession(ctx, actor, "command-"+s.Context().SessionID(), func() { cancel(); _ = s.Close() })
 			p.mu.Lock()
 			every := p.progress
 			p.mu.Unlock()
-			ctx = commands.WithImportProgress(commands.WithLogger(ctx, log), every)
-			return commands.RunLine(ctx, svc, actor, s.RawCommand(), s, s, s.Stderr())
+			return commands.Serve(commands.WithImportProgress(commands.WithLogger(s.Context(), log), every), svc, s, key)
 		},
 		Client: func(ui.Session, string) tea.Model { return nil },
 	}
