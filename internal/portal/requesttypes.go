@@ -211,18 +211,29 @@ func (s *Service) requestType(ctx context.Context, id uint64, staff bool) (*stor
 	return t, err
 }
 
-// AddRequestType creates a request type. Admins only.
-func (s *Service) AddRequestType(ctx context.Context, a Actor, in TypeInput) (*RequestType, error) {
+// typeToWrite is what adding or editing a request type starts with: the
+// actor may (admins only), in is valid (and tidied), and its fields as
+// stored.
+func (s *Service) typeToWrite(ctx context.Context, a Actor, in TypeInput) (TypeInput, []byte, error) {
 	if err := s.authorize(ctx, a, ActEditRequestTypes); err != nil {
-		return nil, err
+		return in, nil, err
 	}
 	in, err := validType(in)
 	if err != nil {
-		return nil, err
+		return in, nil, err
 	}
 	fields, err := json.Marshal(in.Fields)
 	if err != nil {
-		return nil, fmt.Errorf("add request type %q: %w", in.Name, err)
+		return in, nil, fmt.Errorf("encode the fields of request type %q: %w", in.Name, err)
+	}
+	return in, fields, nil
+}
+
+// AddRequestType creates a request type. Admins only.
+func (s *Service) AddRequestType(ctx context.Context, a Actor, in TypeInput) (*RequestType, error) {
+	in, fields, err := s.typeToWrite(ctx, a, in)
+	if err != nil {
+		return nil, err
 	}
 	now := s.clock()
 	var t *store.RequestType
@@ -247,16 +258,9 @@ func (s *Service) AddRequestType(ctx context.Context, a Actor, in TypeInput) (*R
 // Requests already submitted keep the fields they were submitted with.
 // Admins only.
 func (s *Service) EditRequestType(ctx context.Context, a Actor, id uint64, in TypeInput) (*RequestType, error) {
-	if err := s.authorize(ctx, a, ActEditRequestTypes); err != nil {
-		return nil, err
-	}
-	in, err := validType(in)
+	in, fields, err := s.typeToWrite(ctx, a, in)
 	if err != nil {
 		return nil, err
-	}
-	fields, err := json.Marshal(in.Fields)
-	if err != nil {
-		return nil, fmt.Errorf("edit request type %d: %w", id, err)
 	}
 	var t *store.RequestType
 	err = s.tx(ctx, func(tx *store.Store) error {

@@ -67,14 +67,25 @@ func (s *Store) LatestCodeAt(ctx context.Context, clientID uint64, purpose strin
 // UseCode marks the code used if it still is live; of two uses racing, the
 // second gets ErrConflict.
 func (s *Store) UseCode(ctx context.Context, id uint64, now time.Time) error {
-	res := s.with(ctx).Model(&Code{}).
-		Where("id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?", id, now).
-		Update("used_at", now)
+	if err := s.spendOnce(ctx, &Code{}, id, "used_at", now); err != nil {
+		return fmt.Errorf("use code: %w", err)
+	}
+	return nil
+}
+
+// spendOnce sets column spent (used_at, accepted_at) of row id of model
+// (a code, an invitation) to now if the row is still live: not spent, not
+// revoked and not expired at now. It is one conditional UPDATE, so of two
+// spends racing only one wins; the other gets ErrConflict.
+func (s *Store) spendOnce(ctx context.Context, model any, id uint64, spent string, now time.Time) error {
+	res := s.with(ctx).Model(model).
+		Where("id = ? AND "+spent+" IS NULL AND revoked_at IS NULL AND expires_at > ?", id, now).
+		Update(spent, now)
 	if res.Error != nil {
-		return fmt.Errorf("use code: %w", res.Error)
+		return res.Error
 	}
 	if res.RowsAffected != 1 {
-		return fmt.Errorf("use code: %w", ErrConflict)
+		return ErrConflict
 	}
 	return nil
 }

@@ -44,14 +44,8 @@ func (s *Store) InvitationByTokenHash(ctx context.Context, hash string) (*Invita
 // It is one conditional UPDATE, so of two acceptances racing only one wins;
 // the other gets ErrConflict.
 func (s *Store) AcceptInvitation(ctx context.Context, id uint64, now time.Time) error {
-	res := s.with(ctx).Model(&Invitation{}).
-		Where("id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", id, now).
-		Update("accepted_at", now)
-	if res.Error != nil {
-		return fmt.Errorf("accept invitation: %w", res.Error)
-	}
-	if res.RowsAffected != 1 {
-		return fmt.Errorf("accept invitation: %w", ErrConflict)
+	if err := s.spendOnce(ctx, &Invitation{}, id, "accepted_at", now); err != nil {
+		return fmt.Errorf("accept invitation: %w", err)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -64,10 +63,7 @@ func (r *runner) clientsShowCmd() *cobra.Command {
 				return r.failed(err, nil)
 			}
 			if asJSON {
-				enc := json.NewEncoder(r.out)
-				enc.SetEscapeHTML(false)
-				enc.SetIndent("", "  ")
-				return enc.Encode(toDetailJSON(d))
+				return writeJSONObject(r.out, toDetailJSON(d))
 			}
 			return r.writeDetail(r.out, d)
 		})

@@ -89,6 +89,15 @@ type jsonArray struct {
 	n   int
 }
 
+// writeJSONObject writes v as one indented JSON object, for the `show`
+// commands' --json.
+func writeJSONObject(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // as in jsonArray: "<" stays "<"
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
 func newJSONArray(w io.Writer) *jsonArray {
 	a := &jsonArray{w: w}
 	a.enc = json.NewEncoder(&a.buf)

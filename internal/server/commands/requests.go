@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -188,10 +187,7 @@ func (r *runner) requestsShowCmd() *cobra.Command {
 				return r.failed(err, nil)
 			}
 			if asJSON {
-				enc := json.NewEncoder(r.out)
-				enc.SetEscapeHTML(false)
-				enc.SetIndent("", "  ")
-				return enc.Encode(toRequestDetailJSON(v))
+				return writeJSONObject(r.out, toRequestDetailJSON(v))
 			}
 			return r.writeRequest(r.out, v)
 		})

@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -141,10 +140,7 @@ func (r *runner) typesShowCmd() *cobra.Command {
 			}
 			fields := t.Fields
 			if asJSON {
-				enc := json.NewEncoder(r.out)
-				enc.SetEscapeHTML(false)
-				enc.SetIndent("", "  ")
-				return enc.Encode(toTypeJSON(t, fields))
+				return writeJSONObject(r.out, toTypeJSON(t, fields))
 			}
 			tab := newTable(r.out)
 			for _, kv := range [][2]string{
