@@ -169,19 +169,6 @@ func (h *Hasher) enter(o hashOwner) (line *hostLine, leave func(), err error) {
 	}, nil
 }
 
-// inPool reports how many hashes a session has waiting, queued or running,
-// and how many of a host's are in the pool's queue or running (those in
-// its own line not counted), for tests.
-func (h *Hasher) inPool(session, host string) (int, int) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	n := 0
-	if line := h.hosts[host]; line != nil {
-		n = len(line.slots)
-	}
-	return h.sessions[session], n
-}
-
 type admittedKey struct{}
 
 // Hold admits the owner named on ctx (WithHashOwner) for the hashes that

@@ -32,12 +32,6 @@ const (
 	ActReadFullAudit Action = "audit.read_all"
 )
 
-// Actions lists every action, for tests and for doors that list rights.
-func Actions() []Action {
-	return []Action{ActStaffWork, ActAddClient, ActImportClients, ActDisableClient, ActEnableClient,
-		ActEditRequestTypes, ActChangeSettings, ActManageStaff, ActReadFullAudit}
-}
-
 // allowed is the rule table: whether a staff member of role may do act.
 func allowed(role string, act Action) bool {
 	switch act {
