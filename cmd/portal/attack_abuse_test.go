@@ -374,9 +374,11 @@ func TestAbuseResendFloodPortal(t *testing.T) {
 	}
 	// The code typed now queues behind the flood's keys, which the
 	// session takes at its input pace and draws one by one (slow under
-	// the race detector): wait for all of them, not for a usual screen.
+	// the race detector, 44 s on a quiet 2-core machine and over two
+	// minutes on a loaded one): wait for all of them, not for a usual
+	// screen.
 	flood.fill(mailCode(t, ps.waitMail(t, "bob@example.com", subjVerify, 0).Body))
-	if !flood.appears("Hello, Bob Brown", 2*time.Minute) {
+	if !flood.appears("Hello, Bob Brown", 5*time.Minute) {
 		t.Fatalf("the flooded session never took the code:\n%s", flood.screenText())
 	}
 	codes := 0

@@ -260,6 +260,21 @@ func injectGo(tm *terminal, want string, keys ...string) string {
 	return tm.out.String()[from:]
 }
 
+// injectEsc sends Esc and waits until the program draws what it did: a
+// key sent before that could be read with it, as alt+key.
+func injectEsc(tm *terminal) {
+	tm.t.Helper()
+	from := tm.out.Len()
+	tm.send("\x1b")
+	deadline := time.Now().Add(15 * time.Second)
+	for tm.out.Len() == from {
+		if time.Now().After(deadline) {
+			tm.t.Fatal("Esc drew nothing")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // injectEach opens n pages from a list, one after the other, and returns
 // everything they showed.
 func injectEach(tm *terminal, skip, n int, want string) string {
@@ -271,8 +286,7 @@ func injectEach(tm *terminal, skip, n int, want string) string {
 			keys = append(keys, "\x1b[B") // down
 		}
 		all.WriteString(injectGo(tm, want, append(keys, "\r")...))
-		tm.send("\x1b")
-		time.Sleep(150 * time.Millisecond) // Esc alone: wait out the escape timeout
+		injectEsc(tm)
 	}
 	return all.String()
 }
@@ -291,19 +305,36 @@ func injectRun(t *testing.T, tm *terminal, cols, rows int, places []injectPlace)
 			if err := tm.s.WindowChange(rows, cols); err != nil {
 				t.Fatalf("window change: %v", err)
 			}
-			time.Sleep(150 * time.Millisecond)
+			// The whole frame comes when the program takes the resize,
+			// which on a loaded machine may be late: wait until every
+			// value shows, or report the ones that never did.
+			var missing []string
+			for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				missing = injectMissing(ansi.Strip(raw+tm.out.String()[from:]), pl.shows)
+				if len(missing) == 0 || time.Now().After(deadline) {
+					break
+				}
+			}
 			raw += tm.out.String()[from:]
 			injectCheckRaw(t, pl.name, raw)
-			shown := ansi.Strip(raw)
-			for _, v := range pl.shows {
-				// Input fields drop invalid UTF-8 rather than show U+FFFD.
-				dropped := injectShown(strings.ReplaceAll(text.Sanitize(v), "\uFFFD", ""))
-				if !strings.Contains(shown, injectShown(v)) && !strings.Contains(shown, dropped) {
-					t.Errorf("%s does not show %q (from %q):\n%s", pl.name, injectShown(v), v, shown)
-				}
+			for _, v := range missing {
+				t.Errorf("%s does not show %q (from %q):\n%s", pl.name, injectShown(v), v, ansi.Strip(raw))
 			}
 		})
 	}
+}
+
+// injectMissing returns the values of shows that shown lacks.
+func injectMissing(shown string, shows []string) []string {
+	var missing []string
+	for _, v := range shows {
+		// Input fields drop invalid UTF-8 rather than show U+FFFD.
+		dropped := injectShown(strings.ReplaceAll(text.Sanitize(v), "\uFFFD", ""))
+		if !strings.Contains(shown, injectShown(v)) && !strings.Contains(shown, dropped) {
+			missing = append(missing, v)
+		}
+	}
+	return missing
 }
 
 // TestTerminalInjection stores every hostile payload in every
@@ -395,8 +426,7 @@ func TestTerminalInjection(t *testing.T) {
 			{"my requests", func(tm *terminal) string { return injectGo(tm, "My requests", "m") }, all},
 			{"request pages", func(tm *terminal) string { return injectEach(tm, 0, len(all), "History") }, all},
 			{"new request types", func(tm *terminal) string {
-				tm.send("\x1b")
-				time.Sleep(150 * time.Millisecond)
+				injectEsc(tm)
 				return injectGo(tm, "What do you need", "n")
 			}, all},
 			{"new request forms", func(tm *terminal) string {
@@ -444,10 +474,7 @@ func injectConsole(t *testing.T, ps *portalServer, seed injectSeed) {
 			tm.send(string(r))
 			time.Sleep(20 * time.Millisecond)
 		}
-		raw := injectGo(tm, `Search: "q0"`, "\r")
-		tm.send("\x1b") // the search ends
-		time.Sleep(150 * time.Millisecond)
-		return raw
+		return injectGo(tm, `Search: "q0"`, "\r")
 	}
 	places := []injectPlace{
 		{"client list", func(tm *terminal) string { return injectGo(tm, injectShown(all[len(all)-1])) }, all},
