@@ -28,7 +28,7 @@ type goldenStep struct {
 }
 
 // staffKey is a fixed key line, so fingerprints in goldens never change.
-func staffKey(t *testing.T, seed byte) string {
+func staffKey(t testing.TB, seed byte) string {
 	t.Helper()
 	priv := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, ed25519.SeedSize))
 	pub, err := gossh.NewPublicKey(priv.Public())

@@ -60,7 +60,7 @@ func submit(t *testing.T, env *portaltest.Env, c *portal.Client, rt *portal.Requ
 	return r
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
