@@ -159,9 +159,7 @@ func benchConsolePortal(b *testing.B) *portaltest.Env {
 		benchMust(b, err)
 	}
 
-	contract := env.AddRequestType(b, "Contract review", "Subject: text, required", "Details: multiline",
-		"Deadline: date", "Urgency: choice(Low | Normal | High), required")
-	docs := env.AddRequestType(b, "Document request", "Document: text, required", "Notes: multiline")
+	contract, docs := addTypes(b, env)
 	eve := env.AddActiveClient(b, "eve@example.com", "Eve Adams")
 	as := portaltest.ClientActor(eve)
 	sam := portal.Actor{Kind: vocab.ActorStaff, Name: "sam", Role: vocab.RoleSupport}

@@ -56,7 +56,7 @@ func FuzzClientUpdate(f *testing.F) {
 	if err := env.Store.UpdateClient(ctx, c.ID, store.ClientUpdate{Name: &name, Company: &company}); err != nil {
 		f.Fatal(err)
 	}
-	env.AddRequestType(f, "Contract review", contractFields()...)
+	env.AddRequestType(f, "Contract review", portaltest.ContractFields()...)
 	env.AddRequestType(f, "Document request", "Documents: multiline, required")
 	if err := env.Service.SetSignUpMode(ctx, env.Admin(), vocab.SignUpOn); err != nil {
 		f.Fatal(err)

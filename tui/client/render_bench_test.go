@@ -180,9 +180,7 @@ func benchPortal(b *testing.B) *portaltest.Env {
 	must(b, env.Service.SetSignUpMode(ctx, env.Admin(), vocab.SignUpOn))
 	ann := env.AddActiveClient(b, benchAnn, "Ann Smith")
 	as := portaltest.ClientActor(ann)
-	contract := env.AddRequestType(b, "Contract review", "Subject: text, required", "Details: multiline",
-		"Deadline: date", "Urgency: choice(Low | Normal | High), required")
-	docs := env.AddRequestType(b, "Document request", "Documents: multiline, required")
+	contract, docs := addTypes(b, env)
 	submit := func(rt *portal.RequestType, values ...string) *portal.Request {
 		r, err := env.Service.SubmitRequest(ctx, as, rt.ID, values)
 		must(b, err)

@@ -20,7 +20,7 @@ import (
 )
 
 // openForm logs in and opens the form of the first kind of request,
-// Contract review (see contractFields).
+// Contract review (see portaltest.ContractFields).
 // atRequestForm is Ann, logged in with the two kinds of request of
 // addTypes, on a new Contract review.
 func atRequestForm(t *testing.T) (*portaltest.Env, *portal.Client, *harness, *requestForm) {
@@ -312,7 +312,7 @@ func TestUnreadAfterTheLegalTeamAnswers(t *testing.T) {
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
 	contract, docs := addTypes(t, env)
 	lease := submit(t, env, ann, contract, "Lease for the shop", "", "", "Low")
-	clk.add(time.Minute)
+	clk.Add(time.Minute)
 	submit(t, env, ann, docs, "Passport")
 
 	h := newHarness(t, env, "")
@@ -323,7 +323,7 @@ func TestUnreadAfterTheLegalTeamAnswers(t *testing.T) {
 	h.RequireView("#1", "#2")
 	h.RefuseView(unreadMark + " #")
 
-	clk.add(time.Hour)
+	clk.Add(time.Hour)
 	must(t, env.Service.SetRequestStatus(ctx, staff, lease.ID, vocab.RequestWaiting))
 	must(t, env.Service.AddNote(ctx, staff, lease.ID, "Please send us the lease.\nAll pages, signed.", false))
 	must(t, env.Service.AddNote(ctx, staff, lease.ID, "internal: ask Bob", true))
@@ -360,7 +360,7 @@ func TestAddNote(t *testing.T) {
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
 	contract, _ := addTypes(t, env)
 	r := submit(t, env, ann, contract, "Lease for the shop", "", "", "Low")
-	clk.add(time.Hour)
+	clk.Add(time.Hour)
 
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
@@ -419,7 +419,7 @@ func TestLongThreadScrolls(t *testing.T) {
 	contract, _ := addTypes(t, env)
 	r := submit(t, env, ann, contract, "Lease for the shop", strings.Repeat("A line of detail.\n", 30), "", "Low")
 	for i := range 20 {
-		clk.add(time.Minute)
+		clk.Add(time.Minute)
 		must(t, env.Service.AddNote(ctx, staff, r.ID, fmt.Sprintf("Note number %02d.", i), false))
 	}
 	h := newHarness(t, env, "")
@@ -450,10 +450,10 @@ func TestListPagesAndFilter(t *testing.T) {
 	const total = listPageSize + 7
 	var last *portal.Request
 	for i := range total {
-		clk.add(time.Minute)
+		clk.Add(time.Minute)
 		last = submit(t, env, ann, docs, fmt.Sprintf("Document %02d", i))
 	}
-	clk.add(time.Minute)
+	clk.Add(time.Minute)
 	must(t, env.Service.SetRequestStatus(ctx, staff, last.ID, vocab.RequestDone))
 
 	h := newHarness(t, env, "")
@@ -626,7 +626,7 @@ func TestListLoadsOnAfterARequestOpenedMidLoad(t *testing.T) {
 			_, docs := addTypes(t, env)
 			const total = 2*listPageSize + 20
 			for i := range total {
-				clk.add(time.Minute)
+				clk.Add(time.Minute)
 				submit(t, env, ann, docs, fmt.Sprintf("Document %03d", i))
 			}
 			h := newHarness(t, env, "")
@@ -705,7 +705,7 @@ func discardHarness(t *testing.T, lang string) (*harness, *portaltest.Env, *port
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
 	contract, _ := addTypes(t, env)
 	submit(t, env, ann, contract, "Lease for the shop", "", "", "Low")
-	clk.add(time.Hour)
+	clk.Add(time.Hour)
 	locale := ""
 	if lang != "en" {
 		locale = lang + "_FR.UTF-8"
@@ -1116,7 +1116,7 @@ func TestTextAreaKeepsTheCursorInSight(t *testing.T) {
 			ann := env.AddActiveClient(t, annEmail, "Ann Smith")
 			contract, _ := addTypes(t, env)
 			submit(t, env, ann, contract, "Lease for the shop", "", "", "Low")
-			clk.add(time.Hour)
+			clk.Add(time.Hour)
 			drawn, undrawn := newHarness(t, env, ""), newHarness(t, env, "")
 			for _, h := range []*harness{drawn, undrawn} {
 				h.logIn(annEmail)

@@ -185,6 +185,13 @@ func (e *Env) AddActiveClient(t testing.TB, email, name string) *portal.Client {
 	return c
 }
 
+// ContractFields are the fields of the tests' "Contract review": one of
+// every kind, in the order a form shows them (text, multiline, date,
+// choice), as staff write them.
+func ContractFields() []string {
+	return []string{"Subject: text, required", "Details: multiline", "Deadline: date", "Urgency: choice(Low | Normal | High), required"}
+}
+
 // AddRequestType adds a request type with fields written as staff write
 // them ("Subject: text, required").
 func (e *Env) AddRequestType(t testing.TB, name string, fields ...string) *portal.RequestType {
