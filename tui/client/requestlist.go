@@ -99,16 +99,12 @@ func (s *requestList) Update(msg tea.Msg) tea.Cmd {
 		s.setRows()
 		return s.prefetch()
 	}
-	if cmd, ok := s.run.Tick(msg); ok {
+	km, cmd, ok := s.run.Key(msg)
+	if !ok {
 		return cmd
-	}
-	km, ok := msg.(tea.KeyMsg)
-	if !ok || km.Paste {
-		return nil
 	}
 	switch {
 	case key.Matches(km, s.back):
-		s.run.Stop()
 		return s.d.goTo(backMsg{})
 	case key.Matches(km, s.status):
 		s.filter = (s.filter + 1) % (len(vocab.RequestStatuses()) + 1)

@@ -77,16 +77,12 @@ func (s *requestPage) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
-	if cmd, ok := s.run.Tick(msg); ok {
+	km, cmd, ok := s.run.Key(msg)
+	if !ok {
 		return cmd
-	}
-	km, ok := msg.(tea.KeyMsg)
-	if !ok || km.Paste {
-		return nil
 	}
 	switch {
 	case key.Matches(km, s.back):
-		s.run.Stop()
 		return s.d.goTo(listMsg{seen: s.id})
 	case s.req == nil:
 	case key.Matches(km, s.note):

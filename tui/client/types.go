@@ -59,16 +59,12 @@ func (s *typeChooser) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
-	if cmd, ok := s.run.Tick(msg); ok {
+	km, cmd, ok := s.run.Key(msg)
+	if !ok {
 		return cmd
-	}
-	km, ok := msg.(tea.KeyMsg)
-	if !ok || km.Paste {
-		return nil
 	}
 	switch {
 	case key.Matches(km, s.keys[2]):
-		s.run.Stop()
 		return s.d.goTo(backMsg{})
 	case key.Matches(km, s.keys[1]):
 		if s.sel < len(s.types) {
