@@ -261,12 +261,12 @@ func TestOutboxTicksOnlyWhileShown(t *testing.T) {
 	h := newHarness(t, env, adminActor)
 	o := h.m.tabs[3].(*outbox)
 	h.Press("4")
-	seq := o.seq
-	if cmd := o.Update(outboxTickMsg{owner: owner{o}, seq: seq}); cmd == nil {
+	seq := o.timer.seq
+	if cmd := o.Update(refreshMsg{owner: owner{o}, seq: seq}); cmd == nil {
 		t.Fatal("no refresh while shown")
 	}
 	h.Press("1")
-	if cmd := o.Update(outboxTickMsg{owner: owner{o}, seq: seq}); cmd != nil {
+	if cmd := o.Update(refreshMsg{owner: owner{o}, seq: seq}); cmd != nil {
 		t.Fatal("the outbox still ticks once left")
 	}
 }
@@ -534,7 +534,7 @@ func TestSignUpsRefreshKeepsTheCursor(t *testing.T) {
 		t.Fatalf("selected %q", c.EmailNorm)
 	}
 	awaiting(t, env, "abe@example.com", "Abe") // sorts first
-	h.Send(signUpsTickMsg{owner: owner{q}, seq: q.seq})
+	h.Send(refreshMsg{owner: owner{q}, seq: q.timer.seq})
 	h.RequireView("abe@example.com")
 	if c, _ := q.list.selected(); c.EmailNorm != "dan@example.com" {
 		t.Fatalf("after the refresh the cursor is on %q", c.EmailNorm)

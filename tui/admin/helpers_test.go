@@ -54,13 +54,7 @@ func newHarness(t *testing.T, env *portaltest.Env, a portal.Actor) *harness {
 // refresh timers, which would tick forever: they are tested on their own.
 func consoleDriver(t testing.TB, m *Model) *uitest.Driver {
 	d := &uitest.Driver{T: t, Model: m,
-		Drop: func(msg tea.Msg) bool {
-			switch msg.(type) {
-			case outboxTickMsg, signUpsTickMsg, requestsTickMsg, requestTickMsg:
-				return true
-			}
-			return false
-		},
+		Drop: func(msg tea.Msg) bool { _, tick := msg.(refreshMsg); return tick },
 	}
 	for _, tb := range m.tabs {
 		if q, ok := tb.(*requests); ok {

@@ -281,7 +281,7 @@ func TestRequestsRefreshKeepsTheCursor(t *testing.T) {
 		t.Fatalf("selected %d", row.ID)
 	}
 	submit(t, env, eve, r.TypeID, "Third matter", "", "low") // newest: first row
-	h.Send(requestsTickMsg{owner: owner{q}, seq: q.seq})
+	h.Send(refreshMsg{owner: owner{q}, seq: q.timer.seq})
 	h.RequireView("Third matter")
 	if row, _ := q.list.selected(); row.ID != r.ID {
 		t.Fatalf("after the refresh the cursor is on %d", row.ID)
@@ -295,12 +295,12 @@ func TestRequestsTickOnlyWhileShown(t *testing.T) {
 	h := newHarness(t, env, adminActor)
 	q := h.m.tabs[1].(*requests)
 	h.Press("2")
-	seq := q.seq
-	if cmd := q.Update(requestsTickMsg{owner: owner{q}, seq: seq}); cmd == nil {
+	seq := q.timer.seq
+	if cmd := q.Update(refreshMsg{owner: owner{q}, seq: seq}); cmd == nil {
 		t.Fatal("no refresh while shown")
 	}
 	h.Press("1")
-	if cmd := q.Update(requestsTickMsg{owner: owner{q}, seq: seq}); cmd != nil {
+	if cmd := q.Update(refreshMsg{owner: owner{q}, seq: seq}); cmd != nil {
 		t.Fatal("the queue still ticks once left")
 	}
 }
@@ -728,7 +728,7 @@ func TestListErrorForgetsRows(t *testing.T) {
 	h.RequireView("! " + refusal)
 	h.Press("enter")
 	h.RefuseView("Request #1")
-	h.Send(requestsTickMsg{owner: owner{q}, seq: q.seq})
+	h.Send(refreshMsg{owner: owner{q}, seq: q.timer.seq})
 	h.RequireView("Lease for the shop")
 	h.RefuseView(refusal)
 }
