@@ -85,7 +85,7 @@ type requestDetail struct {
 // without a key.
 func newRequestDetail(d *deps, id uint64, every time.Duration) *requestDetail {
 	p := d.p
-	s := &requestDetail{d: d, id: id, load: d.runner(), act: d.runner(), vp: viewport.New(defaultWidth, 0), every: every}
+	s := &requestDetail{d: d, id: id, load: d.runner(), act: d.runner(), vp: viewport.New(ui.DefaultWidth, 0), every: every}
 	s.vp.KeyMap = viewport.KeyMap{}
 	s.vp.MouseWheelEnabled = false
 	s.keys.scroll = d.bind(p.T("ui.key.up_down"), "admin.help.scroll", "up", "down", "k", "j")

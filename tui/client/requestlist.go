@@ -47,7 +47,7 @@ type requestList struct {
 
 func newRequestList(d *deps, a portal.Actor) *requestList {
 	return &requestList{
-		d: d, actor: a, run: newRunner(d), tbl: ui.NewTable(d.st), width: defaultWidth, height: defaultHeight,
+		d: d, actor: a, run: newRunner(d), tbl: ui.NewTable(d.st), width: ui.DefaultWidth, height: ui.DefaultHeight,
 		move:    ui.MoveKeys(d.p),
 		open:    d.bind(d.p.T("ui.key.enter"), "client.help.open", "enter"),
 		status:  d.bind(d.p.T("client.key.s"), "client.help.filter", "s"),

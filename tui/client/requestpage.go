@@ -47,7 +47,7 @@ type requestPage struct {
 func newRequestPage(d *deps, a portal.Actor, id uint64, notice string, atEnd bool) *requestPage {
 	return &requestPage{
 		d: d, actor: a, id: id, notice: notice, atEnd: atEnd, run: newRunner(d), scroll: newScroller(d),
-		height: defaultHeight,
+		height: ui.DefaultHeight,
 		note:   d.bind(d.p.T("client.key.n"), "client.help.note", "n"),
 		back:   d.bind(d.p.T("ui.key.esc"), "ui.help.back", "esc"),
 	}

@@ -32,7 +32,7 @@ type typeChooser struct {
 
 func newTypeChooser(d *deps, a portal.Actor) *typeChooser {
 	return &typeChooser{
-		d: d, actor: a, run: newRunner(d), height: defaultHeight,
+		d: d, actor: a, run: newRunner(d), height: ui.DefaultHeight,
 		keys: []key.Binding{
 			d.bind(d.p.T("ui.key.up_down"), "ui.help.move", "up", "down", "k", "j"),
 			d.bind(d.p.T("ui.key.enter"), "ui.help.choose", "enter"),
