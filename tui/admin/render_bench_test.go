@@ -163,20 +163,15 @@ func benchConsolePortal(b *testing.B) *portaltest.Env {
 	eve := env.AddActiveClient(b, "eve@example.com", "Eve Adams")
 	as := portaltest.ClientActor(eve)
 	sam := portal.Actor{Kind: vocab.ActorStaff, Name: "sam", Role: vocab.RoleSupport}
-	submit := func(rt *portal.RequestType, values ...string) *portal.Request {
-		r, err := env.Service.SubmitRequest(ctx, as, rt.ID, values)
-		benchMust(b, err)
-		return r
-	}
 	for i := range 11 {
 		if i%2 == 0 {
-			submit(docs, fmt.Sprintf("Certificate of incorporation %d", i), "")
+			env.Submit(b, eve, docs.ID, fmt.Sprintf("Certificate of incorporation %d", i), "")
 			continue
 		}
-		r := submit(contract, fmt.Sprintf("Supplier agreement %d", i), "Twelve pages, signed by them already.", "", "Normal")
+		r := env.Submit(b, eve, contract.ID, fmt.Sprintf("Supplier agreement %d", i), "Twelve pages, signed by them already.", "", "Normal")
 		benchMust(b, env.Service.SetRequestStatus(ctx, sam, r.ID, vocab.RequestInProgress))
 	}
-	lease := submit(contract, "Lease for the shop",
+	lease := env.Submit(b, eve, contract.ID, "Lease for the shop",
 		"The landlord wants a ten-year lease with a rent review every two years.\nPlease check the break clause.", "2026-12-31", "High")
 	benchMust(b, env.Service.SetRequestStatus(ctx, sam, lease.ID, vocab.RequestInProgress))
 	benchMust(b, env.Service.AssignRequest(ctx, sam, lease.ID, "sam"))

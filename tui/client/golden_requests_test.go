@@ -31,7 +31,7 @@ func requestData(t *testing.T, env *portaltest.Env, clk *portaltest.Clock, lang 
 	}
 	contract, docs := addTypes(t, env)
 
-	submit(t, env, ann, docs, "Birth certificate\nPassport")
+	env.Submit(t, ann, docs.ID, "Birth certificate\nPassport")
 	clk.Add(time.Hour)
 
 	at := clk.Now()
@@ -44,7 +44,7 @@ func requestData(t *testing.T, env *portaltest.Env, clk *portaltest.Clock, lang 
 	must(t, env.Store.CreateRequest(ctx, evil))
 	clk.Add(time.Hour)
 
-	lease := submit(t, env, ann, contract, "Lease for the shop",
+	lease := env.Submit(t, ann, contract.ID, "Lease for the shop",
 		"The lease runs five years.\nThe rent doubles in year three; is that usual?", "2026-12-31", "High")
 	clk.Add(30 * time.Minute)
 	must(t, env.Service.SetRequestStatus(ctx, staff, lease.ID, vocab.RequestInProgress))

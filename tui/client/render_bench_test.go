@@ -181,20 +181,15 @@ func benchPortal(b *testing.B) *portaltest.Env {
 	ann := env.AddActiveClient(b, benchAnn, "Ann Smith")
 	as := portaltest.ClientActor(ann)
 	contract, docs := addTypes(b, env)
-	submit := func(rt *portal.RequestType, values ...string) *portal.Request {
-		r, err := env.Service.SubmitRequest(ctx, as, rt.ID, values)
-		must(b, err)
-		return r
-	}
 	for i := range 11 {
 		if i%2 == 0 {
-			submit(docs, fmt.Sprintf("Certificate %d\nPassport\nProof of address", i))
+			env.Submit(b, ann, docs.ID, fmt.Sprintf("Certificate %d\nPassport\nProof of address", i))
 			continue
 		}
-		r := submit(contract, fmt.Sprintf("Supplier agreement %d", i), "Twelve pages, signed by them already.", "", "Normal")
+		r := env.Submit(b, ann, contract.ID, fmt.Sprintf("Supplier agreement %d", i), "Twelve pages, signed by them already.", "", "Normal")
 		must(b, env.Service.SetRequestStatus(ctx, benchStaff, r.ID, vocab.RequestInProgress))
 	}
-	lease := submit(contract, "Lease for the shop",
+	lease := env.Submit(b, ann, contract.ID, "Lease for the shop",
 		"The lease runs five years.\nThe rent doubles in year three; is that usual?", "2026-12-31", "High")
 	must(b, env.Service.SetRequestStatus(ctx, benchStaff, lease.ID, vocab.RequestInProgress))
 	for i := range 40 {

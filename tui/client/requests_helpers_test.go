@@ -6,7 +6,6 @@ import (
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
-	"github.com/clientportal/portal/tui/uitest"
 )
 
 // newClockEnv is a portal whose clock starts at 2026-11-23 09:00 UTC.
@@ -28,16 +27,6 @@ func addTypes(t testing.TB, env *portaltest.Env) (contract, docs *portal.Request
 	return contract, docs
 }
 
-// submit files a request for c directly through the portal.
-func submit(t *testing.T, env *portaltest.Env, c *portal.Client, rt *portal.RequestType, values ...string) *portal.Request {
-	t.Helper()
-	r, err := env.Service.SubmitRequest(context.Background(), portaltest.ClientActor(c), rt.ID, values)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
@@ -51,14 +40,6 @@ func myRequests(t *testing.T, env *portaltest.Env, c *portal.Client) []portal.Re
 	rs, err := env.Service.MyRequests(context.Background(), portaltest.ClientActor(c), "", nil, 500)
 	must(t, err)
 	return rs
-}
-
-// press sends keys named as keyMsg names them.
-func (h *harness) press(names ...string) {
-	h.t.Helper()
-	for _, n := range names {
-		h.Send(uitest.Key(n))
-	}
 }
 
 // newLocaleHarness is newHarness for a client whose terminal sent locale.

@@ -211,6 +211,17 @@ func (e *Env) AddRequestType(t testing.TB, name string, fields ...string) *porta
 	return rt
 }
 
+// Submit files a request of type typeID as c, with values in the order of
+// the type's fields.
+func (e *Env) Submit(t testing.TB, c *portal.Client, typeID uint64, values ...string) *portal.Request {
+	t.Helper()
+	r, err := e.Service.SubmitRequest(context.Background(), ClientActor(c), typeID, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // ClientByEmail is the client of that email as the portal shows it (a
 // log in's view, which BindSession takes); it fails the test when there is
 // none.
