@@ -37,8 +37,8 @@ func authAtkLocks(t *testing.T, env *portaltest.Env, addr string) []store.Outbox
 // starts the next, longer lock and mails the owner). Once the last wait is
 // over, the right password logs in and the count starts again.
 func TestAuthAttackLockoutDoubles(t *testing.T) {
-	clk := newClock()
-	env := portaltest.New(t, portal.WithClock(clk.now))
+	clk := portaltest.NewClock()
+	env := portaltest.New(t, portal.WithClock(clk.Now))
 	ctx := context.Background()
 	env.AddActiveClient(t, "ann@x.com", "Ann")
 	tries := 0
@@ -64,16 +64,16 @@ func TestAuthAttackLockoutDoubles(t *testing.T) {
 		if len(locks) != i+1 {
 			t.Fatalf("after lock %d: %d lock mails", i+1, len(locks))
 		}
-		until := clk.now().Add(wait).Format("2006-01-02 15:04 UTC")
+		until := clk.Now().Add(wait).Format("2006-01-02 15:04 UTC")
 		if body := locks[i].Body; !strings.Contains(body, fmt.Sprintf("%d times", 5+i)) || !strings.Contains(body, "until "+until) {
 			t.Fatalf("lock %d should last %v, until %s:\n%s", i+1, wait, until, body)
 		}
-		clk.add(wait - time.Second)
+		clk.Add(wait - time.Second)
 		if _, err := try(strong); refusalKey(t, err) != "error.login.failed" {
 			t.Fatalf("right password a second before lock %d (%v) ends: %v", i+1, wait, err)
 		}
 		wrong("during the lock")
-		clk.add(2 * time.Second)
+		clk.Add(2 * time.Second)
 		if i == len(waits)-1 {
 			break
 		}
@@ -101,15 +101,15 @@ func TestAuthAttackLockoutDoubles(t *testing.T) {
 // right password of an account it never tried, until enough of its
 // attempts are ten minutes old.
 func TestAuthAttackSprayLimitWindow(t *testing.T) {
-	clk := newClock()
-	env := portaltest.New(t, portal.WithClock(clk.now))
+	clk := portaltest.NewClock()
+	env := portaltest.New(t, portal.WithClock(clk.Now))
 	ctx := context.Background()
 	env.AddActiveClient(t, "zoe@x.com", "Zoe")
-	start := clk.now()
+	start := clk.Now()
 	sprayer := func(port int) portal.Actor { return guest(fmt.Sprintf("203.0.113.7:%d", port)) }
 	for i := range 30 {
 		if i == 15 {
-			clk.add(5 * time.Minute)
+			clk.Add(5 * time.Minute)
 		}
 		_, err := env.Service.LogIn(ctx, sprayer(1000+i), fmt.Sprintf("user%02d@x.com", i), "spring rain on the window 2026")
 		if refusalKey(t, err) != "error.login.failed" {
@@ -118,13 +118,13 @@ func TestAuthAttackSprayLimitWindow(t *testing.T) {
 	}
 	// Past the limit: the right password of an account never tried.
 	for i := range 5 {
-		clk.add(time.Minute - time.Second)
+		clk.Add(time.Minute - time.Second)
 		if _, err := env.Service.LogIn(ctx, sprayer(2000+i), "zoe@x.com", strong); refusalKey(t, err) != "error.rate_limited" {
 			t.Fatalf("attempt %d past the limit: %v", 31+i, err)
 		}
 	}
 	// Ten minutes after the first fifteen, room again for a few.
-	clk.add(start.Add(10*time.Minute + time.Second).Sub(clk.now()))
+	clk.Add(start.Add(10*time.Minute + time.Second).Sub(clk.Now()))
 	if c, err := env.Service.LogIn(ctx, sprayer(3000), "zoe@x.com", strong); err != nil || c.Name != "Zoe" {
 		t.Fatalf("once the first attempts are ten minutes old: %v %v", c, err)
 	}
@@ -136,18 +136,18 @@ func TestAuthAttackSprayLimitWindow(t *testing.T) {
 // TestInvitationSingleUseExpiryAndResend; end to end:
 // TestAuthAttackInvitationTokens in cmd/portal.)
 func TestAuthAttackInvitationExpiresOnTheDot(t *testing.T) {
-	clk := newClock()
-	env := portaltest.New(t, portal.WithClock(clk.now))
+	clk := portaltest.NewClock()
+	env := portaltest.New(t, portal.WithClock(clk.Now))
 	ctx := context.Background()
 	if _, err := env.Service.AddClient(ctx, env.Admin(), portal.NewClient{Email: "ann@x.com", Name: "Ann"}); err != nil {
 		t.Fatal(err)
 	}
 	token := portaltest.TokenIn(t, env.LastMail(t, "ann@x.com", portal.MailInvitation).Body)
-	clk.add(24*time.Hour - time.Second)
+	clk.Add(24*time.Hour - time.Second)
 	if c, err := env.Service.CheckInvitation(ctx, token); err != nil || c.Name != "Ann" {
 		t.Fatalf("a second before 24 hours: %v %v", c, err)
 	}
-	clk.add(2 * time.Second)
+	clk.Add(2 * time.Second)
 	if _, err := env.Service.CheckInvitation(ctx, token); refusalKey(t, err) != "error.invitation.expired" {
 		t.Fatalf("a second after 24 hours, checked: %v", err)
 	}

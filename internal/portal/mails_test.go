@@ -32,12 +32,12 @@ func countKind(mails []store.OutboxMessage, kinds ...string) int {
 // kind, and the forgot-password screen answers the same throughout.
 func TestSecurityMailsCappedPerRecipient(t *testing.T) {
 	ctx := context.Background()
-	clock := newClock()
-	env := portaltest.New(t, withClock(clock))
+	clock := portaltest.NewClock()
+	env := portaltest.New(t, portal.WithClock(clock.Now))
 	svc := env.Service
 	ann := env.AddActiveClient(t, "ann@x.com", "Ann Smith")
 	for i := 0; i < portal.MaxSecurityMailsPerDay+5; i++ {
-		clock.add(2 * time.Minute)
+		clock.Add(2 * time.Minute)
 		if err := svc.RequestReset(ctx, guest(fmt.Sprintf("198.51.100.%d:4000", i+1)), "ANN@x.com"); err != nil {
 			t.Fatalf("reset request %d: %v", i+1, err)
 		}
@@ -60,7 +60,7 @@ func TestSecurityMailsCappedPerRecipient(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A day after the first, one more goes.
-	clock.add(24*time.Hour - 28*time.Minute + time.Second) // the first was at 9:02
+	clock.Add(24*time.Hour - 28*time.Minute + time.Second) // the first was at 9:02
 	if err := svc.RequestReset(ctx, guest("198.51.100.99:4000"), "ann@x.com"); err != nil {
 		t.Fatal(err)
 	}
@@ -116,8 +116,8 @@ func TestSecurityMailCapHoldsUnderParallelAttempts(t *testing.T) {
 // ins on it lock nothing and mail nothing.
 func TestNoTypedNameInMailToAnUnverifiedAddress(t *testing.T) {
 	ctx := context.Background()
-	clock := newClock()
-	env := portaltest.New(t, withClock(clock))
+	clock := portaltest.NewClock()
+	env := portaltest.New(t, portal.WithClock(clock.Now))
 	svc := env.Service
 	if err := svc.SetSignUpMode(ctx, env.Admin(), vocab.SignUpOn); err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestNoTypedNameInMailToAnUnverifiedAddress(t *testing.T) {
 	const bait = "Urgent call 555 0100 about your refund"
 	const bait2 = "Your account will be deleted visit evil example"
 	for i, name := range []string{bait, bait2} {
-		clock.add(2 * time.Minute)
+		clock.Add(2 * time.Minute)
 		in := portal.SignUpInput{Profile: portal.Profile{Name: name, Email: "victim@x.com"}, Password: strong, Repeat: strong}
 		if _, err := svc.SignUp(ctx, guest(fmt.Sprintf("203.0.113.%d:1", i+1)), in); err != nil {
 			t.Fatal(err)

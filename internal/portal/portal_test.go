@@ -18,21 +18,6 @@ import (
 
 const strong = portaltest.StrongPassword
 
-// clock is a settable time for expiry and lockout tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)} }
-
 func refusalKey(t *testing.T, err error) string {
 	t.Helper()
 	pe := portal.AsError(err)
@@ -161,8 +146,8 @@ func TestRolesAreEnforcedInTheDomain(t *testing.T) {
 }
 
 func TestInvitationSingleUseExpiryAndResend(t *testing.T) {
-	clk := newClock()
-	env := portaltest.New(t, portal.WithClock(clk.now))
+	clk := portaltest.NewClock()
+	env := portaltest.New(t, portal.WithClock(clk.Now))
 	ctx := context.Background()
 	if _, err := env.Service.AddClient(ctx, env.Admin(), portal.NewClient{Email: "ann@x.com", Name: "Ann"}); err != nil {
 		t.Fatal(err)
@@ -188,7 +173,7 @@ func TestInvitationSingleUseExpiryAndResend(t *testing.T) {
 	if _, err := env.Service.AcceptInvitation(ctx, guest("1.1.1.1:1"), second, strong, strong+"x"); refusalKey(t, err) != "error.password.mismatch" {
 		t.Fatalf("mismatch: %v", err)
 	}
-	clk.add(25 * time.Hour)
+	clk.Add(25 * time.Hour)
 	if _, err := env.Service.AcceptInvitation(ctx, guest("1.1.1.1:1"), second, strong, strong); refusalKey(t, err) != "error.invitation.expired" {
 		t.Fatalf("expired: %v", err)
 	}
@@ -211,8 +196,8 @@ func TestInvitationSingleUseExpiryAndResend(t *testing.T) {
 }
 
 func TestLogInSameAnswerAndLockout(t *testing.T) {
-	clk := newClock()
-	env := portaltest.New(t, portal.WithClock(clk.now))
+	clk := portaltest.NewClock()
+	env := portaltest.New(t, portal.WithClock(clk.Now))
 	ctx := context.Background()
 	env.AddActiveClient(t, "ann@x.com", "Ann")
 	wrongPw := func(addr string) error {
@@ -240,7 +225,7 @@ func TestLogInSameAnswerAndLockout(t *testing.T) {
 	if refusalKey(t, wrongPw("10.0.0.3:1")) != "error.login.failed" {
 		t.Fatal("wrong password while locked")
 	}
-	clk.add(16 * time.Minute)
+	clk.Add(16 * time.Minute)
 	c, err := env.Service.LogIn(ctx, guest("10.0.0.4:1"), "ANN@x.com", strong)
 	if err != nil || c.Name != "Ann" {
 		t.Fatalf("after the wait: %v %v", c, err)
@@ -383,8 +368,8 @@ func TestSignUpIsNoOracle(t *testing.T) {
 // TestSignUpExpiresAndStaffRemoves: a sign-up's code stops working when
 // the sign-up is a day old, and when staff remove it.
 func TestSignUpExpiresAndStaffRemoves(t *testing.T) {
-	clk := newClock()
-	env := portaltest.New(t, portal.WithClock(clk.now))
+	clk := portaltest.NewClock()
+	env := portaltest.New(t, portal.WithClock(clk.Now))
 	ctx := context.Background()
 	signUpOn(t, env)
 	in := portal.SignUpInput{Profile: portal.Profile{Name: "Bob", Email: "bob@x.com"}, Password: strong, Repeat: strong}
@@ -414,7 +399,7 @@ func TestSignUpExpiresAndStaffRemoves(t *testing.T) {
 		t.Fatalf("removing it again: %v", err)
 	}
 	// The first attempt's code is asked for again a day later: gone.
-	clk.add(portal.SignUpTTL + time.Minute)
+	clk.Add(portal.SignUpTTL + time.Minute)
 	if err := env.Service.ResendCode(ctx, guest("127.0.0.4:1"), first); err != nil {
 		t.Fatal(err)
 	}
@@ -432,8 +417,8 @@ func TestSignUpExpiresAndStaffRemoves(t *testing.T) {
 // TestResendCodeOncePerMinute: a burst of requests for a new code, in
 // parallel, mails one; a minute later, one more.
 func TestResendCodeOncePerMinute(t *testing.T) {
-	clk := newClock()
-	env := portaltest.New(t, portal.WithClock(clk.now))
+	clk := portaltest.NewClock()
+	env := portaltest.New(t, portal.WithClock(clk.Now))
 	ctx := context.Background()
 	signUpOn(t, env)
 	in := portal.SignUpInput{Profile: portal.Profile{Name: "Bob", Email: "bob@x.com"}, Password: strong, Repeat: strong}
@@ -458,7 +443,7 @@ func TestResendCodeOncePerMinute(t *testing.T) {
 	if n := len(env.Mails(t, "bob@x.com")); n != 1 {
 		t.Fatalf("%d code mails within the first minute; want 1", n)
 	}
-	clk.add(61 * time.Second)
+	clk.Add(61 * time.Second)
 	burst()
 	if n := len(env.Mails(t, "bob@x.com")); n != 2 {
 		t.Fatalf("%d code mails after a minute and a second burst; want 2", n)
@@ -494,8 +479,8 @@ func TestWrongCodeSixTimes(t *testing.T) {
 }
 
 func TestResetEndsSessionsAndMailsNotice(t *testing.T) {
-	clk := newClock()
-	env := portaltest.New(t, portal.WithClock(clk.now))
+	clk := portaltest.NewClock()
+	env := portaltest.New(t, portal.WithClock(clk.Now))
 	ctx := context.Background()
 	ann := env.AddActiveClient(t, "ann@x.com", "Ann")
 	ended := make(chan string, 2)
@@ -518,11 +503,11 @@ func TestResetEndsSessionsAndMailsNotice(t *testing.T) {
 	if _, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", code, "ann", "ann"); refusalKey(t, err) != "error.password.too_short" {
 		t.Fatalf("weak password: %v", err)
 	}
-	clk.add(11 * time.Minute)
+	clk.Add(11 * time.Minute)
 	if _, err := env.Service.ResetPassword(ctx, guest("1.1.1.1:1"), "ann@x.com", code, newPw, newPw); refusalKey(t, err) != "error.code.wrong" {
 		t.Fatalf("code after 11 minutes: %v", err)
 	}
-	clk.add(2 * time.Minute)
+	clk.Add(2 * time.Minute)
 	if err := env.Service.RequestReset(ctx, guest("1.1.1.1:1"), "ann@x.com"); err != nil {
 		t.Fatal(err)
 	}

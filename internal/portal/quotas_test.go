@@ -17,10 +17,10 @@ import (
 
 // quotaEnv is a client, Ann, with a one-field request type, on a clock the
 // test moves.
-func quotaEnv(t *testing.T) (*portaltest.Env, *clock, portal.Actor, *portal.RequestType) {
+func quotaEnv(t *testing.T) (*portaltest.Env, *portaltest.Clock, portal.Actor, *portal.RequestType) {
 	t.Helper()
-	clock := newClock()
-	env := portaltest.New(t, withClock(clock))
+	clock := portaltest.NewClock()
+	env := portaltest.New(t, portal.WithClock(clock.Now))
 	rt := env.AddRequestType(t, "Advice", "Question: text, required")
 	ann := env.AddActiveClient(t, "ann@x.com", "Ann Smith")
 	return env, clock, portaltest.ClientActor(ann), rt
@@ -78,12 +78,12 @@ func TestRequestQuotas(t *testing.T) {
 
 	// Ten an hour.
 	for i := 0; i < portal.MaxRequestsPerHour; i++ {
-		clock.add(time.Minute)
+		clock.Add(time.Minute)
 		if _, err := submit(); err != nil {
 			t.Fatalf("request %d: %v", i+1, err)
 		}
 	}
-	clock.add(20 * time.Minute) // the first was 29 min ago: it leaves the hour in 31
+	clock.Add(20 * time.Minute) // the first was 29 min ago: it leaves the hour in 31
 	before := rowCounts(t, env)
 	_, err := submit()
 	requireQuota(t, env, err, portal.KeyQuotaRequestsHour, "in 31 min", before)
@@ -91,19 +91,19 @@ func TestRequestQuotas(t *testing.T) {
 	if !strings.Contains(fr, "dans 31 min") {
 		t.Fatalf("French refusal: %q", fr)
 	}
-	clock.add(31 * time.Minute)
+	clock.Add(31 * time.Minute)
 	if _, err := submit(); err != nil {
 		t.Fatalf("once the first left the hour: %v", err)
 	}
 
 	// Twenty open at once: the eleven of the first hour, nine more.
-	clock.add(time.Hour)
+	clock.Add(time.Hour)
 	for i := 0; i < portal.MaxOpenRequests-portal.MaxRequestsPerHour-1; i++ {
 		if _, err := submit(); err != nil {
 			t.Fatalf("open request %d: %v", i+12, err)
 		}
 	}
-	clock.add(time.Hour)
+	clock.Add(time.Hour)
 	before = rowCounts(t, env)
 	_, err = submit()
 	requireQuota(t, env, err, portal.KeyQuotaOpenRequests, "once the legal team has closed one", before)
@@ -136,7 +136,7 @@ func TestNoteQuotas(t *testing.T) {
 			t.Fatalf("note %d: %v", i+1, err)
 		}
 	}
-	clock.add(10 * time.Minute)
+	clock.Add(10 * time.Minute)
 	before := rowCounts(t, env)
 	err = svc.AddNote(ctx, ann, r.ID, "One too many.", false)
 	requireQuota(t, env, err, portal.KeyQuotaNotesHour, "to request #1 in the last hour", before)
@@ -150,7 +150,7 @@ func TestNoteQuotas(t *testing.T) {
 	if err := svc.AddNote(ctx, portal.System("sam"), r.ID, "We read them all.", false); err != nil {
 		t.Fatalf("staff note: %v", err)
 	}
-	clock.add(50 * time.Minute)
+	clock.Add(50 * time.Minute)
 	if err := svc.AddNote(ctx, ann, r.ID, "An hour later.", false); err != nil {
 		t.Fatalf("an hour later: %v", err)
 	}
@@ -167,13 +167,13 @@ func TestStorageQuota(t *testing.T) {
 	// What years of requests would hold: a request row whose fields take
 	// all but a few bytes of the quota ("é" is two bytes, so the count is
 	// of bytes, not characters).
-	used, err := env.Store.ClientUsage(ctx, ann.ClientID, clock.now())
+	used, err := env.Store.ClientUsage(ctx, ann.ClientID, clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	room := 100
 	filler := strings.Repeat("é", int(portal.MaxStoredBytes-used.StoredBytes-int64(room))/2)
-	old := clock.now().Add(-30 * 24 * time.Hour)
+	old := clock.Now().Add(-30 * 24 * time.Hour)
 	if err := env.Store.CreateRequest(ctx, &store.Request{
 		ClientID: ann.ClientID, TypeID: rt.ID, TypeName: rt.Name, Fields: filler, Status: vocab.RequestDone,
 		CreatedAt: old, UpdatedAt: old, ClientUpdatedAt: old, ClientSeenAt: old,
@@ -314,7 +314,7 @@ func TestTeamNoticesAreOnePerClient(t *testing.T) {
 			t.Fatal(err)
 		}
 		ids = append(ids, r.ID)
-		clock.add(5 * time.Second)
+		clock.Add(5 * time.Second)
 	}
 	for _, id := range ids[:3] {
 		if err := svc.AddNote(ctx, ann, id, "More.", false); err != nil {
@@ -339,7 +339,7 @@ func TestTeamNoticesAreOnePerClient(t *testing.T) {
 	}
 
 	// Claimed: the next change waits a minute from then.
-	claimedAt := clock.now()
+	claimedAt := clock.Now()
 	if _, err := env.Store.ClaimMail(ctx, "test", claimedAt, time.Minute, 10); err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,6 @@ import (
 	"github.com/clientportal/portal/internal/store"
 )
 
-func withClock(c *clock) portal.Option { return portal.WithClock(c.now) }
-
 func testKey(t *testing.T) string {
 	pub, _, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -30,16 +28,12 @@ func testKey(t *testing.T) string {
 	return string(gossh.MarshalAuthorizedKey(sshPub))
 }
 
-func contractFields() []string {
-	return []string{"Subject: text, required", "Details: multiline", "Deadline: date", "Urgency: choice(Low | Normal | High), required"}
-}
-
 func TestRequestLifecycle(t *testing.T) {
 	ctx := context.Background()
-	clock := newClock()
-	env := portaltest.New(t, withClock(clock))
+	clock := portaltest.NewClock()
+	env := portaltest.New(t, portal.WithClock(clock.Now))
 	svc := env.Service
-	rt := env.AddRequestType(t, "Contract review", contractFields()...)
+	rt := env.AddRequestType(t, "Contract review", portaltest.ContractFields()...)
 	ann := env.AddActiveClient(t, "ann@x.com", "Ann Smith")
 	a := portaltest.ClientActor(ann)
 
@@ -72,7 +66,7 @@ func TestRequestLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, st := range []string{vocab.RequestInProgress, vocab.RequestWaiting, vocab.RequestInProgress, vocab.RequestDone} {
-		clock.add(2 * time.Minute)
+		clock.Add(2 * time.Minute)
 		if err := svc.SetRequestStatus(ctx, staff, r.ID, st); err != nil {
 			t.Fatalf("to %s: %v", st, err)
 		}
@@ -148,8 +142,8 @@ func TestRequestLifecycle(t *testing.T) {
 
 func TestRequestNoticesAreBatchedPerMinute(t *testing.T) {
 	ctx := context.Background()
-	clock := newClock()
-	env := portaltest.New(t, withClock(clock))
+	clock := portaltest.NewClock()
+	env := portaltest.New(t, portal.WithClock(clock.Now))
 	svc := env.Service
 	rt := env.AddRequestType(t, "Advice", "Question: text, required")
 	c := env.AddActiveClient(t, "zoe@x.com", "Zoé Martin")
@@ -175,14 +169,14 @@ func TestRequestNoticesAreBatchedPerMinute(t *testing.T) {
 	if err := svc.SetRequestStatus(ctx, staff, r.ID, vocab.RequestInProgress); err != nil {
 		t.Fatal(err)
 	}
-	clock.add(20 * time.Second)
+	clock.Add(20 * time.Second)
 	if err := svc.AddNote(ctx, staff, r.ID, "Nous regardons.", false); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.AddNote(ctx, staff, r.ID, "internal only", true); err != nil {
 		t.Fatal(err)
 	}
-	clock.add(20 * time.Second)
+	clock.Add(20 * time.Second)
 	if err := svc.SetRequestStatus(ctx, staff, r.ID, vocab.RequestWaiting); err != nil {
 		t.Fatal(err)
 	}
@@ -198,12 +192,12 @@ func TestRequestNoticesAreBatchedPerMinute(t *testing.T) {
 
 	// The worker claims it late (the mail server was down): a change while
 	// it is being sent waits a minute from now, not from when it was due.
-	clock.add(5 * time.Minute)
-	claimedAt := clock.now()
+	clock.Add(5 * time.Minute)
+	claimedAt := clock.Now()
 	if _, err := env.Store.ClaimMail(ctx, "test", claimedAt, time.Minute, 10); err != nil {
 		t.Fatal(err)
 	}
-	clock.add(time.Second)
+	clock.Add(time.Second)
 	if err := svc.SetRequestStatus(ctx, staff, r.ID, vocab.RequestDone); err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +216,7 @@ func TestRequestNoticesAreBatchedPerMinute(t *testing.T) {
 func TestRequestInputIsChecked(t *testing.T) {
 	ctx := context.Background()
 	env := portaltest.New(t)
-	rt := env.AddRequestType(t, "Contract review", contractFields()...)
+	rt := env.AddRequestType(t, "Contract review", portaltest.ContractFields()...)
 	a := portaltest.ClientActor(env.AddActiveClient(t, "ann@x.com", "Ann Smith"))
 	ok := []string{"Lease", "", "", "Low"}
 	with := func(i int, v string) []string {
@@ -322,7 +316,7 @@ func TestRequestTypes(t *testing.T) {
 			}
 		})
 	}
-	for _, spec := range contractFields() {
+	for _, spec := range portaltest.ContractFields() {
 		f, err := portal.ParseFieldSpec(spec)
 		if err != nil || portal.FormatFieldSpec(f) != spec {
 			t.Errorf("%q reads back as %q (%v)", spec, portal.FormatFieldSpec(f), err)

@@ -84,20 +84,20 @@ type detail struct {
 }
 
 type detailKeys struct {
-	resend, disable, enable, end, approve, reject, back, yes, no key.Binding
+	answerKeys
+	resend, disable, enable, end, approve, reject, back key.Binding
 }
 
 func newDetail(d *deps, email string) *detail {
 	return &detail{d: d, email: email, load: d.runner(), act: d.runner(), keys: detailKeys{
-		resend:  d.bind("r", "admin.help.resend", "r"),
-		disable: d.bind("d", "admin.help.disable", "d"),
-		enable:  d.bind("e", "admin.help.enable", "e"),
-		end:     d.bind("x", "admin.help.end_sessions", "x"),
-		approve: d.bind("y", "admin.help.approve", "y"),
-		reject:  d.bind("n", "admin.help.reject", "n"),
-		back:    d.bind(d.p.T("ui.key.esc"), "ui.help.back", "esc"),
-		yes:     d.bind("y", "admin.help.yes", "y"),
-		no:      d.bind("n", "admin.help.no", "n", "esc"),
+		resend:     d.bind("r", "admin.help.resend", "r"),
+		disable:    d.bind("d", "admin.help.disable", "d"),
+		enable:     d.bind("e", "admin.help.enable", "e"),
+		end:        d.bind("x", "admin.help.end_sessions", "x"),
+		approve:    d.bind("y", "admin.help.approve", "y"),
+		reject:     d.bind("n", "admin.help.reject", "n"),
+		back:       d.bind(d.p.T("ui.key.esc"), "ui.help.back", "esc"),
+		answerKeys: d.answerKeys(),
 	}}
 }
 
@@ -280,7 +280,7 @@ func (s *detail) SetSize(w, h int) { s.w, s.h = w, h }
 
 func (s *detail) Keys() []key.Binding {
 	if s.confirm != 0 {
-		return []key.Binding{s.keys.yes, s.keys.no}
+		return s.keys.answers()
 	}
 	ks := []key.Binding{s.keys.resend}
 	if s.d.can(portal.ActDisableClient) {

@@ -256,18 +256,32 @@ func TestOutboxRetry(t *testing.T) {
 	h.RequireView("State: sent", "No mail.")
 }
 
-func TestOutboxTicksOnlyWhileShown(t *testing.T) {
-	env := newEnv(t)
-	h := newHarness(t, env, adminActor)
-	o := h.m.tabs[3].(*outbox)
-	h.Press("4")
-	seq := o.seq
-	if cmd := o.Update(outboxTickMsg{owner: owner{o}, seq: seq}); cmd == nil {
-		t.Fatal("no refresh while shown")
+// TestTabsTickOnlyWhileShown: a tab that refreshes itself does so while
+// it is shown, and its timer ends when another tab is.
+func TestTabsTickOnlyWhileShown(t *testing.T) {
+	tests := []struct {
+		name string
+		key  string
+		tab  func(*Model) (screen, *refresher)
+	}{
+		{"requests", "2", func(m *Model) (screen, *refresher) { q := m.tabs[1].(*requests); return q, &q.timer }},
+		{"sign-ups", "3", func(m *Model) (screen, *refresher) { q := m.tabs[2].(*signUps); return q, &q.timer }},
+		{"outbox", "4", func(m *Model) (screen, *refresher) { o := m.tabs[3].(*outbox); return o, &o.timer }},
 	}
-	h.Press("1")
-	if cmd := o.Update(outboxTickMsg{owner: owner{o}, seq: seq}); cmd != nil {
-		t.Fatal("the outbox still ticks once left")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, newEnv(t), adminActor)
+			tab, timer := tt.tab(h.m)
+			h.Press(tt.key)
+			tick := refreshMsg{owner: owner{tab}, seq: timer.seq}
+			if cmd := tab.Update(tick); cmd == nil {
+				t.Fatal("no refresh while shown")
+			}
+			h.Press("1")
+			if cmd := tab.Update(tick); cmd != nil {
+				t.Fatal("the tab still ticks once left")
+			}
+		})
 	}
 }
 
@@ -534,7 +548,7 @@ func TestSignUpsRefreshKeepsTheCursor(t *testing.T) {
 		t.Fatalf("selected %q", c.EmailNorm)
 	}
 	awaiting(t, env, "abe@example.com", "Abe") // sorts first
-	h.Send(signUpsTickMsg{owner: owner{q}, seq: q.seq})
+	h.Send(refreshMsg{owner: owner{q}, seq: q.timer.seq})
 	h.RequireView("abe@example.com")
 	if c, _ := q.list.selected(); c.EmailNorm != "dan@example.com" {
 		t.Fatalf("after the refresh the cursor is on %q", c.EmailNorm)

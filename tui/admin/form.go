@@ -67,15 +67,11 @@ func (f *formScreen[T]) Update(msg tea.Msg) tea.Cmd {
 	case ui.FormBack:
 		return f.d.goTo(popMsg{})
 	case ui.FormSubmit:
-		f.form.ClearErrors()
-		if f.form.MissingRequired(f.d.p) {
-			return nil
-		}
 		self := f.self
 		if self == nil {
 			self = f
 		}
-		return ui.Run(&f.run, self, f.submit(f.form))
+		return ui.Submit(&f.run, self, f.form, f.d.p, f.submit)
 	}
 	return cmd
 }

@@ -28,7 +28,7 @@ type goldenStep struct {
 }
 
 // staffKey is a fixed key line, so fingerprints in goldens never change.
-func staffKey(t *testing.T, seed byte) string {
+func staffKey(t testing.TB, seed byte) string {
 	t.Helper()
 	priv := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, ed25519.SeedSize))
 	pub, err := gossh.NewPublicKey(priv.Public())
@@ -59,6 +59,15 @@ func goldenData(t *testing.T, env *portaltest.Env) {
 	}
 }
 
+// addTypes adds the two kinds of request of the console's fixtures:
+// Contract review (portaltest.ContractFields) and Document request.
+func addTypes(t testing.TB, env *portaltest.Env) (contract, docs *portal.RequestType) {
+	t.Helper()
+	contract = env.AddRequestType(t, "Contract review", portaltest.ContractFields()...)
+	docs = env.AddRequestType(t, "Document request", "Document: text, required", "Notes: multiline")
+	return contract, docs
+}
+
 // goldenRequests adds two request types and three requests of an active
 // client, newest first in the queue: one whose summary and field hold
 // escape sequences (written straight in the store: the portal refuses
@@ -67,9 +76,7 @@ func goldenData(t *testing.T, env *portaltest.Env) {
 func goldenRequests(t *testing.T, env *portaltest.Env) {
 	t.Helper()
 	ctx := context.Background()
-	review := env.AddRequestType(t, "Contract review", "Subject: text, required", "Details: multiline", "Deadline: date",
-		"Urgency: choice(Low | Normal | High), required")
-	doc := env.AddRequestType(t, "Document request", "Document: text, required", "Notes: multiline")
+	review, doc := addTypes(t, env)
 	eve := env.AddActiveClient(t, "eve@example.com", "Eve Adams")
 	as := portaltest.ClientActor(eve)
 	r, err := env.Service.SubmitRequest(ctx, as, review.ID, []string{"Lease for the shop",

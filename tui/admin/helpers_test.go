@@ -45,25 +45,23 @@ func newHarness(t *testing.T, env *portaltest.Env, a portal.Actor) *harness {
 	t.Helper()
 	sess, _, _ := uitest.Session(t, "portal-admin", "192.0.2.1:4000")
 	m := newModel(env.Service, sess, a)
-	h := &harness{t: t, env: env, m: m, Driver: &uitest.Driver{
-		T: t, Model: m,
-		// The refresh timers would tick forever; they are tested on their own.
-		Drop: func(msg tea.Msg) bool {
-			switch msg.(type) {
-			case outboxTickMsg, signUpsTickMsg, requestsTickMsg, requestTickMsg:
-				return true
-			}
-			return false
-		},
-	}}
+	h := &harness{t: t, env: env, m: m, Driver: consoleDriver(t, m)}
+	h.Start(100, 30)
+	return h
+}
+
+// consoleDriver drives m as the server's program would, but for the
+// refresh timers, which would tick forever: they are tested on their own.
+func consoleDriver(t testing.TB, m *Model) *uitest.Driver {
+	d := &uitest.Driver{T: t, Model: m,
+		Drop: func(msg tea.Msg) bool { _, tick := msg.(refreshMsg); return tick },
+	}
 	for _, tb := range m.tabs {
 		if q, ok := tb.(*requests); ok {
 			q.every = time.Millisecond // its ticks are dropped: no need to wait for them
 		}
 	}
-	h.Run(m.Init())
-	h.Send(tea.WindowSizeMsg{Width: 100, Height: 30})
-	return h
+	return d
 }
 
 // answer is what a call on r for s answers when it returns v and err: the

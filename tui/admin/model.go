@@ -17,14 +17,8 @@ import (
 	"github.com/clientportal/portal/tui/ui"
 )
 
-// Until the first WindowSizeMsg the console is drawn for the smallest
-// terminal it is designed for.
-const (
-	defaultWidth  = 80
-	defaultHeight = 24
-	// helpRows is how many lines the help takes: keys in columns of three.
-	helpRows = 3
-)
+// helpRows is how many lines the help takes: keys in columns of three.
+const helpRows = 3
 
 // Tab identities, in order.
 const (
@@ -82,7 +76,7 @@ func newModel(svc *portal.Service, sess ui.Session, actor portal.Actor) *Model {
 	st := ui.NewStyles(sess.Renderer)
 	p := svc.Catalog().Printer(text.English)
 	d := &deps{svc: svc, sess: sess, st: st, p: p, actor: actor, route: &ui.Route{}}
-	m := &Model{d: d, width: defaultWidth, height: defaultHeight, help: ui.NewHelp(st)}
+	m := &Model{d: d, width: ui.DefaultWidth, height: ui.DefaultHeight, help: ui.NewHelp(st)}
 	m.help.ShowAll = true
 	m.tabs = []tab{newClients(d), newRequests(d), newSignUps(d), newOutbox(d), newAudit(d)}
 	m.ids = []string{tabClients, tabRequests, tabSignUps, tabOutbox, tabAudit}
@@ -229,7 +223,7 @@ const chromeRows = 3
 
 // layout tells the current screen and the help how much room they have.
 func (m *Model) layout() {
-	w := max(1, m.width-4)
+	w := ui.BodyWidth(m.width)
 	m.help.Width = w
 	h := m.bodyHeight() - chromeRows
 	if m.imports.Shown() {
@@ -243,7 +237,7 @@ func (m *Model) layout() {
 
 func (m *Model) View() string {
 	st, p := m.d.st, m.d.p
-	w := max(1, m.width-4)
+	w := ui.BodyWidth(m.width)
 	parts := []string{m.header(w), m.tabBar(w), ""}
 	var keys []key.Binding
 	if m.showURL {

@@ -19,12 +19,6 @@ const outboxEvery = 2 * time.Second
 
 const outboxPage = 100
 
-// outboxTickMsg asks the Outbox tab shown as seq to refresh.
-type outboxTickMsg struct {
-	owner
-	seq int
-}
-
 // outboxRows is a page of the outbox: the newest rows, or (older) the
 // page after the last one loaded.
 type outboxRows struct {
@@ -51,8 +45,7 @@ type outbox struct {
 	act    ui.Runner // the retry on its way, beside a load
 	states []string
 	state  int
-	shown  bool
-	seq    int // bumped on every show and hide: older ticks are dropped
+	timer  refresher
 	status line
 	err    string
 	short  bool
@@ -82,22 +75,19 @@ func (o *outbox) Typing() bool  { return false }
 
 // Show loads the newest page and starts the refresh timer.
 func (o *outbox) Show() tea.Cmd {
-	o.shown = true
-	o.seq++
+	o.timer.show()
 	return tea.Batch(o.load(false), o.tick())
 }
 
 // Hide stops the refresh (the tick in flight finds seq moved and ends)
 // and gives up the page on its way: Show loads it again.
 func (o *outbox) Hide() {
-	o.shown = false
-	o.seq++
+	o.timer.hide()
 	o.rows.Stop()
 }
 
 func (o *outbox) tick() tea.Cmd {
-	seq, to := o.seq, screen(o)
-	return tea.Tick(outboxEvery, func(time.Time) tea.Msg { return outboxTickMsg{owner: owner{to}, seq: seq} })
+	return o.timer.tick(o, outboxEvery)
 }
 
 // load asks for the newest rows (as many as are shown, for a refresh) or,
@@ -118,8 +108,8 @@ func (o *outbox) load(older bool) tea.Cmd {
 
 func (o *outbox) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case outboxTickMsg:
-		if msg.seq != o.seq || !o.shown {
+	case refreshMsg:
+		if !o.timer.due(msg) {
 			return nil // left, or shown again since: that show has its own timer
 		}
 		if o.rows.Busy() {

@@ -1,20 +1,13 @@
 package admin
 
 import (
-	"bytes"
 	"context"
-	"crypto/ed25519"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
-	"github.com/muesli/termenv"
-	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
@@ -22,13 +15,6 @@ import (
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/uitest"
 )
-
-// benchSizes are the terminals every screen is drawn for: the smallest the
-// console is designed for, and a large one.
-var benchSizes = []struct {
-	name string
-	w, h int
-}{{"80x24", 80, 24}, {"200x60", 200, 60}}
 
 // benchClients is how many clients the benchmark portal has: more than a
 // page (clientPageSize, 50), so the list shows a full page.
@@ -78,36 +64,15 @@ func BenchmarkView(b *testing.B) {
 		b.Run(sc.name, func(b *testing.B) {
 			d, m := benchConsole(b, env)
 			d.Press(sc.keys...)
-			if v := ansi.Strip(m.View()); !strings.Contains(v, sc.want) {
-				b.Fatalf("%s: the view lacks %q:\n%s", sc.name, sc.want, v)
-			}
+			d.RequireText(sc.want)
 			if sc.name == "clients" {
 				if l := m.tabs[0].(*clients).list; len(l.pages) != 1 || len(l.pages[0]) != clientPageSize {
 					b.Fatalf("the client list holds %d pages, want one full page of %d", len(l.pages), clientPageSize)
 				}
 			}
-			for _, sz := range benchSizes {
-				b.Run(sz.name, func(b *testing.B) {
-					d.T = b
-					d.Send(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
-					benchFrames(b, m)
-				})
-			}
+			uitest.BenchFrames(b, d)
 		})
 	}
-}
-
-// benchFrames times m.View on a steady screen and reports the frame's size.
-func benchFrames(b *testing.B, m tea.Model) {
-	for range 3 {
-		_ = m.View()
-	}
-	b.ReportAllocs()
-	var size int
-	for b.Loop() {
-		size = len(m.View())
-	}
-	b.ReportMetric(float64(size), "B/frame")
 }
 
 // BenchmarkKeystroke times what staff feel when typing: Update with one
@@ -139,42 +104,9 @@ func BenchmarkKeystroke(b *testing.B) {
 			for _, r := range f.text {
 				m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 			}
-			if v := ansi.Strip(m.View()); !strings.Contains(v, f.want) {
-				b.Fatalf("%s: the view lacks %q:\n%s", f.name, f.want, v)
-			}
-			for _, sz := range benchSizes {
-				b.Run(sz.name, func(b *testing.B) {
-					d.T = b
-					d.Send(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
-					benchKeys(b, m)
-				})
-			}
+			d.RequireText(f.want)
+			uitest.BenchKeystrokes(b, d)
 		})
-	}
-}
-
-// benchKeys times Update of one key and View, alternating a letter and
-// Backspace.
-func benchKeys(b *testing.B, m tea.Model) {
-	keys := []tea.KeyMsg{{Type: tea.KeyRunes, Runes: []rune{'e'}}, {Type: tea.KeyBackspace}}
-	before := ansi.Strip(m.View())
-	for i := range 4 {
-		m.Update(keys[i%2])
-		_ = m.View()
-	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		m.Update(keys[i%2])
-		_ = m.View()
-		i++
-	}
-	if i%2 == 1 {
-		m.Update(keys[1])
-	}
-	// The keys went to the field: it is back as it was.
-	if after := ansi.Strip(m.View()); after != before {
-		b.Fatalf("the screen changed after typing and erasing:\n%s\nthen:\n%s", before, after)
 	}
 }
 
@@ -182,29 +114,10 @@ func benchKeys(b *testing.B, m tea.Model) {
 // xterm-256color terminal's colours, driven as the server's program would.
 func benchConsole(b *testing.B, env *portaltest.Env) (*uitest.Driver, *Model) {
 	b.Helper()
-	sess, _, _ := uitest.Session(b, "portal-admin", "192.0.2.1:4000")
-	r := lipgloss.NewRenderer(io.Discard, termenv.WithProfile(termenv.ANSI256))
-	r.SetColorProfile(termenv.ANSI256)
-	r.SetHasDarkBackground(true)
-	sess.Renderer = r
+	sess := uitest.ColourSession(b, "portal-admin", "192.0.2.1:4000")
 	m := newModel(env.Service, sess, portal.Actor{Kind: vocab.ActorStaff, Name: "ann", Role: vocab.RoleAdmin, RemoteAddr: "192.0.2.1:4000"})
-	d := &uitest.Driver{T: b, Model: m,
-		// The refresh timers would tick forever.
-		Drop: func(msg tea.Msg) bool {
-			switch msg.(type) {
-			case outboxTickMsg, signUpsTickMsg, requestsTickMsg, requestTickMsg:
-				return true
-			}
-			return false
-		},
-	}
-	for _, tb := range m.tabs {
-		if q, ok := tb.(*requests); ok {
-			q.every = time.Millisecond // its ticks are dropped: no need to wait for them
-		}
-	}
-	d.Run(m.Init())
-	d.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	d := consoleDriver(b, m)
+	d.Start(80, 24)
 	return d, m
 }
 
@@ -242,30 +155,23 @@ func benchConsolePortal(b *testing.B) *portaltest.Env {
 		benchMust(b, env.Store.CreateClient(ctx, c))
 	}
 	for i, s := range []struct{ name, role string }{{"ann", "admin"}, {"sam", "support"}} {
-		_, err := env.Service.AddStaff(ctx, env.Admin(), s.name, s.role, benchStaffKey(b, byte(i+1)))
+		_, err := env.Service.AddStaff(ctx, env.Admin(), s.name, s.role, staffKey(b, byte(i+1)))
 		benchMust(b, err)
 	}
 
-	contract := env.AddRequestType(b, "Contract review", "Subject: text, required", "Details: multiline",
-		"Deadline: date", "Urgency: choice(Low | Normal | High), required")
-	docs := env.AddRequestType(b, "Document request", "Document: text, required", "Notes: multiline")
+	contract, docs := addTypes(b, env)
 	eve := env.AddActiveClient(b, "eve@example.com", "Eve Adams")
 	as := portaltest.ClientActor(eve)
 	sam := portal.Actor{Kind: vocab.ActorStaff, Name: "sam", Role: vocab.RoleSupport}
-	submit := func(rt *portal.RequestType, values ...string) *portal.Request {
-		r, err := env.Service.SubmitRequest(ctx, as, rt.ID, values)
-		benchMust(b, err)
-		return r
-	}
 	for i := range 11 {
 		if i%2 == 0 {
-			submit(docs, fmt.Sprintf("Certificate of incorporation %d", i), "")
+			env.Submit(b, eve, docs.ID, fmt.Sprintf("Certificate of incorporation %d", i), "")
 			continue
 		}
-		r := submit(contract, fmt.Sprintf("Supplier agreement %d", i), "Twelve pages, signed by them already.", "", "Normal")
+		r := env.Submit(b, eve, contract.ID, fmt.Sprintf("Supplier agreement %d", i), "Twelve pages, signed by them already.", "", "Normal")
 		benchMust(b, env.Service.SetRequestStatus(ctx, sam, r.ID, vocab.RequestInProgress))
 	}
-	lease := submit(contract, "Lease for the shop",
+	lease := env.Submit(b, eve, contract.ID, "Lease for the shop",
 		"The landlord wants a ten-year lease with a rent review every two years.\nPlease check the break clause.", "2026-12-31", "High")
 	benchMust(b, env.Service.SetRequestStatus(ctx, sam, lease.ID, vocab.RequestInProgress))
 	benchMust(b, env.Service.AssignRequest(ctx, sam, lease.ID, "sam"))
@@ -285,15 +191,6 @@ func benchConsolePortal(b *testing.B) *portaltest.Env {
 		benchMust(b, err)
 	}
 	return env
-}
-
-// benchStaffKey is a fixed ed25519 key line for seed.
-func benchStaffKey(b *testing.B, seed byte) string {
-	b.Helper()
-	priv := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, ed25519.SeedSize))
-	pub, err := gossh.NewPublicKey(priv.Public())
-	benchMust(b, err)
-	return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(pub)))
 }
 
 func benchMust(b *testing.B, err error) {

@@ -49,12 +49,6 @@ const (
 	chooseAssignee = "assignee"
 )
 
-// requestTickMsg asks the request page shown as seq to refresh.
-type requestTickMsg struct {
-	owner
-	seq int
-}
-
 // nobodyID is the assignee chooser's item for "assigned to no one"; staff
 // names never hold a control character.
 const nobodyID = "\x00nobody"
@@ -77,11 +71,12 @@ type requestDetail struct {
 	menu    ui.Menu // its items
 	confirm string  // the status waiting for y/n, or ""
 	status  line
-	seq     int           // bumped when the page is covered or shown again: older ticks are dropped
+	timer   refresher     // hidden while the note form covers the page
 	every   time.Duration // as the queue's: requestsEvery; tests make it short
 	w, h    int
 	keys    struct {
-		scroll, page, ends, status, assign, note, back, cancel, yes, no key.Binding
+		answerKeys
+		scroll, page, ends, status, assign, note, back, cancel key.Binding
 	}
 }
 
@@ -90,7 +85,7 @@ type requestDetail struct {
 // without a key.
 func newRequestDetail(d *deps, id uint64, every time.Duration) *requestDetail {
 	p := d.p
-	s := &requestDetail{d: d, id: id, load: d.runner(), act: d.runner(), vp: viewport.New(defaultWidth, 0), every: every}
+	s := &requestDetail{d: d, id: id, load: d.runner(), act: d.runner(), vp: viewport.New(ui.DefaultWidth, 0), every: every}
 	s.vp.KeyMap = viewport.KeyMap{}
 	s.vp.MouseWheelEnabled = false
 	s.keys.scroll = d.bind(p.T("ui.key.up_down"), "admin.help.scroll", "up", "down", "k", "j")
@@ -101,13 +96,15 @@ func newRequestDetail(d *deps, id uint64, every time.Duration) *requestDetail {
 	s.keys.note = d.bind("n", "admin.help.note", "n")
 	s.keys.back = d.bind(p.T("ui.key.esc"), "ui.help.back", "esc")
 	s.keys.cancel = d.bind(p.T("ui.key.esc"), "admin.help.cancel", "esc")
-	s.keys.yes = d.bind("y", "admin.help.yes", "y")
-	s.keys.no = d.bind("n", "admin.help.no", "n", "esc")
+	s.keys.answerKeys = d.answerKeys()
 	return s
 }
 
 // Init loads the request and starts the refresh timer.
-func (s *requestDetail) Init() tea.Cmd { return tea.Batch(s.reload(), s.tick()) }
+func (s *requestDetail) Init() tea.Cmd {
+	s.timer.show()
+	return tea.Batch(s.reload(), s.tick())
+}
 
 func (s *requestDetail) reload() tea.Cmd {
 	svc, a, id := s.d.svc, s.d.actor, s.id
@@ -121,17 +118,16 @@ func (s *requestDetail) Leave() {
 }
 
 func (s *requestDetail) tick() tea.Cmd {
-	seq, to := s.seq, screen(s)
-	return tea.Tick(s.every, func(time.Time) tea.Msg { return requestTickMsg{owner: owner{to}, seq: seq} })
+	return s.timer.tick(s, s.every)
 }
 
 // refresh is a tick: the request is read again unless a question is open
 // (a chooser, a confirmation: what it offers must not change under the
 // person) or a call is on its way; the timer goes on either way. A page
 // left, or covered by the note form, gets no more ticks: the parent drops
-// them once the page is gone, and seq moved when the form opened.
-func (s *requestDetail) refresh(msg requestTickMsg) tea.Cmd {
-	if msg.seq != s.seq {
+// them once the page is gone, and the timer stopped when the form opened.
+func (s *requestDetail) refresh(msg refreshMsg) tea.Cmd {
+	if !s.timer.due(msg) {
 		return nil
 	}
 	if s.choose != "" || s.confirm != "" || s.act.Busy() || s.load.Busy() {
@@ -162,7 +158,7 @@ func (s *requestDetail) update(msg tea.Msg) tea.Cmd {
 		if s.act.Take(msg) {
 			return s.done(msg)
 		}
-	case requestTickMsg:
+	case refreshMsg:
 		return s.refresh(msg)
 	case noticeMsg:
 		// Back from the note form: shown again, with its own timer.
@@ -170,7 +166,7 @@ func (s *requestDetail) update(msg tea.Msg) tea.Cmd {
 			s.status = okLine(msg.notice)
 		}
 		s.bottom = true
-		s.seq++
+		s.timer.show()
 		return tea.Batch(s.reload(), s.tick())
 	case tea.KeyMsg:
 		if msg.Paste {
@@ -201,7 +197,7 @@ func (s *requestDetail) update(msg tea.Msg) tea.Cmd {
 			return ui.Run(&s.act, screen(s), func(ctx context.Context) ([]string, error) { return svc.StaffNames(ctx, a) })
 		case key.Matches(msg, s.keys.note):
 			s.status.clear()
-			s.seq++ // covered: no refresh until the form is left
+			s.timer.hide() // covered: no refresh until the form is left
 			return s.d.goTo(pushMsg{newNoteForm(s.d, s.view)})
 		}
 	}
@@ -552,7 +548,7 @@ func (s *requestDetail) SetSize(w, h int) {
 
 func (s *requestDetail) Keys() []key.Binding {
 	if s.confirm != "" {
-		return []key.Binding{s.keys.yes, s.keys.no}
+		return s.keys.answers()
 	}
 	if s.choose != "" {
 		return append(ui.MenuKeys(s.d.p), s.keys.cancel)

@@ -17,12 +17,6 @@ import (
 // requests and changes by colleagues arrive without anyone pressing a key.
 const requestsEvery = 3 * time.Second
 
-// requestsTickMsg asks the queue shown as seq to refresh.
-type requestsTickMsg struct {
-	owner
-	seq int
-}
-
 // Assignee filters, in the order the key cycles through them.
 const (
 	assignAll = iota
@@ -49,8 +43,7 @@ type requests struct {
 	input    *ui.Form // the client filter, while typed
 	typing   bool
 	noClient bool // the portal knows no client with the filter's email
-	shown    bool
-	seq      int           // bumped on every show and hide: older ticks are dropped
+	timer    refresher
 	every    time.Duration // requestsEvery; tests make it short
 	note     line
 	w        int
@@ -82,23 +75,20 @@ func (r *requests) Init() tea.Cmd { return nil }
 // types come first so that the type filter (t) works as soon as the queue
 // shows: a t pressed before they arrived did nothing.
 func (r *requests) Show() tea.Cmd {
-	r.shown = true
-	r.seq++
+	r.timer.show()
 	return tea.Batch(tea.Sequence(r.loadTypes(), r.list.refresh()), r.tick())
 }
 
 // Hide stops the refresh (the tick in flight finds seq moved and ends)
 // and gives up the calls on their way: Show makes them again.
 func (r *requests) Hide() {
-	r.shown = false
-	r.seq++
+	r.timer.hide()
 	r.typesRun.Stop()
 	r.list.stop()
 }
 
 func (r *requests) tick() tea.Cmd {
-	seq, to := r.seq, screen(r)
-	return tea.Tick(r.every, func(time.Time) tea.Msg { return requestsTickMsg{owner: owner{to}, seq: seq} })
+	return r.timer.tick(r, r.every)
 }
 
 func (r *requests) loadTypes() tea.Cmd {
@@ -110,8 +100,8 @@ func (r *requests) Typing() bool { return r.typing }
 
 func (r *requests) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case requestsTickMsg:
-		if msg.seq != r.seq || !r.shown {
+	case refreshMsg:
+		if !r.timer.due(msg) {
 			return nil // left, or shown again since: that show has its own timer
 		}
 		if r.typing || r.list.loading() {

@@ -22,17 +22,8 @@ func requestFixture(t *testing.T, env *portaltest.Env) (*portal.Request, *portal
 	t.Helper()
 	rt := env.AddRequestType(t, "Contract review", "Subject: text, required", "Details: multiline", "Urgency: choice(Low | High)")
 	eve := env.AddActiveClient(t, "eve@example.com", "Eve Adams")
-	r := submit(t, env, eve, rt.ID, "Lease for the shop", "Ten years.\nBreak clause?", "high")
+	r := env.Submit(t, eve, rt.ID, "Lease for the shop", "Ten years.\nBreak clause?", "high")
 	return r, eve
-}
-
-func submit(t *testing.T, env *portaltest.Env, c *portal.Client, typeID uint64, values ...string) *portal.Request {
-	t.Helper()
-	r, err := env.Service.SubmitRequest(context.Background(), portaltest.ClientActor(c), typeID, values)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
 }
 
 // page reads a request as staff see it.
@@ -81,7 +72,7 @@ func TestRequestWorkflow(t *testing.T) {
 		}
 	}
 	r, eve := requestFixture(t, env)
-	other := submit(t, env, eve, r.TypeID, "Another matter", "", "low")
+	other := env.Submit(t, eve, r.TypeID, "Another matter", "", "low")
 	h := newHarness(t, env, adminActor)
 	h.Send(tea.WindowSizeMsg{Width: 160, Height: 40})
 	h.Press("2")
@@ -178,7 +169,7 @@ func TestRequestQueueFilters(t *testing.T) {
 	r, _ := requestFixture(t, env)
 	doc := env.AddRequestType(t, "Document request", "Document: text, required")
 	bob := env.AddActiveClient(t, "bob@example.com", "Bob Stone")
-	submit(t, env, bob, doc.ID, "Certificate")
+	env.Submit(t, bob, doc.ID, "Certificate")
 	if err := env.Service.SetRequestStatus(ctx, env.Admin(), r.ID, vocab.RequestInProgress); err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +221,7 @@ func TestRequestQueuePagingByKey(t *testing.T) {
 	env := portaltest.New(t, portal.WithClock(func() time.Time { return fixedNow }), portaltest.RoomyQuotas())
 	r, eve := requestFixture(t, env)
 	for i := range 10 {
-		submit(t, env, eve, r.TypeID, "Matter "+string(rune('A'+i)), "", "low")
+		env.Submit(t, eve, r.TypeID, "Matter "+string(rune('A'+i)), "", "low")
 	}
 	h := newHarness(t, env, adminActor)
 	h.Press("2")
@@ -265,7 +256,7 @@ func onOlderOfTwo(t *testing.T) (*harness, *portaltest.Env, *portal.Request, *po
 	t.Helper()
 	env := newEnv(t)
 	r, eve := requestFixture(t, env)
-	submit(t, env, eve, r.TypeID, "Second matter", "", "low")
+	env.Submit(t, eve, r.TypeID, "Second matter", "", "low")
 	h := newHarness(t, env, adminActor)
 	h.Press("2", "down")
 	return h, env, r, eve
@@ -280,29 +271,14 @@ func TestRequestsRefreshKeepsTheCursor(t *testing.T) {
 	if row, _ := q.list.selected(); row.ID != r.ID {
 		t.Fatalf("selected %d", row.ID)
 	}
-	submit(t, env, eve, r.TypeID, "Third matter", "", "low") // newest: first row
-	h.Send(requestsTickMsg{owner: owner{q}, seq: q.seq})
+	env.Submit(t, eve, r.TypeID, "Third matter", "", "low") // newest: first row
+	h.Send(refreshMsg{owner: owner{q}, seq: q.timer.seq})
 	h.RequireView("Third matter")
 	if row, _ := q.list.selected(); row.ID != r.ID {
 		t.Fatalf("after the refresh the cursor is on %d", row.ID)
 	}
 	h.Press("enter")
 	h.RequireView("Request #1 · Contract review")
-}
-
-func TestRequestsTickOnlyWhileShown(t *testing.T) {
-	env := newEnv(t)
-	h := newHarness(t, env, adminActor)
-	q := h.m.tabs[1].(*requests)
-	h.Press("2")
-	seq := q.seq
-	if cmd := q.Update(requestsTickMsg{owner: owner{q}, seq: seq}); cmd == nil {
-		t.Fatal("no refresh while shown")
-	}
-	h.Press("1")
-	if cmd := q.Update(requestsTickMsg{owner: owner{q}, seq: seq}); cmd != nil {
-		t.Fatal("the queue still ticks once left")
-	}
 }
 
 // TestRequestLongThreadScrolls: at 80x24 a long thread scrolls, and after
@@ -728,7 +704,7 @@ func TestListErrorForgetsRows(t *testing.T) {
 	h.RequireView("! " + refusal)
 	h.Press("enter")
 	h.RefuseView("Request #1")
-	h.Send(requestsTickMsg{owner: owner{q}, seq: q.seq})
+	h.Send(refreshMsg{owner: owner{q}, seq: q.timer.seq})
 	h.RequireView("Lease for the shop")
 	h.RefuseView(refusal)
 }

@@ -101,6 +101,17 @@ func (d *deps) bind(label, desc string, keys ...string) key.Binding {
 	return ui.Bind(d.p, label, desc, keys...)
 }
 
+// answerKeys are the keys of a question a screen asks in place (remove
+// this key? reject this sign-up?): y, and n or Esc.
+type answerKeys struct{ yes, no key.Binding }
+
+func (d *deps) answerKeys() answerKeys {
+	return answerKeys{yes: d.bind("y", "admin.help.yes", "y"), no: d.bind("n", "admin.help.no", "n", "esc")}
+}
+
+// answers are the keys the help shows while the question is asked.
+func (k answerKeys) answers() []key.Binding { return []key.Binding{k.yes, k.no} }
+
 // shortTimesBelow is the width under which tables show times without the
 // year, so that the other columns keep room.
 const shortTimesBelow = 120

@@ -21,7 +21,10 @@ type settings struct {
 	act     ui.Runner // the change on its way, beside a load
 	status  line
 	w       int
-	keys    struct{ yes, no, types key.Binding }
+	keys    struct {
+		answerKeys
+		types key.Binding
+	}
 }
 
 func newSettings(d *deps) *settings {
@@ -32,8 +35,7 @@ func newSettings(d *deps) *settings {
 		ui.MenuItem{Key: "o", Label: p.T("admin.settings.on"), ID: vocab.SignUpOn},
 		ui.MenuItem{Key: "a", Label: p.T("admin.settings.approval"), ID: vocab.SignUpApproval},
 	)
-	s.keys.yes = d.bind("y", "admin.help.yes", "y")
-	s.keys.no = d.bind("n", "admin.help.no", "n", "esc")
+	s.keys.answerKeys = d.answerKeys()
 	s.keys.types = d.bind("t", "admin.help.types", "t")
 	return s
 }
@@ -141,7 +143,7 @@ func (s *settings) SetSize(w, _ int) { s.w = w }
 
 func (s *settings) Keys() []key.Binding {
 	if s.confirm != "" {
-		return []key.Binding{s.keys.yes, s.keys.no}
+		return s.keys.answers()
 	}
 	return append(ui.MenuKeys(s.d.p), s.keys.types)
 }

@@ -14,25 +14,21 @@ import (
 // sign-ups arrive without anyone pressing a key.
 const signUpsEvery = 3 * time.Second
 
-// signUpsTickMsg asks the queue shown as seq to refresh.
-type signUpsTickMsg struct {
-	owner
-	seq int
-}
-
 // signUps is the approval queue: clients who signed up and confirmed their
 // email while sign-up needs approval, waiting for staff to decide. It
 // refreshes itself while shown, keeping the cursor on the same client.
 type signUps struct {
 	d       *deps
 	list    *clientList
-	shown   bool
-	seq     int       // bumped on every show and hide: older ticks are dropped
+	timer   refresher
 	confirm string    // the email waiting for y/n to be rejected
 	act     ui.Runner // the decision on its way
 	status  line
 	w       int
-	keys    struct{ open, approve, reject, yes, no key.Binding }
+	keys    struct {
+		answerKeys
+		open, approve, reject key.Binding
+	}
 }
 
 func newSignUps(d *deps) *signUps {
@@ -42,37 +38,33 @@ func newSignUps(d *deps) *signUps {
 	s.keys.open = d.bind(d.p.T("ui.key.enter"), "admin.help.open", "enter")
 	s.keys.approve = d.bind("y", "admin.help.approve", "y")
 	s.keys.reject = d.bind("n", "admin.help.reject", "n")
-	s.keys.yes = d.bind("y", "admin.help.yes", "y")
-	s.keys.no = d.bind("n", "admin.help.no", "n", "esc")
+	s.keys.answerKeys = d.answerKeys()
 	return s
 }
 
 func (s *signUps) Init() tea.Cmd { return nil }
 func (s *signUps) Show() tea.Cmd {
-	s.shown = true
-	s.seq++
+	s.timer.show()
 	return tea.Batch(s.list.refresh(), s.tick())
 }
 
 // Hide stops the refresh and gives up the page on its way (Show loads it
 // again); a decision on its way still answers here.
 func (s *signUps) Hide() {
-	s.shown = false
-	s.seq++
+	s.timer.hide()
 	s.list.stop()
 }
 
 func (s *signUps) tick() tea.Cmd {
-	seq, to := s.seq, screen(s)
-	return tea.Tick(signUpsEvery, func(time.Time) tea.Msg { return signUpsTickMsg{owner: owner{to}, seq: seq} })
+	return s.timer.tick(s, signUpsEvery)
 }
 func (s *signUps) Typing() bool     { return false }
 func (s *signUps) SetSize(w, h int) { s.w = w; s.list.setSize(w, max(2, h-2)) }
 
 func (s *signUps) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case signUpsTickMsg:
-		if msg.seq != s.seq || !s.shown {
+	case refreshMsg:
+		if !s.timer.due(msg) {
 			return nil // left, or shown again since: that show has its own timer
 		}
 		if s.act.Busy() || s.confirm != "" || s.list.loading() {
@@ -146,7 +138,7 @@ func (s *signUps) View() string {
 
 func (s *signUps) Keys() []key.Binding {
 	if s.confirm != "" {
-		return []key.Binding{s.keys.yes, s.keys.no}
+		return s.keys.answers()
 	}
 	return []key.Binding{ui.MoveKeys(s.d.p), s.keys.open, s.keys.approve, s.keys.reject}
 }

@@ -25,7 +25,10 @@ type staffTab struct {
 	err     string
 	short   bool
 	w       int
-	keys    struct{ add, remove, yes, no key.Binding }
+	keys    struct {
+		answerKeys
+		add, remove key.Binding
+	}
 }
 
 func newStaffTab(d *deps) *staffTab {
@@ -39,8 +42,7 @@ func newStaffTab(d *deps) *staffTab {
 	)
 	s.keys.add = d.bind("a", "admin.help.add_staff", "a")
 	s.keys.remove = d.bind("d", "admin.help.remove_staff", "d")
-	s.keys.yes = d.bind("y", "admin.help.yes", "y")
-	s.keys.no = d.bind("n", "admin.help.no", "n", "esc")
+	s.keys.answerKeys = d.answerKeys()
 	return s
 }
 
@@ -153,7 +155,7 @@ func (s *staffTab) SetSize(w, h int) {
 
 func (s *staffTab) Keys() []key.Binding {
 	if s.confirm != nil {
-		return []key.Binding{s.keys.yes, s.keys.no}
+		return s.keys.answers()
 	}
 	return []key.Binding{ui.MoveKeys(s.d.p), s.keys.add, s.keys.remove}
 }

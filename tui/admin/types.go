@@ -49,7 +49,10 @@ type typesScreen struct {
 	err     string
 	short   bool
 	w       int
-	keys    struct{ open, add, edit, toggle, back, yes, no key.Binding }
+	keys    struct {
+		answerKeys
+		open, add, edit, toggle, back key.Binding
+	}
 }
 
 func newTypesScreen(d *deps) *typesScreen {
@@ -66,8 +69,7 @@ func newTypesScreen(d *deps) *typesScreen {
 	s.keys.edit = d.bind("e", "admin.help.edit_type", "e", "enter")
 	s.keys.toggle = d.bind("d", "admin.help.toggle_type", "d")
 	s.keys.back = d.bind(p.T("ui.key.esc"), "ui.help.back", "esc")
-	s.keys.yes = d.bind("y", "admin.help.yes", "y")
-	s.keys.no = d.bind("n", "admin.help.no", "n", "esc")
+	s.keys.answerKeys = d.answerKeys()
 	return s
 }
 
@@ -234,7 +236,7 @@ func (s *typesScreen) SetSize(w, h int) {
 
 func (s *typesScreen) Keys() []key.Binding {
 	if s.confirm != nil {
-		return []key.Binding{s.keys.yes, s.keys.no}
+		return s.keys.answers()
 	}
 	return []key.Binding{ui.MoveKeys(s.d.p), s.keys.add, s.keys.edit, s.keys.toggle, s.keys.back}
 }

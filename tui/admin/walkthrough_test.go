@@ -125,7 +125,7 @@ func TestRequestPageRefreshes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tick := func() { h.Send(requestTickMsg{owner: owner{s}, seq: s.seq}) }
+	tick := func() { h.Send(refreshMsg{owner: owner{s}, seq: s.timer.seq}) }
 
 	// Scrolled up a little: the same lines stay in sight.
 	h.Press("down", "down")
@@ -156,7 +156,7 @@ func TestRequestPageRefreshes(t *testing.T) {
 	for _, keys := range [][]string{{"s"}, {"s", "4"}} {
 		h.Press(keys...)
 		before := len(s.view.Events)
-		if cmd := s.Update(requestTickMsg{owner: owner{s}, seq: s.seq}); cmd == nil {
+		if cmd := s.Update(refreshMsg{owner: owner{s}, seq: s.timer.seq}); cmd == nil {
 			t.Fatalf("%v: the timer stopped", keys)
 		}
 		tick()
@@ -169,16 +169,16 @@ func TestRequestPageRefreshes(t *testing.T) {
 	h.RequireView("Third answer.")
 
 	// Covered by the note form: no refresh; shown again, its own timer.
-	seq := s.seq
+	seq := s.timer.seq
 	h.Press("n")
-	if s.seq == seq {
+	if s.timer.seq == seq {
 		t.Fatal("the page still ticks under the note form")
 	}
-	if cmd := s.Update(requestTickMsg{owner: owner{s}, seq: seq}); cmd != nil {
+	if cmd := s.Update(refreshMsg{owner: owner{s}, seq: seq}); cmd != nil {
 		t.Fatal("a tick from before the note form refreshed the page")
 	}
 	h.Press("esc")
-	if cmd := s.Update(requestTickMsg{owner: owner{s}, seq: s.seq}); cmd == nil {
+	if cmd := s.Update(refreshMsg{owner: owner{s}, seq: s.timer.seq}); cmd == nil {
 		t.Fatal("no refresh once the note form is left")
 	}
 	// Left: the console drops its ticks.

@@ -12,7 +12,6 @@ import (
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/tui/ui"
-	"github.com/clientportal/portal/tui/uitest"
 )
 
 // holdDatabase holds the store's write turn until the test ends: one
@@ -48,10 +47,7 @@ func TestCancelledSessionEndsCalls(t *testing.T) {
 	env := portaltest.New(t)
 	env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
-	h.Press("l")
-	h.Fill(annEmail)
-	h.Type(portaltest.StrongPassword)
-	_, submit := h.m.Update(uitest.Key("enter"))
+	submit := h.submitLogIn(annEmail, portaltest.StrongPassword)
 	welcome := newWelcome(h.m.d, "").Init()
 
 	holdDatabase(t, env)

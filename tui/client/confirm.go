@@ -49,16 +49,12 @@ func (s *confirm) Update(msg tea.Msg) tea.Cmd {
 		req := r.Val
 		return s.d.goTo(requestMsg{id: req.ID, notice: s.d.p.T("client.request.sent", req.ID)})
 	}
-	if cmd, ok := s.run.Tick(msg); ok {
+	km, cmd, ok := s.run.Key(msg)
+	if !ok {
 		return cmd
-	}
-	km, ok := msg.(tea.KeyMsg)
-	if !ok || km.Paste {
-		return nil
 	}
 	switch {
 	case key.Matches(km, s.back):
-		s.run.Stop()
 		return s.d.goTo(editMsg{form: s.form})
 	case s.run.Busy():
 	case key.Matches(km, s.send):

@@ -545,10 +545,7 @@ func TestEscDuringCallDropsItsResult(t *testing.T) {
 	env := portaltest.New(t)
 	env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
-	h.Press("l")
-	h.Fill(annEmail)
-	h.Type(portaltest.StrongPassword)
-	_, cmd := h.m.Update(uitest.Key("enter"))
+	cmd := h.submitLogIn(annEmail, portaltest.StrongPassword)
 	h.Press("esc")
 	if _, ok := h.m.cur.(*welcome); !ok {
 		t.Fatal("esc while busy did not go back")

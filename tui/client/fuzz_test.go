@@ -9,7 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/internal/store"
 	"github.com/clientportal/portal/internal/text"
+	"github.com/clientportal/portal/tui/ui"
 	"github.com/clientportal/portal/tui/uitest"
 )
 
@@ -56,7 +56,7 @@ func FuzzClientUpdate(f *testing.F) {
 	if err := env.Store.UpdateClient(ctx, c.ID, store.ClientUpdate{Name: &name, Company: &company}); err != nil {
 		f.Fatal(err)
 	}
-	env.AddRequestType(f, "Contract review", contractFields()...)
+	env.AddRequestType(f, "Contract review", portaltest.ContractFields()...)
 	env.AddRequestType(f, "Document request", "Documents: multiline, required")
 	if err := env.Service.SetSignUpMode(ctx, env.Admin(), vocab.SignUpOn); err != nil {
 		f.Fatal(err)
@@ -65,9 +65,9 @@ func FuzzClientUpdate(f *testing.F) {
 		run := clock.Add(1)
 		sess, _, _ := uitest.Session(t, "fuzz", fmt.Sprintf("10.%d.%d.%d:4000", run>>16&255, run>>8&255, run&255))
 		m := New(env.Service, sess, "")
-		d := &uitest.Driver{T: t, Model: m, Drop: func(msg tea.Msg) bool { _, ok := msg.(spinner.TickMsg); return ok }}
+		d := sessionDriver(t, m)
 		d.Run(m.Init())
-		w, h := defaultWidth, defaultHeight
+		w, h := ui.DefaultWidth, ui.DefaultHeight
 		fuzzCheckView(t, d.View(), w, h, "the first screen")
 		for ops := fuzzMsgs(input); len(ops) > 0 && !d.Quit; ops = ops[1:] {
 			if ws, ok := ops[0].(tea.WindowSizeMsg); ok {

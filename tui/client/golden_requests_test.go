@@ -21,7 +21,7 @@ const hostile = "\x1b[31mRed\x1b]0;pwned\x07 \u202eevil\u200b summary\u009b2J\xf
 // requestData is the portal the request goldens show: Ann, in lang, with
 // three requests: one read, one with a hostile summary stored by some
 // other path, one the legal team just answered. Times are fixed.
-func requestData(t *testing.T, env *portaltest.Env, clk *clock, lang string) {
+func requestData(t *testing.T, env *portaltest.Env, clk *portaltest.Clock, lang string) {
 	t.Helper()
 	ctx := context.Background()
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
@@ -31,10 +31,10 @@ func requestData(t *testing.T, env *portaltest.Env, clk *clock, lang string) {
 	}
 	contract, docs := addTypes(t, env)
 
-	submit(t, env, ann, docs, "Birth certificate\nPassport")
-	clk.add(time.Hour)
+	env.Submit(t, ann, docs.ID, "Birth certificate\nPassport")
+	clk.Add(time.Hour)
 
-	at := clk.now()
+	at := clk.Now()
 	fields, err := json.Marshal([]portal.FieldValue{{Label: "Subject\x1b[2J", Kind: vocab.FieldText, Value: hostile}})
 	must(t, err)
 	evil := &store.Request{
@@ -42,11 +42,11 @@ func requestData(t *testing.T, env *portaltest.Env, clk *clock, lang string) {
 		Status: vocab.RequestWaiting, CreatedAt: at, UpdatedAt: at, ClientUpdatedAt: at.Add(time.Minute), ClientSeenAt: at,
 	}
 	must(t, env.Store.CreateRequest(ctx, evil))
-	clk.add(time.Hour)
+	clk.Add(time.Hour)
 
-	lease := submit(t, env, ann, contract, "Lease for the shop",
+	lease := env.Submit(t, ann, contract.ID, "Lease for the shop",
 		"The lease runs five years.\nThe rent doubles in year three; is that usual?", "2026-12-31", "High")
-	clk.add(30 * time.Minute)
+	clk.Add(30 * time.Minute)
 	must(t, env.Service.SetRequestStatus(ctx, staff, lease.ID, vocab.RequestInProgress))
 	must(t, env.Service.AddNote(ctx, staff, lease.ID, "We have read the lease. A doubling of the rent is unusual; we will ask the landlord's lawyer why.\nWe will write again by Friday.", false))
 }

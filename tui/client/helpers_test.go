@@ -43,15 +43,18 @@ func newHarnessWith(t *testing.T, env *portaltest.Env, token string, opts ...fun
 	sess, cancel, ended := uitest.Session(t, "ann", "192.0.2.10:50000")
 	sess.Locale = o.locale
 	m := New(env.Service, sess, token)
-	h := &harness{t: t, env: env, m: m, cancel: cancel, ended: ended, Driver: &uitest.Driver{
-		T: t, Model: m,
-		// A tick asks for the next one after a sleep: the spinner would
-		// turn forever. Its drawing is tested on its own.
-		Drop: func(msg tea.Msg) bool { _, ok := msg.(spinner.TickMsg); return ok },
-	}}
-	h.Run(m.Init())
-	h.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h := &harness{t: t, env: env, m: m, cancel: cancel, ended: ended, Driver: sessionDriver(t, m)}
+	h.Start(80, 24)
 	return h
+}
+
+// sessionDriver drives m as the server's program would, but for the
+// spinner: a tick asks for the next one after a sleep, so it would turn
+// forever. Its drawing is tested on its own.
+func sessionDriver(t testing.TB, m *Model) *uitest.Driver {
+	return &uitest.Driver{T: t, Model: m,
+		Drop: func(msg tea.Msg) bool { _, ok := msg.(spinner.TickMsg); return ok },
+	}
 }
 
 func signUpOn(t *testing.T, env *portaltest.Env, on bool) {

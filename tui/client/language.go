@@ -75,15 +75,11 @@ func (s *language) Update(msg tea.Msg) tea.Cmd {
 		}
 		return s.d.goTo(langMsg{lang: text.Lang(r.Val.Lang), client: r.Val})
 	}
-	if cmd, ok := s.run.Tick(msg); ok {
+	km, cmd, ok := s.run.Key(msg)
+	if !ok {
 		return cmd
 	}
-	km, ok := msg.(tea.KeyMsg)
-	if !ok || km.Paste {
-		return nil
-	}
 	if km.Type == tea.KeyEsc {
-		s.run.Stop()
 		return s.d.goTo(backMsg{})
 	}
 	if s.run.Busy() {

@@ -54,29 +54,29 @@ func TestFrenchLocaleFromTheFirstFrame(t *testing.T) {
 func TestSwitchLanguageOnWelcome(t *testing.T) {
 	env := portaltest.New(t)
 	h := newHarness(t, env, "")
-	h.press("g")
+	h.Press("g")
 	h.RequireView("Language", "1  English (current)", "2  Français", "esc")
-	h.press("esc")
+	h.Press("esc")
 	h.RequireView("Welcome", "Log in")
 
-	h.press("g", "2")
+	h.Press("g", "2")
 	if _, ok := h.m.cur.(*welcome); !ok {
 		t.Fatalf("not back on the welcome screen:\n%s", h.View())
 	}
 	h.RequireView("Portail client", "Bienvenue", "Se connecter", "Langue (English)", "ctrl+c quitter", "déplacer")
 	h.RefuseView("Log in", "quit ")
 	// Every screen from now on speaks French, and so do the errors.
-	h.press("l")
+	h.Press("l")
 	h.RequireView("Connexion", "Courriel", "champ suivant", "ctrl+c quitter")
 	h.Fill("", "")
 	h.RequireView("Ce champ est obligatoire.")
-	h.press("esc", "f")
+	h.Press("esc", "f")
 	h.RequireView("Mot de passe oublié")
 
 	// And back, with the arrows this time.
-	h.press("esc", "g")
+	h.Press("esc", "g")
 	h.RequireView("Langue", "1  English", "2  Français (actuelle)")
-	h.press("up", "enter")
+	h.Press("up", "enter")
 	h.RequireView("Welcome", "Log in", "Language (Français)", "ctrl+c quit")
 }
 
@@ -86,8 +86,8 @@ func TestLanguageRememberedOnTheAccount(t *testing.T) {
 
 	// Chosen before log in: saved on the account at log in.
 	h := newHarness(t, env, "")
-	h.press("g", "2")
-	h.press("l")
+	h.Press("g", "2")
+	h.Press("l")
 	h.Fill(annEmail, portaltest.StrongPassword)
 	h.RequireView("Bonjour, Ann Smith", "Nouvelle demande", "Mes demandes")
 	if got := storedLang(t, env, annEmail); got != "fr" {
@@ -101,7 +101,7 @@ func TestLanguageRememberedOnTheAccount(t *testing.T) {
 	h2.RequireView("Bonjour, Ann Smith", "Changer de mot de passe", "ctrl+c quitter")
 	// Log out returns to the session's own language: the next person at
 	// this terminal does not get hers.
-	h2.press("o")
+	h2.Press("o")
 	h2.RequireView("Welcome")
 
 	// A terminal's locale does not override a saved language...
@@ -115,7 +115,7 @@ func TestLanguageRememberedOnTheAccount(t *testing.T) {
 
 	// ...but a choice does, both ways.
 	h4 := newLocaleHarness(t, env, "", "fr_FR.UTF-8")
-	h4.press("g", "1")
+	h4.Press("g", "1")
 	h4.logIn(annEmail)
 	h4.RequireView("Hello, Ann Smith")
 	if got := storedLang(t, env, annEmail); got != "en" {
@@ -128,9 +128,9 @@ func TestChoiceIsNotCarriedToTheNextClient(t *testing.T) {
 	env.AddActiveClient(t, annEmail, "Ann Smith")
 	env.AddActiveClient(t, "bob@example.com", "Bob Stone")
 	h := newHarness(t, env, "")
-	h.press("g", "2")
+	h.Press("g", "2")
 	h.logIn(annEmail)
-	h.press("o")
+	h.Press("o")
 	h.logIn("bob@example.com")
 	h.RequireView("Hello, Bob Stone")
 	if got := storedLang(t, env, "bob@example.com"); got != "" {
@@ -143,9 +143,9 @@ func TestLanguageAtHomeIsSaved(t *testing.T) {
 	env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
-	h.press("g")
+	h.Press("g")
 	h.RequireView("Choose the language of the portal's screens and of the emails we send you.", "English (current)")
-	h.press("2")
+	h.Press("2")
 	if _, ok := h.m.cur.(*home); !ok {
 		t.Fatalf("not home after choosing:\n%s", h.View())
 	}
@@ -154,7 +154,7 @@ func TestLanguageAtHomeIsSaved(t *testing.T) {
 		t.Errorf("language saved = %q, want fr", got)
 	}
 	// Esc leaves the chooser with nothing changed.
-	h.press("g", "esc")
+	h.Press("g", "esc")
 	h.RequireView("Bonjour, Ann Smith")
 }
 
@@ -194,7 +194,7 @@ func TestInvitationLanguage(t *testing.T) {
 				h = newLocaleHarness(t, env, token, tt.locale)
 			} else {
 				h = newLocaleHarness(t, env, "", tt.locale)
-				h.press("g", tt.choose, "i")
+				h.Press("g", tt.choose, "i")
 				h.Fill(token)
 			}
 			h.Fill(portaltest.StrongPassword, portaltest.StrongPassword)
@@ -210,7 +210,7 @@ func TestSignUpInTheSessionLanguage(t *testing.T) {
 	env := portaltest.New(t)
 	signUpOn(t, env, true)
 	h := newLocaleHarness(t, env, "", "fr_FR.UTF-8")
-	h.press("s")
+	h.Press("s")
 	h.RequireView("Inscription")
 	h.Fill("Bob Stone", "bob@example.com", "", "", portaltest.StrongPassword, portaltest.StrongPassword)
 	h.RequireView("Confirmez votre adresse courriel")

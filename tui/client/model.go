@@ -14,13 +14,6 @@ import (
 	"github.com/clientportal/portal/tui/ui"
 )
 
-// Until the first WindowSizeMsg the screen is drawn for the smallest
-// terminal it is designed for, rather than not at all.
-const (
-	defaultWidth  = 80
-	defaultHeight = 24
-)
-
 // deps is what every screen of one session shares. A set is never
 // changed, so screens may keep the pointer; a change of language makes a
 // new set (with the new Printer) and new screens to go with it.
@@ -94,8 +87,8 @@ func New(svc *portal.Service, sess ui.Session, inviteToken string) *Model {
 		d:      &deps{svc: svc, sess: sess, st: st, route: &ui.Route{}},
 		guest:  guest,
 		actor:  guest,
-		width:  defaultWidth,
-		height: defaultHeight,
+		width:  ui.DefaultWidth,
+		height: ui.DefaultHeight,
 		help:   ui.NewHelp(st),
 	}
 	m.help.ShowAll = true
@@ -366,7 +359,7 @@ func (m *Model) switchTo(s screen) {
 // changed: a screen's own state (the busy line of a call) changes what
 // fits under its header, and a screen redoes only what changed.
 func (m *Model) layout() {
-	w := max(1, m.width-4)
+	w := ui.BodyWidth(m.width)
 	m.help.Width = w
 	if m.sized.s != m.cur || m.sized.w != w {
 		// The width first: what the screen shows, and so the keys its

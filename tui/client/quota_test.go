@@ -20,11 +20,11 @@ func TestRequestRefusedByQuotaSaysWhen(t *testing.T) {
 		must(t, err)
 	}
 	h.Fill("One too many")
-	h.press("tab", "tab", "h", "enter")
+	h.Press("tab", "tab", "h", "enter")
 	if _, ok := h.m.cur.(*confirm); !ok {
 		t.Fatalf("not on the confirm step:\n%s", h.View())
 	}
-	h.press("enter")
+	h.Press("enter")
 	if _, ok := h.m.cur.(*requestForm); !ok {
 		t.Fatalf("a refused request did not go back to its form:\n%s", h.View())
 	}

@@ -3,28 +3,14 @@ package client
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
-
-	"github.com/charmbracelet/bubbles/spinner"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
-	"github.com/muesli/termenv"
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
 	"github.com/clientportal/portal/internal/portal/vocab"
 	"github.com/clientportal/portal/tui/uitest"
 )
-
-// benchSizes are the terminals every screen is drawn for: the smallest the
-// portal is designed for, and a large one.
-var benchSizes = []struct {
-	name string
-	w, h int
-}{{"80x24", 80, 24}, {"200x60", 200, 60}}
 
 const (
 	benchAnn   = "ann@example.com"
@@ -48,15 +34,11 @@ type benchScreen struct {
 // person reaches it.
 func benchClientScreens() []benchScreen {
 	pw := portaltest.StrongPassword
-	logIn := func(d *uitest.Driver) {
-		d.Press("l")
-		d.Fill(benchAnn, pw)
-	}
 	then := func(keys ...string) func(*uitest.Driver) {
-		return func(d *uitest.Driver) { logIn(d); d.Press(keys...) }
+		return func(d *uitest.Driver) { benchLogIn(d, keys...) }
 	}
 	form := func(d *uitest.Driver) {
-		logIn(d)
+		benchLogIn(d)
 		d.Press("n", "enter") // the first kind: Contract review
 	}
 	return []benchScreen{
@@ -74,7 +56,7 @@ func benchClientScreens() []benchScreen {
 		}, want: "If an account"},
 		{name: "invite", steps: func(d *uitest.Driver) { d.Press("i") }, want: "Invitation code"},
 		{name: "invite_set_password", token: true, steps: func(*uitest.Driver) {}, want: "Carol Diaz"},
-		{name: "home", steps: logIn, want: "Hello, Ann"},
+		{name: "home", steps: then(), want: "Hello, Ann"},
 		{name: "password", steps: then("p"), want: "current password"},
 		{name: "profile", steps: then("e"), want: "Edit profile"},
 		{name: "language", steps: then("g"), want: "Choose the language"},
@@ -99,6 +81,13 @@ func benchClientScreens() []benchScreen {
 	}
 }
 
+// benchLogIn logs Ann in from the welcome screen, then presses keys.
+func benchLogIn(d *uitest.Driver, keys ...string) {
+	d.Press("l")
+	d.Fill(benchAnn, portaltest.StrongPassword)
+	d.Press(keys...)
+}
+
 // BenchmarkView times the client program's View on every screen a client
 // can reach, at 80x24 and 200x60, with the colours an xterm-256color
 // terminal gets. Each screen is reached by keys, as a person would, on a
@@ -113,33 +102,12 @@ func BenchmarkView(b *testing.B) {
 			if sc.token {
 				token = benchInvite(b, env)
 			}
-			d, m := benchSession(b, env, token)
+			d := benchSession(b, env, token)
 			sc.steps(d)
-			if v := ansi.Strip(m.View()); !strings.Contains(v, sc.want) {
-				b.Fatalf("%s: the view lacks %q:\n%s", sc.name, sc.want, v)
-			}
-			for _, sz := range benchSizes {
-				b.Run(sz.name, func(b *testing.B) {
-					d.T = b
-					d.Send(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
-					benchFrames(b, m)
-				})
-			}
+			d.RequireText(sc.want)
+			uitest.BenchFrames(b, d)
 		})
 	}
-}
-
-// benchFrames times m.View on a steady screen and reports the frame's size.
-func benchFrames(b *testing.B, m tea.Model) {
-	for range 3 {
-		_ = m.View()
-	}
-	b.ReportAllocs()
-	var size int
-	for b.Loop() {
-		size = len(m.View())
-	}
-	b.ReportMetric(float64(size), "B/frame")
 }
 
 // BenchmarkKeystroke times what a person feels when typing: Update with
@@ -163,9 +131,7 @@ func BenchmarkKeystroke(b *testing.B) {
 		// The date field of a request form whose other fields hold the most
 		// they take, pasted: every frame draws the full text area.
 		{"request_form_full", func(d *uitest.Driver) {
-			d.Press("l")
-			d.Fill(benchAnn, portaltest.StrongPassword)
-			d.Press("n", "enter")
+			benchLogIn(d, "n", "enter")
 			d.Paste(strings.Repeat("A", 64<<10))
 			d.Press("enter")
 			d.Paste(strings.Repeat("B", 64<<10))
@@ -177,9 +143,7 @@ func BenchmarkKeystroke(b *testing.B) {
 		// The note on a request: a multi-line text area with two paragraphs
 		// in it already.
 		{"note", func(d *uitest.Driver) {
-			d.Press("l")
-			d.Fill(benchAnn, portaltest.StrongPassword)
-			d.Press("m", "enter", "n")
+			benchLogIn(d, "m", "enter", "n")
 			d.Type("Thank you for the draft. I read it twice and have two questions.")
 			d.Press("enter")
 			d.Type("First, the break clause: can we leave after three years without paying the rest")
@@ -187,64 +151,21 @@ func BenchmarkKeystroke(b *testing.B) {
 	}
 	for _, f := range fields {
 		b.Run(f.name, func(b *testing.B) {
-			d, m := benchSession(b, env, "")
+			d := benchSession(b, env, "")
 			f.steps(d)
-			if v := ansi.Strip(m.View()); !strings.Contains(v, f.want) {
-				b.Fatalf("%s: the view lacks %q:\n%s", f.name, f.want, v)
-			}
-			for _, sz := range benchSizes {
-				b.Run(sz.name, func(b *testing.B) {
-					d.T = b
-					d.Send(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
-					benchKeys(b, m)
-				})
-			}
+			d.RequireText(f.want)
+			uitest.BenchKeystrokes(b, d)
 		})
-	}
-}
-
-// benchKeys times Update of one key and View, alternating a letter and
-// Backspace.
-func benchKeys(b *testing.B, m tea.Model) {
-	keys := []tea.KeyMsg{{Type: tea.KeyRunes, Runes: []rune{'e'}}, {Type: tea.KeyBackspace}}
-	before := ansi.Strip(m.View())
-	for i := range 4 {
-		m.Update(keys[i%2])
-		_ = m.View()
-	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		m.Update(keys[i%2])
-		_ = m.View()
-		i++
-	}
-	if i%2 == 1 {
-		m.Update(keys[1])
-	}
-	// The keys went to the field: it is back as it was.
-	if after := ansi.Strip(m.View()); after != before {
-		b.Fatalf("the screen changed after typing and erasing:\n%s\nthen:\n%s", before, after)
 	}
 }
 
 // benchSession is a new client session on env's portal, with an
 // xterm-256color terminal's colours, driven as the server's program would.
-func benchSession(b *testing.B, env *portaltest.Env, token string) (*uitest.Driver, *Model) {
+func benchSession(b *testing.B, env *portaltest.Env, token string) *uitest.Driver {
 	b.Helper()
-	sess, _, _ := uitest.Session(b, "ann", "192.0.2.10:50000")
-	r := lipgloss.NewRenderer(io.Discard, termenv.WithProfile(termenv.ANSI256))
-	r.SetColorProfile(termenv.ANSI256)
-	r.SetHasDarkBackground(true)
-	sess.Renderer = r
-	m := New(env.Service, sess, token)
-	d := &uitest.Driver{T: b, Model: m,
-		// A spinner's tick asks for the next: it would turn forever.
-		Drop: func(msg tea.Msg) bool { _, ok := msg.(spinner.TickMsg); return ok },
-	}
-	d.Run(m.Init())
-	d.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
-	return d, m
+	d := sessionDriver(b, New(env.Service, uitest.ColourSession(b, "ann", "192.0.2.10:50000"), token))
+	d.Start(80, 24)
+	return d
 }
 
 // benchPortal is a portal with sign-up open and Ann, an active client with
@@ -255,35 +176,28 @@ func benchPortal(b *testing.B) *portaltest.Env {
 	b.Helper()
 	ctx := context.Background()
 	env := portaltest.New(b, portaltest.RoomyQuotas()) // more requests than an hour's
-	benchMust(b, env.Service.SetSignUpMode(ctx, env.Admin(), vocab.SignUpOn))
+	must(b, env.Service.SetSignUpMode(ctx, env.Admin(), vocab.SignUpOn))
 	ann := env.AddActiveClient(b, benchAnn, "Ann Smith")
 	as := portaltest.ClientActor(ann)
-	contract := env.AddRequestType(b, "Contract review", "Subject: text, required", "Details: multiline",
-		"Deadline: date", "Urgency: choice(Low | Normal | High), required")
-	docs := env.AddRequestType(b, "Document request", "Documents: multiline, required")
-	submit := func(rt *portal.RequestType, values ...string) *portal.Request {
-		r, err := env.Service.SubmitRequest(ctx, as, rt.ID, values)
-		benchMust(b, err)
-		return r
-	}
+	contract, docs := addTypes(b, env)
 	for i := range 11 {
 		if i%2 == 0 {
-			submit(docs, fmt.Sprintf("Certificate %d\nPassport\nProof of address", i))
+			env.Submit(b, ann, docs.ID, fmt.Sprintf("Certificate %d\nPassport\nProof of address", i))
 			continue
 		}
-		r := submit(contract, fmt.Sprintf("Supplier agreement %d", i), "Twelve pages, signed by them already.", "", "Normal")
-		benchMust(b, env.Service.SetRequestStatus(ctx, benchStaff, r.ID, vocab.RequestInProgress))
+		r := env.Submit(b, ann, contract.ID, fmt.Sprintf("Supplier agreement %d", i), "Twelve pages, signed by them already.", "", "Normal")
+		must(b, env.Service.SetRequestStatus(ctx, benchStaff, r.ID, vocab.RequestInProgress))
 	}
-	lease := submit(contract, "Lease for the shop",
+	lease := env.Submit(b, ann, contract.ID, "Lease for the shop",
 		"The lease runs five years.\nThe rent doubles in year three; is that usual?", "2026-12-31", "High")
-	benchMust(b, env.Service.SetRequestStatus(ctx, benchStaff, lease.ID, vocab.RequestInProgress))
+	must(b, env.Service.SetRequestStatus(ctx, benchStaff, lease.ID, vocab.RequestInProgress))
 	for i := range 40 {
 		by, text := benchStaff, fmt.Sprintf("We have read clause %d. It is usual for a shop lease, but the notice period is short; "+
 			"we will ask the landlord's lawyer to extend it to six months.", i+1)
 		if i%2 == 1 {
 			by, text = as, fmt.Sprintf("Thank you. About clause %d:\nthe shop is closed in August, can the notice period skip it?", i)
 		}
-		benchMust(b, env.Service.AddNote(ctx, by, lease.ID, text, false))
+		must(b, env.Service.AddNote(ctx, by, lease.ID, text, false))
 	}
 	return env
 }
@@ -292,13 +206,6 @@ func benchPortal(b *testing.B) *portaltest.Env {
 func benchInvite(b *testing.B, env *portaltest.Env) string {
 	b.Helper()
 	_, err := env.Service.AddClient(context.Background(), env.Admin(), portal.NewClient{Email: benchCarol, Name: "Carol Diaz", Company: "Diaz & Sons"})
-	benchMust(b, err)
+	must(b, err)
 	return portaltest.TokenIn(b, env.LastMail(b, benchCarol, portal.MailInvitation).Body)
-}
-
-func benchMust(b *testing.B, err error) {
-	b.Helper()
-	if err != nil {
-		b.Fatal(err)
-	}
 }

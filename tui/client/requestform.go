@@ -67,7 +67,7 @@ func newRequestForm(d *deps, a portal.Actor, rt portal.RequestType) *requestForm
 		}
 		uf = append(uf, fd)
 	}
-	s := &requestForm{formScreen: newFormScreen(d, uf...), actor: a, rt: rt, fields: fields, height: defaultHeight}
+	s := &requestForm{formScreen: newFormScreen(d, uf...), actor: a, rt: rt, fields: fields, height: ui.DefaultHeight}
 	s.submit = d.bind(p.T("client.key.ctrl_s"), "client.help.review", "ctrl+s")
 	s.guard = ui.NewDiscardGuard(p, p.T("client.request.discard"))
 	if len(fields) == 0 {

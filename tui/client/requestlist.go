@@ -47,7 +47,7 @@ type requestList struct {
 
 func newRequestList(d *deps, a portal.Actor) *requestList {
 	return &requestList{
-		d: d, actor: a, run: newRunner(d), tbl: ui.NewTable(d.st), width: defaultWidth, height: defaultHeight,
+		d: d, actor: a, run: newRunner(d), tbl: ui.NewTable(d.st), width: ui.DefaultWidth, height: ui.DefaultHeight,
 		move:    ui.MoveKeys(d.p),
 		open:    d.bind(d.p.T("ui.key.enter"), "client.help.open", "enter"),
 		status:  d.bind(d.p.T("client.key.s"), "client.help.filter", "s"),
@@ -99,16 +99,12 @@ func (s *requestList) Update(msg tea.Msg) tea.Cmd {
 		s.setRows()
 		return s.prefetch()
 	}
-	if cmd, ok := s.run.Tick(msg); ok {
+	km, cmd, ok := s.run.Key(msg)
+	if !ok {
 		return cmd
-	}
-	km, ok := msg.(tea.KeyMsg)
-	if !ok || km.Paste {
-		return nil
 	}
 	switch {
 	case key.Matches(km, s.back):
-		s.run.Stop()
 		return s.d.goTo(backMsg{})
 	case key.Matches(km, s.status):
 		s.filter = (s.filter + 1) % (len(vocab.RequestStatuses()) + 1)

@@ -47,7 +47,7 @@ type requestPage struct {
 func newRequestPage(d *deps, a portal.Actor, id uint64, notice string, atEnd bool) *requestPage {
 	return &requestPage{
 		d: d, actor: a, id: id, notice: notice, atEnd: atEnd, run: newRunner(d), scroll: newScroller(d),
-		height: defaultHeight,
+		height: ui.DefaultHeight,
 		note:   d.bind(d.p.T("client.key.n"), "client.help.note", "n"),
 		back:   d.bind(d.p.T("ui.key.esc"), "ui.help.back", "esc"),
 	}
@@ -77,16 +77,12 @@ func (s *requestPage) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
-	if cmd, ok := s.run.Tick(msg); ok {
+	km, cmd, ok := s.run.Key(msg)
+	if !ok {
 		return cmd
-	}
-	km, ok := msg.(tea.KeyMsg)
-	if !ok || km.Paste {
-		return nil
 	}
 	switch {
 	case key.Matches(km, s.back):
-		s.run.Stop()
 		return s.d.goTo(listMsg{seen: s.id})
 	case s.req == nil:
 	case key.Matches(km, s.note):

@@ -2,65 +2,32 @@ package client
 
 import (
 	"context"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/clientportal/portal/internal/portal"
 	"github.com/clientportal/portal/internal/portal/portaltest"
-	"github.com/clientportal/portal/tui/uitest"
 )
 
-// clock is the portal's time in the request tests: fixed, so that the
-// times on screen are the same every run, and moved on by hand, so that a
-// change made later is seen as later.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // newClockEnv is a portal whose clock starts at 2026-11-23 09:00 UTC.
-func newClockEnv(t *testing.T, opts ...portal.Option) (*portaltest.Env, *clock) {
+func newClockEnv(t *testing.T, opts ...portal.Option) (*portaltest.Env, *portaltest.Clock) {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	return portaltest.New(t, append([]portal.Option{portal.WithClock(clk.now)}, opts...)...), clk
+	clk := portaltest.NewClock()
+	return portaltest.New(t, append([]portal.Option{portal.WithClock(clk.Now)}, opts...)...), clk
 }
 
 // staff is a member of the legal team acting in a test.
 var staff = portal.System("staff")
 
-// contractFields has one field of every kind, in the order the form shows
-// them: text, multiline, date, choice.
-func contractFields() []string {
-	return []string{"Subject: text, required", "Details: multiline", "Deadline: date", "Urgency: choice(Low | Normal | High), required"}
-}
-
-func addTypes(t *testing.T, env *portaltest.Env) (contract, docs *portal.RequestType) {
+// addTypes adds the two kinds of request the client tests file: Contract
+// review (portaltest.ContractFields) and Document request.
+func addTypes(t testing.TB, env *portaltest.Env) (contract, docs *portal.RequestType) {
 	t.Helper()
-	contract = env.AddRequestType(t, "Contract review", contractFields()...)
+	contract = env.AddRequestType(t, "Contract review", portaltest.ContractFields()...)
 	docs = env.AddRequestType(t, "Document request", "Documents: multiline, required")
 	return contract, docs
 }
 
-// submit files a request for c directly through the portal.
-func submit(t *testing.T, env *portaltest.Env, c *portal.Client, rt *portal.RequestType, values ...string) *portal.Request {
-	t.Helper()
-	r, err := env.Service.SubmitRequest(context.Background(), portaltest.ClientActor(c), rt.ID, values)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -73,14 +40,6 @@ func myRequests(t *testing.T, env *portaltest.Env, c *portal.Client) []portal.Re
 	rs, err := env.Service.MyRequests(context.Background(), portaltest.ClientActor(c), "", nil, 500)
 	must(t, err)
 	return rs
-}
-
-// press sends keys named as keyMsg names them.
-func (h *harness) press(names ...string) {
-	h.t.Helper()
-	for _, n := range names {
-		h.Send(uitest.Key(n))
-	}
 }
 
 // newLocaleHarness is newHarness for a client whose terminal sent locale.

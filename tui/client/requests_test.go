@@ -20,7 +20,7 @@ import (
 )
 
 // openForm logs in and opens the form of the first kind of request,
-// Contract review (see contractFields).
+// Contract review (see portaltest.ContractFields).
 // atRequestForm is Ann, logged in with the two kinds of request of
 // addTypes, on a new Contract review.
 func atRequestForm(t *testing.T) (*portaltest.Env, *portal.Client, *harness, *requestForm) {
@@ -35,9 +35,9 @@ func atRequestForm(t *testing.T) (*portaltest.Env, *portal.Client, *harness, *re
 func openForm(t *testing.T, h *harness) *requestForm {
 	t.Helper()
 	h.logIn(annEmail)
-	h.press("n")
+	h.Press("n")
 	h.RequireView("Contract review", "Document request", "About Contract review")
-	h.press("enter")
+	h.Press("enter")
 	f, ok := h.m.cur.(*requestForm)
 	if !ok {
 		t.Fatalf("no request form:\n%s", h.View())
@@ -51,13 +51,13 @@ func TestSubmitRequest(t *testing.T) {
 
 	h.Fill("Lease for the shop") // Enter: on to Details
 	h.Type("Line one")
-	h.press("enter") // a new line, not the next field
+	h.Press("enter") // a new line, not the next field
 	h.Type("Line two")
 	h.RequireView("enter new line", "ctrl+s", "review")
-	h.press("tab")
+	h.Press("tab")
 	h.Fill("2026-12-31")
 	h.RequireView("←/→   choose")
-	h.press("h", "enter")
+	h.Press("h", "enter")
 
 	if _, ok := h.m.cur.(*confirm); !ok {
 		t.Fatalf("not on the confirm step:\n%s", h.View())
@@ -66,12 +66,12 @@ func TestSubmitRequest(t *testing.T) {
 	if n := len(myRequests(t, env, ann)); n != 0 {
 		t.Fatalf("%d requests stored before Enter on the confirm step", n)
 	}
-	h.press("enter")
+	h.Press("enter")
 	if _, ok := h.m.cur.(*requestPage); !ok {
 		t.Fatalf("not on the request's page:\n%s", h.View())
 	}
 	h.RequireView("Your request #1 was sent.", "Contract review · #1", "Status: New", "Lease for the shop", "Line two")
-	h.press("end")
+	h.Press("end")
 	h.RequireView("History", "Sent the request.")
 
 	rs := myRequests(t, env, ann)
@@ -90,9 +90,9 @@ func TestSubmitRequest(t *testing.T) {
 	env.LastMail(t, portaltest.TeamEmail, portal.MailRequestTeam)
 
 	// Esc from the page goes to the list, which has it; Esc again, home.
-	h.press("esc")
+	h.Press("esc")
 	h.RequireView("My requests", "#1", "Lease for the shop", "New")
-	h.press("esc")
+	h.Press("esc")
 	if _, ok := h.m.cur.(*home); !ok {
 		t.Fatalf("esc from the list did not go home:\n%s", h.View())
 	}
@@ -103,14 +103,14 @@ func TestRequestFormKeys(t *testing.T) {
 
 	// Ctrl+S reviews from any field; Esc on the review keeps what was typed.
 	h.Type("Lease")
-	h.press("tab")
+	h.Press("tab")
 	h.Type("Some details")
-	h.press("tab", "tab")
-	h.press("right", "right") // Normal
-	h.press("shift+tab", "shift+tab")
-	h.press("ctrl+s")
+	h.Press("tab", "tab")
+	h.Press("right", "right") // Normal
+	h.Press("shift+tab", "shift+tab")
+	h.Press("ctrl+s")
 	h.RequireView("Check your request", "Lease", "Some details", "Normal", "(not given)")
-	h.press("esc")
+	h.Press("esc")
 	if h.m.cur != f {
 		t.Fatalf("esc on the review did not go back to the same form:\n%s", h.View())
 	}
@@ -120,11 +120,11 @@ func TestRequestFormKeys(t *testing.T) {
 	// Esc on the form goes back to the kinds once what was typed is thrown
 	// away (see TestEscAsksBeforeDiscardingARequest); on an empty form at
 	// once. Esc there goes home.
-	h.press("esc", "y")
+	h.Press("esc", "y")
 	h.RequireView("Choose the kind of request")
-	h.press("down", "enter")
+	h.Press("down", "enter")
 	h.RequireView("New request: Document request", "Documents *")
-	h.press("esc", "esc")
+	h.Press("esc", "esc")
 	if _, ok := h.m.cur.(*home); !ok {
 		t.Fatalf("not home:\n%s", h.View())
 	}
@@ -135,16 +135,16 @@ func TestNoKindOfRequest(t *testing.T) {
 	env.AddActiveClient(t, annEmail, "Ann Smith")
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
-	h.press("n")
+	h.Press("n")
 	h.RequireView("There is nothing you can request here yet", "esc")
-	h.press("enter") // nothing to choose
+	h.Press("enter") // nothing to choose
 	if _, ok := h.m.cur.(*typeChooser); !ok {
 		t.Fatalf("left the chooser:\n%s", h.View())
 	}
 	// A kind turned off is not offered.
 	rt := env.AddRequestType(t, "Hidden", "Subject: text")
 	must(t, env.Service.SetRequestTypeDisabled(context.Background(), env.Admin(), rt.ID, true))
-	h.press("esc", "n")
+	h.Press("esc", "n")
 	h.RequireView("There is nothing you can request here yet")
 	h.RefuseView("Hidden")
 }
@@ -163,64 +163,64 @@ func TestRequestFormBadInput(t *testing.T) {
 		want  string
 	}{
 		{"required text empty", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
-			h.press("tab", "tab", "tab", "right")
+			h.Press("tab", "tab", "tab", "right")
 		}, subject, "This field is required."},
 		{"required text blank", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("    ")
-			h.press("tab", "tab", "tab", "right")
+			h.Press("tab", "tab", "tab", "right")
 		}, subject, "This field is required."},
 		{"required choice not made", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
 		}, urgency, "This field is required."},
 		{"letter of no choice", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
-			h.press("tab", "tab", "tab", "z")
+			h.Press("tab", "tab", "tab", "z")
 		}, urgency, "This field is required."},
 		{"only control characters", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Paste("\x1b\x07\u202e\u200b\x9b")
-			h.press("tab", "tab", "tab", "right")
+			h.Press("tab", "tab", "tab", "right")
 		}, subject, "This field is required."},
 		{"only invalid UTF-8", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("\xff\xfe\xc0")})
 			h.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{0xD800, 0x110000}})
-			h.press("tab", "tab", "tab", "right")
+			h.Press("tab", "tab", "tab", "right")
 		}, subject, "This field is required."},
 		// A text area measures what it holds in columns, the portal in
 		// characters: accents that take no column of their own, pasted in
 		// two goes, pass the first, and the check says so on the form.
 		{"combining marks past the limit", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
-			h.press("tab")
+			h.Press("tab")
 			h.Paste(strings.Repeat("e\u0301", portal.MaxLongValueLen/2))
 			h.Paste(strings.Repeat("e\u0301", portal.MaxLongValueLen/2))
-			h.press("tab", "tab", "right")
+			h.Press("tab", "tab", "right")
 		}, details, "Too long: at most 5000 characters."},
 		{"date that does not exist", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
-			h.press("tab", "tab")
+			h.Press("tab", "tab")
 			h.Type("2026-02-30")
-			h.press("tab", "right")
+			h.Press("tab", "right")
 		}, deadline, "There is no such date as 2026-02-30;"},
 		{"date in words", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
-			h.press("tab", "tab")
+			h.Press("tab", "tab")
 			h.Type("tomorrow")
-			h.press("tab", "right")
+			h.Press("tab", "right")
 		}, deadline, "Type a date as year-month-day, like 2026-12-31."},
 		{"date with an escape sequence", func(h *harness, _ *portaltest.Env, _ *portal.RequestType) {
 			h.Type("Lease")
-			h.press("tab", "tab")
+			h.Press("tab", "tab")
 			h.Paste("2026-12-31\x1b[2J")
-			h.press("tab", "right")
+			h.Press("tab", "right")
 		}, deadline, "Type a date as year-month-day, like 2026-12-31."},
 		{"choice gone meanwhile", func(h *harness, env *portaltest.Env, rt *portal.RequestType) {
 			h.Type("Lease")
-			h.press("tab", "tab", "tab", "left") // High
+			h.Press("tab", "tab", "tab", "left") // High
 			editType(h.t, env, rt, "Subject: text, required", "Details: multiline", "Deadline: date", "Urgency: choice(Low | Normal), required")
 		}, urgency, "Choose one of: Low, Normal."},
 		{"kind changed meanwhile", func(h *harness, env *portaltest.Env, rt *portal.RequestType) {
 			h.Type("Lease")
-			h.press("tab", "tab", "tab", "right")
+			h.Press("tab", "tab", "tab", "right")
 			editType(h.t, env, rt, "Subject: text, required")
 		}, "", "This kind of request was changed while you filled it in."},
 	}
@@ -232,7 +232,7 @@ func TestRequestFormBadInput(t *testing.T) {
 			h := newHarness(t, env, "")
 			f := openForm(t, h)
 			tt.fill(h, env, contract)
-			h.press("ctrl+s") // the portal checks before the review
+			h.Press("ctrl+s") // the portal checks before the review
 			if h.m.cur != f {
 				t.Fatalf("left the form:\n%s", h.View())
 			}
@@ -287,13 +287,13 @@ func editType(t *testing.T, env *portaltest.Env, rt *portal.RequestType, specs .
 func TestRequestFormCleansWhatIsTyped(t *testing.T) {
 	env, ann, h, _ := atRequestForm(t)
 	h.Paste("\x1b[31mLease\x1b]0;title\x07 \u202efor\u200b the shop\x9b2J")
-	h.press("tab")
+	h.Press("tab")
 	h.Paste("One\r\nTwo\rThree\tfour\x1b[2J\xff")
-	h.press("tab", "tab", "right")
+	h.Press("tab", "tab", "right")
 	requireClean(t, h.View())
-	h.press("ctrl+s")
+	h.Press("ctrl+s")
 	requireClean(t, h.View())
-	h.press("enter")
+	h.Press("enter")
 	h.RequireView("Your request #1 was sent.")
 	requireClean(t, h.View())
 	view, err := env.Service.RequestPage(context.Background(), portaltest.ClientActor(ann), 1)
@@ -311,46 +311,46 @@ func TestUnreadAfterTheLegalTeamAnswers(t *testing.T) {
 	env, clk := newClockEnv(t)
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
 	contract, docs := addTypes(t, env)
-	lease := submit(t, env, ann, contract, "Lease for the shop", "", "", "Low")
-	clk.add(time.Minute)
-	submit(t, env, ann, docs, "Passport")
+	lease := env.Submit(t, ann, contract.ID, "Lease for the shop", "", "", "Low")
+	clk.Add(time.Minute)
+	env.Submit(t, ann, docs.ID, "Passport")
 
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
 	h.RequireView("m  My requests")
 	h.RefuseView("with news")
-	h.press("m")
+	h.Press("m")
 	h.RequireView("#1", "#2")
 	h.RefuseView(unreadMark + " #")
 
-	clk.add(time.Hour)
+	clk.Add(time.Hour)
 	must(t, env.Service.SetRequestStatus(ctx, staff, lease.ID, vocab.RequestWaiting))
 	must(t, env.Service.AddNote(ctx, staff, lease.ID, "Please send us the lease.\nAll pages, signed.", false))
 	must(t, env.Service.AddNote(ctx, staff, lease.ID, "internal: ask Bob", true))
 
-	h.press("r")
+	h.Press("r")
 	h.RequireView(unreadMark+" #1", "Waiting on you")
-	h.press("esc")
+	h.Press("esc")
 	h.RequireView("My requests (1 with news)")
 
-	h.press("m")
+	h.Press("m")
 	// The latest update first: the answered request moved to the top.
 	if h.m.list.rows[0].ID != lease.ID {
 		t.Fatalf("rows in order %d, %d", h.m.list.rows[0].ID, h.m.list.rows[1].ID)
 	}
-	h.press("enter")
+	h.Press("enter")
 	h.RequireView("Contract review · #1", "Status: Waiting on you", `Changed the status to "Waiting on you".`,
 		"Please send us the lease.", "All pages, signed.", "Your legal team", unreadMark+" 2026-11-23 10:01")
 	h.RefuseView("internal: ask Bob")
 	if n, err := env.Service.UnreadRequests(ctx, portaltest.ClientActor(ann)); err != nil || n != 0 {
 		t.Errorf("after opening: %d unread, %v", n, err)
 	}
-	h.press("esc")
+	h.Press("esc")
 	if _, ok := h.m.cur.(*requestList); !ok {
 		t.Fatalf("esc did not go back to the list:\n%s", h.View())
 	}
 	h.RefuseView(unreadMark + " #")
-	h.press("esc")
+	h.Press("esc")
 	h.RequireView("m  My requests")
 	h.RefuseView("with news")
 }
@@ -359,32 +359,32 @@ func TestAddNote(t *testing.T) {
 	env, clk := newClockEnv(t)
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
 	contract, _ := addTypes(t, env)
-	r := submit(t, env, ann, contract, "Lease for the shop", "", "", "Low")
-	clk.add(time.Hour)
+	r := env.Submit(t, ann, contract.ID, "Lease for the shop", "", "", "Low")
+	clk.Add(time.Hour)
 
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
-	h.press("m", "enter")
+	h.Press("m", "enter")
 	// n adds a note, as in the staff console (where a assigns).
 	h.RequireView("n   add a note")
-	h.press("a")
+	h.Press("a")
 	if _, ok := h.m.cur.(*requestPage); !ok {
 		t.Fatalf("a left the request's page:\n%s", h.View())
 	}
-	h.press("n")
+	h.Press("n")
 	h.RequireView("Note on request #1", "enter  new line", "ctrl+s send")
-	h.press("ctrl+s")
+	h.Press("ctrl+s")
 	h.RequireView("This field is required.")
-	h.press("esc")
+	h.Press("esc")
 	if _, ok := h.m.cur.(*requestPage); !ok {
 		t.Fatalf("esc from the note did not go back to the page:\n%s", h.View())
 	}
 
-	h.press("n")
+	h.Press("n")
 	h.Type("Please call me")
-	h.press("enter")
+	h.Press("enter")
 	h.Type("on Monday.")
-	h.press("ctrl+s")
+	h.Press("ctrl+s")
 	h.RequireView("Your note was sent to your legal team.", "You", "Please call me", "on Monday.")
 	view, err := env.Service.RequestPage(context.Background(), portaltest.ClientActor(ann), r.ID)
 	must(t, err)
@@ -395,14 +395,14 @@ func TestAddNote(t *testing.T) {
 
 	// A note takes no more than the portal keeps: a longer paste is cut
 	// to it, typing on adds nothing, and the note is accepted.
-	h.press("n")
+	h.Press("n")
 	h.Paste(strings.Repeat("x", portal.MaxNoteLen+1))
 	h.Type("yy")
 	if n := utf8.RuneCountInString(h.m.cur.(*note).form.Value(portal.FieldNote)); n != portal.MaxNoteLen {
 		t.Errorf("the note holds %d characters, want %d", n, portal.MaxNoteLen)
 	}
 	checkFits(t, h.View(), 80, 24)
-	h.press("ctrl+s")
+	h.Press("ctrl+s")
 	h.RefuseView("Too long")
 	h.RequireView("Your note was sent to your legal team.")
 	view, err = env.Service.RequestPage(context.Background(), portaltest.ClientActor(ann), r.ID)
@@ -417,24 +417,24 @@ func TestLongThreadScrolls(t *testing.T) {
 	env, clk := newClockEnv(t)
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
 	contract, _ := addTypes(t, env)
-	r := submit(t, env, ann, contract, "Lease for the shop", strings.Repeat("A line of detail.\n", 30), "", "Low")
+	r := env.Submit(t, ann, contract.ID, "Lease for the shop", strings.Repeat("A line of detail.\n", 30), "", "Low")
 	for i := range 20 {
-		clk.add(time.Minute)
+		clk.Add(time.Minute)
 		must(t, env.Service.AddNote(ctx, staff, r.ID, fmt.Sprintf("Note number %02d.", i), false))
 	}
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
-	h.press("m", "enter")
+	h.Press("m", "enter")
 	checkFits(t, h.View(), 80, 24)
 	// Opened where the news starts, not at the top.
 	h.RequireView("Note number 00", "pgup/pgdn")
 	h.RefuseView("Lease for the shop")
-	h.press("home")
+	h.Press("home")
 	h.RequireView("Lease for the shop")
 	h.RefuseView("Note number 19")
-	h.press("end")
+	h.Press("end")
 	h.RequireView("Note number 19")
-	h.press("pgup", "up", "k", "down", "j")
+	h.Press("pgup", "up", "k", "down", "j")
 	checkFits(t, h.View(), 80, 24)
 	for _, s := range [][2]int{{40, 12}, {200, 60}, {80, 24}} {
 		h.Send(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
@@ -450,26 +450,26 @@ func TestListPagesAndFilter(t *testing.T) {
 	const total = listPageSize + 7
 	var last *portal.Request
 	for i := range total {
-		clk.add(time.Minute)
-		last = submit(t, env, ann, docs, fmt.Sprintf("Document %02d", i))
+		clk.Add(time.Minute)
+		last = env.Submit(t, ann, docs.ID, fmt.Sprintf("Document %02d", i))
 	}
-	clk.add(time.Minute)
+	clk.Add(time.Minute)
 	must(t, env.Service.SetRequestStatus(ctx, staff, last.ID, vocab.RequestDone))
 
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
-	h.press("m")
+	h.Press("m")
 	l := h.m.list
 	if len(l.rows) != listPageSize {
 		t.Fatalf("%d rows at first, want a page of %d", len(l.rows), listPageSize)
 	}
 	h.RequireView("Document 56", "Showing all requests")
-	h.press("pgdown")
-	h.press("end")
+	h.Press("pgdown")
+	h.Press("end")
 	if len(l.rows) != total {
 		t.Fatalf("%d rows after scrolling to the end, want %d", len(l.rows), total)
 	}
-	h.press("end")
+	h.Press("end")
 	h.RequireView("Document 00")
 	seen := map[uint64]bool{}
 	for _, r := range l.rows {
@@ -480,19 +480,19 @@ func TestListPagesAndFilter(t *testing.T) {
 	}
 
 	// s cycles through the statuses, then back to all.
-	h.press("s")
+	h.Press("s")
 	h.RequireView(`Showing requests with status "New".`)
 	if len(l.rows) != listPageSize {
 		t.Errorf("new: %d rows", len(l.rows))
 	}
-	h.press("s")
+	h.Press("s")
 	h.RequireView(`Showing requests with status "In progress".`, "None of your requests has this status.")
-	h.press("s", "s")
+	h.Press("s", "s")
 	h.RequireView(`Showing requests with status "Done".`, "Document 56")
 	if len(l.rows) != 1 {
 		t.Errorf("done: %d rows", len(l.rows))
 	}
-	h.press("s", "s")
+	h.Press("s", "s")
 	h.RequireView("Showing all requests.")
 	if len(l.rows) != listPageSize {
 		t.Errorf("all again: %d rows", len(l.rows))
@@ -523,27 +523,27 @@ func TestRequestScreensFitAnySize(t *testing.T) {
 		addLongKind(t, env)
 		screens := map[string]func(h *harness){
 			"home":     func(h *harness) {},
-			"language": func(h *harness) { h.press("g") },
-			"types":    func(h *harness) { h.press("n") },
+			"language": func(h *harness) { h.Press("g") },
+			"types":    func(h *harness) { h.Press("n") },
 			"form": func(h *harness) {
-				h.press("n", "enter")
-				h.press("ctrl+s")
+				h.Press("n", "enter")
+				h.Press("ctrl+s")
 			},
 			"long form": func(h *harness) {
-				h.press("n", "down", "enter")
-				h.press("ctrl+s") // errors on required fields far down
-				h.press("shift+tab")
+				h.Press("n", "down", "enter")
+				h.Press("ctrl+s") // errors on required fields far down
+				h.Press("shift+tab")
 			},
 			"confirm": func(h *harness) {
-				h.press("n", "enter")
+				h.Press("n", "enter")
 				h.Paste(strings.Repeat("word ", 30))
-				h.press("tab")
+				h.Press("tab")
 				h.Paste(strings.Repeat("line of text\n", 40))
-				h.press("tab", "tab", "right", "ctrl+s")
+				h.Press("tab", "tab", "right", "ctrl+s")
 			},
-			"list": func(h *harness) { h.press("m") },
-			"page": func(h *harness) { h.press("m", "enter") },
-			"note": func(h *harness) { h.press("m", "enter", "n") },
+			"list": func(h *harness) { h.Press("m") },
+			"page": func(h *harness) { h.Press("m", "enter") },
+			"note": func(h *harness) { h.Press("m", "enter", "n") },
 		}
 		for name, open := range screens {
 			t.Run(name+"/"+lang, func(t *testing.T) {
@@ -605,11 +605,11 @@ func TestRequestScreensUseTheSessionRenderer(t *testing.T) {
 		{"esc", "esc", "esc", "esc", "m"}, {"enter"}, {"n"},
 	}
 	for _, keys := range steps {
-		h.press(keys...)
+		h.Press(keys...)
 		requireClean(t, h.View())
 	}
 	h.Type("A note")
-	h.press("enter") // the first line is drawn as text, the second as the cursor's
+	h.Press("enter") // the first line is drawn as text, the second as the cursor's
 	h.Type("on two lines")
 	requireClean(t, h.View())
 }
@@ -626,12 +626,12 @@ func TestListLoadsOnAfterARequestOpenedMidLoad(t *testing.T) {
 			_, docs := addTypes(t, env)
 			const total = 2*listPageSize + 20
 			for i := range total {
-				clk.add(time.Minute)
-				submit(t, env, ann, docs, fmt.Sprintf("Document %03d", i))
+				clk.Add(time.Minute)
+				env.Submit(t, ann, docs.ID, fmt.Sprintf("Document %03d", i))
 			}
 			h := newHarness(t, env, "")
 			h.logIn(annEmail)
-			h.press("m")
+			h.Press("m")
 			l := h.m.list
 			if len(l.rows) != listPageSize {
 				t.Fatalf("%d rows at first, want %d", len(l.rows), listPageSize)
@@ -642,12 +642,12 @@ func TestListLoadsOnAfterARequestOpenedMidLoad(t *testing.T) {
 				d, ok := msg.(ui.Result[[]portal.Request])
 				return holding && ok && d.Target() == l
 			}
-			h.press("end") // near the end of the page: the next one is asked for
+			h.Press("end") // near the end of the page: the next one is asked for
 			if len(h.Held) != 1 || !l.run.Busy() {
 				t.Fatalf("the next page was not asked for: %d held, busy %v", len(h.Held), l.run.Busy())
 			}
 			title := fmt.Sprintf("Document request · #%d", l.rows[l.tbl.Cursor()].ID)
-			h.press("enter") // before it answers
+			h.Press("enter") // before it answers
 			if _, ok := h.m.cur.(*requestPage); !ok {
 				t.Fatalf("enter did not open the request:\n%s", h.View())
 			}
@@ -662,7 +662,7 @@ func TestListLoadsOnAfterARequestOpenedMidLoad(t *testing.T) {
 				h.Send(answer)
 				h.RequireView(title)
 			}
-			h.press("esc")
+			h.Press("esc")
 			if h.m.cur != l {
 				t.Fatalf("esc did not go back to the same list:\n%s", h.View())
 			}
@@ -672,8 +672,8 @@ func TestListLoadsOnAfterARequestOpenedMidLoad(t *testing.T) {
 			if len(l.rows) != 2*listPageSize {
 				t.Fatalf("%d rows back on the list, want the page given up on asked for again (%d)", len(l.rows), 2*listPageSize)
 			}
-			h.press("end")
-			h.press("end")
+			h.Press("end")
+			h.Press("end")
 			if len(l.rows) != total {
 				t.Fatalf("%d rows after scrolling to the end, want %d", len(l.rows), total)
 			}
@@ -704,8 +704,8 @@ func discardHarness(t *testing.T, lang string) (*harness, *portaltest.Env, *port
 	env, clk := newClockEnv(t)
 	ann := env.AddActiveClient(t, annEmail, "Ann Smith")
 	contract, _ := addTypes(t, env)
-	submit(t, env, ann, contract, "Lease for the shop", "", "", "Low")
-	clk.add(time.Hour)
+	env.Submit(t, ann, contract.ID, "Lease for the shop", "", "", "Low")
+	clk.Add(time.Hour)
 	locale := ""
 	if lang != "en" {
 		locale = lang + "_FR.UTF-8"
@@ -744,22 +744,22 @@ func TestEscAsksBeforeDiscardingANote(t *testing.T) {
 	for lang, w := range discardWords {
 		t.Run(lang, func(t *testing.T) {
 			h, env, ann := discardHarness(t, lang)
-			h.press("m", "enter", "n")
+			h.Press("m", "enter", "n")
 			n, ok := h.m.cur.(*note)
 			if !ok {
 				t.Fatalf("no note form:\n%s", h.View())
 			}
 			h.Type("   ")
-			h.press("esc") // nothing written: no question
+			h.Press("esc") // nothing written: no question
 			if _, ok := h.m.cur.(*requestPage); !ok {
 				t.Fatalf("esc on an empty note did not go back at once:\n%s", h.View())
 			}
 
-			h.press("n")
+			h.Press("n")
 			n = h.m.cur.(*note)
 			h.Type("Please call me")
 			refuseWords(t, h.View(), w.note)
-			h.press("esc")
+			h.Press("esc")
 			if h.m.cur != n {
 				t.Fatalf("the first esc left a note with text:\n%s", h.View())
 			}
@@ -771,19 +771,19 @@ func TestEscAsksBeforeDiscardingANote(t *testing.T) {
 			checkFits(t, h.View(), 80, 24)
 			h.Type("x") // not an answer: nothing happens
 			requireWords(t, h.View(), w.note)
-			h.press("n") // keeps editing
+			h.Press("n") // keeps editing
 			refuseWords(t, h.View(), w.note)
 			h.Type(" on Monday")
 			if got := n.form.Value(portal.FieldNote); got != "Please call me on Monday" {
 				t.Errorf("note %q after typing on", got)
 			}
-			h.press("esc") // asks again
+			h.Press("esc") // asks again
 			requireWords(t, h.View(), w.note)
-			h.press("esc") // no, too: keeps editing
+			h.Press("esc") // no, too: keeps editing
 			refuseWords(t, h.View(), w.note)
-			h.press("esc") // asks once more
+			h.Press("esc") // asks once more
 			requireWords(t, h.View(), w.note)
-			h.press("y")
+			h.Press("y")
 			if _, ok := h.m.cur.(*requestPage); !ok {
 				t.Fatalf("y did not discard the note:\n%s", h.View())
 			}
@@ -792,7 +792,7 @@ func TestEscAsksBeforeDiscardingANote(t *testing.T) {
 			if n := len(view.Events); n != 1 {
 				t.Errorf("%d events after a discarded note, want 1", n)
 			}
-			h.press("n")
+			h.Press("n")
 			if got := h.m.cur.(*note).form.Value(portal.FieldNote); got != "" {
 				t.Errorf("a discarded note came back: %q", got)
 			}
@@ -806,11 +806,11 @@ func TestEscWhileANoteIsSent(t *testing.T) {
 	for _, answer := range []string{"before the y", "after it"} {
 		t.Run("answer "+answer, func(t *testing.T) {
 			h, _, _ := discardHarness(t, "en")
-			h.press("m", "enter", "n")
+			h.Press("m", "enter", "n")
 			n := h.m.cur.(*note)
 			h.Type("Please call me")
 			_, send := h.m.Update(uitest.Key("ctrl+s")) // the call is in flight
-			h.press("esc")
+			h.Press("esc")
 			if h.m.cur != n || !n.busy() {
 				t.Fatalf("the first esc while sending left or gave up (busy %v):\n%s", n.busy(), h.View())
 			}
@@ -820,7 +820,7 @@ func TestEscWhileANoteIsSent(t *testing.T) {
 				h.RequireView("Your note was sent to your legal team.", "Please call me")
 				return
 			}
-			h.press("y")
+			h.Press("y")
 			if _, ok := h.m.cur.(*requestPage); !ok || n.busy() {
 				t.Fatalf("y did not give the note up:\n%s", h.View())
 			}
@@ -840,20 +840,20 @@ func TestEscAsksBeforeDiscardingARequest(t *testing.T) {
 	for lang, w := range discardWords {
 		t.Run(lang, func(t *testing.T) {
 			h, _, _ := discardHarness(t, lang)
-			h.press("n", "enter")
+			h.Press("n", "enter")
 			if _, ok := h.m.cur.(*requestForm); !ok {
 				t.Fatalf("no request form:\n%s", h.View())
 			}
-			h.press("tab", "tab")
-			h.press("esc") // nothing typed: no question
+			h.Press("tab", "tab")
+			h.Press("esc") // nothing typed: no question
 			if _, ok := h.m.cur.(*typeChooser); !ok {
 				t.Fatalf("esc on an empty form did not go back at once:\n%s", h.View())
 			}
 
-			h.press("enter")
+			h.Press("enter")
 			f := h.m.cur.(*requestForm)
 			h.Type("Lease")
-			h.press("esc")
+			h.Press("esc")
 			if h.m.cur != f {
 				t.Fatalf("the first esc left a form with text:\n%s", h.View())
 			}
@@ -862,33 +862,33 @@ func TestEscAsksBeforeDiscardingARequest(t *testing.T) {
 			if !strings.Contains(helpLines(h.View()), w.help) {
 				t.Errorf("help does not say esc discards:\n%s", h.View())
 			}
-			h.press("tab") // not an answer: nothing happens
+			h.Press("tab") // not an answer: nothing happens
 			requireWords(t, h.View(), w.request)
-			h.press("n") // keeps editing
+			h.Press("n") // keeps editing
 			refuseWords(t, h.View(), w.request)
-			h.press("tab")
+			h.Press("tab")
 			if f.form.Focused() != portal.RequestFieldName(1) {
 				t.Errorf("focus on %q after tab", f.form.Focused())
 			}
-			h.press("esc", "y")
+			h.Press("esc", "y")
 			if _, ok := h.m.cur.(*typeChooser); !ok {
 				t.Fatalf("y did not discard the form:\n%s", h.View())
 			}
 
 			// A choice is work too.
-			h.press("enter")
-			h.press("shift+tab", "right")
-			h.press("esc")
+			h.Press("enter")
+			h.Press("shift+tab", "right")
+			h.Press("esc")
 			requireWords(t, h.View(), w.request)
 			// Back from the review, the form still asks first.
-			h.press("tab") // on to Subject
+			h.Press("tab") // on to Subject
 			h.Type("Lease")
-			h.press("ctrl+s", "esc")
+			h.Press("ctrl+s", "esc")
 			if _, ok := h.m.cur.(*requestForm); !ok {
 				t.Fatalf("esc on the review did not go back to the form:\n%s", h.View())
 			}
 			refuseWords(t, h.View(), w.request)
-			h.press("esc")
+			h.Press("esc")
 			requireWords(t, h.View(), w.request)
 		})
 	}
@@ -902,15 +902,15 @@ func TestDiscardQuestionInSightOnALongForm(t *testing.T) {
 	addLongKind(t, env)
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
-	h.press("n", "down", "enter")
+	h.Press("n", "down", "enter")
 	h.Type("An answer")
 	for _, s := range [][2]int{{80, 24}, {60, 20}, {40, 12}} {
 		t.Run(fmt.Sprintf("%dx%d", s[0], s[1]), func(t *testing.T) {
 			h.Send(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
-			h.press("esc")
+			h.Press("esc")
 			requireWords(t, h.View(), discardWords["en"].request)
 			checkFits(t, h.View(), s[0], s[1])
-			h.press("n") // keeps editing
+			h.Press("n") // keeps editing
 			refuseWords(t, h.View(), discardWords["en"].request)
 		})
 	}
@@ -943,12 +943,12 @@ func TestDrawingChangesNothing(t *testing.T) {
 					h.Send(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
 				}
 				for _, k := range keys {
-					drawn.press(k)
+					drawn.Press(k)
 					if a, b := drawn.View(), drawn.View(); a != b {
 						t.Fatalf("after %q, drawn twice:\n%s\nthen:\n%s", k, a, b)
 					}
 				}
-				undrawn.press(keys...)
+				undrawn.Press(keys...)
 				if a, b := drawn.View(), undrawn.View(); a != b {
 					t.Errorf("drawn after every key:\n%s\ndrawn only at the end:\n%s", a, b)
 				}
@@ -969,9 +969,9 @@ func TestRequestFormShowsEveryProblemAtOnce(t *testing.T) {
 	f := openForm(t, h)
 
 	// Subject left blank, a date that does not exist, no urgency.
-	h.press("tab", "tab")
+	h.Press("tab", "tab")
 	h.Type("2026-02-30")
-	h.press("enter", "enter") // Enter on the last field asks for the review
+	h.Press("enter", "enter") // Enter on the last field asks for the review
 	if h.m.cur != f {
 		t.Fatalf("left the form:\n%s", h.View())
 	}
@@ -991,21 +991,21 @@ func TestRequestFormShowsEveryProblemAtOnce(t *testing.T) {
 	// The portal's refusals alone, two at once: the choice made is gone
 	// from the kind meanwhile; the focus goes to the first of them.
 	h.Type("Lease")
-	h.press("tab", "tab", "tab", "left") // Urgency: High
+	h.Press("tab", "tab", "tab", "left") // Urgency: High
 	h.RefuseView("This field is required.")
 	editType(t, env, contract, "Subject: text, required", "Details: multiline", "Deadline: date", "Urgency: choice(Low | Normal | Medium), required")
-	h.press("ctrl+s")
+	h.Press("ctrl+s")
 	h.RequireView("There is no such date as 2026-02-30;", "Choose one of: Low, Normal, Medium.")
 	if got := f.form.Focused(); got != portal.RequestFieldName(2) {
 		t.Errorf("focus on %q, want the deadline", got)
 	}
 	// Fixed, the review opens; nothing was stored on the way.
 	for range len("2026-02-30") {
-		h.press("backspace")
+		h.Press("backspace")
 	}
 	h.Type("2026-12-31")
 	h.RefuseView("There is no such date")
-	h.press("tab", "left", "ctrl+s") // Normal
+	h.Press("tab", "left", "ctrl+s") // Normal
 	h.RequireView("Check your request", "Lease", "2026-12-31", "Normal")
 	if n := len(myRequests(t, env, ann)); n != 0 {
 		t.Errorf("%d requests stored by the check", n)
@@ -1017,14 +1017,14 @@ func TestRequestFormShowsEveryProblemAtOnce(t *testing.T) {
 func TestRequestFormCheckRunsInTheBackground(t *testing.T) {
 	_, _, h, f := atRequestForm(t)
 	h.Type("Lease")
-	h.press("tab", "tab", "tab", "right")
+	h.Press("tab", "tab", "tab", "right")
 
 	_, check := h.m.Update(uitest.Key("ctrl+s"))
 	if h.m.cur != f || !f.busy() {
 		t.Fatalf("the check did not start in the background (busy %v):\n%s", f.busy(), h.View())
 	}
 	h.RequireView("Checking…")
-	h.press("right", "ctrl+s") // waits: no second check, no change
+	h.Press("right", "ctrl+s") // waits: no second check, no change
 	if got := f.form.Value(portal.RequestFieldName(3)); got != "Low" {
 		t.Errorf("a key changed the form while checking: %q", got)
 	}
@@ -1033,9 +1033,9 @@ func TestRequestFormCheckRunsInTheBackground(t *testing.T) {
 		t.Fatalf("not on the review after the check:\n%s", h.View())
 	}
 
-	h.press("esc") // back to the form, and check again, but give it up
+	h.Press("esc") // back to the form, and check again, but give it up
 	_, check = h.m.Update(uitest.Key("ctrl+s"))
-	h.press("esc")
+	h.Press("esc")
 	if h.m.cur != f || f.busy() {
 		t.Fatalf("esc did not give the check up (busy %v):\n%s", f.busy(), h.View())
 	}
@@ -1060,30 +1060,30 @@ func TestRequestFormLengthLimits(t *testing.T) {
 	if n := length(0); n != portal.MaxTextValueLen {
 		t.Errorf("typed subject holds %d characters, want %d", n, portal.MaxTextValueLen)
 	}
-	h.press("tab")
+	h.Press("tab")
 	h.Paste(strings.Repeat("A long line of the letter.\n", 4000))
 	h.Type("zz")
 	if n := length(1); n != portal.MaxLongValueLen {
 		t.Errorf("pasted details hold %d characters, want %d", n, portal.MaxLongValueLen)
 	}
-	h.press("tab")
+	h.Press("tab")
 	h.Paste(strings.Repeat("2026-12-31", 100))
 	if n := length(2); n != portal.MaxTextValueLen {
 		t.Errorf("pasted date holds %d characters, want %d", n, portal.MaxTextValueLen)
 	}
 	for range portal.MaxTextValueLen {
-		h.press("backspace")
+		h.Press("backspace")
 	}
-	h.press("tab", "right", "shift+tab", "shift+tab", "shift+tab")
+	h.Press("tab", "right", "shift+tab", "shift+tab", "shift+tab")
 	h.Paste(strings.Repeat("S", 100*1024)) // the subject is full already
 	if n := length(0); n != portal.MaxTextValueLen {
 		t.Errorf("subject holds %d characters after a second paste", n)
 	}
 
-	h.press("ctrl+s")
+	h.Press("ctrl+s")
 	h.RefuseView("Too long")
 	h.RequireView("Check your request")
-	h.press("enter")
+	h.Press("enter")
 	h.RequireView("Your request #1 was sent.")
 	rs := myRequests(t, env, ann)
 	view, err := env.Service.RequestPage(context.Background(), portaltest.ClientActor(ann), rs[0].ID)
@@ -1115,18 +1115,18 @@ func TestTextAreaKeepsTheCursorInSight(t *testing.T) {
 			env, clk := newClockEnv(t)
 			ann := env.AddActiveClient(t, annEmail, "Ann Smith")
 			contract, _ := addTypes(t, env)
-			submit(t, env, ann, contract, "Lease for the shop", "", "", "Low")
-			clk.add(time.Hour)
+			env.Submit(t, ann, contract.ID, "Lease for the shop", "", "", "Low")
+			clk.Add(time.Hour)
 			drawn, undrawn := newHarness(t, env, ""), newHarness(t, env, "")
 			for _, h := range []*harness{drawn, undrawn} {
 				h.logIn(annEmail)
 				if screen == "request" {
-					h.press("n", "enter", "tab")
+					h.Press("n", "enter", "tab")
 				} else {
-					h.press("m", "enter", "n")
+					h.Press("m", "enter", "n")
 				}
 				h.Type("First words")
-				h.press("enter")
+				h.Press("enter")
 			}
 			step := func(do func(h *harness)) {
 				t.Helper()
@@ -1143,7 +1143,7 @@ func TestTextAreaKeepsTheCursorInSight(t *testing.T) {
 			step(func(h *harness) { h.Type("!") })
 			drawn.RequireView("The very end!")
 			// Up past the top of the box: the box follows.
-			step(func(h *harness) { h.press("up", "up", "up", "up", "up", "up", "up", "up", "up", "up") })
+			step(func(h *harness) { h.Press("up", "up", "up", "up", "up", "up", "up", "up", "up", "up") })
 			drawn.RequireView("Pasted line 50")
 			drawn.RefuseView("The very end")
 			step(func(h *harness) { h.Paste("\n" + pastedLines()) })
@@ -1174,27 +1174,27 @@ func TestOptionalChoiceHelpSaysHowToClear(t *testing.T) {
 			}
 			h := newLocaleHarness(t, env, "", locale)
 			h.logIn(annEmail)
-			h.press("n", "enter")
+			h.Press("n", "enter")
 			f := h.m.cur.(*requestForm)
-			h.press("tab") // Room, required
+			h.Press("tab") // Room, required
 			if help := helpLines(h.View()); !strings.Contains(help, w.choose) || strings.Contains(help, "backspace") {
 				t.Errorf("help of a required chooser:\n%s", help)
 			}
-			h.press("tab") // Drinks, optional
+			h.Press("tab") // Drinks, optional
 			help := helpLines(h.View())
 			if !strings.Contains(help, w.choose) || !strings.Contains(help, w.clear) || !strings.Contains(help, w.quit) {
 				t.Errorf("help of an optional chooser:\n%s", help)
 			}
 			checkFits(t, h.View(), 80, 24)
-			h.press("right")
+			h.Press("right")
 			if got := f.form.Value(portal.RequestFieldName(2)); got != "Tea" {
 				t.Fatalf("chose %q", got)
 			}
-			h.press("backspace")
+			h.Press("backspace")
 			if got := f.form.Value(portal.RequestFieldName(2)); got != "" {
 				t.Errorf("backspace left %q chosen", got)
 			}
-			h.press("tab") // Topic, a line: no chooser's keys
+			h.Press("tab") // Topic, a line: no chooser's keys
 			if help := helpLines(h.View()); strings.Contains(help, w.choose) || strings.Contains(help, "backspace") {
 				t.Errorf("help of a line:\n%s", help)
 			}
@@ -1221,7 +1221,7 @@ func TestKindWithoutDescription(t *testing.T) {
 	noDescription("Deposition") // between the two others
 	h := newHarness(t, env, "")
 	h.logIn(annEmail)
-	h.press("n")
+	h.Press("n")
 	lines := strings.Split(h.View(), "\n")
 	next := func(name string) string {
 		for i, l := range lines[:len(lines)-1] {
@@ -1248,7 +1248,7 @@ func TestKindWithoutDescription(t *testing.T) {
 			env.AddRequestType(t, name, "Question: text")
 		}
 	}
-	h.press("esc", "n")
+	h.Press("esc", "n")
 	h.Send(tea.WindowSizeMsg{Width: 60, Height: 14})
 	c := h.m.cur.(*typeChooser)
 	for i := range 2 * len(c.types) {
@@ -1256,13 +1256,13 @@ func TestKindWithoutDescription(t *testing.T) {
 		if i >= len(c.types) {
 			key = "up"
 		}
-		h.press(key)
+		h.Press(key)
 		checkFits(t, h.View(), 60, 14)
 		h.RequireView("> " + c.types[c.sel].Name)
 	}
 	// On the last kind the list fills its room: the kind above the first
 	// one shown would not fit.
-	h.press("up")
+	h.Press("up")
 	if c.sel != len(c.types)-1 {
 		t.Fatalf("chosen %d", c.sel)
 	}
@@ -1285,11 +1285,11 @@ func TestAnswerBringsARequestBack(t *testing.T) {
 			ctx := context.Background()
 			h, env, ann := discardHarness(t, lang)
 			must(t, env.Service.SetRequestStatus(ctx, staff, 1, vocab.RequestWaiting))
-			h.press("m", "enter")
+			h.Press("m", "enter")
 			requireWords(t, h.View(), w.waiting)
-			h.press("n")
+			h.Press("n")
 			h.Type("Here is the lease.")
-			h.press("ctrl+s")
+			h.Press("ctrl+s")
 			if _, ok := h.m.cur.(*requestPage); !ok {
 				t.Fatalf("not back on the page:\n%s", h.View())
 			}

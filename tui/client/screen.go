@@ -268,11 +268,7 @@ func handleCall[T any](f *formScreen, owner screen, msg tea.Msg, submit func(for
 	case ui.FormBack:
 		return f.d.goTo(backMsg{})
 	case ui.FormSubmit:
-		f.form.ClearErrors()
-		if f.form.MissingRequired(f.d.p) {
-			return nil
-		}
-		return ui.Run(&f.run, owner, submit(f.form))
+		return ui.Submit(&f.run, owner, f.form, f.d.p, submit)
 	}
 	return cmd
 }

@@ -54,9 +54,9 @@ func TestEnterTypedDuringTheCheckNeverSkipsTheReview(t *testing.T) {
 	env, ann, h, _ := atRequestForm(t)
 	h.Fill("Lease for the shop")
 	h.Type("Line one")
-	h.press("tab")
+	h.Press("tab")
 	h.Fill("2026-12-31")
-	h.press("h")
+	h.Press("h")
 	_, check := h.m.Update(uitest.Key("enter"))
 	h.m.Update(uitest.Key("enter")) // a second Enter, held
 	h.Run(check)

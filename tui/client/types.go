@@ -32,7 +32,7 @@ type typeChooser struct {
 
 func newTypeChooser(d *deps, a portal.Actor) *typeChooser {
 	return &typeChooser{
-		d: d, actor: a, run: newRunner(d), height: defaultHeight,
+		d: d, actor: a, run: newRunner(d), height: ui.DefaultHeight,
 		keys: []key.Binding{
 			d.bind(d.p.T("ui.key.up_down"), "ui.help.move", "up", "down", "k", "j"),
 			d.bind(d.p.T("ui.key.enter"), "ui.help.choose", "enter"),
@@ -59,16 +59,12 @@ func (s *typeChooser) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
-	if cmd, ok := s.run.Tick(msg); ok {
+	km, cmd, ok := s.run.Key(msg)
+	if !ok {
 		return cmd
-	}
-	km, ok := msg.(tea.KeyMsg)
-	if !ok || km.Paste {
-		return nil
 	}
 	switch {
 	case key.Matches(km, s.keys[2]):
-		s.run.Stop()
 		return s.d.goTo(backMsg{})
 	case key.Matches(km, s.keys[1]):
 		if s.sel < len(s.types) {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -370,6 +371,18 @@ func (f *Form) Reset() {
 	}
 	f.ClearErrors()
 	f.focusIndex(0)
+}
+
+// Submit starts on r, for owner, the call submit makes of the form's
+// values, once every required field is filled in; else the empty ones say
+// so, the first has the focus and nothing runs (nil). What the last try
+// showed is cleared first.
+func Submit[T any](r *Runner, owner Screen, f *Form, p text.Printer, submit func(*Form) func(context.Context) (T, error)) tea.Cmd {
+	f.ClearErrors()
+	if f.MissingRequired(p) {
+		return nil
+	}
+	return Run(r, owner, submit(f))
 }
 
 // MissingRequired sets the "required" error on each empty (or blank)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -242,6 +243,39 @@ func TestFormMissingRequired(t *testing.T) {
 	f.SetValue("pw", "x")
 	if f.MissingRequired(p) {
 		t.Error("MissingRequired = true with every required field filled")
+	}
+}
+
+// TestSubmit: a form with a required field empty starts no call and says
+// what is missing, in place of what the last try showed; a filled one
+// starts the call with its values.
+func TestSubmit(t *testing.T) {
+	p := printer(t)
+	f := NewForm(stylesFor(termenv.Ascii), p, threeFields()...)
+	var r Runner
+	submit := func(f *Form) func(context.Context) (string, error) {
+		email := f.Value("email")
+		return func(context.Context) (string, error) { return email, nil }
+	}
+	f.SetError("", "Could not log in.")
+	f.SetValue("name", "Ann")
+	if cmd := Submit(&r, nil, f, p, submit); cmd != nil || r.Busy() {
+		t.Fatal("a call started with required fields empty")
+	}
+	if v := f.View(); strings.Contains(v, "Could not log in.") || !strings.Contains(v, p.T("ui.error.required")) || f.Focused() != "email" {
+		t.Errorf("want the last error gone and the first empty field marked and focused (on %q):\n%s", f.Focused(), v)
+	}
+	f.SetValue("email", "ann@example.com")
+	f.SetValue("pw", "x")
+	cmd := Submit(&r, nil, f, p, submit)
+	if cmd == nil || !r.Busy() {
+		t.Fatal("no call started with every required field filled")
+	}
+	if res, ok := cmd().(Result[string]); !ok || !r.Take(res) || res.Val != "ann@example.com" {
+		t.Errorf("the call answered %#v, want the email typed", res)
+	}
+	if strings.Contains(f.View(), p.T("ui.error.required")) {
+		t.Errorf("the required errors stayed:\n%s", f.View())
 	}
 }
 

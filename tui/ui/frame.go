@@ -48,6 +48,18 @@ func Frame(st *Styles, width, height int, title, body, helpView string) string {
 	return strings.Join(out, "\n")
 }
 
+// The smallest terminal the programs are designed for: a program draws
+// for it until the first WindowSizeMsg, rather than not at all.
+const (
+	DefaultWidth  = 80
+	DefaultHeight = 24
+)
+
+// BodyWidth is how many columns a program gives its screen (and its help)
+// in a terminal width columns wide: the width less Frame's margin of two
+// columns on each side.
+func BodyWidth(width int) int { return max(1, width-4) }
+
 // BodyHeight is how many lines of a body Frame shows in a screen height
 // lines tall, under help of helpLines lines (HelpHeight): a screen fits
 // itself to it.

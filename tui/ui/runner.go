@@ -111,6 +111,19 @@ func (r *Runner) Tick(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 	return cmd, true
 }
 
+// Key is what msg is to a screen whose keys are choices, with no text
+// input, while this runner may be busy: the spinner's tick, whose command
+// cmd the screen returns (see Tick), or a key typed (ok). Any other
+// message, and a paste, which is text typed where nothing takes it, is
+// neither.
+func (r *Runner) Key(msg tea.Msg) (km tea.KeyMsg, cmd tea.Cmd, ok bool) {
+	if cmd, tick := r.Tick(msg); tick {
+		return km, cmd, false
+	}
+	km, ok = msg.(tea.KeyMsg)
+	return km, nil, ok && !km.Paste
+}
+
 // Spinner is the spinner's frame (it turns while a call runs), or "" for a
 // runner without one.
 func (r *Runner) Spinner() string {

@@ -185,6 +185,13 @@ func (e *Env) AddActiveClient(t testing.TB, email, name string) *portal.Client {
 	return c
 }
 
+// ContractFields are the fields of the tests' "Contract review": one of
+// every kind, in the order a form shows them (text, multiline, date,
+// choice), as staff write them.
+func ContractFields() []string {
+	return []string{"Subject: text, required", "Details: multiline", "Deadline: date", "Urgency: choice(Low | Normal | High), required"}
+}
+
 // AddRequestType adds a request type with fields written as staff write
 // them ("Subject: text, required").
 func (e *Env) AddRequestType(t testing.TB, name string, fields ...string) *portal.RequestType {
@@ -202,6 +209,17 @@ func (e *Env) AddRequestType(t testing.TB, name string, fields ...string) *porta
 		t.Fatal(err)
 	}
 	return rt
+}
+
+// Submit files a request of type typeID as c, with values in the order of
+// the type's fields.
+func (e *Env) Submit(t testing.TB, c *portal.Client, typeID uint64, values ...string) *portal.Request {
+	t.Helper()
+	r, err := e.Service.SubmitRequest(context.Background(), ClientActor(c), typeID, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // ClientByEmail is the client of that email as the portal shows it (a
