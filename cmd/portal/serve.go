@@ -170,15 +170,11 @@ func routes(svc *portal.Service, log *slog.Logger) server.Routes {
 			return client.New(svc, sess, inviteToken)
 		},
 		StaffConsole: func(sess ui.Session, key gossh.PublicKey) tea.Model {
-			st, err := svc.StaffByKey(sess.Context, key)
+			actor, err := svc.OpenStaffSession(sess.Context, key, sess.RemoteAddr, sess.ID, sess.End)
 			if err != nil {
 				// Removed since the handshake: the server falls back to
 				// the command list, which refuses the same way.
 				return nil
-			}
-			actor := portal.StaffActor(st, sess.RemoteAddr)
-			if sess.End != nil {
-				svc.BindStaffSession(sess.Context, actor, sess.ID, sess.End)
 			}
 			return admin.New(svc, sess, actor)
 		},

@@ -44,6 +44,27 @@ func (s *Service) IsStaffKey(ctx context.Context, key gossh.PublicKey) bool {
 	return err == nil
 }
 
+// OpenStaffSession begins staff session id (a console or a command) of the
+// connection that key signed. The key's owner is looked up again, since the
+// key may have been removed since the handshake (ErrUnknownStaffKey), and the
+// session is bound to them, so that removing the key calls end (no binding
+// when end is nil). A database failure is logged here: the door shows only
+// the catalog's internal error.
+func (s *Service) OpenStaffSession(ctx context.Context, key gossh.PublicKey, remoteAddr, id string, end func()) (Actor, error) {
+	st, err := s.StaffByKey(ctx, key)
+	if err != nil {
+		if AsError(err) == nil && ctx.Err() == nil {
+			s.log.Error("staff key check failed", "err", text.Sanitize(err.Error()))
+		}
+		return Actor{}, err
+	}
+	a := StaffActor(st, remoteAddr)
+	if end != nil {
+		s.BindStaffSession(ctx, a, id, end)
+	}
+	return a, nil
+}
+
 // ListStaff lists staff keys. Admins only.
 func (s *Service) ListStaff(ctx context.Context, a Actor) ([]StaffMember, error) {
 	if err := s.authorize(ctx, a, ActManageStaff); err != nil {

@@ -12,24 +12,19 @@ import (
 )
 
 // Serve runs the command of staff session s, whose connection key signed,
-// and returns its exit status. The key's owner is looked up again (it may
-// have been removed since the handshake), and the command is bound as a
-// staff session, so that removing the key ends a command still running
-// (an import) as it ends a console. ctx is the session's, with the
-// command's logger and options (WithLogger, WithImportProgress).
+// and returns its exit status. The session is opened in the domain
+// (OpenStaffSession): a key removed since the handshake is refused, and
+// removing the key later ends a command still running (an import) as it
+// ends a console. ctx is the session's, with the command's logger and
+// options (WithLogger, WithImportProgress).
 func Serve(ctx context.Context, svc *portal.Service, s ssh.Session, key gossh.PublicKey) int {
-	st, err := svc.StaffByKey(ctx, key)
-	if err != nil {
-		p := svc.Catalog().Printer(text.English)
-		if portal.AsError(err) == nil {
-			loggerOf(ctx).Error("staff key check failed", "err", text.Sanitize(err.Error()))
-		}
-		fmt.Fprintln(s.Stderr(), portal.Message(p, err))
-		return ExitFailed
-	}
-	actor := portal.StaffActor(st, s.RemoteAddr().String())
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	svc.BindStaffSession(ctx, actor, "command-"+s.Context().SessionID(), func() { cancel(); _ = s.Close() })
+	actor, err := svc.OpenStaffSession(ctx, key, s.RemoteAddr().String(), "command-"+s.Context().SessionID(),
+		func() { cancel(); _ = s.Close() })
+	if err != nil {
+		fmt.Fprintln(s.Stderr(), portal.Message(svc.Catalog().Printer(text.English), err))
+		return ExitFailed
+	}
 	return RunLine(ctx, svc, actor, s.RawCommand(), s, s, s.Stderr())
 }
